@@ -1,0 +1,34 @@
+/* addr.h: IP addresses and endpoints as the engine keeps them. */
+#ifndef FTPAUDIT_ADDR_H
+#define FTPAUDIT_ADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+enum { FA_AF_NONE = 0, FA_AF_INET = 4, FA_AF_INET6 = 6 };
+
+/* An IPv4 address lives in a[0..3], the rest zero; comparison is memcmp. */
+struct fa_addr {
+	uint8_t		 family;
+	uint8_t		 a[16];
+};
+
+struct fa_endpoint {
+	struct fa_addr	 ip;
+	uint16_t	 port;
+};
+
+#define FA_ADDRSTRLEN	46	/* INET6_ADDRSTRLEN */
+
+bool	 fa_addr_eq(const struct fa_addr *x, const struct fa_addr *y);
+bool	 fa_endpoint_eq(const struct fa_endpoint *x, const struct fa_endpoint *y);
+/* Usual text form, IPv6 compressed; buf must hold FA_ADDRSTRLEN bytes. */
+const char *fa_addr_str(const struct fa_addr *x, char *buf);
+/* Parse text (v4 dotted quad or v6); 0 or -1. */
+int	 fa_addr_parse(const char *s, struct fa_addr *out);
+void	 fa_addr_v4(struct fa_addr *out, const uint8_t b[4]);
+bool	 fa_addr_is_private(const struct fa_addr *x);	/* RFC1918, loopback, link-local, ULA, CGNAT */
+bool	 fa_addr_is_unspecified(const struct fa_addr *x);
+
+#endif

@@ -1,0 +1,131 @@
+/* ftp_parse.h: pure parsers for FTP control lines, commands, replies and
+ * data-connection negotiations.  No globals, no allocation: every function
+ * reads a byte span and fills a caller-owned struct. */
+#ifndef FTPAUDIT_FTP_PARSE_H
+#define FTPAUDIT_FTP_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "ftpaudit/addr.h"
+
+#define FTP_LINE_MAX	4096	/* default longest line kept; longer ones are cut */
+#define FTP_VERB_MAX	16	/* longest verb copied (longer verbs are cut) */
+
+/*
+ * Line assembly over a reassembled byte stream.  The caller feeds chunks as
+ * the reassembler delivers them; each complete line (terminator removed,
+ * Telnet IAC sequences removed) is handed to the callback.  State is held in
+ * a caller-owned struct with a fixed buffer, so memory is bounded by the
+ * line cap.
+ */
+struct ftp_line {
+	const uint8_t	*data;		/* borrowed view, valid only inside the callback */
+	size_t		 len;		/* bytes kept (<= cap) */
+	uint64_t	 full_len;	/* bytes the line really had (> len when cut) */
+	bool		 truncated;	/* line was longer than cap and was cut */
+	bool		 bare_lf;	/* ended in LF without CR */
+	bool		 split;		/* bytes came from more than one chunk */
+	bool		 unterminated;	/* flushed at end of stream or at a gap */
+	uint64_t	 ts_us;		/* timestamp of the chunk that completed it */
+	uint32_t	 ack;		/* TCP ack of the segment that completed it */
+	uint32_t	 end_seq;	/* stream sequence number just past the line */
+};
+
+typedef void (*ftp_line_cb)(void *arg, const struct ftp_line *line);
+
+struct ftp_linebuf {
+	uint8_t		*buf;		/* owned; cap bytes, allocated by _init */
+	size_t		 cap;
+	size_t		 len;
+	uint64_t	 full_len;
+	int		 iac_state;	/* Telnet IAC parser state */
+	bool		 cr;		/* previous byte was CR */
+	unsigned	 chunks;	/* chunks that contributed to this line */
+};
+
+int	ftp_linebuf_init(struct ftp_linebuf *lb, size_t cap);	/* 0 or -1 (ENOMEM) */
+void	ftp_linebuf_free(struct ftp_linebuf *lb);
+/* Feed one delivered chunk.  ts/ack/seq describe the segment it came from:
+ * seq is the stream sequence number of data[0]. */
+void	ftp_linebuf_feed(struct ftp_linebuf *lb, const uint8_t *data, size_t len,
+	    uint64_t ts_us, uint32_t ack, uint32_t seq, ftp_line_cb cb, void *arg);
+/* Hand over any partial line (at a gap or end of stream) as unterminated. */
+void	ftp_linebuf_flush(struct ftp_linebuf *lb, uint64_t ts_us, uint32_t ack,
+	    uint32_t seq, ftp_line_cb cb, void *arg);
+/* Drop any partial line (resynchronise after a gap: skip to next line). */
+void	ftp_linebuf_reset(struct ftp_linebuf *lb);
+
+/* Commands. */
+struct ftp_cmd {
+	char		 verb[FTP_VERB_MAX + 1];	/* upper-cased, NUL-terminated */
+	bool		 verb_cut;	/* verb was longer than FTP_VERB_MAX */
+	bool		 known;		/* verb is in the RFC command table */
+	const uint8_t	*arg;		/* view into the line, NULL when absent */
+	size_t		 arg_len;
+};
+/* 0 on success, -1 when the line holds no verb (empty or starts with space). */
+int	ftp_parse_command(const uint8_t *line, size_t len, struct ftp_cmd *out);
+bool	ftp_command_known(const char *upper_verb);
+/* True when the verb opens a data connection (RETR STOR STOU APPE LIST NLST MLSD). */
+bool	ftp_command_is_transfer(const char *upper_verb);
+/* True for verbs whose argument is a password (PASS, ACCT) */
+bool	ftp_command_is_secret(const char *upper_verb);
+
+/* Reply lines. */
+enum ftp_reply_sep {
+	FTP_REPLY_LAST,		/* "xyz text" or bare "xyz": final line */
+	FTP_REPLY_MORE,		/* "xyz-text": first line of a multi-line reply */
+	FTP_REPLY_NOCODE,	/* no valid 3-digit code: a continuation or junk */
+};
+struct ftp_reply_line {
+	int		 code;		/* 100..599 when sep != NOCODE, else 0 */
+	enum ftp_reply_sep sep;
+	bool		 no_space;	/* code followed directly by text ("230no_space") */
+	const uint8_t	*text;		/* view after "xyz " / "xyz-" (or whole line for NOCODE) */
+	size_t		 text_len;
+};
+void	ftp_parse_reply_line(const uint8_t *line, size_t len, struct ftp_reply_line *out);
+
+/*
+ * Multi-line reply assembly, as Zeek does it: after "xyz-", lines are
+ * continuation until a line "xyz " with the same code; a line starting with
+ * a different code followed by a space ends it as well when ...
+ * (see ftp_parse.c for the exact rule).  The assembler tells the caller what
+ * each line means; the caller accumulates text.
+ */
+enum ftp_reply_event {
+	FTP_REPLY_EV_SINGLE,	/* complete one-line reply: code/text in out */
+	FTP_REPLY_EV_BEGIN,	/* first line of a multi-line reply */
+	FTP_REPLY_EV_CONT,	/* continuation line (text = whole line) */
+	FTP_REPLY_EV_END,	/* last line of a multi-line reply */
+	FTP_REPLY_EV_JUNK,	/* not a reply line outside a multi-line reply */
+};
+struct ftp_reply_asm {
+	int		 code;		/* code of the open multi-line reply, 0 when none */
+};
+enum ftp_reply_event ftp_reply_asm_line(struct ftp_reply_asm *ra,
+	    const uint8_t *line, size_t len, struct ftp_reply_line *out);
+
+/* Negotiations.  Each returns FTP_NEG_OK and fills out, or an error code;
+ * an error never leaves out half-filled in a way a caller could use. */
+enum ftp_neg_status {
+	FTP_NEG_OK = 0,
+	FTP_NEG_SYNTAX,		/* not the expected shape */
+	FTP_NEG_RANGE,		/* a number out of range (octet > 255, port > 65535, port 0) */
+	FTP_NEG_FAMILY,		/* unknown or unsupported address family */
+};
+struct ftp_hostport {
+	struct fa_addr	 addr;		/* family FA_AF_NONE when the reply gives no address (229) */
+	uint16_t	 port;
+};
+enum ftp_neg_status ftp_parse_port(const uint8_t *arg, size_t len, struct ftp_hostport *out);	/* PORT h1,..,p2 */
+enum ftp_neg_status ftp_parse_eprt(const uint8_t *arg, size_t len, struct ftp_hostport *out);	/* EPRT |1|a|p| any delim */
+enum ftp_neg_status ftp_parse_lprt(const uint8_t *arg, size_t len, struct ftp_hostport *out);	/* LPRT 4,4,a,a,a,a,2,p,p (and 6,16,...) */
+enum ftp_neg_status ftp_parse_227(const uint8_t *text, size_t len, struct ftp_hostport *out);	/* all real forms */
+enum ftp_neg_status ftp_parse_228(const uint8_t *text, size_t len, struct ftp_hostport *out);	/* LPSV reply: (4,4,...) */
+enum ftp_neg_status ftp_parse_229(const uint8_t *text, size_t len, struct ftp_hostport *out);	/* (|||port|) any delim; addr NONE */
+const char *ftp_neg_strerror(enum ftp_neg_status st);
+
+#endif
