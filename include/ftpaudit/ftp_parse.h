@@ -90,10 +90,12 @@ void	ftp_parse_reply_line(const uint8_t *line, size_t len, struct ftp_reply_line
 
 /*
  * Multi-line reply assembly, as Zeek does it: after "xyz-", lines are
- * continuation until a line "xyz " with the same code; a line starting with
- * a different code followed by a space ends it as well when ...
- * (see ftp_parse.c for the exact rule).  The assembler tells the caller what
- * each line means; the caller accumulates text.
+ * continuation until a line "xyz " (or bare "xyz") with the same code.  A
+ * line starting with a different code followed by a space does NOT end it:
+ * it is a continuation line (see ftp_parse.c for why).  The assembler tells
+ * the caller what each line means; the caller accumulates text.  For CONT,
+ * out->text is the whole line and code/sep/no_space describe the line
+ * parsed on its own, so a stray "abc " inside an open reply can be flagged.
  */
 enum ftp_reply_event {
 	FTP_REPLY_EV_SINGLE,	/* complete one-line reply: code/text in out */

@@ -1,0 +1,48 @@
+/* capture.h: reading captures: pcap or pcapng, plain or gzip, files or
+ * standard input, several merged in timestamp order. */
+#ifndef FTPAUDIT_CAPTURE_H
+#define FTPAUDIT_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+struct capture_input {
+	const char	*source;	/* as given ("-" for standard input) */
+	int		 dlt;
+	const char	*link_type;	/* libpcap's name, e.g. "EN10MB" */
+	uint64_t	 packets, bytes;
+	uint64_t	 first_us, last_us;
+	bool		 truncated;	/* cut off in the middle of a packet */
+	char		 warning[256];	/* why it stopped early, "" when it did not */
+	uint64_t	 size;		/* file size when known, else 0 */
+	uint64_t	 offset;	/* bytes consumed so far, when known */
+};
+
+struct capture_pkt {
+	int		 dlt;
+	uint64_t	 ts_us;
+	const uint8_t	*data;		/* borrowed until the next capture_next */
+	uint32_t	 caplen, wirelen;
+	size_t		 input;		/* index of the input it came from */
+};
+
+struct capture;
+
+/*
+ * Open every path (a "-" is standard input) and compile the filter for
+ * each.  On failure returns -1 with a one-line message naming the file in
+ * err.
+ */
+int	 capture_open(struct capture **out, char *const *paths, size_t n,
+	    const char *filter, char *err, size_t errlen);
+/* 1 with a packet, 0 at the end of every input.  A truncated input ends
+ * early with its warning set; reading goes on with the others. */
+int	 capture_next(struct capture *, struct capture_pkt *);
+size_t	 capture_count(const struct capture *);
+const struct capture_input *capture_input(const struct capture *, size_t i);
+/* Bytes consumed and known total, for a progress line. */
+void	 capture_progress(const struct capture *, uint64_t *done, uint64_t *total);
+void	 capture_close(struct capture *);
+
+#endif

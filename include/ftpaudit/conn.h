@@ -1,0 +1,82 @@
+/* conn.h: the TCP connection table: one hash lookup per packet, entries from
+ * a bounded pool, least recently used first out. */
+#ifndef FTPAUDIT_CONN_H
+#define FTPAUDIT_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "ftpaudit/addr.h"
+#include "ftpaudit/decode.h"
+
+enum conn_kind {
+	CONN_OTHER,		/* not FTP: only timestamps are kept */
+	CONN_PROBE,		/* unknown port: watching for a 220 greeting */
+	CONN_CONTROL,		/* an FTP control connection */
+	CONN_DATA,		/* attributed to a transfer */
+	CONN_LOOSE_DATA,	/* looks like FTP data, no expectation matched */
+};
+
+/* Canonical key: endpoint 0 sorts before endpoint 1. */
+struct conn_key {
+	uint8_t		 family;
+	uint16_t	 port[2];
+	uint8_t		 addr[2][16];
+};
+
+/* Bytes a direction carried, from sequence numbers, across wraparound. */
+struct seqtrack {
+	uint64_t	 lo, hi;	/* extended sequence space */
+	uint32_t	 raw_hi;
+	bool		 init;
+	bool		 syn;		/* start known from the SYN */
+};
+
+struct conn {
+	struct conn	*hnext;		/* hash chain */
+	struct conn	*lprev, *lnext;	/* recency list, head = newest */
+	struct conn_key	 key;
+	uint32_t	 hash;
+	uint8_t		 kind;
+	uint8_t		 init_side;	/* key endpoint that opened it (SYN or first packet) */
+	uint8_t		 syn[2];	/* SYN seen from key endpoint i */
+	uint8_t		 fin[2];
+	uint8_t		 rst;
+	uint8_t		 synack;	/* responder answered the SYN */
+	uint8_t		 payload_seen[2];	/* probing: first payload seen */
+	uint8_t		 closed;	/* FIN both ways or RST */
+	uint8_t		 client_side;	/* data: key side of the FTP client */
+	uint64_t	 first_us, last_us;
+	struct seqtrack	 seq[2];	/* data and probe connections */
+	uint64_t	 cap_bytes[2];
+	void		*owner;		/* control: struct ctl; data: session */
+	uint32_t	 xfer;		/* data: transfer index in the session */
+};
+
+struct conn_table;
+
+struct conn_table *conn_table_new(uint32_t max);
+void	 conn_table_free(struct conn_table *);
+/* Find the connection a packet belongs to; *side is the key endpoint of its
+ * source. */
+struct conn *conn_lookup(struct conn_table *, const struct fa_pkt *, int *side);
+/* Add a connection for this packet (src opens it).  NULL when the table is
+ * full: the caller evicts conn_oldest() and tries again. */
+struct conn *conn_insert(struct conn_table *, const struct fa_pkt *, uint64_t ts_us,
+	    int *side);
+void	 conn_remove(struct conn_table *, struct conn *);
+void	 conn_touch(struct conn_table *, struct conn *, uint64_t ts_us);
+struct conn *conn_oldest(const struct conn_table *);
+size_t	 conn_count(const struct conn_table *);
+void	 conn_endpoint(const struct conn *, int side, struct fa_endpoint *);
+
+void	 seqtrack_syn(struct seqtrack *, uint32_t isn);
+void	 seqtrack_add(struct seqtrack *, uint32_t seq, uint32_t len);
+static inline uint64_t
+seqtrack_bytes(const struct seqtrack *t)
+{
+	return t->init ? t->hi - t->lo : 0;
+}
+
+#endif

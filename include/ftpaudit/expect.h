@@ -1,0 +1,54 @@
+/* expect.h: expected data connections, announced by PORT/EPRT/LPRT or by
+ * 227/228/229 replies, looked up when a new TCP connection appears. */
+#ifndef FTPAUDIT_EXPECT_H
+#define FTPAUDIT_EXPECT_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "ftpaudit/addr.h"
+#include "ftpaudit/session.h"
+
+struct expect {
+	/* Two ways to be found: the announced endpoint and the same port on
+	 * the control connection's peer (for NAT and 0.0.0.0). */
+	struct expect_link {
+		struct expect_link *next;
+		struct fa_endpoint ep;
+		uint32_t	 hash;
+		struct expect	*e;
+		bool		 used;
+	}		 link[2];
+	struct expect	*prev, *next;	/* creation order, for expiry */
+	struct fa_session *sess;	/* reference held */
+	uint32_t	 xfer;		/* transfer index in sess */
+	struct fa_addr	 initiator;	/* address expected to connect */
+	uint64_t	 expires_us;
+};
+
+struct expect_table;
+
+struct expect_table *expect_table_new(uint32_t max_total);
+void	 expect_table_free(struct expect_table *);
+/* Creates an expectation for transfer xfer of sess; holds a session
+ * reference.  NULL when the total cap is reached. */
+struct expect *expect_add(struct expect_table *, struct fa_session *, uint32_t xfer,
+	    const struct fa_endpoint *announced, const struct fa_endpoint *peer,
+	    const struct fa_addr *initiator, uint64_t expires_us);
+/* The newest expectation for a connection to ep; *fallback set when it was
+ * found through the peer address rather than the announced one. */
+struct expect *expect_find(struct expect_table *, const struct fa_endpoint *ep,
+	    bool *fallback);
+/* Another expectation already announces this endpoint. */
+bool	 expect_exists(struct expect_table *, const struct fa_endpoint *ep);
+void	 expect_del(struct expect_table *, struct expect *);
+/* The oldest expectation, for expiry sweeps. */
+struct expect *expect_oldest(struct expect_table *);
+uint32_t expect_count(const struct expect_table *);
+
+/* Remember that ep served as a passive data port, so later unmatched
+ * connections to it can be recognised as FTP data.  Bounded. */
+void	 expect_note_data_port(struct expect_table *, const struct fa_endpoint *);
+bool	 expect_was_data_port(struct expect_table *, const struct fa_endpoint *);
+
+#endif

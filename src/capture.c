@@ -1,0 +1,293 @@
+/* capture.c: offline capture input.  libpcap parses pcap and pcapng; gzip
+ * is undone by zlib under a stdio cookie so libpcap never knows.  Several
+ * inputs are merged by timestamp, one packet held per input. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <pcap/pcap.h>
+#include <zlib.h>
+
+#include "ftpaudit/capture.h"
+#include "ftpaudit/decode.h"
+
+#define READ_BUFSZ	(1024 * 1024)	/* libpcap's stdio default is 4 KiB */
+
+struct input {
+	struct capture_input info;
+	pcap_t		*pcap;
+	FILE		*fp;		/* owned by pcap once opened */
+	char		*buf;		/* stdio buffer, owned */
+	gzFile		 gz;		/* owned by the cookie */
+	bool		 pending;	/* hdr/data hold the next packet */
+	bool		 done;
+	struct pcap_pkthdr *hdr;
+	const u_char	*data;
+};
+
+struct capture {
+	struct input	*in;		/* owned array */
+	size_t		 n;
+};
+
+static ssize_t
+gz_read(void *cookie, char *buf, size_t len)
+{
+	int n = gzread((gzFile)cookie, buf, len > INT32_MAX ? INT32_MAX : (unsigned)len);
+
+	return n < 0 ? -1 : n;
+}
+
+static int
+gz_close(void *cookie)
+{
+	return gzclose((gzFile)cookie) == Z_OK ? 0 : -1;
+}
+
+/* A FILE that reads through zlib: transparent for uncompressed input. */
+static FILE *
+gz_fdopen(int fd, struct input *in)
+{
+	cookie_io_functions_t io = { .read = gz_read, .close = gz_close };
+	FILE *fp;
+
+	if ((in->gz = gzdopen(fd, "rb")) == NULL)
+		return NULL;
+	gzbuffer(in->gz, 256 * 1024);
+	if ((fp = fopencookie(in->gz, "r", io)) == NULL) {
+		gzclose(in->gz);
+		return NULL;
+	}
+	return fp;
+}
+
+static bool
+is_gzip(FILE *fp)
+{
+	uint8_t m[2];
+	size_t n = fread(m, 1, 2, fp);
+
+	rewind(fp);
+	return n == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+/* Say what went wrong in words an administrator can act on. */
+static void
+open_error(const char *path, const char *pcaperr, uint64_t size, char *err,
+    size_t errlen)
+{
+	if (size == 0)
+		snprintf(err, errlen, "%s: empty file", path);
+	else if (strstr(pcaperr, "unknown file format") != NULL ||
+	    strstr(pcaperr, "bad dump file format") != NULL)
+		snprintf(err, errlen, "%s: not a pcap or pcapng capture", path);
+	else if (strstr(pcaperr, "truncated") != NULL)
+		snprintf(err, errlen, "%s: capture file header is cut short", path);
+	else
+		snprintf(err, errlen, "%s: %s", path, pcaperr);
+}
+
+static int
+input_open(struct input *in, const char *path, const char *filter, char *err,
+    size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct bpf_program prog;
+	struct stat sb;
+	FILE *fp;
+	int fd;
+
+	in->info.source = path;
+	if (strcmp(path, "-") == 0) {
+		if ((fp = gz_fdopen(dup(0), in)) == NULL) {
+			snprintf(err, errlen, "%s: cannot read standard input", path);
+			return -1;
+		}
+		in->info.size = 1;	/* unknown; not "empty" */
+	} else {
+		if ((fp = fopen(path, "rb")) == NULL) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			fclose(fp);
+			snprintf(err, errlen, "%s: is a directory", path);
+			return -1;
+		}
+		in->info.size = (uint64_t)sb.st_size;
+		if (is_gzip(fp)) {
+			fd = dup(fileno(fp));
+			fclose(fp);
+			if ((fp = gz_fdopen(fd, in)) == NULL) {
+				snprintf(err, errlen, "%s: cannot read gzip data", path);
+				return -1;
+			}
+		} else if ((in->buf = malloc(READ_BUFSZ)) != NULL)
+			setvbuf(fp, in->buf, _IOFBF, READ_BUFSZ);
+	}
+	in->fp = fp;
+	in->pcap = pcap_fopen_offline_with_tstamp_precision(fp,
+	    PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (in->pcap == NULL) {
+		fclose(fp);
+		in->fp = NULL;
+		open_error(path, perr, in->info.size, err, errlen);
+		return -1;
+	}
+	in->info.dlt = pcap_datalink(in->pcap);
+	in->info.link_type = pcap_datalink_val_to_name(in->info.dlt);
+	if (in->info.link_type == NULL)
+		in->info.link_type = "unknown";
+	if (!decode_dlt_supported(in->info.dlt)) {
+		snprintf(err, errlen, "%s: unsupported link type %s (%d)", path,
+		    in->info.link_type, in->info.dlt);
+		return -1;
+	}
+	if (filter != NULL && *filter != '\0') {
+		if (pcap_compile(in->pcap, &prog, filter, 1,
+		    PCAP_NETMASK_UNKNOWN) == -1) {
+			snprintf(err, errlen, "%s: bad filter: %s", path,
+			    pcap_geterr(in->pcap));
+			return -1;
+		}
+		if (pcap_setfilter(in->pcap, &prog) == -1) {
+			pcap_freecode(&prog);
+			snprintf(err, errlen, "%s: %s", path, pcap_geterr(in->pcap));
+			return -1;
+		}
+		pcap_freecode(&prog);
+	}
+	return 0;
+}
+
+int
+capture_open(struct capture **out, char *const *paths, size_t n,
+    const char *filter, char *err, size_t errlen)
+{
+	struct capture *c;
+	size_t i;
+
+	*out = NULL;
+	if ((c = calloc(1, sizeof *c)) == NULL ||
+	    (c->in = calloc(n ? n : 1, sizeof *c->in)) == NULL) {
+		free(c);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->n = n;
+	for (i = 0; i < n; i++) {
+		if (input_open(&c->in[i], paths[i], filter, err, errlen) == -1) {
+			capture_close(c);
+			return -1;
+		}
+	}
+	*out = c;
+	return 0;
+}
+
+/* Make sure in holds its next packet, unless it is finished. */
+static void
+input_fill(struct input *in)
+{
+	int r;
+
+	if (in->pending || in->done)
+		return;
+	r = pcap_next_ex(in->pcap, &in->hdr, &in->data);
+	if (r == 1) {
+		in->pending = true;
+		return;
+	}
+	in->done = true;
+	if (r == PCAP_ERROR) {
+		in->info.truncated = true;
+		snprintf(in->info.warning, sizeof in->info.warning, "%s",
+		    pcap_geterr(in->pcap));
+	}
+}
+
+int
+capture_next(struct capture *c, struct capture_pkt *pk)
+{
+	struct input *in, *best = NULL;
+	uint64_t ts, best_ts = 0;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		in = &c->in[i];
+		input_fill(in);
+		if (!in->pending)
+			continue;
+		ts = (uint64_t)in->hdr->ts.tv_sec * 1000000 +
+		    (uint64_t)in->hdr->ts.tv_usec;
+		if (best == NULL || ts < best_ts) {
+			best = in;
+			best_ts = ts;
+		}
+		if (c->n == 1)
+			break;
+	}
+	if (best == NULL)
+		return 0;
+	best->pending = false;
+	pk->dlt = best->info.dlt;
+	pk->ts_us = best_ts;
+	pk->data = best->data;
+	pk->caplen = best->hdr->caplen;
+	pk->wirelen = best->hdr->len;
+	pk->input = (size_t)(best - c->in);
+	if (best->info.packets++ == 0)
+		best->info.first_us = best_ts;
+	if (best_ts > best->info.last_us)
+		best->info.last_us = best_ts;
+	best->info.bytes += best->hdr->len;
+	return 1;
+}
+
+size_t
+capture_count(const struct capture *c)
+{
+	return c->n;
+}
+
+const struct capture_input *
+capture_input(const struct capture *c, size_t i)
+{
+	return i < c->n ? &c->in[i].info : NULL;
+}
+
+void
+capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
+{
+	size_t i;
+	off_t o;
+
+	*done = *total = 0;
+	for (i = 0; i < c->n; i++) {
+		if (c->in[i].gz != NULL || c->in[i].fp == NULL)
+			continue;
+		if ((o = ftello(c->in[i].fp)) > 0)
+			*done += (uint64_t)o;
+		*total += c->in[i].info.size;
+	}
+}
+
+void
+capture_close(struct capture *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++) {
+		if (c->in[i].pcap != NULL)
+			pcap_close(c->in[i].pcap);	/* closes fp too */
+		else if (c->in[i].fp != NULL)
+			fclose(c->in[i].fp);
+		free(c->in[i].buf);
+	}
+	free(c->in);
+	free(c);
+}

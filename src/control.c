@@ -1,0 +1,804 @@
+/* control.c: an FTP control connection: reassembly of both directions,
+ * lines, commands and replies paired in order, and the session state they
+ * drive (login, cwd, TLS, negotiations). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine_int.h"
+#include "session_int.h"
+
+#define REPLY_TEXT_MAX	(64 * 1024)	/* multi-line reply text kept */
+
+struct ctl_cb {
+	struct fa_engine *eng;
+	struct ctl	*ctl;
+	int		 role;
+};
+
+struct ctl *
+ctl_new(struct fa_engine *e, struct conn *c, int server_side, uint64_t id)
+{
+	struct ctl *x;
+	int i;
+
+	if ((x = calloc(1, sizeof *x)) == NULL)
+		return NULL;
+	if ((x->sess = session_new(id)) == NULL)
+		goto fail;
+	if ((x->pend = calloc(MAX_PENDING, sizeof *x->pend)) == NULL)
+		goto fail;
+	for (i = 0; i < 2; i++) {
+		reasm_init(&x->rs[i], e->cfg.reasm_stream_cap, &e->budget);
+		if (ftp_linebuf_init(&x->lb[i], e->cfg.line_max) == -1)
+			goto fail;
+	}
+	x->server_side = server_side;
+	x->decoding = true;
+	x->confirmed = true;
+	conn_endpoint(c, server_side, &x->sess->server);
+	conn_endpoint(c, !server_side, &x->sess->client);
+	x->sess->start_us = c->first_us;
+	return x;
+fail:
+	ctl_free(x);
+	return NULL;
+}
+
+static void
+pending_clear(struct ctl *x)
+{
+	while (x->npend > 0) {
+		free(x->pend[x->pend_head].target);
+		x->pend[x->pend_head].target = NULL;
+		x->pend_head = (x->pend_head + 1) % MAX_PENDING;
+		x->npend--;
+	}
+}
+
+void
+ctl_free(struct ctl *x)
+{
+	int i;
+
+	if (x == NULL)
+		return;
+	if (x->pend != NULL)
+		pending_clear(x);
+	free(x->pend);
+	for (i = 0; i < 2; i++) {
+		reasm_free(&x->rs[i]);
+		ftp_linebuf_free(&x->lb[i]);
+	}
+	free(x->rtext.p);
+	fa_session_unref(x->sess);
+	free(x);
+}
+
+/* Anonymous logins keep the address they gave, as Zeek's guest rule. */
+static bool
+is_guest(const struct fa_session *s)
+{
+	if (!s->has_user)
+		return false;
+	return (s->user.len == 9 && strncasecmp((char *)s->user.p, "anonymous", 9) == 0) ||
+	    (s->user.len == 3 && strncasecmp((char *)s->user.p, "ftp", 3) == 0);
+}
+
+static struct fa_command *
+cmd_at(struct fa_session *s, int32_t i)
+{
+	return i >= 0 && (uint32_t)i < s->ncmds ? &s->cmds[i] : NULL;
+}
+
+static int32_t
+cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
+    const struct ftp_line *ln)
+{
+	struct fa_session *s = x->sess;
+	struct fa_command *c;
+	static const uint8_t hidden[] = "<hidden>";
+
+	if (s->ncmds >= e->cfg.max_cmds ||
+	    grow_array((void **)&s->cmds, s->ncmds, &s->cmds_cap, sizeof *s->cmds) == -1) {
+		s->cmds_dropped++;
+		e->st.cmds_dropped++;
+		return -1;
+	}
+	c = &s->cmds[s->ncmds];
+	memset(c, 0, sizeof *c);
+	c->ts_us = ln->ts_us;
+	memcpy(c->verb, fc->verb, sizeof c->verb);
+	c->end_seq = ln->end_seq;
+	c->line_split = ln->split;
+	c->line_bare_lf = ln->bare_lf;
+	if (fc->arg != NULL) {
+		c->has_arg = true;
+		if (ftp_command_is_secret(fc->verb) && !e->cfg.show_passwords &&
+		    !(strcmp(fc->verb, "PASS") == 0 && is_guest(s)))
+			bytes_set(&c->arg, hidden, sizeof hidden - 1);
+		else
+			bytes_set(&c->arg, fc->arg, fc->arg_len);
+	}
+	return (int32_t)s->ncmds++;
+}
+
+static struct pending *
+pending_push(struct ctl *x)
+{
+	struct pending *p;
+
+	if (x->npend == MAX_PENDING) {
+		/* Hostile pipelining: forget the oldest rather than grow. */
+		free(x->pend[x->pend_head].target);
+		x->pend_head = (x->pend_head + 1) % MAX_PENDING;
+		x->npend--;
+	}
+	p = &x->pend[(x->pend_head + x->npend) % MAX_PENDING];
+	memset(p, 0, sizeof *p);
+	x->npend++;
+	return p;
+}
+
+static struct pending *
+pending_at(struct ctl *x, uint32_t i)
+{
+	return &x->pend[(x->pend_head + i) % MAX_PENDING];
+}
+
+/* Remove entry i (0 = oldest) of the pending ring. */
+static void
+pending_remove(struct ctl *x, uint32_t i)
+{
+	uint32_t j;
+
+	free(pending_at(x, i)->target);
+	for (j = i; j > 0; j--)
+		*pending_at(x, j) = *pending_at(x, j - 1);
+	x->pend_head = (x->pend_head + 1) % MAX_PENDING;
+	x->npend--;
+}
+
+static void
+set_bytes(struct fa_bytes *b, bool *has, const uint8_t *p, size_t len)
+{
+	if (bytes_set(b, p, len) == 0)
+		*has = true;
+}
+
+static void
+neg_anomaly(struct fa_engine *e, struct fa_session *s, uint64_t ts,
+    const char *what, enum ftp_neg_status st, const uint8_t *p, size_t len)
+{
+	char *raw = escape_ascii(p, len, 200);
+
+	engine_anomaly(e, s, ts, "malformed_negotiation", "%s: %s: %s", what,
+	    ftp_neg_strerror(st), raw ? raw : "");
+	free(raw);
+}
+
+/* PORT, EPRT, LPRT: the client announces where the server shall connect. */
+static void
+cmd_active(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
+    const struct ftp_line *ln, struct pending *p)
+{
+	struct fa_session *s = x->sess;
+	struct ftp_hostport hp;
+	enum ftp_neg_status st;
+	enum fa_neg neg;
+	struct fa_endpoint ep;
+	uint32_t flags = 0;
+	char a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
+
+	if (strcmp(fc->verb, "PORT") == 0) {
+		neg = FA_NEG_PORT;
+		st = ftp_parse_port(fc->arg, fc->arg_len, &hp);
+	} else if (strcmp(fc->verb, "EPRT") == 0) {
+		neg = FA_NEG_EPRT;
+		st = ftp_parse_eprt(fc->arg, fc->arg_len, &hp);
+	} else {
+		neg = FA_NEG_LPRT;
+		st = ftp_parse_lprt(fc->arg, fc->arg_len, &hp);
+	}
+	if (fc->arg == NULL)
+		st = FTP_NEG_SYNTAX;
+	if (st != FTP_NEG_OK) {
+		neg_anomaly(e, s, ln->ts_us, fc->verb, st, fc->arg, fc->arg_len);
+		return;
+	}
+	ep.ip = hp.addr;
+	ep.port = hp.port;
+	if (hp.addr.family != s->client.ip.family)
+		flags |= FA_HELPER_FAMILY;
+	else if (!fa_addr_eq(&hp.addr, &s->client.ip))
+		flags |= FA_HELPER_ADDR;
+	if (ln->split)
+		flags |= FA_HELPER_SPLIT;
+	if (ln->bare_lf)
+		flags |= FA_HELPER_BARE_LF;
+	if (hp.addr.family == s->client.ip.family &&
+	    !fa_addr_eq(&hp.addr, &s->client.ip) &&
+	    !fa_addr_is_unspecified(&hp.addr)) {
+		/* Same family, other host: a bounce, unless a NAT rewrote it;
+		 * the data connection will tell (nat_mismatch). */
+		if (!fa_addr_is_private(&hp.addr) || hp.port < 1024)
+			engine_anomaly(e, s, ln->ts_us, "ftp_bounce",
+			    "%s names %s port %u, client is %s", fc->verb,
+			    fa_addr_str(&hp.addr, a1), hp.port,
+			    fa_addr_str(&s->client.ip, a2));
+	}
+	if (hp.port < 1024)
+		engine_anomaly(e, s, ln->ts_us, "privileged_port",
+		    "%s announces port %u", fc->verb, hp.port);
+	p->xfer = xfer_new(e, s, FA_MODE_ACTIVE, neg, &ep, ln->ts_us, flags);
+}
+
+/* Bind a data command to the newest negotiation no command has used. */
+static void
+cmd_transfer(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
+    int32_t ci, struct pending *p)
+{
+	struct fa_session *s = x->sess;
+	struct fa_transfer *t;
+	uint32_t i;
+
+	(void)e;
+	for (i = s->nxfers; i > 0; i--) {
+		t = &s->xfers[i - 1];
+		if (t->command != NULL || t->status != FA_XS_PENDING)
+			continue;
+		if (strcmp(fc->verb, "RETR") == 0)
+			t->command = "RETR", t->dir = FA_DIR_DOWNLOAD;
+		else if (strcmp(fc->verb, "STOR") == 0)
+			t->command = "STOR", t->dir = FA_DIR_UPLOAD;
+		else if (strcmp(fc->verb, "STOU") == 0)
+			t->command = "STOU", t->dir = FA_DIR_UPLOAD;
+		else if (strcmp(fc->verb, "APPE") == 0)
+			t->command = "APPE", t->dir = FA_DIR_UPLOAD;
+		else if (strcmp(fc->verb, "LIST") == 0)
+			t->command = "LIST", t->dir = FA_DIR_LISTING;
+		else if (strcmp(fc->verb, "NLST") == 0)
+			t->command = "NLST", t->dir = FA_DIR_LISTING;
+		else
+			t->command = "MLSD", t->dir = FA_DIR_LISTING;
+		t->cmd_index = ci;
+		if (fc->arg != NULL) {
+			bytes_set(&t->arg, fc->arg, fc->arg_len);
+			/* Listing options such as "-la" are not paths. */
+			if (!(t->dir == FA_DIR_LISTING && fc->arg[0] == '-'))
+				t->path = path_resolve(s->cwd, fc->arg, fc->arg_len);
+		} else if (t->dir == FA_DIR_LISTING && s->cwd != NULL)
+			t->path = strdup(s->cwd);
+		p->xfer = (int32_t)(i - 1);
+		return;
+	}
+}
+
+static void
+cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
+    const struct ftp_line *ln, int32_t ci, struct pending *p)
+{
+	struct fa_session *s = x->sess;
+	static const uint8_t hidden[] = "<hidden>";
+	const char *v = fc->verb;
+
+	if (strcmp(v, "USER") == 0 && fc->arg != NULL) {
+		set_bytes(&s->user, &s->has_user, fc->arg, fc->arg_len);
+	} else if (strcmp(v, "PASS") == 0) {
+		if (fc->arg == NULL)
+			set_bytes(&s->password, &s->has_password, (const uint8_t *)"", 0);
+		else if (e->cfg.show_passwords || is_guest(s))
+			set_bytes(&s->password, &s->has_password, fc->arg, fc->arg_len);
+		else
+			set_bytes(&s->password, &s->has_password, hidden, sizeof hidden - 1);
+	} else if (strcmp(v, "ACCT") == 0 && fc->arg != NULL) {
+		if (e->cfg.show_passwords)
+			set_bytes(&s->account, &s->has_account, fc->arg, fc->arg_len);
+		else
+			set_bytes(&s->account, &s->has_account, hidden, sizeof hidden - 1);
+	} else if (strcmp(v, "PORT") == 0 || strcmp(v, "EPRT") == 0 ||
+	    strcmp(v, "LPRT") == 0) {
+		cmd_active(e, x, fc, ln, p);
+	} else if (strcmp(v, "EPSV") == 0 && fc->arg != NULL &&
+	    fc->arg_len == 3 && strncasecmp((const char *)fc->arg, "ALL", 3) == 0) {
+		s->epsv_all = true;
+	} else if (ftp_command_is_transfer(v)) {
+		cmd_transfer(e, x, fc, ci, p);
+	} else if (strcmp(v, "CWD") == 0 || strcmp(v, "XCWD") == 0) {
+		if (fc->arg != NULL)
+			p->target = path_resolve(s->cwd, fc->arg, fc->arg_len);
+	} else if (strcmp(v, "CDUP") == 0 || strcmp(v, "XCUP") == 0) {
+		p->target = path_resolve(s->cwd, (const uint8_t *)"..", 2);
+	} else if (strcmp(v, "ABOR") == 0) {
+		x->abor_pending = true;
+	}
+}
+
+/* After a gap the first line may be the tail of a lost one: keep it only
+ * when it looks whole. */
+static bool
+plausible_after_gap(const struct ftp_cmd *fc)
+{
+	return fc->known && !fc->verb_cut;
+}
+
+static void
+on_command(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
+{
+	struct fa_session *s = x->sess;
+	struct ftp_cmd fc;
+	struct pending *p;
+	int32_t ci;
+
+	if (ftp_parse_command(ln->data, ln->len, &fc) == -1)
+		return;
+	if (x->after_gap[TO_SERVER]) {
+		x->after_gap[TO_SERVER] = false;
+		if (!plausible_after_gap(&fc))
+			return;
+	}
+	if (!x->confirmed) {
+		/* SMTP greets with 220 too, but its client says EHLO/HELO. */
+		if (!fc.known || strcmp(fc.verb, "HELO") == 0 ||
+		    strcmp(fc.verb, "EHLO") == 0) {
+			x->decoding = false;
+			return;
+		}
+		x->confirmed = true;
+		engine_confirm(e, x);
+	}
+	ci = cmd_record(e, x, &fc, ln);
+	p = pending_push(x);
+	p->cmd = ci;
+	p->end_seq = ln->end_seq;
+	p->xfer = -1;
+	p->ts_us = ln->ts_us;
+	memcpy(p->verb, fc.verb, sizeof p->verb);
+	cmd_effects(e, x, &fc, ln, ci, p);
+	if (ci >= 0)
+		SINKS(e, command, s, &s->cmds[ci]);
+}
+
+/*
+ * Which pending command does a reply sent with this ack answer?  Only one
+ * whose line the server had received: end_seq <= ack.  Normally the oldest
+ * such; but when server bytes were lost since the last reply, the replies
+ * to older commands may be among them, so take the newest (a client that
+ * waits for each reply cannot have more than one outstanding).
+ */
+static int
+pending_match(struct ctl *x, uint32_t ack, bool ack_valid, bool lost_replies)
+{
+	uint32_t i;
+	int found = -1;
+
+	for (i = 0; i < x->npend; i++) {
+		if (ack_valid && !seq_leq(pending_at(x, i)->end_seq, ack))
+			break;
+		found = (int)i;
+		if (!lost_replies)
+			break;
+	}
+	return found;
+}
+
+static bool
+add_reply(struct fa_engine *e, struct fa_reply **arr, uint32_t *n, uint32_t *cap,
+    const struct fa_reply *r)
+{
+	if (*n >= e->cfg.max_replies ||
+	    grow_array((void **)arr, *n, cap, sizeof **arr) == -1)
+		return false;
+	(*arr)[(*n)++] = *r;
+	return true;
+}
+
+/* The quoted path of a 257 reply, with "" meaning one quote (RFC 959). */
+static char *
+parse_257(const uint8_t *t, size_t len)
+{
+	size_t i = 0, n = 0;
+	char *out;
+
+	while (i < len && t[i] != '"')
+		i++;
+	if (i++ == len || (out = malloc(len + 1)) == NULL)
+		return NULL;
+	for (; i < len; i++) {
+		if (t[i] == '"') {
+			if (i + 1 < len && t[i + 1] == '"') {
+				out[n++] = '"';
+				i++;
+				continue;
+			}
+			out[n] = '\0';
+			return out;
+		}
+		out[n++] = (char)t[i];
+	}
+	free(out);
+	return NULL;
+}
+
+static void
+set_cwd(struct fa_session *s, char *path)
+{
+	if (path == NULL)
+		return;
+	free(s->cwd);
+	s->cwd = path;
+}
+
+/* 227, 228, 229: the server announces where the client shall connect. */
+static void
+reply_passive(struct fa_engine *e, struct ctl *x, const struct fa_reply *r,
+    const char *verb)
+{
+	struct fa_session *s = x->sess;
+	struct ftp_hostport hp;
+	enum ftp_neg_status st;
+	enum fa_neg neg;
+	struct fa_endpoint ep;
+	uint32_t flags = 0;
+	char a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
+
+	if (r->code == 227) {
+		neg = strcmp(verb, "EPSV") == 0 ? FA_NEG_EPSV : FA_NEG_PASV;
+		st = ftp_parse_227(r->text.p, r->text.len, &hp);
+	} else if (r->code == 228) {
+		neg = FA_NEG_LPSV;
+		st = ftp_parse_228(r->text.p, r->text.len, &hp);
+	} else {
+		neg = strcmp(verb, "PASV") == 0 ? FA_NEG_PASV : FA_NEG_EPSV;
+		st = ftp_parse_229(r->text.p, r->text.len, &hp);
+	}
+	if (st != FTP_NEG_OK) {
+		neg_anomaly(e, s, r->ts_us, r->code == 227 ? "227" :
+		    r->code == 228 ? "228" : "229", st, r->text.p, r->text.len);
+		return;
+	}
+	ep.ip = hp.addr;
+	ep.port = hp.port;
+	if (r->code == 229 && hp.addr.family == FA_AF_NONE)
+		ep.ip = s->server.ip;
+	else if (!fa_addr_eq(&hp.addr, &s->server.ip)) {
+		flags |= FA_HELPER_ADDR;
+		if (fa_addr_is_private(&hp.addr) &&
+		    !fa_addr_is_private(&s->server.ip))
+			engine_anomaly(e, s, r->ts_us, "pasv_private_address",
+			    "%d announces %s, server is %s", r->code,
+			    fa_addr_str(&hp.addr, a1),
+			    fa_addr_str(&s->server.ip, a2));
+	}
+	if (x->rsplit)
+		flags |= FA_HELPER_SPLIT;
+	if (x->rbare_lf)
+		flags |= FA_HELPER_BARE_LF;
+	xfer_new(e, s, FA_MODE_PASSIVE, neg, &ep, r->ts_us, flags);
+}
+
+static void
+data_reply(struct fa_engine *e, struct ctl *x, struct pending *p,
+    const struct fa_reply *r)
+{
+	struct fa_session *s = x->sess;
+	struct fa_transfer *t;
+
+	if (p->xfer < 0 || (uint32_t)p->xfer >= s->nxfers)
+		return;
+	t = &s->xfers[p->xfer];
+	t->reply_code = r->code;
+	if (r->code == 226 || r->code == 250)
+		t->status = FA_XS_COMPLETE;
+	else if (x->abor_pending || r->code == 426)
+		t->status = x->abor_pending ? FA_XS_ABORTED : FA_XS_FAILED;
+	else
+		t->status = FA_XS_FAILED;
+	if (t->handshake == FA_HS_NO_ANSWER)
+		t->status = FA_XS_FAILED;
+	engine_transfer_end(e, s, t);
+}
+
+static void
+reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
+    const struct fa_reply *r)
+{
+	struct fa_session *s = x->sess;
+	const char *v = p->verb;
+	int c = r->code;
+
+	if (c == 227 || c == 228 || c == 229) {
+		reply_passive(e, x, r, v);
+		return;
+	}
+	if (strcmp(v, "USER") == 0 || strcmp(v, "PASS") == 0 ||
+	    strcmp(v, "ACCT") == 0) {
+		if (c == 230 || c == 232)
+			s->login = FA_LOGIN_SUCCESS;
+		else if (c == 530) {
+			s->login_failures++;
+			if (s->login != FA_LOGIN_SUCCESS)
+				s->login = FA_LOGIN_FAILED;
+			engine_login_failed(e, s, r->ts_us);
+		}
+	} else if ((strcmp(v, "PWD") == 0 || strcmp(v, "XPWD") == 0) && c == 257) {
+		set_cwd(s, parse_257(r->text.p, r->text.len));
+	} else if ((strcmp(v, "CWD") == 0 || strcmp(v, "XCWD") == 0 ||
+	    strcmp(v, "CDUP") == 0 || strcmp(v, "XCUP") == 0) &&
+	    (c == 250 || c == 200) && p->target != NULL) {
+		set_cwd(s, p->target);
+		p->target = NULL;
+	} else if (strcmp(v, "TYPE") == 0 && c == 200) {
+		struct fa_command *cmd = cmd_at(s, p->cmd);
+
+		if (cmd != NULL && cmd->has_arg) {
+			size_t n = cmd->arg.len < sizeof s->type - 1 ?
+			    cmd->arg.len : sizeof s->type - 1;
+			memcpy(s->type, cmd->arg.p, n);
+			s->type[n] = '\0';
+		}
+	} else if (strcmp(v, "AUTH") == 0 && c == 234) {
+		s->tls = true;
+		x->decoding = false;
+	} else if (strcmp(v, "QUIT") == 0 && c == 221) {
+		s->quit_acked = true;
+	} else if (strcmp(v, "REIN") == 0 && c == 220) {
+		s->login = FA_LOGIN_NONE;
+	} else if ((strcmp(v, "PORT") == 0 || strcmp(v, "EPRT") == 0 ||
+	    strcmp(v, "LPRT") == 0) && c >= 400 && p->xfer >= 0) {
+		/* Refused: nothing will connect. */
+		s->xfers[p->xfer].status = FA_XS_FAILED;
+		s->xfers[p->xfer].reply_code = c;
+	} else if (ftp_command_is_transfer(v)) {
+		data_reply(e, x, p, r);
+	} else if (strcmp(v, "ABOR") == 0) {
+		x->abor_pending = false;
+	}
+}
+
+/* A whole reply: pair it, act on it, record it. */
+static void
+on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
+    uint32_t ack, bool ack_valid, struct fa_bytes *text)
+{
+	struct fa_session *s = x->sess;
+	struct fa_reply r, *stored = NULL;
+	struct fa_command *cmd = NULL;
+	struct pending *p = NULL;
+	bool lost = x->server_gaps != x->gaps_at_last_reply;
+	int i;
+
+	x->gaps_at_last_reply = x->server_gaps;
+	r.ts_us = ts;
+	r.code = code;
+	r.text = *text;		/* ownership moves to r */
+	memset(text, 0, sizeof *text);
+
+	if ((i = pending_match(x, ack, ack_valid, lost)) >= 0) {
+		/* Commands older than the one answered lost their replies. */
+		while (i-- > 0)
+			pending_remove(x, 0);
+		p = pending_at(x, 0);
+		cmd = cmd_at(s, p->cmd);
+	}
+	if (p != NULL && code >= 200) {
+		if (cmd != NULL)
+			cmd->reply_code = code;
+		reply_effects(e, x, p, &r);
+	}
+	if (p == NULL && code == 220 && !s->has_banner && s->ncmds == 0)
+		set_bytes(&s->banner, &s->has_banner, r.text.p, r.text.len);
+	if (cmd != NULL) {
+		if (add_reply(e, &cmd->replies, &cmd->nreplies,
+		    &cmd->replies_cap, &r))
+			stored = &cmd->replies[cmd->nreplies - 1];
+		else
+			cmd->replies_dropped++;
+	} else if (p == NULL) {
+		if (add_reply(e, &s->unsolicited, &s->nunsolicited,
+		    &s->unsolicited_cap, &r))
+			stored = &s->unsolicited[s->nunsolicited - 1];
+	}
+	if (stored == NULL)
+		free(r.text.p);
+	else
+		SINKS(e, reply, s, cmd, stored);
+	if (p != NULL && code >= 200)
+		pending_remove(x, 0);
+}
+
+static void
+reply_begin(struct ctl *x, const struct ftp_line *ln, int code,
+    const uint8_t *text, size_t len)
+{
+	free(x->rtext.p);
+	memset(&x->rtext, 0, sizeof x->rtext);
+	bytes_set(&x->rtext, text, len);
+	x->rcode = code;
+	x->rts = ln->ts_us;
+	x->rack = ln->ack;
+	x->rack_valid = true;
+	x->rsplit = ln->split;
+	x->rbare_lf = ln->bare_lf;
+}
+
+static void
+on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
+{
+	struct ftp_reply_line rl;
+	enum ftp_reply_event ev;
+
+	if (x->after_gap[TO_CLIENT]) {
+		x->after_gap[TO_CLIENT] = false;
+		x->ra.code = 0;		/* a multi-line reply may have been cut */
+		ftp_parse_reply_line(ln->data, ln->len, &rl);
+		if (rl.sep == FTP_REPLY_NOCODE)
+			return;
+	}
+	ev = ftp_reply_asm_line(&x->ra, ln->data, ln->len, &rl);
+	if (!x->confirmed && x->sess->ncmds == 0 && x->sess->nunsolicited == 0 &&
+	    ev != FTP_REPLY_EV_BEGIN && !(ev == FTP_REPLY_EV_SINGLE && rl.code == 220)) {
+		x->decoding = false;	/* detected port: not an FTP greeting */
+		return;
+	}
+	switch (ev) {
+	case FTP_REPLY_EV_SINGLE:
+		reply_begin(x, ln, rl.code, rl.text, rl.text_len);
+		on_reply(e, x, rl.code, x->rts, x->rack, x->rack_valid, &x->rtext);
+		break;
+	case FTP_REPLY_EV_BEGIN:
+		reply_begin(x, ln, rl.code, rl.text, rl.text_len);
+		break;
+	case FTP_REPLY_EV_CONT:
+	case FTP_REPLY_EV_END:
+		if (x->rcode == 0)
+			break;
+		bytes_append(&x->rtext, (const uint8_t *)"\n", 1, REPLY_TEXT_MAX);
+		if (ev == FTP_REPLY_EV_CONT)
+			bytes_append(&x->rtext, ln->data, ln->len, REPLY_TEXT_MAX);
+		else
+			bytes_append(&x->rtext, rl.text, rl.text_len, REPLY_TEXT_MAX);
+		x->rsplit |= ln->split;
+		x->rbare_lf |= ln->bare_lf;
+		if (ev == FTP_REPLY_EV_END) {
+			/* Zeek's rule: a different closing code is the one kept. */
+			on_reply(e, x, rl.code ? rl.code : x->rcode, x->rts,
+			    x->rack, x->rack_valid, &x->rtext);
+			x->rcode = 0;
+		}
+		break;
+	case FTP_REPLY_EV_JUNK:
+		if (ln->len > 0) {
+			char *raw = escape_ascii(ln->data, ln->len, 120);
+
+			engine_anomaly(e, x->sess, ln->ts_us, "invalid_reply",
+			    "%s", raw ? raw : "");
+			free(raw);
+		}
+		break;
+	}
+}
+
+static void
+line_cb(void *arg, const struct ftp_line *ln)
+{
+	struct ctl_cb *cb = arg;
+	struct ctl *x = cb->ctl;
+
+	if (!x->decoding)
+		return;
+	if (ln->truncated) {
+		x->sess->lines_cut++;
+		cb->eng->st.lines_truncated++;
+		engine_anomaly(cb->eng, x->sess, ln->ts_us, "line_too_long",
+		    "%s line of %llu bytes cut to %zu",
+		    cb->role == TO_SERVER ? "command" : "reply",
+		    (unsigned long long)ln->full_len, ln->len);
+	}
+	if (cb->role == TO_SERVER)
+		on_command(cb->eng, x, ln);
+	else
+		on_reply_line(cb->eng, x, ln);
+}
+
+static void
+reasm_event_cb(void *arg, const struct reasm_event *ev)
+{
+	struct ctl_cb *cb = arg;
+	struct ctl *x = cb->ctl;
+	struct fa_engine *e = cb->eng;
+
+	switch (ev->type) {
+	case REASM_DATA:
+		x->sess->ctl_bytes[cb->role] += ev->len;
+		if (!x->decoding)
+			return;
+		ftp_linebuf_feed(&x->lb[cb->role], ev->data, ev->len, ev->ts_us,
+		    ev->ack, ev->seq, line_cb, cb);
+		break;
+	case REASM_GAP:
+		x->sess->gaps++;
+		e->st.reasm_gaps++;
+		if (cb->role == TO_CLIENT)
+			x->server_gaps++;
+		ftp_linebuf_reset(&x->lb[cb->role]);
+		x->after_gap[cb->role] = true;
+		break;
+	case REASM_CONFLICT:
+		e->st.reasm_conflicts++;
+		engine_anomaly(e, x->sess, ev->ts_us, "reassembly_conflict",
+		    "%s stream: %u retransmitted bytes at seq %u differ from the first copy",
+		    cb->role == TO_SERVER ? "client" : "server", ev->len, ev->seq);
+		break;
+	}
+}
+
+void
+ctl_packet(struct fa_engine *e, struct conn *c, struct ctl *x, int role,
+    const struct fa_pkt *pk, uint64_t ts)
+{
+	struct ctl_cb cb = { e, x, role };
+	struct reasm *r = &x->rs[role];
+	uint32_t before = r->retransmitted;
+
+	(void)c;
+	if (pk->flags & TCP_SYN) {
+		reasm_syn(r, pk->seq);
+		return;
+	}
+	if (pk->caplen_payload == 0 && !(pk->flags & TCP_FIN))
+		return;
+	if (x->sess->implicit_tls) {
+		x->sess->ctl_bytes[role] += pk->caplen_payload;
+		return;
+	}
+	reasm_segment(r, pk->seq, pk->payload, pk->caplen_payload,
+	    (pk->flags & TCP_FIN) != 0, ts, pk->ack, (pk->flags & TCP_ACK) != 0,
+	    reasm_event_cb, &cb);
+	e->st.retransmissions += r->retransmitted - before;
+}
+
+/* Flush what the streams still hold: buffered segments, a partial line,
+ * a reply whose last line never came. */
+static void
+ctl_flush(struct fa_engine *e, struct ctl *x)
+{
+	struct ctl_cb cb = { e, x, 0 };
+	int role;
+
+	for (role = 0; role < 2; role++) {
+		cb.role = role;
+		reasm_flush(&x->rs[role], reasm_event_cb, &cb);
+		if (x->decoding)
+			ftp_linebuf_flush(&x->lb[role], e->now_us, 0,
+			    x->rs[role].next_seq, line_cb, &cb);
+	}
+	if (x->rcode != 0 && x->decoding) {
+		on_reply(e, x, x->rcode, x->rts, x->rack, x->rack_valid, &x->rtext);
+		x->rcode = 0;
+	}
+}
+
+void
+ctl_end(struct fa_engine *e, struct ctl *x, enum fa_end_reason why, uint64_t ts)
+{
+	struct fa_session *s = x->sess;
+
+	if (s->ended)
+		return;
+	ctl_flush(e, x);
+	if (why == FA_END_FIN && s->quit_acked)
+		why = FA_END_QUIT;
+	s->end_reason = why;
+	s->end_us = ts;
+	s->ended = true;
+	pending_clear(x);
+	xfer_finish(e, s);
+	if (x->confirmed) {
+		e->open_sessions--;
+		SINKS(e, session_end, s);
+	} else {
+		e->open_sessions--;
+	}
+}

@@ -1,0 +1,488 @@
+/* engine.c: the packet path.  Decode, one connection lookup, then hand the
+ * packet to its control stream or count it against its data transfer;
+ * everything else costs a lookup and a timestamp. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_int.h"
+#include "session_int.h"
+
+#define SWEEP_INTERVAL_US	1000000ULL
+#define FAIL_SLOTS		4096	/* addresses tracked for brute force */
+
+void
+fa_config_defaults(struct fa_config *c)
+{
+	memset(c, 0, sizeof *c);
+	fa_portset_add(&c->ports, 21);
+	fa_portset_add(&c->tls_ports, 990);
+	c->detect_other_ports = true;
+	c->max_conns = 1000000;
+	c->idle_timeout_us = 900ULL * 1000000;
+	c->expect_timeout_us = 300ULL * 1000000;
+	c->reasm_stream_cap = 64 * 1024;
+	c->reasm_total_cap = 64ULL * 1024 * 1024;
+	c->line_max = FTP_LINE_MAX;
+	c->max_cmds = 10000;
+	c->max_replies = 64;
+	c->max_xfers = 10000;
+	c->max_expect_session = 64;
+	c->max_expect_total = 100000;
+	c->bruteforce_threshold = 10;
+}
+
+int
+fa_portset_parse(struct fa_portset *ps, const char *s, const char **cause)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	memset(ps, 0, sizeof *ps);
+	for (;;) {
+		lo = strtoul(s, &end, 10);
+		if (end == s || lo > 65535)
+			goto bad;
+		hi = lo;
+		if (*end == '-') {
+			s = end + 1;
+			hi = strtoul(s, &end, 10);
+			if (end == s || hi > 65535 || hi < lo)
+				goto bad;
+		}
+		for (; lo <= hi; lo++)
+			fa_portset_add(ps, (uint16_t)lo);
+		if (*end == '\0')
+			return 0;
+		if (*end != ',')
+			goto bad;
+		s = end + 1;
+	}
+bad:
+	*cause = "expected ports or ranges such as 21,2121,8021-8030";
+	return -1;
+}
+
+struct fa_engine *
+fa_engine_new(const struct fa_config *cfg)
+{
+	struct fa_engine *e;
+
+	if ((e = calloc(1, sizeof *e)) == NULL)
+		return NULL;
+	e->cfg = *cfg;
+	e->budget.cap = cfg->reasm_total_cap;
+	e->conns = conn_table_new(cfg->max_conns);
+	e->expects = expect_table_new(cfg->max_expect_total);
+	if (e->conns == NULL || e->expects == NULL) {
+		fa_engine_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+int
+fa_engine_add_sink(struct fa_engine *e, const struct fa_sink *s)
+{
+	if (e->nsinks == MAX_SINKS)
+		return -1;
+	e->sinks[e->nsinks++] = *s;
+	return 0;
+}
+
+const struct fa_stats *
+fa_engine_stats(const struct fa_engine *e)
+{
+	return &e->st;
+}
+
+size_t
+fa_engine_open_sessions(const struct fa_engine *e)
+{
+	return e->open_sessions;
+}
+
+/* Printable ASCII copy of wire bytes: \xHH for the rest; owned. */
+char *
+escape_ascii(const uint8_t *p, size_t len, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = 0;
+	char *out;
+
+	if (len > max)
+		len = max;
+	if ((out = malloc(len * 4 + 4)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+			out[n++] = (char)p[i];
+		else {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[p[i] >> 4];
+			out[n++] = hex[p[i] & 15];
+		}
+	}
+	if (len == max) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+void
+engine_anomaly(struct fa_engine *e, struct fa_session *s, uint64_t ts,
+    const char *type, const char *fmt, ...)
+{
+	struct fa_anomaly *a;
+	va_list ap;
+	char *d;
+
+	if (s->nanoms >= 1000 || grow_array((void **)&s->anoms, s->nanoms,
+	    &s->anoms_cap, sizeof *s->anoms) == -1) {
+		s->anoms_dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&d, fmt, ap) == -1)
+		d = NULL;
+	va_end(ap);
+	a = &s->anoms[s->nanoms++];
+	a->ts_us = ts;
+	a->type = type;
+	a->detail = d;
+	SINKS(e, anomaly, s, a);
+}
+
+void
+engine_login_failed(struct fa_engine *e, struct fa_session *s, uint64_t ts)
+{
+	struct fail_slot *f;
+	uint32_t i, h = 2166136261u;
+	char a[FA_ADDRSTRLEN];
+
+	if (e->fails == NULL &&
+	    (e->fails = calloc(FAIL_SLOTS, sizeof *e->fails)) == NULL)
+		return;
+	for (i = 0; i < 16; i++)
+		h = (h ^ s->client.ip.a[i]) * 16777619u;
+	for (i = 0; i < FAIL_SLOTS; i++) {
+		f = &e->fails[(h + i) & (FAIL_SLOTS - 1)];
+		if (f->n == 0) {
+			if (e->nfails >= FAIL_SLOTS / 2)
+				return;		/* full: stop learning */
+			f->a = s->client.ip;
+			e->nfails++;
+		}
+		if (fa_addr_eq(&f->a, &s->client.ip))
+			break;
+	}
+	if (i == FAIL_SLOTS)
+		return;
+	if (++f->n == e->cfg.bruteforce_threshold)
+		engine_anomaly(e, s, ts, "login_bruteforce",
+		    "%u failed logins from %s", f->n, fa_addr_str(&s->client.ip, a));
+}
+
+void
+engine_transfer_end(struct fa_engine *e, struct fa_session *s,
+    struct fa_transfer *t)
+{
+	if (t->reported)
+		return;
+	t->reported = true;
+	SINKS(e, transfer_end, s, t);
+}
+
+static void
+new_session(struct fa_engine *e, struct ctl *x)
+{
+	x->sess->id = ++e->next_id;
+	e->open_sessions++;
+	e->st.ftp_sessions++;
+	SINKS(e, session_start, x->sess);
+}
+
+/* Make c a control connection with its server on key side ss. */
+static void
+make_control(struct fa_engine *e, struct conn *c, int ss, bool confirmed)
+{
+	struct ctl *x;
+
+	if ((x = ctl_new(e, c, ss, 0)) == NULL) {
+		c->kind = CONN_OTHER;
+		return;
+	}
+	c->kind = CONN_CONTROL;
+	c->owner = x;
+	x->confirmed = confirmed;
+	x->sess->detected = !confirmed;
+	if (fa_portset_has(&e->cfg.tls_ports, c->key.port[ss])) {
+		x->sess->tls = x->sess->implicit_tls = true;
+		x->decoding = false;
+	}
+	if (confirmed)
+		new_session(e, x);
+	else
+		e->open_sessions++;
+}
+
+/* A session found on another port is numbered when its first command
+ * proves it is FTP. */
+void
+engine_confirm(struct fa_engine *e, struct ctl *x)
+{
+	e->open_sessions--;
+	new_session(e, x);
+}
+
+static bool
+is_ctl_port(const struct fa_engine *e, uint16_t p)
+{
+	return fa_portset_has(&e->cfg.ports, p) ||
+	    fa_portset_has(&e->cfg.tls_ports, p);
+}
+
+static void
+classify(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk, int side,
+    uint64_t ts)
+{
+	bool syn = pk->flags & TCP_SYN, ack = pk->flags & TCP_ACK;
+
+	if (is_ctl_port(e, pk->dst.port) && !(syn && ack))
+		make_control(e, c, !side, true);
+	else if (is_ctl_port(e, pk->src.port) && !(syn && !ack))
+		make_control(e, c, side, true);
+	else if (data_attach(e, c, pk, side, ts))
+		;
+	else if (e->cfg.detect_other_ports)
+		c->kind = CONN_PROBE;
+	else
+		c->kind = CONN_OTHER;
+}
+
+static void
+release(struct fa_engine *e, struct conn *c, enum fa_end_reason why)
+{
+	struct fa_unattributed u;
+
+	switch (c->kind) {
+	case CONN_CONTROL:
+		ctl_end(e, c->owner, why, c->last_us);
+		ctl_free(c->owner);
+		break;
+	case CONN_DATA:
+		data_end(e, c, c->last_us);
+		fa_session_unref(c->owner);
+		break;
+	case CONN_LOOSE_DATA:
+		conn_endpoint(c, c->init_side, &u.initiator);
+		conn_endpoint(c, !c->init_side, &u.responder);
+		u.start_us = c->first_us;
+		u.bytes = seqtrack_bytes(&c->seq[0]) + seqtrack_bytes(&c->seq[1]);
+		if (u.bytes == 0)
+			u.bytes = c->cap_bytes[0] + c->cap_bytes[1];
+		SINKS(e, unattributed, &u);
+		break;
+	}
+	c->owner = NULL;
+	conn_remove(e->conns, c);
+}
+
+static struct conn *
+conn_new(struct fa_engine *e, const struct fa_pkt *pk, uint64_t ts, int *side)
+{
+	struct conn *c, *old;
+
+	while ((c = conn_insert(e->conns, pk, ts, side)) == NULL) {
+		if ((old = conn_oldest(e->conns)) == NULL)
+			return NULL;
+		e->st.conns_evicted++;
+		e->st.conn_cap_hits++;
+		release(e, old, FA_END_TIMEOUT);
+	}
+	e->st.tcp_connections++;
+	if (conn_count(e->conns) > e->st.peak_conns)
+		e->st.peak_conns = conn_count(e->conns);
+	return c;
+}
+
+static void
+sweep(struct fa_engine *e)
+{
+	struct conn *c;
+	struct expect *x;
+
+	while ((c = conn_oldest(e->conns)) != NULL &&
+	    c->last_us + e->cfg.idle_timeout_us < e->now_us) {
+		e->st.conns_timed_out++;
+		release(e, c, c->fin[0] || c->fin[1] ? FA_END_FIN : FA_END_TIMEOUT);
+	}
+	while ((x = expect_oldest(e->expects)) != NULL &&
+	    x->expires_us < e->now_us) {
+		e->st.expectations_expired++;
+		x->sess->expects_open--;
+		expect_del(e->expects, x);
+	}
+	e->next_sweep_us = e->now_us + SWEEP_INTERVAL_US;
+}
+
+/* An unknown-port connection: a 220 greeting as the first bytes makes it
+ * a candidate FTP session; anything else makes it uninteresting. */
+static void
+probe(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *pk)
+{
+	const uint8_t *p = pk->payload;
+
+	if (pk->caplen_payload == 0)
+		return;
+	if (!c->payload_seen[!side] && pk->caplen_payload >= 4 &&
+	    p[0] == '2' && p[1] == '2' && p[2] == '0' &&
+	    (p[3] == ' ' || p[3] == '-' || p[3] == '\r'))
+		make_control(e, c, side, false);
+	else
+		c->kind = CONN_OTHER;
+	c->payload_seen[side] = 1;
+}
+
+static void
+control(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *pk,
+    uint64_t ts)
+{
+	struct ctl *x = c->owner;
+	int role = side == x->server_side ? TO_CLIENT : TO_SERVER;
+	struct fa_session *s = x->sess;
+
+	e->st.control_packets++;
+	if (pk->flags & TCP_SYN) {
+		if (!(pk->flags & TCP_ACK) && s->ctl_handshake == FA_HS_UNSEEN)
+			s->ctl_handshake = FA_HS_NO_ANSWER;
+		else if ((pk->flags & TCP_ACK) && role == TO_CLIENT)
+			s->ctl_handshake = FA_HS_COMPLETE;
+	} else if (role == TO_CLIENT && s->ctl_handshake == FA_HS_NO_ANSWER)
+		s->ctl_handshake = (pk->flags & TCP_RST) ? FA_HS_RESET : FA_HS_COMPLETE;
+	if (!s->ended)
+		ctl_packet(e, c, x, role, pk, ts);
+	if (!x->confirmed && !x->decoding) {
+		/* Greeted with 220 but did not speak FTP (SMTP): forget it. */
+		e->open_sessions--;
+		ctl_free(x);
+		c->owner = NULL;
+		c->kind = CONN_OTHER;
+		return;
+	}
+	if (!s->ended && c->closed)
+		ctl_end(e, x, c->rst ? FA_END_RST : FA_END_FIN, ts);
+}
+
+/* TCP flags that end a connection, for every kind. */
+static void
+track_close(struct conn *c, int side, const struct fa_pkt *pk)
+{
+	if (pk->flags & TCP_SYN)
+		c->syn[side] = 1;
+	if (pk->flags & TCP_FIN)
+		c->fin[side] = 1;
+	if (pk->flags & TCP_RST)
+		c->rst = 1;
+	if ((c->fin[0] && c->fin[1]) || c->rst)
+		c->closed = 1;
+}
+
+void
+fa_engine_packet(struct fa_engine *e, int dlt, uint64_t ts,
+    const uint8_t *data, uint32_t caplen, uint32_t wirelen)
+{
+	struct fa_pkt pk;
+	struct conn *c;
+	int side;
+	bool was_closed;
+
+	e->st.packets++;
+	e->st.bytes += wirelen;
+	if (ts > e->now_us)
+		e->now_us = ts;
+	if (e->now_us >= e->next_sweep_us)
+		sweep(e);
+	switch (decode_frame(dlt, data, caplen, e->cfg.verify_checksums, &pk)) {
+	case DECODE_TCP:
+		break;
+	case DECODE_NOT_IP:
+		e->st.non_ip++;
+		return;
+	case DECODE_NOT_TCP:
+		e->st.non_tcp++;
+		return;
+	case DECODE_FRAGMENT:
+		e->st.fragments++;
+		return;
+	case DECODE_MALFORMED:
+		e->st.malformed++;
+		return;
+	case DECODE_BAD_CHECKSUM:
+		e->st.bad_checksums++;
+		return;
+	}
+	e->st.tcp_packets++;
+	if ((c = conn_lookup(e->conns, &pk, &side)) != NULL && c->closed &&
+	    (pk.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+		/* A new connection on a 4-tuple whose last one ended. */
+		release(e, c, c->rst ? FA_END_RST : FA_END_FIN);
+		c = NULL;
+	}
+	if (c == NULL) {
+		/* Stray ACKs, FINs and RSTs open nothing. */
+		if (!(pk.flags & TCP_SYN) && pk.caplen_payload == 0)
+			return;
+		if ((c = conn_new(e, &pk, ts, &side)) == NULL)
+			return;
+		classify(e, c, &pk, side, ts);
+	}
+	conn_touch(e->conns, c, ts);
+	was_closed = c->closed;
+	track_close(c, side, &pk);
+	switch (c->kind) {
+	case CONN_OTHER:
+		return;
+	case CONN_PROBE:
+		probe(e, c, side, &pk);
+		if (c->kind != CONN_CONTROL)
+			return;
+		/* FALLTHROUGH */
+	case CONN_CONTROL:
+		control(e, c, side, &pk, ts);
+		break;
+	case CONN_DATA:
+	case CONN_LOOSE_DATA:
+		data_packet(e, c, side, &pk, ts);
+		if (c->closed && !was_closed)
+			data_end(e, c, ts);
+		break;
+	}
+}
+
+void
+fa_engine_finish(struct fa_engine *e)
+{
+	struct conn *c;
+
+	/* Oldest first, so sessions end in the order they went quiet. */
+	while ((c = conn_oldest(e->conns)) != NULL)
+		release(e, c, c->fin[0] || c->fin[1] ? FA_END_FIN : FA_END_CAPTURE);
+}
+
+void
+fa_engine_free(struct fa_engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->conns != NULL)
+		fa_engine_finish(e);
+	expect_table_free(e->expects);
+	conn_table_free(e->conns);
+	free(e->fails);
+	free(e);
+}

@@ -1,0 +1,103 @@
+/* engine_int.h: what engine.c, control.c and data.c share. */
+#ifndef FTPAUDIT_ENGINE_INT_H
+#define FTPAUDIT_ENGINE_INT_H
+
+#include "ftpaudit/engine.h"
+#include "ftpaudit/conn.h"
+#include "ftpaudit/expect.h"
+#include "ftpaudit/ftp_parse.h"
+#include "ftpaudit/reasm.h"
+
+#define MAX_SINKS	8
+#define MAX_PENDING	1024	/* pipelined commands awaiting a reply */
+
+/* Direction of a control or data stream, by FTP role. */
+enum { TO_SERVER = 0, TO_CLIENT = 1 };
+
+/* A command still waiting for its final reply. */
+struct pending {
+	int32_t		 cmd;		/* index in sess->cmds, -1 when not kept */
+	uint32_t	 end_seq;
+	char		 verb[FTP_VERB_MAX + 1];
+	char		*target;	/* owned: CWD target, resolved */
+	int32_t		 xfer;		/* transfer bound to a data command, -1 */
+	uint64_t	 ts_us;
+};
+
+/* Per control connection state; owned by the conn entry (conn->owner). */
+struct ctl {
+	struct fa_session *sess;	/* reference held */
+	int		 server_side;	/* conn key side of the server */
+	struct reasm	 rs[2];		/* by role */
+	struct ftp_linebuf lb[2];
+	bool		 after_gap[2];	/* next line may start mid-line */
+	struct ftp_reply_asm ra;
+	/* Multi-line reply being assembled. */
+	int		 rcode;
+	struct fa_bytes	 rtext;
+	uint64_t	 rts;
+	uint32_t	 rack;
+	bool		 rack_valid;
+	bool		 rsplit, rbare_lf;
+	uint32_t	 server_gaps;	/* gaps seen in the server stream */
+	uint32_t	 gaps_at_last_reply;
+	struct pending	*pend;		/* owned ring */
+	uint32_t	 pend_head, npend;
+	bool		 decoding;	/* false once TLS starts */
+	bool		 confirmed;	/* detected on another port: first command seen */
+	bool		 abor_pending;
+};
+
+struct fa_engine {
+	struct fa_config cfg;
+	struct fa_stats	 st;
+	struct conn_table *conns;
+	struct expect_table *expects;
+	struct reasm_budget budget;
+	struct fa_sink	 sinks[MAX_SINKS];
+	int		 nsinks;
+	uint64_t	 next_id;
+	uint64_t	 now_us;	/* latest timestamp seen */
+	uint64_t	 next_sweep_us;
+	size_t		 open_sessions;
+	/* Failed logins per client address, for login_bruteforce. */
+	struct fail_slot { struct fa_addr a; uint32_t n; } *fails;	/* owned */
+	uint32_t	 nfails;
+};
+
+#define SINKS(e, cb, ...) do {						\
+	int i_;								\
+	for (i_ = 0; i_ < (e)->nsinks; i_++)				\
+		if ((e)->sinks[i_].cb != NULL)				\
+			(e)->sinks[i_].cb((e)->sinks[i_].arg, __VA_ARGS__); \
+} while (0)
+
+/* engine.c */
+void	 engine_anomaly(struct fa_engine *, struct fa_session *, uint64_t ts,
+	    const char *type, const char *fmt, ...)
+	    __attribute__((format(printf, 5, 6)));
+void	 engine_login_failed(struct fa_engine *, struct fa_session *, uint64_t ts);
+void	 engine_confirm(struct fa_engine *, struct ctl *);
+void	 engine_transfer_end(struct fa_engine *, struct fa_session *, struct fa_transfer *);
+
+/* control.c */
+struct ctl *ctl_new(struct fa_engine *, struct conn *, int server_side, uint64_t id);
+void	 ctl_free(struct ctl *);
+void	 ctl_packet(struct fa_engine *, struct conn *, struct ctl *, int role,
+	    const struct fa_pkt *, uint64_t ts);
+void	 ctl_end(struct fa_engine *, struct ctl *, enum fa_end_reason, uint64_t ts);
+
+/* data.c */
+bool	 data_attach(struct fa_engine *, struct conn *, const struct fa_pkt *, int side,
+	    uint64_t ts);
+void	 data_packet(struct fa_engine *, struct conn *, int side, const struct fa_pkt *,
+	    uint64_t ts);
+void	 data_end(struct fa_engine *, struct conn *, uint64_t ts);
+int	 xfer_new(struct fa_engine *, struct fa_session *, enum fa_mode, enum fa_neg,
+	    const struct fa_endpoint *announced, uint64_t ts, uint32_t helper_flags);
+void	 xfer_finish(struct fa_engine *, struct fa_session *);
+
+/* Escape wire bytes into a printable ASCII C string (for anomaly details). */
+char	*escape_ascii(const uint8_t *p, size_t len, size_t max);
+
+#endif

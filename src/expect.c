@@ -1,0 +1,228 @@
+/* expect.c: the expectation table.  Small chained hash on the responder
+ * endpoint; expectations also sit on a list in creation order so that
+ * expiry is a walk from the oldest. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftpaudit/expect.h"
+
+#define EXPECT_BUCKETS	4096	/* power of two */
+#define USED_SLOTS	65536	/* remembered passive data ports */
+
+struct expect_table {
+	struct expect_link *buckets[EXPECT_BUCKETS];
+	struct expect	*oldest, *newest;
+	uint32_t	 count, max;
+	struct fa_endpoint *used;	/* owned; open addressing, port 0 = empty */
+	uint32_t	 nused;
+};
+
+static uint32_t
+ep_hash(const struct fa_endpoint *ep)
+{
+	uint32_t h = 2166136261u;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ ep->ip.a[i]) * 16777619u;
+	h = (h ^ ep->port) * 16777619u;
+	h = (h ^ (ep->port >> 8) ^ ep->ip.family) * 16777619u;
+	return h;
+}
+
+struct expect_table *
+expect_table_new(uint32_t max_total)
+{
+	struct expect_table *t;
+
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return NULL;
+	t->max = max_total;
+	return t;
+}
+
+void
+expect_table_free(struct expect_table *t)
+{
+	if (t == NULL)
+		return;
+	while (t->oldest != NULL)
+		expect_del(t, t->oldest);
+	free(t->used);
+	free(t);
+}
+
+static void
+link_add(struct expect_table *t, struct expect_link *l)
+{
+	struct expect_link **b = &t->buckets[l->hash & (EXPECT_BUCKETS - 1)];
+
+	l->next = *b;
+	*b = l;
+	l->used = true;
+}
+
+static void
+link_del(struct expect_table *t, struct expect_link *l)
+{
+	struct expect_link **pp;
+
+	if (!l->used)
+		return;
+	for (pp = &t->buckets[l->hash & (EXPECT_BUCKETS - 1)]; *pp != NULL;
+	    pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	l->used = false;
+}
+
+struct expect *
+expect_add(struct expect_table *t, struct fa_session *s, uint32_t xfer,
+    const struct fa_endpoint *announced, const struct fa_endpoint *peer,
+    const struct fa_addr *initiator, uint64_t expires_us)
+{
+	struct expect *e;
+
+	if (t->count >= t->max || (e = calloc(1, sizeof *e)) == NULL)
+		return NULL;
+	e->sess = s;
+	fa_session_ref(s);
+	e->xfer = xfer;
+	e->initiator = *initiator;
+	e->expires_us = expires_us;
+	e->link[0].e = e->link[1].e = e;
+	if (announced->ip.family != FA_AF_NONE &&
+	    !fa_addr_is_unspecified(&announced->ip)) {
+		e->link[0].ep = *announced;
+		e->link[0].hash = ep_hash(announced);
+		link_add(t, &e->link[0]);
+	}
+	if (!e->link[0].used || !fa_endpoint_eq(announced, peer)) {
+		e->link[1].ep = *peer;
+		e->link[1].hash = ep_hash(peer);
+		link_add(t, &e->link[1]);
+	}
+	e->prev = t->newest;
+	if (t->newest)
+		t->newest->next = e;
+	else
+		t->oldest = e;
+	t->newest = e;
+	t->count++;
+	return e;
+}
+
+struct expect *
+expect_find(struct expect_table *t, const struct fa_endpoint *ep, bool *fallback)
+{
+	struct expect_link *l, *best = NULL;
+	uint32_t h = ep_hash(ep);
+
+	/* Chains are newest first: the first hit is the latest announcement,
+	 * but an exact announcement beats a fallback one. */
+	for (l = t->buckets[h & (EXPECT_BUCKETS - 1)]; l != NULL; l = l->next) {
+		if (l->hash != h || !fa_endpoint_eq(&l->ep, ep))
+			continue;
+		if (l == &l->e->link[0]) {
+			best = l;
+			break;
+		}
+		if (best == NULL)
+			best = l;
+	}
+	if (best == NULL)
+		return NULL;
+	*fallback = best == &best->e->link[1] && best->e->link[0].used;
+	return best->e;
+}
+
+bool
+expect_exists(struct expect_table *t, const struct fa_endpoint *ep)
+{
+	bool fb;
+
+	return expect_find(t, ep, &fb) != NULL;
+}
+
+void
+expect_del(struct expect_table *t, struct expect *e)
+{
+	link_del(t, &e->link[0]);
+	link_del(t, &e->link[1]);
+	if (e->prev)
+		e->prev->next = e->next;
+	else
+		t->oldest = e->next;
+	if (e->next)
+		e->next->prev = e->prev;
+	else
+		t->newest = e->prev;
+	t->count--;
+	fa_session_unref(e->sess);
+	free(e);
+}
+
+struct expect *
+expect_oldest(struct expect_table *t)
+{
+	return t->oldest;
+}
+
+uint32_t
+expect_count(const struct expect_table *t)
+{
+	return t->count;
+}
+
+static uint32_t
+used_slot(struct expect_table *t, const struct fa_endpoint *ep, bool *found)
+{
+	uint32_t i = ep_hash(ep) & (USED_SLOTS - 1), n;
+
+	for (n = 0; n < USED_SLOTS; n++, i = (i + 1) & (USED_SLOTS - 1)) {
+		if (t->used[i].port == 0) {
+			*found = false;
+			return i;
+		}
+		if (fa_endpoint_eq(&t->used[i], ep)) {
+			*found = true;
+			return i;
+		}
+	}
+	*found = false;
+	return UINT32_MAX;
+}
+
+void
+expect_note_data_port(struct expect_table *t, const struct fa_endpoint *ep)
+{
+	uint32_t i;
+	bool found;
+
+	if (ep->port == 0)
+		return;
+	if (t->used == NULL &&
+	    (t->used = calloc(USED_SLOTS, sizeof *t->used)) == NULL)
+		return;
+	if (t->nused >= USED_SLOTS / 2)	/* keep probes short; stop learning */
+		return;
+	i = used_slot(t, ep, &found);
+	if (!found && i != UINT32_MAX) {
+		t->used[i] = *ep;
+		t->nused++;
+	}
+}
+
+bool
+expect_was_data_port(struct expect_table *t, const struct fa_endpoint *ep)
+{
+	bool found;
+
+	if (t->used == NULL || ep->port == 0)
+		return false;
+	used_slot(t, ep, &found);
+	return found;
+}

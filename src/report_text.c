@@ -1,0 +1,180 @@
+/* report_text.c: the readable per-session summary.  Every byte from the
+ * wire goes through sanitize() before it is printed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftpaudit/report.h"
+
+static void
+put_wire(FILE *f, const uint8_t *p, size_t len)
+{
+	char *s = sanitize(p, len);
+
+	fputs(s ? s : "?", f);
+	free(s);
+}
+
+static void
+put_ep(FILE *f, const struct fa_endpoint *ep)
+{
+	char a[FA_ADDRSTRLEN];
+
+	if (ep->ip.family == FA_AF_INET6)
+		fprintf(f, "[%s]:%u", fa_addr_str(&ep->ip, a), ep->port);
+	else
+		fprintf(f, "%s:%u", fa_addr_str(&ep->ip, a), ep->port);
+}
+
+/* 1536 -> "1.5 KiB" */
+static const char *
+human(uint64_t n, char *buf, size_t len)
+{
+	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%llu B", (unsigned long long)n);
+	else
+		snprintf(buf, len, "%.1f %s", v, unit[u]);
+	return buf;
+}
+
+static void
+put_transfer(FILE *f, const struct fa_session *s, const struct fa_transfer *t)
+{
+	char b1[32], b2[32];
+	double dur = (double)(t->end_us - t->start_us) / 1e6;
+	uint64_t bytes = fa_transfer_bytes(t);
+
+	(void)s;
+	fprintf(f, "    #%-3u %-7s %-4s %-4s ", t->id, fa_mode_str(t->mode),
+	    fa_neg_str(t->neg), t->command ? t->command : "-");
+	if (t->path != NULL)
+		put_wire(f, (const uint8_t *)t->path, strlen(t->path));
+	else if (t->arg.p != NULL)
+		put_wire(f, t->arg.p, t->arg.len);
+	else
+		fputs("-", f);
+	fprintf(f, "  %s", human(bytes, b1, sizeof b1));
+	if (t->connected && dur > 0)
+		fprintf(f, " in %.3f s (%s/s)", dur,
+		    human((uint64_t)((double)bytes / dur), b2, sizeof b2));
+	fprintf(f, "  %s", fa_xstatus_str(t->status));
+	if (t->reply_code)
+		fprintf(f, " %d", t->reply_code);
+	if (t->connected) {
+		fputs("  data ", f);
+		put_ep(f, t->initiator_server ? &t->data_server : &t->data_client);
+		fputs(" -> ", f);
+		put_ep(f, t->initiator_server ? &t->data_client : &t->data_server);
+		if (t->handshake != FA_HS_COMPLETE)
+			fprintf(f, " (handshake %s)", fa_handshake_str(t->handshake));
+	} else {
+		fputs("  announced ", f);
+		put_ep(f, &t->expected);
+	}
+	fputc('\n', f);
+}
+
+static void
+put_session(FILE *f, const struct fa_session *s)
+{
+	char ts[FA_TSLEN];
+	uint32_t i;
+
+	fprintf(f, "Session %llu  ", (unsigned long long)s->id);
+	put_ep(f, &s->client);
+	fputs(" -> ", f);
+	put_ep(f, &s->server);
+	fprintf(f, "  %s  %.3f s  %s%s\n", fmt_ts(s->start_us, ts),
+	    (double)(s->end_us - s->start_us) / 1e6, fa_end_reason_str(s->end_reason),
+	    s->detected ? "  (found on a non-standard port)" : "");
+	if (s->has_banner) {
+		fputs("  banner    ", f);
+		put_wire(f, s->banner.p, s->banner.len > 100 ? 100 : s->banner.len);
+		fputc('\n', f);
+	}
+	fputs("  user      ", f);
+	if (s->has_user)
+		put_wire(f, s->user.p, s->user.len);
+	else
+		fputs("-", f);
+	fprintf(f, "  login %s", fa_login_str(s->login));
+	if (s->login_failures)
+		fprintf(f, " (%u failed)", s->login_failures);
+	fprintf(f, "  tls %s", s->tls ? (s->implicit_tls ? "implicit" : "yes") : "no");
+	if (s->cwd != NULL) {
+		fputs("  cwd ", f);
+		put_wire(f, (const uint8_t *)s->cwd, strlen(s->cwd));
+	}
+	fputc('\n', f);
+	fprintf(f, "  commands  %u", s->ncmds);
+	if (s->ncmds > 0) {
+		fputs(" :", f);
+		for (i = 0; i < s->ncmds && i < 24; i++) {
+			fprintf(f, " %s", s->cmds[i].verb);
+			if (s->cmds[i].reply_code)
+				fprintf(f, "(%d)", s->cmds[i].reply_code);
+		}
+		if (s->ncmds > 24)
+			fputs(" ...", f);
+	}
+	fputc('\n', f);
+	if (s->nxfers > 0) {
+		fprintf(f, "  transfers %u\n", s->nxfers);
+		for (i = 0; i < s->nxfers; i++)
+			put_transfer(f, s, &s->xfers[i]);
+	}
+	for (i = 0; i < s->nanoms; i++) {
+		fprintf(f, "  ! %s: ", s->anoms[i].type);
+		if (s->anoms[i].detail)
+			put_wire(f, (const uint8_t *)s->anoms[i].detail,
+			    strlen(s->anoms[i].detail));
+		fputc('\n', f);
+	}
+	if (s->gaps)
+		fprintf(f, "  ! %u gap(s) in the control stream (lost capture data)\n",
+		    s->gaps);
+	fputc('\n', f);
+}
+
+void
+report_text(FILE *f, struct fa_session *const *sess, size_t n,
+    const struct fa_unattributed *un, size_t nun, const struct capture *cap,
+    const struct fa_stats *st)
+{
+	const struct capture_input *in;
+	char b[32];
+	size_t i;
+
+	for (i = 0; cap != NULL && i < capture_count(cap); i++) {
+		in = capture_input(cap, i);
+		fputs("Capture ", f);
+		put_wire(f, (const uint8_t *)in->source, strlen(in->source));
+		fprintf(f, "  %s  %llu packets  %s%s\n", in->link_type,
+		    (unsigned long long)in->packets, human(in->bytes, b, sizeof b),
+		    in->truncated ? "  (truncated)" : "");
+	}
+	fprintf(f, "%llu FTP session(s), %llu data connection(s), %llu TCP connection(s)\n\n",
+	    (unsigned long long)st->ftp_sessions,
+	    (unsigned long long)st->data_connections,
+	    (unsigned long long)st->tcp_connections);
+	for (i = 0; i < n; i++)
+		put_session(f, sess[i]);
+	if (nun > 0) {
+		fprintf(f, "Unattributed data-like connections: %zu\n", nun);
+		for (i = 0; i < nun; i++) {
+			fputs("  ", f);
+			put_ep(f, &un[i].initiator);
+			fputs(" -> ", f);
+			put_ep(f, &un[i].responder);
+			fprintf(f, "  %s\n", human(un[i].bytes, b, sizeof b));
+		}
+	}
+}

@@ -1,0 +1,251 @@
+/* session.c: the session model: lifetime, bounded lists, names of enums,
+ * and the working-directory arithmetic. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftpaudit/session.h"
+#include "session_int.h"
+
+const char *
+fa_mode_str(enum fa_mode m)
+{
+	return m == FA_MODE_ACTIVE ? "active" : "passive";
+}
+
+const char *
+fa_neg_str(enum fa_neg n)
+{
+	static const char *names[] = { "PASV", "EPSV", "PORT", "EPRT", "LPSV", "LPRT" };
+
+	return (unsigned)n < 6 ? names[n] : "?";
+}
+
+const char *
+fa_handshake_str(enum fa_handshake h)
+{
+	static const char *names[] = { "unseen", "complete", "no_answer", "reset" };
+
+	return (unsigned)h < 4 ? names[h] : "?";
+}
+
+const char *
+fa_dir_str(enum fa_dir d)
+{
+	static const char *names[] = { NULL, "download", "upload", "listing" };
+
+	return (unsigned)d < 4 ? names[d] : NULL;
+}
+
+const char *
+fa_xstatus_str(enum fa_xstatus s)
+{
+	static const char *names[] = { "incomplete", "complete", "failed",
+	    "aborted", "not_connected", "incomplete" };
+
+	return (unsigned)s < 6 ? names[s] : "?";
+}
+
+const char *
+fa_end_reason_str(enum fa_end_reason r)
+{
+	static const char *names[] = { "capture_end", "quit", "fin", "rst",
+	    "timeout", "capture_end" };
+
+	return (unsigned)r < 6 ? names[r] : "?";
+}
+
+const char *
+fa_login_str(enum fa_login l)
+{
+	static const char *names[] = { "none", "success", "failed" };
+
+	return (unsigned)l < 3 ? names[l] : "?";
+}
+
+/* Index of the transfer's own direction in bytes_seq/bytes_cap. */
+static int
+xfer_side(const struct fa_transfer *t)
+{
+	return t->dir == FA_DIR_UPLOAD ? 0 : 1;
+}
+
+uint64_t
+fa_transfer_bytes(const struct fa_transfer *t)
+{
+	int i = xfer_side(t);
+
+	return t->bytes_seq[i] ? t->bytes_seq[i] : t->bytes_cap[i];
+}
+
+uint64_t
+fa_transfer_bytes_captured(const struct fa_transfer *t)
+{
+	return t->bytes_cap[xfer_side(t)];
+}
+
+struct fa_session *
+session_new(uint64_t id)
+{
+	struct fa_session *s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	s->id = id;
+	s->refs = 1;
+	return s;
+}
+
+static void
+bytes_free(struct fa_bytes *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = 0;
+}
+
+static void
+session_free(struct fa_session *s)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < s->ncmds; i++) {
+		bytes_free(&s->cmds[i].arg);
+		for (j = 0; j < s->cmds[i].nreplies; j++)
+			bytes_free(&s->cmds[i].replies[j].text);
+		free(s->cmds[i].replies);
+	}
+	free(s->cmds);
+	for (i = 0; i < s->nunsolicited; i++)
+		bytes_free(&s->unsolicited[i].text);
+	free(s->unsolicited);
+	for (i = 0; i < s->nxfers; i++) {
+		bytes_free(&s->xfers[i].arg);
+		free(s->xfers[i].path);
+	}
+	free(s->xfers);
+	for (i = 0; i < s->nanoms; i++)
+		free(s->anoms[i].detail);
+	free(s->anoms);
+	bytes_free(&s->banner);
+	bytes_free(&s->user);
+	bytes_free(&s->password);
+	bytes_free(&s->account);
+	free(s->cwd);
+	free(s);
+}
+
+void
+fa_session_ref(struct fa_session *s)
+{
+	s->refs++;
+}
+
+void
+fa_session_unref(struct fa_session *s)
+{
+	if (s != NULL && --s->refs == 0)
+		session_free(s);
+}
+
+int
+bytes_set(struct fa_bytes *b, const uint8_t *p, size_t len)
+{
+	uint8_t *n;
+
+	if ((n = malloc(len + 1)) == NULL)
+		return -1;
+	if (len)
+		memcpy(n, p, len);
+	n[len] = '\0';		/* convenient for parsers; not part of len */
+	free(b->p);
+	b->p = n;
+	b->len = len;
+	return 0;
+}
+
+int
+bytes_append(struct fa_bytes *b, const uint8_t *p, size_t len, size_t max)
+{
+	uint8_t *n;
+
+	if (b->len >= max)
+		return 0;
+	if (len > max - b->len)
+		len = max - b->len;
+	if ((n = realloc(b->p, b->len + len + 1)) == NULL)
+		return -1;
+	memcpy(n + b->len, p, len);
+	b->len += len;
+	n[b->len] = '\0';
+	b->p = n;
+	return 0;
+}
+
+/* Grow *arr (of n, capacity *cap) to hold one more; -1 on ENOMEM. */
+int
+grow_array(void **arr, uint32_t n, uint32_t *cap, size_t elem)
+{
+	uint32_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	if ((p = realloc(*arr, (size_t)ncap * elem)) == NULL)
+		return -1;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+/*
+ * Resolve a path argument against the working directory, the way a Unix
+ * server does: "." and ".." are folded, "//" collapsed.  Returns an owned
+ * string, or NULL when cwd is unknown and the path is relative.
+ */
+char *
+path_resolve(const char *cwd, const uint8_t *arg, size_t len)
+{
+	size_t cap, n = 0, seg, i = 0;
+	char *out;
+
+	if (len == 0)
+		return cwd ? strdup(cwd) : NULL;
+	if (arg[0] != '/' && cwd == NULL)
+		return NULL;
+	cap = (arg[0] == '/' ? 0 : strlen(cwd)) + len + 2;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	if (arg[0] != '/') {
+		n = strlen(cwd);
+		memcpy(out, cwd, n);
+	}
+	while (i < len) {
+		while (i < len && arg[i] == '/')
+			i++;
+		for (seg = 0; i + seg < len && arg[i + seg] != '/'; seg++)
+			;
+		if (seg == 0)
+			break;
+		if (seg == 1 && arg[i] == '.') {
+			/* stay */
+		} else if (seg == 2 && arg[i] == '.' && arg[i + 1] == '.') {
+			while (n > 0 && out[n - 1] == '/')
+				n--;
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+		} else {
+			if (n == 0 || out[n - 1] != '/')
+				out[n++] = '/';
+			memcpy(out + n, arg + i, seg);
+			n += seg;
+		}
+		i += seg;
+	}
+	while (n > 1 && out[n - 1] == '/')
+		n--;
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = '\0';
+	return out;
+}

@@ -1,0 +1,13 @@
+/* session_int.h: model helpers shared inside the engine. */
+#ifndef FTPAUDIT_SESSION_INT_H
+#define FTPAUDIT_SESSION_INT_H
+
+#include "ftpaudit/session.h"
+
+struct fa_session *session_new(uint64_t id);
+int	 bytes_set(struct fa_bytes *, const uint8_t *, size_t);
+int	 bytes_append(struct fa_bytes *, const uint8_t *, size_t, size_t max);
+int	 grow_array(void **arr, uint32_t n, uint32_t *cap, size_t elem);
+char	*path_resolve(const char *cwd, const uint8_t *arg, size_t len);
+
+#endif
