@@ -383,6 +383,15 @@ pending_match(struct ctl *x, uint32_t ack, bool ack_valid, bool lost_replies)
 	return found;
 }
 
+/* The reply acknowledges client bytes that never reached the parser. */
+static bool
+unseen_command(const struct ctl *x, uint32_t ack, bool ack_valid)
+{
+	const struct reasm *r = &x->rs[TO_SERVER];
+
+	return ack_valid && r->synced && seq_lt(r->next_seq, ack);
+}
+
 static bool
 add_reply(struct fa_engine *e, struct fa_reply **arr, uint32_t *n, uint32_t *cap,
     const struct fa_reply *r)
@@ -575,7 +584,14 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 	r.text = *text;		/* ownership moves to r */
 	memset(text, 0, sizeof *text);
 
-	if ((i = pending_match(x, ack, ack_valid, lost)) >= 0) {
+	if (lost && unseen_command(x, ack, ack_valid)) {
+		/* Server bytes were lost and the server had received client
+		 * bytes the capture never saw: this answers a lost command,
+		 * and the commands before it lost their replies. */
+		while (x->npend > 0 &&
+		    seq_leq(pending_at(x, 0)->end_seq, ack))
+			pending_remove(x, 0);
+	} else if ((i = pending_match(x, ack, ack_valid, lost)) >= 0) {
 		/* Commands older than the one answered lost their replies. */
 		while (i-- > 0)
 			pending_remove(x, 0);
@@ -586,6 +602,9 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 		if (cmd != NULL)
 			cmd->reply_code = code;
 		reply_effects(e, x, p, &r);
+	} else if (p == NULL && code >= 227 && code <= 229) {
+		/* Its PASV/EPSV was lost; the port it opens is still real. */
+		reply_passive(e, x, &r, code == 229 ? "EPSV" : "PASV");
 	}
 	if (p == NULL && code == 220 && !s->has_banner && s->ncmds == 0)
 		set_bytes(&s->banner, &s->has_banner, r.text.p, r.text.len);
@@ -746,6 +765,11 @@ ctl_packet(struct fa_engine *e, struct conn *c, struct ctl *x, int role,
 	if (pk->flags & TCP_SYN) {
 		reasm_syn(r, pk->seq);
 		return;
+	}
+	if ((pk->flags & TCP_ACK) && x->rs[!role].ooo != NULL) {
+		struct ctl_cb peer = { e, x, !role };
+
+		reasm_ack(&x->rs[!role], pk->ack, reasm_event_cb, &peer);
 	}
 	if (pk->caplen_payload == 0 && !(pk->flags & TCP_FIN))
 		return;

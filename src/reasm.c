@@ -470,3 +470,29 @@ reasm_flush(struct reasm *r, reasm_cb cb, void *arg)
 	    r->fin_seq - r->next_seq <= REASM_WINDOW)
 		gap(r, r->fin_seq, NULL, cb, arg);
 }
+
+/*
+ * The peer acknowledged everything before ack, so a hole before ack was
+ * received by the peer and lost only by the capture: it will never fill.
+ * When held data waits behind such a hole the stream is stalled on it, so
+ * skip it now rather than at the cap or at the end.
+ */
+void
+reasm_ack(struct reasm *r, uint32_t ack, reasm_cb cb, void *arg)
+{
+	struct reasm_seg	*s;
+	struct reasm_meta	 m;
+
+	if (!r->synced || r->ooo == NULL || !seq_lt(r->next_seq, ack) ||
+	    ack - r->next_seq > REASM_WINDOW)
+		return;
+	while ((s = r->ooo) != NULL && seq_lt(s->seq, ack)) {
+		if (seq_lt(r->next_seq, s->seq)) {
+			m = seg_meta(s);
+			gap(r, s->seq, &m, cb, arg);
+		}
+		drain(r, cb, arg);
+	}
+	if (seq_lt(r->next_seq, ack))
+		gap(r, ack, NULL, cb, arg);
+}

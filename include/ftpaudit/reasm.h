@@ -67,6 +67,9 @@ void	reasm_syn(struct reasm *r, uint32_t isn);
 int	reasm_segment(struct reasm *r, uint32_t seq, const uint8_t *data,
 	    uint32_t len, bool fin, uint64_t ts_us, uint32_t ack, bool ack_valid,
 	    reasm_cb cb, void *arg);
+/* The other direction acknowledged up to ack: holes before it are lost
+ * from the capture, so stop waiting for them when data is held behind. */
+void	reasm_ack(struct reasm *r, uint32_t ack, reasm_cb cb, void *arg);
 /* End of stream (FIN/RST/timeout/capture end): deliver all held data in
  * order, reporting the gaps between. */
 void	reasm_flush(struct reasm *r, reasm_cb cb, void *arg);
