@@ -665,6 +665,7 @@ on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 	case FTP_REPLY_EV_SINGLE:
 		reply_begin(x, ln, rl.code, rl.text, rl.text_len);
 		on_reply(e, x, rl.code, x->rts, x->rack, x->rack_valid, &x->rtext);
+		x->rcode = 0;
 		break;
 	case FTP_REPLY_EV_BEGIN:
 		reply_begin(x, ln, rl.code, rl.text, rl.text_len);
@@ -681,8 +682,7 @@ on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 		x->rsplit |= ln->split;
 		x->rbare_lf |= ln->bare_lf;
 		if (ev == FTP_REPLY_EV_END) {
-			/* Zeek's rule: a different closing code is the one kept. */
-			on_reply(e, x, rl.code ? rl.code : x->rcode, x->rts,
+			on_reply(e, x, x->rcode, x->rts,
 			    x->rack, x->rack_valid, &x->rtext);
 			x->rcode = 0;
 		}

@@ -382,8 +382,10 @@ control(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *pk,
 static void
 track_close(struct conn *c, int side, const struct fa_pkt *pk)
 {
-	if (pk->flags & TCP_SYN)
+	if ((pk->flags & TCP_SYN) && !c->syn[side]) {
 		c->syn[side] = 1;
+		c->isn[side] = pk->seq;
+	}
 	if (pk->flags & TCP_FIN)
 		c->fin[side] = 1;
 	if (pk->flags & TCP_RST)
@@ -428,8 +430,10 @@ fa_engine_packet(struct fa_engine *e, int dlt, uint64_t ts,
 	}
 	e->st.tcp_packets++;
 	if ((c = conn_lookup(e->conns, &pk, &side)) != NULL && c->closed &&
-	    (pk.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
-		/* A new connection on a 4-tuple whose last one ended. */
+	    (pk.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+	    !(c->syn[side] && c->isn[side] == pk.seq)) {
+		/* A new connection on a 4-tuple whose last one ended (the
+		 * same ISN again is only a retransmission). */
 		release(e, c, c->rst ? FA_END_RST : FA_END_FIN);
 		c = NULL;
 	}

@@ -118,7 +118,9 @@ put_session(FILE *f, const struct fa_session *s)
 	if (s->ncmds > 0) {
 		fputs(" :", f);
 		for (i = 0; i < s->ncmds && i < 24; i++) {
-			fprintf(f, " %s", s->cmds[i].verb);
+			fputc(' ', f);
+			put_wire(f, (const uint8_t *)s->cmds[i].verb,
+			    strlen(s->cmds[i].verb));
 			if (s->cmds[i].reply_code)
 				fprintf(f, "(%d)", s->cmds[i].reply_code);
 		}
@@ -132,11 +134,9 @@ put_session(FILE *f, const struct fa_session *s)
 			put_transfer(f, s, &s->xfers[i]);
 	}
 	for (i = 0; i < s->nanoms; i++) {
-		fprintf(f, "  ! %s: ", s->anoms[i].type);
-		if (s->anoms[i].detail)
-			put_wire(f, (const uint8_t *)s->anoms[i].detail,
-			    strlen(s->anoms[i].detail));
-		fputc('\n', f);
+		/* Details are built from escape_ascii() output: already safe. */
+		fprintf(f, "  ! %s: %s\n", s->anoms[i].type,
+		    s->anoms[i].detail ? s->anoms[i].detail : "");
 	}
 	if (s->gaps)
 		fprintf(f, "  ! %u gap(s) in the control stream (lost capture data)\n",

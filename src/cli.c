@@ -1,0 +1,220 @@
+/* cli.c: the capture-reading options and read loop that every subcommand
+ * shares. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ftpaudit/report.h"
+#include "cli.h"
+
+int cli_quiet, cli_verbose;
+volatile sig_atomic_t cli_interrupted;
+
+void
+cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ftpaudit: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A positive integer option, or a usage error. */
+int
+cli_number(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	v = strtoull(s, &end, 10);
+	if (end == s || *end != '\0' || v < min || v > max || s[0] == '-') {
+		cli_warn("--%s: expected a number from %llu to %llu, got '%s'", opt,
+		    (unsigned long long)min, (unsigned long long)max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+cli_input_init(struct cli_input *io)
+{
+	memset(io, 0, sizeof *io);
+	fa_config_defaults(&io->cfg);
+}
+
+/* Options every capture-reading command shares. */
+int
+cli_input_option(struct cli_input *io, int ch, const char *arg)
+{
+	struct fa_config *c = &io->cfg;
+	const char *cause;
+	uint64_t v;
+
+	switch (ch) {
+	case 'f': io->filter = arg; return 0;
+	case 'o': io->output = arg; return 0;
+	case 'F': io->format = arg; return 0;
+	case 'P':
+	case OPT_TLS_PORTS:
+		if (fa_portset_parse(ch == 'P' ? &c->ports : &c->tls_ports, arg,
+		    &cause) == -1) {
+			cli_warn("--%s '%s': %s", ch == 'P' ? "ports" : "tls-ports",
+			    arg, cause);
+			return -1;
+		}
+		return 0;
+	case OPT_NO_DETECT: c->detect_other_ports = false; return 0;
+	case OPT_SHOW_PASSWORDS: c->show_passwords = true; return 0;
+	case OPT_VERIFY: c->verify_checksums = true; return 0;
+	case 'q': cli_quiet = 1; return 0;
+	case 'v': cli_verbose++; return 0;
+	}
+#define NUM(opt, lo, hi, dst, mul) do {				\
+	if (cli_number(opt, arg, lo, hi, &v) == -1)				\
+		return -1;						\
+	dst = v * (mul);						\
+	return 0;							\
+} while (0)
+	switch (ch) {
+	case OPT_MAX_CONNS: NUM("max-connections", 16, 100000000, c->max_conns, 1);
+	case OPT_IDLE: NUM("idle-timeout", 1, 86400 * 365, c->idle_timeout_us, 1000000);
+	case OPT_EXPECT_TIMEOUT: NUM("expect-timeout", 1, 86400 * 365, c->expect_timeout_us, 1000000);
+	case OPT_REASM: NUM("reasm-cap", 0, 1 << 30, c->reasm_stream_cap, 1);
+	case OPT_REASM_TOTAL: NUM("reasm-total-cap", 0, UINT64_MAX >> 1, c->reasm_total_cap, 1);
+	case OPT_MAX_LINE: NUM("max-line", 64, 1 << 24, c->line_max, 1);
+	case OPT_MAX_CMDS: NUM("max-commands", 0, 100000000, c->max_cmds, 1);
+	case OPT_MAX_XFERS: NUM("max-transfers", 0, 100000000, c->max_xfers, 1);
+	case OPT_MAX_EXPECT: NUM("max-expectations", 1, 100000000, c->max_expect_total, 1);
+	case OPT_BRUTE: NUM("bruteforce-threshold", 1, 1000000, c->bruteforce_threshold, 1);
+	}
+#undef NUM
+	return 1;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	cli_interrupted = 1;
+}
+
+/* Installed unconditionally: a background job inherits SIGINT ignored. */
+void
+cli_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int
+cli_open_captures(struct capture **cap, char *const *paths, size_t n,
+    const char *filter)
+{
+	char err[512];
+
+	if (capture_open(cap, paths, n, filter, err, sizeof err) == -1) {
+		cli_warn("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+FILE *
+cli_open_output(const char *path)
+{
+	FILE *f;
+
+	if (path == NULL || strcmp(path, "-") == 0)
+		return stdout;
+	if ((f = fopen(path, "w")) == NULL)
+		cli_warn("%s: cannot write: %s", path, strerror(errno));
+	return f;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+progress(const struct capture *cap, uint64_t packets, double start, bool end)
+{
+	uint64_t done, total;
+
+	if (end) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	capture_progress(cap, &done, &total);
+	if (total > 0)
+		fprintf(stderr, "\r\033[K%5.1f%%  %llu packets  %.0f MB/s",
+		    100.0 * (double)done / (double)total,
+		    (unsigned long long)packets,
+		    (double)done / 1e6 / (now_s() - start + 1e-9));
+	else
+		fprintf(stderr, "\r\033[K%llu packets", (unsigned long long)packets);
+}
+
+void
+cli_run(struct fa_engine *e, struct capture *cap)
+{
+	struct capture_pkt pk;
+	const struct capture_input *in;
+	bool show = !cli_quiet && isatty(2);
+	double start = now_s(), last = start, t;
+	uint64_t n = 0;
+	size_t i;
+	char *src;
+
+	while (!cli_interrupted && capture_next(cap, &pk) == 1) {
+		fa_engine_packet(e, pk.dlt, pk.ts_us, pk.data, pk.caplen, pk.wirelen);
+		if (show && (++n & 0xffff) == 0 && (t = now_s()) - last > 0.5) {
+			progress(cap, n, start, false);
+			last = t;
+		}
+	}
+	if (show && last != start)
+		progress(cap, n, start, true);
+	for (i = 0; i < capture_count(cap); i++) {
+		in = capture_input(cap, i);
+		if (!in->truncated || cli_quiet)
+			continue;
+		src = sanitize((const uint8_t *)in->source, strlen(in->source));
+		cli_warn("%s: warning: capture is cut off after %llu packets (%s); "
+		    "reporting what came before", src ? src : "?",
+		    (unsigned long long)in->packets, in->warning);
+		free(src);
+	}
+	fa_engine_finish(e);
+}
+
+void
+cli_print_stats(const struct fa_stats *st)
+{
+	fprintf(stderr, "ftpaudit: %llu packets, %llu TCP connections, %llu FTP sessions, "
+	    "%llu data connections, %llu malformed, %llu fragments, %llu gaps\n",
+	    (unsigned long long)st->packets, (unsigned long long)st->tcp_connections,
+	    (unsigned long long)st->ftp_sessions,
+	    (unsigned long long)st->data_connections,
+	    (unsigned long long)st->malformed, (unsigned long long)st->fragments,
+	    (unsigned long long)st->reasm_gaps);
+}
+

@@ -1,0 +1,75 @@
+/* cli.h: what the subcommands (analyze, rules, live, audit) share: the
+ * capture-reading options, the read loop, messages and exit codes. */
+#ifndef FTPAUDIT_CLI_H
+#define FTPAUDIT_CLI_H
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "ftpaudit/capture.h"
+#include "ftpaudit/engine.h"
+
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	2
+
+enum {
+	OPT_TLS_PORTS = 256, OPT_SHOW_PASSWORDS, OPT_VERIFY, OPT_NO_DETECT,
+	OPT_MAX_CONNS, OPT_IDLE, OPT_EXPECT_TIMEOUT, OPT_REASM, OPT_REASM_TOTAL,
+	OPT_MAX_LINE, OPT_MAX_CMDS, OPT_MAX_XFERS, OPT_MAX_EXPECT, OPT_BRUTE,
+	OPT_CMD_BASE = 512,	/* subcommands number their own options from here */
+};
+
+/* getopt_long entries of the input options; splice into a command's table. */
+#define CLI_INPUT_SHORTOPTS	"F:o:f:P:qv"
+#define CLI_INPUT_LONGOPTS \
+	{ "format", required_argument, NULL, 'F' },			\
+	{ "output", required_argument, NULL, 'o' },			\
+	{ "filter", required_argument, NULL, 'f' },			\
+	{ "ports", required_argument, NULL, 'P' },			\
+	{ "tls-ports", required_argument, NULL, OPT_TLS_PORTS },	\
+	{ "no-detect", no_argument, NULL, OPT_NO_DETECT },		\
+	{ "show-passwords", no_argument, NULL, OPT_SHOW_PASSWORDS },	\
+	{ "verify-checksums", no_argument, NULL, OPT_VERIFY },		\
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },	\
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },		\
+	{ "expect-timeout", required_argument, NULL, OPT_EXPECT_TIMEOUT }, \
+	{ "reasm-cap", required_argument, NULL, OPT_REASM },		\
+	{ "reasm-total-cap", required_argument, NULL, OPT_REASM_TOTAL }, \
+	{ "max-line", required_argument, NULL, OPT_MAX_LINE },		\
+	{ "max-commands", required_argument, NULL, OPT_MAX_CMDS },	\
+	{ "max-transfers", required_argument, NULL, OPT_MAX_XFERS },	\
+	{ "max-expectations", required_argument, NULL, OPT_MAX_EXPECT }, \
+	{ "bruteforce-threshold", required_argument, NULL, OPT_BRUTE },	\
+	{ "quiet", no_argument, NULL, 'q' },				\
+	{ "verbose", no_argument, NULL, 'v' }
+
+struct cli_input {
+	struct fa_config cfg;
+	const char	*filter;
+	const char	*output;	/* NULL or "-": standard output */
+	const char	*format;	/* as given, NULL when not */
+};
+
+extern int cli_quiet, cli_verbose;
+
+void	 cli_input_init(struct cli_input *);
+/* 0 when ch was an input option, 1 when it was not, -1 usage error (said). */
+int	 cli_input_option(struct cli_input *, int ch, const char *arg);
+/* A number option in [min, max], or -1 with the error said. */
+int	 cli_number(const char *opt, const char *s, uint64_t min, uint64_t max,
+	    uint64_t *out);
+void	 cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Open the captures; -1 with the error said. */
+int	 cli_open_captures(struct capture **, char *const *paths, size_t n,
+	    const char *filter);
+/* Output file or stdout; NULL with the error said. */
+FILE	*cli_open_output(const char *path);
+/* Install SIGINT/SIGTERM handlers that stop reading. */
+void	 cli_signals(void);
+extern volatile sig_atomic_t cli_interrupted;
+/* Feed every packet to the engine, warn about truncated inputs, finish. */
+void	 cli_run(struct fa_engine *, struct capture *);
+void	 cli_print_stats(const struct fa_stats *);
+
+#endif

@@ -1,0 +1,92 @@
+/* cmd_analyze.c: `ftpaudit analyze`: captures in, session report out. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftpaudit/report.h"
+#include "cli.h"
+#include "cmd.h"
+
+static const struct option analyze_opts[] = {
+	CLI_INPUT_LONGOPTS,
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+parse_format(const char *s, enum report_format *fmt)
+{
+	if (s == NULL || strcmp(s, "text") == 0)
+		*fmt = REPORT_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*fmt = REPORT_JSON;
+	else if (strcmp(s, "ndjson") == 0)
+		*fmt = REPORT_NDJSON;
+	else {
+		cli_warn("--format: expected text, json or ndjson, got '%s'", s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_analyze(int argc, char **argv)
+{
+	struct cli_input io;
+	enum report_format fmt;
+	struct capture *cap = NULL;
+	struct fa_engine *e = NULL;
+	struct report *r = NULL;
+	struct fa_sink sink;
+	FILE *out = NULL;
+	int ch, rc = EXIT_RUNTIME;
+
+	cli_input_init(&io);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, CLI_INPUT_SHORTOPTS "h",
+	    analyze_opts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (ch == '?' || cli_input_option(&io, ch, optarg) != 0) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (parse_format(io.format, &fmt) == -1)
+		return EXIT_USAGE;
+	if (optind >= argc) {
+		cli_warn("analyze: no capture given (use - for standard input)");
+		return EXIT_USAGE;
+	}
+	if (cli_open_captures(&cap, argv + optind, (size_t)(argc - optind),
+	    io.filter) == -1)
+		return EXIT_RUNTIME;
+	if ((out = cli_open_output(io.output)) == NULL)
+		goto done;
+	if ((e = fa_engine_new(&io.cfg)) == NULL || (r = report_new(fmt, out)) == NULL) {
+		cli_warn("out of memory");
+		goto done;
+	}
+	report_sink(r, &sink);
+	fa_engine_add_sink(e, &sink);
+	cli_signals();
+	cli_run(e, cap);
+	if (report_finish(r, cap, fa_engine_stats(e), &io.cfg) == -1) {
+		cli_warn("%s: write error", io.output ? io.output : "standard output");
+		goto done;
+	}
+	if (cli_verbose)
+		cli_print_stats(fa_engine_stats(e));
+	rc = 0;
+done:
+	report_free(r);
+	fa_engine_free(e);
+	capture_close(cap);
+	if (out != NULL && out != stdout && fclose(out) == EOF && rc == 0) {
+		cli_warn("%s: write error", io.output);
+		rc = EXIT_RUNTIME;
+	}
+	return rc;
+}
