@@ -47,6 +47,7 @@ struct conn {
 	uint8_t		 payload_seen[2];	/* probing: first payload seen */
 	uint8_t		 closed;	/* FIN both ways or RST */
 	uint8_t		 client_side;	/* data: key side of the FTP client */
+	uint32_t	 isn[2];	/* SYN sequence number from key endpoint i */
 	uint64_t	 first_us, last_us;
 	struct seqtrack	 seq[2];	/* data and probe connections */
 	uint64_t	 cap_bytes[2];
