@@ -113,6 +113,13 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	c->end_seq = ln->end_seq;
 	c->line_split = ln->split;
 	c->line_bare_lf = ln->bare_lf;
+	if (fc->verb_cut && bytes_set(&c->verb_long, fc->verb_raw, fc->verb_len) == 0) {
+		size_t i;
+
+		for (i = 0; i < c->verb_long.len; i++)
+			if (c->verb_long.p[i] >= 'a' && c->verb_long.p[i] <= 'z')
+				c->verb_long.p[i] -= 'a' - 'A';
+	}
 	if (fc->arg != NULL) {
 		c->has_arg = true;
 		if (ftp_command_is_secret(fc->verb) && !e->cfg.show_passwords &&
@@ -721,6 +728,26 @@ line_cb(void *arg, const struct ftp_line *ln)
 		on_reply_line(cb->eng, x, ln);
 }
 
+/*
+ * After AUTH TLS a client may drop back to cleartext (CCC, RFC 2228): a
+ * chunk that starts with a whole, plausible FTP line and not a TLS record
+ * (content types 20..23) means the stream is readable again.
+ */
+static bool
+cleartext_again(int role, const uint8_t *p, size_t len)
+{
+	struct ftp_cmd fc;
+	const uint8_t *lf;
+
+	if (len < 4 || (p[0] >= 0x14 && p[0] <= 0x17) ||
+	    (lf = memchr(p, '\n', len)) == NULL)
+		return false;
+	if (role == TO_CLIENT)
+		return p[0] >= '1' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
+		    p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '-');
+	return ftp_parse_command(p, (size_t)(lf - p), &fc) == 0 && fc.known;
+}
+
 static void
 reasm_event_cb(void *arg, const struct reasm_event *ev)
 {
@@ -731,6 +758,14 @@ reasm_event_cb(void *arg, const struct reasm_event *ev)
 	switch (ev->type) {
 	case REASM_DATA:
 		x->sess->ctl_bytes[cb->role] += ev->len;
+		if (!x->decoding && x->sess->tls && !x->sess->implicit_tls &&
+		    cleartext_again(cb->role, ev->data, ev->len)) {
+			x->decoding = true;
+			ftp_linebuf_reset(&x->lb[0]);
+			ftp_linebuf_reset(&x->lb[1]);
+			engine_anomaly(e, x->sess, ev->ts_us, "tls_cleartext",
+			    "control channel back in cleartext after TLS (CCC)");
+		}
 		if (!x->decoding)
 			return;
 		ftp_linebuf_feed(&x->lb[cb->role], ev->data, ev->len, ev->ts_us,

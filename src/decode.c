@@ -122,8 +122,13 @@ decode_tcp(const uint8_t *p, uint32_t caplen, uint32_t wire_len, bool verify,
 	return DECODE_TCP;
 }
 
+static enum decode_status decode_ipv6(const uint8_t *, uint32_t, bool,
+    struct fa_pkt *, int);
+
+/* depth counts tunnels, so nested encapsulation cannot recurse forever. */
 static enum decode_status
-decode_ipv4(const uint8_t *p, uint32_t caplen, bool verify, struct fa_pkt *pk)
+decode_ipv4(const uint8_t *p, uint32_t caplen, bool verify, struct fa_pkt *pk,
+    int depth)
 {
 	uint32_t ihl, total;
 	uint16_t frag;
@@ -147,14 +152,19 @@ decode_ipv4(const uint8_t *p, uint32_t caplen, bool verify, struct fa_pkt *pk)
 	pk->src.ip.family = pk->dst.ip.family = FA_AF_INET;
 	memcpy(pk->src.ip.a, p + 12, 4);
 	memcpy(pk->dst.ip.a, p + 16, 4);
+	caplen = caplen < total ? caplen : total;
+	if (p[9] == 41 && depth < 2)	/* 6in4 tunnel (RFC 4213) */
+		return decode_ipv6(p + ihl, caplen - ihl, verify, pk, depth + 1);
+	if (p[9] == 4 && depth < 2)	/* IP in IP */
+		return decode_ipv4(p + ihl, caplen - ihl, verify, pk, depth + 1);
 	if (p[9] != 6)
 		return DECODE_NOT_TCP;
-	caplen = caplen < total ? caplen : total;
 	return decode_tcp(p + ihl, caplen - ihl, total - ihl, verify, pk);
 }
 
 static enum decode_status
-decode_ipv6(const uint8_t *p, uint32_t caplen, bool verify, struct fa_pkt *pk)
+decode_ipv6(const uint8_t *p, uint32_t caplen, bool verify, struct fa_pkt *pk,
+    int depth)
 {
 	uint32_t off = 40, plen, hlen;
 	uint8_t nh;
@@ -190,6 +200,14 @@ decode_ipv6(const uint8_t *p, uint32_t caplen, bool verify, struct fa_pkt *pk)
 			break;
 		case 44:	/* fragment */
 			return DECODE_FRAGMENT;
+		case 41:	/* IPv6 in IPv6 */
+			if (depth >= 2)
+				return DECODE_NOT_TCP;
+			return decode_ipv6(p + off, caplen - off, verify, pk, depth + 1);
+		case 4:
+			if (depth >= 2)
+				return DECODE_NOT_TCP;
+			return decode_ipv4(p + off, caplen - off, verify, pk, depth + 1);
 		default:
 			return DECODE_NOT_TCP;
 		}
@@ -207,9 +225,9 @@ decode_ip(const uint8_t *p, uint32_t caplen, bool verify, struct fa_pkt *pk)
 		return DECODE_MALFORMED;
 	switch (p[0] >> 4) {
 	case 4:
-		return decode_ipv4(p, caplen, verify, pk);
+		return decode_ipv4(p, caplen, verify, pk, 0);
 	case 6:
-		return decode_ipv6(p, caplen, verify, pk);
+		return decode_ipv6(p, caplen, verify, pk, 0);
 	}
 	return DECODE_NOT_IP;
 }
@@ -219,9 +237,9 @@ decode_ethertype(uint16_t type, const uint8_t *p, uint32_t caplen, bool verify,
     struct fa_pkt *pk)
 {
 	if (type == ETH_IPV4)
-		return decode_ipv4(p, caplen, verify, pk);
+		return decode_ipv4(p, caplen, verify, pk, 0);
 	if (type == ETH_IPV6)
-		return decode_ipv6(p, caplen, verify, pk);
+		return decode_ipv6(p, caplen, verify, pk, 0);
 	return DECODE_NOT_IP;
 }
 
@@ -260,9 +278,9 @@ decode_null(const uint8_t *p, uint32_t caplen, bool verify, struct fa_pkt *pk)
 		af = be32(p);
 	switch (af) {
 	case 2:
-		return decode_ipv4(p + 4, caplen - 4, verify, pk);
+		return decode_ipv4(p + 4, caplen - 4, verify, pk, 0);
 	case 10: case 24: case 28: case 30:
-		return decode_ipv6(p + 4, caplen - 4, verify, pk);
+		return decode_ipv6(p + 4, caplen - 4, verify, pk, 0);
 	}
 	return DECODE_NOT_IP;
 }

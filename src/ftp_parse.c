@@ -365,6 +365,8 @@ ftp_parse_command(const uint8_t *line, size_t len, struct ftp_cmd *out)
 	}
 	vlen = i < FTP_VERB_MAX ? i : FTP_VERB_MAX;
 	out->verb[vlen] = '\0';
+	out->verb_raw = line;
+	out->verb_len = i;
 
 	/* A NUL inside the verb would make "USER\0x" look like USER. */
 	out->known = !out->verb_cut && memchr(out->verb, '\0', vlen) == NULL &&

@@ -42,8 +42,9 @@ command_json(const struct fa_command *c)
 
 	for (i = 0; i < c->nreplies; i++)
 		json_array_append_new(replies, reply_json(&c->replies[i]));
-	o = json_pack("{s:o, s:s, s:o, s:o, s:o}", "ts", json_ts(c->ts_us),
-	    "command", c->verb, "arg", json_bytes_or_null(c->has_arg, &c->arg),
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o}", "ts", json_ts(c->ts_us),
+	    "command", c->verb_long.p ? json_wire(c->verb_long.p, c->verb_long.len) :
+	    json_wire((const uint8_t *)c->verb, strlen(c->verb)), "arg", json_bytes_or_null(c->has_arg, &c->arg),
 	    "replies", replies, "reply_code",
 	    c->reply_code ? json_integer(c->reply_code) : json_null());
 	return o;

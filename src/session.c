@@ -110,6 +110,7 @@ session_free(struct fa_session *s)
 
 	for (i = 0; i < s->ncmds; i++) {
 		bytes_free(&s->cmds[i].arg);
+		bytes_free(&s->cmds[i].verb_long);
 		for (j = 0; j < s->cmds[i].nreplies; j++)
 			bytes_free(&s->cmds[i].replies[j].text);
 		free(s->cmds[i].replies);
@@ -201,7 +202,7 @@ grow_array(void **arr, uint32_t n, uint32_t *cap, size_t elem)
 /*
  * Resolve a path argument against the working directory, the way a Unix
  * server does: "." and ".." are folded, "//" collapsed.  Returns an owned
- * string, or NULL when cwd is unknown and the path is relative.
+ * string; a relative path stays relative when cwd is unknown.
  */
 char *
 path_resolve(const char *cwd, const uint8_t *arg, size_t len)
@@ -212,7 +213,7 @@ path_resolve(const char *cwd, const uint8_t *arg, size_t len)
 	if (len == 0)
 		return cwd ? strdup(cwd) : NULL;
 	if (arg[0] != '/' && cwd == NULL)
-		return NULL;
+		return strndup((const char *)arg, len);
 	cap = (arg[0] == '/' ? 0 : strlen(cwd)) + len + 2;
 	if ((out = malloc(cap)) == NULL)
 		return NULL;

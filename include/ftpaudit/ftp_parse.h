@@ -61,6 +61,8 @@ void	ftp_linebuf_reset(struct ftp_linebuf *lb);
 struct ftp_cmd {
 	char		 verb[FTP_VERB_MAX + 1];	/* upper-cased, NUL-terminated */
 	bool		 verb_cut;	/* verb was longer than FTP_VERB_MAX */
+	const uint8_t	*verb_raw;	/* view of the whole verb as sent */
+	size_t		 verb_len;
 	bool		 known;		/* verb is in the RFC command table */
 	const uint8_t	*arg;		/* view into the line, NULL when absent */
 	size_t		 arg_len;

@@ -23,6 +23,7 @@ struct fa_reply {
 struct fa_command {
 	uint64_t	 ts_us;
 	char		 verb[17];	/* upper-cased */
+	struct fa_bytes	 verb_long;	/* owned: the whole verb when longer than 16 */
 	bool		 has_arg;
 	struct fa_bytes	 arg;		/* "<hidden>" for passwords unless shown */
 	uint32_t	 end_seq;	/* client stream seq just past the line */
