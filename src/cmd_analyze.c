@@ -49,10 +49,9 @@ cmd_analyze(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-		if (ch == '?' || cli_input_option(&io, ch, optarg) != 0) {
-			usage(stderr);
+		/* getopt or the option itself said what is wrong, in one line. */
+		if (ch == '?' || cli_input_option(&io, ch, optarg) != 0)
 			return EXIT_USAGE;
-		}
 	}
 	if (parse_format(io.format, &fmt) == -1)
 		return EXIT_USAGE;

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Bad input: each case gives its one-line error and exit code, or a warning
+# and a partial report; never a crash.
+set -u
+FTPAUDIT=${FTPAUDIT:-./ftpaudit}
+src=${srcdir:-.}
+[ -x /usr/bin/python3 ] || { echo "SKIP: /usr/bin/python3 missing"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+good="$src/samples/vsftpd-curl-pasv.pcap"
+
+# name, expected exit, expected stderr fragment, ftpaudit arguments...
+check() {
+	local name=$1 want=$2 msg=$3; shift 3
+	"$FTPAUDIT" analyze -F json "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" -ne "$want" ] ||
+	    { [ -n "$msg" ] && ! grep -q -- "$msg" "$tmp/err"; } ||
+	    { [ -z "$msg" ] && [ -s "$tmp/err" ]; } ||
+	    [ "$(wc -l <"$tmp/err")" -gt 1 ]; then
+		echo "FAIL $name: exit $rc (want $want), stderr: $(head -c 300 "$tmp/err")"
+		fail=$((fail + 1))
+	else
+		echo "ok   $name: exit $rc: $(cat "$tmp/err")"
+		pass=$((pass + 1))
+	fi
+}
+
+/usr/bin/python3 - "$tmp" "$good" <<'PY'
+import os, random, struct, sys
+d, good = sys.argv[1], sys.argv[2]
+g = open(good, "rb").read()
+open(os.path.join(d, "empty.pcap"), "wb").close()
+open(os.path.join(d, "text.pcap"), "w").write("this is not a capture\n" * 20)
+random.seed(7)
+open(os.path.join(d, "random.pcap"), "wb").write(bytes(random.getrandbits(8) for _ in range(4096)))
+open(os.path.join(d, "cut-header.pcap"), "wb").write(g[:14])
+# Cut in the middle of the third record.
+off = 24
+for _ in range(2):
+    off += 16 + struct.unpack("<I", g[off + 8:off + 12])[0]
+open(os.path.join(d, "cut-record.pcap"), "wb").write(g[:off + 30])
+# Unknown link type 147 (DLT_USER0).
+open(os.path.join(d, "linktype.pcap"), "wb").write(g[:20] + struct.pack("<I", 147) + g[24:])
+# Absurd snaplen in the header: libpcap copes or refuses; never a crash.
+open(os.path.join(d, "snaplen.pcap"), "wb").write(g[:16] + struct.pack("<I", 0x7fffffff) + g[20:])
+# A record claiming more captured bytes than the snaplen allows.
+rec = bytearray(g)
+struct.pack_into("<I", rec, 24 + 8, 0x00ffffff)
+open(os.path.join(d, "bigrecord.pcap"), "wb").write(bytes(rec))
+# pcapng: SHB, an unknown block type, IDB, EPB.
+def blk(t, body):
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", t, n) + body + struct.pack("<I", n)
+shb = blk(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+unk = blk(0x00000BAD, b"unknown block contents")
+idb = blk(1, struct.pack("<HHI", 1, 0, 65535))
+pkt = bytes.fromhex("000000000002000000000001080045000028000100004006000001020304050607080015c0de0000000100000000500200000000000000")
+epb = blk(6, struct.pack("<IIIII", 0, 0, 0, len(pkt), len(pkt)) + pkt)
+open(os.path.join(d, "unknown-block.pcapng"), "wb").write(shb + unk + idb + epb)
+PY
+
+check "missing file" 1 "no-such.pcap: No such file" "$tmp/no-such.pcap"
+check "empty file" 1 "empty.pcap: empty file" "$tmp/empty.pcap"
+check "text file" 1 "text.pcap: not a pcap or pcapng capture" "$tmp/text.pcap"
+check "random bytes" 1 "random.pcap: " "$tmp/random.pcap"
+check "cut in the header" 1 "cut-header.pcap: " "$tmp/cut-header.pcap"
+check "unknown link type" 1 "linktype.pcap: unsupported link type" "$tmp/linktype.pcap"
+check "directory" 1 "is a directory" "$tmp"
+check "cut in a record" 0 "cut-record.pcap: warning: capture is cut off" "$tmp/cut-record.pcap"
+if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["inputs"][0]["truncated"] and d["inputs"][0]["packets"] == 2 else 1)' "$tmp/out"; then
+	echo "ok   cut in a record: partial report, truncated: true"; pass=$((pass + 1))
+else
+	echo "FAIL cut in a record: report not marked truncated"; fail=$((fail + 1))
+fi
+check "record longer than snaplen" 0 "bigrecord.pcap: warning" "$tmp/bigrecord.pcap"
+"$FTPAUDIT" analyze -q "$tmp/snaplen.pcap" >/dev/null 2>&1
+rc=$?
+if [ "$rc" -le 1 ]; then echo "ok   absurd snaplen: exit $rc"; pass=$((pass + 1));
+else echo "FAIL absurd snaplen: exit $rc"; fail=$((fail + 1)); fi
+check "pcapng with an unknown block" 0 "" "$tmp/unknown-block.pcapng"
+check "usage: no capture" 2 "no capture given"
+check "usage: bad format" 2 "expected text, json or ndjson" -F yaml "$good"
+check "usage: bad ports" 2 "--ports" -P 21,x "$good"
+check "usage: bad number" 2 "--max-line" --max-line=abc "$good"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
