@@ -27,13 +27,10 @@ ctl_new(struct fa_engine *e, struct conn *c, int server_side, uint64_t id)
 		return NULL;
 	if ((x->sess = session_new(id)) == NULL)
 		goto fail;
-	if ((x->pend = calloc(MAX_PENDING, sizeof *x->pend)) == NULL)
-		goto fail;
-	for (i = 0; i < 2; i++) {
+	/* Line buffers and the pending ring come with the first bytes: a
+	 * SYN flood must not cost kilobytes per connection. */
+	for (i = 0; i < 2; i++)
 		reasm_init(&x->rs[i], e->cfg.reasm_stream_cap, &e->budget);
-		if (ftp_linebuf_init(&x->lb[i], e->cfg.line_max) == -1)
-			goto fail;
-	}
 	x->server_side = server_side;
 	x->decoding = true;
 	x->confirmed = true;
@@ -52,7 +49,7 @@ pending_clear(struct ctl *x)
 	while (x->npend > 0) {
 		free(x->pend[x->pend_head].target);
 		x->pend[x->pend_head].target = NULL;
-		x->pend_head = (x->pend_head + 1) % MAX_PENDING;
+		x->pend_head = (x->pend_head + 1) % x->pend_cap;
 		x->npend--;
 	}
 }
@@ -131,18 +128,36 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	return (int32_t)s->ncmds++;
 }
 
+/* Double the ring up to MAX_PENDING, unrolling it; -1 when at the cap. */
+static int
+pending_grow(struct ctl *x)
+{
+	uint32_t ncap = x->pend_cap ? x->pend_cap * 2 : 8, i;
+	struct pending *n;
+
+	if (ncap > MAX_PENDING || (n = calloc(ncap, sizeof *n)) == NULL)
+		return -1;
+	for (i = 0; i < x->npend; i++)
+		n[i] = x->pend[(x->pend_head + i) % x->pend_cap];
+	free(x->pend);
+	x->pend = n;
+	x->pend_cap = ncap;
+	x->pend_head = 0;
+	return 0;
+}
+
 static struct pending *
 pending_push(struct ctl *x)
 {
 	struct pending *p;
 
-	if (x->npend == MAX_PENDING) {
+	if (x->npend == x->pend_cap && pending_grow(x) == -1) {
 		/* Hostile pipelining: forget the oldest rather than grow. */
 		free(x->pend[x->pend_head].target);
-		x->pend_head = (x->pend_head + 1) % MAX_PENDING;
+		x->pend_head = (x->pend_head + 1) % x->pend_cap;
 		x->npend--;
 	}
-	p = &x->pend[(x->pend_head + x->npend) % MAX_PENDING];
+	p = &x->pend[(x->pend_head + x->npend) % x->pend_cap];
 	memset(p, 0, sizeof *p);
 	x->npend++;
 	return p;
@@ -151,7 +166,7 @@ pending_push(struct ctl *x)
 static struct pending *
 pending_at(struct ctl *x, uint32_t i)
 {
-	return &x->pend[(x->pend_head + i) % MAX_PENDING];
+	return &x->pend[(x->pend_head + i) % x->pend_cap];
 }
 
 /* Remove entry i (0 = oldest) of the pending ring. */
@@ -163,7 +178,7 @@ pending_remove(struct ctl *x, uint32_t i)
 	free(pending_at(x, i)->target);
 	for (j = i; j > 0; j--)
 		*pending_at(x, j) = *pending_at(x, j - 1);
-	x->pend_head = (x->pend_head + 1) % MAX_PENDING;
+	x->pend_head = (x->pend_head + 1) % x->pend_cap;
 	x->npend--;
 }
 
@@ -767,6 +782,9 @@ reasm_event_cb(void *arg, const struct reasm_event *ev)
 			    "control channel back in cleartext after TLS (CCC)");
 		}
 		if (!x->decoding)
+			return;
+		if (x->lb[cb->role].buf == NULL &&
+		    ftp_linebuf_init(&x->lb[cb->role], e->cfg.line_max) == -1)
 			return;
 		ftp_linebuf_feed(&x->lb[cb->role], ev->data, ev->len, ev->ts_us,
 		    ev->ack, ev->seq, line_cb, cb);

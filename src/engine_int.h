@@ -41,8 +41,8 @@ struct ctl {
 	bool		 rsplit, rbare_lf;
 	uint32_t	 server_gaps;	/* gaps seen in the server stream */
 	uint32_t	 gaps_at_last_reply;
-	struct pending	*pend;		/* owned ring */
-	uint32_t	 pend_head, npend;
+	struct pending	*pend;		/* owned ring, pend_cap entries */
+	uint32_t	 pend_head, npend, pend_cap;
 	bool		 decoding;	/* false once TLS starts */
 	bool		 confirmed;	/* detected on another port: first command seen */
 	bool		 abor_pending;
