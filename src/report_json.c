@@ -303,7 +303,8 @@ report_finish(struct report *r, const struct capture *cap,
 	size_t i;
 
 	(void)cfg;
-	qsort(r->sess, r->nsess, sizeof *r->sess, by_id);
+	if (r->nsess > 1)
+		qsort(r->sess, r->nsess, sizeof *r->sess, by_id);
 	if (r->fmt == REPORT_TEXT) {
 		report_text(r->out, r->sess, r->nsess, r->un, r->nun, cap, st);
 	} else if (r->fmt == REPORT_JSON) {
