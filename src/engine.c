@@ -264,8 +264,14 @@ classify(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk, int side,
 		c->kind = CONN_OTHER;
 }
 
+/*
+ * A connection is over: report what it owned and drop the state, leaving
+ * a bare entry that absorbs late packets (a final ACK, a retransmitted
+ * FIN) without starting anything new.  Sessions are freed here, not at
+ * the idle timeout, so memory follows open connections, not the capture.
+ */
 static void
-release(struct fa_engine *e, struct conn *c, enum fa_end_reason why)
+retire(struct fa_engine *e, struct conn *c, enum fa_end_reason why)
 {
 	struct fa_unattributed u;
 
@@ -289,6 +295,13 @@ release(struct fa_engine *e, struct conn *c, enum fa_end_reason why)
 		break;
 	}
 	c->owner = NULL;
+	c->kind = CONN_OTHER;
+}
+
+static void
+release(struct fa_engine *e, struct conn *c, enum fa_end_reason why)
+{
+	retire(e, c, why);
 	conn_remove(e->conns, c);
 }
 
@@ -374,8 +387,10 @@ control(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *pk,
 		c->kind = CONN_OTHER;
 		return;
 	}
-	if (!s->ended && c->closed)
-		ctl_end(e, x, c->rst ? FA_END_RST : FA_END_FIN, ts);
+	if (c->closed) {
+		c->last_us = ts;
+		retire(e, c, c->rst ? FA_END_RST : FA_END_FIN);
+	}
 }
 
 /* TCP flags that end a connection, for every kind. */
@@ -463,7 +478,7 @@ fa_engine_packet(struct fa_engine *e, int dlt, uint64_t ts,
 	case CONN_LOOSE_DATA:
 		data_packet(e, c, side, &pk, ts);
 		if (c->closed && !was_closed)
-			data_end(e, c, ts);
+			retire(e, c, FA_END_FIN);
 		break;
 	}
 }
