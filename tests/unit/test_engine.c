@@ -1,0 +1,442 @@
+/* test_engine.c: the engine end to end on hand-built frames: pairing of
+ * replies with commands when packets are lost or pipelined, detection on
+ * other ports, data-connection correlation and byte counts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pcap/dlt.h>
+
+#include "ftpaudit/engine.h"
+
+/* One TCP peer: its address, port and next sequence number. */
+struct peer {
+	uint8_t		 ip[4];
+	uint16_t	 port;
+	uint32_t	 seq;
+};
+
+struct world {
+	struct fa_engine *e;
+	uint64_t	 ts;
+	struct fa_session *ended[128];	/* references held */
+	int		 nended;
+};
+
+static void
+on_end(void *arg, struct fa_session *s)
+{
+	struct world *w = arg;
+
+	assert_true(w->nended < 128);
+	fa_session_ref(s);
+	w->ended[w->nended++] = s;
+}
+
+static void
+world_init(struct world *w, const struct fa_config *cfg)
+{
+	struct fa_config def;
+	struct fa_sink sink = { 0 };
+
+	memset(w, 0, sizeof *w);
+	if (cfg == NULL) {
+		fa_config_defaults(&def);
+		cfg = &def;
+	}
+	w->e = fa_engine_new(cfg);
+	assert_non_null(w->e);
+	sink.session_end = on_end;
+	sink.arg = w;
+	fa_engine_add_sink(w->e, &sink);
+	w->ts = 1700000000ULL * 1000000;
+}
+
+static void
+world_free(struct world *w)
+{
+	int i;
+
+	fa_engine_free(w->e);
+	for (i = 0; i < w->nended; i++)
+		fa_session_unref(w->ended[i]);
+}
+
+/* Build an Ethernet/IPv4/TCP frame and feed it; advance the sender's seq
+ * unless lost (a lost segment still consumes sequence space). */
+static void
+send_seg(struct world *w, struct peer *from, struct peer *to, uint8_t flags,
+    const char *payload, int lost)
+{
+	uint8_t f[1600];
+	size_t len = payload ? strlen(payload) : 0, n = 14 + 20 + 20 + len;
+
+	memset(f, 0, 54);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = (uint8_t)((n - 14) >> 8);
+	f[17] = (uint8_t)(n - 14);
+	f[22] = 64;
+	f[23] = 6;
+	memcpy(f + 26, from->ip, 4);
+	memcpy(f + 30, to->ip, 4);
+	f[34] = (uint8_t)(from->port >> 8); f[35] = (uint8_t)from->port;
+	f[36] = (uint8_t)(to->port >> 8); f[37] = (uint8_t)to->port;
+	f[38] = (uint8_t)(from->seq >> 24); f[39] = (uint8_t)(from->seq >> 16);
+	f[40] = (uint8_t)(from->seq >> 8); f[41] = (uint8_t)from->seq;
+	f[42] = (uint8_t)(to->seq >> 24); f[43] = (uint8_t)(to->seq >> 16);
+	f[44] = (uint8_t)(to->seq >> 8); f[45] = (uint8_t)to->seq;
+	f[46] = 0x50;
+	f[47] = flags | ((flags & 0x02) && !(flags & 0x10) ? 0 : 0x10);
+	if (len)
+		memcpy(f + 54, payload, len);
+	w->ts += 1000;
+	if (!lost)
+		fa_engine_packet(w->e, DLT_EN10MB, w->ts, f, (uint32_t)n, (uint32_t)n);
+	from->seq += (uint32_t)len + ((flags & 0x03) ? 1 : 0);
+}
+
+#define SYN 0x02
+#define FIN 0x01
+#define RST 0x04
+
+static void
+handshake(struct world *w, struct peer *c, struct peer *s)
+{
+	send_seg(w, c, s, SYN, NULL, 0);
+	send_seg(w, s, c, SYN, NULL, 0);	/* SYN+ACK: ACK added */
+	send_seg(w, c, s, 0, NULL, 0);
+}
+
+static void
+teardown(struct world *w, struct peer *c, struct peer *s)
+{
+	send_seg(w, s, c, FIN, NULL, 0);
+	send_seg(w, c, s, FIN, NULL, 0);
+	send_seg(w, s, c, 0, NULL, 0);
+}
+
+static struct peer
+P(int a, int b, int cc, int d, uint16_t port, uint32_t seq)
+{
+	struct peer p = { { (uint8_t)a, (uint8_t)b, (uint8_t)cc, (uint8_t)d }, port, seq };
+
+	return p;
+}
+
+static void
+assert_cmd(const struct fa_session *s, uint32_t i, const char *verb, int code)
+{
+	assert_true(i < s->ncmds);
+	assert_string_equal(s->cmds[i].verb, verb);
+	assert_int_equal(s->cmds[i].reply_code, code);
+}
+
+static void
+test_pipelined(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40000, 1000), s = P(10, 0, 0, 2, 21, 5000);
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	send_seg(&w, &c, &s, 0, "USER anonymous\r\nPASS x@\r\nTYPE I\r\nPWD\r\n", 0);
+	send_seg(&w, &s, &c, 0, "331 ok\r\n230-Welcome\r\n 230 not the end\r\n", 0);
+	send_seg(&w, &s, &c, 0, "230 in\r\n200 binary\r\n257 \"/a \"\"b\"\"\" is cwd\r\n", 0);
+	send_seg(&w, &c, &s, 0, "QUIT\r\n", 0);
+	send_seg(&w, &s, &c, 0, "221 bye\r\n", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	assert_cmd(w.ended[0], 0, "USER", 331);
+	assert_cmd(w.ended[0], 1, "PASS", 230);
+	assert_int_equal(w.ended[0]->cmds[1].replies[0].text.len,
+	    strlen("Welcome\n 230 not the end\nin"));
+	assert_cmd(w.ended[0], 2, "TYPE", 200);
+	assert_cmd(w.ended[0], 3, "PWD", 257);
+	assert_string_equal(w.ended[0]->cwd, "/a \"b\"");
+	assert_int_equal(w.ended[0]->login, FA_LOGIN_SUCCESS);
+	assert_int_equal(w.ended[0]->end_reason, FA_END_QUIT);
+	/* The guest password is kept; PASS's argument too. */
+	assert_memory_equal(w.ended[0]->password.p, "x@", 2);
+	world_free(&w);
+}
+
+/* A reply lost from the capture must not shift later pairings. */
+static void
+test_lost_reply(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40001, 1000), s = P(10, 0, 0, 2, 21, 5000);
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	send_seg(&w, &c, &s, 0, "USER bob\r\n", 0);
+	send_seg(&w, &s, &c, 0, "331 pass\r\n", 1);	/* lost */
+	send_seg(&w, &c, &s, 0, "PASS secret\r\n", 0);
+	send_seg(&w, &s, &c, 0, "230 in\r\n", 0);
+	send_seg(&w, &c, &s, 0, "SYST\r\n", 0);
+	send_seg(&w, &s, &c, 0, "215 UNIX\r\n", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	assert_cmd(w.ended[0], 0, "USER", 0);
+	assert_cmd(w.ended[0], 1, "PASS", 230);
+	assert_cmd(w.ended[0], 2, "SYST", 215);
+	assert_memory_equal(w.ended[0]->cmds[1].arg.p, "<hidden>", 8);
+	assert_memory_equal(w.ended[0]->password.p, "<hidden>", 8);
+	assert_int_equal(w.ended[0]->gaps, 1);
+	world_free(&w);
+}
+
+/* A command lost from the capture: its reply answers no known command. */
+static void
+test_lost_command(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40002, 1000), s = P(10, 0, 0, 2, 21, 5000);
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	send_seg(&w, &c, &s, 0, "NOOP\r\n", 0);
+	send_seg(&w, &s, &c, 0, "200 ok\r\n", 0);
+	send_seg(&w, &c, &s, 0, "CWD /x\r\n", 1);	/* lost */
+	send_seg(&w, &s, &c, 0, "250 done\r\n", 0);
+	send_seg(&w, &c, &s, 0, "PWD\r\n", 0);
+	send_seg(&w, &s, &c, 0, "257 \"/x\"\r\n", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	assert_int_equal(w.ended[0]->ncmds, 2);
+	assert_cmd(w.ended[0], 0, "NOOP", 200);
+	assert_cmd(w.ended[0], 1, "PWD", 257);
+	/* 220 and the 250 of the lost CWD */
+	assert_int_equal(w.ended[0]->nunsolicited, 2);
+	assert_int_equal(w.ended[0]->unsolicited[1].code, 250);
+	world_free(&w);
+}
+
+/* Both lost: the reply to the lost command must not go to the older one
+ * whose reply was lost too (zeek's cwd-navigation capture). */
+static void
+test_lost_both(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40003, 1000), s = P(10, 0, 0, 2, 21, 5000);
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	send_seg(&w, &c, &s, 0, "TYPE I\r\n", 0);
+	send_seg(&w, &s, &c, 0, "200 binary\r\n", 1);	/* lost */
+	send_seg(&w, &c, &s, 0, "PASV\r\n", 1);		/* lost */
+	send_seg(&w, &s, &c, 0, "227 Entering Passive Mode (10,0,0,2,200,10)\r\n", 0);
+	send_seg(&w, &c, &s, 0, "RETR f\r\n", 0);
+	send_seg(&w, &s, &c, 0, "150 go\r\n226 done\r\n", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	assert_cmd(w.ended[0], 0, "TYPE", 0);
+	assert_cmd(w.ended[0], 1, "RETR", 226);
+	/* The 227 still announced a port, and RETR used it. */
+	assert_int_equal(w.ended[0]->nxfers, 1);
+	assert_int_equal(w.ended[0]->xfers[0].announced.port, 200 * 256 + 10);
+	assert_string_equal(w.ended[0]->xfers[0].command, "RETR");
+	world_free(&w);
+}
+
+/* Passive download with a data segment lost: size from sequence numbers. */
+static void
+test_passive_bytes(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40004, 1000), s = P(10, 0, 0, 2, 21, 5000);
+	struct peer dc = P(10, 0, 0, 1, 40100, 77), ds = P(10, 0, 0, 2, 50000, 0xfffffff0u);
+	char chunk[1001];
+
+	(void)state;
+	memset(chunk, 'x', 1000);
+	chunk[1000] = '\0';
+	world_init(&w, NULL);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	send_seg(&w, &c, &s, 0, "CWD /pub\r\n", 0);
+	send_seg(&w, &s, &c, 0, "250 ok\r\n", 0);
+	send_seg(&w, &c, &s, 0, "PASV\r\n", 0);
+	send_seg(&w, &s, &c, 0, "227 Entering Passive Mode (192,168,9,9,195,80).\r\n", 0);
+	send_seg(&w, &c, &s, 0, "RETR ../f.bin\r\n", 0);
+	handshake(&w, &dc, &ds);
+	send_seg(&w, &s, &c, 0, "150 go\r\n", 0);
+	send_seg(&w, &ds, &dc, 0, chunk, 0);
+	send_seg(&w, &ds, &dc, 0, chunk, 1);		/* lost, across 2^32 */
+	send_seg(&w, &ds, &dc, 0, chunk, 0);
+	teardown(&w, &dc, &ds);
+	send_seg(&w, &s, &c, 0, "226 done\r\n", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	assert_int_equal(w.ended[0]->nxfers, 1);
+	{
+		const struct fa_transfer *t = &w.ended[0]->xfers[0];
+		const struct fa_session *se = w.ended[0];
+		uint32_t i;
+		int nat = 0;
+
+		assert_true(t->connected);
+		assert_int_equal(t->mode, FA_MODE_PASSIVE);
+		assert_int_equal(t->dir, FA_DIR_DOWNLOAD);
+		assert_string_equal(t->path, "/f.bin");
+		assert_int_equal(fa_transfer_bytes(t), 3000);
+		assert_int_equal(fa_transfer_bytes_captured(t), 2000);
+		assert_int_equal(t->status, FA_XS_COMPLETE);
+		assert_int_equal(t->handshake, FA_HS_COMPLETE);
+		assert_int_equal(t->data_server.port, 50000);
+		/* 192.168.9.9 announced, 10.0.0.2 connected to */
+		for (i = 0; i < se->nanoms; i++)
+			nat += strcmp(se->anoms[i].type, "nat_mismatch") == 0;
+		assert_int_equal(nat, 1);
+	}
+	world_free(&w);
+}
+
+/* Active mode from a random port, and a PORT nobody connected to. */
+static void
+test_active(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40005, 1000), s = P(10, 0, 0, 2, 21, 5000);
+	struct peer dc = P(10, 0, 0, 1, 41000, 9), ds = P(10, 0, 0, 2, 33333, 500);
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	send_seg(&w, &c, &s, 0, "PORT 10,0,0,1,160,40\r\n", 0);
+	send_seg(&w, &s, &c, 0, "200 ok\r\n", 0);
+	send_seg(&w, &c, &s, 0, "STOR up.bin\r\n", 0);
+	handshake(&w, &ds, &dc);	/* the server connects */
+	send_seg(&w, &s, &c, 0, "150 go\r\n", 0);
+	send_seg(&w, &dc, &ds, 0, "0123456789", 0);
+	teardown(&w, &ds, &dc);
+	send_seg(&w, &s, &c, 0, "226 done\r\n", 0);
+	send_seg(&w, &c, &s, 0, "EPRT |1|10.0.0.1|41001|\r\n", 0);
+	send_seg(&w, &s, &c, 0, "200 ok\r\n", 0);
+	send_seg(&w, &c, &s, 0, "QUIT\r\n", 0);
+	send_seg(&w, &s, &c, 0, "221 bye\r\n", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	assert_int_equal(w.ended[0]->nxfers, 2);
+	assert_true(w.ended[0]->xfers[0].initiator_server);
+	assert_int_equal(w.ended[0]->xfers[0].data_server.port, 33333);
+	assert_int_equal(w.ended[0]->xfers[0].dir, FA_DIR_UPLOAD);
+	assert_int_equal(fa_transfer_bytes(&w.ended[0]->xfers[0]), 10);
+	assert_int_equal(w.ended[0]->xfers[1].neg, FA_NEG_EPRT);
+	assert_int_equal(w.ended[0]->xfers[1].status, FA_XS_NOT_CONNECTED);
+	world_free(&w);
+}
+
+/* FTP on another port is found by its greeting; SMTP is not FTP. */
+static void
+test_detection(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40006, 1000), s = P(10, 0, 0, 2, 2121, 5000);
+	struct peer mc = P(10, 0, 0, 1, 40007, 1000), ms = P(10, 0, 0, 3, 25, 5000);
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &mc, &ms);
+	send_seg(&w, &ms, &mc, 0, "220 mail ESMTP\r\n", 0);
+	send_seg(&w, &mc, &ms, 0, "EHLO me\r\n", 0);
+	send_seg(&w, &ms, &mc, 0, "250 hi\r\n", 0);
+	teardown(&w, &mc, &ms);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 ftp\r\n", 0);
+	send_seg(&w, &c, &s, 0, "USER a\r\n", 0);
+	send_seg(&w, &s, &c, 0, "530 no\r\n", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	assert_int_equal(w.ended[0]->server.port, 2121);
+	assert_true(w.ended[0]->detected);
+	assert_int_equal(w.ended[0]->id, 1);
+	assert_int_equal(w.ended[0]->login, FA_LOGIN_FAILED);
+	assert_int_equal(fa_engine_stats(w.e)->ftp_sessions, 1);
+	world_free(&w);
+}
+
+/* A new SYN on a closed 4-tuple is a new session; the same ISN is not. */
+static void
+test_reuse(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40008, 1000), s = P(10, 0, 0, 2, 21, 5000);
+	struct peer c0;
+
+	(void)state;
+	world_init(&w, NULL);
+	c0 = c;
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	teardown(&w, &c, &s);
+	send_seg(&w, &c0, &s, SYN, NULL, 0);	/* retransmitted old SYN */
+	c.seq += 100000;
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 again\r\n", 0);
+	teardown(&w, &c, &s);
+	fa_engine_finish(w.e);
+	assert_int_equal(w.nended, 2);
+	assert_int_equal(w.ended[1]->id, 2);
+	world_free(&w);
+}
+
+/* Connections beyond the cap evict the oldest idle one, counted. */
+static void
+test_conn_cap(void **state)
+{
+	struct fa_config cfg;
+	struct world w;
+	struct peer s = P(10, 0, 0, 2, 21, 5000), c;
+	int i;
+
+	(void)state;
+	fa_config_defaults(&cfg);
+	cfg.max_conns = 16;
+	world_init(&w, &cfg);
+	for (i = 0; i < 100; i++) {
+		c = P(10, 0, 1, (uint8_t)i, 40000, 1);
+		send_seg(&w, &c, &s, SYN, NULL, 0);
+	}
+	assert_int_equal(fa_engine_stats(w.e)->conns_evicted, 84);
+	assert_true(fa_engine_stats(w.e)->peak_conns <= 16);
+	/* Evicted sessions are reported (as timed out), none is lost. */
+	assert_int_equal(w.nended, 84);
+	assert_int_equal(w.ended[0]->end_reason, FA_END_TIMEOUT);
+	fa_engine_finish(w.e);
+	assert_int_equal(w.nended, 100);
+	assert_int_equal(w.ended[99]->ctl_handshake, FA_HS_NO_ANSWER);
+	world_free(&w);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pipelined),
+		cmocka_unit_test(test_lost_reply),
+		cmocka_unit_test(test_lost_command),
+		cmocka_unit_test(test_lost_both),
+		cmocka_unit_test(test_passive_bytes),
+		cmocka_unit_test(test_active),
+		cmocka_unit_test(test_detection),
+		cmocka_unit_test(test_reuse),
+		cmocka_unit_test(test_conn_cap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
