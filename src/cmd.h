@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 int	cmd_analyze(int argc, char **argv);
+int	cmd_live(int argc, char **argv);
 void	usage(FILE *);
 
 #endif

@@ -13,6 +13,7 @@ usage(FILE *f)
 {
 	fputs(
 "usage: ftpaudit analyze [options] CAPTURE...\n"
+"       ftpaudit live -i IFACE [options] [BPF EXPRESSION]\n"
 "       ftpaudit --version\n"
 "\n"
 "analyze options:\n"
@@ -30,6 +31,17 @@ usage(FILE *f)
 "          --bruteforce-threshold=N\n"
 "  -q, --quiet   no progress line, no warnings     -v, --verbose  statistics on stderr\n"
 "  -h, --help    this text                         -V, --version\n"
+"\n"
+"live options (and -o -f -P --tls-ports --show-passwords and the limits above):\n"
+"  -i, --interface=IFACE          capture on IFACE\n"
+"  -F, --format=tui|ndjson|json   view, event stream or report at the end\n"
+"                                 (default tui on a terminal, else ndjson)\n"
+"  -s SNAPLEN  -B KIB (buffer)  -p (not promiscuous)  -Z USER (drop root)\n"
+"  -w FILE (also write packets)  -C MB  -G SECONDS (rotate FILE as tcpdump)\n"
+"  -c COUNT, --duration=SECONDS   stop after COUNT packets or SECONDS\n"
+"      --stats-interval=SECONDS   ndjson stats events (default 5)\n"
+"      --max-ended=N              ended sessions the view keeps (default 200)\n"
+"  SIGUSR1 prints capture statistics on stderr.\n"
 "See ftpaudit(1).\n", f);
 }
 
@@ -38,6 +50,7 @@ static const struct {
 	int		(*fn)(int, char **);
 } commands[] = {
 	{ "analyze", cmd_analyze },
+	{ "live", cmd_live },
 };
 
 int
