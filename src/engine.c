@@ -197,10 +197,11 @@ engine_transfer_end(struct fa_engine *e, struct fa_session *s,
 	SINKS(e, transfer_end, s, t);
 }
 
+/* id was reserved when the SYN was seen, or 0 to take the next one. */
 static void
-new_session(struct fa_engine *e, struct ctl *x)
+new_session(struct fa_engine *e, struct ctl *x, uint64_t id)
 {
-	x->sess->id = ++e->next_id;
+	x->sess->id = id ? id : ++e->next_id;
 	e->open_sessions++;
 	e->st.ftp_sessions++;
 	SINKS(e, session_start, x->sess);
@@ -208,7 +209,8 @@ new_session(struct fa_engine *e, struct ctl *x)
 
 /* Make c a control connection with its server on key side ss. */
 static void
-make_control(struct fa_engine *e, struct conn *c, int ss, bool confirmed)
+make_control(struct fa_engine *e, struct conn *c, int ss, bool confirmed,
+    uint64_t id)
 {
 	struct ctl *x;
 
@@ -225,9 +227,40 @@ make_control(struct fa_engine *e, struct conn *c, int ss, bool confirmed)
 		x->decoding = false;
 	}
 	if (confirmed)
-		new_session(e, x);
+		new_session(e, x, id);
 	else
 		e->open_sessions++;
+}
+
+/*
+ * A SYN to a control port costs only its table entry until the connection
+ * shows more (an answer, data, or its end): a SYN flood must not allocate
+ * sessions.  The session id is taken at the SYN, so ids stay in the order
+ * of first packets.
+ */
+static void
+ctl_syn(struct fa_engine *e, struct conn *c, int ss)
+{
+	c->kind = CONN_CTL_SYN;
+	c->client_side = (uint8_t)ss;
+	c->xfer = (uint32_t)++e->next_id;
+}
+
+static void
+promote(struct fa_engine *e, struct conn *c)
+{
+	struct ctl *x;
+	int ss = c->client_side;
+	uint64_t id = c->xfer;
+
+	c->client_side = 0;
+	c->xfer = 0;
+	make_control(e, c, ss, true, id);
+	if (c->kind != CONN_CONTROL)
+		return;
+	x = c->owner;
+	x->sess->ctl_handshake = FA_HS_NO_ANSWER;
+	reasm_syn(&x->rs[TO_SERVER], c->isn[c->init_side]);
 }
 
 /* A session found on another port is numbered when its first command
@@ -236,7 +269,7 @@ void
 engine_confirm(struct fa_engine *e, struct ctl *x)
 {
 	e->open_sessions--;
-	new_session(e, x);
+	new_session(e, x, 0);
 }
 
 static bool
@@ -252,10 +285,12 @@ classify(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk, int side,
 {
 	bool syn = pk->flags & TCP_SYN, ack = pk->flags & TCP_ACK;
 
-	if (is_ctl_port(e, pk->dst.port) && !(syn && ack))
-		make_control(e, c, !side, true);
+	if (is_ctl_port(e, pk->dst.port) && syn && !ack && pk->caplen_payload == 0)
+		ctl_syn(e, c, !side);
+	else if (is_ctl_port(e, pk->dst.port) && !(syn && ack))
+		make_control(e, c, !side, true, 0);
 	else if (is_ctl_port(e, pk->src.port) && !(syn && !ack))
-		make_control(e, c, side, true);
+		make_control(e, c, side, true, 0);
 	else if (data_attach(e, c, pk, side, ts))
 		;
 	else if (e->cfg.detect_other_ports)
@@ -275,6 +310,8 @@ retire(struct fa_engine *e, struct conn *c, enum fa_end_reason why)
 {
 	struct fa_unattributed u;
 
+	if (c->kind == CONN_CTL_SYN)
+		promote(e, c);		/* reported as an unanswered attempt */
 	switch (c->kind) {
 	case CONN_CONTROL:
 		ctl_end(e, c->owner, why, c->last_us);
@@ -355,7 +392,7 @@ probe(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *pk)
 	if (!c->payload_seen[!side] && pk->caplen_payload >= 4 &&
 	    p[0] == '2' && p[1] == '2' && p[2] == '0' &&
 	    (p[3] == ' ' || p[3] == '-' || p[3] == '\r'))
-		make_control(e, c, side, false);
+		make_control(e, c, side, false, 0);
 	else
 		c->kind = CONN_OTHER;
 	c->payload_seen[side] = 1;
@@ -466,6 +503,15 @@ fa_engine_packet(struct fa_engine *e, int dlt, uint64_t ts,
 	switch (c->kind) {
 	case CONN_OTHER:
 		return;
+	case CONN_CTL_SYN:
+		if ((pk.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+		    pk.caplen_payload == 0 && side == c->init_side)
+			return;		/* the SYN again: still unanswered */
+		promote(e, c);
+		if (c->kind != CONN_CONTROL)
+			return;
+		control(e, c, side, &pk, ts);
+		break;
 	case CONN_PROBE:
 		probe(e, c, side, &pk);
 		if (c->kind != CONN_CONTROL)

@@ -13,6 +13,7 @@
 enum conn_kind {
 	CONN_OTHER,		/* not FTP: only timestamps are kept */
 	CONN_PROBE,		/* unknown port: watching for a 220 greeting */
+	CONN_CTL_SYN,		/* control port, only the SYN so far: no state yet */
 	CONN_CONTROL,		/* an FTP control connection */
 	CONN_DATA,		/* attributed to a transfer */
 	CONN_LOOSE_DATA,	/* looks like FTP data, no expectation matched */
@@ -46,13 +47,14 @@ struct conn {
 	uint8_t		 synack;	/* responder answered the SYN */
 	uint8_t		 payload_seen[2];	/* probing: first payload seen */
 	uint8_t		 closed;	/* FIN both ways or RST */
-	uint8_t		 client_side;	/* data: key side of the FTP client */
+	uint8_t		 client_side;	/* data: key side of the FTP client;
+					   CTL_SYN: key side of the server */
 	uint32_t	 isn[2];	/* SYN sequence number from key endpoint i */
 	uint64_t	 first_us, last_us;
 	struct seqtrack	 seq[2];	/* data and probe connections */
 	uint64_t	 cap_bytes[2];
 	void		*owner;		/* control: struct ctl; data: session */
-	uint32_t	 xfer;		/* data: transfer index in the session */
+	uint32_t	 xfer;		/* data: transfer index; CTL_SYN: session id */
 };
 
 struct conn_table;
