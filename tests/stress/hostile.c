@@ -1,0 +1,146 @@
+/* hostile.c: writes the hostile captures of the hardening tests: a SYN
+ * flood, a million pipelined commands, a 100 MB reply line, a million
+ * PORT commands.  usage: hostile syn|pipeline|longline|ports N FILE */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MSS	1448
+
+static FILE *out;
+static uint32_t ts;
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+/* One Ethernet/IPv4/TCP frame, little-endian pcap record. */
+static void
+frame(uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp, uint32_t seq,
+    uint32_t ack, uint8_t flags, const uint8_t *pl, uint32_t len)
+{
+	uint8_t f[64 + MSS];
+	uint32_t n = 54 + len, hdr[4];
+
+	memset(f, 0, 54);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = (uint8_t)((n - 14) >> 8); f[17] = (uint8_t)(n - 14);
+	f[22] = 64; f[23] = 6;
+	put32(f + 26, src); put32(f + 30, dst);
+	f[34] = (uint8_t)(sp >> 8); f[35] = (uint8_t)sp;
+	f[36] = (uint8_t)(dp >> 8); f[37] = (uint8_t)dp;
+	put32(f + 38, seq); put32(f + 42, ack);
+	f[46] = 0x50; f[47] = flags;
+	memcpy(f + 54, pl, len);
+	ts++;
+	hdr[0] = 1700000000 + ts / 1000000; hdr[1] = ts % 1000000;
+	hdr[2] = hdr[3] = n;
+	fwrite(hdr, 4, 4, out);
+	fwrite(f, 1, n, out);
+}
+
+#define CLI	0x0a000001u
+#define SRV	0x0a000002u
+
+/* A handshake and a banner; returns with both sequence numbers set. */
+static void
+session(uint32_t *cseq, uint32_t *sseq)
+{
+	static const uint8_t banner[] = "220 hostile\r\n";
+
+	*cseq = 1000; *sseq = 9000;
+	frame(CLI, SRV, 40000, 21, (*cseq)++, 0, 0x02, NULL, 0);
+	frame(SRV, CLI, 21, 40000, (*sseq)++, *cseq, 0x12, NULL, 0);
+	frame(CLI, SRV, 40000, 21, *cseq, *sseq, 0x10, NULL, 0);
+	frame(SRV, CLI, 21, 40000, *sseq, *cseq, 0x18, banner, sizeof banner - 1);
+	*sseq += sizeof banner - 1;
+}
+
+/* Client bytes from a generator of lines, packed into MSS segments. */
+static void
+client_stream(uint32_t *cseq, uint32_t sseq, unsigned long n,
+    int (*line)(unsigned long, char *))
+{
+	uint8_t seg[MSS];
+	char l[64];
+	uint32_t used = 0;
+	unsigned long i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		k = line(i, l);
+		if (used + (uint32_t)k > MSS) {
+			frame(CLI, SRV, 40000, 21, *cseq, sseq, 0x18, seg, used);
+			*cseq += used;
+			used = 0;
+		}
+		memcpy(seg + used, l, (size_t)k);
+		used += (uint32_t)k;
+	}
+	if (used)
+		frame(CLI, SRV, 40000, 21, *cseq, sseq, 0x18, seg, used);
+	*cseq += used;
+}
+
+static int
+noop(unsigned long i, char *l)
+{
+	(void)i;
+	memcpy(l, "NOOP\r\n", 6);
+	return 6;
+}
+
+static int
+port(unsigned long i, char *l)
+{
+	return sprintf(l, "PORT 10,0,0,1,%lu,%lu\r\n", 4 + (i >> 8) % 250, i & 255);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const uint32_t gh[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
+	uint8_t seg[MSS];
+	unsigned long n, i;
+	uint32_t cseq, sseq;
+
+	if (argc != 4 || (out = fopen(argv[3], "wb")) == NULL) {
+		fprintf(stderr, "usage: hostile syn|pipeline|longline|ports N FILE\n");
+		return 2;
+	}
+	n = strtoul(argv[2], NULL, 10);
+	fwrite(gh, 4, 6, out);
+	if (strcmp(argv[1], "syn") == 0) {
+		for (i = 0; i < n; i++)
+			frame(0x0b000000u + (uint32_t)(i >> 14), SRV,
+			    (uint16_t)(1024 + (i & 0x3fff)), 21, (uint32_t)i, 0,
+			    0x02, NULL, 0);
+	} else if (strcmp(argv[1], "pipeline") == 0) {
+		session(&cseq, &sseq);
+		client_stream(&cseq, sseq, n, noop);
+	} else if (strcmp(argv[1], "ports") == 0) {
+		session(&cseq, &sseq);
+		client_stream(&cseq, sseq, n, port);
+	} else if (strcmp(argv[1], "longline") == 0) {
+		/* n bytes of reply text without a line end, then one. */
+		session(&cseq, &sseq);
+		memset(seg, 'A', sizeof seg);
+		memcpy(seg, "227 ", 4);
+		for (i = 0; i < n; i += MSS) {
+			frame(SRV, CLI, 21, 40000, sseq, cseq, 0x18, seg, MSS);
+			sseq += MSS;
+			seg[0] = 'A';
+			memset(seg, 'A', 4);
+		}
+		frame(SRV, CLI, 21, 40000, sseq, cseq, 0x18, (const uint8_t *)"\r\n", 2);
+	} else {
+		fprintf(stderr, "hostile: unknown case %s\n", argv[1]);
+		return 2;
+	}
+	return fclose(out) == 0 ? 0 : 1;
+}
