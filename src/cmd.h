@@ -4,8 +4,29 @@
 
 #include <stdio.h>
 
+#include "ftpaudit/rules.h"
+#include "cli.h"
+
 int	cmd_analyze(int argc, char **argv);
 int	cmd_live(int argc, char **argv);
+int	cmd_rules(int argc, char **argv);
 void	usage(FILE *);
+
+/* cmd_rules.c: the options analyze shares with rules, and the sink that
+ * feeds ended sessions to the recommendation. */
+enum { OPT_SIDE = OPT_CMD_BASE, OPT_STRATEGY, OPT_PEERS, OPT_NFT_CHAIN };
+#define RULES_LONGOPTS \
+	{ "side", required_argument, NULL, OPT_SIDE },		\
+	{ "strategy", required_argument, NULL, OPT_STRATEGY },	\
+	{ "peers", required_argument, NULL, OPT_PEERS }
+
+struct rules_feed {
+	struct rules	*r;		/* borrowed */
+	bool		 oom;
+};
+/* 0 when ch was one of RULES_LONGOPTS, 1 when not, -1 usage error (said). */
+int	rules_cli_option(struct rules_opts *, int ch, const char *arg);
+/* Add it before any sink that prints sessions: ids are then known. */
+void	rules_feed_sink(struct rules_feed *, struct fa_sink *);
 
 #endif

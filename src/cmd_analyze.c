@@ -9,6 +9,7 @@
 
 static const struct option analyze_opts[] = {
 	CLI_INPUT_LONGOPTS,
+	RULES_LONGOPTS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -29,6 +30,22 @@ parse_format(const char *s, enum report_format *fmt)
 	return 0;
 }
 
+/* Each session's "firewall" openings, with the ids `rules` gives them. */
+static void
+add_firewall(void *arg, json_t *obj, const struct fa_session *s)
+{
+	struct rules_feed *fd = arg;
+	struct rules_opening *v;
+	size_t n;
+
+	if (rules_openings(fd->r, s, &v, &n) == -1) {
+		fd->oom = true;
+		return;
+	}
+	json_object_set_new(obj, "firewall", rules_openings_json(v, n));
+	free(v);
+}
+
 int
 cmd_analyze(int argc, char **argv)
 {
@@ -37,11 +54,14 @@ cmd_analyze(int argc, char **argv)
 	struct capture *cap = NULL;
 	struct fa_engine *e = NULL;
 	struct report *r = NULL;
-	struct fa_sink sink;
+	struct rules_opts ro;
+	struct rules_feed fd = { NULL, false };
+	struct fa_sink sink, rsink;
 	FILE *out = NULL;
-	int ch, rc = EXIT_RUNTIME;
+	int ch, rrc, rc = EXIT_RUNTIME;
 
 	cli_input_init(&io);
+	rules_opts_defaults(&ro);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, CLI_INPUT_SHORTOPTS "h",
 	    analyze_opts, NULL)) != -1) {
@@ -50,9 +70,12 @@ cmd_analyze(int argc, char **argv)
 			return 0;
 		}
 		/* getopt or the option itself said what is wrong, in one line. */
-		if (ch == '?' || cli_input_option(&io, ch, optarg) != 0)
+		if (ch == '?' || (rrc = rules_cli_option(&ro, ch, optarg)) == -1)
+			return EXIT_USAGE;
+		if (rrc == 1 && cli_input_option(&io, ch, optarg) != 0)
 			return EXIT_USAGE;
 	}
+	ro.helper_ports = io.cfg.ports;
 	if (parse_format(io.format, &fmt) == -1)
 		return EXIT_USAGE;
 	if (optind >= argc) {
@@ -64,10 +87,15 @@ cmd_analyze(int argc, char **argv)
 		return EXIT_RUNTIME;
 	if ((out = cli_open_output(io.output)) == NULL)
 		goto done;
-	if ((e = fa_engine_new(&io.cfg)) == NULL || (r = report_new(fmt, out)) == NULL) {
+	if ((e = fa_engine_new(&io.cfg)) == NULL || (r = report_new(fmt, out)) == NULL ||
+	    (fd.r = rules_new(&ro)) == NULL) {
 		cli_warn("out of memory");
 		goto done;
 	}
+	/* First, so that a session's rules exist when NDJSON prints it. */
+	rules_feed_sink(&fd, &rsink);
+	fa_engine_add_sink(e, &rsink);
+	report_set_extend(r, add_firewall, &fd);
 	report_sink(r, &sink);
 	fa_engine_add_sink(e, &sink);
 	cli_signals();
@@ -76,11 +104,16 @@ cmd_analyze(int argc, char **argv)
 		cli_warn("%s: write error", io.output ? io.output : "standard output");
 		goto done;
 	}
+	if (fd.oom) {
+		cli_warn("out of memory");
+		goto done;
+	}
 	if (cli_verbose)
 		cli_print_stats(fa_engine_stats(e));
 	rc = 0;
 done:
 	report_free(r);
+	rules_free(fd.r);
 	fa_engine_free(e);
 	capture_close(cap);
 	if (out != NULL && out != stdout && fclose(out) == EOF && rc == 0) {

@@ -13,6 +13,7 @@ usage(FILE *f)
 {
 	fputs(
 "usage: ftpaudit analyze [options] CAPTURE...\n"
+"       ftpaudit rules [options] CAPTURE...\n"
 "       ftpaudit live -i IFACE [options] [BPF EXPRESSION]\n"
 "       ftpaudit --version\n"
 "\n"
@@ -29,6 +30,12 @@ usage(FILE *f)
 "          --reasm-cap=BYTES --reasm-total-cap=BYTES --max-line=BYTES\n"
 "          --max-commands=N --max-transfers=N --max-expectations=N\n"
 "          --bruteforce-threshold=N\n"
+"      --side=server|client|gateway  whose firewall (default server)\n"
+"      --strategy=static|helper   port rules, or the ftp conntrack helper\n"
+"      --peers=observed|any       remote addresses as seen, or any\n"
+"rules options: the above, and\n"
+"  -F, --format=json|text|nft|iptables|ip6tables  (default json)\n"
+"      --nft-chain[=TABLE]        nft: regular chains in TABLE (inet filter)\n"
 "  -q, --quiet   no progress line, no warnings     -v, --verbose  statistics on stderr\n"
 "  -h, --help    this text                         -V, --version\n"
 "\n"
@@ -50,6 +57,7 @@ static const struct {
 	int		(*fn)(int, char **);
 } commands[] = {
 	{ "analyze", cmd_analyze },
+	{ "rules", cmd_rules },
 	{ "live", cmd_live },
 };
 

@@ -1,0 +1,147 @@
+/* rules.h: the firewall openings FTP sessions needed, and the smallest
+ * rule set that lets all of them work.  Pure computation over sessions;
+ * the renderers (render_*.c) turn the result into JSON, text, nft and
+ * iptables-restore input. */
+#ifndef FTPAUDIT_RULES_H
+#define FTPAUDIT_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "ftpaudit/engine.h"
+#include "ftpaudit/session.h"
+
+enum rules_side { RULES_SERVER, RULES_CLIENT, RULES_GATEWAY };
+enum rules_strategy { RULES_STATIC, RULES_HELPER };
+enum rules_peers { RULES_PEERS_OBSERVED, RULES_PEERS_ANY };
+
+struct rules_opts {
+	enum rules_side	 side;
+	enum rules_strategy strategy;
+	enum rules_peers peers;
+	struct fa_portset helper_ports;	/* control ports the helper is assigned to */
+};
+void	 rules_opts_defaults(struct rules_opts *);
+/* "server" ... into the enum; 0 or -1. */
+int	 rules_side_parse(const char *, enum rules_side *);
+int	 rules_strategy_parse(const char *, enum rules_strategy *);
+int	 rules_peers_parse(const char *, enum rules_peers *);
+
+enum rules_purpose { RP_CONTROL, RP_PASSIVE, RP_ACTIVE, RP_ESTABLISHED,
+	RP_HELPER_ASSIGN, RP_HELPER_RELATED };
+enum rules_chain { RC_INPUT, RC_OUTPUT, RC_FORWARD, RC_PREROUTING };
+
+enum {
+	RULES_CT_NEW		= 1 << 0,
+	RULES_CT_ESTABLISHED	= 1 << 1,
+	RULES_CT_RELATED	= 1 << 2,
+};
+
+struct rules_range {
+	uint16_t	 lo, hi;
+};
+
+/* Addresses, each a whole host (/32, /128).  any: no restriction. */
+struct rules_addrs {
+	bool		 any;
+	struct fa_addr	*v;		/* owned */
+	size_t		 n, cap;
+};
+
+struct rules_evidence {
+	uint64_t	*sessions;	/* owned; sorted by rules_finish */
+	size_t		 nsessions, cap;
+	uint64_t	 connections;	/* control or data connections seen */
+	uint64_t	 first_us, last_us;
+	uint16_t	*ports;		/* owned, sorted, distinct */
+	size_t		 nports, ports_cap;
+};
+
+struct rules_rule {
+	uint32_t	 id;		/* R<id>, 1-based */
+	enum rules_purpose purpose;
+	enum rules_chain chain;
+	int		 family;	/* FA_AF_INET, FA_AF_INET6, 0 for inet */
+	struct rules_addrs saddr, daddr;
+	struct rules_range *sport, *dport;	/* owned; n == 0 means any */
+	size_t		 nsport, ndport;
+	unsigned	 ct_state;	/* RULES_CT_* */
+	struct rules_evidence ev;
+
+	/* Aggregation key and state, not rendered. */
+	struct fa_addr	 key_addr;	/* server address, zero when not kept */
+	uint16_t	 key_port;	/* control port */
+	bool		 active_seen, all_from_20;
+	uint64_t	 last_session;
+};
+
+struct rules_uncovered {
+	uint64_t	 session;
+	const char	*reason;	/* static */
+};
+
+struct rules_hint {
+	const char	*type;		/* static */
+	char		*text;		/* owned */
+};
+
+/* One opening a session needed (the "firewall" entries of analyze). */
+struct rules_opening {
+	uint32_t	 rule;		/* 0: no rule covers it (see rules.c) */
+	enum rules_purpose purpose;
+	struct fa_endpoint initiator, responder;
+	bool		 initiator_port_known;
+	bool		 helper_covers;
+	uint32_t	 helper_flags;	/* FA_HELPER_*: why the helper would not */
+};
+
+struct rules;
+
+/* opts is copied.  NULL on ENOMEM. */
+struct rules *rules_new(const struct rules_opts *);
+void	 rules_free(struct rules *);
+/* Aggregate one session's openings; 0 or -1 on ENOMEM.  Rule ids are
+ * given in the order openings are first seen. */
+int	 rules_add_session(struct rules *, const struct fa_session *);
+/* Final port ranges, sorted evidence and hints; call once, after the last
+ * rules_add_session and before reading rules or rendering. */
+int	 rules_finish(struct rules *);
+/* The session's openings, with the ids of the rules that cover them so
+ * far; *out is owned by the caller.  0 or -1 on ENOMEM. */
+int	 rules_openings(const struct rules *, const struct fa_session *,
+	    struct rules_opening **out, size_t *n);
+
+const struct rules_opts *rules_options(const struct rules *);
+const struct rules_rule *rules_list(const struct rules *, size_t *n);
+const struct rules_uncovered *rules_uncovered(const struct rules *, size_t *n);
+const struct rules_hint *rules_hints(const struct rules *, size_t *n);
+size_t	 rules_nsessions(const struct rules *);
+/* The helper covers at least one data connection. */
+bool	 rules_helper_usable(const struct rules *);
+
+const char *rules_side_str(enum rules_side);
+const char *rules_strategy_str(enum rules_strategy);
+const char *rules_peers_str(enum rules_peers);
+const char *rules_purpose_str(enum rules_purpose);
+const char *rules_chain_str(enum rules_chain);
+const char *rules_family_str(int family);
+/* The note for one FA_HELPER_* bit, NULL for none. */
+const char *rules_helper_note(uint32_t bit);
+/* "10.20.1.2/32" into buf of FA_ADDRSTRLEN + 4 bytes. */
+const char *rules_cidr(const struct fa_addr *, char *buf);
+#define RULES_CIDRLEN	(FA_ADDRSTRLEN + 4)
+
+/* render_json.c */
+json_t	*rules_json(const struct rules *);
+json_t	*rules_openings_json(const struct rules_opening *, size_t n);
+/* render_text.c, render_nft.c, render_ipt.c: 0, or -1 on a write error.
+ * chain_table: NULL for the self-contained script, else the table ("inet
+ * filter") whose regular chains ftpaudit_<chain> receive the rules. */
+int	 rules_text(const struct rules *, FILE *);
+int	 rules_nft(const struct rules *, FILE *, const char *chain_table);
+int	 rules_ipt(const struct rules *, FILE *, int family);
+
+#endif

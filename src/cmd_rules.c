@@ -1,0 +1,201 @@
+/* cmd_rules.c: `ftpaudit rules`: captures in, the firewall rules that FTP
+ * service needed out, as JSON, text, nft or iptables-restore input. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftpaudit/rules.h"
+#include "cli.h"
+#include "cmd.h"
+
+enum rules_format { RF_JSON, RF_TEXT, RF_NFT, RF_IPT, RF_IP6T };
+
+static const struct option rules_longopts[] = {
+	CLI_INPUT_LONGOPTS,
+	RULES_LONGOPTS,
+	{ "nft-chain", optional_argument, NULL, OPT_NFT_CHAIN },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int
+rules_cli_option(struct rules_opts *o, int ch, const char *arg)
+{
+	int rc;
+
+	switch (ch) {
+	case OPT_SIDE:
+		if ((rc = rules_side_parse(arg, &o->side)) == -1)
+			cli_warn("--side: expected server, client or gateway, "
+			    "got '%s'", arg);
+		return rc;
+	case OPT_STRATEGY:
+		if ((rc = rules_strategy_parse(arg, &o->strategy)) == -1)
+			cli_warn("--strategy: expected static or helper, got '%s'",
+			    arg);
+		return rc;
+	case OPT_PEERS:
+		if ((rc = rules_peers_parse(arg, &o->peers)) == -1)
+			cli_warn("--peers: expected observed or any, got '%s'", arg);
+		return rc;
+	}
+	return 1;
+}
+
+static void
+feed_session_end(void *arg, struct fa_session *s)
+{
+	struct rules_feed *fd = arg;
+
+	if (rules_add_session(fd->r, s) == -1)
+		fd->oom = true;
+}
+
+void
+rules_feed_sink(struct rules_feed *fd, struct fa_sink *sink)
+{
+	memset(sink, 0, sizeof *sink);
+	sink->session_end = feed_session_end;
+	sink->arg = fd;
+}
+
+static int
+parse_format(const char *s, enum rules_format *fmt)
+{
+	static const char *const names[] = { "json", "text", "nft", "iptables",
+		"ip6tables" };
+	size_t i;
+
+	if (s == NULL) {
+		*fmt = RF_JSON;
+		return 0;
+	}
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*fmt = (enum rules_format)i;
+			return 0;
+		}
+	cli_warn("--format: expected json, text, nft, iptables or ip6tables, "
+	    "got '%s'", s);
+	return -1;
+}
+
+static int
+render(const struct rules *r, enum rules_format fmt, const char *chain_table,
+    FILE *out)
+{
+	json_t *o;
+	int rc;
+
+	switch (fmt) {
+	case RF_TEXT:
+		return rules_text(r, out);
+	case RF_NFT:
+		return rules_nft(r, out, chain_table);
+	case RF_IPT:
+		return rules_ipt(r, out, FA_AF_INET);
+	case RF_IP6T:
+		return rules_ipt(r, out, FA_AF_INET6);
+	case RF_JSON:
+		break;
+	}
+	if ((o = rules_json(r)) == NULL)
+		return -1;
+	rc = json_dumpf(o, out, JSON_INDENT(2)) == -1 || fputc('\n', out) == EOF;
+	json_decref(o);
+	return rc ? -1 : 0;
+}
+
+/* Options into io, ro and *chain_table; -1 usage error, 1 help shown. */
+static int
+parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
+    const char **chain_table)
+{
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, CLI_INPUT_SHORTOPTS "h",
+	    rules_longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (ch == OPT_NFT_CHAIN) {
+			*chain_table = optarg ? optarg : "inet filter";
+			continue;
+		}
+		if (ch == '?' || (rc = rules_cli_option(ro, ch, optarg)) == -1)
+			return -1;
+		if (rc == 1 && cli_input_option(io, ch, optarg) != 0)
+			return -1;
+	}
+	/* The helper is taken to be assigned to the FTP control ports. */
+	ro->helper_ports = io->cfg.ports;
+	return 0;
+}
+
+static int
+run(struct cli_input *io, struct capture *cap, struct rules *r)
+{
+	struct fa_engine *e;
+	struct rules_feed fd = { r, false };
+	struct fa_sink sink;
+
+	if ((e = fa_engine_new(&io->cfg)) == NULL)
+		return -1;
+	rules_feed_sink(&fd, &sink);
+	fa_engine_add_sink(e, &sink);
+	cli_signals();
+	cli_run(e, cap);
+	if (cli_verbose)
+		cli_print_stats(fa_engine_stats(e));
+	fa_engine_free(e);
+	return fd.oom || rules_finish(r) == -1 ? -1 : 0;
+}
+
+int
+cmd_rules(int argc, char **argv)
+{
+	struct cli_input io;
+	struct rules_opts ro;
+	enum rules_format fmt;
+	struct capture *cap = NULL;
+	struct rules *r = NULL;
+	const char *chain_table = NULL;
+	FILE *out = NULL;
+	int rc = EXIT_RUNTIME;
+
+	cli_input_init(&io);
+	rules_opts_defaults(&ro);
+	if ((rc = parse_args(argc, argv, &io, &ro, &chain_table)) != 0)
+		return rc == 1 ? 0 : EXIT_USAGE;
+	rc = EXIT_RUNTIME;
+	if (parse_format(io.format, &fmt) == -1)
+		return EXIT_USAGE;
+	if (optind >= argc) {
+		cli_warn("rules: no capture given (use - for standard input)");
+		return EXIT_USAGE;
+	}
+	if (cli_open_captures(&cap, argv + optind, (size_t)(argc - optind),
+	    io.filter) == -1)
+		return EXIT_RUNTIME;
+	if ((r = rules_new(&ro)) == NULL || run(&io, cap, r) == -1) {
+		cli_warn("out of memory");
+		goto done;
+	}
+	if ((out = cli_open_output(io.output)) == NULL)
+		goto done;
+	if (render(r, fmt, chain_table, out) == -1) {
+		cli_warn("%s: write error", io.output ? io.output : "standard output");
+		goto done;
+	}
+	rc = 0;
+done:
+	rules_free(r);
+	capture_close(cap);
+	if (out != NULL && out != stdout && fclose(out) == EOF && rc == 0) {
+		cli_warn("%s: write error", io.output);
+		rc = EXIT_RUNTIME;
+	}
+	return rc;
+}

@@ -1,0 +1,162 @@
+/* render_json.c: the recommendation and a session's openings as JSON
+ * (schema_version 1, documented in ftpaudit(1)). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ftpaudit/report.h"
+#include "ftpaudit/rules.h"
+
+static json_t *
+addrs_json(const struct rules_addrs *s)
+{
+	char buf[RULES_CIDRLEN];
+	json_t *a;
+	size_t i;
+
+	if (s->any)
+		return json_string("any");
+	a = json_array();
+	for (i = 0; i < s->n; i++)
+		json_array_append_new(a, json_string(rules_cidr(&s->v[i], buf)));
+	return a;
+}
+
+static json_t *
+ranges_json(const struct rules_range *v, size_t n)
+{
+	json_t *a;
+	size_t i;
+
+	if (n == 0)
+		return json_string("any");
+	a = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("[i, i]", v[i].lo, v[i].hi));
+	return a;
+}
+
+static json_t *
+ct_json(unsigned st)
+{
+	json_t *a = json_array();
+
+	if (st & RULES_CT_NEW)
+		json_array_append_new(a, json_string("new"));
+	if (st & RULES_CT_ESTABLISHED)
+		json_array_append_new(a, json_string("established"));
+	if (st & RULES_CT_RELATED)
+		json_array_append_new(a, json_string("related"));
+	return a;
+}
+
+static json_t *
+evidence_json(const struct rules_evidence *ev)
+{
+	json_t *o, *ss = json_array();
+	size_t i;
+
+	for (i = 0; i < ev->nsessions; i++)
+		json_array_append_new(ss, json_integer((json_int_t)ev->sessions[i]));
+	o = json_pack("{s:o, s:I}", "sessions", ss,
+	    "connections", (json_int_t)ev->connections);
+	json_object_set_new(o, "first_seen", ev->first_us ? json_ts(ev->first_us) :
+	    json_null());
+	json_object_set_new(o, "last_seen", ev->last_us ? json_ts(ev->last_us) :
+	    json_null());
+	if (ev->nports > 0)
+		json_object_set_new(o, "observed_ports", json_pack("{s:i, s:i, s:I}",
+		    "min", ev->ports[0], "max", ev->ports[ev->nports - 1],
+		    "count", (json_int_t)ev->nports));
+	return o;
+}
+
+static json_t *
+rule_json(const struct rules_rule *u)
+{
+	char id[16];
+
+	snprintf(id, sizeof id, "R%u", u->id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
+	    "s:s, s:o}",
+	    "id", id, "purpose", rules_purpose_str(u->purpose),
+	    "chain", rules_chain_str(u->chain),
+	    "family", rules_family_str(u->family), "protocol", "tcp",
+	    "saddr", addrs_json(&u->saddr), "daddr", addrs_json(&u->daddr),
+	    "sport", ranges_json(u->sport, u->nsport),
+	    "dport", ranges_json(u->dport, u->ndport),
+	    "ct_state", ct_json(u->ct_state), "action", "accept",
+	    "evidence", evidence_json(&u->ev));
+}
+
+static json_t *
+helper_json(const struct rules *r)
+{
+	const struct rules_uncovered *unc;
+	json_t *a = json_array();
+	size_t i, n;
+
+	unc = rules_uncovered(r, &n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:I, s:s}",
+		    "session", (json_int_t)unc[i].session, "reason", unc[i].reason));
+	return json_pack("{s:b, s:o}", "usable", rules_helper_usable(r),
+	    "not_covered", a);
+}
+
+json_t *
+rules_json(const struct rules *r)
+{
+	const struct rules_opts *o = rules_options(r);
+	const struct rules_rule *v;
+	const struct rules_hint *h;
+	json_t *rs = json_array(), *hs = json_array();
+	size_t i, n;
+
+	v = rules_list(r, &n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(rs, rule_json(&v[i]));
+	h = rules_hints(r, &n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(hs, json_pack("{s:s, s:s}", "type", h[i].type,
+		    "text", h[i].text));
+	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:o, s:o, s:o}",
+	    "tool", "ftpaudit", "version", PACKAGE_VERSION, "schema_version", 1,
+	    "side", rules_side_str(o->side),
+	    "strategy", rules_strategy_str(o->strategy),
+	    "peers", rules_peers_str(o->peers),
+	    "sessions", (json_int_t)rules_nsessions(r),
+	    "rules", rs, "helper", helper_json(r), "hints", hs);
+}
+
+static json_t *
+opening_json(const struct rules_opening *o)
+{
+	char id[16];
+	json_t *notes = json_array(), *init;
+	uint32_t bit;
+
+	for (bit = 1; bit <= FA_HELPER_FAMILY; bit <<= 1)
+		if (o->helper_flags & bit)
+			json_array_append_new(notes,
+			    json_string(rules_helper_note(bit)));
+	snprintf(id, sizeof id, "R%u", o->rule);
+	init = json_endpoint(&o->initiator);
+	if (!o->initiator_port_known)
+		json_object_set_new(init, "port", json_null());
+	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:b, s:o}",
+	    "rule", o->rule ? json_string(id) : json_null(),
+	    "purpose", rules_purpose_str(o->purpose), "protocol", "tcp",
+	    "initiator", init, "responder", json_endpoint(&o->responder),
+	    "helper_covers", o->helper_covers, "helper_notes", notes);
+}
+
+json_t *
+rules_openings_json(const struct rules_opening *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, opening_json(&v[i]));
+	return a;
+}

@@ -1,0 +1,108 @@
+/* render_text.c: the recommendation as a table an administrator reads at a
+ * glance: one line per rule, then what the helper misses, then hints. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ftpaudit/rules.h"
+
+static void
+addrs_str(const struct rules_addrs *s, char *buf, size_t len)
+{
+	char a[FA_ADDRSTRLEN];
+	size_t i, off = 0;
+
+	if (s->any || s->n == 0) {
+		snprintf(buf, len, "any");
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < s->n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "," : "",
+		    fa_addr_str(&s->v[i], a));
+}
+
+static void
+ranges_str(const struct rules_range *v, size_t n, char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	if (n == 0) {
+		snprintf(buf, len, "any");
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++) {
+		if (v[i].lo == v[i].hi)
+			off += (size_t)snprintf(buf + off, len - off, "%s%u",
+			    i ? "," : "", v[i].lo);
+		else
+			off += (size_t)snprintf(buf + off, len - off, "%s%u-%u",
+			    i ? "," : "", v[i].lo, v[i].hi);
+	}
+}
+
+static void
+seen_str(const struct rules_rule *u, char *buf, size_t len)
+{
+	const struct rules_evidence *ev = &u->ev;
+
+	if (u->purpose == RP_ESTABLISHED) {
+		snprintf(buf, len, "return traffic");
+		return;
+	}
+	if (u->purpose == RP_PASSIVE && ev->nports > 0)
+		snprintf(buf, len, "%zu sessions, %llu conns, ports %u..%u (%zu)",
+		    ev->nsessions, (unsigned long long)ev->connections,
+		    ev->ports[0], ev->ports[ev->nports - 1], ev->nports);
+	else
+		snprintf(buf, len, "%zu sessions, %llu conns", ev->nsessions,
+		    (unsigned long long)ev->connections);
+}
+
+static void
+put_rule(FILE *f, const struct rules_rule *u)
+{
+	char id[16], sa[256], da[256], sp[128], dp[128], seen[96];
+
+	snprintf(id, sizeof id, "R%u", u->id);
+	addrs_str(&u->saddr, sa, sizeof sa);
+	addrs_str(&u->daddr, da, sizeof da);
+	ranges_str(u->sport, u->nsport, sp, sizeof sp);
+	ranges_str(u->dport, u->ndport, dp, sizeof dp);
+	seen_str(u, seen, sizeof seen);
+	fprintf(f, "%-4s %-10s %-14s %-4s %-18s %-6s %-18s %-12s %s\n", id,
+	    rules_chain_str(u->chain), rules_purpose_str(u->purpose),
+	    rules_family_str(u->family), sa, sp, da, dp, seen);
+}
+
+int
+rules_text(const struct rules *r, FILE *f)
+{
+	const struct rules_opts *o = rules_options(r);
+	const struct rules_rule *v;
+	const struct rules_uncovered *unc;
+	const struct rules_hint *h;
+	size_t i, n;
+
+	fprintf(f, "Firewall rules for the %s side (strategy %s, peers %s), "
+	    "from %zu FTP sessions; everything else dropped.\n\n",
+	    rules_side_str(o->side), rules_strategy_str(o->strategy),
+	    rules_peers_str(o->peers), rules_nsessions(r));
+	fprintf(f, "%-4s %-10s %-14s %-4s %-18s %-6s %-18s %-12s %s\n", "ID",
+	    "CHAIN", "PURPOSE", "FAM", "FROM", "SPORT", "TO", "DPORT", "SEEN");
+	v = rules_list(r, &n);
+	for (i = 0; i < n; i++)
+		put_rule(f, &v[i]);
+	fprintf(f, "\nConntrack FTP helper: %s.\n", rules_helper_usable(r) ?
+	    "would cover some data connections" : "would cover no data connection");
+	unc = rules_uncovered(r, &n);
+	for (i = 0; i < n; i++)
+		fprintf(f, "  not covered: session %llu: %s\n",
+		    (unsigned long long)unc[i].session, unc[i].reason);
+	h = rules_hints(r, &n);
+	if (n > 0)
+		fputs("\nHints:\n", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "  - %s\n", h[i].text);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,824 @@
+/* rules.c: from sessions to the firewall openings they needed and the
+ * aggregated least-privilege recommendation.
+ *
+ * Which transfers count: every transfer the server or client accepted by
+ * its negotiation reply, connected or not.  A negotiated but never
+ * connected transfer is exactly what a firewall drop leaves in a capture,
+ * so it proves a need as much as a completed one; only connected transfers
+ * count as "connections" in the evidence and only they can prove that an
+ * active server sends from port 20.  A passive transfer that never
+ * connected is taken to the control connection's server address (curl and
+ * ftplib ignore the address of a 227); an active one to the address of its
+ * PORT/EPRT, unless that is of the other family, where the server's source
+ * address cannot be known and no rule is made (the opening has rule 0).
+ *
+ * Rule ids are given in the order openings are first seen, sessions taken
+ * in the order they end.  A later session only widens an existing rule
+ * (more addresses, a wider port range, sport 20 becoming any), it never
+ * splits one, so the id a session gets while streaming (NDJSON) is the id
+ * of the final recommendation made from the same captures and options.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ftpaudit/rules.h"
+
+/* A passive range wider than this earns the "configure a range" hint. */
+#define RULES_WIDE_PASV	256
+
+struct rules {
+	struct rules_opts opts;
+	struct rules_rule *v;		/* owned array */
+	size_t		 n, cap;
+	struct rules_uncovered *unc;	/* owned array */
+	size_t		 nunc, unc_cap;
+	struct rules_hint *hints;	/* owned array */
+	size_t		 nhints, hints_cap;
+	size_t		 nsessions;
+	bool		 helper_used;
+};
+
+/* What one walk over a session collects. */
+struct walk {
+	struct rules_opening *v;
+	size_t		 n, cap;
+};
+
+static int
+grow(void **p, size_t n, size_t *cap, size_t size)
+{
+	size_t ncap;
+	void *np;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	if ((np = realloc(*p, ncap * size)) == NULL)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+void
+rules_opts_defaults(struct rules_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->side = RULES_SERVER;
+	o->strategy = RULES_STATIC;
+	o->peers = RULES_PEERS_OBSERVED;
+	fa_portset_add(&o->helper_ports, 21);
+}
+
+static int
+parse_word(const char *s, const char *const *words, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s, words[i]) == 0)
+			return i;
+	return -1;
+}
+
+static const char *const side_words[] = { "server", "client", "gateway" };
+static const char *const strategy_words[] = { "static", "helper" };
+static const char *const peers_words[] = { "observed", "any" };
+static const char *const purpose_words[] = { "control", "passive-data",
+	"active-data", "established", "helper-assign", "helper-related" };
+static const char *const chain_words[] = { "input", "output", "forward",
+	"prerouting" };
+
+int
+rules_side_parse(const char *s, enum rules_side *out)
+{
+	int i = parse_word(s, side_words, 3);
+
+	if (i < 0)
+		return -1;
+	*out = (enum rules_side)i;
+	return 0;
+}
+
+int
+rules_strategy_parse(const char *s, enum rules_strategy *out)
+{
+	int i = parse_word(s, strategy_words, 2);
+
+	if (i < 0)
+		return -1;
+	*out = (enum rules_strategy)i;
+	return 0;
+}
+
+int
+rules_peers_parse(const char *s, enum rules_peers *out)
+{
+	int i = parse_word(s, peers_words, 2);
+
+	if (i < 0)
+		return -1;
+	*out = (enum rules_peers)i;
+	return 0;
+}
+
+const char *rules_side_str(enum rules_side x) { return side_words[x]; }
+const char *rules_strategy_str(enum rules_strategy x) { return strategy_words[x]; }
+const char *rules_peers_str(enum rules_peers x) { return peers_words[x]; }
+const char *rules_purpose_str(enum rules_purpose x) { return purpose_words[x]; }
+const char *rules_chain_str(enum rules_chain x) { return chain_words[x]; }
+
+const char *
+rules_family_str(int family)
+{
+	if (family == FA_AF_INET)
+		return "ip";
+	if (family == FA_AF_INET6)
+		return "ip6";
+	return "inet";
+}
+
+const char *
+rules_helper_note(uint32_t bit)
+{
+	switch (bit) {
+	case FA_HELPER_TLS:
+		return "control channel encrypted with TLS: the helper cannot read it";
+	case FA_HELPER_PORT:
+		return "control port is not one the helper is assigned to";
+	case FA_HELPER_ADDR:
+		return "announced address differs from the sending host's address";
+	case FA_HELPER_SPLIT:
+		return "negotiation line split across TCP segments";
+	case FA_HELPER_BARE_LF:
+		return "negotiation line ended in a bare LF";
+	case FA_HELPER_FAMILY:
+		return "EPRT address family differs from the control connection's";
+	}
+	return NULL;
+}
+
+const char *
+rules_cidr(const struct fa_addr *a, char *buf)
+{
+	char s[FA_ADDRSTRLEN];
+
+	snprintf(buf, RULES_CIDRLEN, "%s/%d", fa_addr_str(a, s),
+	    a->family == FA_AF_INET6 ? 128 : 32);
+	return buf;
+}
+
+/* Where a flow's first packet passes on the chosen side's firewall. */
+static enum rules_chain
+chain_for(enum rules_side side, bool client_initiates)
+{
+	switch (side) {
+	case RULES_SERVER:
+		return client_initiates ? RC_INPUT : RC_OUTPUT;
+	case RULES_CLIENT:
+		return client_initiates ? RC_OUTPUT : RC_INPUT;
+	case RULES_GATEWAY:
+		break;
+	}
+	return RC_FORWARD;
+}
+
+static struct rules_rule *
+rule_add(struct rules *r, enum rules_purpose p, enum rules_chain c, int family)
+{
+	struct rules_rule *u;
+
+	if (grow((void **)&r->v, r->n, &r->cap, sizeof *r->v) == -1)
+		return NULL;
+	u = &r->v[r->n];
+	memset(u, 0, sizeof *u);
+	u->id = (uint32_t)++r->n;
+	u->purpose = p;
+	u->chain = c;
+	u->family = family;
+	u->all_from_20 = true;
+	u->ct_state = p == RP_ESTABLISHED ? RULES_CT_ESTABLISHED :
+	    p == RP_HELPER_RELATED ? RULES_CT_RELATED :
+	    p == RP_HELPER_ASSIGN ? 0 : RULES_CT_NEW;
+	u->saddr.any = u->daddr.any = true;
+	return u;
+}
+
+struct rules *
+rules_new(const struct rules_opts *o)
+{
+	struct rules *r;
+	bool ok;
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return NULL;
+	r->opts = *o;
+	/* Return traffic first: every base chain of the side needs it. */
+	if (o->side == RULES_GATEWAY)
+		ok = rule_add(r, RP_ESTABLISHED, RC_FORWARD, 0) != NULL;
+	else
+		ok = rule_add(r, RP_ESTABLISHED, RC_INPUT, 0) != NULL &&
+		    rule_add(r, RP_ESTABLISHED, RC_OUTPUT, 0) != NULL;
+	if (!ok) {
+		rules_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+rule_free(struct rules_rule *u)
+{
+	free(u->saddr.v);
+	free(u->daddr.v);
+	free(u->sport);
+	free(u->dport);
+	free(u->ev.sessions);
+	free(u->ev.ports);
+}
+
+void
+rules_free(struct rules *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->n; i++)
+		rule_free(&r->v[i]);
+	for (i = 0; i < r->nhints; i++)
+		free(r->hints[i].text);
+	free(r->v);
+	free(r->unc);
+	free(r->hints);
+	free(r);
+}
+
+static struct rules_rule *
+rule_find(const struct rules *r, enum rules_purpose p, enum rules_chain c,
+    int family, const struct fa_addr *key_addr, uint16_t key_port)
+{
+	size_t i;
+	struct rules_rule *u;
+
+	for (i = 0; i < r->n; i++) {
+		u = &r->v[i];
+		if (u->purpose == p && u->chain == c && u->family == family &&
+		    u->key_port == key_port &&
+		    memcmp(&u->key_addr, key_addr, sizeof *key_addr) == 0)
+			return u;
+	}
+	return NULL;
+}
+
+static int
+addrs_add(struct rules_addrs *s, const struct fa_addr *a)
+{
+	size_t i;
+
+	if (s->any)
+		return 0;
+	for (i = 0; i < s->n; i++)
+		if (fa_addr_eq(&s->v[i], a))
+			return 0;
+	if (grow((void **)&s->v, s->n, &s->cap, sizeof *s->v) == -1)
+		return -1;
+	s->v[s->n++] = *a;
+	return 0;
+}
+
+static int
+ports_add(struct rules_evidence *ev, uint16_t port)
+{
+	size_t lo = 0, hi = ev->nports, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (ev->ports[mid] == port)
+			return 0;
+		if (ev->ports[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (grow((void **)&ev->ports, ev->nports, &ev->ports_cap,
+	    sizeof *ev->ports) == -1)
+		return -1;
+	memmove(&ev->ports[lo + 1], &ev->ports[lo],
+	    (ev->nports - lo) * sizeof *ev->ports);
+	ev->ports[lo] = port;
+	ev->nports++;
+	return 0;
+}
+
+/* Count one use of rule u by session s at ts; port 0: none to note. */
+static int
+evidence_add(struct rules_rule *u, const struct fa_session *s, uint64_t ts,
+    bool connection, uint16_t port)
+{
+	struct rules_evidence *ev = &u->ev;
+
+	if (u->last_session != s->id || ev->nsessions == 0) {
+		if (grow((void **)&ev->sessions, ev->nsessions, &ev->cap,
+		    sizeof *ev->sessions) == -1)
+			return -1;
+		ev->sessions[ev->nsessions++] = s->id;
+		u->last_session = s->id;
+	}
+	if (connection)
+		ev->connections++;
+	if (ts != 0 && (ev->first_us == 0 || ts < ev->first_us))
+		ev->first_us = ts;
+	if (ts > ev->last_us)
+		ev->last_us = ts;
+	return port != 0 ? ports_add(ev, port) : 0;
+}
+
+/* Field by field: struct padding is not copied reliably. */
+static bool
+opening_eq(const struct rules_opening *x, const struct rules_opening *y)
+{
+	return x->rule == y->rule && x->purpose == y->purpose &&
+	    fa_endpoint_eq(&x->initiator, &y->initiator) &&
+	    fa_endpoint_eq(&x->responder, &y->responder) &&
+	    x->initiator_port_known == y->initiator_port_known &&
+	    x->helper_covers == y->helper_covers &&
+	    x->helper_flags == y->helper_flags;
+}
+
+static int
+walk_push(struct walk *w, const struct rules_opening *o)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (opening_eq(&w->v[i], o))
+			return 0;
+	if (grow((void **)&w->v, w->n, &w->cap, sizeof *w->v) == -1)
+		return -1;
+	w->v[w->n++] = *o;
+	return 0;
+}
+
+static int
+uncovered_add(struct rules *r, uint64_t session, const char *reason)
+{
+	size_t i;
+
+	for (i = r->nunc; i > 0 && r->unc[i - 1].session == session; i--)
+		if (r->unc[i - 1].reason == reason)
+			return 0;
+	if (grow((void **)&r->unc, r->nunc, &r->unc_cap, sizeof *r->unc) == -1)
+		return -1;
+	r->unc[r->nunc].session = session;
+	r->unc[r->nunc].reason = reason;
+	r->nunc++;
+	return 0;
+}
+
+static int
+hint_add(struct rules *r, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+hint_add(struct rules *r, const char *type, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	size_t i;
+	int len;
+
+	va_start(ap, fmt);
+	len = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return -1;
+	for (i = 0; i < r->nhints; i++)
+		if (strcmp(r->hints[i].text, text) == 0) {
+			free(text);
+			return 0;
+		}
+	if (grow((void **)&r->hints, r->nhints, &r->hints_cap,
+	    sizeof *r->hints) == -1) {
+		free(text);
+		return -1;
+	}
+	r->hints[r->nhints].type = type;
+	r->hints[r->nhints].text = text;
+	r->nhints++;
+	return 0;
+}
+
+/*
+ * The rule for one flow: found, or (when adding) made and widened.
+ * cli/srv are the FTP client's and server's addresses of the flow.
+ */
+struct flow {
+	enum rules_purpose purpose;
+	enum rules_chain chain;
+	int		 family;
+	struct fa_addr	 cli, srv;
+	uint16_t	 ctl_port;
+	bool		 client_initiates;
+};
+
+static bool
+keeps_server(const struct rules_opts *o)
+{
+	return o->side != RULES_CLIENT || o->peers == RULES_PEERS_OBSERVED;
+}
+
+static bool
+keeps_client(const struct rules_opts *o)
+{
+	return o->side == RULES_CLIENT || o->peers == RULES_PEERS_OBSERVED;
+}
+
+static struct rules_rule *
+flow_rule(struct rules *r, const struct flow *f, bool add)
+{
+	struct fa_addr key;
+	struct rules_rule *u;
+	struct rules_addrs *ca, *sa;
+
+	memset(&key, 0, sizeof key);
+	if (keeps_server(&r->opts))
+		key = f->srv;
+	u = rule_find(r, f->purpose, f->chain, f->family, &key, f->ctl_port);
+	if (u != NULL || !add)
+		return u;
+	if ((u = rule_add(r, f->purpose, f->chain, f->family)) == NULL)
+		return NULL;
+	u->key_addr = key;
+	u->key_port = f->ctl_port;
+	ca = f->client_initiates ? &u->saddr : &u->daddr;
+	sa = f->client_initiates ? &u->daddr : &u->saddr;
+	ca->any = !keeps_client(&r->opts);
+	sa->any = !keeps_server(&r->opts);
+	return u;
+}
+
+static struct rules_rule *
+flow_widen(struct rules *r, const struct flow *f, bool add)
+{
+	struct rules_rule *u;
+	struct rules_addrs *ca, *sa;
+
+	if ((u = flow_rule(r, f, add)) == NULL || !add)
+		return u;
+	ca = f->client_initiates ? &u->saddr : &u->daddr;
+	sa = f->client_initiates ? &u->daddr : &u->saddr;
+	if (addrs_add(ca, &f->cli) == -1 || addrs_add(sa, &f->srv) == -1)
+		return NULL;
+	return u;
+}
+
+/* The helper's two rules for a covered data flow. */
+static struct rules_rule *
+helper_rules(struct rules *r, const struct fa_session *s, enum rules_chain c,
+    bool add)
+{
+	struct fa_addr none;
+	enum rules_chain ac;
+	struct rules_rule *u;
+
+	memset(&none, 0, sizeof none);
+	ac = r->opts.side == RULES_CLIENT ? RC_OUTPUT : RC_PREROUTING;
+	u = rule_find(r, RP_HELPER_ASSIGN, ac, 0, &none, 0);
+	if (u == NULL && add)
+		u = rule_add(r, RP_HELPER_ASSIGN, ac, 0);
+	if (u == NULL && add)
+		return NULL;
+	if (add && evidence_add(u, s, s->start_us, false, s->server.port) == -1)
+		return NULL;
+	u = rule_find(r, RP_HELPER_RELATED, c, 0, &none, 0);
+	if (u == NULL && add)
+		u = rule_add(r, RP_HELPER_RELATED, c, 0);
+	return u;
+}
+
+static uint32_t
+helper_flags(const struct rules_opts *o, const struct fa_session *s,
+    const struct fa_transfer *t)
+{
+	uint32_t f = t->helper_flags & (FA_HELPER_ADDR | FA_HELPER_SPLIT |
+	    FA_HELPER_BARE_LF | FA_HELPER_FAMILY);
+
+	if (s->tls || s->implicit_tls)
+		f |= FA_HELPER_TLS;
+	if (!fa_portset_has(&o->helper_ports, s->server.port))
+		f |= FA_HELPER_PORT;
+	return f;
+}
+
+/* The two ends of a data flow, as seen or as negotiated. */
+static void
+data_ends(const struct fa_session *s, const struct fa_transfer *t,
+    struct rules_opening *o)
+{
+	o->purpose = t->mode == FA_MODE_PASSIVE ? RP_PASSIVE : RP_ACTIVE;
+	o->initiator_port_known = t->connected;
+	if (t->connected) {
+		o->initiator = t->initiator_server ? t->data_server : t->data_client;
+		o->responder = t->initiator_server ? t->data_client : t->data_server;
+		return;
+	}
+	memset(&o->initiator, 0, sizeof o->initiator);
+	if (t->mode == FA_MODE_PASSIVE) {
+		o->initiator.ip = s->client.ip;
+		o->responder.ip = s->server.ip;
+		o->responder.port = t->expected.port;
+	} else {
+		o->initiator.ip = s->server.ip;
+		o->responder = t->expected;
+	}
+}
+
+static int
+note_uncovered(struct rules *r, const struct fa_session *s, uint32_t flags)
+{
+	uint32_t bit;
+
+	for (bit = 1; bit <= FA_HELPER_FAMILY; bit <<= 1)
+		if ((flags & bit) && uncovered_add(r, s->id,
+		    rules_helper_note(bit)) == -1)
+			return -1;
+	return 0;
+}
+
+/* Hints one transfer can earn. */
+static int
+transfer_hints(struct rules *r, const struct fa_session *s,
+    const struct fa_transfer *t)
+{
+	char a[FA_ADDRSTRLEN], b[FA_ADDRSTRLEN];
+
+	if (t->neg == FA_NEG_PASV && fa_addr_is_private(&t->announced.ip) &&
+	    !fa_addr_eq(&t->announced.ip, &s->server.ip))
+		return hint_add(r, "pasv-private-address",
+		    "server %s port %u announces the private address %s in its "
+		    "227 replies: configure the public address (vsftpd pasv_address, "
+		    "proftpd MasqueradeAddress, pyftpdlib --nat-address)",
+		    fa_addr_str(&s->server.ip, a), s->server.port,
+		    fa_addr_str(&t->announced.ip, b));
+	return 0;
+}
+
+/* One data transfer: its opening and, when adding, its rule. */
+static int
+walk_transfer(struct rules *r, const struct fa_session *s,
+    const struct fa_transfer *t, bool add, struct walk *w)
+{
+	struct rules_opening o;
+	struct rules_rule *u = NULL;
+	struct flow f;
+
+	memset(&o, 0, sizeof o);
+	data_ends(s, t, &o);
+	o.helper_flags = helper_flags(&r->opts, s, t);
+	o.helper_covers = o.helper_flags == 0;
+	f.purpose = o.purpose;
+	f.client_initiates = o.purpose == RP_PASSIVE;
+	f.chain = chain_for(r->opts.side, f.client_initiates);
+	f.family = o.responder.ip.family;
+	f.cli = f.client_initiates ? o.initiator.ip : o.responder.ip;
+	f.srv = f.client_initiates ? o.responder.ip : o.initiator.ip;
+	f.ctl_port = s->server.port;
+	if (add && (note_uncovered(r, s, o.helper_flags) == -1 ||
+	    transfer_hints(r, s, t) == -1))
+		return -1;
+	if (o.initiator.ip.family != o.responder.ip.family)
+		return walk_push(w, &o);	/* no rule: see the top */
+	if (o.helper_covers)
+		r->helper_used |= add;
+	if (r->opts.strategy == RULES_HELPER && o.helper_covers)
+		u = helper_rules(r, s, f.chain, add);
+	else
+		u = flow_widen(r, &f, add);
+	if (u == NULL && add)
+		return -1;
+	if (add) {
+		if (evidence_add(u, s, t->connected ? t->start_us : t->neg_ts_us,
+		    t->connected, u->purpose == RP_HELPER_RELATED ? 0 :
+		    o.responder.port) == -1)
+			return -1;
+		if (t->connected && o.purpose == RP_ACTIVE) {
+			u->active_seen = true;
+			u->all_from_20 &= o.initiator.port == 20;
+		}
+	}
+	o.rule = u ? u->id : 0;
+	return walk_push(w, &o);
+}
+
+static int
+session_hints(struct rules *r, const struct fa_session *s)
+{
+	char a[FA_ADDRSTRLEN];
+
+	fa_addr_str(&s->server.ip, a);
+	if ((s->tls || s->implicit_tls) && hint_add(r, "tls",
+	    "sessions to %s port %u are encrypted with TLS: the conntrack helper "
+	    "cannot see their data ports, so a static passive port range is "
+	    "required", a, s->server.port) == -1)
+		return -1;
+	if (s->server.port != 21 && hint_add(r, "non-standard-port",
+	    "FTP on the non-standard port %u at %s: the helper must be assigned "
+	    "to that port explicitly (--ports tells ftpaudit which ports it is "
+	    "assigned to)", s->server.port, a) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+walk_session(struct rules *r, const struct fa_session *s, bool add,
+    struct walk *w)
+{
+	struct rules_opening o;
+	struct rules_rule *u;
+	struct flow f;
+	uint32_t i;
+
+	memset(&o, 0, sizeof o);
+	o.purpose = RP_CONTROL;
+	o.initiator = s->client;
+	o.initiator_port_known = true;
+	o.responder = s->server;
+	f.purpose = RP_CONTROL;
+	f.client_initiates = true;
+	f.chain = chain_for(r->opts.side, true);
+	f.family = s->server.ip.family;
+	f.cli = s->client.ip;
+	f.srv = s->server.ip;
+	f.ctl_port = s->server.port;
+	if ((u = flow_widen(r, &f, add)) == NULL && add)
+		return -1;
+	if (add && (evidence_add(u, s, s->start_us, true, s->server.port) == -1 ||
+	    session_hints(r, s) == -1))
+		return -1;
+	o.rule = u ? u->id : 0;
+	if (walk_push(w, &o) == -1)
+		return -1;
+	for (i = 0; i < s->nxfers; i++)
+		if (walk_transfer(r, s, &s->xfers[i], add, w) == -1)
+			return -1;
+	return 0;
+}
+
+int
+rules_add_session(struct rules *r, const struct fa_session *s)
+{
+	struct walk w;
+	int rc;
+
+	memset(&w, 0, sizeof w);
+	rc = walk_session(r, s, true, &w);
+	free(w.v);
+	r->nsessions++;
+	return rc;
+}
+
+int
+rules_openings(const struct rules *r, const struct fa_session *s,
+    struct rules_opening **out, size_t *n)
+{
+	struct walk w;
+
+	memset(&w, 0, sizeof w);
+	/* Without add the walk only reads r. */
+	if (walk_session((struct rules *)r, s, false, &w) == -1) {
+		free(w.v);
+		return -1;
+	}
+	*out = w.v;
+	*n = w.n;
+	return 0;
+}
+
+static int
+range_set(struct rules_range **v, size_t *n, uint16_t lo, uint16_t hi)
+{
+	free(*v);
+	if ((*v = malloc(sizeof **v)) == NULL)
+		return -1;
+	(*v)->lo = lo;
+	(*v)->hi = hi;
+	*n = 1;
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Port ranges from the evidence, by the documented generalisations. */
+static int
+rule_finish(struct rules *r, struct rules_rule *u)
+{
+	struct rules_evidence *ev = &u->ev;
+	char a[FA_ADDRSTRLEN];
+	size_t i;
+	uint16_t lo;
+
+	qsort(ev->sessions, ev->nsessions, sizeof *ev->sessions, cmp_u64);
+	switch (u->purpose) {
+	case RP_CONTROL:
+		return range_set(&u->dport, &u->ndport, u->key_port, u->key_port);
+	case RP_PASSIVE:
+		if (ev->nports == 0)
+			return 0;
+		if (ev->ports[ev->nports - 1] - ev->ports[0] + 1 > RULES_WIDE_PASV &&
+		    hint_add(r, "passive-range-wide",
+		    "passive data ports of %s port %u spread over %u..%u: configure "
+		    "a passive port range (vsftpd pasv_min_port/pasv_max_port, "
+		    "proftpd PassivePorts, pure-ftpd -p)",
+		    u->key_addr.family ? fa_addr_str(&u->key_addr, a) : "the servers",
+		    u->key_port, ev->ports[0], ev->ports[ev->nports - 1]) == -1)
+			return -1;
+		return range_set(&u->dport, &u->ndport, ev->ports[0],
+		    ev->ports[ev->nports - 1]);
+	case RP_ACTIVE:
+		/* Clients announce unprivileged ports; keep a lower one seen. */
+		lo = ev->nports > 0 && ev->ports[0] < 1024 ? ev->ports[0] : 1024;
+		if (range_set(&u->dport, &u->ndport, lo, 65535) == -1)
+			return -1;
+		if (u->active_seen && u->all_from_20)
+			return range_set(&u->sport, &u->nsport, 20, 20);
+		if (u->active_seen && hint_add(r, "active-not-port-20",
+		    "active data from %s (control port %u) comes from source ports "
+		    "other than 20, so the source port cannot be restricted",
+		    u->key_addr.family ? fa_addr_str(&u->key_addr, a) : "the servers",
+		    u->key_port) == -1)
+			return -1;
+		return 0;
+	case RP_HELPER_ASSIGN:
+		free(u->dport);
+		if ((u->dport = calloc(ev->nports, sizeof *u->dport)) == NULL &&
+		    ev->nports > 0)
+			return -1;
+		for (i = 0; i < ev->nports; i++)
+			u->dport[i].lo = u->dport[i].hi = ev->ports[i];
+		u->ndport = ev->nports;
+		return 0;
+	case RP_ESTABLISHED:
+	case RP_HELPER_RELATED:
+		break;
+	}
+	return 0;
+}
+
+int
+rules_finish(struct rules *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (rule_finish(r, &r->v[i]) == -1)
+			return -1;
+	return 0;
+}
+
+const struct rules_opts *
+rules_options(const struct rules *r)
+{
+	return &r->opts;
+}
+
+const struct rules_rule *
+rules_list(const struct rules *r, size_t *n)
+{
+	*n = r->n;
+	return r->v;
+}
+
+const struct rules_uncovered *
+rules_uncovered(const struct rules *r, size_t *n)
+{
+	*n = r->nunc;
+	return r->unc;
+}
+
+const struct rules_hint *
+rules_hints(const struct rules *r, size_t *n)
+{
+	*n = r->nhints;
+	return r->hints;
+}
+
+size_t
+rules_nsessions(const struct rules *r)
+{
+	return r->nsessions;
+}
+
+bool
+rules_helper_usable(const struct rules *r)
+{
+	return r->helper_used;
+}
