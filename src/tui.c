@@ -464,7 +464,7 @@ help_lines(struct tui_lines *l)
 	    "  /                show only rows containing a text (empty: all)",
 	    "  p                pause the view (capture goes on)",
 	    "  c                clear ended sessions",
-	    "  f                firewall openings seen so far",
+	    "  f                recommended firewall rules so far",
 	    "  ?                this help;  q quit",
 	    "",
 	    "Ended sessions stay, dimmed, with their end reason, until the",
@@ -478,19 +478,19 @@ help_lines(struct tui_lines *l)
 		tui_lines_add(l, "%s", h[i]);
 }
 
-/* HOOK(rules): when include/ftpaudit/rules.h is committed, build the
- * recommended rule set with the rules module here. */
+/* What the rules module recommends for every session listed. */
 static void
 rules_lines(struct tui *t, struct tui_lines *l)
 {
+	struct fa_session **ss;
 	size_t i;
 
-	tui_lines_add(l, "Firewall openings seen so far (%zu sessions listed)",
-	    t->nrows);
-	tui_lines_add(l, "(the rules module's nft/iptables output: ftpaudit rules on a -w capture)");
-	tui_lines_add(l, "%s", "");
+	if ((ss = calloc(t->nrows ? t->nrows : 1, sizeof *ss)) == NULL)
+		return;
 	for (i = 0; i < t->nrows; i++)
-		tui_needs_lines(l, t->rows[i].s, "  ");
+		ss[i] = t->rows[i].s;
+	tui_rules_lines(l, ss, t->nrows);
+	free(ss);
 }
 
 static void
@@ -509,7 +509,7 @@ draw_pager(struct tui *t)
 	if (t->dtop + 1 > l.n)
 		t->dtop = l.n ? l.n - 1 : 0;
 	put(0, A_BOLD, t->view == V_DETAIL ? "Session detail" :
-	    t->view == V_HELP ? "Help" : "Firewall openings");
+	    t->view == V_HELP ? "Help" : "Recommended firewall rules so far");
 	for (y = 0; y < rows; y++) {
 		i = t->dtop + (size_t)y;
 		put(1 + y, 0, i < l.n ? l.v[i] : "");

@@ -34,5 +34,7 @@ void	 tui_session_lines(struct tui_lines *, const struct fa_session *);
 /* The openings a firewall must allow for what the session did. */
 void	 tui_needs_lines(struct tui_lines *, const struct fa_session *,
 	    const char *indent);
+/* The recommended rule set for these sessions (text and nft). */
+void	 tui_rules_lines(struct tui_lines *, struct fa_session *const *, size_t);
 
 #endif

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ftpaudit/report.h"
+#include "ftpaudit/rules.h"
 #include "tui_int.h"
 
 void
@@ -312,9 +313,7 @@ tui_session_lines(struct tui_lines *l, const struct fa_session *s)
 	tui_lines_add(l, "%s", "");
 	transfer_lines(l, s);
 	tui_lines_add(l, "%s", "");
-	/* HOOK(rules): when include/ftpaudit/rules.h is in the tree, show the
-	 * rules module's openings for this session here instead. */
-	tui_lines_add(l, "Firewall needs (from the connections seen)");
+	tui_lines_add(l, "Firewall needs (server side, rules as if this session were all)");
 	tui_needs_lines(l, s, "  ");
 	tui_lines_add(l, "%s", "");
 	anomaly_lines(l, s);
@@ -322,47 +321,91 @@ tui_session_lines(struct tui_lines *l, const struct fa_session *s)
 	command_lines(l, s);
 }
 
-/* Why the kernel's FTP conntrack helper would not open this one. */
+/* Why the kernel's FTP conntrack helper would not open it, or that it would. */
 static void
-helper_why(uint32_t f, char *buf, size_t len)
+helper_why(const struct rules_opening *o, char *buf, size_t len)
 {
-	static const char *why[] = { "TLS", "control port not given to the helper",
-	    "announced address differs", "line split across segments",
-	    "bare LF line end", "address family differs" };
-	size_t i, n = 0;
+	uint32_t bit;
+	size_t n;
 
-	buf[0] = '\0';
-	for (i = 0; i < sizeof why / sizeof why[0] && n < len; i++)
-		if (f & (1u << i))
-			n += (size_t)snprintf(buf + n, len - n, "%s%s",
-			    n ? ", " : "; the ftp conntrack helper misses it: ", why[i]);
+	if (o->purpose != RP_PASSIVE && o->purpose != RP_ACTIVE) {
+		buf[0] = '\0';
+		return;
+	}
+	n = (size_t)snprintf(buf, len, "%s", o->helper_covers ?
+	    "  the ftp conntrack helper covers it" : "  the ftp conntrack helper misses it");
+	for (bit = 1; bit <= FA_HELPER_FAMILY && n < len; bit <<= 1)
+		if ((o->helper_flags & bit) && rules_helper_note(bit) != NULL)
+			n += (size_t)snprintf(buf + n, len - n, ": %s", rules_helper_note(bit));
 }
 
+/* The rules module's openings for one session, with the rule covering each
+ * as if this session were all there is. */
 void
 tui_needs_lines(struct tui_lines *l, const struct fa_session *s, const char *in)
 {
-	const struct fa_transfer *t;
-	char a[FA_ADDRSTRLEN], b[FA_ADDRSTRLEN], line[512], why[256];
-	const struct fa_endpoint *from, *to;
-	uint32_t i;
+	char a[FA_ADDRSTRLEN], b[FA_ADDRSTRLEN], id[16], port[16], why[512];
+	struct rules_opening *v = NULL;
+	struct rules_opts ro;
+	struct rules *r;
+	size_t i, n = 0;
 
-	snprintf(line, sizeof line, "%stcp %s -> %s port %u  control", in,
-	    fa_addr_str(&s->client.ip, a), fa_addr_str(&s->server.ip, b),
-	    s->server.port);
-	tui_lines_add_unique(l, line);
-	for (i = 0; i < s->nxfers; i++) {
-		t = &s->xfers[i];
-		if (!t->connected && t->expected.port == 0)
-			continue;
-		/* The connection as made, else as announced. */
-		from = t->connected ? (t->initiator_server ? &t->data_server : &t->data_client) :
-		    (t->mode == FA_MODE_ACTIVE ? &s->server : &s->client);
-		to = t->connected ? (t->initiator_server ? &t->data_client : &t->data_server) :
-		    &t->expected;
-		helper_why(t->helper_flags, why, sizeof why);
-		snprintf(line, sizeof line, "%stcp %s -> %s port %u  %s data (%s)%s", in,
-		    fa_addr_str(&from->ip, a), fa_addr_str(&to->ip, b), to->port,
-		    fa_mode_str(t->mode), fa_neg_str(t->neg), why);
-		tui_lines_add_unique(l, line);
+	rules_opts_defaults(&ro);
+	if ((r = rules_new(&ro)) == NULL || rules_add_session(r, s) == -1 ||
+	    rules_finish(r) == -1 || rules_openings(r, s, &v, &n) == -1) {
+		tui_lines_add(l, "%s(out of memory)", in);
+		rules_free(r);
+		return;
 	}
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof id, v[i].rule ? "R%u" : "-", v[i].rule);
+		snprintf(port, sizeof port, v[i].initiator_port_known ? ":%u" : "",
+		    v[i].initiator.port);
+		helper_why(&v[i], why, sizeof why);
+		tui_lines_add(l, "%s%-4s %-14s tcp %s%s -> %s port %u%s", in, id,
+		    rules_purpose_str(v[i].purpose),
+		    fa_addr_str(&v[i].initiator.ip, a), port,
+		    fa_addr_str(&v[i].responder.ip, b), v[i].responder.port, why);
+	}
+	if (n == 0)
+		tui_lines_add(l, "%s(none yet)", in);
+	free(v);
+	rules_free(r);
+}
+
+/* The recommended rules for every session given, as `ftpaudit rules` would
+ * print them (text table, then the nft script). */
+void
+tui_rules_lines(struct tui_lines *l, struct fa_session *const *ss, size_t n)
+{
+	struct rules_opts ro;
+	struct rules *r;
+	char *buf = NULL, *line, *save, *clean;
+	size_t len = 0, i;
+	FILE *f;
+	int rc = 0;
+
+	rules_opts_defaults(&ro);
+	if ((r = rules_new(&ro)) == NULL || (f = open_memstream(&buf, &len)) == NULL) {
+		rules_free(r);
+		tui_lines_add(l, "(out of memory)");
+		return;
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = rules_add_session(r, ss[i]);
+	if (rc == 0 && rules_finish(r) == 0) {
+		rules_text(r, f);
+		fputs("\nAs an nft script (ftpaudit rules -F nft):\n\n", f);
+		rules_nft(r, f, NULL);
+	}
+	fclose(f);
+	rules_free(r);
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		/* Addresses only, but the view draws nothing unsanitised. */
+		clean = sanitize((const uint8_t *)line, strlen(line));
+		tui_lines_add(l, "%s", clean ? clean : "?");
+		free(clean);
+	}
+	free(buf);
 }

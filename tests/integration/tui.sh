@@ -1,7 +1,8 @@
 #!/bin/bash
 # tui.sh: the ncurses view under tmux while a slow upload runs: the row
 # with the user appears during the transfer (a paced upload), Enter opens the detail view
-# with the command log and the transfer, Esc goes back, s and / work, q
+# with the command log, the transfer and its firewall needs, Esc goes
+# back, f shows the recommended rules, s and / work, q
 # quits with status 0 and the shell gets the terminal back.  Needs root,
 # netns and tmux, else SKIP.
 set -eu
@@ -38,6 +39,8 @@ tui_wait "Session detail"
 tui_wait "> USER anonymous"
 tui_wait "#1 EPSV passive upload /incoming/slow.bin"
 echo "ok: Enter opens the detail view (command log and the transfer)"
+tui_wait "passive-data   tcp $LAB_CLIENT4:"
+echo "ok: the detail view shows the firewall needs: $(tui_screen | grep -F 'passive-data' | tr -s ' ')"
 tui_wait "in progress"
 echo "ok: the transfer shows its progress: $(tui_screen | grep -F '#1 EPSV' | tr -s ' ')"
 tui_keys Escape
@@ -57,6 +60,11 @@ tui_keys / BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace Enter
 tui_wait "anonymous"
 echo "ok: s sorts, / filters and an empty filter shows everything"
 
+tui_keys f
+tui_wait "Firewall rules for the server side"
+tui_wait "passive-data"
+echo "ok: f shows the recommended rules so far"
+tui_keys Escape
 tui_keys '?'
 tui_wait "clear ended sessions"
 tui_keys Escape
