@@ -12,6 +12,11 @@
  * PORT/EPRT, unless that is of the other family, where the server's source
  * address cannot be known and no rule is made (the opening has rule 0).
  *
+ * Aggregation keys: control and passive data per server address and
+ * control port, active data per server address (see walk_transfer), all
+ * per family.  On the client side with --peers=any the server address is
+ * dropped from the keys, since it is no longer matched.
+ *
  * Rule ids are given in the order openings are first seen, sessions taken
  * in the order they end.  A later session only widens an existing rule
  * (more addresses, a wider port range, sport 20 becoming any), it never
@@ -585,7 +590,10 @@ walk_transfer(struct rules *r, const struct fa_session *s,
 	f.family = o.responder.ip.family;
 	f.cli = f.client_initiates ? o.initiator.ip : o.responder.ip;
 	f.srv = f.client_initiates ? o.responder.ip : o.initiator.ip;
-	f.ctl_port = s->server.port;
+	/* A data connection carries no trace of its control port: two active
+	 * rules of one address would only differ in sport, one subsuming
+	 * the other.  So active data is one rule per server address. */
+	f.ctl_port = o.purpose == RP_ACTIVE ? 0 : s->server.port;
 	if (add && (note_uncovered(r, s, o.helper_flags) == -1 ||
 	    transfer_hints(r, s, t) == -1))
 		return -1;
@@ -751,10 +759,11 @@ rule_finish(struct rules *r, struct rules_rule *u)
 		if (u->active_seen && u->all_from_20)
 			return range_set(&u->sport, &u->nsport, 20, 20);
 		if (u->active_seen && hint_add(r, "active-not-port-20",
-		    "active data from %s (control port %u) comes from source ports "
-		    "other than 20, so the source port cannot be restricted",
-		    u->key_addr.family ? fa_addr_str(&u->key_addr, a) : "the servers",
-		    u->key_port) == -1)
+		    "active data from %s comes from source ports other than 20 "
+		    "(servers such as pyftpdlib pick a random one), so the source "
+		    "port cannot be restricted",
+		    u->key_addr.family ? fa_addr_str(&u->key_addr, a) : "the servers")
+		    == -1)
 			return -1;
 		return 0;
 	case RP_HELPER_ASSIGN:
