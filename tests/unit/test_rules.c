@@ -1,0 +1,461 @@
+/* test_rules.c: the firewall recommendation from sessions built in memory. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ftpaudit/rules.h"
+
+#define MAXS	8
+
+/* Sessions of one test; freed by teardown. */
+static struct fa_session sess[MAXS];
+static struct fa_transfer xf[MAXS][8];
+static int nsess;
+
+static struct fa_endpoint
+ep(const char *ip, uint16_t port)
+{
+	struct fa_endpoint e;
+
+	memset(&e, 0, sizeof e);
+	assert_int_equal(fa_addr_parse(ip, &e.ip), 0);
+	e.port = port;
+	return e;
+}
+
+static struct fa_session *
+session(const char *cli, const char *srv, uint16_t ctl)
+{
+	struct fa_session *s;
+
+	assert_true(nsess < MAXS);
+	s = &sess[nsess];
+	memset(s, 0, sizeof *s);
+	s->id = (uint64_t)nsess + 1;
+	s->client = ep(cli, 40000 + (uint16_t)nsess);
+	s->server = ep(srv, ctl);
+	s->start_us = 1000000u * (uint64_t)(nsess + 1);
+	s->xfers = xf[nsess];
+	nsess++;
+	return s;
+}
+
+/* A connected passive transfer to the server's data port. */
+static struct fa_transfer *
+passive(struct fa_session *s, uint16_t port)
+{
+	struct fa_transfer *t = &s->xfers[s->nxfers++];
+
+	memset(t, 0, sizeof *t);
+	t->id = s->nxfers;
+	t->mode = FA_MODE_PASSIVE;
+	t->neg = FA_NEG_PASV;
+	t->announced = ep("0.0.0.0", port);
+	t->announced.ip = s->server.ip;
+	t->expected = t->announced;
+	t->connected = true;
+	t->data_client = s->client;
+	t->data_client.port = 50000;
+	t->data_server = t->expected;
+	t->start_us = s->start_us + 10;
+	return t;
+}
+
+/* A connected active transfer from the server's source port sport. */
+static struct fa_transfer *
+active(struct fa_session *s, uint16_t sport, uint16_t cport)
+{
+	struct fa_transfer *t = &s->xfers[s->nxfers++];
+
+	memset(t, 0, sizeof *t);
+	t->id = s->nxfers;
+	t->mode = FA_MODE_ACTIVE;
+	t->neg = FA_NEG_PORT;
+	t->announced = s->client;
+	t->announced.port = cport;
+	t->expected = t->announced;
+	t->connected = true;
+	t->initiator_server = true;
+	t->data_client = t->expected;
+	t->data_server = s->server;
+	t->data_server.port = sport;
+	t->start_us = s->start_us + 10;
+	return t;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	nsess = 0;
+	return 0;
+}
+
+/* Aggregate every session built so far. */
+static struct rules *
+run(enum rules_side side, enum rules_strategy st, enum rules_peers peers)
+{
+	struct rules_opts o;
+	struct rules *r;
+	int i;
+
+	rules_opts_defaults(&o);
+	o.side = side;
+	o.strategy = st;
+	o.peers = peers;
+	assert_non_null(r = rules_new(&o));
+	for (i = 0; i < nsess; i++)
+		assert_int_equal(rules_add_session(r, &sess[i]), 0);
+	assert_int_equal(rules_finish(r), 0);
+	return r;
+}
+
+/* The nth rule of a purpose (0-based), or fail. */
+static const struct rules_rule *
+find(const struct rules *r, enum rules_purpose p, int nth)
+{
+	const struct rules_rule *v;
+	size_t i, n;
+
+	v = rules_list(r, &n);
+	for (i = 0; i < n; i++)
+		if (v[i].purpose == p && nth-- == 0)
+			return &v[i];
+	fail_msg("no rule of purpose %s", rules_purpose_str(p));
+	return NULL;
+}
+
+static int
+count(const struct rules *r, enum rules_purpose p)
+{
+	const struct rules_rule *v;
+	size_t i, n;
+	int c = 0;
+
+	v = rules_list(r, &n);
+	for (i = 0; i < n; i++)
+		c += v[i].purpose == p;
+	return c;
+}
+
+static bool
+has_hint(const struct rules *r, const char *type)
+{
+	const struct rules_hint *h;
+	size_t i, n;
+
+	h = rules_hints(r, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(h[i].type, type) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_passive_range(void **state)
+{
+	struct fa_session *s;
+	const struct rules_rule *u;
+	struct rules *r;
+
+	(void)state;
+	s = session("10.0.0.1", "10.0.1.1", 21);
+	passive(s, 40005);
+	passive(s, 40001);
+	s = session("10.0.0.1", "10.0.1.1", 21);
+	passive(s, 40009);
+	passive(s, 40005);
+	/* Negotiated but dropped: widens the range, is no connection. */
+	passive(s, 40012)->connected = false;
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_int_equal(count(r, RP_PASSIVE), 1);
+	u = find(r, RP_PASSIVE, 0);
+	assert_int_equal(u->chain, RC_INPUT);
+	assert_int_equal(u->family, FA_AF_INET);
+	assert_int_equal(u->ndport, 1);
+	assert_int_equal(u->dport[0].lo, 40001);
+	assert_int_equal(u->dport[0].hi, 40012);
+	assert_int_equal(u->nsport, 0);
+	assert_int_equal(u->ev.nports, 4);
+	assert_int_equal(u->ev.connections, 4);
+	assert_int_equal(u->ev.nsessions, 2);
+	assert_int_equal(u->ct_state, RULES_CT_NEW);
+	u = find(r, RP_CONTROL, 0);
+	assert_int_equal(u->dport[0].lo, 21);
+	assert_int_equal(u->ev.connections, 2);
+	assert_false(has_hint(r, "passive-range-wide"));
+	rules_free(r);
+
+	s = session("10.0.0.1", "10.0.1.1", 21);
+	passive(s, 1030);
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_true(has_hint(r, "passive-range-wide"));
+	rules_free(r);
+}
+
+static void
+test_active_sport(void **state)
+{
+	struct fa_session *s;
+	const struct rules_rule *u;
+	struct rules *r;
+
+	(void)state;
+	/* Server A: always from 20.  Server B: once from 20, once not. */
+	s = session("10.0.0.1", "10.0.1.1", 21);
+	active(s, 20, 50001);
+	active(s, 20, 50002);
+	s = session("10.0.0.1", "10.0.1.2", 21);
+	active(s, 20, 50003);
+	s = session("10.0.0.1", "10.0.1.2", 21);
+	active(s, 44321, 50004);
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_int_equal(count(r, RP_ACTIVE), 2);
+	u = find(r, RP_ACTIVE, 0);
+	assert_int_equal(u->chain, RC_OUTPUT);
+	assert_int_equal(u->nsport, 1);
+	assert_int_equal(u->sport[0].lo, 20);
+	assert_int_equal(u->sport[0].hi, 20);
+	assert_int_equal(u->dport[0].lo, 1024);
+	assert_int_equal(u->dport[0].hi, 65535);
+	u = find(r, RP_ACTIVE, 1);
+	assert_int_equal(u->nsport, 0);
+	assert_int_equal(u->ev.connections, 2);
+	assert_true(has_hint(r, "active-not-port-20"));
+	rules_free(r);
+}
+
+static void
+test_peers(void **state)
+{
+	struct fa_session *s;
+	const struct rules_rule *u;
+	struct rules *r;
+
+	(void)state;
+	s = session("10.0.0.1", "10.0.1.1", 21);
+	passive(s, 40000);
+	s = session("10.0.0.2", "10.0.1.1", 21);
+	passive(s, 40001);
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	u = find(r, RP_PASSIVE, 0);
+	assert_false(u->saddr.any);
+	assert_int_equal(u->saddr.n, 2);
+	assert_int_equal(u->daddr.n, 1);
+	rules_free(r);
+
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_ANY);
+	u = find(r, RP_CONTROL, 0);
+	assert_true(u->saddr.any);
+	assert_false(u->daddr.any);
+	rules_free(r);
+
+	/* The client's firewall: the remote side is the server. */
+	r = run(RULES_CLIENT, RULES_STATIC, RULES_PEERS_ANY);
+	u = find(r, RP_PASSIVE, 0);
+	assert_int_equal(u->chain, RC_OUTPUT);
+	assert_false(u->saddr.any);
+	assert_true(u->daddr.any);
+	rules_free(r);
+
+	r = run(RULES_GATEWAY, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_int_equal(find(r, RP_PASSIVE, 0)->chain, RC_FORWARD);
+	assert_int_equal(count(r, RP_ESTABLISHED), 1);
+	rules_free(r);
+}
+
+/* The one data opening of session s. */
+static struct rules_opening
+data_opening(const struct rules *r, const struct fa_session *s)
+{
+	struct rules_opening *v, o;
+	size_t n;
+
+	assert_int_equal(rules_openings(r, s, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].purpose, RP_CONTROL);
+	o = v[1];
+	free(v);
+	return o;
+}
+
+static bool
+uncovered(const struct rules *r, uint64_t session, uint32_t bit)
+{
+	const struct rules_uncovered *u;
+	size_t i, n;
+
+	u = rules_uncovered(r, &n);
+	for (i = 0; i < n; i++)
+		if (u[i].session == session && u[i].reason == rules_helper_note(bit))
+			return true;
+	return false;
+}
+
+static void
+test_helper_notes(void **state)
+{
+	struct fa_session *plain, *tls, *split, *addr, *fam, *port;
+	struct fa_transfer *t;
+	struct rules_opening o;
+	struct rules *r;
+
+	(void)state;
+	plain = session("10.0.0.1", "10.0.1.1", 21);
+	passive(plain, 40000);
+	tls = session("10.0.0.1", "10.0.1.1", 21);
+	tls->tls = true;
+	passive(tls, 40001);
+	split = session("10.0.0.1", "10.0.1.1", 21);
+	passive(split, 40002)->helper_flags = FA_HELPER_SPLIT | FA_HELPER_BARE_LF;
+	addr = session("10.0.0.1", "10.0.1.1", 21);
+	t = passive(addr, 40003);
+	t->helper_flags = FA_HELPER_ADDR;
+	assert_int_equal(fa_addr_parse("192.168.7.7", &t->announced.ip), 0);
+	fam = session("10.0.0.1", "10.0.1.1", 21);
+	active(fam, 20, 50000)->helper_flags = FA_HELPER_FAMILY;
+	port = session("10.0.0.1", "10.0.1.1", 2121);
+	passive(port, 40004);
+	r = run(RULES_SERVER, RULES_HELPER, RULES_PEERS_OBSERVED);
+
+	o = data_opening(r, plain);
+	assert_true(o.helper_covers);
+	assert_int_equal(o.helper_flags, 0);
+	assert_int_equal(o.rule, find(r, RP_HELPER_RELATED, 0)->id);
+	assert_int_equal(find(r, RP_HELPER_ASSIGN, 0)->chain, RC_PREROUTING);
+	assert_int_equal(find(r, RP_HELPER_ASSIGN, 0)->dport[0].lo, 21);
+
+	o = data_opening(r, tls);
+	assert_false(o.helper_covers);
+	assert_int_equal(o.helper_flags, FA_HELPER_TLS);
+	assert_int_equal(o.rule, find(r, RP_PASSIVE, 0)->id);
+	assert_true(uncovered(r, tls->id, FA_HELPER_TLS));
+	assert_true(has_hint(r, "tls"));
+
+	o = data_opening(r, split);
+	assert_int_equal(o.helper_flags, FA_HELPER_SPLIT | FA_HELPER_BARE_LF);
+	assert_true(uncovered(r, split->id, FA_HELPER_SPLIT));
+	assert_true(uncovered(r, split->id, FA_HELPER_BARE_LF));
+
+	o = data_opening(r, addr);
+	assert_int_equal(o.helper_flags, FA_HELPER_ADDR);
+	assert_true(uncovered(r, addr->id, FA_HELPER_ADDR));
+	assert_true(has_hint(r, "pasv-private-address"));
+
+	o = data_opening(r, fam);
+	assert_int_equal(o.helper_flags, FA_HELPER_FAMILY);
+	assert_int_equal(o.purpose, RP_ACTIVE);
+	assert_int_equal(o.rule, find(r, RP_ACTIVE, 0)->id);
+	assert_true(uncovered(r, fam->id, FA_HELPER_FAMILY));
+
+	o = data_opening(r, port);
+	assert_int_equal(o.helper_flags, FA_HELPER_PORT);
+	assert_true(uncovered(r, port->id, FA_HELPER_PORT));
+	assert_true(has_hint(r, "non-standard-port"));
+	assert_false(uncovered(r, plain->id, FA_HELPER_PORT));
+	assert_true(rules_helper_usable(r));
+	/* Covered sessions need no static data rule, the others do. */
+	assert_int_equal(count(r, RP_PASSIVE), 2);	/* ports 21 and 2121 */
+	rules_free(r);
+
+	/* Static: the same notes, no helper rules. */
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_int_equal(count(r, RP_HELPER_ASSIGN), 0);
+	assert_int_equal(count(r, RP_HELPER_RELATED), 0);
+	assert_true(uncovered(r, tls->id, FA_HELPER_TLS));
+	rules_free(r);
+}
+
+/* Ids are given while sessions stream in and never change afterwards. */
+static void
+test_ids_stable(void **state)
+{
+	struct rules_opts o;
+	struct rules *r;
+	struct rules_opening *v;
+	struct fa_session *a, *b;
+	size_t n;
+	uint32_t before;
+
+	(void)state;
+	a = session("10.0.0.1", "10.0.1.1", 21);
+	passive(a, 40000);
+	b = session("fd00::1", "fd00::2", 21);
+	passive(b, 40000);
+	rules_opts_defaults(&o);
+	assert_non_null(r = rules_new(&o));
+	assert_int_equal(rules_add_session(r, a), 0);
+	assert_int_equal(rules_openings(r, a, &v, &n), 0);
+	before = v[1].rule;
+	free(v);
+	assert_int_equal(rules_add_session(r, b), 0);
+	assert_int_equal(rules_finish(r), 0);
+	assert_int_equal(rules_openings(r, a, &v, &n), 0);
+	assert_int_equal(v[1].rule, before);
+	free(v);
+	assert_int_equal(rules_openings(r, b, &v, &n), 0);
+	assert_int_not_equal(v[1].rule, before);
+	assert_int_equal(r ? rules_list(r, &n)[v[1].rule - 1].family : 0,
+	    FA_AF_INET6);
+	free(v);
+	rules_free(r);
+}
+
+/* The renderers: every rule line carries its id and purpose. */
+static void
+test_render(void **state)
+{
+	struct fa_session *s;
+	struct rules *r;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	json_t *j;
+
+	(void)state;
+	s = session("10.0.0.1", "10.0.1.1", 21);
+	passive(s, 40000);
+	active(s, 20, 50000);
+	r = run(RULES_SERVER, RULES_HELPER, RULES_PEERS_OBSERVED);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(rules_nft(r, f, NULL), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "table inet ftpaudit {"));
+	assert_non_null(strstr(buf, "policy drop;"));
+	assert_non_null(strstr(buf, "ct helper set \"ftpaudit-ftp\" comment \"R"));
+	assert_non_null(strstr(buf, "nd-neighbor-solicit"));
+	free(buf);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(rules_ipt(r, f, FA_AF_INET6), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "-j CT --helper ftp"));
+	assert_non_null(strstr(buf, "neighbour-solicitation"));
+	assert_non_null(strstr(buf, "helper-related\" -j ACCEPT"));
+	free(buf);
+	assert_non_null(j = rules_json(r));
+	assert_int_equal(json_integer_value(json_object_get(j, "schema_version")), 1);
+	assert_string_equal(json_string_value(json_object_get(j, "strategy")),
+	    "helper");
+	json_decref(j);
+	rules_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_passive_range, setup),
+		cmocka_unit_test_setup(test_active_sport, setup),
+		cmocka_unit_test_setup(test_peers, setup),
+		cmocka_unit_test_setup(test_helper_notes, setup),
+		cmocka_unit_test_setup(test_ids_stable, setup),
+		cmocka_unit_test_setup(test_render, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
