@@ -263,15 +263,18 @@ sample_rates(struct tui *t, const struct fa_stats *st)
 
 	if (t->last_sample != 0 && dt < SAMPLE_US)
 		return;
+	/* Halfway to the last second's figure: clients send in bursts (curl
+	 * --limit-rate writes 64 KB at a time), and the rate should not
+	 * flicker between zero and twice its value. */
 	for (i = 0; i < t->nrows; i++) {
 		b = tui_session_bytes(t->rows[i].s);
-		t->rows[i].rate = t->last_sample && dt ?
-		    (b - t->rows[i].bytes_prev) * 1000000 / dt : 0;
+		t->rows[i].rate = t->last_sample && dt ? (t->rows[i].rate +
+		    (b - t->rows[i].bytes_prev) * 1000000 / dt) / 2 : 0;
 		t->rows[i].bytes_prev = b;
 	}
 	if (t->last_sample != 0 && dt > 0) {
-		t->pps = (st->packets - t->pkts_prev) * 1000000 / dt;
-		t->bps = (st->bytes - t->bytes_prev) * 1000000 / dt;
+		t->pps = (t->pps + (st->packets - t->pkts_prev) * 1000000 / dt) / 2;
+		t->bps = (t->bps + (st->bytes - t->bytes_prev) * 1000000 / dt) / 2;
 	}
 	t->pkts_prev = st->packets;
 	t->bytes_prev = st->bytes;

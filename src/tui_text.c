@@ -373,6 +373,27 @@ tui_needs_lines(struct tui_lines *l, const struct fa_session *s, const char *in)
 	rules_free(r);
 }
 
+/* Our own text with tabs as four spaces, then sanitised. */
+static char *
+sanitize_tabs(const char *line)
+{
+	char *t, *out;
+	size_t i, n = 0;
+
+	if ((t = malloc(strlen(line) * 4 + 1)) == NULL)
+		return NULL;
+	for (i = 0; line[i] != '\0'; i++) {
+		if (line[i] == '\t') {
+			memcpy(t + n, "    ", 4);
+			n += 4;
+		} else
+			t[n++] = line[i];
+	}
+	out = sanitize((const uint8_t *)t, n);
+	free(t);
+	return out;
+}
+
 /* The recommended rules for every session given, as `ftpaudit rules` would
  * print them (text table, then the nft script). */
 void
@@ -402,8 +423,9 @@ tui_rules_lines(struct tui_lines *l, struct fa_session *const *ss, size_t n)
 	rules_free(r);
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
-		/* Addresses only, but the view draws nothing unsanitised. */
-		clean = sanitize((const uint8_t *)line, strlen(line));
+		/* Addresses only, but the view draws nothing unsanitised;
+		 * tabs (the nft indentation) become spaces first. */
+		clean = sanitize_tabs(line);
 		tui_lines_add(l, "%s", clean ? clean : "?");
 		free(clean);
 	}
