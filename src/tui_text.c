@@ -359,8 +359,9 @@ tui_needs_lines(struct tui_lines *l, const struct fa_session *s, const char *in)
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(id, sizeof id, v[i].rule ? "R%u" : "-", v[i].rule);
-		snprintf(port, sizeof port, v[i].initiator_port_known ? ":%u" : "",
-		    v[i].initiator.port);
+		port[0] = '\0';
+		if (v[i].initiator_port_known)
+			snprintf(port, sizeof port, ":%u", v[i].initiator.port);
 		helper_why(&v[i], why, sizeof why);
 		tui_lines_add(l, "%s%-4s %-14s tcp %s%s -> %s port %u%s", in, id,
 		    rules_purpose_str(v[i].purpose),
