@@ -8,6 +8,7 @@
 #include "cli.h"
 
 int	cmd_analyze(int argc, char **argv);
+int	cmd_audit(int argc, char **argv);
 int	cmd_live(int argc, char **argv);
 int	cmd_rules(int argc, char **argv);
 void	usage(FILE *);

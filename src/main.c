@@ -15,6 +15,7 @@ usage(FILE *f)
 "usage: ftpaudit analyze [options] CAPTURE...\n"
 "       ftpaudit rules [options] CAPTURE...\n"
 "       ftpaudit live -i IFACE [options] [BPF EXPRESSION]\n"
+"       ftpaudit audit --ruleset=FILE [options] CAPTURE...\n"
 "       ftpaudit --version\n"
 "\n"
 "analyze options:\n"
@@ -49,6 +50,13 @@ usage(FILE *f)
 "      --stats-interval=SECONDS   ndjson stats events (default 5)\n"
 "      --max-ended=N              ended sessions the view keeps (default 200)\n"
 "  SIGUSR1 prints capture statistics on stderr.\n"
+"\n"
+"audit options (and the analyze input options):\n"
+"      --ruleset=FILE             nft -j list ruleset, or iptables-save output\n"
+"      --ruleset-format=auto|nft-json|iptables-save  (default auto)\n"
+"      --side=server|client|gateway  whose firewall (default server)\n"
+"  -F, --format=text|json         (default text)\n"
+"      --no-fail                  exit 0 even when flows are denied (else 3)\n"
 "See ftpaudit(1).\n", f);
 }
 
@@ -59,6 +67,7 @@ static const struct {
 	{ "analyze", cmd_analyze },
 	{ "rules", cmd_rules },
 	{ "live", cmd_live },
+	{ "audit", cmd_audit },
 };
 
 int

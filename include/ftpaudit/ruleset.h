@@ -1,0 +1,191 @@
+/* ruleset.h: an existing firewall ruleset (nft -j list ruleset, or
+ * iptables-save / ip6tables-save) as one model, and how one packet of a
+ * known conntrack state traverses it. */
+#ifndef FTPAUDIT_RULESET_H
+#define FTPAUDIT_RULESET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "ftpaudit/addr.h"
+
+enum rs_format { RS_FMT_AUTO, RS_FMT_NFT, RS_FMT_IPT };
+
+enum rs_hook { RS_HOOK_NONE, RS_HOOK_PREROUTING, RS_HOOK_INPUT,
+	RS_HOOK_FORWARD, RS_HOOK_OUTPUT, RS_HOOK_POSTROUTING, RS_HOOK_OTHER };
+
+/* Table families as a mask of the packet families they see. */
+enum { RS_FAM_IP = 1, RS_FAM_IP6 = 2, RS_FAM_INET = 3 };
+
+enum rs_key { RS_K_SADDR, RS_K_DADDR, RS_K_SPORT, RS_K_DPORT, RS_K_L4PROTO,
+	RS_K_NFPROTO, RS_K_IIF, RS_K_OIF, RS_K_CTSTATE, RS_K_HELPER,
+	RS_K_TCPFLAGS };
+
+enum { RS_CT_NEW = 1, RS_CT_ESTABLISHED = 2, RS_CT_RELATED = 4,
+	RS_CT_INVALID = 8, RS_CT_UNTRACKED = 16 };
+
+enum { RS_TCP_FIN = 0x01, RS_TCP_SYN = 0x02, RS_TCP_RST = 0x04,
+	RS_TCP_PSH = 0x08, RS_TCP_ACK = 0x10 };
+
+enum rs_verdict { RS_V_CONTINUE, RS_V_ACCEPT, RS_V_DROP, RS_V_REJECT,
+	RS_V_JUMP, RS_V_GOTO, RS_V_RETURN };
+
+struct rs_range {
+	uint32_t	 lo, hi;
+};
+
+struct rs_arange {
+	struct fa_addr	 lo, hi;
+};
+
+/* One condition of a rule.  Values are a union of ranges (ports, protocol
+ * numbers, 4/6 for nfproto), of address ranges, or of names (interfaces,
+ * helpers; a trailing '*' is a wildcard); ct state and tcp flags are masks. */
+struct rs_match {
+	enum rs_key	 key;
+	bool		 neg;
+	uint8_t		 afam;		/* addresses: FA_AF_INET or FA_AF_INET6 */
+	uint32_t	 mask;		/* ct state bits; tcp flags mask */
+	uint32_t	 value;		/* tcp flags: compared after the mask */
+	bool		 flags_any;	/* tcp flags: any bit of mask (nft "in") */
+	bool		 absent_true;	/* helper: iptables matches "!" without a master */
+	struct rs_range	*r;		/* owned */
+	size_t		 nr;
+	struct rs_arange *a;		/* owned */
+	size_t		 na;
+	char		**names;	/* owned */
+	size_t		 nnames;
+};
+
+struct rs_chain;
+
+struct rs_rule {
+	struct rs_chain	*chain;		/* back pointer, not owned */
+	size_t		 index;		/* 0-based position in its chain */
+	size_t		 seq;		/* 0-based over the whole ruleset */
+	uint64_t	 handle;	/* nftables */
+	unsigned	 line;		/* iptables-save: line in the file */
+	char		*comment;	/* owned or NULL */
+	struct rs_match	*m;		/* owned */
+	size_t		 nm;
+	char		*unknown;	/* owned: a condition we cannot evaluate */
+	char		*helper_set;	/* owned: helper type it assigns ("ftp") */
+	enum rs_verdict	 verdict;
+	char		*target;	/* owned: jump/goto chain name */
+	struct rs_chain	*target_chain;	/* resolved by ruleset_finish */
+	char		*vunknown;	/* owned: a statement we cannot evaluate */
+	bool		 has_counter;
+	uint64_t	 packets, bytes;
+};
+
+struct rs_chain {
+	unsigned	 fam;		/* RS_FAM_* mask; 0: not IP (arp, bridge...) */
+	char		*family;	/* owned: "inet", "ip", "ip6", ... */
+	char		*table;		/* owned */
+	char		*name;		/* owned */
+	char		*type;		/* owned: "filter", "nat", "route" or NULL */
+	bool		 base;
+	enum rs_hook	 hook;
+	int		 prio;
+	enum rs_verdict	 policy;	/* ACCEPT or DROP for base chains */
+	struct rs_rule	**rules;	/* owned */
+	size_t		 nrules, cap;
+};
+
+struct rs_helper_obj {
+	unsigned	 fam;
+	char		*table, *name, *type;	/* owned */
+};
+
+struct ruleset {
+	enum rs_format	 format;
+	char		*source;	/* owned */
+	struct rs_chain	**chains;	/* owned, in file order */
+	size_t		 nchains, cap;
+	struct rs_helper_obj *helpers;	/* owned: nft ct helper objects */
+	size_t		 nhelpers, hcap;
+	size_t		 nrules;
+};
+
+/* A packet as the ruleset sees it. */
+struct rs_pkt {
+	uint8_t		 family;	/* FA_AF_INET / FA_AF_INET6 */
+	struct fa_addr	 saddr, daddr;
+	int		 sport, dport;	/* -1: not observed */
+	uint8_t		 l4proto;	/* 6 */
+	uint8_t		 tcpflags;
+	uint32_t	 ctstate;	/* one RS_CT_* bit */
+	const char	*helper;	/* helper of the master conntrack, or NULL */
+	bool		 loopback;	/* came in on / goes out through lo */
+};
+
+struct rs_result {
+	enum rs_verdict	 verdict;	/* ACCEPT, DROP or REJECT */
+	bool		 indeterminate;
+	const char	*why;		/* with indeterminate: the reason */
+	const struct rs_rule *rule;	/* the rule that decided, or NULL */
+	const struct rs_chain *policy;	/* the base chain whose policy decided */
+	const struct rs_chain *base;	/* the base chain that decided last */
+	const char	*helper;	/* helper type this packet assigned */
+	const struct rs_rule *helper_rule;
+	const struct rs_rule *helper_early;	/* ct helper set before conntrack */
+};
+
+/* Called for every rule whose conditions all held for the packet. */
+typedef void (*rs_visit_fn)(void *arg, const struct rs_rule *,
+    const struct rs_chain *base);
+
+/* ruleset.c */
+/* Read and parse a file; NULL with *cause (owned) set. */
+struct ruleset *ruleset_load(const char *path, enum rs_format, char **cause);
+/* Parse text already in memory (source names it). */
+struct ruleset *ruleset_parse(const char *text, size_t len, enum rs_format,
+	    const char *source, char **cause);
+void	 ruleset_free(struct ruleset *);
+const char *ruleset_format_str(enum rs_format);
+int	 ruleset_format_parse(const char *, enum rs_format *);
+const char *rs_hook_str(enum rs_hook);
+const char *rs_verdict_str(enum rs_verdict);
+/* Traverse the base chains of hook in priority order. */
+void	 ruleset_eval(const struct ruleset *, enum rs_hook, const struct rs_pkt *,
+	    struct rs_result *, rs_visit_fn, void *arg);
+/* Does the rule hold for the packet?  1, 0, or -1 when undecidable (why). */
+int	 rs_rule_match(const struct rs_rule *, enum rs_hook, const struct rs_pkt *,
+	    const char **why);
+/* "inet filter input handle 7" / "filter INPUT line 12" into buf. */
+const char *rs_rule_name(const struct rs_rule *, char *buf, size_t len);
+
+/* Builders the parsers share (ruleset.c). */
+struct ruleset *rs_new(enum rs_format, const char *source);
+struct rs_chain *rs_chain_add(struct ruleset *, const char *family,
+	    const char *table, const char *name);
+struct rs_chain *rs_chain_find(const struct ruleset *, const char *family,
+	    const char *table, const char *name);
+struct rs_rule *rs_rule_add(struct ruleset *, struct rs_chain *);
+struct rs_match *rs_match_add(struct rs_rule *, enum rs_key);
+int	 rs_match_range(struct rs_match *, uint32_t lo, uint32_t hi);
+int	 rs_match_addr(struct rs_match *, const struct fa_addr *lo,
+	    const struct fa_addr *hi);
+int	 rs_match_prefix(struct rs_match *, const struct fa_addr *, unsigned len);
+int	 rs_match_name(struct rs_match *, const char *);
+/* Mark the rule undecidable (first reason wins); printf-style. */
+void	 rs_rule_unknown(struct rs_rule *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 rs_rule_vunknown(struct rs_rule *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Resolve jump targets and check the model; 0 or -1 with *cause. */
+int	 rs_finish(struct ruleset *, char **cause);
+enum rs_hook rs_hook_parse(const char *);
+/* "new,established" etc. into RS_CT_* bits; 0 on an unknown word. */
+uint32_t rs_ctstate_word(const char *);
+/* tcp/udp/... name or number into a protocol number; -1 when unknown. */
+int	 rs_proto_parse(const char *);
+
+/* ruleset_nft.c, ruleset_ipt.c */
+struct ruleset *ruleset_parse_nft(const char *text, size_t len,
+	    const char *source, char **cause);
+struct ruleset *ruleset_parse_ipt(const char *text, size_t len,
+	    const char *source, char **cause);
+
+#endif

@@ -1,0 +1,359 @@
+/* audit_report.c: the audit as JSON (schema_version 1, ftpaudit(1)) and
+ * as text an administrator reads at a glance. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftpaudit/audit.h"
+
+#define AUDIT_SCHEMA_VERSION	1
+
+/* {"family","table","chain","handle"} (nft) or {"table","chain","line"}. */
+static json_t *
+ref_json(const struct rs_rule *r)
+{
+	const struct rs_chain *c;
+
+	if (r == NULL)
+		return json_null();
+	c = r->chain;
+	if (r->line != 0)
+		return json_pack("{s:s, s:s, s:I}", "table", c->table, "chain",
+		    c->name, "line", (json_int_t)r->line);
+	return json_pack("{s:s, s:s, s:s, s:I}", "family", c->family, "table",
+	    c->table, "chain", c->name, "handle", (json_int_t)r->handle);
+}
+
+static json_t *
+endpoint_json(const struct fa_endpoint *e, bool port_known)
+{
+	char buf[FA_ADDRSTRLEN];
+
+	return json_pack("{s:s, s:o}", "ip", fa_addr_str(&e->ip, buf), "port",
+	    port_known ? json_integer(e->port) : json_null());
+}
+
+static char *
+policy_str(const struct rs_chain *c)
+{
+	char *s;
+
+	if (c == NULL)
+		return NULL;
+	if (asprintf(&s, "%s %s %s policy %s", c->family, c->table, c->name,
+	    rs_verdict_str(c->policy)) == -1)
+		return NULL;
+	return s;
+}
+
+static json_t *
+flow_json(const struct audit_flow *f)
+{
+	json_t *o, *tr;
+	char *pol = policy_str(f->policy);
+	size_t i;
+
+	tr = json_array();
+	for (i = 0; i < f->ntrace; i++)
+		json_array_append_new(tr, json_string(f->trace[i]));
+	o = json_pack("{s:I, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:o}",
+	    "session", (json_int_t)f->session,
+	    "transfer", f->transfer ? json_integer(f->transfer) : json_null(),
+	    "purpose", audit_purpose_str(f->purpose),
+	    "initiator", endpoint_json(&f->initiator, f->initiator_port_known),
+	    "responder", endpoint_json(&f->responder, true),
+	    "verdict", audit_verdict_str(f->verdict),
+	    "rule", ref_json(f->rule),
+	    "policy", pol ? json_string(pol) : json_null(),
+	    "trace", tr);
+	free(pol);
+	if (o != NULL && f->verdict == AV_INDETERMINATE && f->why != NULL)
+		json_object_set_new(o, "reason", json_string(f->why));
+	return o;
+}
+
+static json_t *
+cidrs_json(const struct fa_addr *v, size_t n)
+{
+	char buf[FA_ADDRSTRLEN + 8], a[FA_ADDRSTRLEN];
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof buf, "%s/%d", fa_addr_str(&v[i], a),
+		    v[i].family == FA_AF_INET ? 32 : 128);
+		json_array_append_new(arr, json_string(buf));
+	}
+	return arr;
+}
+
+static json_t *
+ports_json(int lo, int hi)
+{
+	if (lo < 0)
+		return json_string("any");
+	return json_pack("[[i,i]]", lo, hi);
+}
+
+static json_t *
+ctstate_json(uint32_t st)
+{
+	json_t *a = json_array();
+
+	if (st & RS_CT_NEW)
+		json_array_append_new(a, json_string("new"));
+	if (st & RS_CT_ESTABLISHED)
+		json_array_append_new(a, json_string("established"));
+	if (st & RS_CT_RELATED)
+		json_array_append_new(a, json_string("related"));
+	return a;
+}
+
+/* The rules-issue form, plus "insert": the base chain to put it first in. */
+static json_t *
+rule_json(const struct audit_fix *x, const char *id, const struct fa_addr *sa,
+    size_t nsa, const struct fa_addr *da, size_t nda)
+{
+	json_t *o, *ins = json_null();
+	const struct rs_chain *b = x->base;
+
+	if (b != NULL && b->table != NULL)
+		ins = json_pack("{s:s, s:s, s:s}", "family", b->family, "table",
+		    b->table, "chain", b->name);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o}",
+	    "id", id,
+	    "purpose", x->established ? "established" : audit_purpose_str(x->purpose),
+	    "chain", rs_hook_str(x->hook),
+	    "family", x->family == FA_AF_INET6 ? "ip6" : "ip",
+	    "protocol", "tcp",
+	    "saddr", cidrs_json(sa, nsa), "daddr", cidrs_json(da, nda),
+	    "sport", ports_json(x->sport_lo, x->sport_hi),
+	    "dport", ports_json(x->dport_lo, x->dport_hi),
+	    "ct_state", ctstate_json(x->ctstate),
+	    "action", "accept", "insert", ins);
+	return o;
+}
+
+static json_t *
+denied_json(const struct audit *a)
+{
+	const struct audit_fix *fx;
+	json_t *arr = json_array();
+	char id[32];
+	size_t i, n;
+
+	fx = audit_fixes(a, &n);
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "F%zu", i + 1);
+		json_array_append_new(arr, json_pack("{s:I, s:o}", "flow",
+		    (json_int_t)fx[i].flow, "fix", rule_json(&fx[i], id,
+		    &fx[i].saddr, 1, &fx[i].daddr, 1)));
+	}
+	return arr;
+}
+
+static json_t *
+unused_json(const struct audit *a)
+{
+	const struct ruleset *rs = audit_ruleset(a);
+	const bool *used = audit_used(a);
+	json_t *arr = json_array();
+	size_t ci, j;
+
+	for (ci = 0; ci < rs->nchains; ci++)
+		for (j = 0; j < rs->chains[ci]->nrules; j++)
+			if (!used[rs->chains[ci]->rules[j]->seq])
+				json_array_append_new(arr,
+				    ref_json(rs->chains[ci]->rules[j]));
+	return arr;
+}
+
+static json_t *
+broad_json(const struct audit *a)
+{
+	const struct audit_broad *b;
+	json_t *arr = json_array();
+	char id[32];
+	size_t i, n;
+
+	b = audit_broad(a, &n);
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "S%zu", i + 1);
+		json_array_append_new(arr, json_pack("{s:o, s:s, s:s, s:o}",
+		    "rule", ref_json(b[i].rule), "allows", b[i].allows,
+		    "observed", b[i].observed, "suggested", rule_json(&b[i].suggested,
+		    id, b[i].saddrs, b[i].nsaddrs, b[i].daddrs, b[i].ndaddrs)));
+	}
+	return arr;
+}
+
+static json_t *
+shadowed_json(const struct audit *a)
+{
+	const struct audit_shadow *s;
+	json_t *arr = json_array();
+	size_t i, n;
+
+	s = audit_shadowed(a, &n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:o, s:o}", "rule",
+		    ref_json(s[i].rule), "by", ref_json(s[i].by)));
+	return arr;
+}
+
+static json_t *
+findings_json(const struct audit *a)
+{
+	const struct audit_finding *f;
+	json_t *arr = json_array();
+	size_t i, n;
+
+	f = audit_findings(a, &n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s}", "type", f[i].type,
+		    "text", f[i].text));
+	return arr;
+}
+
+json_t *
+audit_json(const struct audit *a)
+{
+	const struct ruleset *rs = audit_ruleset(a);
+	const struct audit_flow *f;
+	json_t *flows = json_array();
+	size_t i, n;
+
+	f = audit_flows(a, &n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(flows, flow_json(&f[i]));
+	return json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:I}, s:o, s:o, s:o, s:o, "
+	    "s:o, s:o}",
+	    "tool", "ftpaudit", "version", PACKAGE_VERSION,
+	    "schema_version", AUDIT_SCHEMA_VERSION,
+	    "ruleset", "source", rs->source, "format", ruleset_format_str(rs->format),
+	    "rules", (json_int_t)rs->nrules,
+	    "flows", flows, "denied", denied_json(a), "unused_rules", unused_json(a),
+	    "overly_broad", broad_json(a), "shadowed", shadowed_json(a),
+	    "findings", findings_json(a));
+}
+
+/* Text. */
+
+static const char *
+ref_str(const struct rs_rule *r, const struct rs_chain *pol, char *buf, size_t len)
+{
+	if (r != NULL)
+		return rs_rule_name(r, buf, len);
+	if (pol != NULL) {
+		snprintf(buf, len, "policy of %s %s %s", pol->family, pol->table,
+		    pol->name);
+		return buf;
+	}
+	return "-";
+}
+
+static void
+text_flows(const struct audit *a, FILE *out)
+{
+	const struct audit_flow *f;
+	char ini[64], res[64], ref[160], a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
+	char xfer[16];
+	size_t i, n;
+
+	f = audit_flows(a, &n);
+	for (i = 0; i < n; i++) {
+		snprintf(ini, sizeof ini, "%s:%s", fa_addr_str(&f[i].initiator.ip, a1),
+		    "*");
+		if (f[i].initiator_port_known)
+			snprintf(ini, sizeof ini, "%s:%u", a1, f[i].initiator.port);
+		snprintf(res, sizeof res, "%s:%u", fa_addr_str(&f[i].responder.ip, a2),
+		    f[i].responder.port);
+		snprintf(xfer, sizeof xfer, f[i].transfer ? "x%u" : "-", f[i].transfer);
+		fprintf(out, "  #%-3zu s%-3llu %-4s %-12s %-22s -> %-22s %-13s %s%s\n",
+		    i, (unsigned long long)f[i].session, xfer,
+		    audit_purpose_str(f[i].purpose), ini, res,
+		    audit_verdict_str(f[i].verdict),
+		    ref_str(f[i].rule, f[i].policy, ref, sizeof ref),
+		    f[i].related ? " (related)" : "");
+		if (f[i].verdict == AV_INDETERMINATE && f[i].why != NULL)
+			fprintf(out, "        reason: %s\n", f[i].why);
+	}
+}
+
+static void
+text_fix(const struct audit_fix *x, FILE *out)
+{
+	char s[FA_ADDRSTRLEN], d[FA_ADDRSTRLEN];
+
+	fprintf(out, "  flow #%zu: add to %s %s %s: %s tcp %s -> %s", x->flow,
+	    x->base ? x->base->family : "?", x->base ? x->base->table : "?",
+	    x->base ? x->base->name : rs_hook_str(x->hook),
+	    x->family == FA_AF_INET6 ? "ip6" : "ip",
+	    fa_addr_str(&x->saddr, s), fa_addr_str(&x->daddr, d));
+	if (x->sport_lo >= 0)
+		fprintf(out, " sport %d-%d", x->sport_lo, x->sport_hi);
+	if (x->dport_lo >= 0)
+		fprintf(out, " dport %d-%d", x->dport_lo, x->dport_hi);
+	fprintf(out, " ct state %s accept\n", x->ctstate == RS_CT_NEW ? "new" :
+	    x->ctstate == RS_CT_RELATED ? "related" : "established");
+}
+
+static void
+text_rules(const struct audit *a, FILE *out)
+{
+	const struct ruleset *rs = audit_ruleset(a);
+	const struct audit_broad *b;
+	const struct audit_shadow *sh;
+	const bool *used = audit_used(a);
+	char r1[160], r2[160];
+	size_t ci, j, i, n, nunused = 0;
+
+	for (ci = 0; ci < rs->nchains; ci++)
+		for (j = 0; j < rs->chains[ci]->nrules; j++)
+			nunused += !used[rs->chains[ci]->rules[j]->seq];
+	fprintf(out, "unused rules: %zu\n", nunused);
+	for (ci = 0; ci < rs->nchains; ci++)
+		for (j = 0; j < rs->chains[ci]->nrules; j++)
+			if (!used[rs->chains[ci]->rules[j]->seq])
+				fprintf(out, "  %s\n", rs_rule_name(rs->chains[ci]->rules[j],
+				    r1, sizeof r1));
+	b = audit_broad(a, &n);
+	fprintf(out, "overly broad: %zu\n", n);
+	for (i = 0; i < n; i++)
+		fprintf(out, "  %s allows %s; observed %s\n", rs_rule_name(b[i].rule,
+		    r1, sizeof r1), b[i].allows, b[i].observed);
+	sh = audit_shadowed(a, &n);
+	fprintf(out, "shadowed: %zu\n", n);
+	for (i = 0; i < n; i++)
+		fprintf(out, "  %s by %s\n", rs_rule_name(sh[i].rule, r1, sizeof r1),
+		    rs_rule_name(sh[i].by, r2, sizeof r2));
+}
+
+int
+audit_text(const struct audit *a, FILE *out)
+{
+	const struct ruleset *rs = audit_ruleset(a);
+	const struct audit_flow *f;
+	const struct audit_fix *fx;
+	const struct audit_finding *fd;
+	size_t i, n, nfix, nacc = 0;
+
+	f = audit_flows(a, &n);
+	for (i = 0; i < n; i++)
+		nacc += f[i].verdict == AV_ACCEPT;
+	fprintf(out, "ruleset %s (%s, %zu rules), %s side: %zu flows, %zu accepted, "
+	    "%zu not\n", rs->source, ruleset_format_str(rs->format), rs->nrules,
+	    audit_side_str(audit_side(a)), n, nacc, n - nacc);
+	text_flows(a, out);
+	fx = audit_fixes(a, &nfix);
+	if (nfix > 0)
+		fprintf(out, "fixes: %zu\n", nfix);
+	for (i = 0; i < nfix; i++)
+		text_fix(&fx[i], out);
+	text_rules(a, out);
+	fd = audit_findings(a, &n);
+	fprintf(out, "findings: %zu\n", n);
+	for (i = 0; i < n; i++)
+		fprintf(out, "  [%s] %s\n", fd[i].type, fd[i].text);
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,201 @@
+/* cmd_audit.c: `ftpaudit audit`: an existing ruleset against captures;
+ * the exit status is a CI gate (3 when any flow would be denied). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftpaudit/audit.h"
+#include "ftpaudit/report.h"
+#include "cli.h"
+#include "cmd.h"
+
+#define EXIT_DENIED	3
+
+enum { OPTA_RULESET = OPT_CMD_BASE + 64, OPTA_RULESET_FORMAT, OPTA_SIDE,
+	OPTA_NO_FAIL };
+
+static const struct option audit_opts[] = {
+	CLI_INPUT_LONGOPTS,
+	{ "ruleset", required_argument, NULL, OPTA_RULESET },
+	{ "ruleset-format", required_argument, NULL, OPTA_RULESET_FORMAT },
+	{ "side", required_argument, NULL, OPTA_SIDE },
+	{ "no-fail", no_argument, NULL, OPTA_NO_FAIL },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct audit_args {
+	const char	*ruleset;
+	enum rs_format	 rfmt;
+	enum audit_side	 side;
+	bool		 no_fail;
+	bool		 json;
+};
+
+/* 0, 1 not ours, -1 usage error (said). */
+static int
+audit_option(struct audit_args *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case OPTA_RULESET:
+		o->ruleset = arg;
+		return 0;
+	case OPTA_RULESET_FORMAT:
+		if (ruleset_format_parse(arg, &o->rfmt) == 0)
+			return 0;
+		cli_warn("--ruleset-format: expected auto, nft-json or "
+		    "iptables-save, got '%s'", arg);
+		return -1;
+	case OPTA_SIDE:
+		if (audit_side_parse(arg, &o->side) == 0)
+			return 0;
+		cli_warn("--side: expected server, client or gateway, got '%s'", arg);
+		return -1;
+	case OPTA_NO_FAIL:
+		o->no_fail = true;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
+{
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, CLI_INPUT_SHORTOPTS "h", audit_opts,
+	    NULL)) != -1) {
+		if (ch == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (ch == '?')
+			return -1;
+		if ((rc = audit_option(o, ch, optarg)) == -1)
+			return -1;
+		if (rc == 1 && cli_input_option(io, ch, optarg) != 0)
+			return -1;
+	}
+	if (io->format == NULL || strcmp(io->format, "text") == 0)
+		o->json = false;
+	else if (strcmp(io->format, "json") == 0)
+		o->json = true;
+	else {
+		cli_warn("--format: expected text or json, got '%s'", io->format);
+		return -1;
+	}
+	if (o->ruleset == NULL) {
+		cli_warn("audit: --ruleset=FILE is required");
+		return -1;
+	}
+	if (optind >= argc) {
+		cli_warn("audit: no capture given (use - for standard input)");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+write_out(const struct audit *a, bool json, FILE *out)
+{
+	json_t *doc;
+	int rc;
+
+	if (!json)
+		return audit_text(a, out);
+	if ((doc = audit_json(a)) == NULL)
+		return -1;
+	rc = json_dumpf(doc, out, JSON_INDENT(2)) == 0 && fputc('\n', out) != EOF ? 0 : -1;
+	json_decref(doc);
+	return rc;
+}
+
+/* The sessions the report kept, through the ruleset. */
+static int
+evaluate(struct audit *a, const struct report *r)
+{
+	struct fa_session *const *s;
+	size_t i, n;
+
+	s = report_sessions(r, &n);
+	for (i = 0; i < n; i++)
+		if (audit_add_session(a, s[i]) == -1)
+			return -1;
+	return audit_finish(a);
+}
+
+static int
+run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
+    char **paths, size_t npaths)
+{
+	struct capture *cap = NULL;
+	struct fa_engine *e = NULL;
+	struct report *r = NULL;
+	struct audit *a = NULL;
+	struct fa_sink sink;
+	FILE *out = NULL;
+	int rc = EXIT_RUNTIME;
+
+	if (cli_open_captures(&cap, paths, npaths, io->filter) == -1)
+		return EXIT_RUNTIME;
+	if ((out = cli_open_output(io->output)) == NULL)
+		goto done;
+	/* A JSON report keeps every session until the end: what audit reads. */
+	if ((e = fa_engine_new(&io->cfg)) == NULL ||
+	    (r = report_new(REPORT_JSON, stdout)) == NULL ||
+	    (a = audit_new(rs, o->side)) == NULL) {
+		cli_warn("out of memory");
+		goto done;
+	}
+	report_sink(r, &sink);
+	fa_engine_add_sink(e, &sink);
+	cli_signals();
+	cli_run(e, cap);
+	if (evaluate(a, r) == -1) {
+		cli_warn("out of memory");
+		goto done;
+	}
+	if (write_out(a, o->json, out) == -1) {
+		cli_warn("%s: write error", io->output ? io->output : "standard output");
+		goto done;
+	}
+	if (cli_verbose)
+		cli_print_stats(fa_engine_stats(e));
+	rc = audit_any_denied(a) && !o->no_fail ? EXIT_DENIED : 0;
+done:
+	audit_free(a);
+	report_free(r);
+	fa_engine_free(e);
+	capture_close(cap);
+	if (out != NULL && out != stdout && fclose(out) == EOF && rc != EXIT_RUNTIME) {
+		cli_warn("%s: write error", io->output);
+		rc = EXIT_RUNTIME;
+	}
+	return rc;
+}
+
+int
+cmd_audit(int argc, char **argv)
+{
+	struct cli_input io;
+	struct audit_args o;
+	struct ruleset *rs;
+	char *cause = NULL;
+	int rc;
+
+	cli_input_init(&io);
+	memset(&o, 0, sizeof o);
+	o.rfmt = RS_FMT_AUTO;
+	o.side = AUDIT_SERVER;
+	if ((rc = parse_args(argc, argv, &io, &o)) != 0)
+		return rc == 1 ? 0 : EXIT_USAGE;
+	if ((rs = ruleset_load(o.ruleset, o.rfmt, &cause)) == NULL) {
+		cli_warn("%s: %s", o.ruleset, cause ? cause : "out of memory");
+		free(cause);
+		return EXIT_RUNTIME;
+	}
+	rc = run(&io, &o, rs, argv + optind, (size_t)(argc - optind));
+	ruleset_free(rs);
+	return rc;
+}
