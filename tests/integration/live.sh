@@ -4,14 +4,16 @@
 # download) and one session stays logged in, then SIGINT: exit 0, every
 # session and transfer in the stream with the right bytes, the idle session
 # ended as capture_end, a final stats event, and the -w file holds the same
-# sessions for analyze.  Root and netns, else SKIP.
+# sessions for analyze.  Then the one-line errors (no such interface,
+# interface down, no permission) and a --duration run with -F json, -Z
+# and -w -C rotation.  Root and netns, else SKIP.
 set -eu
 : "${FTPAUDIT:?FTPAUDIT must name the ftpaudit binary}"
 srcdir=${srcdir:-$(dirname "$0")/../..}
 . "$srcdir/tests/integration/lab.sh"
 
 lab_need_root curl "$LAB_VSFTPD_BIN" "$LAB_PYTHON"
-t0=$(date +%s.%N)
+SECONDS=0
 lab_up "lv$$"
 lab_files
 lab_vsftpd
@@ -98,4 +100,54 @@ PY
 n=$("$FTPAUDIT" analyze -F ndjson "$LAB_DIR/live.pcap" | wc -l)
 [ "$n" = 5 ] || { echo "FAIL: the -w capture holds $n sessions, not 5" >&2; exit 1; }
 echo "ok: the -w capture holds the 5 sessions"
-echo "live.sh: $(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo '?') s"
+# The errors users meet: one line each, exit 1.
+expect_error() {
+	local want=$1 rc=0 msg
+	shift
+	msg=$("$@" 2>&1 >/dev/null) || rc=$?
+	[ "$rc" = 1 ] && [ "$(printf '%s\n' "$msg" | wc -l)" = 1 ] &&
+		printf '%s' "$msg" | grep -qF -- "$want" ||
+		{ echo "FAIL: $*: exit $rc, '$msg' (wanted '$want')" >&2; exit 1; }
+	echo "ok: one line and exit 1: $msg"
+}
+expect_error "nosuch0: no such interface" "$FTPAUDIT" live -i nosuch0 -F ndjson
+ip -n "$LAB_NS_SERVER" link add dn0 type veth peer name dn1
+expect_error "dn0: interface is down" \
+	ip netns exec "$LAB_NS_SERVER" "$FTPAUDIT" live -i dn0 -F ndjson
+if command -v setpriv >/dev/null; then
+	expect_error "needs root or the CAP_NET_RAW capability" \
+		ip netns exec "$LAB_NS_SERVER" setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups --inh-caps=-all "$FTPAUDIT" live -i "$LAB_DEV_SERVER" -F ndjson
+fi
+
+# -Z drops to nobody before the -w files are opened; -C 1 rotates them
+# every million bytes; --duration ends the capture; -F json writes the
+# analyze document at the end.
+big=$LAB_FTP_ROOT/pub/big.bin
+lab_gen_file "$big" 2500000 9
+chmod 644 "$big"
+rot=$LAB_DIR/rot
+mkdir -m 777 "$rot"
+ip netns exec "$LAB_NS_SERVER" "$FTPAUDIT" live -i "$LAB_DEV_SERVER" -F json \
+	-Z nobody -w "$rot/r.pcap" -C 1 --duration=3 >"$LAB_DIR/live.json" 2>"$err" &
+pid=$!
+lab_poll 250 0.02 grep -q "listening on" "$err" || { cat "$err" >&2; exit 1; }
+c -o /dev/null "ftp://$LAB_SERVER4/pub/big.bin"
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" = 0 ] || { echo "FAIL: --duration run exited $rc" >&2; cat "$err" >&2; exit 1; }
+[ "$(stat -c %U "$rot/r.pcap")" = nobody ] && [ -s "$rot/r.pcap1" ] && [ -s "$rot/r.pcap2" ] ||
+	{ echo "FAIL: rotation or -Z: $(ls -l "$rot")" >&2; exit 1; }
+echo "ok: --duration ends it, -Z nobody owns the -w files, -C 1 rotated: $(cd "$rot" && echo *)"
+"$LAB_PYTHON" - "$LAB_DIR/live.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+x = [t for s in d["sessions"] for t in s["transfers"]]
+assert len(d["sessions"]) == 1 and len(x) == 1 and x[0]["bytes"] == 2500000, x
+print("ok: -F json: the analyze document with the 2500000-byte transfer")
+PY
+n=$("$FTPAUDIT" analyze -F ndjson "$rot"/r.pcap* | wc -l)
+[ "$n" = 1 ] || { echo "FAIL: the rotated files hold $n sessions" >&2; exit 1; }
+echo "ok: the rotated files together hold the session"
+
+echo "live.sh: ${SECONDS}s"
