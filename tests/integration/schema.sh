@@ -84,10 +84,12 @@ else
 fi
 
 # Several captures at once (inputs[] in command-line order), standard
-# input, and a capture cut off in the middle of a packet (exit 0, warning,
-# "truncated": true).
+# input, the other shapes of each session's "firewall" list, and a capture
+# cut off in the middle of a packet (exit 0, warning, "truncated": true).
 json several "${samples[@]:0:3}"
 json stdin - <"${samples[0]}"
+json gateway-helper-any --side=gateway --strategy=helper --peers=any "${samples[@]}"
+json client --side=client "${samples[@]}"
 "$PY" - "${samples[0]}" "$tmp/cut.pcap" <<'PY'
 import sys
 data = open(sys.argv[1], "rb").read()
@@ -116,7 +118,7 @@ if [ "$(cat "$tmp"/ndjson/*.ndjson 2>/dev/null | wc -l)" -eq 0 ]; then
 	fail=1
 fi
 
-echo "-F json: ${#samples[@]} samples, ${#public[@]} public captures, 3 more cases"
+echo "-F json: ${#samples[@]} samples, ${#public[@]} public captures, 5 more cases"
 "$PY" "$check" "$schema" "$tmp"/json/*.json || fail=1
 echo "-F ndjson:"
 "$PY" "$check" "$session_schema" --ndjson "$tmp"/ndjson/*.ndjson || fail=1
