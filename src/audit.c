@@ -533,14 +533,20 @@ find_shadowed(struct audit *a)
 
 /* Overly broad accept rules. */
 
+/* The rule's condition on key, or that of the rule jumping to its chain:
+ * a regular chain only sees what its caller let through. */
 static const struct rs_match *
 cond(const struct rs_rule *r, enum rs_key key)
 {
 	size_t i;
+	int depth;
 
-	for (i = 0; i < r->nm; i++)
-		if (r->m[i].key == key)
-			return &r->m[i];
+	for (depth = 0; r != NULL && depth < 8; depth++) {
+		for (i = 0; i < r->nm; i++)
+			if (r->m[i].key == key)
+				return &r->m[i];
+		r = r->chain->caller;
+	}
 	return NULL;
 }
 
@@ -624,6 +630,10 @@ broad_observed(struct audit_broad *b, const struct audit *a, const struct rs_rul
 	b->suggested.sport_lo = b->suggested.sport_hi = -1;
 	b->suggested.dport_lo = lo;
 	b->suggested.dport_hi = hi;
+	if (b->suggested.purpose == AP_ACTIVE) {
+		b->suggested.dport_lo = lo < 1024 ? lo : 1024;
+		b->suggested.dport_hi = 65535;
+	}
 	b->suggested.ctstate = RS_CT_NEW;
 	if (asprintf(&b->observed, "%zu connection%s from %zu address%s (%s%s) to "
 	    "ports %d-%d", n, n == 1 ? "" : "s", b->nsaddrs, b->nsaddrs == 1 ? "" : "es",
@@ -633,7 +643,8 @@ broad_observed(struct audit_broad *b, const struct audit *a, const struct rs_rul
 }
 
 static size_t
-distinct_ports(const struct audit *a, const struct rs_rule *r, size_t *nflows)
+distinct_ports(const struct audit *a, const struct rs_rule *r, size_t *nflows,
+    bool *active)
 {
 	uint8_t seen[8192];
 	size_t i, n = 0;
@@ -641,10 +652,12 @@ distinct_ports(const struct audit *a, const struct rs_rule *r, size_t *nflows)
 
 	memset(seen, 0, sizeof seen);
 	*nflows = 0;
+	*active = false;
 	for (i = 0; i < a->nflows; i++) {
 		if (a->flows[i].first_rule != r || a->flows[i].related)
 			continue;
 		(*nflows)++;
+		*active = *active || a->flows[i].purpose == AP_ACTIVE;
 		p = a->flows[i].responder.port;
 		if (!(seen[p >> 3] & (1 << (p & 7))))
 			n++;
@@ -660,15 +673,19 @@ find_broad(struct audit *a)
 	struct audit_broad *v;
 	size_t ci, j, nports, nflows;
 	uint32_t allowed;
-	bool proto;
+	bool proto, active;
 
 	for (ci = 0; ci < a->rs->nchains; ci++) {
 		for (j = 0; j < a->rs->chains[ci]->nrules; j++) {
 			r = a->rs->chains[ci]->rules[j];
 			if (r->verdict != RS_V_ACCEPT || r->unknown != NULL)
 				continue;
-			if ((nports = distinct_ports(a, r, &nflows)) == 0)
+			if ((nports = distinct_ports(a, r, &nflows, &active)) == 0)
 				continue;
+			/* Active data goes to whatever port the client picks:
+			 * 1024-65535 is what it needs (the rules generalisation). */
+			if (active)
+				nports = 65535 - 1024 + 1;
 			allowed = port_count(r);
 			proto = cond(r, RS_K_L4PROTO) != NULL ||
 			    cond(r, RS_K_DPORT) != NULL || cond(r, RS_K_SPORT) != NULL;
@@ -769,6 +786,25 @@ passive_range(const struct rs_rule *r)
 	return wide;
 }
 
+/* Append ",port" unless it is listed already; the new length. */
+static size_t
+port_list(char *buf, size_t size, size_t len, uint16_t port)
+{
+	char one[8];
+	const char *p;
+	size_t n;
+
+	snprintf(one, sizeof one, "%u", port);
+	n = strlen(one);
+	for (p = buf; (p = strstr(p, one)) != NULL; p += n)
+		if ((p == buf || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return len;
+	if (len + n + 2 > size)
+		return len;
+	len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", one);
+	return len;
+}
+
 static bool
 in_match(const struct rs_match *m, uint32_t v)
 {
@@ -803,8 +839,7 @@ range_findings(struct audit *a)
 				    f->verdict == AV_INDETERMINATE || f->failed_pkt != 0 ||
 				    in_match(m, f->responder.port))
 					continue;
-				len += (size_t)snprintf(ports + len, sizeof ports - len,
-				    "%s%u", len ? "," : "", f->responder.port);
+				len = port_list(ports, sizeof ports, len, f->responder.port);
 			}
 			if (len == 0)
 				continue;
@@ -840,8 +875,7 @@ port20_findings(struct audit *a)
 				if (f->purpose != AP_ACTIVE || !f->initiator_port_known ||
 				    f->initiator.port == 20)
 					continue;
-				len += (size_t)snprintf(ports + len, sizeof ports - len,
-				    "%s%u", len ? "," : "", f->initiator.port);
+				len = port_list(ports, sizeof ports, len, f->initiator.port);
 			}
 			if (len == 0)
 				continue;

@@ -285,6 +285,8 @@ rs_finish(struct ruleset *rs, char **cause)
 				continue;
 			r->target_chain = rs_chain_find(rs, c->family, c->table,
 			    r->target);
+			if (r->target_chain != NULL && r->target_chain->caller == NULL)
+				r->target_chain->caller = r;
 			if (r->target_chain == NULL) {
 				if (asprintf(cause, "%s %s: jump to unknown chain '%s'",
 				    c->table, c->name, r->target) == -1)

@@ -91,6 +91,7 @@ struct rs_chain {
 	enum rs_verdict	 policy;	/* ACCEPT or DROP for base chains */
 	struct rs_rule	**rules;	/* owned */
 	size_t		 nrules, cap;
+	const struct rs_rule *caller;	/* first rule jumping here (rs_finish) */
 };
 
 struct rs_helper_obj {

@@ -1,0 +1,334 @@
+#!/bin/bash
+# audit.sh: the proof that `ftpaudit audit` agrees with the kernel.  In
+# network namespaces (lab.sh), vsftpd (passive port 40000 only, active
+# from port 20) sits behind a firewall in the server namespace; curl in the
+# client namespace transfers in PASV, EPSV, PORT and EPRT mode while
+# tcpdump captures on the gateway's client-side veth (where SYNs the server
+# drops are still seen).  For each ruleset (a working helper one, one
+# missing the passive port, one missing the helper assignment, one with
+# unused and overly broad rules, and two in iptables-save form), with
+# counters on every rule:
+#   - a transfer curl completed has every flow `accept`; one that failed
+#     has its control connection `accept` and its data connection `drop`;
+#   - the rules whose kernel counters stayed at zero are exactly the ones
+#     listed in unused_rules (rules commented "infra" -- loopback, ICMPv6 --
+#     see traffic that is not FTP and are left out);
+#   - the expected findings are there;
+#   - each fix, inserted into the original ruleset, makes that transfer
+#     succeed.
+# Root, netns, nft, iptables-nft, vsftpd, curl and python3, else SKIP (77).
+set -u
+srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+FTPAUDIT=${FTPAUDIT:-$srcdir/ftpaudit}
+. "$srcdir/tests/integration/lab.sh"
+
+lab_need_root curl nft iptables-restore iptables-save "$LAB_VSFTPD_BIN" "$LAB_PYTHON"
+[ -x "$FTPAUDIT" ] || { echo "ERROR: $FTPAUDIT is not an executable"; exit 99; }
+PY=$LAB_PYTHON
+
+FAIL_TIMEOUT=4		# a dropped data connection hangs curl this long
+MODES="pasv epsv port eprt"
+passed=0 failed=0
+t0=$(date +%s)
+
+check() {	# check OK|FAIL MESSAGE
+	if [ "$1" = OK ]; then
+		passed=$((passed + 1))
+		echo "ok - $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $2"
+	fi
+}
+
+lab_up "au$$" || { echo "ERROR: lab_up failed"; exit 99; }
+lab_files || exit 99
+lab_vsftpd --pasv 40000-40000 || exit 99
+W=$LAB_DIR
+
+curl_opts() {
+	case $1 in
+	pasv) echo "--disable-epsv" ;;
+	epsv) echo "" ;;
+	port) echo "-P - --disable-eprt" ;;
+	eprt) echo "-P -" ;;
+	esac
+}
+
+# xfer MODE: one download; 0 when curl got the whole file.
+xfer() {
+	local out="$W/got.$1"
+	rm -f "$out"
+	# shellcheck disable=SC2046
+	lab_client curl -s --max-time "$FAIL_TIMEOUT" $(curl_opts "$1") -o "$out" \
+		"ftp://$LAB_SERVER4/pub/small.bin" || return 1
+	cmp -s "$out" "$LAB_FTP_ROOT/pub/small.bin"
+}
+
+# load KIND FILE: replace the server's ruleset.
+load() {
+	lab_server nft flush ruleset || return 1
+	if [ "$1" = nft ]; then
+		lab_server nft -f "$2"
+	else
+		lab_server iptables-restore "$2"
+	fi
+}
+
+dump() {	# dump KIND OUT: the ruleset as the kernel has it, with counters
+	if [ "$1" = nft ]; then
+		lab_server nft -j list ruleset >"$2"
+	else
+		lab_server iptables-save -c >"$2"
+	fi
+}
+
+write_rulesets() {
+	cat >"$W/works.nft" <<'EOF'
+table inet filter {
+	ct helper ftp-std { type "ftp" protocol tcp; }
+	chain pre {
+		type filter hook prerouting priority mangle; policy accept;
+		tcp dport 21 counter ct helper set "ftp-std"
+	}
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iif lo counter accept comment "infra"
+		meta l4proto ipv6-icmp counter accept comment "infra"
+		ct state established counter accept
+		ct state related ct helper "ftp" counter accept
+		ip saddr 10.20.1.0/24 tcp dport 21 ct state new counter accept
+	}
+}
+EOF
+	cat >"$W/norange.nft" <<'EOF'
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iif lo counter accept comment "infra"
+		meta l4proto ipv6-icmp counter accept comment "infra"
+		ct state established counter accept
+		tcp dport 21 ct state new counter accept
+		tcp dport 40001-40009 ct state new counter accept
+	}
+}
+EOF
+	cat >"$W/nohelper.nft" <<'EOF'
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iif lo counter accept comment "infra"
+		meta l4proto ipv6-icmp counter accept comment "infra"
+		ct state established,related counter accept
+		tcp dport 21 ct state new counter accept
+		tcp dport 40000-40009 counter drop
+	}
+}
+EOF
+	cat >"$W/broad.nft" <<'EOF'
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iif lo counter accept comment "infra"
+		meta l4proto ipv6-icmp counter accept comment "infra"
+		ct state established counter accept
+		tcp dport 21 ct state new counter accept
+		tcp dport 2222 ct state new counter accept
+		ip saddr 10.99.0.0/16 tcp dport 21 counter accept
+		tcp dport 1024-65535 ct state new counter accept
+	}
+	chain output {
+		type filter hook output priority filter; policy accept;
+		tcp sport 20 counter accept
+		ip daddr 10.99.0.1 counter drop
+	}
+}
+EOF
+	cat >"$W/static.ipt" <<'EOF'
+*filter
+:INPUT DROP [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:FTP - [0:0]
+-A INPUT -i lo -m comment --comment infra -j ACCEPT
+-A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 21 -m conntrack --ctstate NEW -j FTP
+-A INPUT -p tcp -m multiport --dports 40001:40009 -m conntrack --ctstate NEW -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 2121 -m comment --comment "old pure-ftpd" -j ACCEPT
+-A FTP -s 10.20.1.0/24 -j ACCEPT
+-A FTP -j DROP
+COMMIT
+EOF
+	cat >"$W/helper.ipt" <<'EOF'
+*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp
+COMMIT
+*filter
+:INPUT DROP [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -i lo -m comment --comment infra -j ACCEPT
+-A INPUT -m state --state ESTABLISHED -j ACCEPT
+-A INPUT -m conntrack --ctstate RELATED -m helper --helper ftp -j ACCEPT
+-A INPUT ! -s 10.20.1.0/24 -p tcp -m tcp --dport 21 -j DROP
+-A INPUT -p tcp -m tcp --dport 21 -m conntrack --ctstate NEW -j ACCEPT
+COMMIT
+EOF
+}
+
+cat >"$W/check.py" <<'EOF'
+# check.py KIND DUMP AUDIT_JSON RESULTS EXPECTED FINDINGS FIXES_OUT
+import json, re, sys
+
+kind, dump, out, results, expected, want, fixes_out = sys.argv[1:8]
+a = json.load(open(out))
+runs = [r.split(":") for r in open(results).read().split()]
+expect = dict(r.split(":") for r in expected.split())
+
+
+def check(cond, msg):
+    print(("ok - " if cond else "not ok - ") + msg)
+
+
+for mode, res in runs:
+    check(expect[mode] == res, "%s: kernel outcome %s (designed: %s)" % (mode, res, expect[mode]))
+
+bysess = {}
+for i, f in enumerate(a["flows"]):
+    bysess.setdefault(f["session"], []).append(f)
+check(len(bysess) == len(runs), "%d sessions for %d transfers" % (len(bysess), len(runs)))
+for n, (mode, res) in enumerate(runs, 1):
+    fl = bysess.get(n, [])
+    v = ["%s=%s" % (f["purpose"], f["verdict"]) for f in fl]
+    ctl = [f for f in fl if f["purpose"] == "control"]
+    data = [f for f in fl if f["purpose"] != "control"]
+    if res == "ok":
+        check(fl and all(f["verdict"] == "accept" for f in fl),
+              "%s: got through; ftpaudit: %s" % (mode, " ".join(v)))
+    else:
+        check(ctl and ctl[0]["verdict"] == "accept" and data and
+              all(f["verdict"] == "drop" for f in data),
+              "%s: data dropped by the kernel; ftpaudit: %s" % (mode, " ".join(v)))
+
+unused = set()
+for r in a["unused_rules"]:
+    unused.add((r.get("family"), r["table"], r["chain"], r.get("handle"), r.get("line")))
+if kind == "nft":
+    for o in json.load(open(dump))["nftables"]:
+        r = o.get("rule")
+        if not r or r.get("comment", "").startswith("infra"):
+            continue
+        c = [e["counter"]["packets"] for e in r["expr"] if "counter" in e]
+        if not c:
+            continue
+        key = (r["family"], r["table"], r["chain"], r["handle"], None)
+        check((c[0] == 0) == (key in unused), "%s handle %d: kernel counted %d, ftpaudit says %s"
+              % (r["chain"], r["handle"], c[0], "unused" if key in unused else "used"))
+else:
+    table = None
+    for ln, line in enumerate(open(dump), 1):
+        if line.startswith("*"):
+            table = line[1:].strip()
+        m = re.match(r"\[(\d+):\d+\] -A (\S+)", line)
+        if not m or "infra" in line:
+            continue
+        key = (None, table, m.group(2), None, ln)
+        p = int(m.group(1))
+        check((p == 0) == (key in unused), "%s %s line %d: kernel counted %d, ftpaudit says %s"
+              % (table, m.group(2), ln, p, "unused" if key in unused else "used"))
+
+types = set(f["type"] for f in a["findings"])
+for w in want.split(","):
+    if w == "overly_broad":
+        check(len(a["overly_broad"]) > 0, "an overly broad rule is reported")
+    elif w:
+        check(w in types, "finding %s (have: %s)" % (w, ", ".join(sorted(types))))
+
+with open(fixes_out, "w") as fx:
+    for d in a["denied"]:
+        f, r = a["flows"][d["flow"]], d["fix"]
+        mode = runs[f["session"] - 1][0]
+        ins, ipx = r["insert"], r["family"]
+        ports = lambda v: None if v == "any" else v[0]
+        sp, dp = ports(r["sport"]), ports(r["dport"])
+        st = ",".join(r["ct_state"])
+        if kind == "nft":
+            cmd = "nft insert rule %s %s %s %s saddr %s %s daddr %s" % (
+                ins["family"], ins["table"], ins["chain"], ipx, r["saddr"][0], ipx, r["daddr"][0])
+            if sp: cmd += " tcp sport %d-%d" % tuple(sp)
+            if dp: cmd += " tcp dport %d-%d" % tuple(dp)
+            cmd += " ct state %s accept" % st
+        else:
+            cmd = "iptables -t %s -I %s 1 -s %s -d %s -p tcp" % (
+                ins["table"], ins["chain"], r["saddr"][0], r["daddr"][0])
+            if sp: cmd += " --sport %d:%d" % tuple(sp)
+            if dp: cmd += " --dport %d:%d" % tuple(dp)
+            cmd += " -m conntrack --ctstate %s -j ACCEPT" % st.upper()
+        fx.write("%s\t%s\n" % (mode, cmd))
+EOF
+
+# run_case NAME KIND FILE EXPECTED FINDINGS
+run_case() {
+	local name=$1 kind=$2 file=$3 expected=$4 want=$5
+	local cap="$W/$name.pcap" rs="$W/$name.dump" out="$W/$name.json"
+	local res="$W/$name.results" fixes="$W/$name.fixes" m rc line mode cmd
+	echo "# $name ($kind)"
+	load "$kind" "$file" || { check FAIL "$name: ruleset loads"; return; }
+	lab_capture_start "$LAB_NS_GW" "$LAB_DEV_GW_CLIENT" "$cap" tcp || { check FAIL "$name: capture"; return; }
+	: >"$res"
+	for m in $MODES; do
+		if xfer "$m"; then echo "$m:ok" >>"$res"; else echo "$m:fail" >>"$res"; fi
+		lab_settle 3 || true
+	done
+	lab_capture_stop || true
+	dump "$kind" "$rs"
+	"$FTPAUDIT" audit --ruleset="$rs" -F json -q "$cap" >"$out"
+	rc=$?
+	if grep -q fail "$res"; then
+		[ "$rc" = 3 ] && check OK "$name: exit 3 (denied)" || check FAIL "$name: exit $rc, want 3"
+	else
+		[ "$rc" = 0 ] && check OK "$name: exit 0" || check FAIL "$name: exit $rc, want 0"
+	fi
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) check OK "$name: ${line#ok - }" ;;
+		*) check FAIL "$name: ${line#not ok - }" ;;
+		esac
+	done < <("$PY" "$W/check.py" "$kind" "$rs" "$out" "$res" "$expected" "$want" "$fixes" 2>&1)
+	# Each fix alone, on the original ruleset, lets its transfer through.
+	while IFS="$(printf '\t')" read -r mode cmd; do
+		[ -n "$mode" ] || continue
+		load "$kind" "$file" || { check FAIL "$name: reload"; continue; }
+		# shellcheck disable=SC2086
+		if ! lab_server $cmd; then
+			check FAIL "$name: fix does not load: $cmd"
+			continue
+		fi
+		if xfer "$mode"; then
+			check OK "$name: $mode succeeds with the fix ($cmd)"
+		else
+			check FAIL "$name: $mode still fails with the fix ($cmd)"
+		fi
+		lab_settle 3 || true
+	done <"$fixes"
+	[ "${AUDIT_KEEP:-0}" = 1 ] && cp "$out" "$cap" "$rs" /tmp/ 2>/dev/null
+	return 0
+}
+
+write_rulesets
+run_case works nft "$W/works.nft" "pasv:ok epsv:ok port:ok eprt:ok" ""
+run_case norange nft "$W/norange.nft" "pasv:fail epsv:fail port:ok eprt:ok" \
+	"passive-range-missed"
+run_case nohelper nft "$W/nohelper.nft" "pasv:fail epsv:fail port:ok eprt:ok" \
+	"related-without-helper"
+run_case broad nft "$W/broad.nft" "pasv:ok epsv:ok port:ok eprt:ok" "overly_broad"
+run_case static iptables "$W/static.ipt" "pasv:fail epsv:fail port:ok eprt:ok" \
+	"passive-range-missed"
+run_case helper iptables "$W/helper.ipt" "pasv:ok epsv:ok port:ok eprt:ok" ""
+
+lab_server nft flush ruleset
+echo "# $(($(date +%s) - t0)) s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
