@@ -238,6 +238,9 @@ tick(struct live_run *r)
 	if (usr1_pending) {
 		usr1_pending = 0;
 		print_stats(r);
+		/* On the view's terminal the lines land over the screen. */
+		if (r->tui != NULL)
+			tui_repaint(r->tui);
 	}
 	if (r->ev != NULL && now >= r->next_stats) {
 		emit_stats(r);

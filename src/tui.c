@@ -562,6 +562,15 @@ tui_tick(struct tui *t, uint64_t now_us, const struct fa_stats *st,
 		draw(t);
 }
 
+void
+tui_repaint(struct tui *t)
+{
+	if (t->scr == NULL)
+		return;
+	clearok(curscr, TRUE);
+	t->dirty = true;
+}
+
 /* ---- keys ---- */
 
 static void

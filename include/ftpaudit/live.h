@@ -76,6 +76,9 @@ bool	 tui_keys(struct tui *);
 /* Redraw when due (at most a few times a second). */
 void	 tui_tick(struct tui *, uint64_t now_us, const struct fa_stats *,
 	    const struct live_counters *, size_t open_sessions);
+/* Draw the whole screen again at the next tick (something else wrote
+ * on the terminal). */
+void	 tui_repaint(struct tui *);
 /* Restore the terminal; safe to call twice. */
 void	 tui_end(struct tui *);
 void	 tui_free(struct tui *);

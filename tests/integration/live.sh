@@ -41,9 +41,13 @@ import ftplib, time
 f = ftplib.FTP("'"$LAB_SERVER4"'", timeout=10); f.login(); print("in", flush=True); time.sleep(30)
 ' >"$LAB_DIR/idle.out" 2>&1 &
 LAB_PIDS+=("$!")
-lab_poll 250 0.02 grep -q in "$LAB_DIR/idle.out"
+lab_poll 250 0.02 grep -qs in "$LAB_DIR/idle.out"
 sleep 1.2	# at least one periodic stats event
 
+kill -USR1 "$pid"
+lab_poll 100 0.02 grep -q "packets received, 0 dropped by the kernel" "$err" ||
+	{ echo "FAIL: no statistics on stderr after SIGUSR1:" >&2; cat "$err" >&2; exit 1; }
+echo "ok: SIGUSR1: $(grep 'packets received' "$err")"
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?

@@ -2,7 +2,7 @@
 # tui.sh: the ncurses view under tmux while a slow upload runs: the row
 # with the user appears during the transfer (a paced upload), Enter opens the detail view
 # with the command log, the transfer and its firewall needs, Esc goes
-# back, f shows the recommended rules, s and / work, q
+# back, f shows the recommended rules, s and / work, a resize redraws, q
 # quits with status 0 and the shell gets the terminal back.  Needs root,
 # netns and tmux, else SKIP.
 set -eu
@@ -65,6 +65,10 @@ tui_wait "Firewall rules for the server side"
 tui_wait "passive-data"
 echo "ok: f shows the recommended rules so far"
 tui_keys Escape
+tui_tmux resize-window -t "$TUI_TARGET" -x 100 -y 20
+lab_poll 50 0.1 eval 'tui_screen | sed -n 20p | grep -q "q quit"' ||
+	{ echo "FAIL: after a resize to 100x20 the footer is not on line 20:" >&2; tui_screen >&2; exit 1; }
+echo "ok: a resize to 100x20 redraws with the footer on the last line"
 tui_keys '?'
 tui_wait "clear ended sessions"
 tui_keys Escape
