@@ -9,7 +9,9 @@
 # transfer (all must succeed); remove each data rule in turn by its comment
 # (handles from `nft -a list ruleset`): the transfers that needed it must
 # fail and the others succeed.  A second round does the same with
-# iptables-restore and ip6tables-restore.
+# iptables-restore and ip6tables-restore, and a third loads the --nft-chain
+# form into an inet filter table whose own base chains jump to it (every
+# transfer must pass).
 #
 # Which transfer needed which rule comes from `ftpaudit analyze` with the
 # same options: the "firewall" entries of each session.
@@ -166,10 +168,37 @@ load() {
 		ip netns exec "$ns" nft delete rule inet ftpaudit "$chain" handle "$h"
 		return
 	fi
+	if [ "$be" = nft-chain ]; then
+		ip netns exec "$ns" nft -f "$dir/chain.nft" || return 1
+		base_chains "$dir/chain.nft" | ip netns exec "$ns" nft -f -
+		return
+	fi
 	local pat='--comment "'"$drop"' '
 	[ -n "$drop" ] || pat='^$'
 	grep -vF -- "$pat" "$dir/rules.ipt4" | ip netns exec "$ns" iptables-restore || return 1
 	grep -vF -- "$pat" "$dir/rules.ipt6" | ip netns exec "$ns" ip6tables-restore
+}
+
+# base_chains FILE: the administrator's own base chains in inet filter,
+# jumping to each ftpaudit_<hook> chain FILE adds (the --nft-chain form).
+base_chains() {
+	local hook policy
+	echo "table inet filter {"
+	for hook in prerouting input forward output; do
+		grep -q "^add chain inet filter ftpaudit_$hook\$" "$1" || continue
+		policy=drop
+		[ "$hook" = prerouting ] && policy=accept
+		printf '\tchain %s {\n\t\ttype filter hook %s priority filter; policy %s;\n' \
+			"$hook" "$hook" "$policy"
+		case $hook in
+		input) printf '\t\tiif "lo" accept\n' ;;
+		output) printf '\t\toif "lo" accept\n' ;;
+		esac
+		[ "$hook" = forward ] || [ "$hook" = prerouting ] ||
+			printf '\t\ticmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept\n'
+		printf '\t\tjump ftpaudit_%s\n\t}\n' "$hook"
+	done
+	echo "}"
 }
 
 # run_all LABEL DROP NEEDS: every transfer; those whose needs hold DROP must
@@ -207,12 +236,13 @@ for side in ${FW_SIDES:-server client gateway}; do
 			"$FTPAUDIT" rules "${opts[@]}" -F iptables -o "$dir/rules.ipt4" "$CAP" &&
 			"$FTPAUDIT" rules "${opts[@]}" -F ip6tables -o "$dir/rules.ipt6" "$CAP" &&
 			"$FTPAUDIT" rules "${opts[@]}" -F json -o "$dir/rules.json" "$CAP" &&
+			"$FTPAUDIT" rules "${opts[@]}" -F nft --nft-chain -o "$dir/chain.nft" "$CAP" &&
 			"$FTPAUDIT" analyze "${opts[@]}" -F json -o "$dir/analyze.json" "$CAP" ||
 			{ check FAIL "$side/$strategy: ftpaudit failed"; continue; }
 		needs_file <"$dir/analyze.json" >"$dir/needs" &&
 			data_rules <"$dir/rules.json" >"$dir/data" ||
 			{ check FAIL "$side/$strategy: bad JSON"; continue; }
-		for be in ${FW_BACKENDS:-nft iptables}; do
+		for be in ${FW_BACKENDS:-nft iptables nft-chain}; do
 			label="$side/$strategy/$be"
 			if ! load "$be" "$ns" "$dir"; then
 				check FAIL "$label: the rules do not load"
@@ -220,6 +250,8 @@ for side in ${FW_SIDES:-server client gateway}; do
 			fi
 			check OK ""
 			run_all "$label" "-" "$dir/needs"
+			# The chain form holds the same rules: loading it is the proof.
+			[ "$be" = nft-chain ] && continue
 			while read -r id fam; do
 				if ! load "$be" "$ns" "$dir" "$id"; then
 					check FAIL "$label: cannot remove $id"
