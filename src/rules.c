@@ -237,7 +237,9 @@ static void
 rule_free(struct rules_rule *u)
 {
 	free(u->saddr.v);
+	free(u->saddr.slot);
 	free(u->daddr.v);
+	free(u->daddr.slot);
 	free(u->sport);
 	free(u->dport);
 	free(u->ev.sessions);
@@ -278,19 +280,62 @@ rule_find(const struct rules *r, enum rules_purpose p, enum rules_chain c,
 	return NULL;
 }
 
+/* FNV-1a: a busy server sees many thousands of client addresses. */
+static size_t
+addr_hash(const struct fa_addr *a)
+{
+	uint32_t h = 2166136261u ^ a->family;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ a->a[i]) * 16777619u;
+	return h;
+}
+
+/* The slot holding a, or the empty one where it belongs. */
+static uint32_t *
+addrs_slot(const struct rules_addrs *s, const struct fa_addr *a)
+{
+	size_t i = addr_hash(a) & (s->nslot - 1);
+
+	while (s->slot[i] != 0 && !fa_addr_eq(&s->v[s->slot[i] - 1], a))
+		i = (i + 1) & (s->nslot - 1);
+	return &s->slot[i];
+}
+
+/* Keep the index at most half full. */
+static int
+addrs_rehash(struct rules_addrs *s)
+{
+	size_t i, n = s->nslot ? s->nslot * 2 : 16;
+	uint32_t *old = s->slot;
+
+	if ((s->slot = calloc(n, sizeof *s->slot)) == NULL) {
+		s->slot = old;
+		return -1;
+	}
+	free(old);
+	s->nslot = n;
+	for (i = 0; i < s->n; i++)
+		*addrs_slot(s, &s->v[i]) = (uint32_t)i + 1;
+	return 0;
+}
+
 static int
 addrs_add(struct rules_addrs *s, const struct fa_addr *a)
 {
-	size_t i;
+	uint32_t *slot;
 
 	if (s->any)
 		return 0;
-	for (i = 0; i < s->n; i++)
-		if (fa_addr_eq(&s->v[i], a))
-			return 0;
+	if ((s->n + 1) * 2 > s->nslot && addrs_rehash(s) == -1)
+		return -1;
+	if (*(slot = addrs_slot(s, a)) != 0)
+		return 0;
 	if (grow((void **)&s->v, s->n, &s->cap, sizeof *s->v) == -1)
 		return -1;
 	s->v[s->n++] = *a;
+	*slot = (uint32_t)s->n;
 	return 0;
 }
 

@@ -47,8 +47,10 @@ struct rules_range {
 /* Addresses, each a whole host (/32, /128).  any: no restriction. */
 struct rules_addrs {
 	bool		 any;
-	struct fa_addr	*v;		/* owned */
+	struct fa_addr	*v;		/* owned, in the order first seen */
 	size_t		 n, cap;
+	uint32_t	*slot;		/* owned hash index: 0 empty, else i + 1 */
+	size_t		 nslot;
 };
 
 struct rules_evidence {
