@@ -18,6 +18,7 @@
 #define POLL_MS		100		/* longest wait: signals, clocks */
 #define STATS_SECS	5		/* default --stats-interval */
 #define MAX_ENDED	200		/* default --max-ended */
+#define COUNTERS_US	200000		/* kernel counters for the view */
 
 enum live_format { LIVE_TUI, LIVE_NDJSON, LIVE_JSON };
 
@@ -63,6 +64,8 @@ struct live_run {
 	struct events	*ev;
 	struct tui	*tui;
 	uint64_t	 start_mono, next_stats;
+	struct live_counters counters;	/* for the view, COUNTERS_US old at most */
+	uint64_t	 counters_at;
 	char		 err[512];	/* why the capture stopped, "" when asked to */
 };
 
@@ -233,7 +236,6 @@ static bool
 tick(struct live_run *r)
 {
 	uint64_t now = clock_us(CLOCK_MONOTONIC);
-	struct live_counters lc;
 
 	if (usr1_pending) {
 		usr1_pending = 0;
@@ -249,8 +251,12 @@ tick(struct live_run *r)
 	if (r->tui != NULL) {
 		if (!tui_keys(r->tui))
 			return false;
-		live_counters(r->l, &lc);
-		tui_tick(r->tui, now, fa_engine_stats(r->e), &lc,
+		/* pcap_stats is a system call: not once a dispatch in a flood. */
+		if (now - r->counters_at >= COUNTERS_US) {
+			live_counters(r->l, &r->counters);
+			r->counters_at = now;
+		}
+		tui_tick(r->tui, now, fa_engine_stats(r->e), &r->counters,
 		    fa_engine_open_sessions(r->e));
 	}
 	if (r->ev != NULL && events_error(r->ev) == -1) {

@@ -319,27 +319,58 @@ by_key(const void *x, const void *y)
 	return a->s->id < b->s->id ? -1 : a->s->id > b->s->id;
 }
 
-/* Where a session was in the snapshot being replaced. */
-static size_t
-prev_position(const struct snap *old, size_t n, const struct fa_session *s)
+/* Where each session was in the snapshot being replaced: (session,
+ * position) pairs sorted by session, searched with bsearch, so holding
+ * the order costs n log n even with thousands of sessions listed. */
+struct pos {
+	const struct fa_session *s;
+	size_t		 i;
+};
+
+static int
+by_session(const void *x, const void *y)
 {
+	const struct pos *a = x, *b = y;
+
+	return a->s < b->s ? -1 : a->s > b->s;
+}
+
+static struct pos *
+positions(const struct snap *old, size_t n)
+{
+	struct pos *v;
 	size_t i;
 
+	if ((v = calloc(n ? n : 1, sizeof *v)) == NULL)
+		return NULL;
 	for (i = 0; i < n; i++)
-		if (old[i].s == s)
-			return i;
-	return SIZE_MAX;
+		v[i] = (struct pos){ old[i].s, i };
+	qsort(v, n, sizeof *v, by_session);
+	return v;
+}
+
+static size_t
+prev_position(const struct pos *v, size_t n, const struct fa_session *s)
+{
+	struct pos key = { s, 0 }, *p;
+
+	if (v == NULL || (p = bsearch(&key, v, n, sizeof *v, by_session)) == NULL)
+		return SIZE_MAX;
+	return p->i;
 }
 
 static void
 snap_build(struct tui *t)
 {
-	struct snap *n, *old = t->snap;
-	size_t i, k = 0, nold = t->nsnap;
 	bool frozen = t->have_snap && t->now_us - t->last_nav < FREEZE_US;
+	struct pos *old = frozen ? positions(t->snap, t->nsnap) : NULL;
+	size_t i, k = 0, nold = t->nsnap;
+	struct snap *n;
 
-	if ((n = calloc(t->nrows ? t->nrows : 1, sizeof *n)) == NULL)
+	if ((n = calloc(t->nrows ? t->nrows : 1, sizeof *n)) == NULL) {
+		free(old);
 		return;
+	}
 	for (i = 0; i < t->nrows; i++) {
 		tui_table_row(n[k].text, sizeof n[k].text, t->rows[i].s, t->rows[i].rate);
 		if (!matches(t, n[k].text))
@@ -351,6 +382,7 @@ snap_build(struct tui *t)
 		n[k].prev_pos = frozen ? prev_position(old, nold, n[k].s) : 0;
 		k++;
 	}
+	free(old);
 	sort_key = t->sort;
 	qsort(n, k, sizeof *n, frozen ? by_prev_pos : by_key);
 	snap_clear(t);

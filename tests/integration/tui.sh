@@ -2,7 +2,7 @@
 # tui.sh: the ncurses view under tmux while a slow upload runs: the row
 # with the user appears during the transfer (a paced upload), Enter opens the detail view
 # with the command log, the transfer and its firewall needs, Esc goes
-# back, f shows the recommended rules, s and / work, a resize redraws, q
+# back, f shows the recommended rules, s, / and p work, a resize redraws, q
 # quits with status 0 and the shell gets the terminal back.  Needs root,
 # netns and tmux, else SKIP.
 set -eu
@@ -60,6 +60,11 @@ tui_keys / BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace Enter
 tui_wait "anonymous"
 echo "ok: s sorts, / filters and an empty filter shows everything"
 
+tui_keys p
+tui_wait "[PAUSED]"
+tui_keys p
+lab_poll 20 0.1 eval '! tui_screen | grep -qF "[PAUSED]"' || { echo "FAIL: p did not resume" >&2; exit 1; }
+echo "ok: p pauses and resumes the view"
 tui_keys f
 tui_wait "Firewall rules for the server side"
 tui_wait "passive-data"
