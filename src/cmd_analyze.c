@@ -46,6 +46,30 @@ add_firewall(void *arg, json_t *obj, const struct fa_session *s)
 	free(v);
 }
 
+/* The text report ends with what each session needed of the firewall. */
+static int
+firewall_text(struct report *r, struct rules_feed *fd, FILE *out)
+{
+	struct fa_session *const *ss;
+	const struct rules_opts *o = rules_options(fd->r);
+	struct rules_opening *v;
+	size_t i, n, nv;
+
+	ss = report_sessions(r, &n);
+	if (n == 0)
+		return 0;
+	fprintf(out, "Firewall openings (%s side, strategy %s; ids as "
+	    "`ftpaudit rules` numbers them)\n", rules_side_str(o->side),
+	    rules_strategy_str(o->strategy));
+	for (i = 0; i < n; i++) {
+		if (rules_openings(fd->r, ss[i], &v, &nv) == -1)
+			return -1;
+		rules_openings_text(v, nv, ss[i]->id, out);
+		free(v);
+	}
+	return ferror(out) ? -1 : 0;
+}
+
 int
 cmd_analyze(int argc, char **argv)
 {
@@ -101,6 +125,10 @@ cmd_analyze(int argc, char **argv)
 	cli_signals();
 	cli_run(e, cap);
 	if (report_finish(r, cap, fa_engine_stats(e), &io.cfg) == -1) {
+		cli_warn("%s: write error", io.output ? io.output : "standard output");
+		goto done;
+	}
+	if (fmt == REPORT_TEXT && firewall_text(r, &fd, out) == -1) {
 		cli_warn("%s: write error", io.output ? io.output : "standard output");
 		goto done;
 	}

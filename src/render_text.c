@@ -106,3 +106,41 @@ rules_text(const struct rules *r, FILE *f)
 		fprintf(f, "  - %s\n", h[i].text);
 	return ferror(f) ? -1 : 0;
 }
+
+static void
+put_ep(FILE *f, const struct fa_endpoint *ep, bool port_known)
+{
+	char a[FA_ADDRSTRLEN];
+
+	fprintf(f, ep->ip.family == FA_AF_INET6 ? "[%s]" : "%s",
+	    fa_addr_str(&ep->ip, a));
+	if (port_known)
+		fprintf(f, ":%u", ep->port);
+}
+
+/* One session's openings, for the end of analyze's text report. */
+int
+rules_openings_text(const struct rules_opening *v, size_t n, uint64_t session,
+    FILE *f)
+{
+	char id[16];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i == 0)
+			fprintf(f, "  session %-5llu ", (unsigned long long)session);
+		else
+			fprintf(f, "  %-13s ", "");
+		snprintf(id, sizeof id, "R%u", v[i].rule);
+		fprintf(f, "%-4s %-13s ", v[i].rule ? id : "-",
+		    rules_purpose_str(v[i].purpose));
+		put_ep(f, &v[i].initiator, v[i].initiator_port_known);
+		fputs(" -> ", f);
+		put_ep(f, &v[i].responder, true);
+		if (v[i].purpose != RP_CONTROL)
+			fputs(v[i].helper_covers ? "  (helper would cover)" :
+			    "  (helper would not cover)", f);
+		fputc('\n', f);
+	}
+	return ferror(f) ? -1 : 0;
+}

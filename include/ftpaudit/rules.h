@@ -143,6 +143,8 @@ json_t	*rules_openings_json(const struct rules_opening *, size_t n);
  * chain_table: NULL for the self-contained script, else the table ("inet
  * filter") whose regular chains ftpaudit_<chain> receive the rules. */
 int	 rules_text(const struct rules *, FILE *);
+int	 rules_openings_text(const struct rules_opening *, size_t n,
+	    uint64_t session, FILE *);
 int	 rules_nft(const struct rules *, FILE *, const char *chain_table);
 int	 rules_ipt(const struct rules *, FILE *, int family);
 
