@@ -289,28 +289,38 @@ wait_input(struct live_run *r)
 		usleep(10000);
 }
 
+/* Packets one dispatch may take: what -c leaves, 0 for a buffer's worth. */
+static int
+dispatch_max(const struct live_run *r, uint64_t seen)
+{
+	uint64_t left = r->a->count - seen;
+
+	if (r->a->count == 0)
+		return 0;
+	return left < 65536 ? (int)left : 65536;
+}
+
 /* The capture loop: never waits on the screen or the reader. */
 static void
 run_loop(struct live_run *r)
 {
 	uint64_t seen = 0;
-	int n, max;
+	int n;
 
 	r->start_mono = clock_us(CLOCK_MONOTONIC);
 	while (!cli_interrupted && tick(r)) {
 		wait_input(r);
-		max = r->a->count ? (int)(r->a->count - seen < 65536 ?
-		    r->a->count - seen : 65536) : 0;
-		if ((n = live_dispatch(r->l, r->e, max, r->err, sizeof r->err)) == -1)
-			break;
+		n = live_dispatch(r->l, r->e, dispatch_max(r, seen), r->err,
+		    sizeof r->err);
+		if (n == -1)
+			return;
 		seen += (uint64_t)n;
 		if (r->a->count && seen >= r->a->count)
 			return;
 	}
 	/* Asked to stop: what the kernel already holds still counts. */
-	if (r->err[0] == '\0' && (!r->a->count || seen < r->a->count))
-		live_dispatch(r->l, r->e, r->a->count ? (int)(r->a->count - seen) : 0,
-		    r->err, sizeof r->err);
+	if (r->err[0] == '\0')
+		live_dispatch(r->l, r->e, dispatch_max(r, seen), r->err, sizeof r->err);
 }
 
 static int
