@@ -1,10 +1,10 @@
 #!/bin/bash
-# tui.sh: the ncurses view under tmux while a slow upload runs: the row
-# with the user appears during the transfer (a paced upload), Enter opens the detail view
+# tui.sh: the ncurses view under tmux while a paced upload runs: the row
+# with the user appears during the transfer, Enter opens the detail view
 # with the command log, the transfer and its firewall needs, Esc goes
-# back, f shows the recommended rules, s, / and p work, a resize redraws, q
-# quits with status 0 and the shell gets the terminal back.  Needs root,
-# netns and tmux, else SKIP.
+# back, f shows the recommended rules, s, / and p work, a resize redraws,
+# q quits with status 0 and the shell gets the terminal back; so does
+# Ctrl-C.  Needs root, netns and tmux, else SKIP.
 set -eu
 : "${FTPAUDIT:?FTPAUDIT must name the ftpaudit binary}"
 srcdir=${srcdir:-$(dirname "$0")/../..}
@@ -79,4 +79,11 @@ tui_wait "clear ended sessions"
 tui_keys Escape
 tui_quit
 echo "ok: q quits with status 0 and the shell has the terminal again"
+
+# Ctrl-C is SIGINT: the same clean end, terminal restored.
+tui_keys clear Enter
+tui_live
+tui_keys C-c
+tui_wait "exit=0" 50
+echo "ok: Ctrl-C ends the view cleanly (status 0)"
 echo "tui.sh: ${SECONDS}s"
