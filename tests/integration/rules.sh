@@ -1,0 +1,167 @@
+#!/bin/bash
+# rules.sh: `ftpaudit rules` on every sample capture, without root, for each
+# side, strategy and peers setting: the JSON validates against
+# schema/rules.schema.json (when python3-jsonschema is there); every
+# "firewall" entry of analyze (-F json and -F ndjson alike) names a rule of
+# the same options' recommendation that really matches it (chain, addresses,
+# ports); the ids agree between json and ndjson; every rule appears with its
+# comment in the nft and iptables forms, each on a line of its own.  The
+# proof on a real firewall is firewall.sh.
+#
+# Environment: FTPAUDIT, srcdir.  Exit 0 pass, 1 fail, 77 skip, 99 error.
+set -u
+srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+FTPAUDIT=${FTPAUDIT:-$srcdir/ftpaudit}
+PY=/usr/bin/python3
+[ -x "$PY" ] || { echo "SKIP: $PY missing"; exit 77; }
+[ -x "$FTPAUDIT" ] || { echo "ERROR: $FTPAUDIT is not an executable"; exit 99; }
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+
+caps=("$srcdir"/samples/*.pcap "$srcdir"/samples/*.pcapng)
+validate=1
+[ -r "$srcdir/schema/rules.schema.json" ] || validate=0
+"$PY" -c 'from jsonschema import Draft202012Validator' 2>/dev/null || {
+	echo "note: no python3-jsonschema, the schema is not checked"
+	validate=0
+}
+passed=0 failed=0
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+for side in server client gateway; do
+for strategy in static helper; do
+for peers in observed any; do
+	label="$side/$strategy/$peers"
+	d=$tmp/$side-$strategy-$peers
+	mkdir "$d"
+	o=(-q --ports 21,2121,2122 --side "$side" --strategy "$strategy" --peers "$peers")
+	ok=1
+	"$FTPAUDIT" rules "${o[@]}" -o "$d/rules.json" "${caps[@]}" &&
+	"$FTPAUDIT" rules "${o[@]}" -F text -o "$d/rules.txt" "${caps[@]}" &&
+	"$FTPAUDIT" rules "${o[@]}" -F nft -o "$d/rules.nft" "${caps[@]}" &&
+	"$FTPAUDIT" rules "${o[@]}" -F nft --nft-chain -o "$d/chain.nft" "${caps[@]}" &&
+	"$FTPAUDIT" rules "${o[@]}" -F iptables -o "$d/rules.ipt4" "${caps[@]}" &&
+	"$FTPAUDIT" rules "${o[@]}" -F ip6tables -o "$d/rules.ipt6" "${caps[@]}" &&
+	"$FTPAUDIT" analyze "${o[@]}" -F json -o "$d/analyze.json" "${caps[@]}" &&
+	"$FTPAUDIT" analyze "${o[@]}" -F ndjson -o "$d/analyze.ndjson" "${caps[@]}" || ok=0
+	if [ $ok = 0 ]; then
+		fail "$label: ftpaudit failed"
+		continue
+	fi
+	passed=$((passed + 1))
+	if [ $validate = 1 ]; then
+		"$PY" -c '
+import json, sys
+for s in json.load(open(sys.argv[1]))["sessions"]:
+    for f in s.get("firewall", []):
+        print(json.dumps(f))
+' "$d/analyze.json" >"$d/openings.ndjson"
+		if "$PY" "$srcdir/tests/integration/schema_check.py" \
+			"$srcdir/schema/rules.schema.json" "$d/rules.json" >"$d/v1" 2>&1 &&
+			"$PY" "$srcdir/tests/integration/schema_check.py" \
+			"$srcdir/schema/rules.schema.json#/\$defs/opening" --ndjson \
+			"$d/openings.ndjson" >"$d/v2" 2>&1; then
+			passed=$((passed + 1))
+		else
+			fail "$label: schema: $(head -c 400 "$d/v1" "$d/v2")"
+		fi
+	fi
+	out=$("$PY" - "$d" "$side" <<'EOF'
+import ipaddress, json, re, sys
+
+d, side = sys.argv[1], sys.argv[2]
+rules = json.load(open(d + "/rules.json"))
+byid = {r["id"]: r for r in rules["rules"]}
+doc = json.load(open(d + "/analyze.json"))
+nd = {}
+for line in open(d + "/analyze.ndjson"):
+    s = json.loads(line)
+    if "firewall" in s:
+        nd[s["id"]] = s["firewall"]
+ok = bad = 0
+
+def check(cond, msg):
+    global ok, bad
+    if cond:
+        ok += 1
+    else:
+        bad += 1
+        print("FAIL: " + msg)
+
+def in_addrs(ip, addrs):
+    return addrs == "any" or any(ipaddress.ip_address(ip) in
+        ipaddress.ip_network(c) for c in addrs)
+
+def in_ports(port, ranges):
+    return ranges == "any" or (port is not None and
+        any(lo <= port <= hi for lo, hi in ranges))
+
+chains = {"server": {True: "input", False: "output"},
+          "client": {True: "output", False: "input"},
+          "gateway": {True: "forward", False: "forward"}}
+for s in doc["sessions"]:
+    sid = s["id"]
+    check(nd.get(sid) == s["firewall"], "session %d: ndjson firewall differs" % sid)
+    for f in s["firewall"]:
+        if f["rule"] is None:
+            continue
+        r = byid.get(f["rule"])
+        check(r is not None, "session %d: no rule %s" % (sid, f["rule"]))
+        if r is None:
+            continue
+        want = f["purpose"]
+        client_opens = want != "active-data"
+        if r["purpose"] == "helper-related":
+            check(want != "control" and f["helper_covers"],
+                "session %d: %s on helper rule %s" % (sid, want, r["id"]))
+            check(r["chain"] == chains[side][client_opens],
+                "session %d: %s in chain %s" % (sid, r["id"], r["chain"]))
+            continue
+        check(r["purpose"] == want, "session %d: %s is %s, want %s" %
+            (sid, r["id"], r["purpose"], want))
+        check(r["chain"] == chains[side][client_opens],
+            "session %d: %s in chain %s" % (sid, r["id"], r["chain"]))
+        i, p = f["initiator"], f["responder"]
+        check(in_addrs(i["ip"], r["saddr"]) and in_addrs(p["ip"], r["daddr"]),
+            "session %d: %s -> %s not in %s addresses" % (sid, i["ip"], p["ip"], r["id"]))
+        check(in_ports(p["port"], r["dport"]), "session %d: port %d not in %s dport %s"
+            % (sid, p["port"], r["id"], r["dport"]))
+        if i["port"] is not None:
+            check(in_ports(i["port"], r["sport"]), "session %d: sport %d not in %s"
+                % (sid, i["port"], r["id"]))
+
+# Every rule in the nft and iptables forms, its comment on its own line.
+nft = open(d + "/rules.nft").read()
+chain = open(d + "/chain.nft").read()
+ipt = {"ip": open(d + "/rules.ipt4").read(), "ip6": open(d + "/rules.ipt6").read()}
+for r in rules["rules"]:
+    c = 'comment "%s %s"' % (r["id"], r["purpose"])
+    check(len(re.findall(re.escape(c) + "\n", nft)) == 1, "nft: %s not once" % c)
+    check(len(re.findall(re.escape(c) + "\n", chain)) == 1, "nft chain form: %s not once" % c)
+    for fam, text in ipt.items():
+        want = r["family"] in (fam, "inet")
+        c = '--comment "%s %s" -j ' % (r["id"], r["purpose"])
+        check((c in text) == want, "%stables: %s %s" % (
+            "ip6" if fam == "ip6" else "ip", r["id"], "missing" if want else "of the other family"))
+for text in (nft, chain):
+    for line in text.splitlines():
+        if re.search(r"\b(accept|ct helper set)\b", line) and "policy" not in line and not line.startswith("#"):
+            check(re.search(r' comment "(R[0-9]+|base) [a-z0-9-]+"$', line) is not None,
+                "nft line without its comment: " + line)
+print("counts %d %d" % (ok, bad))
+EOF
+)
+	printf '%s\n' "$out" | grep '^FAIL' | sed "s|^FAIL: |FAIL: $label: |" | head -20
+	set -- $(printf '%s\n' "$out" | sed -n 's/^counts //p')
+	if [ $# = 2 ]; then
+		passed=$((passed + $1))
+		failed=$((failed + $2))
+	else
+		fail "$label: checker crashed: $(printf '%s\n' "$out" | tail -3)"
+	fi
+done
+done
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
