@@ -384,8 +384,10 @@ add_transfer(struct audit *a, const struct fa_session *s,
 {
 	struct audit_flow *f;
 
-	if (!x->connected && x->status != FA_XS_NOT_CONNECTED)
-		return 0;	/* negotiated, never tried */
+	/* Never seen: evaluated when it was due (not_connected) or the server
+	 * said it could not open it (425); otherwise nobody tried. */
+	if (!x->connected && x->status != FA_XS_NOT_CONNECTED && x->reply_code != 425)
+		return 0;
 	if ((f = new_flow(a, s)) == NULL)
 		return -1;
 	f->transfer = x->id;

@@ -43,7 +43,10 @@ check() {	# check OK|FAIL MESSAGE
 
 lab_up "au$$" || { echo "ERROR: lab_up failed"; exit 99; }
 lab_files || exit 99
-lab_vsftpd --pasv 40000-40000 || exit 99
+# Short accept/connect timeouts: a session whose data connection the
+# firewall drops gives up (425) before the next transfer starts.
+lab_vsftpd --pasv 40000-40000 --conf-extra accept_timeout=2 \
+	--conf-extra connect_timeout=2 || exit 99
 W=$LAB_DIR
 
 curl_opts() {
@@ -53,6 +56,19 @@ curl_opts() {
 	port) echo "-P - --disable-eprt" ;;
 	eprt) echo "-P -" ;;
 	esac
+}
+
+# reap: end vsftpd's session processes (the listener's descendants, by
+# pid), so that nothing of one case leaks into the next one's capture.
+reap() {
+	local pids=$LAB_VSFTPD_PID kids="" p
+	while [ -n "$pids" ]; do
+		kids=""
+		for p in $pids; do kids="$kids $(ps -o pid= --ppid "$p" 2>/dev/null)"; done
+		for p in $kids; do kill -KILL "$p" 2>/dev/null; done
+		pids=$(echo $kids)
+	done
+	lab_settle 3 || true
 }
 
 # xfer MODE: one download; 0 when curl got the whole file.
@@ -65,21 +81,24 @@ xfer() {
 	cmp -s "$out" "$LAB_FTP_ROOT/pub/small.bin"
 }
 
-# load KIND FILE: replace the server's ruleset.
+FW_NS=$LAB_NS_SERVER	# the namespace whose firewall is audited
+fw() { ip netns exec "$FW_NS" "$@"; }
+
+# load KIND FILE: replace the audited host's ruleset.
 load() {
-	lab_server nft flush ruleset || return 1
+	fw nft flush ruleset || return 1
 	if [ "$1" = nft ]; then
-		lab_server nft -f "$2"
+		fw nft -f "$2"
 	else
-		lab_server iptables-restore "$2"
+		fw iptables-restore "$2"
 	fi
 }
 
 dump() {	# dump KIND OUT: the ruleset as the kernel has it, with counters
 	if [ "$1" = nft ]; then
-		lab_server nft -j list ruleset >"$2"
+		fw nft -j list ruleset >"$2"
 	else
-		lab_server iptables-save -c >"$2"
+		fw iptables-save -c >"$2"
 	fi
 }
 
@@ -141,6 +160,45 @@ table inet filter {
 		type filter hook output priority filter; policy accept;
 		tcp sport 20 counter accept
 		ip daddr 10.99.0.1 counter drop
+	}
+}
+EOF
+	# The client's own firewall: passive data leaves through output and is
+	# dropped before the capture sees it (never connected), active data
+	# comes in and is dropped at input (seen unanswered).
+	cat >"$W/client.nft" <<'EOF'
+table inet filter {
+	chain output {
+		type filter hook output priority filter; policy drop;
+		oif lo counter accept comment "infra"
+		meta l4proto ipv6-icmp counter accept comment "infra"
+		ct state established counter accept
+		tcp dport 21 ct state new counter accept
+		tcp dport 22 ct state new counter accept
+	}
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iif lo counter accept comment "infra"
+		meta l4proto ipv6-icmp counter accept comment "infra"
+		ct state established counter accept
+	}
+}
+EOF
+	# A gateway whose helper assignment runs before conntrack (priority
+	# raw): it does nothing, so no data connection is related.
+	cat >"$W/gateway.nft" <<'EOF'
+table inet filter {
+	ct helper ftp-std { type "ftp" protocol tcp; }
+	chain pre {
+		type filter hook prerouting priority raw; policy accept;
+		tcp dport 21 counter ct helper set "ftp-std"
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		meta l4proto ipv6-icmp counter accept comment "infra"
+		ct state established counter accept
+		ct state related ct helper "ftp" counter accept
+		tcp dport 21 ct state new counter accept
 	}
 }
 EOF
@@ -269,12 +327,18 @@ with open(fixes_out, "w") as fx:
         fx.write("%s\t%s\n" % (mode, cmd))
 EOF
 
-# run_case NAME KIND FILE EXPECTED FINDINGS
+# run_case NAME KIND FILE SIDE EXPECTED FINDINGS
 run_case() {
-	local name=$1 kind=$2 file=$3 expected=$4 want=$5
+	local name=$1 kind=$2 file=$3 side=$4 expected=$5 want=$6
 	local cap="$W/$name.pcap" rs="$W/$name.dump" out="$W/$name.json"
 	local res="$W/$name.results" fixes="$W/$name.fixes" m rc line mode cmd
-	echo "# $name ($kind)"
+	echo "# $name ($kind, $side side)"
+	case $side in
+	server) FW_NS=$LAB_NS_SERVER ;;
+	client) FW_NS=$LAB_NS_CLIENT ;;
+	gateway) FW_NS=$LAB_NS_GW ;;
+	esac
+	reap
 	load "$kind" "$file" || { check FAIL "$name: ruleset loads"; return; }
 	lab_capture_start "$LAB_NS_GW" "$LAB_DEV_GW_CLIENT" "$cap" tcp || { check FAIL "$name: capture"; return; }
 	: >"$res"
@@ -284,7 +348,7 @@ run_case() {
 	done
 	lab_capture_stop || true
 	dump "$kind" "$rs"
-	"$FTPAUDIT" audit --ruleset="$rs" -F json -q "$cap" >"$out"
+	"$FTPAUDIT" audit --ruleset="$rs" --side="$side" -F json -q "$cap" >"$out"
 	rc=$?
 	if grep -q fail "$res"; then
 		[ "$rc" = 3 ] && check OK "$name: exit 3 (denied)" || check FAIL "$name: exit $rc, want 3"
@@ -302,7 +366,8 @@ run_case() {
 		[ -n "$mode" ] || continue
 		load "$kind" "$file" || { check FAIL "$name: reload"; continue; }
 		# shellcheck disable=SC2086
-		if ! lab_server $cmd; then
+		reap
+		if ! fw $cmd; then
 			check FAIL "$name: fix does not load: $cmd"
 			continue
 		fi
@@ -314,21 +379,23 @@ run_case() {
 		lab_settle 3 || true
 	done <"$fixes"
 	[ "${AUDIT_KEEP:-0}" = 1 ] && cp "$out" "$cap" "$rs" /tmp/ 2>/dev/null
+	fw nft flush ruleset
 	return 0
 }
 
 write_rulesets
-run_case works nft "$W/works.nft" "pasv:ok epsv:ok port:ok eprt:ok" ""
-run_case norange nft "$W/norange.nft" "pasv:fail epsv:fail port:ok eprt:ok" \
+run_case works nft "$W/works.nft" server "pasv:ok epsv:ok port:ok eprt:ok" ""
+run_case norange nft "$W/norange.nft" server "pasv:fail epsv:fail port:ok eprt:ok" \
 	"passive-range-missed"
-run_case nohelper nft "$W/nohelper.nft" "pasv:fail epsv:fail port:ok eprt:ok" \
+run_case nohelper nft "$W/nohelper.nft" server "pasv:fail epsv:fail port:ok eprt:ok" \
 	"related-without-helper"
-run_case broad nft "$W/broad.nft" "pasv:ok epsv:ok port:ok eprt:ok" "overly_broad"
-run_case static iptables "$W/static.ipt" "pasv:fail epsv:fail port:ok eprt:ok" \
+run_case broad nft "$W/broad.nft" server "pasv:ok epsv:ok port:ok eprt:ok" "overly_broad"
+run_case client nft "$W/client.nft" client "pasv:fail epsv:fail port:fail eprt:fail" ""
+run_case gateway nft "$W/gateway.nft" gateway "pasv:fail epsv:fail port:fail eprt:fail" \
+	"helper-unreached"
+run_case static iptables "$W/static.ipt" server "pasv:fail epsv:fail port:ok eprt:ok" \
 	"passive-range-missed"
-run_case helper iptables "$W/helper.ipt" "pasv:ok epsv:ok port:ok eprt:ok" ""
-
-lab_server nft flush ruleset
+run_case helper iptables "$W/helper.ipt" server "pasv:ok epsv:ok port:ok eprt:ok" ""
 echo "# $(($(date +%s) - t0)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
