@@ -493,6 +493,9 @@ reasm_ack(struct reasm *r, uint32_t ack, reasm_cb cb, void *arg)
 		}
 		drain(r, cb, arg);
 	}
-	if (seq_lt(r->next_seq, ack))
+	/* A held segment may start right at ack: it is in order now. */
+	if (seq_lt(r->next_seq, ack)) {
 		gap(r, ack, NULL, cb, arg);
+		drain(r, cb, arg);
+	}
 }
