@@ -22,6 +22,7 @@ struct audit {
 	size_t		 nfixes, xcap;
 	bool		*used;		/* [rs->nrules] */
 	bool		*early;		/* helper set before conntrack */
+	bool		*maybe;		/* reached, but undecidable */
 	struct audit_broad *broad;
 	size_t		 nbroad;
 	struct audit_shadow *shadow;
@@ -70,7 +71,8 @@ audit_new(const struct ruleset *rs, enum audit_side side)
 	a->side = side;
 	a->used = calloc(rs->nrules + 1, sizeof *a->used);
 	a->early = calloc(rs->nrules + 1, sizeof *a->early);
-	if (a->used == NULL || a->early == NULL) {
+	a->maybe = calloc(rs->nrules + 1, sizeof *a->maybe);
+	if (a->used == NULL || a->early == NULL || a->maybe == NULL) {
 		audit_free(a);
 		return NULL;
 	}
@@ -101,6 +103,7 @@ audit_free(struct audit *a)
 	free(a->fixes);
 	free(a->used);
 	free(a->early);
+	free(a->maybe);
 	free(a->broad);
 	free(a->shadow);
 	free(a->finds);
@@ -219,6 +222,8 @@ mark_used(void *arg, const struct rs_rule *r, const struct rs_chain *base)
 
 	(void)base;
 	a->used[r->seq] = true;
+	if (r->leader != NULL)
+		a->used[r->leader->seq] = true;
 }
 
 /* Packet k of a flow: 0 the opening SYN, 1 the answer, 2 what follows. */
@@ -284,6 +289,8 @@ eval_flow(struct audit *a, struct audit_flow *f, const char *helper,
 				a->early[r.helper_early->seq] = true;
 			if (k == 0 && r.helper != NULL && helper_out != NULL)
 				*helper_out = r.helper;
+			if (r.indeterminate && r.rule != NULL)
+				a->maybe[r.rule->seq] = true;
 			if (r.indeterminate || r.verdict != RS_V_ACCEPT) {
 				deny(f, k, hooks[i], &r);
 				return 0;
@@ -326,11 +333,8 @@ add_fix(struct audit *a, size_t idx)
 	x->dport_lo = x->dport_hi = -1;
 	x->ctstate = f->failed_pkt != 0 ? RS_CT_ESTABLISHED :
 	    f->related ? RS_CT_RELATED : RS_CT_NEW;
-	if (f->failed_pkt == 1) {
-		/* The answer: from the responder's port, to wherever. */
-		x->sport_lo = x->sport_hi = f->responder.port;
-		return 0;
-	}
+	if (f->failed_pkt != 0)
+		return 0;	/* return traffic: ct state established, any port */
 	if (f->purpose == AP_ACTIVE && f->responder.port >= 1024) {
 		/* The client picks a new port for every PORT/EPRT. */
 		x->dport_lo = 1024;
@@ -508,6 +512,16 @@ terminal(const struct rs_rule *r)
 	    r->verdict == RS_V_RETURN;
 }
 
+/* Two copies of one nft rule with a verdict map. */
+static bool
+same_rule(const struct rs_rule *x, const struct rs_rule *y)
+{
+	const struct rs_rule *lx = x->leader ? x->leader : x;
+	const struct rs_rule *ly = y->leader ? y->leader : y;
+
+	return lx == ly;
+}
+
 static int
 find_shadowed(struct audit *a)
 {
@@ -519,7 +533,8 @@ find_shadowed(struct audit *a)
 		c = a->rs->chains[ci];
 		for (j = 1; j < c->nrules; j++) {
 			for (i = 0; i < j; i++) {
-				if (!terminal(c->rules[i]) || !covers(c->rules[i], c->rules[j]))
+				if (!terminal(c->rules[i]) || !covers(c->rules[i], c->rules[j]) ||
+				    same_rule(c->rules[i], c->rules[j]))
 					continue;
 				if ((v = grow(a->shadow, &a->scap, a->nshadow, sizeof *v)) == NULL)
 					return -1;
@@ -939,6 +954,12 @@ const bool *
 audit_used(const struct audit *a)
 {
 	return a->used;
+}
+
+bool
+audit_unused(const struct audit *a, const struct rs_rule *r)
+{
+	return !a->used[r->seq] && !a->maybe[r->seq] && r->leader == NULL;
 }
 
 const struct audit_broad *

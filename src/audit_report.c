@@ -156,13 +156,12 @@ static json_t *
 unused_json(const struct audit *a)
 {
 	const struct ruleset *rs = audit_ruleset(a);
-	const bool *used = audit_used(a);
 	json_t *arr = json_array();
 	size_t ci, j;
 
 	for (ci = 0; ci < rs->nchains; ci++)
 		for (j = 0; j < rs->chains[ci]->nrules; j++)
-			if (!used[rs->chains[ci]->rules[j]->seq])
+			if (audit_unused(a, rs->chains[ci]->rules[j]))
 				json_array_append_new(arr,
 				    ref_json(rs->chains[ci]->rules[j]));
 	return arr;
@@ -231,7 +230,7 @@ audit_json(const struct audit *a)
 	    "tool", "ftpaudit", "version", PACKAGE_VERSION,
 	    "schema_version", AUDIT_SCHEMA_VERSION,
 	    "ruleset", "source", rs->source, "format", ruleset_format_str(rs->format),
-	    "rules", (json_int_t)rs->nrules,
+	    "rules", (json_int_t)ruleset_count(rs),
 	    "flows", flows, "denied", denied_json(a), "unused_rules", unused_json(a),
 	    "overly_broad", broad_json(a), "shadowed", shadowed_json(a),
 	    "findings", findings_json(a));
@@ -304,17 +303,16 @@ text_rules(const struct audit *a, FILE *out)
 	const struct ruleset *rs = audit_ruleset(a);
 	const struct audit_broad *b;
 	const struct audit_shadow *sh;
-	const bool *used = audit_used(a);
 	char r1[160], r2[160];
 	size_t ci, j, i, n, nunused = 0;
 
 	for (ci = 0; ci < rs->nchains; ci++)
 		for (j = 0; j < rs->chains[ci]->nrules; j++)
-			nunused += !used[rs->chains[ci]->rules[j]->seq];
+			nunused += audit_unused(a, rs->chains[ci]->rules[j]);
 	fprintf(out, "unused rules: %zu\n", nunused);
 	for (ci = 0; ci < rs->nchains; ci++)
 		for (j = 0; j < rs->chains[ci]->nrules; j++)
-			if (!used[rs->chains[ci]->rules[j]->seq])
+			if (audit_unused(a, rs->chains[ci]->rules[j]))
 				fprintf(out, "  %s\n", rs_rule_name(rs->chains[ci]->rules[j],
 				    r1, sizeof r1));
 	b = audit_broad(a, &n);
@@ -342,7 +340,7 @@ audit_text(const struct audit *a, FILE *out)
 	for (i = 0; i < n; i++)
 		nacc += f[i].verdict == AV_ACCEPT;
 	fprintf(out, "ruleset %s (%s, %zu rules), %s side: %zu flows, %zu accepted, "
-	    "%zu not\n", rs->source, ruleset_format_str(rs->format), rs->nrules,
+	    "%zu not\n", rs->source, ruleset_format_str(rs->format), ruleset_count(rs),
 	    audit_side_str(audit_side(a)), n, nacc, n - nacc);
 	text_flows(a, out);
 	fx = audit_fixes(a, &nfix);

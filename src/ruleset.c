@@ -298,6 +298,17 @@ rs_finish(struct ruleset *rs, char **cause)
 	return 0;
 }
 
+size_t
+ruleset_count(const struct ruleset *rs)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < rs->nchains; i++)
+		for (j = 0; j < rs->chains[i]->nrules; j++)
+			n += rs->chains[i]->rules[j]->leader == NULL;
+	return n;
+}
+
 enum rs_hook
 rs_hook_parse(const char *s)
 {

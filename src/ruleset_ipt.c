@@ -298,6 +298,13 @@ target(struct ipt_ctx *x, struct ipt_rule *p, bool go)
 		{ "ACCEPT", RS_V_ACCEPT }, { "DROP", RS_V_DROP },
 		{ "REJECT", RS_V_REJECT }, { "RETURN", RS_V_RETURN },
 		{ "LOG", RS_V_CONTINUE }, { "CT", RS_V_CONTINUE },
+		/* These mark, log or trace and let the packet go on. */
+		{ "NFLOG", RS_V_CONTINUE }, { "TRACE", RS_V_CONTINUE },
+		{ "MARK", RS_V_CONTINUE }, { "CONNMARK", RS_V_CONTINUE },
+		{ "CLASSIFY", RS_V_CONTINUE }, { "DSCP", RS_V_CONTINUE },
+		{ "TCPMSS", RS_V_CONTINUE }, { "AUDIT", RS_V_CONTINUE },
+		/* Source NAT ends the nat chain after filtering saw the packet. */
+		{ "SNAT", RS_V_ACCEPT }, { "MASQUERADE", RS_V_ACCEPT },
 	};
 	const char *t = next_arg(p);
 	size_t i;
@@ -340,11 +347,8 @@ target_option(struct ipt_rule *p, const char *opt)
 	}
 	if (strcmp(p->target, "CT") == 0)
 		rs_rule_vunknown(p->r, "-j CT --notrack");
-	else if (strcmp(p->target, "REJECT") == 0 || strcmp(p->target, "LOG") == 0) {
-		if (p->i + 1 < p->n && p->tok[p->i + 1][0] != '-')
-			p->i++;
-	} else if (p->i + 1 < p->n && p->tok[p->i + 1][0] != '-')
-		p->i++;		/* options of a target we flagged already */
+	else if (p->i + 1 < p->n && p->tok[p->i + 1][0] != '-')
+		p->i++;		/* --reject-with X, --log-prefix X, --to-source X ... */
 	return 0;
 }
 

@@ -17,6 +17,7 @@ struct nft_ctx {
 	struct ruleset	*rs;
 	json_t		*items;		/* the "nftables" array, borrowed */
 	const char	*family, *table;	/* of the rule being parsed */
+	json_t		*vmap_entry;	/* [key, verdict] this copy stands for */
 };
 
 static const char *
@@ -160,6 +161,21 @@ add_scalar(struct rs_match *m, enum vclass vc, json_t *v)
 	return rs_match_range(m, (uint32_t)lo, (uint32_t)hi);
 }
 
+/* Sets the ruleset itself fills (update/add @set, timeouts): what is in
+ * them depends on past traffic, which a capture does not hold. */
+static bool
+runtime_set(json_t *s)
+{
+	json_t *f;
+	size_t i;
+
+	json_array_foreach(json_object_get(s, "flags"), i, f)
+		if (strcmp(json_string_value(f) ? json_string_value(f) : "", "dynamic") == 0 ||
+		    strcmp(json_string_value(f) ? json_string_value(f) : "", "timeout") == 0)
+			return true;
+	return false;
+}
+
 /* Named set contents: elements of a set or the keys of a map are alike. */
 static int
 add_named(struct nft_ctx *x, struct rs_match *m, enum vclass vc, const char *name)
@@ -167,7 +183,8 @@ add_named(struct nft_ctx *x, struct rs_match *m, enum vclass vc, const char *nam
 	json_t *s, *elem, *e;
 	size_t i;
 
-	if ((s = find_set(x, name)) == NULL || json_object_get(s, "map") != NULL)
+	if ((s = find_set(x, name)) == NULL || json_object_get(s, "map") != NULL ||
+	    runtime_set(s))
 		return -1;
 	if (!json_is_string(json_object_get(s, "type")))
 		return -1;	/* concatenations: "type": [ ... ] */
@@ -349,7 +366,7 @@ relational(struct rs_match *m, const char *op, json_t *right)
 	if (v < 0 || v > 65535)
 		return -1;
 	if (strcmp(op, "<") == 0)
-		return v == 0 ? rs_match_range(m, 1, 0) : rs_match_range(m, 0, (uint32_t)v - 1);
+		return v == 0 ? 0 : rs_match_range(m, 0, (uint32_t)v - 1);
 	if (strcmp(op, "<=") == 0)
 		return rs_match_range(m, 0, (uint32_t)v);
 	if (strcmp(op, ">") == 0)
@@ -359,9 +376,8 @@ relational(struct rs_match *m, const char *op, json_t *right)
 	return -1;
 }
 
-/* 0, -1 (not understood: the rule is undecidable), -2 ENOMEM. */
 static int
-parse_match(struct nft_ctx *x, struct rs_rule *r, json_t *mt)
+parse_match1(struct nft_ctx *x, struct rs_rule *r, json_t *mt)
 {
 	json_t *left = json_object_get(mt, "left"), *right = json_object_get(mt, "right");
 	const char *op = jstr(mt, "op") ? jstr(mt, "op") : "==";
@@ -407,6 +423,29 @@ parse_match(struct nft_ctx *x, struct rs_rule *r, json_t *mt)
 	if (vc == VC_ADDR4 || vc == VC_ADDR6)
 		m->afam = vc == VC_ADDR4 ? FA_AF_INET : FA_AF_INET6;
 	return 0;
+}
+
+/* 0, -1 (not understood: the rule is undecidable), -2 ENOMEM.  A match
+ * not understood leaves no half-built condition behind: with no values
+ * it would look like one that never holds. */
+static int
+parse_match(struct nft_ctx *x, struct rs_rule *r, json_t *mt)
+{
+	size_t before = r->nm, j;
+	struct rs_match *m;
+	int rc;
+
+	if ((rc = parse_match1(x, r, mt)) != -1)
+		return rc;
+	while (r->nm > before) {
+		m = &r->m[--r->nm];
+		free(m->r);
+		free(m->a);
+		for (j = 0; j < m->nnames; j++)
+			free(m->names[j]);
+		free(m->names);
+	}
+	return -1;
 }
 
 static const char *
@@ -465,6 +504,38 @@ verdict_stmt(struct rs_rule *r, const char *k, json_t *v)
 	return 1;
 }
 
+static void unknown_match(struct rs_rule *, json_t *);
+
+/* One entry of a verdict map: the key match and the verdict of the entry
+ * this copy of the rule stands for (parse_rule makes one per entry). */
+static int
+vmap_stmt(struct nft_ctx *x, struct rs_rule *r, json_t *v)
+{
+	json_t *e = x->vmap_entry, *mt, *verdict;
+	const char *k;
+	int rc;
+
+	if (e == NULL || !json_is_array(e) || json_array_size(e) != 2) {
+		rs_rule_vunknown(r, "verdict map not understood");
+		return 0;
+	}
+	mt = json_pack("{s:s, s:O, s:O}", "op", "==", "left",
+	    json_object_get(v, "key"), "right", json_array_get(e, 0));
+	if (mt == NULL)
+		return -2;
+	rc = parse_match(x, r, mt);
+	if (rc == -1)
+		unknown_match(r, mt);
+	json_decref(mt);
+	if (rc == -2)
+		return -2;
+	verdict = json_array_get(e, 1);
+	k = json_object_iter_key(json_object_iter(verdict));
+	if (k == NULL || verdict_stmt(r, k, json_object_get(verdict, k)) != 0)
+		rs_rule_vunknown(r, "verdict map entry not understood");
+	return 0;
+}
+
 /* The reason names the expression, shortened: an administrator finds it. */
 static void
 unknown_match(struct rs_rule *r, json_t *v)
@@ -508,8 +579,22 @@ parse_stmt(struct nft_ctx *x, struct rs_rule *r, json_t *st)
 			return helper_stmt(x, r, jstr(v, "value"));
 		return 0;	/* marks: later mark matches are undecidable anyway */
 	}
-	if (strcmp(k, "log") == 0 || strcmp(k, "comment") == 0)
+	if (strcmp(k, "log") == 0 || strcmp(k, "comment") == 0 ||
+	    strcmp(k, "set") == 0 || strcmp(k, "map") == 0)
+		return 0;	/* no effect on this packet's verdict */
+	if (strcmp(k, "vmap") == 0)
+		return vmap_stmt(x, r, v);
+	if (strcmp(k, "snat") == 0 || strcmp(k, "masquerade") == 0) {
+		/* Source NAT ends the nat chain and changes nothing filtering
+		 * has not seen already. */
+		r->verdict = RS_V_ACCEPT;
 		return 0;
+	}
+	if (strcmp(k, "limit") == 0 || strcmp(k, "quota") == 0 ||
+	    strcmp(k, "numgen") == 0) {
+		rs_rule_unknown(r, "'%s': depends on traffic rates", k);
+		return 0;
+	}
 	if (strcmp(k, "xt") == 0) {
 		name = jstr(v, "name") ? jstr(v, "name") : "?";
 		if (strcmp(jstr(v, "type") ? jstr(v, "type") : "", "target") == 0)
@@ -522,30 +607,79 @@ parse_stmt(struct nft_ctx *x, struct rs_rule *r, json_t *st)
 	return 0;
 }
 
+/* The entries of the rule's verdict map ([key, verdict] pairs), or NULL. */
+static json_t *
+vmap_entries(struct nft_ctx *x, json_t *expr)
+{
+	json_t *e, *vm, *data, *m;
+	const char *s;
+	size_t i;
+
+	json_array_foreach(expr, i, e) {
+		if ((vm = json_object_get(e, "vmap")) == NULL)
+			continue;
+		data = json_object_get(vm, "data");
+		if ((s = json_string_value(data)) != NULL && s[0] == '@') {
+			m = find_set(x, s + 1);
+			if (m == NULL || strcmp(jstr(m, "map") ? jstr(m, "map") : "",
+			    "verdict") != 0)
+				return NULL;
+			return json_object_get(m, "elem");
+		}
+		return json_object_get(data, "set");
+	}
+	return NULL;
+}
+
+static int
+parse_copy(struct nft_ctx *x, json_t *o, struct rs_chain *ch, struct rs_rule **leader)
+{
+	struct rs_rule *r;
+	json_t *e;
+	size_t i;
+
+	if ((r = rs_rule_add(x->rs, ch)) == NULL)
+		return -2;
+	r->leader = *leader;
+	if (*leader == NULL)
+		*leader = r;
+	r->handle = (uint64_t)json_integer_value(json_object_get(o, "handle"));
+	if (jstr(o, "comment") != NULL && (r->comment = strdup(jstr(o, "comment"))) == NULL)
+		return -2;
+	json_array_foreach(json_object_get(o, "expr"), i, e)
+		if (parse_stmt(x, r, e) == -2)
+			return -2;
+	return 0;
+}
+
+/* A rule with a verdict map becomes one copy per entry, in order: the
+ * first whose key matches decides, as the map lookup would. */
 static int
 parse_rule(struct nft_ctx *x, json_t *o)
 {
 	const char *f = jstr(o, "family"), *t = jstr(o, "table"), *c = jstr(o, "chain");
+	struct rs_rule *leader = NULL;
 	struct rs_chain *ch;
-	struct rs_rule *r;
-	json_t *e;
-	size_t i;
+	json_t *entries;
+	size_t i, n;
 
 	if (f == NULL || t == NULL || c == NULL)
 		return -1;
 	if ((ch = rs_chain_find(x->rs, f, t, c)) == NULL &&
 	    (ch = rs_chain_add(x->rs, f, t, c)) == NULL)
 		return -2;
-	if ((r = rs_rule_add(x->rs, ch)) == NULL)
-		return -2;
-	r->handle = (uint64_t)json_integer_value(json_object_get(o, "handle"));
-	if (jstr(o, "comment") != NULL && (r->comment = strdup(jstr(o, "comment"))) == NULL)
-		return -2;
 	x->family = f;
 	x->table = t;
-	json_array_foreach(json_object_get(o, "expr"), i, e)
-		if (parse_stmt(x, r, e) == -2)
+	x->vmap_entry = NULL;
+	entries = vmap_entries(x, json_object_get(o, "expr"));
+	if ((n = json_array_size(entries)) == 0)
+		return parse_copy(x, o, ch, &leader);
+	for (i = 0; i < n; i++) {
+		x->vmap_entry = json_array_get(entries, i);
+		if (parse_copy(x, o, ch, &leader) == -2)
 			return -2;
+	}
+	x->vmap_entry = NULL;
 	return 0;
 }
 

@@ -82,6 +82,9 @@ const struct audit_flow *audit_flows(const struct audit *, size_t *n);
 const struct audit_fix *audit_fixes(const struct audit *, size_t *n);
 /* used[i] for rule seq i: it matched some packet of some flow. */
 const bool *audit_used(const struct audit *);
+/* Listed in unused_rules: not used, not undecidable for some flow, and
+ * not the second copy of a verdict-map rule. */
+bool	 audit_unused(const struct audit *, const struct rs_rule *);
 const struct audit_broad *audit_broad(const struct audit *, size_t *n);
 const struct audit_shadow *audit_shadowed(const struct audit *, size_t *n);
 const struct audit_finding *audit_findings(const struct audit *, size_t *n);

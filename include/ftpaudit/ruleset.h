@@ -62,6 +62,8 @@ struct rs_chain;
 
 struct rs_rule {
 	struct rs_chain	*chain;		/* back pointer, not owned */
+	const struct rs_rule *leader;	/* nft verdict maps: the rule's first
+					   copy (one per entry); NULL if none */
 	size_t		 index;		/* 0-based position in its chain */
 	size_t		 seq;		/* 0-based over the whole ruleset */
 	uint64_t	 handle;	/* nftables */
@@ -144,6 +146,8 @@ struct ruleset *ruleset_load(const char *path, enum rs_format, char **cause);
 struct ruleset *ruleset_parse(const char *text, size_t len, enum rs_format,
 	    const char *source, char **cause);
 void	 ruleset_free(struct ruleset *);
+/* Rules as the file has them (a verdict map's copies count once). */
+size_t	 ruleset_count(const struct ruleset *);
 const char *ruleset_format_str(enum rs_format);
 int	 ruleset_format_parse(const char *, enum rs_format *);
 const char *rs_hook_str(enum rs_hook);

@@ -583,6 +583,69 @@ test_audit_json(void **state)
 	ruleset_free(rs);
 }
 
+/* Verdict maps (inline and named), a set filled at run time, a rate
+ * limit, and iptables targets that let the packet go on. */
+static void
+test_vmap_dynamic_and_targets(void **state)
+{
+	static const char text[] = NFT_HEAD
+		"{\"map\": {\"family\": \"inet\", \"name\": \"m\", \"table\": \"f\", "
+		"\"type\": \"inet_service\", \"map\": \"verdict\", \"elem\": "
+		"[[21, {\"accept\": null}], [2121, {\"drop\": null}]]}},"
+		"{\"set\": {\"family\": \"inet\", \"name\": \"dyn\", \"table\": \"f\", "
+		"\"type\": \"ipv4_addr\", \"flags\": [\"timeout\"], \"timeout\": 60}},"
+		CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
+		CHAIN("x", "")
+		RULE("input", 3, "{\"vmap\": {\"key\": " PL("tcp", "dport") ", \"data\": {\"set\": "
+		    "[[22, {\"accept\": null}], [{\"range\": [40000, 40009]}, {\"jump\": {\"target\": \"x\"}}]]}}}")
+		RULE("input", 4, "{\"vmap\": {\"key\": " PL("tcp", "dport") ", \"data\": \"@m\"}}")
+		RULE("input", 5, M(PL("tcp", "dport"), "==", "23") ",{\"limit\": {\"rate\": 10, \"per\": \"second\"}}," ACCEPT)
+		RULE("input", 6, M(PL("ip", "saddr"), "==", "\"@dyn\"") "," DROP)
+		RULE("x", 7, CNT "," ACCEPT)
+		NFT_TAIL;
+	static const char ipt[] =
+		"*filter\n:INPUT DROP [0:0]\n"
+		"-A INPUT -p tcp --dport 21 -j NFLOG --nflog-group 2\n"
+		"-A INPUT -p tcp --dport 21 -j LOG --log-prefix \"ftp in: \"\n"
+		"-A INPUT -p tcp --dport 21 -m conntrack --ctstate NEW -j ACCEPT\n"
+		"COMMIT\n";
+	struct ruleset *rs = parse(text);
+	struct rs_result res;
+	struct rs_pkt p;
+
+	(void)state;
+	assert_int_equal(ruleset_count(rs), 5);	/* 3 copies of rule 3/4 */
+	pkt(&p, "10.20.1.2", 50000, "10.20.2.2", 21, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
+	assert_int_equal(res.verdict, RS_V_ACCEPT);
+	assert_int_equal(res.rule->handle, 4);
+	pkt(&p, "10.20.1.2", 50000, "10.20.2.2", 40005, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
+	assert_int_equal(res.rule->handle, 7);
+	pkt(&p, "10.20.1.2", 50000, "10.20.2.2", 2121, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
+	assert_int_equal(res.verdict, RS_V_DROP);
+	assert_int_equal(res.rule->handle, 4);
+	/* Port 23 meets the rate limit: undecidable. */
+	pkt(&p, "10.20.1.2", 50000, "10.20.2.2", 23, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
+	assert_true(res.indeterminate);
+	assert_int_equal(res.rule->handle, 5);
+	/* Any other port reaches the run-time set: undecidable, not "no". */
+	pkt(&p, "10.20.1.2", 50000, "10.20.2.2", 24, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
+	assert_true(res.indeterminate);
+	assert_int_equal(res.rule->handle, 6);
+	ruleset_free(rs);
+
+	rs = parse(ipt);
+	pkt(&p, "10.20.1.2", 50000, "10.20.2.2", 21, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
+	assert_int_equal(res.verdict, RS_V_ACCEPT);
+	assert_int_equal(res.rule->line, 5);
+	ruleset_free(rs);
+}
+
 int
 main(void)
 {
@@ -597,6 +660,7 @@ main(void)
 		cmocka_unit_test(test_audit_broad_and_helper_early),
 		cmocka_unit_test(test_audit_ipt_helper_and_port20),
 		cmocka_unit_test(test_audit_json),
+		cmocka_unit_test(test_vmap_dynamic_and_targets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
