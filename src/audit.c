@@ -23,6 +23,7 @@ struct audit {
 	bool		*used;		/* [rs->nrules] */
 	bool		*early;		/* helper set before conntrack */
 	bool		*maybe;		/* reached, but undecidable */
+	const char	*if_client, *if_server;	/* borrowed, or NULL */
 	struct audit_broad *broad;
 	size_t		 nbroad;
 	struct audit_shadow *shadow;
@@ -77,6 +78,30 @@ audit_new(const struct ruleset *rs, enum audit_side side)
 		return NULL;
 	}
 	return a;
+}
+
+void
+audit_set_ifaces(struct audit *a, const char *client_side, const char *server_side)
+{
+	a->if_client = client_side;
+	a->if_server = server_side;
+}
+
+/* Where the packet enters and leaves the audited host, when known. */
+static void
+pkt_ifaces(const struct audit *a, bool from_server, struct rs_pkt *p)
+{
+	/* A server or client host has one interface towards its peer. */
+	const char *peer = a->side == AUDIT_SERVER ? a->if_client : a->if_server;
+	bool out = a->side == AUDIT_SERVER ? from_server : !from_server;
+
+	if (a->side == AUDIT_GATEWAY) {
+		p->iif = from_server ? a->if_server : a->if_client;
+		p->oif = from_server ? a->if_client : a->if_server;
+	} else if (out)
+		p->oif = peer;
+	else
+		p->iif = peer;
 }
 
 void
@@ -278,6 +303,7 @@ eval_flow(struct audit *a, struct audit_flow *f, const char *helper,
 	for (k = 0; k < 3; k++) {
 		make_pkt(f, k, helper, &p);
 		from_server = f->server_initiates ? k != 1 : k == 1;
+		pkt_ifaces(a, from_server, &p);
 		n = hooks_for(a->side, from_server, hooks);
 		for (i = 0; i < n; i++) {
 			ruleset_eval(a->rs, hooks[i], &p, &r, mark_used, a);

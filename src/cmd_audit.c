@@ -12,7 +12,7 @@
 #define EXIT_DENIED	3
 
 enum { OPTA_RULESET = OPT_CMD_BASE + 64, OPTA_RULESET_FORMAT, OPTA_SIDE,
-	OPTA_NO_FAIL };
+	OPTA_NO_FAIL, OPTA_IFACE };
 
 static const struct option audit_opts[] = {
 	CLI_INPUT_LONGOPTS,
@@ -20,6 +20,7 @@ static const struct option audit_opts[] = {
 	{ "ruleset-format", required_argument, NULL, OPTA_RULESET_FORMAT },
 	{ "side", required_argument, NULL, OPTA_SIDE },
 	{ "no-fail", no_argument, NULL, OPTA_NO_FAIL },
+	{ "iface", required_argument, NULL, OPTA_IFACE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -30,7 +31,32 @@ struct audit_args {
 	enum audit_side	 side;
 	bool		 no_fail;
 	bool		 json;
+	char		 ifaces[2][64];	/* --iface: [0] first name, [1] second */
+	int		 nifaces;
 };
+
+/* --iface=NAME, or CLIENT_SIDE,SERVER_SIDE for a gateway. */
+static int
+iface_option(struct audit_args *o, const char *arg)
+{
+	const char *comma = strchr(arg, ',');
+	size_t n0 = comma ? (size_t)(comma - arg) : strlen(arg);
+
+	if (n0 == 0 || n0 >= sizeof o->ifaces[0] || (comma != NULL &&
+	    (comma[1] == '\0' || strlen(comma + 1) >= sizeof o->ifaces[1] ||
+	    strchr(comma + 1, ',') != NULL))) {
+		cli_warn("--iface: expected NAME or CLIENT_SIDE,SERVER_SIDE, got '%s'", arg);
+		return -1;
+	}
+	memcpy(o->ifaces[0], arg, n0);
+	o->ifaces[0][n0] = '\0';
+	o->nifaces = 1;
+	if (comma != NULL) {
+		strcpy(o->ifaces[1], comma + 1);
+		o->nifaces = 2;
+	}
+	return 0;
+}
 
 /* 0, 1 not ours, -1 usage error (said). */
 static int
@@ -54,6 +80,8 @@ audit_option(struct audit_args *o, int ch, const char *arg)
 	case OPTA_NO_FAIL:
 		o->no_fail = true;
 		return 0;
+	case OPTA_IFACE:
+		return iface_option(o, arg);
 	}
 	return 1;
 }
@@ -83,6 +111,12 @@ parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
 		o->json = true;
 	else {
 		cli_warn("--format: expected text or json, got '%s'", io->format);
+		return -1;
+	}
+	if ((o->side == AUDIT_GATEWAY) != (o->nifaces == 2) && o->nifaces != 0) {
+		cli_warn("--iface: give %s", o->side == AUDIT_GATEWAY ?
+		    "CLIENT_SIDE,SERVER_SIDE for --side=gateway" :
+		    "one interface unless --side=gateway");
 		return -1;
 	}
 	if (o->ruleset == NULL) {
@@ -125,6 +159,19 @@ evaluate(struct audit *a, const struct report *r)
 	return audit_finish(a);
 }
 
+static void
+set_ifaces(struct audit *a, const struct audit_args *o)
+{
+	const char *one = o->nifaces > 0 ? o->ifaces[0] : NULL;
+
+	if (o->side == AUDIT_GATEWAY)
+		audit_set_ifaces(a, one, o->nifaces > 1 ? o->ifaces[1] : NULL);
+	else if (o->side == AUDIT_SERVER)
+		audit_set_ifaces(a, one, NULL);	/* it faces the client */
+	else
+		audit_set_ifaces(a, NULL, one);
+}
+
 static int
 run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
     char **paths, size_t npaths)
@@ -148,6 +195,7 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 		cli_warn("out of memory");
 		goto done;
 	}
+	set_ifaces(a, o);
 	report_sink(r, &sink);
 	fa_engine_add_sink(e, &sink);
 	cli_signals();

@@ -58,6 +58,8 @@ usage(FILE *f)
 "      --side=server|client|gateway  whose firewall (default server)\n"
 "  -F, --format=text|json         (default text)\n"
 "      --no-fail                  exit 0 even when flows are denied (else 3)\n"
+"      --iface=NAME | --iface=CLIENT_SIDE,SERVER_SIDE (gateway)\n"
+"                                 interface names, for iif/oif rules\n"
 "See ftpaudit(1).\n", f);
 }
 
@@ -74,6 +76,7 @@ static const struct {
 int
 main(int argc, char **argv)
 {
+	static char name[64];
 	size_t i;
 
 	if (argc < 2) {
@@ -89,8 +92,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			/* getopt names argv[0] in its messages. */
+			snprintf(name, sizeof name, "ftpaudit %s", argv[1]);
+			argv[1] = name;
 			return commands[i].fn(argc - 1, argv + 1);
+		}
 	cli_warn("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

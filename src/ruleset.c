@@ -537,12 +537,14 @@ name_match(const char *pattern, const char *name)
 	return strcmp(pattern, name) == 0;
 }
 
-/* Interface names are not in a capture; only loopback is known: a flow
- * between two non-loopback addresses never crosses lo. */
+/* Interface names are not in a capture: they are known when the user
+ * said (--iface), and loopback is known anyway: a flow between two
+ * non-loopback addresses never crosses lo. */
 static int
 match_iface(const struct rs_match *m, enum rs_hook hook, const struct rs_pkt *p,
     const char **why)
 {
+	const char *name = m->key == RS_K_IIF ? p->iif : p->oif;
 	size_t i;
 	bool in = false;
 
@@ -552,13 +554,19 @@ match_iface(const struct rs_match *m, enum rs_hook hook, const struct rs_pkt *p,
 	if (m->key == RS_K_OIF && (hook == RS_HOOK_PREROUTING ||
 	    hook == RS_HOOK_INPUT))
 		return 0;
+	if (p->loopback)
+		name = "lo";
+	for (i = 0; name != NULL && i < m->nnames; i++)
+		in = in || name_match(m->names[i], name);
+	if (name != NULL)
+		return in != m->neg;
 	for (i = 0; i < m->nnames; i++) {
 		if (p->loopback) {
 			in = in || name_match(m->names[i], "lo");
 			continue;
 		}
 		if (strcmp(m->names[i], "lo") != 0) {
-			*why = "interface names are not in a capture";
+			*why = "interface names are not in a capture (see --iface)";
 			return -1;
 		}
 	}

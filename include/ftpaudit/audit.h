@@ -73,6 +73,10 @@ struct audit;
 /* rs is borrowed and must outlive the audit. */
 struct audit *audit_new(const struct ruleset *, enum audit_side);
 void	 audit_free(struct audit *);
+/* The interfaces facing the peer (server, client side) or the client and
+ * the server (gateway); borrowed, NULL when unknown.  Before adding. */
+void	 audit_set_ifaces(struct audit *, const char *client_side,
+	    const char *server_side);
 /* Evaluate one session's control and data connections; 0 or -1 (ENOMEM). */
 int	 audit_add_session(struct audit *, const struct fa_session *);
 /* Unused, shadowed, broad rules, fixes and findings; 0 or -1. */

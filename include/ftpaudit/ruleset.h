@@ -121,6 +121,7 @@ struct rs_pkt {
 	uint32_t	 ctstate;	/* one RS_CT_* bit */
 	const char	*helper;	/* helper of the master conntrack, or NULL */
 	bool		 loopback;	/* came in on / goes out through lo */
+	const char	*iif, *oif;	/* interface names when told, else NULL */
 };
 
 struct rs_result {

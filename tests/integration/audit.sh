@@ -116,7 +116,7 @@ table inet filter {
 		meta l4proto ipv6-icmp counter accept comment "infra"
 		ct state established counter accept
 		ct state related ct helper "ftp" counter accept
-		ip saddr 10.20.1.0/24 tcp dport 21 ct state new counter accept
+		iifname "veth-s" ip saddr 10.20.1.0/24 tcp dport 21 ct state new counter accept
 	}
 }
 EOF
@@ -198,7 +198,8 @@ table inet filter {
 		meta l4proto ipv6-icmp counter accept comment "infra"
 		ct state established counter accept
 		ct state related ct helper "ftp" counter accept
-		tcp dport 21 ct state new counter accept
+		iifname "veth-gc" oifname "veth-gs" tcp dport 21 ct state new counter accept
+		iifname "veth-gs" tcp dport 21 ct state new counter accept
 	}
 }
 EOF
@@ -210,7 +211,7 @@ EOF
 :FTP - [0:0]
 -A INPUT -i lo -m comment --comment infra -j ACCEPT
 -A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT
--A INPUT -p tcp -m tcp --dport 21 -m conntrack --ctstate NEW -j FTP
+-A INPUT -i veth-s -p tcp -m tcp --dport 21 -m conntrack --ctstate NEW -j FTP
 -A INPUT -p tcp -m multiport --dports 40001:40009 -m conntrack --ctstate NEW -j ACCEPT
 -A INPUT -p tcp -m tcp --dport 2121 -m comment --comment "old pure-ftpd" -j ACCEPT
 -A FTP -s 10.20.1.0/24 -j ACCEPT
@@ -331,12 +332,12 @@ EOF
 run_case() {
 	local name=$1 kind=$2 file=$3 side=$4 expected=$5 want=$6
 	local cap="$W/$name.pcap" rs="$W/$name.dump" out="$W/$name.json"
-	local res="$W/$name.results" fixes="$W/$name.fixes" m rc line mode cmd
+	local res="$W/$name.results" fixes="$W/$name.fixes" m rc line mode cmd iface
 	echo "# $name ($kind, $side side)"
-	case $side in
-	server) FW_NS=$LAB_NS_SERVER ;;
-	client) FW_NS=$LAB_NS_CLIENT ;;
-	gateway) FW_NS=$LAB_NS_GW ;;
+	case $side in	# and the interfaces that face the peers (--iface)
+	server) FW_NS=$LAB_NS_SERVER iface=$LAB_DEV_SERVER ;;
+	client) FW_NS=$LAB_NS_CLIENT iface=$LAB_DEV_CLIENT ;;
+	gateway) FW_NS=$LAB_NS_GW iface=$LAB_DEV_GW_CLIENT,$LAB_DEV_GW_SERVER ;;
 	esac
 	reap
 	load "$kind" "$file" || { check FAIL "$name: ruleset loads"; return; }
@@ -348,7 +349,8 @@ run_case() {
 	done
 	lab_capture_stop || true
 	dump "$kind" "$rs"
-	"$FTPAUDIT" audit --ruleset="$rs" --side="$side" -F json -q "$cap" >"$out"
+	"$FTPAUDIT" audit --ruleset="$rs" --side="$side" --iface="$iface" -F json -q \
+		"$cap" >"$out"
 	rc=$?
 	if grep -q fail "$res"; then
 		[ "$rc" = 3 ] && check OK "$name: exit 3 (denied)" || check FAIL "$name: exit $rc, want 3"

@@ -286,6 +286,19 @@ test_nft_eval(void **state)
 	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
 	assert_int_equal(res.verdict, RS_V_DROP);
 	assert_int_equal(res.rule->handle, 8);
+	/* An interface name is undecidable unless the user named it. */
+	pkt(&p, "fd20:3::2", 50000, "fd20:2::2", 22, RS_CT_NEW);
+	rule_by_handle(rs, 3)->m[0].names[0][1] = 'X';	/* iif "lX" */
+	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
+	assert_true(res.indeterminate);
+	p.iif = "lX";
+	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
+	assert_int_equal(res.rule->handle, 3);
+	p.iif = "eth0";
+	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
+	assert_int_equal(res.verdict, RS_V_DROP);
+	assert_null(res.rule);
+	rule_by_handle(rs, 3)->m[0].names[0][1] = 'o';
 	/* Unknown initiator port only matters to rules that test it. */
 	pkt(&p, "10.20.1.2", -1, "10.20.2.2", 21, RS_CT_NEW);
 	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
