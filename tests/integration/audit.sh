@@ -238,7 +238,7 @@ EOF
 }
 
 cat >"$W/check.py" <<'EOF'
-# check.py KIND DUMP AUDIT_JSON RESULTS EXPECTED FINDINGS FIXES_OUT
+# check.py KIND DUMP AUDIT_JSON RESULTS EXPECTED FINDINGS FIXES_OUT SCHEMA
 import json, re, sys
 
 kind, dump, out, results, expected, want, fixes_out = sys.argv[1:8]
@@ -249,6 +249,15 @@ expect = dict(r.split(":") for r in expected.split())
 
 def check(cond, msg):
     print(("ok - " if cond else "not ok - ") + msg)
+
+
+try:
+    from jsonschema import Draft202012Validator
+    schema = json.load(open(sys.argv[8]))
+    errs = list(Draft202012Validator(schema).iter_errors(a))
+    check(not errs, "schema/audit.schema.json: %s" % ("valid" if not errs else errs[0].message))
+except ImportError:
+    pass
 
 
 for mode, res in runs:
@@ -362,7 +371,8 @@ run_case() {
 		"ok - "*) check OK "$name: ${line#ok - }" ;;
 		*) check FAIL "$name: ${line#not ok - }" ;;
 		esac
-	done < <("$PY" "$W/check.py" "$kind" "$rs" "$out" "$res" "$expected" "$want" "$fixes" 2>&1)
+	done < <("$PY" "$W/check.py" "$kind" "$rs" "$out" "$res" "$expected" "$want" "$fixes" \
+		"$srcdir/schema/audit.schema.json" 2>&1)
 	# Each fix alone, on the original ruleset, lets its transfer through.
 	while IFS="$(printf '\t')" read -r mode cmd; do
 		[ -n "$mode" ] || continue
