@@ -78,8 +78,9 @@ static void
 open_error(const char *path, const char *pcaperr, uint64_t size, char *err,
     size_t errlen)
 {
-	if (size == 0)
-		snprintf(err, errlen, "%s: empty file", path);
+	if (size == 0 || strstr(pcaperr, "only got 0") != NULL)
+		snprintf(err, errlen, "%s: empty %s", path,
+		    strcmp(path, "-") == 0 ? "input" : "file");
 	else if (strstr(pcaperr, "unknown file format") != NULL ||
 	    strstr(pcaperr, "bad dump file format") != NULL)
 		snprintf(err, errlen, "%s: not a pcap or pcapng capture", path);

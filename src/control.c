@@ -110,7 +110,8 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	c->end_seq = ln->end_seq;
 	c->line_split = ln->split;
 	c->line_bare_lf = ln->bare_lf;
-	if (fc->verb_cut && bytes_set(&c->verb_long, fc->verb_raw, fc->verb_len) == 0) {
+	if ((fc->verb_cut || strlen(fc->verb) != fc->verb_len) &&
+	    bytes_set(&c->verb_long, fc->verb_raw, fc->verb_len) == 0) {
 		size_t i;
 
 		for (i = 0; i < c->verb_long.len; i++)
@@ -489,11 +490,11 @@ reply_passive(struct fa_engine *e, struct ctl *x, const struct fa_reply *r,
 		    r->code == 228 ? "228" : "229", st, r->text.p, r->text.len);
 		return;
 	}
+	/* A 229 names only a port: announced stays without an address, and
+	 * the expectation takes the control connection's server address. */
 	ep.ip = hp.addr;
 	ep.port = hp.port;
-	if (r->code == 229 && hp.addr.family == FA_AF_NONE)
-		ep.ip = s->server.ip;
-	else if (!fa_addr_eq(&hp.addr, &s->server.ip)) {
+	if (hp.addr.family != FA_AF_NONE && !fa_addr_eq(&hp.addr, &s->server.ip)) {
 		flags |= FA_HELPER_ADDR;
 		if (fa_addr_is_private(&hp.addr) &&
 		    !fa_addr_is_private(&s->server.ip))
@@ -697,10 +698,16 @@ on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 		if (x->rcode == 0)
 			break;
 		bytes_append(&x->rtext, (const uint8_t *)"\n", 1, REPLY_TEXT_MAX);
-		if (ev == FTP_REPLY_EV_CONT)
-			bytes_append(&x->rtext, ln->data, ln->len, REPLY_TEXT_MAX);
-		else
+		/* "211-Features" style continuation lines lose their code,
+		 * like the first and last lines; others are kept whole. */
+		if (ev == FTP_REPLY_EV_END)
 			bytes_append(&x->rtext, rl.text, rl.text_len, REPLY_TEXT_MAX);
+		else if (rl.sep == FTP_REPLY_MORE && rl.code == x->rcode &&
+		    ln->len >= 4)
+			bytes_append(&x->rtext, ln->data + 4, ln->len - 4,
+			    REPLY_TEXT_MAX);
+		else
+			bytes_append(&x->rtext, ln->data, ln->len, REPLY_TEXT_MAX);
 		x->rsplit |= ln->split;
 		x->rbare_lf |= ln->bare_lf;
 		if (ev == FTP_REPLY_EV_END) {

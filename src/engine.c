@@ -94,6 +94,8 @@ fa_engine_add_sink(struct fa_engine *e, const struct fa_sink *s)
 const struct fa_stats *
 fa_engine_stats(const struct fa_engine *e)
 {
+	/* The shared budget counts its own hits; the stats show them. */
+	((struct fa_engine *)e)->st.reasm_cap_hits = e->budget.cap_hits;
 	return &e->st;
 }
 
@@ -109,9 +111,10 @@ escape_ascii(const uint8_t *p, size_t len, size_t max)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, n = 0;
+	bool cut = len > max;
 	char *out;
 
-	if (len > max)
+	if (cut)
 		len = max;
 	if ((out = malloc(len * 4 + 4)) == NULL)
 		return NULL;
@@ -125,7 +128,7 @@ escape_ascii(const uint8_t *p, size_t len, size_t max)
 			out[n++] = hex[p[i] & 15];
 		}
 	}
-	if (len == max) {
+	if (cut) {
 		memcpy(out + n, "...", 3);
 		n += 3;
 	}

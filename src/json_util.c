@@ -76,17 +76,81 @@ json_wire(const uint8_t *p, size_t len)
 	return j;
 }
 
+/*
+ * Timestamps come in runs within the same second: the calendar part is
+ * formatted once per second and the microseconds written by hand, which
+ * took a tenth of the NDJSON writer's time through snprintf.
+ */
 const char *
 fmt_ts(uint64_t ts_us, char *buf)
 {
+	static time_t last = -1;
+	static char prefix[FA_TSLEN];
+	static size_t plen;
 	time_t t = (time_t)(ts_us / 1000000);
+	uint32_t us = (uint32_t)(ts_us % 1000000);
 	struct tm tm;
+	int i;
 
-	gmtime_r(&t, &tm);
-	snprintf(buf, FA_TSLEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (unsigned)(ts_us % 1000000));
+	if (t != last) {
+		/* RFC 3339 has four-digit years: clamp what a corrupt
+		 * capture may claim. */
+		if (t > (time_t)253402300799LL)
+			t = (time_t)253402300799LL;
+		if (gmtime_r(&t, &tm) == NULL)
+			memset(&tm, 0, sizeof tm), tm.tm_year = 70, tm.tm_mday = 1;
+		plen = (size_t)snprintf(prefix, sizeof prefix,
+		    "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		if (plen >= sizeof prefix - 8)
+			plen = sizeof prefix - 8;
+		last = t;
+	}
+	memcpy(buf, prefix, plen);
+	for (i = 5; i >= 0; i--, us /= 10)
+		buf[plen + (size_t)i] = (char)('0' + us % 10);
+	buf[plen + 6] = 'Z';
+	buf[plen + 7] = '\0';
 	return buf;
+}
+
+/* Growable buffer for json_dump_callback: one write per document instead
+ * of one stdio call per token. */
+struct dumpbuf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static int
+dump_cb(const char *s, size_t n, void *arg)
+{
+	struct dumpbuf *b = arg;
+	size_t ncap;
+	char *np;
+
+	if (b->len + n > b->cap) {
+		for (ncap = b->cap ? b->cap : 65536; ncap < b->len + n; ncap *= 2)
+			;
+		if ((np = realloc(b->p, ncap)) == NULL)
+			return -1;
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+
+int
+json_write_line(json_t *o, FILE *f, size_t flags)
+{
+	static struct dumpbuf b;	/* reused: the writer is single-threaded */
+
+	b.len = 0;
+	if (json_dump_callback(o, dump_cb, &b, flags) == -1 ||
+	    dump_cb("\n", 1, &b) == -1)
+		return -1;
+	return fwrite(b.p, 1, b.len, f) == b.len ? 0 : -1;
 }
 
 json_t *

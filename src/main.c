@@ -76,6 +76,7 @@ static const struct {
 int
 main(int argc, char **argv)
 {
+	static char name[64];
 	size_t i;
 
 	if (argc < 2) {
@@ -91,8 +92,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			/* getopt names argv[0] in its messages. */
+			snprintf(name, sizeof name, "ftpaudit %s", argv[1]);
+			argv[1] = name;
 			return commands[i].fn(argc - 1, argv + 1);
+		}
 	cli_warn("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

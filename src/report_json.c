@@ -96,6 +96,17 @@ anomaly_json(const struct fa_anomaly *a)
 	    a->detail ? strlen(a->detail) : 0));
 }
 
+static uint64_t
+replies_dropped(const struct fa_session *s)
+{
+	uint64_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < s->ncmds; i++)
+		n += s->cmds[i].replies_dropped;
+	return n;
+}
+
 json_t *
 report_session_json(const struct fa_session *s, report_extend_fn extend,
     void *arg)
@@ -129,13 +140,21 @@ report_session_json(const struct fa_session *s, report_extend_fn extend,
 	json_object_set_new(o, "implicit_tls", json_boolean(s->implicit_tls));
 	json_object_set_new(o, "cwd", s->cwd ?
 	    json_wire((const uint8_t *)s->cwd, strlen(s->cwd)) : json_null());
-	json_object_set_new(o, "type", s->type[0] ? json_string(s->type) : json_null());
+	json_object_set_new(o, "type", s->type[0] ?
+	    json_wire((const uint8_t *)s->type, strlen(s->type)) : json_null());
 	json_object_set_new(o, "epsv_all", json_boolean(s->epsv_all));
 	json_object_set_new(o, "detected", json_boolean(s->detected));
 	json_object_set_new(o, "control_handshake",
 	    json_string(fa_handshake_str(s->ctl_handshake)));
 	json_object_set_new(o, "commands", cmds);
 	json_object_set_new(o, "commands_dropped", json_integer((json_int_t)s->cmds_dropped));
+	json_object_set_new(o, "account", json_bytes_or_null(s->has_account, &s->account));
+	/* What the caps cut from this session, so nothing is dropped unseen. */
+	json_object_set_new(o, "limits", json_pack("{s:I, s:I, s:I, s:I}",
+	    "transfers_dropped", (json_int_t)s->xfers_dropped,
+	    "anomalies_dropped", (json_int_t)s->anoms_dropped,
+	    "replies_dropped", (json_int_t)replies_dropped(s),
+	    "lines_cut", (json_int_t)s->lines_cut));
 	json_object_set_new(o, "unsolicited_replies", un);
 	json_object_set_new(o, "transfers", xf);
 	json_object_set_new(o, "anomalies", an);
@@ -176,8 +195,7 @@ on_session_end(void *arg, struct fa_session *s)
 
 	if (r->fmt == REPORT_NDJSON) {
 		o = report_session_json(s, r->extend, r->extend_arg);
-		if (json_dumpf(o, r->out, JSON_COMPACT) == -1 ||
-		    fputc('\n', r->out) == EOF)
+		if (json_write_line(o, r->out, JSON_COMPACT) == -1)
 			r->error = 1;
 		json_decref(o);
 		return;

@@ -781,7 +781,8 @@ rule_finish(struct rules *r, struct rules_rule *u)
 	size_t i;
 	uint16_t lo;
 
-	qsort(ev->sessions, ev->nsessions, sizeof *ev->sessions, cmp_u64);
+	if (ev->nsessions > 1)	/* qsort(NULL, 0) is undefined */
+		qsort(ev->sessions, ev->nsessions, sizeof *ev->sessions, cmp_u64);
 	switch (u->purpose) {
 	case RP_CONTROL:
 		return range_set(&u->dport, &u->ndport, u->key_port, u->key_port);

@@ -31,7 +31,9 @@ struct fa_session *const *report_sessions(const struct report *, size_t *n);
 
 /* JSON helpers shared by every JSON writer. */
 json_t	*json_wire(const uint8_t *p, size_t len);	/* reversible escaping */
-json_t	*json_ts(uint64_t ts_us);			/* RFC 3339 UTC, microseconds */
+json_t	*json_ts(uint64_t ts_us);
+/* o and a newline in one write; 0 or -1. */
+int	 json_write_line(json_t *o, FILE *, size_t flags);			/* RFC 3339 UTC, microseconds */
 json_t	*json_endpoint(const struct fa_endpoint *);
 json_t	*json_addr(const struct fa_addr *);
 json_t	*report_session_json(const struct fa_session *, report_extend_fn, void *);
