@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ftpaudit/audit.h"
+#include "ftpaudit/rules.h"
 
 /* A rule allowing more ports than this, and many times more than were
  * used, is called overly broad (ports the traffic never needed). */
@@ -408,6 +409,26 @@ helper_covers(const struct fa_session *s, const struct fa_transfer *x,
 	    (x->helper_flags & ~(uint32_t)FA_HELPER_PORT) == 0;
 }
 
+/* Why an assigned helper would still not open this data connection: the
+ * notes of the rules module, one trace line each. */
+static int
+helper_notes(struct audit_flow *f, const struct fa_session *s,
+    const struct fa_transfer *x)
+{
+	uint32_t flags = x->helper_flags | (s->tls ? FA_HELPER_TLS : 0), bit;
+	char *line;
+
+	for (bit = 1; bit != 0 && bit <= flags; bit <<= 1) {
+		if ((flags & bit) == 0 || bit == FA_HELPER_PORT ||
+		    rules_helper_note(bit) == NULL)
+			continue;
+		if (asprintf(&line, "not related, the ftp helper would not open it: %s",
+		    rules_helper_note(bit)) == -1 || trace_add(f, line) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 add_transfer(struct audit *a, const struct fa_session *s,
     const struct fa_transfer *x, const char *helper)
@@ -439,6 +460,8 @@ add_transfer(struct audit *a, const struct fa_session *s,
 	if (f->initiator.ip.family != f->responder.ip.family)
 		return 0;	/* not a connection one firewall sees */
 	f->related = helper_covers(s, x, helper);
+	if (!f->related && helper != NULL && helper_notes(f, s, x) == -1)
+		return -1;
 	a->ndata++;
 	return finish_flow(a, f, helper, NULL);
 }
@@ -859,13 +882,31 @@ in_match(const struct rs_match *m, uint32_t v)
 	return false;
 }
 
+/* "40000-40009,50000" */
+static const char *
+ranges_str(const struct rs_match *m, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nr && len + 16 < size; i++) {
+		if (m->r[i].lo == m->r[i].hi)
+			len += (size_t)snprintf(buf + len, size - len, "%s%u",
+			    i ? "," : "", m->r[i].lo);
+		else
+			len += (size_t)snprintf(buf + len, size - len, "%s%u-%u",
+			    i ? "," : "", m->r[i].lo, m->r[i].hi);
+	}
+	return buf;
+}
+
 static int
 range_findings(struct audit *a)
 {
 	const struct rs_rule *r;
 	const struct rs_match *m;
 	const struct audit_flow *f;
-	char name[160], ports[256];
+	char name[160], ports[256], range[256];
 	size_t ci, j, i, len;
 	int rc = 0;
 
@@ -887,9 +928,9 @@ range_findings(struct audit *a)
 			if (len == 0)
 				continue;
 			rc |= finding(a, "passive-range-missed", "%s accepts the static "
-			    "passive range %u-%u, but observed passive data connections "
+			    "passive range %s, but observed passive data connections "
 			    "to port(s) %s were denied", rs_rule_name(r, name, sizeof name),
-			    m->r[0].lo, m->r[m->nr - 1].hi, ports);
+			    ranges_str(m, range, sizeof range), ports);
 		}
 	}
 	return rc;

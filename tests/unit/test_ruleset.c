@@ -424,6 +424,7 @@ test_audit_good(void **state)
 	f = audit_flows(a, &n);
 	assert_false(f[1].related);
 	assert_int_equal(f[1].verdict, AV_DROP);
+	assert_non_null(strstr(f[1].trace[0], "split across TCP segments"));
 	assert_true(has_finding(a, "passive-range-missed") == false);
 	audit_free(a);
 	ruleset_free(rs);
