@@ -992,13 +992,39 @@ indeterminate_finding(struct audit *a)
 	    why ? why : "?");
 }
 
+/* netdev ingress, bridge and arp chains run outside the IP hooks the
+ * flows are evaluated on; one that may drop is worth saying. */
+static int
+other_family_finding(struct audit *a)
+{
+	const struct rs_chain *c;
+	size_t i, j;
+	bool drops;
+
+	for (i = 0; i < a->rs->nchains; i++) {
+		c = a->rs->chains[i];
+		if (c->fam != 0 || !c->base)
+			continue;
+		drops = c->policy == RS_V_DROP;
+		for (j = 0; j < c->nrules; j++)
+			drops = drops || c->rules[j]->verdict == RS_V_DROP ||
+			    c->rules[j]->verdict == RS_V_REJECT;
+		if (drops && finding(a, "not-evaluated", "base chain %s %s %s may "
+		    "drop packets but is not evaluated: only ip, ip6 and inet "
+		    "tables are", c->family, c->table, c->name) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 audit_finish(struct audit *a)
 {
 	if (find_shadowed(a) == -1 || find_broad(a) == -1)
 		return -1;
 	if (helper_findings(a) != 0 || range_findings(a) != 0 ||
-	    port20_findings(a) != 0 || indeterminate_finding(a) != 0)
+	    port20_findings(a) != 0 || indeterminate_finding(a) != 0 ||
+	    other_family_finding(a) != 0)
 		return -1;
 	return 0;
 }
