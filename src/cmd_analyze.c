@@ -32,7 +32,7 @@ parse_format(const char *s, enum report_format *fmt)
 
 /* Each session's "firewall" openings, with the ids `rules` gives them. */
 static void
-add_firewall(void *arg, json_t *obj, const struct fa_session *s)
+add_firewall(void *arg, struct jw *w, const struct fa_session *s)
 {
 	struct rules_feed *fd = arg;
 	struct rules_opening *v;
@@ -42,7 +42,7 @@ add_firewall(void *arg, json_t *obj, const struct fa_session *s)
 		fd->oom = true;
 		return;
 	}
-	json_object_set_new(obj, "firewall", rules_openings_json(v, n));
+	rules_openings_write(w, v, n);
 	free(v);
 }
 

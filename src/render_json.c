@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "ftpaudit/report.h"
+#include "ftpaudit/jw.h"
 #include "ftpaudit/rules.h"
 
 static json_t *
@@ -128,35 +129,41 @@ rules_json(const struct rules *r)
 	    "rules", rs, "helper", helper_json(r), "hints", hs);
 }
 
-static json_t *
-opening_json(const struct rules_opening *o)
+static void
+opening_write(struct jw *w, const struct rules_opening *o)
 {
 	char id[16];
-	json_t *notes = json_array(), *init;
 	uint32_t bit;
 
+	jw_obj(w);
+	jw_key(w, "rule");
+	if (o->rule) {
+		snprintf(id, sizeof id, "R%u", o->rule);
+		jw_str(w, id);
+	} else
+		jw_null(w);
+	jw_key(w, "purpose"); jw_str(w, rules_purpose_str(o->purpose));
+	jw_key(w, "protocol"); jw_str(w, "tcp");
+	jw_key(w, "initiator"); jw_endpoint(w, &o->initiator, o->initiator_port_known);
+	jw_key(w, "responder"); jw_endpoint(w, &o->responder, true);
+	jw_key(w, "helper_covers"); jw_bool(w, o->helper_covers);
+	jw_key(w, "helper_notes");
+	jw_arr(w);
 	for (bit = 1; bit <= FA_HELPER_FAMILY; bit <<= 1)
 		if (o->helper_flags & bit)
-			json_array_append_new(notes,
-			    json_string(rules_helper_note(bit)));
-	snprintf(id, sizeof id, "R%u", o->rule);
-	init = json_endpoint(&o->initiator);
-	if (!o->initiator_port_known)
-		json_object_set_new(init, "port", json_null());
-	return json_pack("{s:o, s:s, s:s, s:o, s:o, s:b, s:o}",
-	    "rule", o->rule ? json_string(id) : json_null(),
-	    "purpose", rules_purpose_str(o->purpose), "protocol", "tcp",
-	    "initiator", init, "responder", json_endpoint(&o->responder),
-	    "helper_covers", o->helper_covers, "helper_notes", notes);
+			jw_str(w, rules_helper_note(bit));
+	jw_end_arr(w);
+	jw_end_obj(w);
 }
 
-json_t *
-rules_openings_json(const struct rules_opening *v, size_t n)
+void
+rules_openings_write(struct jw *w, const struct rules_opening *v, size_t n)
 {
-	json_t *a = json_array();
 	size_t i;
 
+	jw_key(w, "firewall");
+	jw_arr(w);
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, opening_json(&v[i]));
-	return a;
+		opening_write(w, &v[i]);
+	jw_end_arr(w);
 }

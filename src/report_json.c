@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/jw.h"
 #include "ftpaudit/report.h"
 
 #define SCHEMA_VERSION	1
@@ -18,82 +19,142 @@ struct report {
 	uint64_t	 un_dropped;
 	report_extend_fn extend;
 	void		*extend_arg;
+	struct jw	 jw;		/* NDJSON line buffer, reused */
 	int		 error;
 };
 
-static json_t *
-json_bytes_or_null(bool has, const struct fa_bytes *b)
+static void
+bytes_or_null(struct jw *w, const char *key, bool has, const struct fa_bytes *b)
 {
-	return has ? json_wire(b->p, b->len) : json_null();
+	jw_key(w, key);
+	if (has)
+		jw_wire(w, b->p, b->len);
+	else
+		jw_null(w);
 }
 
-static json_t *
-reply_json(const struct fa_reply *r)
+static void
+cstr_or_null(struct jw *w, const char *key, const char *s)
 {
-	return json_pack("{s:o, s:i, s:o}", "ts", json_ts(r->ts_us), "code",
-	    (json_int_t)r->code, "text", json_wire(r->text.p, r->text.len));
+	jw_key(w, key);
+	if (s != NULL)
+		jw_wire(w, (const uint8_t *)s, strlen(s));
+	else
+		jw_null(w);
 }
 
-static json_t *
-command_json(const struct fa_command *c)
+static void
+endpoint(struct jw *w, const char *key, const struct fa_endpoint *ep)
 {
-	json_t *o, *replies = json_array();
+	jw_key(w, key);
+	jw_endpoint(w, ep, true);
+}
+
+static void
+reply(struct jw *w, const struct fa_reply *r)
+{
+	jw_obj(w);
+	jw_key(w, "ts"); jw_ts(w, r->ts_us);
+	jw_key(w, "code"); jw_int(w, r->code);
+	jw_key(w, "text"); jw_wire(w, r->text.p, r->text.len);
+	jw_end_obj(w);
+}
+
+static void
+command(struct jw *w, const struct fa_command *c)
+{
 	uint32_t i;
 
+	jw_obj(w);
+	jw_key(w, "ts"); jw_ts(w, c->ts_us);
+	jw_key(w, "command");
+	if (c->verb_long.p != NULL)
+		jw_wire(w, c->verb_long.p, c->verb_long.len);
+	else
+		jw_str(w, c->verb);
+	bytes_or_null(w, "arg", c->has_arg, &c->arg);
+	jw_key(w, "replies");
+	jw_arr(w);
 	for (i = 0; i < c->nreplies; i++)
-		json_array_append_new(replies, reply_json(&c->replies[i]));
-	o = json_pack("{s:o, s:o, s:o, s:o, s:o}", "ts", json_ts(c->ts_us),
-	    "command", c->verb_long.p ? json_wire(c->verb_long.p, c->verb_long.len) :
-	    json_wire((const uint8_t *)c->verb, strlen(c->verb)), "arg", json_bytes_or_null(c->has_arg, &c->arg),
-	    "replies", replies, "reply_code",
-	    c->reply_code ? json_integer(c->reply_code) : json_null());
-	return o;
+		reply(w, &c->replies[i]);
+	jw_end_arr(w);
+	jw_key(w, "reply_code");
+	if (c->reply_code)
+		jw_int(w, c->reply_code);
+	else
+		jw_null(w);
+	if (c->replies_dropped) {
+		jw_key(w, "replies_dropped");
+		jw_uint(w, c->replies_dropped);
+	}
+	jw_end_obj(w);
 }
 
-static json_t *
-transfer_json(const struct fa_transfer *t)
+static void
+connection(struct jw *w, const struct fa_transfer *t)
 {
-	json_t *o, *conn = json_null();
-	const char *dir = fa_dir_str(t->dir);
-	double dur;
+	jw_key(w, "connection");
+	if (!t->connected) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	endpoint(w, "client", &t->data_client);
+	endpoint(w, "server", &t->data_server);
+	jw_key(w, "initiator"); jw_str(w, t->initiator_server ? "server" : "client");
+	jw_key(w, "handshake"); jw_str(w, fa_handshake_str(t->handshake));
+	jw_end_obj(w);
+}
 
+static void
+ts_or_null(struct jw *w, const char *key, bool has, uint64_t ts)
+{
+	jw_key(w, key);
+	if (has)
+		jw_ts(w, ts);
+	else
+		jw_null(w);
+}
+
+static void
+transfer(struct jw *w, const struct fa_transfer *t)
+{
+	jw_obj(w);
+	jw_key(w, "id"); jw_uint(w, t->id);
+	jw_key(w, "mode"); jw_str(w, fa_mode_str(t->mode));
+	jw_key(w, "negotiation"); jw_str(w, fa_neg_str(t->neg));
+	endpoint(w, "announced", &t->announced);
+	connection(w, t);
+	cstr_or_null(w, "command", t->command);
+	bytes_or_null(w, "arg", t->arg.p != NULL, &t->arg);
+	cstr_or_null(w, "path", t->path);
+	cstr_or_null(w, "direction", fa_dir_str(t->dir));
+	jw_key(w, "bytes"); jw_uint(w, fa_transfer_bytes(t));
+	jw_key(w, "bytes_captured"); jw_uint(w, fa_transfer_bytes_captured(t));
+	ts_or_null(w, "start", t->connected, t->start_us);
+	ts_or_null(w, "end", t->connected, t->end_us);
+	jw_key(w, "duration_s");
 	if (t->connected)
-		conn = json_pack("{s:o, s:o, s:s, s:s}",
-		    "client", json_endpoint(&t->data_client),
-		    "server", json_endpoint(&t->data_server),
-		    "initiator", t->initiator_server ? "server" : "client",
-		    "handshake", fa_handshake_str(t->handshake));
-	dur = (double)(t->end_us - t->start_us) / 1e6;
-	o = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "id", (json_int_t)t->id,
-	    "mode", fa_mode_str(t->mode),
-	    "negotiation", fa_neg_str(t->neg),
-	    "announced", t->announced.ip.family == FA_AF_NONE ?
-		json_pack("{s:n, s:i}", "ip", "port", (json_int_t)t->announced.port) :
-		json_endpoint(&t->announced),
-	    "connection", conn,
-	    "command", t->command ? json_string(t->command) : json_null(),
-	    "arg", t->arg.p ? json_wire(t->arg.p, t->arg.len) : json_null(),
-	    "path", t->path ? json_wire((const uint8_t *)t->path, strlen(t->path)) : json_null(),
-	    "direction", dir ? json_string(dir) : json_null());
-	json_object_set_new(o, "bytes", json_integer((json_int_t)fa_transfer_bytes(t)));
-	json_object_set_new(o, "bytes_captured",
-	    json_integer((json_int_t)fa_transfer_bytes_captured(t)));
-	json_object_set_new(o, "start", t->connected ? json_ts(t->start_us) : json_null());
-	json_object_set_new(o, "end", t->connected ? json_ts(t->end_us) : json_null());
-	json_object_set_new(o, "duration_s", t->connected ? json_real(dur) : json_null());
-	json_object_set_new(o, "status", json_string(fa_xstatus_str(t->status)));
-	json_object_set_new(o, "reply_code",
-	    t->reply_code ? json_integer(t->reply_code) : json_null());
-	return o;
+		jw_real(w, (double)(t->end_us - t->start_us) / 1e6);
+	else
+		jw_null(w);
+	jw_key(w, "status"); jw_str(w, fa_xstatus_str(t->status));
+	jw_key(w, "reply_code");
+	if (t->reply_code)
+		jw_int(w, t->reply_code);
+	else
+		jw_null(w);
+	jw_end_obj(w);
 }
 
-static json_t *
-anomaly_json(const struct fa_anomaly *a)
+static void
+anomaly(struct jw *w, const struct fa_anomaly *a)
 {
-	return json_pack("{s:s, s:o, s:o}", "type", a->type, "ts", json_ts(a->ts_us),
-	    "detail", json_wire((const uint8_t *)(a->detail ? a->detail : ""),
-	    a->detail ? strlen(a->detail) : 0));
+	jw_obj(w);
+	jw_key(w, "type"); jw_str(w, a->type);
+	jw_key(w, "ts"); jw_ts(w, a->ts_us);
+	jw_key(w, "detail"); jw_str(w, a->detail ? a->detail : "");
+	jw_end_obj(w);
 }
 
 static uint64_t
@@ -107,63 +168,91 @@ replies_dropped(const struct fa_session *s)
 	return n;
 }
 
+static void
+session_counts(struct jw *w, const struct fa_session *s)
+{
+	jw_key(w, "commands_dropped"); jw_uint(w, s->cmds_dropped);
+	/* What the caps cut from this session, so nothing is dropped unseen. */
+	jw_key(w, "limits");
+	jw_obj(w);
+	jw_key(w, "transfers_dropped"); jw_uint(w, s->xfers_dropped);
+	jw_key(w, "anomalies_dropped"); jw_uint(w, s->anoms_dropped);
+	jw_key(w, "replies_dropped"); jw_uint(w, replies_dropped(s));
+	jw_key(w, "lines_cut"); jw_uint(w, s->lines_cut);
+	jw_end_obj(w);
+	jw_key(w, "gaps"); jw_uint(w, s->gaps);
+	jw_key(w, "control_bytes");
+	jw_obj(w);
+	jw_key(w, "client_to_server"); jw_uint(w, s->ctl_bytes[0]);
+	jw_key(w, "server_to_client"); jw_uint(w, s->ctl_bytes[1]);
+	jw_end_obj(w);
+}
+
+void
+report_session_write(struct jw *w, const struct fa_session *s,
+    report_extend_fn extend, void *arg)
+{
+	uint32_t i;
+
+	jw_obj(w);
+	jw_key(w, "id"); jw_uint(w, s->id);
+	endpoint(w, "client", &s->client);
+	endpoint(w, "server", &s->server);
+	jw_key(w, "start"); jw_ts(w, s->start_us);
+	jw_key(w, "end"); jw_ts(w, s->end_us);
+	jw_key(w, "end_reason"); jw_str(w, fa_end_reason_str(s->end_reason));
+	bytes_or_null(w, "banner", s->has_banner, &s->banner);
+	bytes_or_null(w, "user", s->has_user, &s->user);
+	bytes_or_null(w, "password", s->has_password, &s->password);
+	bytes_or_null(w, "account", s->has_account, &s->account);
+	jw_key(w, "login"); jw_str(w, fa_login_str(s->login));
+	jw_key(w, "login_failures"); jw_uint(w, s->login_failures);
+	jw_key(w, "tls"); jw_bool(w, s->tls);
+	jw_key(w, "implicit_tls"); jw_bool(w, s->implicit_tls);
+	cstr_or_null(w, "cwd", s->cwd);
+	cstr_or_null(w, "type", s->type[0] ? s->type : NULL);
+	jw_key(w, "epsv_all"); jw_bool(w, s->epsv_all);
+	jw_key(w, "detected"); jw_bool(w, s->detected);
+	jw_key(w, "control_handshake"); jw_str(w, fa_handshake_str(s->ctl_handshake));
+	jw_key(w, "commands");
+	jw_arr(w);
+	for (i = 0; i < s->ncmds; i++)
+		command(w, &s->cmds[i]);
+	jw_end_arr(w);
+	jw_key(w, "unsolicited_replies");
+	jw_arr(w);
+	for (i = 0; i < s->nunsolicited; i++)
+		reply(w, &s->unsolicited[i]);
+	jw_end_arr(w);
+	jw_key(w, "transfers");
+	jw_arr(w);
+	for (i = 0; i < s->nxfers; i++)
+		transfer(w, &s->xfers[i]);
+	jw_end_arr(w);
+	jw_key(w, "anomalies");
+	jw_arr(w);
+	for (i = 0; i < s->nanoms; i++)
+		anomaly(w, &s->anoms[i]);
+	jw_end_arr(w);
+	session_counts(w, s);
+	if (extend != NULL)
+		extend(arg, w, s);	/* fields of later issues, after ours */
+	jw_end_obj(w);
+}
+
+/* The same object as a jansson value, for writers that compose events. */
 json_t *
 report_session_json(const struct fa_session *s, report_extend_fn extend,
     void *arg)
 {
-	json_t *o, *cmds = json_array(), *xf = json_array(), *an = json_array(),
-	    *un = json_array();
-	uint32_t i;
+	struct jw w;
+	json_t *o = NULL;
 
-	for (i = 0; i < s->ncmds; i++)
-		json_array_append_new(cmds, command_json(&s->cmds[i]));
-	for (i = 0; i < s->nunsolicited; i++)
-		json_array_append_new(un, reply_json(&s->unsolicited[i]));
-	for (i = 0; i < s->nxfers; i++)
-		json_array_append_new(xf, transfer_json(&s->xfers[i]));
-	for (i = 0; i < s->nanoms; i++)
-		json_array_append_new(an, anomaly_json(&s->anoms[i]));
-	o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:s}",
-	    "id", (json_int_t)s->id,
-	    "client", json_endpoint(&s->client),
-	    "server", json_endpoint(&s->server),
-	    "start", json_ts(s->start_us),
-	    "end", json_ts(s->end_us),
-	    "end_reason", fa_end_reason_str(s->end_reason));
-	json_object_set_new(o, "banner", json_bytes_or_null(s->has_banner, &s->banner));
-	json_object_set_new(o, "user", json_bytes_or_null(s->has_user, &s->user));
-	json_object_set_new(o, "password",
-	    json_bytes_or_null(s->has_password, &s->password));
-	json_object_set_new(o, "login", json_string(fa_login_str(s->login)));
-	json_object_set_new(o, "login_failures", json_integer(s->login_failures));
-	json_object_set_new(o, "tls", json_boolean(s->tls));
-	json_object_set_new(o, "implicit_tls", json_boolean(s->implicit_tls));
-	json_object_set_new(o, "cwd", s->cwd ?
-	    json_wire((const uint8_t *)s->cwd, strlen(s->cwd)) : json_null());
-	json_object_set_new(o, "type", s->type[0] ?
-	    json_wire((const uint8_t *)s->type, strlen(s->type)) : json_null());
-	json_object_set_new(o, "epsv_all", json_boolean(s->epsv_all));
-	json_object_set_new(o, "detected", json_boolean(s->detected));
-	json_object_set_new(o, "control_handshake",
-	    json_string(fa_handshake_str(s->ctl_handshake)));
-	json_object_set_new(o, "commands", cmds);
-	json_object_set_new(o, "commands_dropped", json_integer((json_int_t)s->cmds_dropped));
-	json_object_set_new(o, "account", json_bytes_or_null(s->has_account, &s->account));
-	/* What the caps cut from this session, so nothing is dropped unseen. */
-	json_object_set_new(o, "limits", json_pack("{s:I, s:I, s:I, s:I}",
-	    "transfers_dropped", (json_int_t)s->xfers_dropped,
-	    "anomalies_dropped", (json_int_t)s->anoms_dropped,
-	    "replies_dropped", (json_int_t)replies_dropped(s),
-	    "lines_cut", (json_int_t)s->lines_cut));
-	json_object_set_new(o, "unsolicited_replies", un);
-	json_object_set_new(o, "transfers", xf);
-	json_object_set_new(o, "anomalies", an);
-	json_object_set_new(o, "gaps", json_integer(s->gaps));
-	json_object_set_new(o, "control_bytes", json_pack("{s:I, s:I}",
-	    "client_to_server", (json_int_t)s->ctl_bytes[0],
-	    "server_to_client", (json_int_t)s->ctl_bytes[1]));
-	if (extend != NULL)
-		extend(arg, o, s);
+	jw_init(&w, false);
+	report_session_write(&w, s, extend, arg);
+	if (!w.err)
+		o = json_loadb(w.p, w.len, JSON_ALLOW_NUL, NULL);
+	jw_free(&w);
 	return o;
 }
 
@@ -191,13 +280,14 @@ on_session_end(void *arg, struct fa_session *s)
 {
 	struct report *r = arg;
 	struct fa_session **n;
-	json_t *o;
 
 	if (r->fmt == REPORT_NDJSON) {
-		o = report_session_json(s, r->extend, r->extend_arg);
-		if (json_write_line(o, r->out, JSON_COMPACT) == -1)
+		jw_reset(&r->jw);
+		report_session_write(&r->jw, s, r->extend, r->extend_arg);
+		jw_text(&r->jw, "\n", 1);
+		if (r->jw.err ||
+		    fwrite(r->jw.p, 1, r->jw.len, r->out) != r->jw.len)
 			r->error = 1;
-		json_decref(o);
 		return;
 	}
 	if (r->nsess == r->cap) {
@@ -256,12 +346,12 @@ report_sessions(const struct report *r, size_t *n)
 	return r->sess;
 }
 
-static json_t *
-stats_json(const struct fa_stats *st)
+static void
+stats(struct jw *w, const struct fa_stats *st)
 {
-	json_t *o = json_object();
-
-#define S(name) json_object_set_new(o, #name, json_integer((json_int_t)st->name))
+	jw_key(w, "stats");
+	jw_obj(w);
+#define S(name) do { jw_key(w, #name); jw_uint(w, st->name); } while (0)
 	S(packets); S(bytes); S(malformed); S(fragments); S(non_ip); S(non_tcp);
 	S(bad_checksums); S(tcp_packets); S(tcp_connections); S(ftp_sessions);
 	S(control_packets); S(data_packets); S(data_connections);
@@ -271,42 +361,80 @@ stats_json(const struct fa_stats *st)
 	S(cmds_dropped); S(xfers_dropped); S(expectations); S(expect_cap_hits);
 	S(expectations_expired);
 #undef S
-	return o;
+	jw_end_obj(w);
 }
 
-static json_t *
-inputs_json(const struct capture *cap)
+static void
+inputs(struct jw *w, const struct capture *cap)
 {
 	const struct capture_input *in;
-	json_t *a = json_array();
 	size_t i;
 
+	jw_key(w, "inputs");
+	jw_arr(w);
 	for (i = 0; cap != NULL && i < capture_count(cap); i++) {
 		in = capture_input(cap, i);
-		json_array_append_new(a, json_pack("{s:o, s:s, s:I, s:I, s:o, s:o, s:b}",
-		    "source", json_wire((const uint8_t *)in->source, strlen(in->source)),
-		    "link_type", in->link_type,
-		    "packets", (json_int_t)in->packets, "bytes", (json_int_t)in->bytes,
-		    "first_ts", in->packets ? json_ts(in->first_us) : json_null(),
-		    "last_ts", in->packets ? json_ts(in->last_us) : json_null(),
-		    "truncated", in->truncated));
+		jw_obj(w);
+		cstr_or_null(w, "source", in->source);
+		jw_key(w, "link_type"); jw_str(w, in->link_type);
+		jw_key(w, "packets"); jw_uint(w, in->packets);
+		jw_key(w, "bytes"); jw_uint(w, in->bytes);
+		ts_or_null(w, "first_ts", in->packets > 0, in->first_us);
+		ts_or_null(w, "last_ts", in->packets > 0, in->last_us);
+		jw_key(w, "truncated"); jw_bool(w, in->truncated);
+		jw_end_obj(w);
 	}
-	return a;
+	jw_end_arr(w);
 }
 
-static json_t *
-unattributed_json(const struct report *r)
+static void
+unattributed(struct jw *w, const struct report *r)
 {
-	json_t *a = json_array();
 	size_t i;
 
-	for (i = 0; i < r->nun; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:I}",
-		    "initiator", json_endpoint(&r->un[i].initiator),
-		    "responder", json_endpoint(&r->un[i].responder),
-		    "start", json_ts(r->un[i].start_us),
-		    "bytes", (json_int_t)r->un[i].bytes));
-	return a;
+	jw_key(w, "unattributed");
+	jw_arr(w);
+	for (i = 0; i < r->nun; i++) {
+		jw_obj(w);
+		endpoint(w, "initiator", &r->un[i].initiator);
+		endpoint(w, "responder", &r->un[i].responder);
+		jw_key(w, "start"); jw_ts(w, r->un[i].start_us);
+		jw_key(w, "bytes"); jw_uint(w, r->un[i].bytes);
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+	jw_key(w, "unattributed_dropped"); jw_uint(w, r->un_dropped);
+}
+
+/* The whole document, written a session at a time so that the buffer
+ * never holds more than one session's text. */
+static void
+document(struct report *r, const struct capture *cap, const struct fa_stats *st)
+{
+	struct jw *w = &r->jw;
+	size_t i;
+
+	jw_init(w, true);
+	jw_obj(w);
+	jw_key(w, "tool"); jw_str(w, "ftpaudit");
+	jw_key(w, "version"); jw_str(w, PACKAGE_VERSION);
+	jw_key(w, "schema_version"); jw_int(w, SCHEMA_VERSION);
+	inputs(w, cap);
+	stats(w, st);
+	jw_key(w, "sessions");
+	jw_arr(w);
+	for (i = 0; i < r->nsess; i++) {
+		report_session_write(w, r->sess[i], r->extend, r->extend_arg);
+		if (w->err || fwrite(w->p, 1, w->len, r->out) != w->len)
+			r->error = 1;
+		w->len = 0;		/* flushed; the nesting state stays */
+	}
+	jw_end_arr(w);
+	unattributed(w, r);
+	jw_end_obj(w);
+	jw_text(w, "\n", 1);
+	if (w->err || fwrite(w->p, 1, w->len, r->out) != w->len)
+		r->error = 1;
 }
 
 void	report_text(FILE *, struct fa_session *const *, size_t,
@@ -317,29 +445,13 @@ int
 report_finish(struct report *r, const struct capture *cap,
     const struct fa_stats *st, const struct fa_config *cfg)
 {
-	json_t *doc, *sessions;
-	size_t i;
-
 	(void)cfg;
 	if (r->nsess > 1)
 		qsort(r->sess, r->nsess, sizeof *r->sess, by_id);
 	if (r->fmt == REPORT_TEXT) {
 		report_text(r->out, r->sess, r->nsess, r->un, r->nun, cap, st);
-	} else if (r->fmt == REPORT_JSON) {
-		sessions = json_array();
-		for (i = 0; i < r->nsess; i++)
-			json_array_append_new(sessions,
-			    report_session_json(r->sess[i], r->extend, r->extend_arg));
-		doc = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o}",
-		    "tool", "ftpaudit", "version", PACKAGE_VERSION,
-		    "schema_version", SCHEMA_VERSION,
-		    "inputs", inputs_json(cap), "stats", stats_json(st),
-		    "sessions", sessions, "unattributed", unattributed_json(r));
-		if (json_dumpf(doc, r->out, JSON_INDENT(2)) == -1 ||
-		    fputc('\n', r->out) == EOF)
-			r->error = 1;
-		json_decref(doc);
-	}
+	} else if (r->fmt == REPORT_JSON)
+		document(r, cap, st);
 	if (fflush(r->out) == EOF)
 		r->error = 1;
 	return r->error ? -1 : 0;
@@ -356,5 +468,6 @@ report_free(struct report *r)
 		fa_session_unref(r->sess[i]);
 	free(r->sess);
 	free(r->un);
+	jw_free(&r->jw);
 	free(r);
 }

@@ -12,7 +12,10 @@
 enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_NDJSON };
 
 /* Adds fields of later issues (firewall needs, ...) to a session object. */
-typedef void (*report_extend_fn)(void *arg, json_t *obj, const struct fa_session *);
+struct jw;
+/* Adds fields of later issues (firewall needs, ...) to a session object:
+ * called inside the object, it writes jw_key()/value pairs. */
+typedef void (*report_extend_fn)(void *arg, struct jw *, const struct fa_session *);
 
 struct report;
 
@@ -37,6 +40,9 @@ int	 json_write_line(json_t *o, FILE *, size_t flags);			/* RFC 3339 UTC, micros
 json_t	*json_endpoint(const struct fa_endpoint *);
 json_t	*json_addr(const struct fa_addr *);
 json_t	*report_session_json(const struct fa_session *, report_extend_fn, void *);
+/* The session object into a JSON writer: the fast path of the reports. */
+void	 report_session_write(struct jw *, const struct fa_session *,
+	    report_extend_fn, void *);
 /* Terminal-safe copy of wire bytes (controls and non-ASCII as \xHH). */
 char	*sanitize(const uint8_t *p, size_t len);
 /* "2026-11-25T16:49:01.123456Z" into buf of FA_TSLEN bytes. */

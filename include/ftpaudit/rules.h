@@ -138,7 +138,9 @@ const char *rules_cidr(const struct fa_addr *, char *buf);
 
 /* render_json.c */
 json_t	*rules_json(const struct rules *);
-json_t	*rules_openings_json(const struct rules_opening *, size_t n);
+struct jw;
+/* The session's "firewall" list, written as a key and its array. */
+void	 rules_openings_write(struct jw *, const struct rules_opening *, size_t n);
 /* render_text.c, render_nft.c, render_ipt.c: 0, or -1 on a write error.
  * chain_table: NULL for the self-contained script, else the table ("inet
  * filter") whose regular chains ftpaudit_<chain> receive the rules. */

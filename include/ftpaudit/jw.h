@@ -1,0 +1,46 @@
+/* jw.h: a small streaming JSON writer into a growable buffer: the report
+ * writers' fast path (no object tree, one write per document). */
+#ifndef FTPAUDIT_JW_H
+#define FTPAUDIT_JW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define JW_MAXDEPTH	32
+
+struct jw {
+	char		*p;		/* owned */
+	size_t		 len, cap;
+	bool		 err;		/* out of memory or nesting too deep */
+	bool		 pretty;	/* two-space indentation */
+	int		 depth;
+	bool		 more[JW_MAXDEPTH];	/* an element was written at this depth */
+	bool		 after_key;
+};
+
+void	 jw_init(struct jw *, bool pretty);
+void	 jw_reset(struct jw *);		/* empty the buffer, keep its memory */
+void	 jw_free(struct jw *);
+void	 jw_obj(struct jw *);
+void	 jw_arr(struct jw *);
+void	 jw_end_obj(struct jw *);
+void	 jw_end_arr(struct jw *);
+void	 jw_key(struct jw *, const char *key);
+void	 jw_str(struct jw *, const char *s);	/* a C string (escaped) */
+/* Wire bytes with the report's reversible escaping (see json_wire). */
+void	 jw_wire(struct jw *, const uint8_t *p, size_t len);
+void	 jw_int(struct jw *, int64_t);
+void	 jw_uint(struct jw *, uint64_t);
+void	 jw_real(struct jw *, double);
+void	 jw_bool(struct jw *, bool);
+void	 jw_null(struct jw *);
+void	 jw_ts(struct jw *, uint64_t ts_us);	/* RFC 3339 UTC, microseconds */
+/* An already serialised JSON value, written as it is. */
+void	 jw_raw(struct jw *, const char *s, size_t len);
+struct fa_endpoint;
+void	 jw_endpoint(struct jw *, const struct fa_endpoint *, bool port_known);
+/* Bytes outside the JSON structure (a line end between documents). */
+void	 jw_text(struct jw *, const char *s, size_t len);
+
+#endif
