@@ -1,22 +1,26 @@
 #!/bin/bash
 # audit.sh: the proof that `ftpaudit audit` agrees with the kernel.  In
 # network namespaces (lab.sh), vsftpd (passive port 40000 only, active
-# from port 20) sits behind a firewall in the server namespace; curl in the
-# client namespace transfers in PASV, EPSV, PORT and EPRT mode while
-# tcpdump captures on the gateway's client-side veth (where SYNs the server
-# drops are still seen).  For each ruleset (a working helper one, one
-# missing the passive port, one missing the helper assignment, one with
-# unused and overly broad rules, and two in iptables-save form), with
-# counters on every rule:
+# from port 20) serves curl transfers in PASV, EPSV, PORT and EPRT mode
+# while tcpdump captures on the gateway's client-side veth, where SYNs a
+# server or gateway drops are still seen (a client's own drops at output
+# are not: those flows are evaluated from their announced endpoints).
+# Rulesets, with counters on every rule, in the namespace whose side is
+# audited: server (a working helper one, one missing the passive port,
+# one missing the helper assignment, one with unused and overly broad
+# rules, an IPv6 one, two in iptables-save form), client (its own output
+# and input), gateway (a helper assigned before conntrack).  For each:
 #   - a transfer curl completed has every flow `accept`; one that failed
 #     has its control connection `accept` and its data connection `drop`;
 #   - the rules whose kernel counters stayed at zero are exactly the ones
 #     listed in unused_rules (rules commented "infra" -- loopback, ICMPv6 --
 #     see traffic that is not FTP and are left out);
-#   - the expected findings are there;
-#   - each fix, inserted into the original ruleset, makes that transfer
-#     succeed.
+#   - the expected findings are there, and the JSON matches
+#     schema/audit.schema.json (when python3-jsonschema is installed);
+#   - each fix, inserted alone into the original ruleset, makes that
+#     transfer succeed.
 # Root, netns, nft, iptables-nft, vsftpd, curl and python3, else SKIP (77).
+# AUDIT_KEEP=1 copies each case's capture, ruleset dump and output to /tmp.
 set -u
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 FTPAUDIT=${FTPAUDIT:-$srcdir/ftpaudit}
@@ -27,7 +31,7 @@ lab_need_root curl nft iptables-restore iptables-save "$LAB_VSFTPD_BIN" "$LAB_PY
 PY=$LAB_PYTHON
 
 FAIL_TIMEOUT=4		# a dropped data connection hangs curl this long
-MODES="pasv epsv port eprt"
+MODES="pasv epsv port eprt"	# and FAMILY (xfer) may change per case
 passed=0 failed=0
 t0=$(date +%s)
 
@@ -72,12 +76,15 @@ reap() {
 }
 
 # xfer MODE: one download; 0 when curl got the whole file.
+# FAMILY=6 uses the server's IPv6 address.
+FAMILY=4
 xfer() {
-	local out="$W/got.$1"
+	local out="$W/got.$1" host=$LAB_SERVER4
+	[ "$FAMILY" = 6 ] && host="[$LAB_SERVER6]"
 	rm -f "$out"
 	# shellcheck disable=SC2046
-	lab_client curl -s --max-time "$FAIL_TIMEOUT" $(curl_opts "$1") -o "$out" \
-		"ftp://$LAB_SERVER4/pub/small.bin" || return 1
+	lab_client curl -g -s --max-time "$FAIL_TIMEOUT" $(curl_opts "$1") -o "$out" \
+		"ftp://$host/pub/small.bin" || return 1
 	cmp -s "$out" "$LAB_FTP_ROOT/pub/small.bin"
 }
 
@@ -200,6 +207,20 @@ table inet filter {
 		ct state related ct helper "ftp" counter accept
 		iifname "veth-gc" oifname "veth-gs" tcp dport 21 ct state new counter accept
 		iifname "veth-gs" tcp dport 21 ct state new counter accept
+	}
+}
+EOF
+	# IPv6: no helper, so passive data is dropped; an IPv4-only rule
+	# never meets these packets.
+	cat >"$W/v6.nft" <<'EOF'
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iif lo counter accept comment "infra"
+		meta l4proto ipv6-icmp counter accept comment "infra"
+		ct state established counter accept
+		ip saddr 10.0.0.0/8 tcp dport 40000 counter accept
+		ip6 saddr fd20:1::/64 tcp dport 21 ct state new counter accept
 	}
 }
 EOF
@@ -405,6 +426,9 @@ run_case broad nft "$W/broad.nft" server "pasv:ok epsv:ok port:ok eprt:ok" "over
 run_case client nft "$W/client.nft" client "pasv:fail epsv:fail port:fail eprt:fail" ""
 run_case gateway nft "$W/gateway.nft" gateway "pasv:fail epsv:fail port:fail eprt:fail" \
 	"helper-unreached"
+FAMILY=6 MODES="epsv eprt"
+run_case v6 nft "$W/v6.nft" server "epsv:fail eprt:ok" ""
+FAMILY=4 MODES="pasv epsv port eprt"
 run_case static iptables "$W/static.ipt" server "pasv:fail epsv:fail port:ok eprt:ok" \
 	"passive-range-missed"
 run_case helper iptables "$W/helper.ipt" server "pasv:ok epsv:ok port:ok eprt:ok" ""
