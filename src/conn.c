@@ -18,7 +18,8 @@ struct conn_table {
 	struct conn	**buckets;	/* owned */
 	uint32_t	 nbuckets;	/* power of two */
 	uint32_t	 count, max;
-	struct conn	*head, *tail;	/* recency list */
+	struct conn	*head, *tail;	/* recency list of open entries */
+	struct conn	*chead, *ctail;	/* closed entries, oldest first */
 	struct conn	*free;		/* free list through hnext */
 	struct slab	*slabs;		/* owned */
 	uint32_t	 slab_used;	/* entries handed out of slabs->c */
@@ -114,17 +115,21 @@ conn_lookup(struct conn_table *t, const struct fa_pkt *pk, int *side)
 	return NULL;
 }
 
+/* Entries are on one of two lists: open (recency) or closed (FIFO). */
 static void
 lru_unlink(struct conn_table *t, struct conn *c)
 {
+	struct conn **head = c->lingering ? &t->chead : &t->head;
+	struct conn **tail = c->lingering ? &t->ctail : &t->tail;
+
 	if (c->lprev)
 		c->lprev->lnext = c->lnext;
 	else
-		t->head = c->lnext;
+		*head = c->lnext;
 	if (c->lnext)
 		c->lnext->lprev = c->lprev;
 	else
-		t->tail = c->lprev;
+		*tail = c->lprev;
 	c->lprev = c->lnext = NULL;
 }
 
@@ -228,6 +233,8 @@ conn_touch(struct conn_table *t, struct conn *c, uint64_t ts_us)
 {
 	if (ts_us > c->last_us)
 		c->last_us = ts_us;
+	if (c->lingering)
+		return;		/* stays in close order */
 	if (t->head != c) {
 		lru_unlink(t, c);
 		lru_push(t, c);
@@ -237,7 +244,35 @@ conn_touch(struct conn_table *t, struct conn *c, uint64_t ts_us)
 struct conn *
 conn_oldest(const struct conn_table *t)
 {
+	return t->chead != NULL ? t->chead : t->tail;
+}
+
+struct conn *
+conn_oldest_open(const struct conn_table *t)
+{
 	return t->tail;
+}
+
+struct conn *
+conn_oldest_closed(const struct conn_table *t)
+{
+	return t->chead;
+}
+
+void
+conn_linger(struct conn_table *t, struct conn *c)
+{
+	if (c->lingering)
+		return;
+	lru_unlink(t, c);
+	c->lingering = 1;
+	c->lprev = t->ctail;
+	c->lnext = NULL;
+	if (t->ctail)
+		t->ctail->lnext = c;
+	else
+		t->chead = c;
+	t->ctail = c;
 }
 
 size_t

@@ -77,6 +77,7 @@ attach(struct fa_engine *e, struct conn *c, struct expect *x, bool fallback,
 	char a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
 
 	c->kind = CONN_DATA;
+	c->bytes = calloc(1, sizeof *c->bytes);
 	c->owner = s;
 	fa_session_ref(s);
 	c->xfer = x->xfer;
@@ -133,6 +134,7 @@ data_attach(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk,
 	}
 	if (looks_like_data(e, pk)) {
 		c->kind = CONN_LOOSE_DATA;
+		c->bytes = calloc(1, sizeof *c->bytes);
 		e->st.unattributed_data_connections++;
 		return true;
 	}
@@ -147,19 +149,23 @@ data_packet(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *
 	struct fa_transfer *t;
 	int role;
 
+	struct conn_bytes *b = c->bytes;
+
 	e->st.data_packets++;
-	if ((pk->flags & TCP_SYN) && !c->seq[side].init)
-		seqtrack_syn(&c->seq[side], pk->seq);
+	if (b == NULL)
+		return;		/* no memory when it was attached */
+	if ((pk->flags & TCP_SYN) && !b->seq[side].init)
+		seqtrack_syn(&b->seq[side], pk->seq);
 	if (pk->wire_payload > 0)
-		seqtrack_add(&c->seq[side], pk->seq, pk->wire_payload);
-	c->cap_bytes[side] += pk->caplen_payload;
+		seqtrack_add(&b->seq[side], pk->seq, pk->wire_payload);
+	b->cap[side] += pk->caplen_payload;
 	if (c->kind != CONN_DATA)
 		return;
 	s = c->owner;
 	t = &s->xfers[c->xfer];
 	role = side == c->client_side ? TO_SERVER : TO_CLIENT;
-	t->bytes_seq[role] = seqtrack_bytes(&c->seq[side]);
-	t->bytes_cap[role] = c->cap_bytes[side];
+	t->bytes_seq[role] = seqtrack_bytes(&b->seq[side]);
+	t->bytes_cap[role] = b->cap[side];
 	if (ts > t->end_us)
 		t->end_us = ts;
 	if (side != c->init_side) {

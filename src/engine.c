@@ -10,6 +10,10 @@
 #include "session_int.h"
 
 #define SWEEP_INTERVAL_US	1000000ULL
+/* How long an ended connection stays to absorb late packets (a final ACK,
+ * a retransmitted FIN) without their starting anything new; then it goes,
+ * so the table holds open connections, not the capture's history. */
+#define LINGER_US		(60ULL * 1000000)	/* Linux's TIME_WAIT */
 #define FAIL_SLOTS		4096	/* addresses tracked for brute force */
 
 void
@@ -328,14 +332,21 @@ retire(struct fa_engine *e, struct conn *c, enum fa_end_reason why)
 		conn_endpoint(c, c->init_side, &u.initiator);
 		conn_endpoint(c, !c->init_side, &u.responder);
 		u.start_us = c->first_us;
-		u.bytes = seqtrack_bytes(&c->seq[0]) + seqtrack_bytes(&c->seq[1]);
-		if (u.bytes == 0)
-			u.bytes = c->cap_bytes[0] + c->cap_bytes[1];
+		u.bytes = 0;
+		if (c->bytes != NULL) {
+			u.bytes = seqtrack_bytes(&c->bytes->seq[0]) +
+			    seqtrack_bytes(&c->bytes->seq[1]);
+			if (u.bytes == 0)
+				u.bytes = c->bytes->cap[0] + c->bytes->cap[1];
+		}
 		SINKS(e, unattributed, &u);
 		break;
 	}
+	free(c->bytes);
+	c->bytes = NULL;
 	c->owner = NULL;
 	c->kind = CONN_OTHER;
+	conn_linger(e->conns, c);
 }
 
 static void
@@ -369,7 +380,10 @@ sweep(struct fa_engine *e)
 	struct conn *c;
 	struct expect *x;
 
-	while ((c = conn_oldest(e->conns)) != NULL &&
+	while ((c = conn_oldest_closed(e->conns)) != NULL &&
+	    c->last_us + LINGER_US < e->now_us)
+		release(e, c, FA_END_FIN);
+	while ((c = conn_oldest_open(e->conns)) != NULL &&
 	    c->last_us + e->cfg.idle_timeout_us < e->now_us) {
 		e->st.conns_timed_out++;
 		release(e, c, c->fin[0] || c->fin[1] ? FA_END_FIN : FA_END_TIMEOUT);
@@ -505,6 +519,10 @@ fa_engine_packet(struct fa_engine *e, int dlt, uint64_t ts,
 	track_close(c, side, &pk);
 	switch (c->kind) {
 	case CONN_OTHER:
+		/* Nothing FTP hangs on it: a late packet may start a fresh
+		 * entry without harm, so an ended one goes at once. */
+		if (c->closed && !c->lingering)
+			conn_remove(e->conns, c);
 		return;
 	case CONN_CTL_SYN:
 		if ((pk.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&

@@ -34,6 +34,13 @@ struct seqtrack {
 	bool		 syn;		/* start known from the SYN */
 };
 
+/* What a data connection counts, kept apart so that the other entries
+ * (most of a busy table) stay small. */
+struct conn_bytes {
+	struct seqtrack	 seq[2];	/* by key side */
+	uint64_t	 cap[2];	/* captured payload bytes */
+};
+
 struct conn {
 	struct conn	*hnext;		/* hash chain */
 	struct conn	*lprev, *lnext;	/* recency list, head = newest */
@@ -47,12 +54,12 @@ struct conn {
 	uint8_t		 synack;	/* responder answered the SYN */
 	uint8_t		 payload_seen[2];	/* probing: first payload seen */
 	uint8_t		 closed;	/* FIN both ways or RST */
+	uint8_t		 lingering;	/* on the closed list, not the recency list */
 	uint8_t		 client_side;	/* data: key side of the FTP client;
 					   CTL_SYN: key side of the server */
 	uint32_t	 isn[2];	/* SYN sequence number from key endpoint i */
 	uint64_t	 first_us, last_us;
-	struct seqtrack	 seq[2];	/* data and probe connections */
-	uint64_t	 cap_bytes[2];
+	struct conn_bytes *bytes;	/* owned; data connections only */
 	void		*owner;		/* control: struct ctl; data: session */
 	uint32_t	 xfer;		/* data: transfer index; CTL_SYN: session id */
 };
@@ -70,7 +77,15 @@ struct conn *conn_insert(struct conn_table *, const struct fa_pkt *, uint64_t ts
 	    int *side);
 void	 conn_remove(struct conn_table *, struct conn *);
 void	 conn_touch(struct conn_table *, struct conn *, uint64_t ts_us);
+/* The entry to evict first: the longest-closed one, else the least
+ * recently used. */
 struct conn *conn_oldest(const struct conn_table *);
+/* The least recently used open entry, for idle timeouts. */
+struct conn *conn_oldest_open(const struct conn_table *);
+/* The longest-closed entry, for the linger timeout. */
+struct conn *conn_oldest_closed(const struct conn_table *);
+/* c has ended: it lingers, in close order, to absorb late packets. */
+void	 conn_linger(struct conn_table *, struct conn *);
 size_t	 conn_count(const struct conn_table *);
 void	 conn_endpoint(const struct conn *, int side, struct fa_endpoint *);
 
