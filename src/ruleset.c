@@ -633,6 +633,7 @@ rs_rule_match(const struct rs_rule *r, enum rs_hook hook, const struct rs_pkt *p
 	size_t i;
 	int v;
 
+	*why = NULL;
 	/* A condition that certainly fails decides, even next to one we
 	 * cannot evaluate. */
 	for (i = 0; i < r->nm; i++) {

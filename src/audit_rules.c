@@ -1,0 +1,579 @@
+/* audit_rules.c: what the audited traffic says about the rules: those an
+ * earlier rule shadows, accept rules far broader than what they were used
+ * for, and FTP findings (helper, passive range, active port 20). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_int.h"
+
+/* A rule allowing more ports than this, and many times more than were
+ * used, is called overly broad (ports the traffic never needed). */
+#define BROAD_MIN_PORTS		1024
+#define BROAD_FACTOR		16
+
+static int
+finding(struct audit *a, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+finding(struct audit *a, const char *type, const char *fmt, ...)
+{
+	struct audit_finding *v;
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n == -1)
+		return -1;
+	if ((v = audit_grow(a->finds, &a->ncap, a->nfinds, sizeof *v)) == NULL) {
+		free(s);
+		return -1;
+	}
+	a->finds = v;
+	v[a->nfinds].type = type;
+	v[a->nfinds++].text = s;
+	return 0;
+}
+
+/* Shadowing: S matches everything R matches, and S ends evaluation. */
+
+static bool
+ranges_within(const struct rs_match *in, const struct rs_match *out)
+{
+	size_t i, j;
+	bool ok;
+
+	for (i = 0; i < in->nr; i++) {
+		for (ok = false, j = 0; j < out->nr && !ok; j++)
+			ok = in->r[i].lo >= out->r[j].lo && in->r[i].hi <= out->r[j].hi;
+		if (!ok)
+			return false;
+	}
+	for (i = 0; i < in->na; i++) {
+		for (ok = false, j = 0; j < out->na && !ok; j++)
+			ok = memcmp(in->a[i].lo.a, out->a[j].lo.a, 16) >= 0 &&
+			    memcmp(in->a[i].hi.a, out->a[j].hi.a, 16) <= 0;
+		if (!ok)
+			return false;
+	}
+	for (i = 0; i < in->nnames; i++) {
+		for (ok = false, j = 0; j < out->nnames && !ok; j++)
+			ok = strcmp(in->names[i], out->names[j]) == 0;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Does condition ms (of S) hold whenever mr (of R) holds? */
+static bool
+cond_implies(const struct rs_match *mr, const struct rs_match *ms)
+{
+	if (mr->key != ms->key || mr->neg != ms->neg || mr->afam != ms->afam)
+		return false;
+	switch (ms->key) {
+	case RS_K_CTSTATE:
+		return ms->neg ? (ms->mask & ~mr->mask) == 0 : (mr->mask & ~ms->mask) == 0;
+	case RS_K_TCPFLAGS:
+		return mr->mask == ms->mask && mr->value == ms->value &&
+		    mr->flags_any == ms->flags_any;
+	default:
+		return ms->neg ? ranges_within(ms, mr) : ranges_within(mr, ms);
+	}
+}
+
+static bool
+covers(const struct rs_rule *s, const struct rs_rule *r)
+{
+	size_t i, j;
+	bool ok;
+
+	if (s->unknown != NULL || s->vunknown != NULL)
+		return false;
+	for (i = 0; i < s->nm; i++) {
+		for (ok = false, j = 0; j < r->nm && !ok; j++)
+			ok = cond_implies(&r->m[j], &s->m[i]);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool
+terminal(const struct rs_rule *r)
+{
+	return r->verdict == RS_V_ACCEPT || r->verdict == RS_V_DROP ||
+	    r->verdict == RS_V_REJECT || r->verdict == RS_V_GOTO ||
+	    r->verdict == RS_V_RETURN;
+}
+
+/* Two copies of one nft rule with a verdict map. */
+static bool
+same_rule(const struct rs_rule *x, const struct rs_rule *y)
+{
+	const struct rs_rule *lx = x->leader ? x->leader : x;
+	const struct rs_rule *ly = y->leader ? y->leader : y;
+
+	return lx == ly;
+}
+
+int
+audit_find_shadowed(struct audit *a)
+{
+	const struct rs_chain *c;
+	struct audit_shadow *v;
+	size_t ci, i, j;
+
+	for (ci = 0; ci < a->rs->nchains; ci++) {
+		c = a->rs->chains[ci];
+		for (j = 1; j < c->nrules; j++) {
+			for (i = 0; i < j; i++) {
+				if (!terminal(c->rules[i]) || !covers(c->rules[i], c->rules[j]) ||
+				    same_rule(c->rules[i], c->rules[j]))
+					continue;
+				if ((v = audit_grow(a->shadow, &a->scap, a->nshadow, sizeof *v)) == NULL)
+					return -1;
+				a->shadow = v;
+				v[a->nshadow].rule = c->rules[j];
+				v[a->nshadow++].by = c->rules[i];
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Overly broad accept rules. */
+
+/* The rule's condition on key, or that of the rule jumping to its chain:
+ * a regular chain only sees what its caller let through. */
+static const struct rs_match *
+cond(const struct rs_rule *r, enum rs_key key)
+{
+	size_t i;
+	int depth;
+
+	for (depth = 0; r != NULL && depth < 8; depth++) {
+		for (i = 0; i < r->nm; i++)
+			if (r->m[i].key == key)
+				return &r->m[i];
+		r = r->chain->caller;
+	}
+	return NULL;
+}
+
+static uint32_t
+port_count(const struct rs_rule *r)
+{
+	const struct rs_match *m = cond(r, RS_K_DPORT);
+	uint32_t n = 0;
+	size_t i;
+
+	if (m == NULL)
+		return 65536;
+	for (i = 0; i < m->nr; i++)
+		n += m->r[i].hi - m->r[i].lo + 1;
+	return m->neg ? 65536 - n : n;
+}
+
+static int
+addr_add(struct fa_addr **v, size_t *n, const struct fa_addr *x)
+{
+	struct fa_addr *q;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (fa_addr_eq(&(*v)[i], x))
+			return 0;
+	if ((q = realloc(*v, (*n + 1) * sizeof *q)) == NULL)
+		return -1;
+	*v = q;
+	q[(*n)++] = *x;
+	return 0;
+}
+
+static char *
+describe_rule(const struct rs_rule *r)
+{
+	const struct rs_match *sa = cond(r, RS_K_SADDR), *da = cond(r, RS_K_DADDR);
+	const struct rs_match *dp = cond(r, RS_K_DPORT);
+	bool proto = cond(r, RS_K_L4PROTO) != NULL || dp != NULL ||
+	    cond(r, RS_K_SPORT) != NULL;
+	char ports[64];
+	char *s;
+
+	if (dp == NULL)
+		snprintf(ports, sizeof ports, "any port");
+	else if (dp->nr == 1 && !dp->neg)
+		snprintf(ports, sizeof ports, "ports %u-%u (%u)", dp->r[0].lo,
+		    dp->r[0].hi, port_count(r));
+	else
+		snprintf(ports, sizeof ports, "%u ports", port_count(r));
+	if (asprintf(&s, "%s to %s, from %s, to %s", proto ? "tcp" : "every protocol",
+	    ports, sa == NULL ? "any address" : sa->neg ? "all but some addresses" :
+	    "listed addresses", da == NULL ? "any address" : "listed addresses") == -1)
+		return NULL;
+	return s;
+}
+
+static int
+broad_observed(struct audit_broad *b, const struct audit *a, const struct rs_rule *r)
+{
+	const struct audit_flow *f;
+	size_t i, n = 0;
+	int lo = 65536, hi = -1;
+	char buf[FA_ADDRSTRLEN];
+
+	for (i = 0; i < a->nflows; i++) {
+		f = &a->flows[i];
+		if (f->first_rule != r || f->related)
+			continue;
+		if (n++ == 0) {
+			b->suggested.purpose = f->purpose;
+			b->suggested.hook = f->first_hook;
+			b->suggested.family = f->initiator.ip.family;
+		}
+		if (addr_add(&b->saddrs, &b->nsaddrs, &f->initiator.ip) == -1 ||
+		    addr_add(&b->daddrs, &b->ndaddrs, &f->responder.ip) == -1)
+			return -1;
+		lo = f->responder.port < lo ? f->responder.port : lo;
+		hi = f->responder.port > hi ? f->responder.port : hi;
+	}
+	b->suggested.sport_lo = b->suggested.sport_hi = -1;
+	b->suggested.dport_lo = lo;
+	b->suggested.dport_hi = hi;
+	if (b->suggested.purpose == AP_ACTIVE) {
+		b->suggested.dport_lo = lo < 1024 ? lo : 1024;
+		b->suggested.dport_hi = 65535;
+	}
+	b->suggested.ctstate = RS_CT_NEW;
+	if (asprintf(&b->observed, "%zu connection%s from %zu address%s (%s%s) to "
+	    "ports %d-%d", n, n == 1 ? "" : "s", b->nsaddrs, b->nsaddrs == 1 ? "" : "es",
+	    fa_addr_str(&b->saddrs[0], buf), b->nsaddrs > 1 ? ", ..." : "", lo, hi) == -1)
+		b->observed = NULL;
+	return b->observed == NULL ? -1 : 0;
+}
+
+static size_t
+distinct_ports(const struct audit *a, const struct rs_rule *r, size_t *nflows,
+    bool *active)
+{
+	uint8_t seen[8192];
+	size_t i, n = 0;
+	uint16_t p;
+
+	memset(seen, 0, sizeof seen);
+	*nflows = 0;
+	*active = false;
+	for (i = 0; i < a->nflows; i++) {
+		if (a->flows[i].first_rule != r || a->flows[i].related)
+			continue;
+		(*nflows)++;
+		*active = *active || a->flows[i].purpose == AP_ACTIVE;
+		p = a->flows[i].responder.port;
+		if (!(seen[p >> 3] & (1 << (p & 7))))
+			n++;
+		seen[p >> 3] |= (uint8_t)(1 << (p & 7));
+	}
+	return n;
+}
+
+int
+audit_find_broad(struct audit *a)
+{
+	const struct rs_rule *r;
+	struct audit_broad *v;
+	size_t ci, j, nports, nflows;
+	uint32_t allowed;
+	bool proto, active;
+
+	for (ci = 0; ci < a->rs->nchains; ci++) {
+		for (j = 0; j < a->rs->chains[ci]->nrules; j++) {
+			r = a->rs->chains[ci]->rules[j];
+			if (r->verdict != RS_V_ACCEPT || r->unknown != NULL)
+				continue;
+			if ((nports = distinct_ports(a, r, &nflows, &active)) == 0)
+				continue;
+			/* Active data goes to whatever port the client picks:
+			 * 1024-65535 is what it needs (the rules generalisation). */
+			if (active)
+				nports = 65535 - 1024 + 1;
+			allowed = port_count(r);
+			proto = cond(r, RS_K_L4PROTO) != NULL ||
+			    cond(r, RS_K_DPORT) != NULL || cond(r, RS_K_SPORT) != NULL;
+			if (proto && (allowed <= BROAD_MIN_PORTS ||
+			    allowed <= BROAD_FACTOR * nports))
+				continue;
+			if ((v = realloc(a->broad, (a->nbroad + 1) * sizeof *v)) == NULL)
+				return -1;
+			a->broad = v;
+			v = &a->broad[a->nbroad++];
+			memset(v, 0, sizeof *v);
+			v->rule = r;
+			if ((v->allows = describe_rule(r)) == NULL ||
+			    broad_observed(v, a, r) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* FTP findings. */
+
+static const struct rs_rule *
+related_accept(const struct ruleset *rs)
+{
+	const struct rs_match *m;
+	const struct rs_rule *r;
+	size_t ci, j;
+
+	for (ci = 0; ci < rs->nchains; ci++) {
+		for (j = 0; j < rs->chains[ci]->nrules; j++) {
+			r = rs->chains[ci]->rules[j];
+			m = cond(r, RS_K_CTSTATE);
+			if (r->verdict == RS_V_ACCEPT && m != NULL && !m->neg &&
+			    (m->mask & RS_CT_RELATED))
+				return r;
+		}
+	}
+	return NULL;
+}
+
+static int
+helper_findings(struct audit *a)
+{
+	const struct ruleset *rs = a->rs;
+	const struct rs_rule *r, *rel = related_accept(rs), *any = NULL;
+	char name[160];
+	size_t ci, j;
+	int rc = 0;
+
+	for (ci = 0; ci < rs->nchains; ci++) {
+		for (j = 0; j < rs->chains[ci]->nrules; j++) {
+			r = rs->chains[ci]->rules[j];
+			if (r->helper_set == NULL)
+				continue;
+			any = r;
+			rs_rule_name(r, name, sizeof name);
+			if (a->early[r->seq])
+				rc |= finding(a, "helper-unreached", "%s assigns the %s "
+				    "helper at priority %d of hook %s, before conntrack "
+				    "(-200): it has no effect there", name, r->helper_set,
+				    r->chain->prio, rs_hook_str(r->chain->hook));
+			else if (!a->used[r->seq])
+				rc |= finding(a, "helper-unreached", "%s assigns the %s "
+				    "helper but no control connection reached it on the "
+				    "%s side", name, r->helper_set, audit_side_str(a->side));
+		}
+	}
+	if (any != NULL && rel == NULL)
+		rc |= finding(a, "helper-without-related", "%s assigns the %s helper, "
+		    "but no rule accepts ct state related: the data connections it "
+		    "expects are not let in", rs_rule_name(any, name, sizeof name),
+		    any->helper_set);
+	if (any == NULL && rel != NULL && a->ndata > 0)
+		rc |= finding(a, "related-without-helper", "%s accepts related "
+		    "traffic, but no rule assigns the ftp helper (never automatic "
+		    "since Linux 4.7): FTP data connections are never related",
+		    rs_rule_name(rel, name, sizeof name));
+	return rc;
+}
+
+/* A static passive range (ports >= 1024, more than one) that observed
+ * passive data connections fell outside of, and were denied. */
+static bool
+passive_range(const struct rs_rule *r)
+{
+	const struct rs_match *m = cond(r, RS_K_DPORT);
+	size_t i;
+	bool wide = false;
+
+	if (r->verdict != RS_V_ACCEPT || m == NULL || m->neg || r->unknown != NULL)
+		return false;
+	for (i = 0; i < m->nr; i++) {
+		if (m->r[i].lo < 1024)
+			return false;
+		wide = wide || m->r[i].hi > m->r[i].lo;
+	}
+	return wide;
+}
+
+/* Append ",port" unless it is listed already; the new length. */
+static size_t
+port_list(char *buf, size_t size, size_t len, uint16_t port)
+{
+	char one[8];
+	const char *p;
+	size_t n;
+
+	snprintf(one, sizeof one, "%u", port);
+	n = strlen(one);
+	for (p = buf; (p = strstr(p, one)) != NULL; p += n)
+		if ((p == buf || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return len;
+	if (len + n + 2 > size)
+		return len;
+	len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", one);
+	return len;
+}
+
+static bool
+in_match(const struct rs_match *m, uint32_t v)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr; i++)
+		if (v >= m->r[i].lo && v <= m->r[i].hi)
+			return true;
+	return false;
+}
+
+/* "40000-40009,50000" */
+static const char *
+ranges_str(const struct rs_match *m, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->nr && len + 16 < size; i++) {
+		if (m->r[i].lo == m->r[i].hi)
+			len += (size_t)snprintf(buf + len, size - len, "%s%u",
+			    i ? "," : "", m->r[i].lo);
+		else
+			len += (size_t)snprintf(buf + len, size - len, "%s%u-%u",
+			    i ? "," : "", m->r[i].lo, m->r[i].hi);
+	}
+	return buf;
+}
+
+static int
+range_findings(struct audit *a)
+{
+	const struct rs_rule *r;
+	const struct rs_match *m;
+	const struct audit_flow *f;
+	char name[160], ports[256], range[256];
+	size_t ci, j, i, len;
+	int rc = 0;
+
+	for (ci = 0; ci < a->rs->nchains; ci++) {
+		for (j = 0; j < a->rs->chains[ci]->nrules; j++) {
+			r = a->rs->chains[ci]->rules[j];
+			if (!passive_range(r))
+				continue;
+			m = cond(r, RS_K_DPORT);
+			ports[0] = '\0';
+			for (i = 0, len = 0; i < a->nflows && len < sizeof ports - 16; i++) {
+				f = &a->flows[i];
+				if (f->purpose != AP_PASSIVE || f->verdict == AV_ACCEPT ||
+				    f->verdict == AV_INDETERMINATE || f->failed_pkt != 0 ||
+				    in_match(m, f->responder.port))
+					continue;
+				len = port_list(ports, sizeof ports, len, f->responder.port);
+			}
+			if (len == 0)
+				continue;
+			rc |= finding(a, "passive-range-missed", "%s accepts the static "
+			    "passive range %s, but observed passive data connections "
+			    "to port(s) %s were denied", rs_rule_name(r, name, sizeof name),
+			    ranges_str(m, range, sizeof range), ports);
+		}
+	}
+	return rc;
+}
+
+static int
+port20_findings(struct audit *a)
+{
+	const struct rs_rule *r;
+	const struct rs_match *m;
+	const struct audit_flow *f;
+	char name[160], ports[256];
+	size_t ci, j, i, len;
+	int rc = 0;
+
+	for (ci = 0; ci < a->rs->nchains; ci++) {
+		for (j = 0; j < a->rs->chains[ci]->nrules; j++) {
+			r = a->rs->chains[ci]->rules[j];
+			m = cond(r, RS_K_SPORT);
+			if (r->verdict != RS_V_ACCEPT || m == NULL || m->neg ||
+			    m->nr != 1 || m->r[0].lo != 20 || m->r[0].hi != 20)
+				continue;
+			ports[0] = '\0';
+			for (i = 0, len = 0; i < a->nflows && len < sizeof ports - 16; i++) {
+				f = &a->flows[i];
+				if (f->purpose != AP_ACTIVE || !f->initiator_port_known ||
+				    f->initiator.port == 20)
+					continue;
+				len = port_list(ports, sizeof ports, len, f->initiator.port);
+			}
+			if (len == 0)
+				continue;
+			rc |= finding(a, "active-port-20", "%s expects active-mode data "
+			    "from source port 20, but the server opened active data "
+			    "connections from port(s) %s", rs_rule_name(r, name,
+			    sizeof name), ports);
+		}
+	}
+	return rc;
+}
+
+static int
+indeterminate_finding(struct audit *a)
+{
+	size_t i, n = 0;
+	const char *why = NULL;
+
+	for (i = 0; i < a->nflows; i++) {
+		if (a->flows[i].verdict != AV_INDETERMINATE)
+			continue;
+		if (n++ == 0)
+			why = a->flows[i].why;
+	}
+	if (n == 0)
+		return 0;
+	return finding(a, "indeterminate", "%zu flow%s could not be decided (%s); "
+	    "rules after the undecidable one were not evaluated for them, so "
+	    "unused_rules may list rules they would use", n, n == 1 ? "" : "s",
+	    why ? why : "?");
+}
+
+/* netdev ingress, bridge and arp chains run outside the IP hooks the
+ * flows are evaluated on; one that may drop is worth saying. */
+static int
+other_family_finding(struct audit *a)
+{
+	const struct rs_chain *c;
+	size_t i, j;
+	bool drops;
+
+	for (i = 0; i < a->rs->nchains; i++) {
+		c = a->rs->chains[i];
+		if (c->fam != 0 || !c->base)
+			continue;
+		drops = c->policy == RS_V_DROP;
+		for (j = 0; j < c->nrules; j++)
+			drops = drops || c->rules[j]->verdict == RS_V_DROP ||
+			    c->rules[j]->verdict == RS_V_REJECT;
+		if (drops && finding(a, "not-evaluated", "base chain %s %s %s may "
+		    "drop packets but is not evaluated: only ip, ip6 and inet "
+		    "tables are", c->family, c->table, c->name) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+audit_find_ftp(struct audit *a)
+{
+	if (helper_findings(a) != 0 || range_findings(a) != 0 ||
+	    port20_findings(a) != 0 || indeterminate_finding(a) != 0 ||
+	    other_family_finding(a) != 0)
+		return -1;
+	return 0;
+}
