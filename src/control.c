@@ -571,6 +571,8 @@ reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
 			s->type[n] = '\0';
 		}
 	} else if (strcmp(v, "AUTH") == 0 && c == 234) {
+		if (!s->tls)
+			engine_tls_open(e, s);
 		s->tls = true;
 		x->decoding = false;
 	} else if (strcmp(v, "QUIT") == 0 && c == 221) {
@@ -877,6 +879,8 @@ ctl_end(struct fa_engine *e, struct ctl *x, enum fa_end_reason why, uint64_t ts)
 	s->end_reason = why;
 	s->end_us = ts;
 	s->ended = true;
+	if (s->tls)
+		engine_tls_close(e, s);
 	pending_clear(x);
 	xfer_finish(e, s);
 	if (x->confirmed) {

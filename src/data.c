@@ -7,15 +7,13 @@
 #include "engine_int.h"
 #include "session_int.h"
 
-int
-xfer_new(struct fa_engine *e, struct fa_session *s, enum fa_mode mode,
+/* A transfer record without an expectation; its index, or -1 past the cap. */
+static int
+xfer_add(struct fa_engine *e, struct fa_session *s, enum fa_mode mode,
     enum fa_neg neg, const struct fa_endpoint *announced, uint64_t ts,
     uint32_t helper_flags)
 {
 	struct fa_transfer *t;
-	struct fa_endpoint peer;
-	struct expect *x;
-	char a[FA_ADDRSTRLEN];
 
 	if (s->nxfers >= e->cfg.max_xfers ||
 	    grow_array((void **)&s->xfers, s->nxfers, &s->xfers_cap,
@@ -34,10 +32,26 @@ xfer_new(struct fa_engine *e, struct fa_session *s, enum fa_mode mode,
 	t->helper_flags = helper_flags;
 	t->cmd_index = -1;
 	t->status = FA_XS_PENDING;
+	return (int)s->nxfers++;
+}
+
+int
+xfer_new(struct fa_engine *e, struct fa_session *s, enum fa_mode mode,
+    enum fa_neg neg, const struct fa_endpoint *announced, uint64_t ts,
+    uint32_t helper_flags)
+{
+	struct fa_transfer *t;
+	struct fa_endpoint peer;
+	struct expect *x;
+	char a[FA_ADDRSTRLEN];
+	int xi;
+
+	if ((xi = xfer_add(e, s, mode, neg, announced, ts, helper_flags)) < 0)
+		return -1;
+	t = &s->xfers[xi];
 	peer.ip = mode == FA_MODE_PASSIVE ? s->server.ip : s->client.ip;
 	peer.port = announced->port;
 	t->expected = fa_addr_is_unspecified(&announced->ip) ? peer : *announced;
-	s->nxfers++;
 
 	if (expect_exists(e->expects, &t->expected))
 		engine_anomaly(e, s, ts, "port_reuse",
@@ -67,20 +81,19 @@ looks_like_data(struct fa_engine *e, const struct fa_pkt *pk)
 	    expect_was_data_port(e->expects, &pk->src);
 }
 
-static void
-attach(struct fa_engine *e, struct conn *c, struct expect *x, bool fallback,
-    const struct fa_endpoint *init, const struct fa_endpoint *resp, int init_side,
-    bool syn, uint64_t ts)
+/* Make c the data connection of transfer xi of s. */
+static struct fa_transfer *
+bind(struct fa_engine *e, struct conn *c, struct fa_session *s, uint32_t xi,
+    const struct fa_endpoint *init, const struct fa_endpoint *resp,
+    int init_side, bool syn, uint64_t ts)
 {
-	struct fa_session *s = x->sess;
-	struct fa_transfer *t = &s->xfers[x->xfer];
-	char a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
+	struct fa_transfer *t = &s->xfers[xi];
 
 	c->kind = CONN_DATA;
 	c->bytes = calloc(1, sizeof *c->bytes);
 	c->owner = s;
 	fa_session_ref(s);
-	c->xfer = x->xfer;
+	c->xfer = xi;
 	c->init_side = (uint8_t)init_side;
 	t->connected = true;
 	t->initiator_server = t->mode == FA_MODE_ACTIVE;
@@ -89,6 +102,20 @@ attach(struct fa_engine *e, struct conn *c, struct expect *x, bool fallback,
 	t->data_server = t->initiator_server ? *init : *resp;
 	t->handshake = syn ? FA_HS_NO_ANSWER : FA_HS_UNSEEN;
 	t->start_us = t->end_us = ts;
+	e->st.data_connections++;
+	return t;
+}
+
+static void
+attach(struct fa_engine *e, struct conn *c, struct expect *x, bool fallback,
+    const struct fa_endpoint *init, const struct fa_endpoint *resp, int init_side,
+    bool syn, uint64_t ts)
+{
+	struct fa_session *s = x->sess;
+	struct fa_transfer *t;
+	char a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
+
+	t = bind(e, c, s, x->xfer, init, resp, init_side, syn, ts);
 	if (fallback)
 		engine_anomaly(e, s, ts, "nat_mismatch",
 		    "%s announced %s port %u, connection went to %s",
@@ -105,8 +132,38 @@ attach(struct fa_engine *e, struct conn *c, struct expect *x, bool fallback,
 		expect_note_data_port(e->expects, resp);
 	s->expects_open--;
 	expect_del(e->expects, x);
-	e->st.data_connections++;
 	SINKS(e, transfer_start, s, t);
+}
+
+/*
+ * A session whose control channel is encrypted hides its negotiations, so
+ * no expectation exists; a new connection between its two hosts, while it
+ * is open, is taken as its data connection: passive when the client opens
+ * it, active when the server does.  This is what lets the firewall
+ * recommendation cover FTPS transfers.
+ */
+static bool
+tls_attach(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk,
+    int side, uint64_t ts)
+{
+	struct fa_session *s;
+	struct fa_endpoint ann;
+	enum fa_mode mode;
+	int xi;
+
+	if ((s = engine_tls_session(e, &pk->src.ip, &pk->dst.ip, &mode)) == NULL)
+		return false;
+	if (mode == FA_MODE_PASSIVE && pk->dst.port == s->server.port)
+		return false;		/* a second control connection */
+	ann.ip.family = FA_AF_NONE;
+	memset(ann.ip.a, 0, sizeof ann.ip.a);
+	ann.port = pk->dst.port;
+	if ((xi = xfer_add(e, s, mode, FA_NEG_TLS, &ann, ts, FA_HELPER_TLS)) < 0)
+		return false;
+	s->xfers[xi].expected = pk->dst;
+	bind(e, c, s, (uint32_t)xi, &pk->src, &pk->dst, side, true, ts);
+	SINKS(e, transfer_start, s, &s->xfers[xi]);
+	return true;
 }
 
 /*
@@ -132,6 +189,8 @@ data_attach(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk,
 		attach(e, c, x, fb, &pk->dst, &pk->src, !side, false, ts);
 		return true;
 	}
+	if (syn && !ack && e->ntls > 0 && tls_attach(e, c, pk, side, ts))
+		return true;
 	if (looks_like_data(e, pk)) {
 		c->kind = CONN_LOOSE_DATA;
 		c->bytes = calloc(1, sizeof *c->bytes);
@@ -200,6 +259,9 @@ xfer_finish(struct fa_engine *e, struct fa_session *s)
 
 	for (i = 0; i < s->nxfers; i++) {
 		t = &s->xfers[i];
+		if (t->status == FA_XS_PENDING && t->neg == FA_NEG_TLS &&
+		    t->connected && t->closed && t->handshake == FA_HS_COMPLETE)
+			t->status = FA_XS_COMPLETE;
 		if (t->status == FA_XS_PENDING) {
 			if (t->handshake == FA_HS_NO_ANSWER ||
 			    t->handshake == FA_HS_RESET)

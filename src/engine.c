@@ -194,6 +194,53 @@ engine_login_failed(struct fa_engine *e, struct fa_session *s, uint64_t ts)
 		    "%u failed logins from %s", f->n, fa_addr_str(&s->client.ip, a));
 }
 
+#define MAX_TLS_SESSIONS	4096
+
+void
+engine_tls_open(struct fa_engine *e, struct fa_session *s)
+{
+	if (e->ntls >= MAX_TLS_SESSIONS || grow_array((void **)&e->tls,
+	    e->ntls, &e->tls_cap, sizeof *e->tls) == -1)
+		return;		/* its transfers will not be found: no harm */
+	e->tls[e->ntls++] = s;
+}
+
+void
+engine_tls_close(struct fa_engine *e, struct fa_session *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->ntls; i++) {
+		if (e->tls[i] == s) {
+			e->tls[i] = e->tls[--e->ntls];
+			return;
+		}
+	}
+}
+
+/* Newest first: the most recent session between two hosts is the one a
+ * new data connection most likely serves. */
+struct fa_session *
+engine_tls_session(struct fa_engine *e, const struct fa_addr *a,
+    const struct fa_addr *b, enum fa_mode *mode)
+{
+	struct fa_session *s;
+	uint32_t i;
+
+	for (i = e->ntls; i > 0; i--) {
+		s = e->tls[i - 1];
+		if (fa_addr_eq(&s->client.ip, a) && fa_addr_eq(&s->server.ip, b)) {
+			*mode = FA_MODE_PASSIVE;
+			return s;
+		}
+		if (fa_addr_eq(&s->server.ip, a) && fa_addr_eq(&s->client.ip, b)) {
+			*mode = FA_MODE_ACTIVE;
+			return s;
+		}
+	}
+	return NULL;
+}
+
 void
 engine_transfer_end(struct fa_engine *e, struct fa_session *s,
     struct fa_transfer *t)
@@ -232,6 +279,7 @@ make_control(struct fa_engine *e, struct conn *c, int ss, bool confirmed,
 	if (fa_portset_has(&e->cfg.tls_ports, c->key.port[ss])) {
 		x->sess->tls = x->sess->implicit_tls = true;
 		x->decoding = false;
+		engine_tls_open(e, x->sess);
 	}
 	if (confirmed)
 		new_session(e, x, id);
@@ -570,5 +618,6 @@ fa_engine_free(struct fa_engine *e)
 	expect_table_free(e->expects);
 	conn_table_free(e->conns);
 	free(e->fails);
+	free(e->tls);
 	free(e);
 }

@@ -63,6 +63,10 @@ struct fa_engine {
 	/* Failed logins per client address, for login_bruteforce. */
 	struct fail_slot { struct fa_addr a; uint32_t n; } *fails;	/* owned */
 	uint32_t	 nfails;
+	/* Open sessions whose control channel is encrypted (borrowed: the
+	 * control connection holds them and unregisters at its end). */
+	struct fa_session **tls;	/* owned array */
+	uint32_t	 ntls, tls_cap;
 };
 
 #define SINKS(e, cb, ...) do {						\
@@ -78,6 +82,12 @@ void	 engine_anomaly(struct fa_engine *, struct fa_session *, uint64_t ts,
 	    __attribute__((format(printf, 5, 6)));
 void	 engine_login_failed(struct fa_engine *, struct fa_session *, uint64_t ts);
 void	 engine_confirm(struct fa_engine *, struct ctl *);
+void	 engine_tls_open(struct fa_engine *, struct fa_session *);
+void	 engine_tls_close(struct fa_engine *, struct fa_session *);
+/* The open TLS session between hosts a (connecting) and b, and which mode
+ * a connection from a to b would be. */
+struct fa_session *engine_tls_session(struct fa_engine *, const struct fa_addr *a,
+	    const struct fa_addr *b, enum fa_mode *);
 void	 engine_transfer_end(struct fa_engine *, struct fa_session *, struct fa_transfer *);
 
 /* control.c */

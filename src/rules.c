@@ -673,10 +673,11 @@ session_hints(struct rules *r, const struct fa_session *s)
 
 	fa_addr_str(&s->server.ip, a);
 	if ((s->tls || s->implicit_tls) && hint_add(r, "tls",
-	    "sessions to %s port %u are encrypted with TLS: neither the "
-	    "conntrack helper nor ftpaudit can see their data ports, so these "
-	    "rules do not cover their transfers; configure a passive port "
-	    "range on the server and open it with a static rule",
+	    "sessions to %s port %u are encrypted with TLS: the conntrack "
+	    "helper cannot see their data ports, and ftpaudit only knows the "
+	    "ports it saw used (data connections between the same hosts); "
+	    "configure a passive port range on the server and open all of it "
+	    "with a static rule",
 	    a, s->server.port) == -1)
 		return -1;
 	if (s->server.port != 21 && hint_add(r, "non-standard-port",

@@ -15,9 +15,10 @@ fa_mode_str(enum fa_mode m)
 const char *
 fa_neg_str(enum fa_neg n)
 {
-	static const char *names[] = { "PASV", "EPSV", "PORT", "EPRT", "LPSV", "LPRT" };
+	static const char *names[] = { "PASV", "EPSV", "PORT", "EPRT", "LPSV",
+	    "LPRT", "encrypted" };
 
-	return (unsigned)n < 6 ? names[n] : "?";
+	return (unsigned)n < 7 ? names[n] : "?";
 }
 
 const char *
@@ -74,12 +75,18 @@ fa_transfer_bytes(const struct fa_transfer *t)
 {
 	int i = xfer_side(t);
 
+	/* No command seen (encrypted control): the side that carried data. */
+	if (t->dir == FA_DIR_NONE && t->neg == FA_NEG_TLS)
+		i = t->bytes_seq[0] > t->bytes_seq[1] ? 0 : 1;
+
 	return t->bytes_seq[i] ? t->bytes_seq[i] : t->bytes_cap[i];
 }
 
 uint64_t
 fa_transfer_bytes_captured(const struct fa_transfer *t)
 {
+	if (t->dir == FA_DIR_NONE && t->neg == FA_NEG_TLS)
+		return t->bytes_cap[t->bytes_seq[0] > t->bytes_seq[1] ? 0 : 1];
 	return t->bytes_cap[xfer_side(t)];
 }
 

@@ -42,7 +42,10 @@ struct fa_anomaly {
 };
 
 enum fa_mode { FA_MODE_PASSIVE, FA_MODE_ACTIVE };
-enum fa_neg { FA_NEG_PASV, FA_NEG_EPSV, FA_NEG_PORT, FA_NEG_EPRT, FA_NEG_LPSV, FA_NEG_LPRT };
+/* FA_NEG_TLS: the negotiation was inside an encrypted control channel; the
+ * data connection was tied to the session by its hosts alone. */
+enum fa_neg { FA_NEG_PASV, FA_NEG_EPSV, FA_NEG_PORT, FA_NEG_EPRT, FA_NEG_LPSV,
+	FA_NEG_LPRT, FA_NEG_TLS };
 enum fa_handshake { FA_HS_UNSEEN, FA_HS_COMPLETE, FA_HS_NO_ANSWER, FA_HS_RESET };
 enum fa_dir { FA_DIR_NONE, FA_DIR_DOWNLOAD, FA_DIR_UPLOAD, FA_DIR_LISTING };
 enum fa_xstatus { FA_XS_PENDING, FA_XS_COMPLETE, FA_XS_FAILED, FA_XS_ABORTED,
