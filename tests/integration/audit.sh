@@ -8,7 +8,8 @@
 # Rulesets, with counters on every rule, in the namespace whose side is
 # audited: server (a working helper one, one missing the passive port,
 # one missing the helper assignment, one with unused and overly broad
-# rules, an IPv6 one, two in iptables-save form), client (its own output
+# rules, one dropping the control connection, an IPv6 one, two in
+# iptables-save form), client (its own output
 # and input), gateway (a helper assigned before conntrack).  For each:
 #   - a transfer curl completed has every flow `accept`; one that failed
 #     has its control connection `accept` and its data connection `drop`;
@@ -224,6 +225,20 @@ table inet filter {
 	}
 }
 EOF
+	# The control connection itself is dropped (data would pass).
+	cat >"$W/noctl.nft" <<'EOF'
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		iif lo counter accept comment "infra"
+		meta l4proto ipv6-icmp counter accept comment "infra"
+		ct state established counter accept
+		ip saddr 10.20.1.0/24 tcp dport 21 counter drop
+		tcp dport 21 counter accept
+		tcp dport 40000 ct state new counter accept
+	}
+}
+EOF
 	cat >"$W/static.ipt" <<'EOF'
 *filter
 :INPUT DROP [0:0]
@@ -296,6 +311,9 @@ for n, (mode, res) in enumerate(runs, 1):
     if res == "ok":
         check(fl and all(f["verdict"] == "accept" for f in fl),
               "%s: got through; ftpaudit: %s" % (mode, " ".join(v)))
+    elif ctl and ctl[0]["verdict"] != "accept":
+        check(ctl[0]["verdict"] in ("drop", "reject") and not data,
+              "%s: control dropped by the kernel; ftpaudit: %s" % (mode, " ".join(v)))
     else:
         check(ctl and ctl[0]["verdict"] == "accept" and data and
               all(f["verdict"] == "drop" for f in data),
@@ -426,6 +444,8 @@ run_case broad nft "$W/broad.nft" server "pasv:ok epsv:ok port:ok eprt:ok" "over
 run_case client nft "$W/client.nft" client "pasv:fail epsv:fail port:fail eprt:fail" ""
 run_case gateway nft "$W/gateway.nft" gateway "pasv:fail epsv:fail port:fail eprt:fail" \
 	"helper-unreached"
+MODES="pasv"
+run_case noctl nft "$W/noctl.nft" server "pasv:fail" ""
 FAMILY=6 MODES="epsv eprt"
 run_case v6 nft "$W/v6.nft" server "epsv:fail eprt:ok" ""
 FAMILY=4 MODES="pasv epsv port eprt"
