@@ -1,7 +1,9 @@
 /* ruleset_ipt.c: iptables-save / ip6tables-save output (with or without
  * -c counters) into the ruleset model.  Unknown matches and targets make
  * the rule undecidable, with the reason; they are never guessed. */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,11 +153,27 @@ add_addrs(struct ipt_ctx *x, struct rs_match *m, const char *arg)
 	return 0;
 }
 
-/* "21", "1024:65535", ":1023", "40000:"; commas for multiport. */
+/* A port number or a service name ("ftp"); -1 when neither. */
+static int
+port_value(const char *s, unsigned long *v)
+{
+	struct servent *se;
+	char *end;
+
+	*v = strtoul(s, &end, 10);
+	if (end != s && *end == '\0' && s[0] != '-')
+		return *v <= 65535 ? 0 : -1;
+	if ((se = getservbyname(s, "tcp")) == NULL)
+		return -1;
+	*v = ntohs((uint16_t)se->s_port);
+	return 0;
+}
+
+/* "21", "1024:65535", ":1023", "40000:", "ftp"; commas for multiport. */
 static int
 add_ports(struct rs_match *m, const char *arg)
 {
-	char buf[512], *s, *save = NULL, *colon, *end;
+	char buf[512], *s, *save = NULL, *colon;
 	unsigned long lo, hi;
 
 	if (strlen(arg) >= sizeof buf)
@@ -166,12 +184,11 @@ add_ports(struct rs_match *m, const char *arg)
 		hi = 65535;
 		if ((colon = strchr(s, ':')) != NULL)
 			*colon++ = '\0';
-		if (*s != '\0' && ((lo = strtoul(s, &end, 10)) > 65535 || *end != '\0'))
+		if (*s != '\0' && port_value(s, &lo) == -1)
 			return -1;
 		if (colon == NULL)
 			hi = lo;
-		else if (*colon != '\0' && ((hi = strtoul(colon, &end, 10)) > 65535 ||
-		    *end != '\0'))
+		else if (*colon != '\0' && port_value(colon, &hi) == -1)
 			return -1;
 		if (rs_match_range(m, (uint32_t)lo, (uint32_t)hi) == -1)
 			return -1;
@@ -217,17 +234,37 @@ flag_list(const char *arg)
 	return v;
 }
 
-/* A match keyed by one argument; 0, or -1 when the argument is bad. */
+/* A match keyed by one argument: 0, or -1 when the argument is missing.
+ * A value it cannot read makes the rule undecidable, not the file bad. */
 static int
-keyed(struct ipt_ctx *x, struct ipt_rule *p, enum rs_key key, bool neg)
+keyed(struct ipt_ctx *x, struct ipt_rule *p, const char *opt, enum rs_key key,
+    bool neg)
 {
 	const char *arg = next_arg(p);
 	struct rs_match *m;
-	int proto;
+	size_t j;
 
 	if (arg == NULL || (m = rs_match_add(p->r, key)) == NULL)
 		return -1;
 	m->neg = neg;
+	if (keyed_value(x, p, m, key, arg) == 0)
+		return 0;
+	m = &p->r->m[--p->r->nm];
+	free(m->r);
+	free(m->a);
+	for (j = 0; j < m->nnames; j++)
+		free(m->names[j]);
+	free(m->names);
+	rs_rule_unknown(p->r, "%s %s not understood", opt, arg);
+	return 0;
+}
+
+static int
+keyed_value(struct ipt_ctx *x, struct ipt_rule *p, struct rs_match *m,
+    enum rs_key key, const char *arg)
+{
+	int proto;
+
 	switch (key) {
 	case RS_K_SADDR:
 	case RS_K_DADDR:
@@ -238,7 +275,6 @@ keyed(struct ipt_ctx *x, struct ipt_rule *p, enum rs_key key, bool neg)
 	case RS_K_L4PROTO:
 		if (strcmp(arg, "all") == 0 || strcmp(arg, "0") == 0) {
 			p->r->nm--;	/* every protocol: no condition */
-			free(m->r);
 			return 0;
 		}
 		if ((proto = rs_proto_parse(arg)) < 0)
@@ -328,6 +364,9 @@ target(struct ipt_ctx *x, struct ipt_rule *p, bool go)
 	return 0;
 }
 
+static int keyed_value(struct ipt_ctx *, struct ipt_rule *, struct rs_match *,
+    enum rs_key, const char *);
+
 /* Options of targets: CT --helper matters, REJECT/LOG options do not. */
 static int
 target_option(struct ipt_rule *p, const char *opt)
@@ -401,7 +440,7 @@ option(struct ipt_ctx *x, struct ipt_rule *p, const char *o, bool neg)
 	}
 	for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
 		if (strcmp(o, tab[i].n) == 0)
-			return keyed(x, p, tab[i].k, neg);
+			return keyed(x, p, o, tab[i].k, neg);
 	rs_rule_unknown(p->r, "option %s", o);
 	skip_args(p);
 	return 0;

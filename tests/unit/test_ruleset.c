@@ -330,6 +330,17 @@ test_ipt_parse(void **state)
 	assert_int_equal(r->m[1].nr, 2);		/* multiport */
 	assert_int_equal(rule_by_line(rs, 17)->verdict, RS_V_REJECT);
 	assert_non_null(rule_by_line(rs, 18)->unknown);	/* -m recent */
+	ruleset_free(rs);
+	/* Service names are ports; a value it cannot read is undecidable. */
+	rs = parse("*filter\n:INPUT DROP [0:0]\n"
+	    "-A INPUT -p tcp --dport ftp -j ACCEPT\n"
+	    "-A INPUT -p tcp --dport 99999 -j ACCEPT\n"
+	    "-A INPUT -m conntrack --ctstate DNAT -j ACCEPT\nCOMMIT\n");
+	assert_int_equal(rs->chains[0]->rules[0]->m[1].r[0].lo, 21);
+	assert_null(rs->chains[0]->rules[0]->unknown);
+	assert_non_null(strstr(rs->chains[0]->rules[1]->unknown, "99999"));
+	assert_int_equal(rs->chains[0]->rules[1]->nm, 1);
+	assert_non_null(rs->chains[0]->rules[2]->unknown);
 	assert_string_equal(rule_by_line(rs, 12)->chain->family, "ip");
 	ruleset_free(rs);
 }
@@ -367,7 +378,7 @@ test_bad_input(void **state)
 		"this is not a ruleset\n",
 		"*filter\n:INPUT DROP [0:0]\n-A NOPE -j ACCEPT\nCOMMIT\n",
 		"*filter\n:INPUT DROP [0:0]\n-A INPUT -j ACCEPT\n",
-		"*filter\n:INPUT DROP [0:0]\n-A INPUT --dport 99999 -j ACCEPT\nCOMMIT\n",
+		"*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport\nCOMMIT\n",
 		"*filter\n:INPUT DROP [0:0]\n-A INPUT -m comment --comment \"x -j ACCEPT\nCOMMIT\n",
 	};
 	char *cause;
