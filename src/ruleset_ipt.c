@@ -234,6 +234,9 @@ flag_list(const char *arg)
 	return v;
 }
 
+static int keyed_value(struct ipt_ctx *, struct ipt_rule *, struct rs_match *,
+    enum rs_key, const char *);
+
 /* A match keyed by one argument: 0, or -1 when the argument is missing.
  * A value it cannot read makes the rule undecidable, not the file bad. */
 static int
@@ -363,9 +366,6 @@ target(struct ipt_ctx *x, struct ipt_rule *p, bool go)
 	rs_rule_vunknown(p->r, "target -j %s", t);
 	return 0;
 }
-
-static int keyed_value(struct ipt_ctx *, struct ipt_rule *, struct rs_match *,
-    enum rs_key, const char *);
 
 /* Options of targets: CT --helper matters, REJECT/LOG options do not. */
 static int
