@@ -330,6 +330,7 @@ test_ipt_parse(void **state)
 	assert_int_equal(r->m[1].nr, 2);		/* multiport */
 	assert_int_equal(rule_by_line(rs, 17)->verdict, RS_V_REJECT);
 	assert_non_null(rule_by_line(rs, 18)->unknown);	/* -m recent */
+	assert_string_equal(rule_by_line(rs, 12)->chain->family, "ip");
 	ruleset_free(rs);
 	/* Service names are ports; a value it cannot read is undecidable. */
 	rs = parse("*filter\n:INPUT DROP [0:0]\n"
@@ -341,7 +342,6 @@ test_ipt_parse(void **state)
 	assert_non_null(strstr(rs->chains[0]->rules[1]->unknown, "99999"));
 	assert_int_equal(rs->chains[0]->rules[1]->nm, 1);
 	assert_non_null(rs->chains[0]->rules[2]->unknown);
-	assert_string_equal(rule_by_line(rs, 12)->chain->family, "ip");
 	ruleset_free(rs);
 }
 
