@@ -134,106 +134,232 @@ rule_json(const struct audit_fix *x, const char *id, const struct fa_addr *sa,
 	return o;
 }
 
-static json_t *
-denied_json(const struct audit *a)
-{
-	const struct audit_fix *fx;
-	json_t *arr = json_array();
-	char id[32];
-	size_t i, n;
+/* The document's arrays, one element at a time: the command streams them
+ * (a capture of 100000 sessions makes a third of a million flows), the
+ * tests take the whole tree. */
 
-	fx = audit_fixes(a, &n);
-	for (i = 0; i < n; i++) {
-		snprintf(id, sizeof id, "F%zu", i + 1);
-		json_array_append_new(arr, json_pack("{s:I, s:o}", "flow",
-		    (json_int_t)fx[i].flow, "fix", rule_json(&fx[i], id,
-		    &fx[i].saddr, 1, &fx[i].daddr, 1)));
-	}
-	return arr;
+static size_t
+flows_n(const struct audit *a)
+{
+	size_t n;
+
+	audit_flows(a, &n);
+	return n;
 }
 
 static json_t *
-unused_json(const struct audit *a)
+flows_el(const struct audit *a, size_t i)
+{
+	size_t n;
+
+	return flow_json(&audit_flows(a, &n)[i]);
+}
+
+static size_t
+denied_n(const struct audit *a)
+{
+	size_t n;
+
+	audit_fixes(a, &n);
+	return n;
+}
+
+static json_t *
+denied_el(const struct audit *a, size_t i)
+{
+	const struct audit_fix *fx;
+	char id[32];
+	size_t n;
+
+	fx = audit_fixes(a, &n);
+	snprintf(id, sizeof id, "F%zu", i + 1);
+	return json_pack("{s:I, s:o}", "flow", (json_int_t)fx[i].flow, "fix",
+	    rule_json(&fx[i], id, &fx[i].saddr, 1, &fx[i].daddr, 1));
+}
+
+/* The i-th unused rule, or NULL past the last (rulesets are small). */
+static const struct rs_rule *
+unused_nth(const struct audit *a, size_t i)
 {
 	const struct ruleset *rs = audit_ruleset(a);
-	json_t *arr = json_array();
 	size_t ci, j;
 
 	for (ci = 0; ci < rs->nchains; ci++)
 		for (j = 0; j < rs->chains[ci]->nrules; j++)
-			if (audit_unused(a, rs->chains[ci]->rules[j]))
-				json_array_append_new(arr,
-				    ref_json(rs->chains[ci]->rules[j]));
-	return arr;
+			if (audit_unused(a, rs->chains[ci]->rules[j]) && i-- == 0)
+				return rs->chains[ci]->rules[j];
+	return NULL;
+}
+
+static size_t
+unused_n(const struct audit *a)
+{
+	size_t n = 0;
+
+	while (unused_nth(a, n) != NULL)
+		n++;
+	return n;
 }
 
 static json_t *
-broad_json(const struct audit *a)
+unused_el(const struct audit *a, size_t i)
+{
+	return ref_json(unused_nth(a, i));
+}
+
+static size_t
+broad_n(const struct audit *a)
+{
+	size_t n;
+
+	audit_broad(a, &n);
+	return n;
+}
+
+static json_t *
+broad_el(const struct audit *a, size_t i)
 {
 	const struct audit_broad *b;
-	json_t *arr = json_array();
 	char id[32];
-	size_t i, n;
+	size_t n;
 
 	b = audit_broad(a, &n);
-	for (i = 0; i < n; i++) {
-		snprintf(id, sizeof id, "S%zu", i + 1);
-		json_array_append_new(arr, json_pack("{s:o, s:s, s:s, s:o}",
-		    "rule", ref_json(b[i].rule), "allows", b[i].allows,
-		    "observed", b[i].observed, "suggested", rule_json(&b[i].suggested,
-		    id, b[i].saddrs, b[i].nsaddrs, b[i].daddrs, b[i].ndaddrs)));
-	}
-	return arr;
+	snprintf(id, sizeof id, "S%zu", i + 1);
+	return json_pack("{s:o, s:s, s:s, s:o}", "rule", ref_json(b[i].rule),
+	    "allows", b[i].allows, "observed", b[i].observed, "suggested",
+	    rule_json(&b[i].suggested, id, b[i].saddrs, b[i].nsaddrs,
+	    b[i].daddrs, b[i].ndaddrs));
 }
 
-static json_t *
-shadowed_json(const struct audit *a)
+static size_t
+shadowed_n(const struct audit *a)
 {
-	const struct audit_shadow *s;
-	json_t *arr = json_array();
-	size_t i, n;
+	size_t n;
 
-	s = audit_shadowed(a, &n);
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:o, s:o}", "rule",
-		    ref_json(s[i].rule), "by", ref_json(s[i].by)));
-	return arr;
+	audit_shadowed(a, &n);
+	return n;
 }
 
 static json_t *
-findings_json(const struct audit *a)
+shadowed_el(const struct audit *a, size_t i)
+{
+	const struct audit_shadow *sh;
+	size_t n;
+
+	sh = audit_shadowed(a, &n);
+	return json_pack("{s:o, s:o}", "rule", ref_json(sh[i].rule), "by",
+	    ref_json(sh[i].by));
+}
+
+static size_t
+findings_n(const struct audit *a)
+{
+	size_t n;
+
+	audit_findings(a, &n);
+	return n;
+}
+
+static json_t *
+findings_el(const struct audit *a, size_t i)
 {
 	const struct audit_finding *f;
-	json_t *arr = json_array();
-	size_t i, n;
+	size_t n;
 
 	f = audit_findings(a, &n);
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "type", f[i].type,
-		    "text", f[i].text));
-	return arr;
+	return json_pack("{s:s, s:s}", "type", f[i].type, "text", f[i].text);
+}
+
+static const struct section {
+	const char	*name;
+	size_t		(*count)(const struct audit *);
+	json_t		*(*elem)(const struct audit *, size_t);
+} sections[] = {
+	{ "flows", flows_n, flows_el },
+	{ "denied", denied_n, denied_el },
+	{ "unused_rules", unused_n, unused_el },
+	{ "overly_broad", broad_n, broad_el },
+	{ "shadowed", shadowed_n, shadowed_el },
+	{ "findings", findings_n, findings_el },
+};
+
+static json_t *
+head_json(const struct audit *a)
+{
+	const struct ruleset *rs = audit_ruleset(a);
+
+	return json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:I}}",
+	    "tool", "ftpaudit", "version", PACKAGE_VERSION,
+	    "schema_version", AUDIT_SCHEMA_VERSION,
+	    "ruleset", "source", rs->source, "format", ruleset_format_str(rs->format),
+	    "rules", (json_int_t)ruleset_count(rs));
 }
 
 json_t *
 audit_json(const struct audit *a)
 {
-	const struct ruleset *rs = audit_ruleset(a);
-	const struct audit_flow *f;
-	json_t *flows = json_array();
-	size_t i, n;
+	json_t *doc, *arr;
+	size_t k, i, n;
 
-	f = audit_flows(a, &n);
-	for (i = 0; i < n; i++)
-		json_array_append_new(flows, flow_json(&f[i]));
-	return json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:I}, s:o, s:o, s:o, s:o, "
-	    "s:o, s:o}",
-	    "tool", "ftpaudit", "version", PACKAGE_VERSION,
-	    "schema_version", AUDIT_SCHEMA_VERSION,
-	    "ruleset", "source", rs->source, "format", ruleset_format_str(rs->format),
-	    "rules", (json_int_t)ruleset_count(rs),
-	    "flows", flows, "denied", denied_json(a), "unused_rules", unused_json(a),
-	    "overly_broad", broad_json(a), "shadowed", shadowed_json(a),
-	    "findings", findings_json(a));
+	if ((doc = head_json(a)) == NULL)
+		return NULL;
+	for (k = 0; k < sizeof sections / sizeof sections[0]; k++) {
+		arr = json_array();
+		n = sections[k].count(a);
+		for (i = 0; i < n; i++)
+			if (json_array_append_new(arr, sections[k].elem(a, i)) == -1)
+				break;
+		if (i < n || json_object_set_new(doc, sections[k].name, arr) == -1) {
+			json_decref(doc);
+			return NULL;
+		}
+	}
+	return doc;
+}
+
+/* One element, compact, on its own line. */
+static int
+write_el(json_t *el, FILE *out, bool last)
+{
+	int rc;
+
+	if (el == NULL)
+		return -1;
+	rc = json_dumpf(el, out, JSON_COMPACT) == 0 &&
+	    fputs(last ? "\n" : ",\n", out) != EOF ? 0 : -1;
+	json_decref(el);
+	return rc;
+}
+
+int
+audit_json_write(const struct audit *a, FILE *out)
+{
+	json_t *head = head_json(a);
+	char *h;
+	size_t k, i, n;
+	int rc = 0;
+
+	if (head == NULL || (h = json_dumps(head, JSON_COMPACT)) == NULL) {
+		json_decref(head);
+		return -1;
+	}
+	json_decref(head);
+	h[strlen(h) - 1] = '\0';	/* the closing brace comes last */
+	if (fputs(h, out) == EOF)
+		rc = -1;
+	free(h);
+	for (k = 0; rc == 0 && k < sizeof sections / sizeof sections[0]; k++) {
+		n = sections[k].count(a);
+		if (fprintf(out, ",\n\"%s\": [%s", sections[k].name, n ? "\n" : "") < 0)
+			rc = -1;
+		for (i = 0; rc == 0 && i < n; i++)
+			rc = write_el(sections[k].elem(a, i), out, i + 1 == n);
+		if (rc == 0 && fputs("]", out) == EOF)
+			rc = -1;
+	}
+	if (rc == 0 && fputs("}\n", out) == EOF)
+		rc = -1;
+	return rc == 0 && !ferror(out) ? 0 : -1;
 }
 
 /* Text. */

@@ -133,16 +133,9 @@ parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
 static int
 write_out(const struct audit *a, bool json, FILE *out)
 {
-	json_t *doc;
-	int rc;
-
 	if (!json)
 		return audit_text(a, out);
-	if ((doc = audit_json(a)) == NULL)
-		return -1;
-	rc = json_dumpf(doc, out, JSON_INDENT(2)) == 0 && fputc('\n', out) != EOF ? 0 : -1;
-	json_decref(doc);
-	return rc;
+	return audit_json_write(a, out);
 }
 
 /* The sessions the report kept, through the ruleset. */

@@ -104,6 +104,8 @@ const char *audit_verdict_str(enum audit_verdict);
 
 /* audit_report.c */
 json_t	*audit_json(const struct audit *);
+/* The same document streamed, one array element per line; 0 or -1. */
+int	 audit_json_write(const struct audit *, FILE *);
 /* 0, or -1 on a write error. */
 int	 audit_text(const struct audit *, FILE *);
 
