@@ -9,8 +9,8 @@
 # audited: server (a working helper one, one missing the passive port,
 # one missing the helper assignment, one with unused and overly broad
 # rules, one dropping the control connection, an IPv6 one, two in
-# iptables-save form), client (its own output
-# and input), gateway (a helper assigned before conntrack).  For each:
+# iptables-save form), client (its own output and input), gateway (a
+# helper assigned before conntrack).  For each:
 #   - a transfer curl completed has every flow `accept`; one that failed
 #     has its control connection `accept` and its data connection `drop`;
 #   - the rules whose kernel counters stayed at zero are exactly the ones
