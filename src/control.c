@@ -194,7 +194,7 @@ static void
 neg_anomaly(struct fa_engine *e, struct fa_session *s, uint64_t ts,
     const char *what, enum ftp_neg_status st, const uint8_t *p, size_t len)
 {
-	char *raw = escape_ascii(p, len, 200);
+	char *raw = fa_escape(p, len, 200);
 
 	engine_anomaly(e, s, ts, "malformed_negotiation", "%s: %s: %s", what,
 	    ftp_neg_strerror(st), raw ? raw : "");
@@ -720,7 +720,7 @@ on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 		break;
 	case FTP_REPLY_EV_JUNK:
 		if (ln->len > 0) {
-			char *raw = escape_ascii(ln->data, ln->len, 120);
+			char *raw = fa_escape(ln->data, ln->len, 120);
 
 			engine_anomaly(e, x->sess, ln->ts_us, "invalid_reply",
 			    "%s", raw ? raw : "");

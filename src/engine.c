@@ -109,37 +109,6 @@ fa_engine_open_sessions(const struct fa_engine *e)
 	return e->open_sessions;
 }
 
-/* Printable ASCII copy of wire bytes: \xHH for the rest; owned. */
-char *
-escape_ascii(const uint8_t *p, size_t len, size_t max)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, n = 0;
-	bool cut = len > max;
-	char *out;
-
-	if (cut)
-		len = max;
-	if ((out = malloc(len * 4 + 4)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
-			out[n++] = (char)p[i];
-		else {
-			out[n++] = '\\';
-			out[n++] = 'x';
-			out[n++] = hex[p[i] >> 4];
-			out[n++] = hex[p[i] & 15];
-		}
-	}
-	if (cut) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-	return out;
-}
-
 void
 engine_anomaly(struct fa_engine *e, struct fa_session *s, uint64_t ts,
     const char *type, const char *fmt, ...)

@@ -107,7 +107,5 @@ int	 xfer_new(struct fa_engine *, struct fa_session *, enum fa_mode, enum fa_neg
 	    const struct fa_endpoint *announced, uint64_t ts, uint32_t helper_flags);
 void	 xfer_finish(struct fa_engine *, struct fa_session *);
 
-/* Escape wire bytes into a printable ASCII C string (for anomaly details). */
-char	*escape_ascii(const uint8_t *p, size_t len, size_t max);
 
 #endif

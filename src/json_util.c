@@ -3,39 +3,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ftpaudit/jw.h"
 #include "ftpaudit/report.h"
-
-/* Length of the valid UTF-8 sequence at p, or 0 (RFC 3629: no overlongs,
- * no surrogates, nothing above U+10FFFF). */
-static size_t
-utf8_seq(const uint8_t *p, size_t len)
-{
-	uint8_t c = p[0];
-	size_t n, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
 /*
  * Wire bytes as a JSON string, reversibly: valid UTF-8 is kept, a
@@ -59,7 +28,7 @@ json_wire(const uint8_t *p, size_t len)
 			out[n++] = '\\';
 			out[n++] = '\\';
 			i++;
-		} else if (p[i] != 0 && (k = utf8_seq(p + i, len - i)) > 0) {
+		} else if (p[i] != 0 && (k = jw_utf8_len(p + i, len - i)) > 0) {
 			memcpy(out + n, p + i, k);
 			n += k;
 			i += k;
@@ -181,22 +150,5 @@ json_endpoint(const struct fa_endpoint *ep)
 char *
 sanitize(const uint8_t *p, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, n = 0;
-	char *out;
-
-	if ((out = malloc(len * 4 + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
-			out[n++] = (char)p[i];
-		else {
-			out[n++] = '\\';
-			out[n++] = 'x';
-			out[n++] = hex[p[i] >> 4];
-			out[n++] = hex[p[i] & 15];
-		}
-	}
-	out[n] = '\0';
-	return out;
+	return fa_escape(p, len, len);
 }

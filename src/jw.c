@@ -175,9 +175,10 @@ jw_str(struct jw *w, const char *s)
 	jw_wire(w, (const uint8_t *)s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at p (1 for ASCII), or 0. */
-static size_t
-utf8_len(const uint8_t *p, size_t len)
+/* Length of the valid UTF-8 sequence at p (1 for ASCII), or 0 (RFC 3629:
+ * no overlong forms, no surrogates, nothing above U+10FFFF). */
+size_t
+jw_utf8_len(const uint8_t *p, size_t len)
 {
 	uint8_t c = p[0];
 	uint32_t cp;
@@ -226,7 +227,7 @@ jw_wire(struct jw *w, const uint8_t *p, size_t len)
 			i++;
 			continue;
 		}
-		if (p[i] != 0 && p[i] != '\\' && (k = utf8_len(p + i, len - i)) > 0) {
+		if (p[i] != 0 && p[i] != '\\' && (k = jw_utf8_len(p + i, len - i)) > 0) {
 			if (k > 1) {
 				i += k;
 				continue;

@@ -134,7 +134,7 @@ put_session(FILE *f, const struct fa_session *s)
 			put_transfer(f, s, &s->xfers[i]);
 	}
 	for (i = 0; i < s->nanoms; i++) {
-		/* Details are built from escape_ascii() output: already safe. */
+		/* Details are built from fa_escape() output: already safe. */
 		fprintf(f, "  ! %s: %s\n", s->anoms[i].type,
 		    s->anoms[i].detail ? s->anoms[i].detail : "");
 	}

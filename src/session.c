@@ -257,3 +257,35 @@ path_resolve(const char *cwd, const uint8_t *arg, size_t len)
 	out[n] = '\0';
 	return out;
 }
+
+/* Printable ASCII copy of at most max wire bytes, "..." when cut; every
+ * other byte, and the backslash, as \xHH.  Owned by the caller. */
+char *
+fa_escape(const uint8_t *p, size_t len, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = 0;
+	bool cut = len > max;
+	char *out;
+
+	if (cut)
+		len = max;
+	if ((out = malloc(len * 4 + 4)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+			out[n++] = (char)p[i];
+		else {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[p[i] >> 4];
+			out[n++] = hex[p[i] & 15];
+		}
+	}
+	if (cut) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}

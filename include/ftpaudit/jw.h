@@ -20,6 +20,7 @@ struct jw {
 };
 
 void	 jw_init(struct jw *, bool pretty);
+size_t	 jw_utf8_len(const uint8_t *p, size_t len);
 void	 jw_reset(struct jw *);		/* empty the buffer, keep its memory */
 void	 jw_free(struct jw *);
 void	 jw_obj(struct jw *);

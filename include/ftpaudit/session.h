@@ -154,6 +154,7 @@ uint64_t	 fa_transfer_bytes(const struct fa_transfer *);
 uint64_t	 fa_transfer_bytes_captured(const struct fa_transfer *);
 /* Sessions are shared by the engine, expectations, data connections and
  * sinks that keep them; the last unref frees. */
+char		*fa_escape(const uint8_t *p, size_t len, size_t max);
 void		 fa_session_ref(struct fa_session *);
 void		 fa_session_unref(struct fa_session *);
 
