@@ -36,7 +36,8 @@ frame(uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp, uint32_t seq,
 	f[36] = (uint8_t)(dp >> 8); f[37] = (uint8_t)dp;
 	put32(f + 38, seq); put32(f + 42, ack);
 	f[46] = 0x50; f[47] = flags;
-	memcpy(f + 54, pl, len);
+	if (len > 0)
+		memcpy(f + 54, pl, len);
 	ts++;
 	hdr[0] = 1700000000 + ts / 1000000; hdr[1] = ts % 1000000;
 	hdr[2] = hdr[3] = n;
