@@ -41,8 +41,16 @@ tui_live() {
 
 # tui_quit: q, then the shell must be back with exit status 0.
 tui_quit() {
+	local i
+
 	tui_keys q
 	tui_wait "exit=0" 50 || return 1
-	tui_screen | grep -q '^tui\$ ' || { echo "FAIL: no shell prompt after q" >&2; return 1; }
-	return 0
+	# The prompt follows the echo; a slow (sanitizer) build may take a moment.
+	for ((i = 0; i < 30; i++)); do
+		tui_screen | grep -Eq '^tui\$( |$)' && return 0
+		sleep 0.1
+	done
+	echo "FAIL: no shell prompt after q; the pane shows:" >&2
+	tui_screen >&2
+	return 1
 }
