@@ -387,12 +387,17 @@ text_flows(const struct audit *a, FILE *out)
 
 	f = audit_flows(a, &n);
 	for (i = 0; i < n; i++) {
-		snprintf(ini, sizeof ini, "%s:%s", fa_addr_str(&f[i].initiator.ip, a1),
-		    "*");
+		/* IPv6 in brackets, as in the other text reports. */
+		fa_addr_str(&f[i].initiator.ip, a1);
+		fa_addr_str(&f[i].responder.ip, a2);
 		if (f[i].initiator_port_known)
-			snprintf(ini, sizeof ini, "%s:%u", a1, f[i].initiator.port);
-		snprintf(res, sizeof res, "%s:%u", fa_addr_str(&f[i].responder.ip, a2),
-		    f[i].responder.port);
+			snprintf(ini, sizeof ini, f[i].initiator.ip.family ==
+			    FA_AF_INET6 ? "[%s]:%u" : "%s:%u", a1, f[i].initiator.port);
+		else
+			snprintf(ini, sizeof ini, f[i].initiator.ip.family ==
+			    FA_AF_INET6 ? "[%s]:*" : "%s:*", a1);
+		snprintf(res, sizeof res, f[i].responder.ip.family == FA_AF_INET6 ?
+		    "[%s]:%u" : "%s:%u", a2, f[i].responder.port);
 		snprintf(xfer, sizeof xfer, f[i].transfer ? "x%u" : "-", f[i].transfer);
 		fprintf(out, "  #%-3zu s%-3llu %-4s %-12s %-22s -> %-22s %-13s %s%s\n",
 		    i, (unsigned long long)f[i].session, xfer,
