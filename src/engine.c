@@ -552,8 +552,11 @@ fa_engine_packet(struct fa_engine *e, int dlt, uint64_t ts,
 		break;
 	case CONN_PROBE:
 		probe(e, c, side, &pk);
-		if (c->kind != CONN_CONTROL)
+		if (c->kind != CONN_CONTROL) {
+			if (c->closed)	/* as CONN_OTHER: nothing to keep */
+				conn_remove(e->conns, c);
 			return;
+		}
 		/* FALLTHROUGH */
 	case CONN_CONTROL:
 		control(e, c, side, &pk, ts);
