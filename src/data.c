@@ -167,6 +167,20 @@ tls_attach(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk,
 }
 
 /*
+ * The expectation for ep, unless its session has ended: the session is
+ * reported (or being reported, sinkq.c) and no longer changes, so a
+ * connection that comes after it is not its transfer.  The expectation
+ * is left to expire.
+ */
+static struct expect *
+expect_live(struct fa_engine *e, const struct fa_endpoint *ep, bool *fb)
+{
+	struct expect *x = expect_find(e->expects, ep, fb);
+
+	return x != NULL && !x->sess->ended ? x : NULL;
+}
+
+/*
  * A new connection: is it an expected data connection?  With its SYN the
  * responder is the destination; picked up later, try both ends.
  */
@@ -178,14 +192,14 @@ data_attach(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk,
 	bool fb, syn = (pk->flags & TCP_SYN) != 0, ack = (pk->flags & TCP_ACK) != 0;
 
 	if (syn && ack) {
-		if ((x = expect_find(e->expects, &pk->src, &fb)) != NULL) {
+		if ((x = expect_live(e, &pk->src, &fb)) != NULL) {
 			attach(e, c, x, fb, &pk->dst, &pk->src, !side, true, ts);
 			return true;
 		}
-	} else if ((x = expect_find(e->expects, &pk->dst, &fb)) != NULL) {
+	} else if ((x = expect_live(e, &pk->dst, &fb)) != NULL) {
 		attach(e, c, x, fb, &pk->src, &pk->dst, side, syn, ts);
 		return true;
-	} else if (!syn && (x = expect_find(e->expects, &pk->src, &fb)) != NULL) {
+	} else if (!syn && (x = expect_live(e, &pk->src, &fb)) != NULL) {
 		attach(e, c, x, fb, &pk->dst, &pk->src, !side, false, ts);
 		return true;
 	}
@@ -218,9 +232,8 @@ data_packet(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *
 	if (pk->wire_payload > 0)
 		seqtrack_add(&b->seq[side], pk->seq, pk->wire_payload);
 	b->cap[side] += pk->caplen_payload;
-	if (c->kind != CONN_DATA)
-		return;
-	s = c->owner;
+	if (c->kind != CONN_DATA || (s = c->owner)->ended)
+		return;		/* ended: its sinks may be reading it (sinkq.c) */
 	t = &s->xfers[c->xfer];
 	role = side == c->client_side ? TO_SERVER : TO_CLIENT;
 	t->bytes_seq[role] = seqtrack_bytes(&b->seq[side]);
@@ -242,7 +255,7 @@ data_end(struct fa_engine *e, struct conn *c, uint64_t ts)
 	struct fa_transfer *t;
 
 	(void)e;
-	if (c->kind != CONN_DATA)
+	if (c->kind != CONN_DATA || ((struct fa_session *)c->owner)->ended)
 		return;
 	t = &((struct fa_session *)c->owner)->xfers[c->xfer];
 	t->closed = true;

@@ -408,7 +408,8 @@ sweep(struct fa_engine *e)
 	while ((x = expect_oldest(e->expects)) != NULL &&
 	    x->expires_us < e->now_us) {
 		e->st.expectations_expired++;
-		x->sess->expects_open--;
+		if (!x->sess->ended)
+			x->sess->expects_open--;
 		expect_del(e->expects, x);
 	}
 	e->next_sweep_us = e->now_us + SWEEP_INTERVAL_US;
@@ -433,6 +434,18 @@ probe(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *pk)
 }
 
 static void
+ctl_handshake(struct fa_session *s, int role, uint8_t flags)
+{
+	if (flags & TCP_SYN) {
+		if (!(flags & TCP_ACK) && s->ctl_handshake == FA_HS_UNSEEN)
+			s->ctl_handshake = FA_HS_NO_ANSWER;
+		else if ((flags & TCP_ACK) && role == TO_CLIENT)
+			s->ctl_handshake = FA_HS_COMPLETE;
+	} else if (role == TO_CLIENT && s->ctl_handshake == FA_HS_NO_ANSWER)
+		s->ctl_handshake = (flags & TCP_RST) ? FA_HS_RESET : FA_HS_COMPLETE;
+}
+
+static void
 control(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *pk,
     uint64_t ts)
 {
@@ -441,15 +454,11 @@ control(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *pk,
 	struct fa_session *s = x->sess;
 
 	e->st.control_packets++;
-	if (pk->flags & TCP_SYN) {
-		if (!(pk->flags & TCP_ACK) && s->ctl_handshake == FA_HS_UNSEEN)
-			s->ctl_handshake = FA_HS_NO_ANSWER;
-		else if ((pk->flags & TCP_ACK) && role == TO_CLIENT)
-			s->ctl_handshake = FA_HS_COMPLETE;
-	} else if (role == TO_CLIENT && s->ctl_handshake == FA_HS_NO_ANSWER)
-		s->ctl_handshake = (pk->flags & TCP_RST) ? FA_HS_RESET : FA_HS_COMPLETE;
-	if (!s->ended)
+	/* Once ended, its sinks may be reading it (sinkq.c). */
+	if (!s->ended) {
+		ctl_handshake(s, role, pk->flags);
 		ctl_packet(e, c, x, role, pk, ts);
+	}
 	if (!x->confirmed && !x->decoding) {
 		/* Greeted with 220 but did not speak FTP (SMTP): forget it. */
 		e->open_sessions--;

@@ -48,14 +48,15 @@ json_wire(const uint8_t *p, size_t len)
 /*
  * Timestamps come in runs within the same second: the calendar part is
  * formatted once per second and the microseconds written by hand, which
- * took a tenth of the NDJSON writer's time through snprintf.
+ * took a tenth of the NDJSON writer's time through snprintf.  The cache is
+ * per thread: a sink queue's writer formats too (sinkq.c).
  */
 const char *
 fmt_ts(uint64_t ts_us, char *buf)
 {
-	static time_t last = -1;
-	static char prefix[FA_TSLEN];
-	static size_t plen;
+	static _Thread_local time_t last = -1;
+	static _Thread_local char prefix[FA_TSLEN];
+	static _Thread_local size_t plen;
 	time_t t = (time_t)(ts_us / 1000000);
 	uint32_t us = (uint32_t)(ts_us % 1000000);
 	struct tm tm;

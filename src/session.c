@@ -142,16 +142,17 @@ session_free(struct fa_session *s)
 	free(s);
 }
 
+/* Atomic: a sink queue's writer thread drops references too (sinkq.c). */
 void
 fa_session_ref(struct fa_session *s)
 {
-	s->refs++;
+	__atomic_fetch_add(&s->refs, 1, __ATOMIC_RELAXED);
 }
 
 void
 fa_session_unref(struct fa_session *s)
 {
-	if (s != NULL && --s->refs == 0)
+	if (s != NULL && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		session_free(s);
 }
 

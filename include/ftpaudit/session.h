@@ -96,7 +96,7 @@ enum fa_login { FA_LOGIN_NONE, FA_LOGIN_SUCCESS, FA_LOGIN_FAILED };
 
 struct fa_session {
 	uint64_t	 id;		/* 1-based, order of first packet */
-	int		 refs;		/* engine + data connections */
+	int		 refs;		/* engine, data connections, sinks: atomic */
 	struct fa_endpoint client, server;
 	uint64_t	 start_us, end_us;
 	enum fa_end_reason end_reason;
