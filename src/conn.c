@@ -10,8 +10,8 @@
 #define MIN_BUCKETS	4096
 
 struct slab {
+	struct conn	 c[SLAB_CONNS];	/* first: aligned to cache lines */
 	struct slab	*next;
-	struct conn	 c[SLAB_CONNS];
 };
 
 struct conn_table {
@@ -62,7 +62,7 @@ make_key(const struct fa_pkt *pk, struct conn_key *k, int *side)
 {
 	int c;
 
-	memset(k, 0, sizeof *k);
+	/* Every byte key_hash and key_eq read is written: no memset. */
 	k->family = pk->src.ip.family;
 	c = memcmp(pk->src.ip.a, pk->dst.ip.a, 16);
 	if (c == 0)
@@ -93,11 +93,19 @@ key_hash(const struct conn_key *k)
 	return (uint32_t)h;
 }
 
+/* Word compares: a call to memcmp cost more than the compare. */
 static bool
 key_eq(const struct conn_key *a, const struct conn_key *b)
 {
-	return a->port[0] == b->port[0] && a->port[1] == b->port[1] &&
-	    a->family == b->family && memcmp(a->addr, b->addr, sizeof a->addr) == 0;
+	uint64_t x[4], y[4];
+
+	if (a->port[0] != b->port[0] || a->port[1] != b->port[1] ||
+	    a->family != b->family)
+		return false;
+	memcpy(x, a->addr, sizeof x);
+	memcpy(y, b->addr, sizeof y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+	    (x[3] ^ y[3])) == 0;
 }
 
 struct conn *
@@ -177,7 +185,7 @@ conn_alloc(struct conn_table *t)
 		return c;
 	}
 	if (t->slab_used == SLAB_CONNS) {
-		if ((s = malloc(sizeof *s)) == NULL)
+		if ((s = aligned_alloc(_Alignof(struct slab), sizeof *s)) == NULL)
 			return NULL;
 		s->next = t->slabs;
 		t->slabs = s;

@@ -41,11 +41,16 @@ struct conn_bytes {
 	uint64_t	 cap[2];	/* captured payload bytes */
 };
 
+/*
+ * Two cache lines, aligned: a lookup walking a chain reads only the first
+ * (chain, hash, key, flags); the times and lists that each packet updates
+ * are in the second.  The table is far larger than the cache, and an entry
+ * that straddled three lines cost a miss more.
+ */
 struct conn {
-	struct conn	*hnext;		/* hash chain */
-	struct conn	*lprev, *lnext;	/* recency list, head = newest */
-	struct conn_key	 key;
+	_Alignas(64) struct conn *hnext;	/* hash chain */
 	uint32_t	 hash;
+	struct conn_key	 key;
 	uint8_t		 kind;
 	uint8_t		 init_side;	/* key endpoint that opened it (SYN or first packet) */
 	uint8_t		 syn[2];	/* SYN seen from key endpoint i */
@@ -57,6 +62,7 @@ struct conn {
 	uint8_t		 lingering;	/* on the closed list, not the recency list */
 	uint8_t		 client_side;	/* data: key side of the FTP client;
 					   CTL_SYN: key side of the server */
+	struct conn	*lprev, *lnext;	/* recency list, head = newest */
 	uint32_t	 isn[2];	/* SYN sequence number from key endpoint i */
 	uint64_t	 first_us, last_us;
 	struct conn_bytes *bytes;	/* owned; data connections only */
