@@ -137,16 +137,45 @@ lb_clear(struct ftp_linebuf *lb)
 	lb->chunks = 0;
 }
 
+/* Most lines are short: a buffer of cap bytes for each direction of each
+ * session made malloc consolidate its free lists every time. */
+#define LB_FIRST	128
+
 int
 ftp_linebuf_init(struct ftp_linebuf *lb, size_t cap)
 {
 	memset(lb, 0, sizeof *lb);
 	if (cap == 0)
 		cap = FTP_LINE_MAX;
-	if ((lb->buf = malloc(cap)) == NULL)
+	lb->size = cap < LB_FIRST ? cap : LB_FIRST;
+	if ((lb->buf = malloc(lb->size)) == NULL)
 		return -1;
 	lb->cap = cap;
 	return 0;
+}
+
+/* Room for n more bytes, as far as cap allows; what does not fit is only
+ * counted, also when memory runs out. */
+static size_t
+lb_room(struct ftp_linebuf *lb, size_t n)
+{
+	size_t want, size;
+	uint8_t *p;
+
+	if (lb->buf == NULL)
+		return 0;
+	if (n > lb->size - lb->len && lb->size < lb->cap) {
+		want = n > lb->cap - lb->len ? lb->cap : lb->len + n;
+		for (size = lb->size; size < want; size *= 2)
+			;
+		if (size > lb->cap)
+			size = lb->cap;
+		if ((p = realloc(lb->buf, size)) != NULL) {
+			lb->buf = p;
+			lb->size = size;
+		}
+	}
+	return lb->size - lb->len;
 }
 
 void
@@ -167,7 +196,7 @@ ftp_linebuf_reset(struct ftp_linebuf *lb)
 static void
 lb_put(struct ftp_linebuf *lb, uint8_t b)
 {
-	if (lb->len < lb->cap && lb->buf != NULL)
+	if (lb_room(lb, 1) > 0)
 		lb->buf[lb->len++] = b;
 	if (lb->full_len < UINT64_MAX)
 		lb->full_len++;
@@ -177,7 +206,7 @@ lb_put(struct ftp_linebuf *lb, uint8_t b)
 static void
 lb_put_run(struct ftp_linebuf *lb, const uint8_t *p, size_t n)
 {
-	size_t room = lb->buf != NULL ? lb->cap - lb->len : 0;
+	size_t room = lb_room(lb, n);
 
 	if (n < room)
 		room = n;

@@ -36,7 +36,8 @@ struct ftp_line {
 typedef void (*ftp_line_cb)(void *arg, const struct ftp_line *line);
 
 struct ftp_linebuf {
-	uint8_t		*buf;		/* owned; cap bytes, allocated by _init */
+	uint8_t		*buf;		/* owned; size bytes, allocated by _init */
+	size_t		 size;		/* grows with the longest line, up to cap */
 	size_t		 cap;
 	size_t		 len;
 	uint64_t	 full_len;
