@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ftpaudit/report.h"
+#include "ftpaudit/sinkq.h"
 #include "cli.h"
 
 int cli_quiet, cli_verbose;
@@ -174,7 +175,8 @@ progress(const struct capture *cap, uint64_t packets, double start, bool end)
 }
 
 void
-cli_run(struct fa_engine *e, struct capture *cap)
+cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
+    int nsinks)
 {
 	struct capture_pkt pk;
 	const struct capture_input *in;
@@ -183,7 +185,18 @@ cli_run(struct fa_engine *e, struct capture *cap)
 	uint64_t n = 0;
 	size_t i;
 	char *src;
+	struct sinkq *q;
+	struct fa_sink qsink;
+	int k;
 
+	/* Writing a session costs about as much as decoding it. */
+	if ((q = sinkq_new(down, nsinks)) != NULL) {
+		sinkq_sink(q, &qsink);
+		fa_engine_add_sink(e, &qsink);
+	} else {
+		for (k = 0; k < nsinks; k++)
+			fa_engine_add_sink(e, &down[k]);
+	}
 	while (!cli_interrupted && capture_next(cap, &pk) == 1) {
 		fa_engine_packet(e, pk.dlt, pk.ts_us, pk.data, pk.caplen, pk.wirelen);
 		if (show && (++n & 0xffff) == 0 && (t = now_s()) - last > 0.5) {
@@ -204,6 +217,7 @@ cli_run(struct fa_engine *e, struct capture *cap)
 		free(src);
 	}
 	fa_engine_finish(e);
+	sinkq_free(q);
 }
 
 void

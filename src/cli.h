@@ -68,8 +68,11 @@ FILE	*cli_open_output(const char *path);
 /* Install SIGINT/SIGTERM handlers that stop reading. */
 void	 cli_signals(void);
 extern volatile sig_atomic_t cli_interrupted;
-/* Feed every packet to the engine, warn about truncated inputs, finish. */
-void	 cli_run(struct fa_engine *, struct capture *);
+/* Feed every packet to the engine, warn about truncated inputs, finish.
+ * The sinks run on a writer thread of their own when one starts (sinkq.c):
+ * what they build may be read once cli_run returns. */
+void	 cli_run(struct fa_engine *, struct capture *, const struct fa_sink *,
+	    int nsinks);
 void	 cli_print_stats(const struct fa_stats *);
 
 #endif

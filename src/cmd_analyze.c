@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "ftpaudit/report.h"
-#include "ftpaudit/sinkq.h"
 #include "cli.h"
 #include "cmd.h"
 
@@ -81,8 +80,7 @@ cmd_analyze(int argc, char **argv)
 	struct report *r = NULL;
 	struct rules_opts ro;
 	struct rules_feed fd = { NULL, false };
-	struct fa_sink down[2], qsink;
-	struct sinkq *q = NULL;
+	struct fa_sink down[2];
 	FILE *out = NULL;
 	int ch, rrc, rc = EXIT_RUNTIME;
 
@@ -122,19 +120,8 @@ cmd_analyze(int argc, char **argv)
 	rules_feed_sink(&fd, &down[0]);
 	report_set_extend(r, add_firewall, &fd);
 	report_sink(r, &down[1]);
-	/* Writing costs as much as decoding: on a thread of its own when one
-	 * starts, else in line. */
-	if ((q = sinkq_new(down, 2)) != NULL) {
-		sinkq_sink(q, &qsink);
-		fa_engine_add_sink(e, &qsink);
-	} else {
-		fa_engine_add_sink(e, &down[0]);
-		fa_engine_add_sink(e, &down[1]);
-	}
 	cli_signals();
-	cli_run(e, cap);
-	sinkq_free(q);		/* the writer is done with r and fd */
-	q = NULL;
+	cli_run(e, cap, down, 2);
 	if (report_finish(r, cap, fa_engine_stats(e), &io.cfg) == -1) {
 		cli_warn("%s: write error", io.output ? io.output : "standard output");
 		goto done;
@@ -151,7 +138,6 @@ cmd_analyze(int argc, char **argv)
 		cli_print_stats(fa_engine_stats(e));
 	rc = 0;
 done:
-	sinkq_free(q);
 	report_free(r);
 	rules_free(fd.r);
 	fa_engine_free(e);

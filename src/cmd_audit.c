@@ -190,9 +190,8 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 	}
 	set_ifaces(a, o);
 	report_sink(r, &sink);
-	fa_engine_add_sink(e, &sink);
 	cli_signals();
-	cli_run(e, cap);
+	cli_run(e, cap, &sink, 1);
 	if (evaluate(a, r) == -1) {
 		cli_warn("out of memory");
 		goto done;

@@ -144,9 +144,8 @@ run(struct cli_input *io, struct capture *cap, struct rules *r)
 	if ((e = fa_engine_new(&io->cfg)) == NULL)
 		return -1;
 	rules_feed_sink(&fd, &sink);
-	fa_engine_add_sink(e, &sink);
 	cli_signals();
-	cli_run(e, cap);
+	cli_run(e, cap, &sink, 1);
 	if (cli_verbose)
 		cli_print_stats(fa_engine_stats(e));
 	fa_engine_free(e);
