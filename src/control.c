@@ -111,7 +111,7 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	c->line_split = ln->split;
 	c->line_bare_lf = ln->bare_lf;
 	if ((fc->verb_cut || strlen(fc->verb) != fc->verb_len) &&
-	    bytes_set(&c->verb_long, fc->verb_raw, fc->verb_len) == 0) {
+	    session_bytes(s, &c->verb_long, fc->verb_raw, fc->verb_len) == 0) {
 		size_t i;
 
 		for (i = 0; i < c->verb_long.len; i++)
@@ -122,9 +122,9 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 		c->has_arg = true;
 		if (ftp_command_is_secret(fc->verb) && !e->cfg.show_passwords &&
 		    !(strcmp(fc->verb, "PASS") == 0 && is_guest(s)))
-			bytes_set(&c->arg, hidden, sizeof hidden - 1);
+			session_bytes(s, &c->arg, hidden, sizeof hidden - 1);
 		else
-			bytes_set(&c->arg, fc->arg, fc->arg_len);
+			session_bytes(s, &c->arg, fc->arg, fc->arg_len);
 	}
 	return (int32_t)s->ncmds++;
 }
@@ -287,7 +287,7 @@ cmd_transfer(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 			t->command = "MLSD", t->dir = FA_DIR_LISTING;
 		t->cmd_index = ci;
 		if (fc->arg != NULL) {
-			bytes_set(&t->arg, fc->arg, fc->arg_len);
+			session_bytes(s, &t->arg, fc->arg, fc->arg_len);
 			/* Listing options such as "-la" are not paths. */
 			if (!(t->dir == FA_DIR_LISTING && fc->arg[0] == '-'))
 				t->path = path_resolve(s->cwd, fc->arg, fc->arg_len);
@@ -415,14 +415,21 @@ unseen_command(const struct ctl *x, uint32_t ack, bool ack_valid)
 	return ack_valid && r->synced && seq_lt(r->next_seq, ack);
 }
 
+/* Store r, with a copy of its text, in the session's pool. */
 static bool
-add_reply(struct fa_engine *e, struct fa_reply **arr, uint32_t *n, uint32_t *cap,
-    const struct fa_reply *r)
+add_reply(struct fa_engine *e, struct fa_session *s, struct fa_reply **arr,
+    uint32_t *n, uint32_t *cap, const struct fa_reply *r)
 {
+	struct fa_reply *stored;
+
 	if (*n >= e->cfg.max_replies ||
-	    grow_array((void **)arr, *n, cap, sizeof **arr) == -1)
+	    session_grow(s, (void **)arr, *n, cap, sizeof **arr) == -1)
 		return false;
-	(*arr)[(*n)++] = *r;
+	stored = &(*arr)[*n];
+	*stored = *r;
+	if (session_bytes(s, &stored->text, r->text.p, r->text.len) == -1)
+		return false;
+	(*n)++;
 	return true;
 }
 
@@ -606,8 +613,7 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 	x->gaps_at_last_reply = x->server_gaps;
 	r.ts_us = ts;
 	r.code = code;
-	r.text = *text;		/* ownership moves to r */
-	memset(text, 0, sizeof *text);
+	r.text = *text;		/* borrowed: add_reply keeps a copy */
 
 	if (lost && unseen_command(x, ack, ack_valid)) {
 		/* Server bytes were lost and the server had received client
@@ -634,31 +640,53 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 	if (p == NULL && code == 220 && !s->has_banner && s->ncmds == 0)
 		set_bytes(&s->banner, &s->has_banner, r.text.p, r.text.len);
 	if (cmd != NULL) {
-		if (add_reply(e, &cmd->replies, &cmd->nreplies,
+		if (add_reply(e, s, &cmd->replies, &cmd->nreplies,
 		    &cmd->replies_cap, &r))
 			stored = &cmd->replies[cmd->nreplies - 1];
 		else
 			cmd->replies_dropped++;
 	} else if (p == NULL) {
-		if (add_reply(e, &s->unsolicited, &s->nunsolicited,
+		if (add_reply(e, s, &s->unsolicited, &s->nunsolicited,
 		    &s->unsolicited_cap, &r))
 			stored = &s->unsolicited[s->nunsolicited - 1];
 	}
-	if (stored == NULL)
-		free(r.text.p);
-	else
+	if (stored != NULL)
 		SINKS(e, reply, s, cmd, stored);
 	if (p != NULL && code >= 200)
 		pending_remove(x, 0);
+}
+
+/* Add to the reply being assembled, up to REPLY_TEXT_MAX.  Its buffer is
+ * kept from one reply to the next: the stored reply has its own copy. */
+static void
+rtext_add(struct ctl *x, const uint8_t *p, size_t len)
+{
+	size_t size;
+	uint8_t *n;
+
+	if (len > REPLY_TEXT_MAX - x->rtext.len)
+		len = REPLY_TEXT_MAX - x->rtext.len;
+	if (x->rtext.len + len + 1 > x->rtext_size) {
+		for (size = x->rtext_size ? x->rtext_size : 128;
+		    size < x->rtext.len + len + 1; size *= 2)
+			;
+		if ((n = realloc(x->rtext.p, size)) == NULL)
+			return;		/* the text stays as it was */
+		x->rtext.p = n;
+		x->rtext_size = size;
+	}
+	if (len)
+		memcpy(x->rtext.p + x->rtext.len, p, len);
+	x->rtext.len += len;
+	x->rtext.p[x->rtext.len] = '\0';
 }
 
 static void
 reply_begin(struct ctl *x, const struct ftp_line *ln, int code,
     const uint8_t *text, size_t len)
 {
-	free(x->rtext.p);
-	memset(&x->rtext, 0, sizeof x->rtext);
-	bytes_set(&x->rtext, text, len);
+	x->rtext.len = 0;
+	rtext_add(x, text, len);
 	x->rcode = code;
 	x->rts = ln->ts_us;
 	x->rack = ln->ack;
@@ -699,17 +727,16 @@ on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 	case FTP_REPLY_EV_END:
 		if (x->rcode == 0)
 			break;
-		bytes_append(&x->rtext, (const uint8_t *)"\n", 1, REPLY_TEXT_MAX);
+		rtext_add(x, (const uint8_t *)"\n", 1);
 		/* "211-Features" style continuation lines lose their code,
 		 * like the first and last lines; others are kept whole. */
 		if (ev == FTP_REPLY_EV_END)
-			bytes_append(&x->rtext, rl.text, rl.text_len, REPLY_TEXT_MAX);
+			rtext_add(x, rl.text, rl.text_len);
 		else if (rl.sep == FTP_REPLY_MORE && rl.code == x->rcode &&
 		    ln->len >= 4)
-			bytes_append(&x->rtext, ln->data + 4, ln->len - 4,
-			    REPLY_TEXT_MAX);
+			rtext_add(x, ln->data + 4, ln->len - 4);
 		else
-			bytes_append(&x->rtext, ln->data, ln->len, REPLY_TEXT_MAX);
+			rtext_add(x, ln->data, ln->len);
 		x->rsplit |= ln->split;
 		x->rbare_lf |= ln->bare_lf;
 		if (ev == FTP_REPLY_EV_END) {

@@ -34,7 +34,8 @@ struct ctl {
 	struct ftp_reply_asm ra;
 	/* Multi-line reply being assembled. */
 	int		 rcode;
-	struct fa_bytes	 rtext;
+	struct fa_bytes	 rtext;		/* owned, rtext_size bytes */
+	size_t		 rtext_size;
 	uint64_t	 rts;
 	uint32_t	 rack;
 	bool		 rack_valid;

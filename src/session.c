@@ -1,5 +1,7 @@
 /* session.c: the session model: lifetime, bounded lists, names of enums,
  * and the working-directory arithmetic. */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,26 +112,124 @@ bytes_free(struct fa_bytes *b)
 	b->len = 0;
 }
 
+/*
+ * A session's pool holds what the session only ever adds to: command
+ * arguments, replies and their text.  One malloc and one free for each
+ * were a sixth of the engine's time; a pool is a few chunks per session.
+ * What a session replaces as it goes (cwd, user) stays on malloc, so that
+ * memory still follows the caps, not the length of the session.
+ */
+struct fa_pool {
+	struct fa_pool	*next;
+	size_t		 size, used;
+	max_align_t	 data[];
+};
+
+#define POOL_FIRST	2048
+#define POOL_MAX	(64 * 1024)
+#define POOL_ALIGN	_Alignof(max_align_t)
+
+static struct fa_pool *
+pool_chunk(size_t size)
+{
+	struct fa_pool *c;
+
+	if (size > SIZE_MAX - sizeof *c || (c = malloc(sizeof *c + size)) == NULL)
+		return NULL;
+	c->size = size;
+	c->used = 0;
+	c->next = NULL;
+	return c;
+}
+
+void *
+session_alloc(struct fa_session *s, size_t n)
+{
+	struct fa_pool *c = s->pool;
+	size_t size;
+
+	if (n > SIZE_MAX - POOL_ALIGN)
+		return NULL;
+	n = (n + POOL_ALIGN - 1) & ~(POOL_ALIGN - 1);
+	if (c != NULL && c->size - c->used >= n) {
+		c->used += n;
+		return (char *)c->data + c->used - n;
+	}
+	size = c == NULL ? POOL_FIRST : c->size < POOL_MAX ? c->size * 2 : POOL_MAX;
+	if (n > size / 4) {
+		/* Large: a chunk of its own, behind the current one, whose
+		 * free space stays in use. */
+		if ((c = pool_chunk(n)) == NULL)
+			return NULL;
+		c->used = n;
+		if (s->pool == NULL)
+			s->pool = c;
+		else {
+			c->next = s->pool->next;
+			s->pool->next = c;
+		}
+		return c->data;
+	}
+	if ((c = pool_chunk(size)) == NULL)
+		return NULL;
+	c->next = s->pool;
+	s->pool = c;
+	c->used = n;
+	return c->data;
+}
+
+/* A copy of p in the pool, NUL-terminated like bytes_set's. */
+int
+session_bytes(struct fa_session *s, struct fa_bytes *b, const uint8_t *p,
+    size_t len)
+{
+	uint8_t *n;
+
+	if (len == SIZE_MAX || (n = session_alloc(s, len + 1)) == NULL)
+		return -1;
+	if (len)
+		memcpy(n, p, len);
+	n[len] = '\0';
+	b->p = n;
+	b->len = len;
+	return 0;
+}
+
+/* grow_array in the pool: the old array stays there, unused; replies
+ * start at two, as most commands get one or two. */
+int
+session_grow(struct fa_session *s, void **arr, uint32_t n, uint32_t *cap,
+    size_t elem)
+{
+	uint32_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 2;
+	if (ncap < *cap || elem == 0 || ncap > SIZE_MAX / elem ||
+	    (p = session_alloc(s, (size_t)ncap * elem)) == NULL)
+		return -1;
+	if (n)
+		memcpy(p, *arr, (size_t)n * elem);
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
 static void
 session_free(struct fa_session *s)
 {
-	uint32_t i, j;
+	struct fa_pool *c, *next;
+	uint32_t i;
 
-	for (i = 0; i < s->ncmds; i++) {
-		bytes_free(&s->cmds[i].arg);
-		bytes_free(&s->cmds[i].verb_long);
-		for (j = 0; j < s->cmds[i].nreplies; j++)
-			bytes_free(&s->cmds[i].replies[j].text);
-		free(s->cmds[i].replies);
+	for (c = s->pool; c != NULL; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(s->cmds);
-	for (i = 0; i < s->nunsolicited; i++)
-		bytes_free(&s->unsolicited[i].text);
-	free(s->unsolicited);
-	for (i = 0; i < s->nxfers; i++) {
-		bytes_free(&s->xfers[i].arg);
+	for (i = 0; i < s->nxfers; i++)
 		free(s->xfers[i].path);
-	}
 	free(s->xfers);
 	for (i = 0; i < s->nanoms; i++)
 		free(s->anoms[i].detail);
@@ -169,24 +269,6 @@ bytes_set(struct fa_bytes *b, const uint8_t *p, size_t len)
 	free(b->p);
 	b->p = n;
 	b->len = len;
-	return 0;
-}
-
-int
-bytes_append(struct fa_bytes *b, const uint8_t *p, size_t len, size_t max)
-{
-	uint8_t *n;
-
-	if (b->len >= max)
-		return 0;
-	if (len > max - b->len)
-		len = max - b->len;
-	if ((n = realloc(b->p, b->len + len + 1)) == NULL)
-		return -1;
-	memcpy(n + b->len, p, len);
-	b->len += len;
-	n[b->len] = '\0';
-	b->p = n;
 	return 0;
 }
 

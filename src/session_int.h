@@ -6,8 +6,13 @@
 
 struct fa_session *session_new(uint64_t id);
 int	 bytes_set(struct fa_bytes *, const uint8_t *, size_t);
-int	 bytes_append(struct fa_bytes *, const uint8_t *, size_t, size_t max);
 int	 grow_array(void **arr, uint32_t n, uint32_t *cap, size_t elem);
+/* From the session's pool, freed only with the session. */
+void	*session_alloc(struct fa_session *, size_t);
+int	 session_bytes(struct fa_session *, struct fa_bytes *, const uint8_t *,
+	    size_t);
+int	 session_grow(struct fa_session *, void **arr, uint32_t n, uint32_t *cap,
+	    size_t elem);
 char	*path_resolve(const char *cwd, const uint8_t *arg, size_t len);
 
 #endif

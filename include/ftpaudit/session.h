@@ -9,6 +9,8 @@
 #include "ftpaudit/addr.h"
 
 /* Bytes from the wire: arbitrary, not NUL-terminated, owned by the record. */
+struct fa_pool;
+
 struct fa_bytes {
 	uint8_t		*p;
 	size_t		 len;
@@ -23,11 +25,11 @@ struct fa_reply {
 struct fa_command {
 	uint64_t	 ts_us;
 	char		 verb[17];	/* upper-cased */
-	struct fa_bytes	 verb_long;	/* owned: the whole verb when longer than 16 */
+	struct fa_bytes	 verb_long;	/* pooled: the whole verb when longer than 16 */
 	bool		 has_arg;
-	struct fa_bytes	 arg;		/* "<hidden>" for passwords unless shown */
+	struct fa_bytes	 arg;		/* pooled; "<hidden>" for passwords unless shown */
 	uint32_t	 end_seq;	/* client stream seq just past the line */
-	struct fa_reply	*replies;	/* owned array */
+	struct fa_reply	*replies;	/* pooled array, texts pooled too */
 	uint32_t	 nreplies, replies_cap;
 	uint32_t	 replies_dropped;	/* beyond the per-command cap */
 	int		 reply_code;	/* final reply, 0 while none */
@@ -81,7 +83,7 @@ struct fa_transfer {
 
 	int		 cmd_index;	/* index into commands, -1 when none */
 	const char	*command;	/* static verb string or NULL */
-	struct fa_bytes	 arg;		/* owned */
+	struct fa_bytes	 arg;		/* pooled */
 	char		*path;		/* owned, absolute when cwd known */
 	enum fa_dir	 dir;
 	enum fa_xstatus	 status;
@@ -123,7 +125,7 @@ struct fa_session {
 	struct fa_command *cmds;	/* owned array */
 	uint32_t	 ncmds, cmds_cap;
 	uint64_t	 cmds_dropped;	/* beyond the per-session cap */
-	struct fa_reply	*unsolicited;	/* replies that answer no command */
+	struct fa_reply	*unsolicited;	/* pooled: replies that answer no command */
 	uint32_t	 nunsolicited, unsolicited_cap;
 
 	struct fa_transfer *xfers;	/* owned array */
@@ -140,6 +142,8 @@ struct fa_session {
 	uint64_t	 ctl_bytes[2];	/* control payload bytes per direction */
 	enum fa_handshake ctl_handshake;	/* of the control connection */
 	uint32_t	 expects_open;	/* outstanding expectations */
+	/* Owned: what "pooled" fields point into, freed with the session. */
+	struct fa_pool	*pool;
 };
 
 const char	*fa_mode_str(enum fa_mode);
