@@ -187,7 +187,10 @@ used_slot(struct expect_table *t, const struct fa_endpoint *ep, bool *found)
 			*found = false;
 			return i;
 		}
-		if (fa_endpoint_eq(&t->used[i], ep)) {
+		/* The port first: each new connection looks up both of
+		 * its ends here, and most probes end at it. */
+		if (t->used[i].port == ep->port &&
+		    fa_endpoint_eq(&t->used[i], ep)) {
 			*found = true;
 			return i;
 		}
