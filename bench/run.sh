@@ -8,6 +8,7 @@
 #   BENCH_SEED       generator seed (1)
 #   BENCH_GEN_FLAGS  more gen options, e.g. "--background 60"
 #   BENCH_SLICE      bytes of the capture tshark reads (100000000)
+#   BENCH_RUNS       runs of the floor and of ftpaudit; the fastest counts (3)
 #   BENCH_OUT        work directory (bench/out)
 #   BENCH_REV        source revision to record (git describe of srcdir)
 #   GEN FLOOR FTPAUDIT TSHARK   the programs (bench/gen bench/floor ./ftpaudit tshark)
@@ -24,6 +25,7 @@ B=${BENCH_BYTES:-2000000000}
 SEED=${BENCH_SEED:-1}
 FLAGS=${BENCH_GEN_FLAGS:-}
 SLICE_BYTES=${BENCH_SLICE:-100000000}
+RUNS=${BENCH_RUNS:-3}
 OUT=${BENCH_OUT:-bench/out}
 GEN=${GEN:-bench/gen}
 FLOOR=${FLOOR:-bench/floor}
@@ -50,10 +52,11 @@ TRUTH=$base.truth.ndjson
 STAMP=$base.stamp
 want="$("$GEN" --version) -s $SEED -n $N -b $B $FLAGS"
 
-# measure NAME CMD...: runs CMD under time -v, stdout to $OUT/NAME.out.
+# measure1 NAME CMD...: runs CMD under time -v, stdout to $OUT/NAME.out.
 # Sets rc, wall (s), cpu (s) and rss (KiB).  time -v rounds wall time to
 # 10 ms, so GNU date takes it when it can.
-measure() {
+# One run: wall, cpu and rss of "$@".
+measure1() {
 	name=$1
 	shift
 	rc=0
@@ -74,13 +77,28 @@ measure() {
 	    "$OUT/$name.time")
 }
 
+# The best of BENCH_RUNS runs: on a shared machine the slowest runs
+# measure the neighbours.  A failure ends the series.
+measure() {
+	measure1 "$@"
+	best=$wall bcpu=$cpu brss=$rss i=1
+	while [ "$rc" -eq 0 ] && [ "$i" -lt "$RUNS" ]; do
+		measure1 "$@"
+		if awk -v a="$wall" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+			best=$wall bcpu=$cpu brss=$rss
+		fi
+		i=$((i + 1))
+	done
+	wall=$best cpu=$bcpu rss=$brss
+}
+
 gen_note="reused from an earlier run"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ] ||
     [ ! -f "$PCAP" ] || [ ! -f "$TRUTH" ]; then
 	echo "run.sh: generating $PCAP"
 	rm -f "$STAMP"
 	# shellcheck disable=SC2086 # FLAGS is a list of options
-	measure gen "$GEN" -s "$SEED" -n "$N" -b "$B" $FLAGS \
+	measure1 gen "$GEN" -s "$SEED" -n "$N" -b "$B" $FLAGS \
 	    -o "$PCAP.tmp" -t "$TRUTH.tmp"
 	cat "$OUT/gen.err" >&2
 	[ "$rc" -eq 0 ] || die "gen failed"
@@ -159,7 +177,7 @@ if command -v "$TSHARK" >/dev/null 2>&1; then
 	sl_packets=${sl%% packets*}
 	sl_bytes=$(wc -c <"$SLICE" | tr -d ' ')
 	cat "$SLICE" >/dev/null
-	measure tshark "$TSHARK" -n -r "$SLICE" -Y ftp
+	measure1 tshark "$TSHARK" -n -r "$SLICE" -Y ftp
 	row "tshark -Y ftp (slice, time scaled to the file)" "$sl_packets" \
 	    "$sl_bytes" "$(awk -v a="$SIZE" -v b="$sl_bytes" 'BEGIN { print a / b }')"
 	rm -f "$SLICE"
@@ -217,7 +235,8 @@ rev=${BENCH_REV:-$(git -C "$srcdir" describe --always --dirty 2>/dev/null || ech
 	echo
 	echo "## Times"
 	echo
-	echo "Page cache warm; wall and peak RSS from /usr/bin/time -v; MB = 10^6 bytes"
+	echo "Page cache warm; wall and peak RSS from /usr/bin/time -v, the fastest of"
+	echo "$RUNS runs for the floor and ftpaudit (tshark: one); MB = 10^6 bytes"
 	echo "of pcap file.  tshark reads a slice of the first $SLICE_BYTES bytes: its"
 	echo "wall and CPU times are scaled to the whole file, its RSS is the slice's."
 	echo
