@@ -11,10 +11,11 @@
  * ended (ctl_end and the data path check s->ended), references are atomic,
  * and the queue holds one until every sink is done with it.  The engine's
  * thread drops those references, so a session is freed where it was
- * allocated: frees from the writer contended for malloc's arena lock.  The
- * queue is
- * bounded: a writer that falls behind makes the engine wait, so memory
- * stays capped as it does without the thread.
+ * allocated: frees from the writer contended for malloc's arena lock.
+ *
+ * The queue is bounded: a writer that falls behind makes the engine wait,
+ * so memory stays capped as it does without the thread (at most 1,024
+ * ended sessions queued, being written or waiting to be freed).
  */
 #include <pthread.h>
 #include <stdbool.h>
