@@ -252,12 +252,13 @@ data_packet(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *
 void
 data_end(struct fa_engine *e, struct conn *c, uint64_t ts)
 {
+	struct fa_session *s;
 	struct fa_transfer *t;
 
 	(void)e;
-	if (c->kind != CONN_DATA || ((struct fa_session *)c->owner)->ended)
-		return;
-	t = &((struct fa_session *)c->owner)->xfers[c->xfer];
+	if (c->kind != CONN_DATA || (s = c->owner)->ended)
+		return;		/* ended: its sinks may be reading it (sinkq.c) */
+	t = &s->xfers[c->xfer];
 	t->closed = true;
 	if (ts > t->end_us)
 		t->end_us = ts;

@@ -192,16 +192,6 @@ ftp_linebuf_reset(struct ftp_linebuf *lb)
 	lb->iac_state = IAC_NONE;
 }
 
-/* Keep a data byte if there is room; always count it. */
-static void
-lb_put(struct ftp_linebuf *lb, uint8_t b)
-{
-	if (lb_room(lb, 1) > 0)
-		lb->buf[lb->len++] = b;
-	if (lb->full_len < UINT64_MAX)
-		lb->full_len++;
-}
-
 /* Keep what fits of a run of data bytes; always count them all. */
 static void
 lb_put_run(struct ftp_linebuf *lb, const uint8_t *p, size_t n)
@@ -216,6 +206,13 @@ lb_put_run(struct ftp_linebuf *lb, const uint8_t *p, size_t n)
 	}
 	lb->full_len = lb->full_len > UINT64_MAX - n ? UINT64_MAX :
 	    lb->full_len + n;
+}
+
+/* One data byte, kept if there is room, always counted. */
+static void
+lb_put(struct ftp_linebuf *lb, uint8_t b)
+{
+	lb_put_run(lb, &b, 1);
 }
 
 /* Bytes before the next CR, LF or IAC: data that the Telnet and line

@@ -17,15 +17,20 @@ export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 log=$tmp/log
-runs=0 races=0
+runs=0 races=0 crashes=0
 
 run() {
 	runs=$((runs + 1))
 	"$FA" "$@" >/dev/null 2>"$log"
-	if [ $? -eq 66 ] || grep -q 'ThreadSanitizer' "$log"; then
+	rc=$?
+	if [ $rc -eq 66 ] || grep -q 'ThreadSanitizer' "$log"; then
 		races=$((races + 1))
 		echo "threads.sh: race: ftpaudit $*" >&2
 		sed -n '1,40p' "$log" >&2
+	elif [ $rc -ge 124 ]; then	# killed by a signal: a crash, not a verdict
+		crashes=$((crashes + 1))
+		echo "threads.sh: exit $rc: ftpaudit $*" >&2
+		sed -n '1,20p' "$log" >&2
 	fi
 }
 
@@ -52,5 +57,5 @@ for fmt in ndjson json; do
 	run analyze -F "$fmt" "$tmp/many.pcap"
 done
 run rules "$tmp/many.pcap"
-echo "threads.sh: $runs runs, $races with a race"
-[ "$races" -eq 0 ]
+echo "threads.sh: $runs runs, $races with a race, $crashes crashed"
+[ "$races" -eq 0 ] && [ "$crashes" -eq 0 ]

@@ -8,9 +8,10 @@
 
 #include "ftpaudit/addr.h"
 
-/* Bytes from the wire: arbitrary, not NUL-terminated, owned by the record. */
 struct fa_pool;
 
+/* Bytes from the wire: arbitrary, not NUL-terminated, owned by the record
+ * (or by its session's pool, where the field says "pooled"). */
 struct fa_bytes {
 	uint8_t		*p;
 	size_t		 len;
