@@ -3,6 +3,7 @@
  * inputs are merged by timestamp, one packet held per input. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -128,6 +129,10 @@ input_open(struct input *in, const char *path, const char *filter, char *err,
 		} else if ((in->buf = malloc(READ_BUFSZ)) != NULL)
 			setvbuf(fp, in->buf, _IOFBF, READ_BUFSZ);
 	}
+	/* Only the engine thread reads it: once the writer thread starts,
+	 * stdio would otherwise take a lock on each of libpcap's two freads
+	 * per packet. */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	in->fp = fp;
 	in->pcap = pcap_fopen_offline_with_tstamp_precision(fp,
 	    PCAP_TSTAMP_PRECISION_MICRO, perr);
