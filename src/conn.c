@@ -7,23 +7,37 @@
 
 #include "ftpaudit/conn.h"
 
-#define SLAB_CONNS	4096
-#define MIN_BUCKETS	4096
+#define SLAB_SHIFT	12
+#define SLAB_CONNS	(1u << SLAB_SHIFT)
+#define MIN_SLOTS	8192
 
 struct slab {
 	struct conn	 c[SLAB_CONNS];	/* first: aligned to cache lines */
-	struct slab	*next;
+};
+
+/*
+ * The index is open addressing with linear probing over 8-byte slots:
+ * the hash and the entry's number.  A probe compares hashes within one
+ * cache line of slots and reads an entry only when its hash matches, so
+ * connections that have ended but still linger (60 s of them: most of a
+ * busy table) cost a lookup nothing.  A chained table read every entry
+ * on the way, a cache miss each.
+ */
+struct slot {
+	uint32_t	 hash;
+	uint32_t	 id;		/* entry number + 1; 0: empty */
 };
 
 struct conn_table {
-	struct conn	**buckets;	/* owned */
-	uint32_t	 nbuckets;	/* power of two */
+	struct slot	*slots;		/* owned */
+	uint32_t	 nslots;	/* power of two, at least twice count */
 	uint32_t	 count, max;
 	struct conn	*head, *tail;	/* recency list of open entries */
 	struct conn	*chead, *ctail;	/* closed entries, oldest first */
-	struct conn	*free;		/* free list through hnext */
-	struct slab	*slabs;		/* owned */
-	uint32_t	 slab_used;	/* entries handed out of slabs->c */
+	struct conn	*free;		/* free list through lnext */
+	struct slab	**slabs;	/* owned, and each slab */
+	uint32_t	 nslabs, slabs_cap;
+	uint32_t	 slab_used;	/* entries handed out of the last slab */
 };
 
 struct conn_table *
@@ -34,8 +48,8 @@ conn_table_new(uint32_t max)
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
 	t->max = max ? max : 1;
-	t->nbuckets = MIN_BUCKETS;
-	if ((t->buckets = calloc(t->nbuckets, sizeof *t->buckets)) == NULL) {
+	t->nslots = MIN_SLOTS;
+	if ((t->slots = calloc(t->nslots, sizeof *t->slots)) == NULL) {
 		free(t);
 		return NULL;
 	}
@@ -46,16 +60,22 @@ conn_table_new(uint32_t max)
 void
 conn_table_free(struct conn_table *t)
 {
-	struct slab *s, *next;
+	uint32_t i;
 
 	if (t == NULL)
 		return;
-	for (s = t->slabs; s != NULL; s = next) {
-		next = s->next;
-		free(s);
-	}
-	free(t->buckets);
+	for (i = 0; i < t->nslabs; i++)
+		free(t->slabs[i]);
+	free(t->slabs);
+	free(t->slots);
 	free(t);
+}
+
+static struct conn *
+entry(const struct conn_table *t, uint32_t id)
+{
+	id--;
+	return &t->slabs[id >> SLAB_SHIFT]->c[id & (SLAB_CONNS - 1)];
 }
 
 /* memcmp's order, a word at a time: memcmp was a call per packet. */
@@ -129,14 +149,16 @@ struct conn *
 conn_lookup(struct conn_table *t, const struct fa_pkt *pk, int *side)
 {
 	struct conn_key k;
+	const struct slot *sl;
 	struct conn *c;
-	uint32_t h;
+	uint32_t h, i, mask = t->nslots - 1;
 
 	make_key(pk, &k, side);
 	h = key_hash(&k);
-	for (c = t->buckets[h & (t->nbuckets - 1)]; c != NULL; c = c->hnext)
-		if (c->hash == h && key_eq(&c->key, &k))
+	for (i = h & mask; (sl = &t->slots[i])->id != 0; i = (i + 1) & mask) {
+		if (sl->hash == h && key_eq(&(c = entry(t, sl->id))->key, &k))
 			return c;
+	}
 	return NULL;
 }
 
@@ -170,45 +192,64 @@ lru_push(struct conn_table *t, struct conn *c)
 	t->head = c;
 }
 
-/* Double the buckets when chains get long; amortised, bounded by max. */
+static void
+slot_put(struct slot *slots, uint32_t mask, uint32_t hash, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = hash & mask; slots[i].id != 0; i = (i + 1) & mask)
+		;
+	slots[i].hash = hash;
+	slots[i].id = id;
+}
+
+/* Double the slots when the load reaches one half; amortised, bounded
+ * by max. */
 static void
 grow(struct conn_table *t)
 {
-	struct conn **nb, *c, *next;
-	uint32_t n = t->nbuckets * 2, i;
+	struct slot *ns;
+	uint32_t n = t->nslots * 2, i;
 
-	if ((nb = calloc(n, sizeof *nb)) == NULL)
-		return;		/* keep working with longer chains */
-	for (i = 0; i < t->nbuckets; i++) {
-		for (c = t->buckets[i]; c != NULL; c = next) {
-			next = c->hnext;
-			c->hnext = nb[c->hash & (n - 1)];
-			nb[c->hash & (n - 1)] = c;
-		}
-	}
-	free(t->buckets);
-	t->buckets = nb;
-	t->nbuckets = n;
+	if ((ns = calloc(n, sizeof *ns)) == NULL)
+		return;		/* keep working with longer probes */
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].id != 0)
+			slot_put(ns, n - 1, t->slots[i].hash, t->slots[i].id);
+	free(t->slots);
+	t->slots = ns;
+	t->nslots = n;
 }
 
 static struct conn *
 conn_alloc(struct conn_table *t)
 {
+	struct slab **ns;
 	struct conn *c;
-	struct slab *s;
+	uint32_t n;
 
 	if ((c = t->free) != NULL) {
-		t->free = c->hnext;
+		t->free = c->lnext;
 		return c;
 	}
 	if (t->slab_used == SLAB_CONNS) {
-		if ((s = aligned_alloc(_Alignof(struct slab), sizeof *s)) == NULL)
+		if (t->nslabs == t->slabs_cap) {
+			n = t->slabs_cap ? t->slabs_cap * 2 : 16;
+			if ((ns = realloc(t->slabs, n * sizeof *ns)) == NULL)
+				return NULL;
+			t->slabs = ns;
+			t->slabs_cap = n;
+		}
+		if ((t->slabs[t->nslabs] = aligned_alloc(_Alignof(struct slab),
+		    sizeof (struct slab))) == NULL)
 			return NULL;
-		s->next = t->slabs;
-		t->slabs = s;
+		t->nslabs++;
 		t->slab_used = 0;
 	}
-	return &t->slabs->c[t->slab_used++];
+	c = &t->slabs[t->nslabs - 1]->c[t->slab_used];
+	c->id = ((t->nslabs - 1) << SLAB_SHIFT) + t->slab_used + 1;
+	t->slab_used++;
+	return c;
 }
 
 struct conn *
@@ -216,39 +257,55 @@ conn_insert(struct conn_table *t, const struct fa_pkt *pk, uint64_t ts_us,
     int *side)
 {
 	struct conn *c;
-	uint32_t b;
+	uint32_t id;
 
-	if (t->count >= t->max || (c = conn_alloc(t)) == NULL)
+	if ((uint64_t)t->count * 2 >= t->nslots && t->nslots < (1u << 31))
+		grow(t);
+	/* A failed grow leaves the load above one half; a full index
+	 * would never end a probe. */
+	if (t->count >= t->max || t->count + 1 >= t->nslots ||
+	    (c = conn_alloc(t)) == NULL)
 		return NULL;
+	id = c->id;
 	memset(c, 0, sizeof *c);
+	c->id = id;
 	make_key(pk, &c->key, side);
 	c->hash = key_hash(&c->key);
 	c->init_side = (uint8_t)*side;
 	c->first_us = c->last_us = ts_us;
-	if (t->count >= t->nbuckets && t->nbuckets < (1u << 30))
-		grow(t);
-	b = c->hash & (t->nbuckets - 1);
-	c->hnext = t->buckets[b];
-	t->buckets[b] = c;
+	slot_put(t->slots, t->nslots - 1, c->hash, c->id);
 	lru_push(t, c);
 	t->count++;
 	return c;
 }
 
+/* Linear probing's deletion without tombstones: later entries of the
+ * run that would be unreachable across the hole move back into it. */
+static void
+slot_del(struct conn_table *t, const struct conn *c)
+{
+	uint32_t mask = t->nslots - 1, i, j, home;
+
+	for (i = c->hash & mask; t->slots[i].id != c->id; i = (i + 1) & mask)
+		if (t->slots[i].id == 0)
+			return;		/* not indexed: cannot happen */
+	for (j = (i + 1) & mask; t->slots[j].id != 0; j = (j + 1) & mask) {
+		home = t->slots[j].hash & mask;
+		/* Stays when its home lies cyclically in (i, j]. */
+		if (((j - home) & mask) < ((j - i) & mask))
+			continue;
+		t->slots[i] = t->slots[j];
+		i = j;
+	}
+	t->slots[i].id = 0;
+}
+
 void
 conn_remove(struct conn_table *t, struct conn *c)
 {
-	struct conn **pp;
-
-	for (pp = &t->buckets[c->hash & (t->nbuckets - 1)]; *pp != NULL;
-	    pp = &(*pp)->hnext) {
-		if (*pp == c) {
-			*pp = c->hnext;
-			break;
-		}
-	}
+	slot_del(t, c);
 	lru_unlink(t, c);
-	c->hnext = t->free;
+	c->lnext = t->free;
 	t->free = c;
 	t->count--;
 }

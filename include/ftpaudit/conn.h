@@ -42,14 +42,14 @@ struct conn_bytes {
 };
 
 /*
- * Two cache lines, aligned: a lookup walking a chain reads only the first
- * (chain, hash, key, flags); the times and lists that each packet updates
- * are in the second.  The table is far larger than the cache, and an entry
- * that straddled three lines cost a miss more.
+ * Two cache lines, aligned: a lookup reads only the first (hash, key,
+ * flags); the times and lists that each packet updates are in the second.
+ * The table is far larger than the cache, and an entry that straddled
+ * three lines cost a miss more.
  */
 struct conn {
-	_Alignas(64) struct conn *hnext;	/* hash chain */
-	uint32_t	 hash;
+	_Alignas(64) uint32_t hash;
+	uint32_t	 id;		/* number in the table, from 1 */
 	struct conn_key	 key;
 	uint8_t		 kind;
 	uint8_t		 init_side;	/* key endpoint that opened it (SYN or first packet) */
@@ -69,6 +69,7 @@ struct conn {
 	void		*owner;		/* control: struct ctl; data: session */
 	uint32_t	 xfer;		/* data: transfer index; CTL_SYN: session id */
 };
+_Static_assert(sizeof (struct conn) == 128, "struct conn: two cache lines");
 
 struct conn_table;
 

@@ -1,0 +1,171 @@
+/* test_conn.c: the connection table against a plain model: lookups from
+ * both ends, deletion from the open-addressing index under churn (runs
+ * that wrap around the end of the slots included), growth, the cap and
+ * the recency order. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ftpaudit/conn.h"
+
+/* Flow i: 10.x.y.z:port -> 192.0.2.(i % 7):21, IPv6 for every fifth. */
+static void
+flow(uint32_t i, struct fa_pkt *pk, bool reverse)
+{
+	struct fa_endpoint a, b;
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	if (i % 5 == 0) {
+		a.ip.family = b.ip.family = FA_AF_INET6;
+		a.ip.a[0] = 0x20;
+		a.ip.a[1] = 0x01;
+		a.ip.a[12] = (uint8_t)(i >> 24);
+		a.ip.a[13] = (uint8_t)(i >> 16);
+		a.ip.a[14] = (uint8_t)(i >> 8);
+		a.ip.a[15] = (uint8_t)i;
+		b.ip.a[0] = 0x20;
+		b.ip.a[15] = (uint8_t)(i % 7);
+	} else {
+		a.ip.family = b.ip.family = FA_AF_INET;
+		a.ip.a[0] = 10;
+		a.ip.a[1] = (uint8_t)(i >> 16);
+		a.ip.a[2] = (uint8_t)(i >> 8);
+		a.ip.a[3] = (uint8_t)i;
+		b.ip.a[0] = 192;
+		b.ip.a[2] = 2;
+		b.ip.a[3] = (uint8_t)(i % 7);
+	}
+	a.port = (uint16_t)(1024 + i % 60000);
+	b.port = 21;
+	memset(pk, 0, sizeof *pk);
+	pk->src = reverse ? b : a;
+	pk->dst = reverse ? a : b;
+}
+
+static struct conn *
+find(struct conn_table *t, uint32_t i, bool reverse, int *side)
+{
+	struct fa_pkt pk;
+
+	flow(i, &pk, reverse);
+	return conn_lookup(t, &pk, side);
+}
+
+static struct conn *
+add(struct conn_table *t, uint32_t i, uint64_t ts)
+{
+	struct fa_pkt pk;
+	int side;
+
+	flow(i, &pk, false);
+	return conn_insert(t, &pk, ts, &side);
+}
+
+static void
+test_both_directions(void **state)
+{
+	struct conn_table *t = conn_table_new(1000);
+	struct conn *c;
+	int s1, s2;
+
+	(void)state;
+	assert_non_null(t);
+	assert_null(find(t, 3, false, &s1));
+	assert_non_null(c = add(t, 3, 1));
+	assert_ptr_equal(find(t, 3, false, &s1), c);
+	assert_ptr_equal(find(t, 3, true, &s2), c);
+	assert_int_not_equal(s1, s2);
+	assert_int_equal(c->init_side, s1);
+	assert_null(find(t, 4, false, &s1));
+	conn_remove(t, c);
+	assert_null(find(t, 3, false, &s1));
+	assert_int_equal(conn_count(t), 0);
+	conn_table_free(t);
+}
+
+/* Random inserts and removals, every lookup checked against the model;
+ * enough entries to grow the index several times. */
+static void
+test_churn(void **state)
+{
+	enum { N = 60000, OPS = 400000 };
+	struct conn_table *t = conn_table_new(N);
+	struct conn **live = calloc(N, sizeof *live);
+	uint32_t rnd = 12345, i, k, n = 0;
+	int side;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(live);
+	for (k = 0; k < OPS; k++) {
+		rnd = rnd * 1103515245 + 12345;
+		i = (rnd >> 8) % N;
+		if (live[i] == NULL && (k < OPS / 2 || (rnd & 1))) {
+			assert_non_null(live[i] = add(t, i, k));
+			n++;
+		} else if (live[i] != NULL) {
+			conn_remove(t, live[i]);
+			live[i] = NULL;
+			n--;
+		}
+		assert_int_equal(conn_count(t), n);
+		if (k % 97 == 0) {
+			for (i = 0; i < N; i += 13)
+				assert_ptr_equal(find(t, i, (i & 1) != 0, &side),
+				    live[i]);
+		}
+	}
+	for (i = 0; i < N; i++)
+		assert_ptr_equal(find(t, i, false, &side), live[i]);
+	for (i = 0; i < N; i++)
+		if (live[i] != NULL)
+			conn_remove(t, live[i]);
+	assert_int_equal(conn_count(t), 0);
+	for (i = 0; i < N; i++)
+		assert_null(find(t, i, true, &side));
+	free(live);
+	conn_table_free(t);
+}
+
+static void
+test_cap_and_order(void **state)
+{
+	struct conn_table *t = conn_table_new(3);
+	struct conn *a, *b, *c;
+
+	(void)state;
+	assert_non_null(a = add(t, 1, 10));
+	assert_non_null(b = add(t, 2, 20));
+	assert_non_null(c = add(t, 3, 30));
+	assert_null(add(t, 4, 40));		/* full: the caller evicts */
+	assert_ptr_equal(conn_oldest(t), a);
+	conn_touch(t, a, 50);			/* a is now the newest */
+	assert_ptr_equal(conn_oldest_open(t), b);
+	conn_linger(t, c);			/* closed ones go first */
+	assert_ptr_equal(conn_oldest(t), c);
+	assert_ptr_equal(conn_oldest_closed(t), c);
+	conn_remove(t, c);
+	assert_ptr_equal(conn_oldest(t), b);
+	assert_non_null(c = add(t, 4, 60));	/* reuses the freed entry */
+	assert_ptr_equal(find(t, 4, false, &(int){ 0 }), c);
+	assert_null(find(t, 3, false, &(int){ 0 }));
+	conn_table_free(t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_both_directions),
+		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_cap_and_order),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
