@@ -16,14 +16,92 @@ fa_endpoint_eq(const struct fa_endpoint *x, const struct fa_endpoint *y)
 	return x->port == y->port && fa_addr_eq(&x->ip, &y->ip);
 }
 
+static char *
+put_dec8(char *p, unsigned v)
+{
+	if (v >= 100) {
+		*p++ = (char)('0' + v / 100);
+		v %= 100;
+		*p++ = (char)('0' + v / 10);
+	} else if (v >= 10)
+		*p++ = (char)('0' + v / 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+static char *
+put_v4(char *p, const uint8_t *a)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			*p++ = '.';
+		p = put_dec8(p, a[i]);
+	}
+	*p = '\0';
+	return p;
+}
+
+/*
+ * inet_ntop()'s text, character for character (glibc's BSD code: the
+ * longest run of two or more zero words becomes "::", the first when
+ * runs tie; ::a.b.c.d and ::ffff:a.b.c.d keep the dotted form).  The
+ * report writes two addresses or more per record, and glibc's inet_ntop
+ * formats through sprintf: a tenth of the writer's time.
+ */
+static void
+put_v6(char *p, const uint8_t *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int i, base = -1, len = 0, cbase = -1, clen = 0, sh;
+
+	for (i = 0; i < 8; i++) {
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		if (w[i] == 0) {
+			if (cbase == -1)
+				cbase = i, clen = 0;
+			if (++clen > len)
+				base = cbase, len = clen;
+		} else
+			cbase = -1;
+	}
+	if (len < 2)
+		base = -1;
+	for (i = 0; i < 8; i++) {
+		if (base != -1 && i >= base && i < base + len) {
+			if (i == base)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && base == 0 &&
+		    (len == 6 || (len == 5 && w[5] == 0xffff))) {
+			put_v4(p, a + 12);
+			return;
+		}
+		for (sh = 12; sh > 0 && (w[i] >> sh) == 0; sh -= 4)
+			;
+		for (; sh >= 0; sh -= 4)
+			*p++ = hex[(w[i] >> sh) & 15];
+	}
+	if (base != -1 && base + len == 8)
+		*p++ = ':';
+	*p = '\0';
+}
+
 const char *
 fa_addr_str(const struct fa_addr *x, char *buf)
 {
 	switch (x->family) {
 	case FA_AF_INET:
-		return inet_ntop(AF_INET, x->a, buf, FA_ADDRSTRLEN);
+		put_v4(buf, x->a);
+		return buf;
 	case FA_AF_INET6:
-		return inet_ntop(AF_INET6, x->a, buf, FA_ADDRSTRLEN);
+		put_v6(buf, x->a);
+		return buf;
 	}
 	strcpy(buf, "?");
 	return buf;

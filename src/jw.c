@@ -34,13 +34,11 @@ jw_free(struct jw *w)
 }
 
 static bool
-reserve(struct jw *w, size_t n)
+grow(struct jw *w, size_t n)
 {
 	size_t ncap;
 	char *np;
 
-	if (w->len + n <= w->cap)
-		return true;
 	for (ncap = w->cap ? w->cap : 4096; ncap < w->len + n; ncap *= 2)
 		;
 	if ((np = realloc(w->p, ncap)) == NULL) {
@@ -52,7 +50,14 @@ reserve(struct jw *w, size_t n)
 	return true;
 }
 
-static void
+/* Inline: each value of a record comes here, and it almost never grows. */
+static inline bool
+reserve(struct jw *w, size_t n)
+{
+	return w->len + n <= w->cap || grow(w, n);
+}
+
+static inline void
 put(struct jw *w, const char *s, size_t n)
 {
 	if (!reserve(w, n))
@@ -152,10 +157,8 @@ put_escaped(struct jw *w, const uint8_t *p, size_t n)
 
 /* Keys are the report's own ASCII names: nothing to escape. */
 void
-jw_key(struct jw *w, const char *key)
+jw_keyn(struct jw *w, const char *key, size_t n)
 {
-	size_t n = strlen(key);
-
 	sep(w);
 	if (!reserve(w, n + 4))
 		return;
@@ -283,6 +286,29 @@ jw_real(struct jw *w, double v)
 
 	sep(w);
 	put(w, b, (size_t)snprintf(b, sizeof b, "%.6f", v));
+}
+
+void
+jw_usecs(struct jw *w, uint64_t us)
+{
+	char b[32], *e = b + sizeof b, *q = e;
+	uint64_t s = us / 1000000, f = us % 1000000;
+	int i;
+
+	/* Exact while a double holds us / 1e6 to within half a microsecond:
+	 * far beyond any duration in a capture. */
+	if (us >= (uint64_t)1 << 52) {
+		jw_real(w, (double)us / 1e6);
+		return;
+	}
+	for (i = 0; i < 6; i++, f /= 10)
+		*--q = (char)('0' + f % 10);
+	*--q = '.';
+	do
+		*--q = (char)('0' + s % 10);
+	while ((s /= 10) != 0);
+	sep(w);
+	put(w, q, (size_t)(e - q));
 }
 
 void

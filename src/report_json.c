@@ -135,7 +135,7 @@ transfer(struct jw *w, const struct fa_transfer *t)
 	ts_or_null(w, "end", t->connected, t->end_us);
 	jw_key(w, "duration_s");
 	if (t->connected)
-		jw_real(w, (double)(t->end_us - t->start_us) / 1e6);
+		jw_usecs(w, t->end_us - t->start_us);
 	else
 		jw_null(w);
 	jw_key(w, "status"); jw_str(w, fa_xstatus_str(t->status));

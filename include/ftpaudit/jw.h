@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <string.h>
 
 #define JW_MAXDEPTH	32
 
@@ -27,13 +28,21 @@ void	 jw_obj(struct jw *);
 void	 jw_arr(struct jw *);
 void	 jw_end_obj(struct jw *);
 void	 jw_end_arr(struct jw *);
-void	 jw_key(struct jw *, const char *key);
+void	 jw_keyn(struct jw *, const char *key, size_t len);
+/* Inline so that a literal key's length is known when compiling. */
+static inline void
+jw_key(struct jw *w, const char *key)
+{
+	jw_keyn(w, key, strlen(key));
+}
 void	 jw_str(struct jw *, const char *s);	/* a C string (escaped) */
 /* Wire bytes with the report's reversible escaping (see json_wire). */
 void	 jw_wire(struct jw *, const uint8_t *p, size_t len);
 void	 jw_int(struct jw *, int64_t);
 void	 jw_uint(struct jw *, uint64_t);
 void	 jw_real(struct jw *, double);
+/* Microseconds as seconds with six decimals: printf's "%.6f" of us / 1e6. */
+void	 jw_usecs(struct jw *, uint64_t us);
 void	 jw_bool(struct jw *, bool);
 void	 jw_null(struct jw *);
 void	 jw_ts(struct jw *, uint64_t ts_us);	/* RFC 3339 UTC, microseconds */

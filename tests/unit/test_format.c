@@ -1,0 +1,141 @@
+/* test_format.c: the report's hand-written formatters against the C
+ * library's.  fa_addr_str() writes what inet_ntop() writes: fixed cases
+ * for each rule of the compressed form, then a million addresses with
+ * zero words in every pattern; jw_usecs() writes printf's "%.6f". */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "ftpaudit/addr.h"
+#include "ftpaudit/jw.h"
+
+static void
+check(int family, const char *text, const char *want)
+{
+	struct fa_addr a;
+	char buf[FA_ADDRSTRLEN];
+
+	memset(&a, 0, sizeof a);
+	a.family = family == AF_INET ? FA_AF_INET : FA_AF_INET6;
+	assert_int_equal(inet_pton(family, text, a.a), 1);
+	assert_string_equal(fa_addr_str(&a, buf), want);
+}
+
+static void
+test_fixed(void **state)
+{
+	(void)state;
+	check(AF_INET, "0.0.0.0", "0.0.0.0");
+	check(AF_INET, "255.255.255.255", "255.255.255.255");
+	check(AF_INET, "10.0.73.25", "10.0.73.25");
+	check(AF_INET, "1.20.100.0", "1.20.100.0");
+	check(AF_INET6, "::", "::");
+	check(AF_INET6, "::1", "::1");
+	check(AF_INET6, "::2", "::2");
+	check(AF_INET6, "::ffff:1.2.3.4", "::ffff:1.2.3.4");
+	check(AF_INET6, "::1.2.3.4", "::1.2.3.4");
+	check(AF_INET6, "::ffff:0:1.2.3.4", "::ffff:0:102:304");
+	check(AF_INET6, "1:0:0:2:0:0:3:4", "1::2:0:0:3:4");	/* first of a tie */
+	check(AF_INET6, "1:0:2:0:0:0:3:4", "1:0:2::3:4");	/* the longest */
+	check(AF_INET6, "1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7");	/* one: kept */
+	check(AF_INET6, "0:0:1::", "0:0:1::");
+	check(AF_INET6, "fe80::", "fe80::");
+	check(AF_INET6, "2001:db8:c1::3aa", "2001:db8:c1::3aa");
+	check(AF_INET6, "2001:DB8:F0:0:0:0:0:16", "2001:db8:f0::16");
+	check(AF_INET6, "abcd:ef01:2345:6789:a:bc:def:f000",
+	    "abcd:ef01:2345:6789:a:bc:def:f000");
+}
+
+/* Words drawn from {0, 0xffff, small, large} so that every layout of
+ * zero runs and both dotted forms come up. */
+static void
+test_against_inet_ntop(void **state)
+{
+	struct fa_addr a;
+	char got[FA_ADDRSTRLEN], want[INET6_ADDRSTRLEN];
+	uint64_t rnd = 88172645463325252ULL;
+	unsigned w, k, n;
+
+	(void)state;
+#ifndef __GLIBC__
+	skip();		/* the form above is glibc's; others differ in corners */
+#endif
+	memset(&a, 0, sizeof a);
+	for (n = 0; n < 1000000; n++) {
+		a.family = n % 4 == 0 ? FA_AF_INET : FA_AF_INET6;
+		for (k = 0; k < 8; k++) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			switch (rnd & 3) {
+			case 0: w = 0; break;
+			case 1: w = (rnd >> 8) & 1 ? 0xffff : 0; break;
+			case 2: w = (rnd >> 8) & 0xff; break;
+			default: w = (rnd >> 16) & 0xffff; break;
+			}
+			a.a[2 * k] = (uint8_t)(w >> 8);
+			a.a[2 * k + 1] = (uint8_t)w;
+		}
+		assert_non_null(inet_ntop(a.family == FA_AF_INET ? AF_INET :
+		    AF_INET6, a.a, want, sizeof want));
+		assert_string_equal(fa_addr_str(&a, got), want);
+	}
+}
+
+static void
+usecs(uint64_t us)
+{
+	struct jw w;
+	char want[64];
+
+	jw_init(&w, false);
+	jw_usecs(&w, us);
+	assert_false(w.err);
+	snprintf(want, sizeof want, "%.6f", (double)us / 1e6);
+	assert_int_equal(w.len, strlen(want));
+	assert_memory_equal(w.p, want, w.len);
+	jw_free(&w);
+}
+
+static void
+test_usecs(void **state)
+{
+	uint64_t rnd = 2463534242ULL, us;
+	int n;
+
+	(void)state;
+	usecs(0);
+	usecs(1);
+	usecs(999999);
+	usecs(1000000);
+	usecs(86400ULL * 365 * 1000000 + 7);
+	usecs(((uint64_t)1 << 52) - 1);
+	usecs((uint64_t)1 << 52);		/* through printf itself */
+	usecs(UINT64_MAX);
+	for (n = 0; n < 200000; n++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		us = rnd >> (rnd & 63);		/* every magnitude */
+		usecs(us >> 11);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixed),
+		cmocka_unit_test(test_against_inet_ntop),
+		cmocka_unit_test(test_usecs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
