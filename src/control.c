@@ -121,7 +121,7 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	if (fc->arg != NULL) {
 		c->has_arg = true;
 		if (ftp_command_is_secret(fc->verb) && !e->cfg.show_passwords &&
-		    !(strcmp(fc->verb, "PASS") == 0 && is_guest(s)))
+		    !(FTP_VERB_IS(fc->verb, "PASS") && is_guest(s)))
 			session_bytes(s, &c->arg, hidden, sizeof hidden - 1);
 		else
 			session_bytes(s, &c->arg, fc->arg, fc->arg_len);
@@ -214,10 +214,10 @@ cmd_active(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	uint32_t flags = 0;
 	char a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
 
-	if (strcmp(fc->verb, "PORT") == 0) {
+	if (FTP_VERB_IS(fc->verb, "PORT")) {
 		neg = FA_NEG_PORT;
 		st = ftp_parse_port(fc->arg, fc->arg_len, &hp);
-	} else if (strcmp(fc->verb, "EPRT") == 0) {
+	} else if (FTP_VERB_IS(fc->verb, "EPRT")) {
 		neg = FA_NEG_EPRT;
 		st = ftp_parse_eprt(fc->arg, fc->arg_len, &hp);
 	} else {
@@ -271,17 +271,17 @@ cmd_transfer(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 		t = &s->xfers[i - 1];
 		if (t->command != NULL || t->status != FA_XS_PENDING)
 			continue;
-		if (strcmp(fc->verb, "RETR") == 0)
+		if (FTP_VERB_IS(fc->verb, "RETR"))
 			t->command = "RETR", t->dir = FA_DIR_DOWNLOAD;
-		else if (strcmp(fc->verb, "STOR") == 0)
+		else if (FTP_VERB_IS(fc->verb, "STOR"))
 			t->command = "STOR", t->dir = FA_DIR_UPLOAD;
-		else if (strcmp(fc->verb, "STOU") == 0)
+		else if (FTP_VERB_IS(fc->verb, "STOU"))
 			t->command = "STOU", t->dir = FA_DIR_UPLOAD;
-		else if (strcmp(fc->verb, "APPE") == 0)
+		else if (FTP_VERB_IS(fc->verb, "APPE"))
 			t->command = "APPE", t->dir = FA_DIR_UPLOAD;
-		else if (strcmp(fc->verb, "LIST") == 0)
+		else if (FTP_VERB_IS(fc->verb, "LIST"))
 			t->command = "LIST", t->dir = FA_DIR_LISTING;
-		else if (strcmp(fc->verb, "NLST") == 0)
+		else if (FTP_VERB_IS(fc->verb, "NLST"))
 			t->command = "NLST", t->dir = FA_DIR_LISTING;
 		else
 			t->command = "MLSD", t->dir = FA_DIR_LISTING;
@@ -306,34 +306,34 @@ cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	static const uint8_t hidden[] = "<hidden>";
 	const char *v = fc->verb;
 
-	if (strcmp(v, "USER") == 0 && fc->arg != NULL) {
+	if (FTP_VERB_IS(v, "USER") && fc->arg != NULL) {
 		set_bytes(&s->user, &s->has_user, fc->arg, fc->arg_len);
-	} else if (strcmp(v, "PASS") == 0) {
+	} else if (FTP_VERB_IS(v, "PASS")) {
 		if (fc->arg == NULL)
 			set_bytes(&s->password, &s->has_password, (const uint8_t *)"", 0);
 		else if (e->cfg.show_passwords || is_guest(s))
 			set_bytes(&s->password, &s->has_password, fc->arg, fc->arg_len);
 		else
 			set_bytes(&s->password, &s->has_password, hidden, sizeof hidden - 1);
-	} else if (strcmp(v, "ACCT") == 0 && fc->arg != NULL) {
+	} else if (FTP_VERB_IS(v, "ACCT") && fc->arg != NULL) {
 		if (e->cfg.show_passwords)
 			set_bytes(&s->account, &s->has_account, fc->arg, fc->arg_len);
 		else
 			set_bytes(&s->account, &s->has_account, hidden, sizeof hidden - 1);
-	} else if (strcmp(v, "PORT") == 0 || strcmp(v, "EPRT") == 0 ||
-	    strcmp(v, "LPRT") == 0) {
+	} else if (FTP_VERB_IS(v, "PORT") || FTP_VERB_IS(v, "EPRT") ||
+	    FTP_VERB_IS(v, "LPRT")) {
 		cmd_active(e, x, fc, ln, p);
-	} else if (strcmp(v, "EPSV") == 0 && fc->arg != NULL &&
+	} else if (FTP_VERB_IS(v, "EPSV") && fc->arg != NULL &&
 	    fc->arg_len == 3 && strncasecmp((const char *)fc->arg, "ALL", 3) == 0) {
 		s->epsv_all = true;
 	} else if (ftp_command_is_transfer(v)) {
 		cmd_transfer(e, x, fc, ci, p);
-	} else if (strcmp(v, "CWD") == 0 || strcmp(v, "XCWD") == 0) {
+	} else if (FTP_VERB_IS(v, "CWD") || FTP_VERB_IS(v, "XCWD")) {
 		if (fc->arg != NULL)
 			p->target = path_resolve(s->cwd, fc->arg, fc->arg_len);
-	} else if (strcmp(v, "CDUP") == 0 || strcmp(v, "XCUP") == 0) {
+	} else if (FTP_VERB_IS(v, "CDUP") || FTP_VERB_IS(v, "XCUP")) {
 		p->target = path_resolve(s->cwd, (const uint8_t *)"..", 2);
-	} else if (strcmp(v, "ABOR") == 0) {
+	} else if (FTP_VERB_IS(v, "ABOR")) {
 		x->abor_pending = true;
 	}
 }
@@ -363,8 +363,8 @@ on_command(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 	}
 	if (!x->confirmed) {
 		/* SMTP greets with 220 too, but its client says EHLO/HELO. */
-		if (!fc.known || strcmp(fc.verb, "HELO") == 0 ||
-		    strcmp(fc.verb, "EHLO") == 0) {
+		if (!fc.known || FTP_VERB_IS(fc.verb, "HELO") ||
+		    FTP_VERB_IS(fc.verb, "EHLO")) {
 			x->decoding = false;
 			return;
 		}
@@ -469,7 +469,8 @@ set_cwd(struct fa_session *s, char *path)
 	s->cwd = path;
 }
 
-/* 227, 228, 229: the server announces where the client shall connect. */
+/* 227, 228, 229: the server announces where the client shall connect.
+ * verb is a command's verb array or a four-letter literal (FTP_VERB_IS). */
 static void
 reply_passive(struct fa_engine *e, struct ctl *x, const struct fa_reply *r,
     const char *verb)
@@ -483,13 +484,13 @@ reply_passive(struct fa_engine *e, struct ctl *x, const struct fa_reply *r,
 	char a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
 
 	if (r->code == 227) {
-		neg = strcmp(verb, "EPSV") == 0 ? FA_NEG_EPSV : FA_NEG_PASV;
+		neg = FTP_VERB_IS(verb, "EPSV") ? FA_NEG_EPSV : FA_NEG_PASV;
 		st = ftp_parse_227(r->text.p, r->text.len, &hp);
 	} else if (r->code == 228) {
 		neg = FA_NEG_LPSV;
 		st = ftp_parse_228(r->text.p, r->text.len, &hp);
 	} else {
-		neg = strcmp(verb, "PASV") == 0 ? FA_NEG_PASV : FA_NEG_EPSV;
+		neg = FTP_VERB_IS(verb, "PASV") ? FA_NEG_PASV : FA_NEG_EPSV;
 		st = ftp_parse_229(r->text.p, r->text.len, &hp);
 	}
 	if (st != FTP_NEG_OK) {
@@ -551,8 +552,8 @@ reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
 		reply_passive(e, x, r, v);
 		return;
 	}
-	if (strcmp(v, "USER") == 0 || strcmp(v, "PASS") == 0 ||
-	    strcmp(v, "ACCT") == 0) {
+	if (FTP_VERB_IS(v, "USER") || FTP_VERB_IS(v, "PASS") ||
+	    FTP_VERB_IS(v, "ACCT")) {
 		if (c == 230 || c == 232)
 			s->login = FA_LOGIN_SUCCESS;
 		else if (c == 530) {
@@ -561,14 +562,14 @@ reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
 				s->login = FA_LOGIN_FAILED;
 			engine_login_failed(e, s, r->ts_us);
 		}
-	} else if ((strcmp(v, "PWD") == 0 || strcmp(v, "XPWD") == 0) && c == 257) {
+	} else if ((FTP_VERB_IS(v, "PWD") || FTP_VERB_IS(v, "XPWD")) && c == 257) {
 		set_cwd(s, parse_257(r->text.p, r->text.len));
-	} else if ((strcmp(v, "CWD") == 0 || strcmp(v, "XCWD") == 0 ||
-	    strcmp(v, "CDUP") == 0 || strcmp(v, "XCUP") == 0) &&
+	} else if ((FTP_VERB_IS(v, "CWD") || FTP_VERB_IS(v, "XCWD") ||
+	    FTP_VERB_IS(v, "CDUP") || FTP_VERB_IS(v, "XCUP")) &&
 	    (c == 250 || c == 200) && p->target != NULL) {
 		set_cwd(s, p->target);
 		p->target = NULL;
-	} else if (strcmp(v, "TYPE") == 0 && c == 200) {
+	} else if (FTP_VERB_IS(v, "TYPE") && c == 200) {
 		struct fa_command *cmd = cmd_at(s, p->cmd);
 
 		if (cmd != NULL && cmd->has_arg) {
@@ -577,23 +578,23 @@ reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
 			memcpy(s->type, cmd->arg.p, n);
 			s->type[n] = '\0';
 		}
-	} else if (strcmp(v, "AUTH") == 0 && c == 234) {
+	} else if (FTP_VERB_IS(v, "AUTH") && c == 234) {
 		if (!s->tls)
 			engine_tls_open(e, s);
 		s->tls = true;
 		x->decoding = false;
-	} else if (strcmp(v, "QUIT") == 0 && c == 221) {
+	} else if (FTP_VERB_IS(v, "QUIT") && c == 221) {
 		s->quit_acked = true;
-	} else if (strcmp(v, "REIN") == 0 && c == 220) {
+	} else if (FTP_VERB_IS(v, "REIN") && c == 220) {
 		s->login = FA_LOGIN_NONE;
-	} else if ((strcmp(v, "PORT") == 0 || strcmp(v, "EPRT") == 0 ||
-	    strcmp(v, "LPRT") == 0) && c >= 400 && p->xfer >= 0) {
+	} else if ((FTP_VERB_IS(v, "PORT") || FTP_VERB_IS(v, "EPRT") ||
+	    FTP_VERB_IS(v, "LPRT")) && c >= 400 && p->xfer >= 0) {
 		/* Refused: nothing will connect. */
 		s->xfers[p->xfer].status = FA_XS_FAILED;
 		s->xfers[p->xfer].reply_code = c;
 	} else if (ftp_command_is_transfer(v)) {
 		data_reply(e, x, p, r);
-	} else if (strcmp(v, "ABOR") == 0) {
+	} else if (FTP_VERB_IS(v, "ABOR")) {
 		x->abor_pending = false;
 	}
 }

@@ -6,12 +6,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <stdbool.h>
 
 #include "ftpaudit/addr.h"
 
 #define FTP_LINE_MAX	4096	/* default longest line kept; longer ones are cut */
 #define FTP_VERB_MAX	16	/* longest verb copied (longer verbs are cut) */
+/* v (a verb[FTP_VERB_MAX + 1] array) is the literal: a compare of its
+ * bytes and NUL that the compiler inlines, where strcmp was a call. */
+#define FTP_VERB_IS(v, lit)	(memcmp((v), "" lit, sizeof (lit)) == 0)
 
 /*
  * Line assembly over a reassembled byte stream.  The caller feeds chunks as
