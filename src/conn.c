@@ -117,32 +117,11 @@ make_key(const struct fa_pkt *pk, struct conn_key *k, int *side)
  * and never builds a key.  Sorting the endpoints and hashing the sorted
  * key in one serial chain was a tenth of the engine's time.
  */
-static inline uint64_t
-ep_mix(const uint8_t *addr, uint16_t port)
-{
-	uint64_t a, b;
-
-	memcpy(&a, addr, 8);
-	memcpy(&b, addr + 8, 8);
-	return a * 0x9e3779b97f4a7c15ULL ^ (b ^ port) * 0xc2b2ae3d27d4eb4fULL;
-}
-
-static inline uint32_t
-pair_hash(uint64_t x, uint64_t y)
-{
-	uint64_t h = x + y;
-
-	h ^= h >> 32;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 29;
-	return (uint32_t)h;
-}
-
 static uint32_t
 key_hash(const struct conn_key *k)
 {
-	return pair_hash(ep_mix(k->addr[0], k->port[0]),
-	    ep_mix(k->addr[1], k->port[1]));
+	return fa_hash_fold(fa_hash_ep(k->addr[0], k->port[0]) +
+	    fa_hash_ep(k->addr[1], k->port[1]));
 }
 
 /* Word compares: a call to memcmp cost more than the compare. */
@@ -165,8 +144,8 @@ conn_lookup(struct conn_table *t, const struct fa_pkt *pk, int *side)
 	struct conn *c;
 	uint32_t h, i, mask = t->nslots - 1;
 
-	h = pair_hash(ep_mix(pk->src.ip.a, pk->src.port),
-	    ep_mix(pk->dst.ip.a, pk->dst.port));
+	h = fa_hash_fold(fa_hash_ep(pk->src.ip.a, pk->src.port) +
+	    fa_hash_ep(pk->dst.ip.a, pk->dst.port));
 	for (i = h & mask; (sl = &t->slots[i])->id != 0; i = (i + 1) & mask) {
 		if (sl->hash != h)
 			continue;

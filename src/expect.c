@@ -25,14 +25,8 @@ struct expect_table {
 static uint32_t
 ep_hash(const struct fa_endpoint *ep)
 {
-	uint32_t h = 2166136261u;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		h = (h ^ ep->ip.a[i]) * 16777619u;
-	h = (h ^ ep->port) * 16777619u;
-	h = (h ^ (ep->port >> 8) ^ ep->ip.family) * 16777619u;
-	return h;
+	return fa_hash_fold(fa_hash_ep(ep->ip.a,
+	    (uint32_t)ep->ip.family << 16 | ep->port));
 }
 
 struct expect_table *
