@@ -16,21 +16,30 @@ struct slab {
 };
 
 /*
- * The index is open addressing with linear probing over 8-byte slots:
- * the hash and the entry's number.  A probe compares hashes within one
- * cache line of slots and reads an entry only when its hash matches, so
- * connections that have ended but still linger (60 s of them: most of a
- * busy table) cost a lookup nothing.  A chained table read every entry
- * on the way, a cache miss each.
+ * An index is open addressing with linear probing over 8-byte slots: the
+ * hash and the entry's number.  A probe compares hashes within one cache
+ * line of slots and reads an entry only when its hash matches.
+ *
+ * Open and closed connections have an index each.  Closed ones linger 60
+ * s to absorb late packets, so on a busy link they are most of the table
+ * (256k of 257k at the bench's peak); the open ones, which nearly every
+ * packet looks up, then fit a small index that stays in the cache.  Only
+ * a packet that no open connection owns (a SYN, a late packet) looks in
+ * the closed index too.
  */
 struct slot {
 	uint32_t	 hash;
 	uint32_t	 id;		/* entry number + 1; 0: empty */
 };
 
-struct conn_table {
+struct index {
 	struct slot	*slots;		/* owned */
-	uint32_t	 nslots;	/* power of two, at least twice count */
+	uint32_t	 nslots;	/* power of two, over twice n */
+	uint32_t	 n;
+};
+
+struct conn_table {
+	struct index	 open, closed;
 	uint32_t	 count, max;
 	struct conn	*head, *tail;	/* recency list of open entries */
 	struct conn	*chead, *ctail;	/* closed entries, oldest first */
@@ -40,6 +49,14 @@ struct conn_table {
 	uint32_t	 slab_used;	/* entries handed out of the last slab */
 };
 
+static int
+idx_init(struct index *x)
+{
+	x->n = 0;
+	x->nslots = MIN_SLOTS;
+	return (x->slots = calloc(x->nslots, sizeof *x->slots)) ? 0 : -1;
+}
+
 struct conn_table *
 conn_table_new(uint32_t max)
 {
@@ -48,8 +65,8 @@ conn_table_new(uint32_t max)
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
 	t->max = max ? max : 1;
-	t->nslots = MIN_SLOTS;
-	if ((t->slots = calloc(t->nslots, sizeof *t->slots)) == NULL) {
+	if (idx_init(&t->open) == -1 || idx_init(&t->closed) == -1) {
+		free(t->open.slots);
 		free(t);
 		return NULL;
 	}
@@ -67,7 +84,8 @@ conn_table_free(struct conn_table *t)
 	for (i = 0; i < t->nslabs; i++)
 		free(t->slabs[i]);
 	free(t->slabs);
-	free(t->slots);
+	free(t->open.slots);
+	free(t->closed.slots);
 	free(t);
 }
 
@@ -137,16 +155,15 @@ ep_eq(const struct conn_key *k, int i, const struct fa_endpoint *ep)
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
-struct conn *
-conn_lookup(struct conn_table *t, const struct fa_pkt *pk, int *side)
+static struct conn *
+idx_find(const struct conn_table *t, const struct index *x, uint32_t h,
+    const struct fa_pkt *pk, int *side)
 {
 	const struct slot *sl;
 	struct conn *c;
-	uint32_t h, i, mask = t->nslots - 1;
+	uint32_t i, mask = x->nslots - 1;
 
-	h = fa_hash_fold(fa_hash_ep(pk->src.ip.a, pk->src.port) +
-	    fa_hash_ep(pk->dst.ip.a, pk->dst.port));
-	for (i = h & mask; (sl = &t->slots[i])->id != 0; i = (i + 1) & mask) {
+	for (i = h & mask; (sl = &x->slots[i])->id != 0; i = (i + 1) & mask) {
 		if (sl->hash != h)
 			continue;
 		c = entry(t, sl->id);
@@ -164,6 +181,20 @@ conn_lookup(struct conn_table *t, const struct fa_pkt *pk, int *side)
 		}
 	}
 	return NULL;
+}
+
+struct conn *
+conn_lookup(struct conn_table *t, const struct fa_pkt *pk, int *side)
+{
+	struct conn *c;
+	uint32_t h;
+
+	h = fa_hash_fold(fa_hash_ep(pk->src.ip.a, pk->src.port) +
+	    fa_hash_ep(pk->dst.ip.a, pk->dst.port));
+	if ((c = idx_find(t, &t->open, h, pk, side)) != NULL ||
+	    t->closed.n == 0)
+		return c;
+	return idx_find(t, &t->closed, h, pk, side);
 }
 
 /* Entries are on one of two lists: open (recency) or closed (FIFO). */
@@ -207,22 +238,57 @@ slot_put(struct slot *slots, uint32_t mask, uint32_t hash, uint32_t id)
 	slots[i].id = id;
 }
 
-/* Double the slots when the load reaches one half; amortised, bounded
- * by max. */
-static void
-grow(struct conn_table *t)
+/* Room for one more, doubling the slots when the load would pass one
+ * half (amortised; the count is bounded by the table's cap).  False when
+ * memory ran out and the index is too full: a full one never ends a
+ * probe. */
+static bool
+idx_room(struct index *x)
 {
 	struct slot *ns;
-	uint32_t n = t->nslots * 2, i;
+	uint32_t n = x->nslots * 2, i;
 
-	if ((ns = calloc(n, sizeof *ns)) == NULL)
-		return;		/* keep working with longer probes */
-	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].id != 0)
-			slot_put(ns, n - 1, t->slots[i].hash, t->slots[i].id);
-	free(t->slots);
-	t->slots = ns;
-	t->nslots = n;
+	if ((uint64_t)(x->n + 1) * 2 <= x->nslots)
+		return true;
+	if (x->nslots < (1u << 31) && (ns = calloc(n, sizeof *ns)) != NULL) {
+		for (i = 0; i < x->nslots; i++)
+			if (x->slots[i].id != 0)
+				slot_put(ns, n - 1, x->slots[i].hash,
+				    x->slots[i].id);
+		free(x->slots);
+		x->slots = ns;
+		x->nslots = n;
+	}
+	return x->n + 2 <= x->nslots;
+}
+
+static void
+idx_put(struct index *x, const struct conn *c)
+{
+	slot_put(x->slots, x->nslots - 1, c->hash, c->id);
+	x->n++;
+}
+
+/* Linear probing's deletion without tombstones: later entries of the
+ * run that would be unreachable across the hole move back into it. */
+static void
+idx_del(struct index *x, const struct conn *c)
+{
+	uint32_t mask = x->nslots - 1, i, j, home;
+
+	for (i = c->hash & mask; x->slots[i].id != c->id; i = (i + 1) & mask)
+		if (x->slots[i].id == 0)
+			return;		/* not indexed: cannot happen */
+	for (j = (i + 1) & mask; x->slots[j].id != 0; j = (j + 1) & mask) {
+		home = x->slots[j].hash & mask;
+		/* Stays when its home lies cyclically in (i, j]. */
+		if (((j - home) & mask) < ((j - i) & mask))
+			continue;
+		x->slots[i] = x->slots[j];
+		i = j;
+	}
+	x->slots[i].id = 0;
+	x->n--;
 }
 
 static struct conn *
@@ -263,11 +329,7 @@ conn_insert(struct conn_table *t, const struct fa_pkt *pk, uint64_t ts_us,
 	struct conn *c;
 	uint32_t id;
 
-	if ((uint64_t)t->count * 2 >= t->nslots && t->nslots < (1u << 31))
-		grow(t);
-	/* A failed grow leaves the load above one half; a full index
-	 * would never end a probe. */
-	if (t->count >= t->max || t->count + 1 >= t->nslots ||
+	if (t->count >= t->max || !idx_room(&t->open) ||
 	    (c = conn_alloc(t)) == NULL)
 		return NULL;
 	id = c->id;
@@ -277,37 +339,16 @@ conn_insert(struct conn_table *t, const struct fa_pkt *pk, uint64_t ts_us,
 	c->hash = key_hash(&c->key);
 	c->init_side = (uint8_t)*side;
 	c->first_us = c->last_us = ts_us;
-	slot_put(t->slots, t->nslots - 1, c->hash, c->id);
+	idx_put(&t->open, c);
 	lru_push(t, c);
 	t->count++;
 	return c;
 }
 
-/* Linear probing's deletion without tombstones: later entries of the
- * run that would be unreachable across the hole move back into it. */
-static void
-slot_del(struct conn_table *t, const struct conn *c)
-{
-	uint32_t mask = t->nslots - 1, i, j, home;
-
-	for (i = c->hash & mask; t->slots[i].id != c->id; i = (i + 1) & mask)
-		if (t->slots[i].id == 0)
-			return;		/* not indexed: cannot happen */
-	for (j = (i + 1) & mask; t->slots[j].id != 0; j = (j + 1) & mask) {
-		home = t->slots[j].hash & mask;
-		/* Stays when its home lies cyclically in (i, j]. */
-		if (((j - home) & mask) < ((j - i) & mask))
-			continue;
-		t->slots[i] = t->slots[j];
-		i = j;
-	}
-	t->slots[i].id = 0;
-}
-
 void
 conn_remove(struct conn_table *t, struct conn *c)
 {
-	slot_del(t, c);
+	idx_del(c->in_closed ? &t->closed : &t->open, c);
 	lru_unlink(t, c);
 	c->lnext = t->free;
 	t->free = c;
@@ -350,6 +391,12 @@ conn_linger(struct conn_table *t, struct conn *c)
 {
 	if (c->lingering)
 		return;
+	/* Out of memory for the closed index, it stays in the open one. */
+	if (idx_room(&t->closed)) {
+		idx_del(&t->open, c);
+		idx_put(&t->closed, c);
+		c->in_closed = 1;
+	}
 	lru_unlink(t, c);
 	c->lingering = 1;
 	c->lprev = t->ctail;

@@ -60,6 +60,7 @@ struct conn {
 	uint8_t		 payload_seen[2];	/* probing: first payload seen */
 	uint8_t		 closed;	/* FIN both ways or RST */
 	uint8_t		 lingering;	/* on the closed list, not the recency list */
+	uint8_t		 in_closed;	/* in the table's index of closed entries */
 	uint8_t		 client_side;	/* data: key side of the FTP client;
 					   CTL_SYN: key side of the server */
 	struct conn	*lprev, *lnext;	/* recency list, head = newest */

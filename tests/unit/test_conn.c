@@ -1,7 +1,7 @@
 /* test_conn.c: the connection table against a plain model: lookups from
- * both ends, deletion from the open-addressing index under churn (runs
- * that wrap around the end of the slots included), growth, the cap and
- * the recency order. */
+ * both ends, deletion from the open-addressing indexes under churn (runs
+ * that wrap around the end of the slots included), closed entries moving
+ * to their own index, growth, the cap and the recency order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,8 +89,8 @@ test_both_directions(void **state)
 	conn_table_free(t);
 }
 
-/* Random inserts and removals, every lookup checked against the model;
- * enough entries to grow the index several times. */
+/* Random inserts, closes and removals, every lookup checked against the
+ * model; enough entries to grow both indexes several times. */
 static void
 test_churn(void **state)
 {
@@ -109,6 +109,9 @@ test_churn(void **state)
 		if (live[i] == NULL && (k < OPS / 2 || (rnd & 1))) {
 			assert_non_null(live[i] = add(t, i, k));
 			n++;
+		} else if (live[i] != NULL && !live[i]->lingering &&
+		    (rnd >> 4) % 3 == 0) {
+			conn_linger(t, live[i]);	/* moves to the closed index */
 		} else if (live[i] != NULL) {
 			conn_remove(t, live[i]);
 			live[i] = NULL;
