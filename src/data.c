@@ -90,7 +90,7 @@ bind(struct fa_engine *e, struct conn *c, struct fa_session *s, uint32_t xi,
 	struct fa_transfer *t = &s->xfers[xi];
 
 	c->kind = CONN_DATA;
-	c->bytes = calloc(1, sizeof *c->bytes);
+	c->bytes = engine_bytes_new(e);
 	c->owner = s;
 	fa_session_ref(s);
 	c->xfer = xi;
@@ -207,7 +207,7 @@ data_attach(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk,
 		return true;
 	if (looks_like_data(e, pk)) {
 		c->kind = CONN_LOOSE_DATA;
-		c->bytes = calloc(1, sizeof *c->bytes);
+		c->bytes = engine_bytes_new(e);
 		e->st.unattributed_data_connections++;
 		return true;
 	}

@@ -221,6 +221,28 @@ engine_transfer_end(struct fa_engine *e, struct fa_session *s,
 }
 
 /* id was reserved when the SYN was seen, or 0 to take the next one. */
+/* A zeroed conn_bytes; NULL without memory. */
+struct conn_bytes *
+engine_bytes_new(struct fa_engine *e)
+{
+	struct conn_bytes *b;
+
+	if ((b = e->spare_bytes) == NULL)
+		return calloc(1, sizeof *b);
+	memcpy(&e->spare_bytes, b, sizeof e->spare_bytes);
+	memset(b, 0, sizeof *b);
+	return b;
+}
+
+void
+engine_bytes_free(struct fa_engine *e, struct conn_bytes *b)
+{
+	if (b == NULL)
+		return;
+	memcpy(b, &e->spare_bytes, sizeof e->spare_bytes);
+	e->spare_bytes = b;
+}
+
 static void
 new_session(struct fa_engine *e, struct ctl *x, uint64_t id)
 {
@@ -359,7 +381,7 @@ retire(struct fa_engine *e, struct conn *c, enum fa_end_reason why)
 		SINKS(e, unattributed, &u);
 		break;
 	}
-	free(c->bytes);
+	engine_bytes_free(e, c->bytes);
 	c->bytes = NULL;
 	c->owner = NULL;
 	c->kind = CONN_OTHER;
@@ -592,12 +614,18 @@ fa_engine_finish(struct fa_engine *e)
 void
 fa_engine_free(struct fa_engine *e)
 {
+	void *b;
+
 	if (e == NULL)
 		return;
 	if (e->conns != NULL)
 		fa_engine_finish(e);
 	expect_table_free(e->expects);
 	conn_table_free(e->conns);
+	while ((b = e->spare_bytes) != NULL) {
+		memcpy(&e->spare_bytes, b, sizeof e->spare_bytes);
+		free(b);
+	}
 	free(e->fails);
 	free(e->tls);
 	free(e);

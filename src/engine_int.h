@@ -68,6 +68,10 @@ struct fa_engine {
 	 * control connection holds them and unregisters at its end). */
 	struct fa_session **tls;	/* owned array */
 	uint32_t	 ntls, tls_cap;
+	/* Byte counters of ended data connections, kept for the next ones
+	 * (owned; a list through their first bytes).  At most the peak
+	 * number of data connections at once. */
+	void		*spare_bytes;
 };
 
 #define SINKS(e, cb, ...) do {						\
@@ -89,6 +93,8 @@ void	 engine_tls_close(struct fa_engine *, struct fa_session *);
  * a connection from a to b would be. */
 struct fa_session *engine_tls_session(struct fa_engine *, const struct fa_addr *a,
 	    const struct fa_addr *b, enum fa_mode *);
+struct conn_bytes *engine_bytes_new(struct fa_engine *);
+void	 engine_bytes_free(struct fa_engine *, struct conn_bytes *);
 void	 engine_transfer_end(struct fa_engine *, struct fa_session *, struct fa_transfer *);
 
 /* control.c */

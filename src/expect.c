@@ -13,6 +13,9 @@ struct expect_table {
 	struct expect_link *buckets[EXPECT_BUCKETS];
 	struct expect	*oldest, *newest;
 	uint32_t	 count, max;
+	/* Deleted entries kept for reuse, through next: one per transfer
+	 * went to malloc and back.  Never more than the peak count. */
+	struct expect	*spare;
 	struct fa_endpoint *used;	/* owned; open addressing, port 0 = empty */
 	uint32_t	 nused;
 	/* The ports in used, one bit each: every new connection asks about
@@ -43,10 +46,16 @@ expect_table_new(uint32_t max_total)
 void
 expect_table_free(struct expect_table *t)
 {
+	struct expect *e;
+
 	if (t == NULL)
 		return;
 	while (t->oldest != NULL)
 		expect_del(t, t->oldest);
+	while ((e = t->spare) != NULL) {
+		t->spare = e->next;
+		free(e);
+	}
 	free(t->used);
 	free(t);
 }
@@ -85,7 +94,12 @@ expect_add(struct expect_table *t, struct fa_session *s, uint32_t xfer,
 {
 	struct expect *e;
 
-	if (t->count >= t->max || (e = calloc(1, sizeof *e)) == NULL)
+	if (t->count >= t->max)
+		return NULL;
+	if ((e = t->spare) != NULL) {
+		t->spare = e->next;
+		memset(e, 0, sizeof *e);
+	} else if ((e = calloc(1, sizeof *e)) == NULL)
 		return NULL;
 	e->sess = s;
 	fa_session_ref(s);
@@ -161,7 +175,8 @@ expect_del(struct expect_table *t, struct expect *e)
 		t->newest = e->prev;
 	t->count--;
 	fa_session_unref(e->sess);
-	free(e);
+	e->next = t->spare;
+	t->spare = e;
 }
 
 struct expect *
