@@ -1,6 +1,7 @@
 /* hostile.c: writes the hostile captures of the hardening tests: a SYN
  * flood, a million pipelined commands, a 100 MB reply line, a million
- * PORT commands.  usage: hostile syn|pipeline|longline|ports N FILE */
+ * PORT commands; and for make bench, N TCP connections open at once.
+ * usage: hostile syn|pipeline|longline|ports|open N FILE */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +112,7 @@ main(int argc, char **argv)
 	uint32_t cseq, sseq;
 
 	if (argc != 4 || (out = fopen(argv[3], "wb")) == NULL) {
-		fprintf(stderr, "usage: hostile syn|pipeline|longline|ports N FILE\n");
+		fprintf(stderr, "usage: hostile syn|pipeline|longline|ports|open N FILE\n");
 		return 2;
 	}
 	n = strtoul(argv[2], NULL, 10);
@@ -121,6 +122,19 @@ main(int argc, char **argv)
 			frame(0x0b000000u + (uint32_t)(i >> 14), SRV,
 			    (uint16_t)(1024 + (i & 0x3fff)), 21, (uint32_t)i, 0,
 			    0x02, NULL, 0);
+	} else if (strcmp(argv[1], "open") == 0) {
+		/* n HTTPS-like connections: handshake, a request, a
+		 * response, never closed, so all n are open at the end. */
+		memset(seg, 0x17, 200);
+		for (i = 0; i < n; i++) {
+			uint32_t c = 0x0c000000u + (uint32_t)(i >> 14);
+			uint16_t p = (uint16_t)(1024 + (i & 0x3fff));
+
+			frame(c, SRV, p, 443, 100, 0, 0x02, NULL, 0);
+			frame(SRV, c, 443, p, 500, 101, 0x12, NULL, 0);
+			frame(c, SRV, p, 443, 101, 501, 0x18, seg, 100);
+			frame(SRV, c, 443, p, 501, 201, 0x18, seg, 200);
+		}
 	} else if (strcmp(argv[1], "pipeline") == 0) {
 		session(&cseq, &sseq);
 		client_stream(&cseq, sseq, n, noop);
