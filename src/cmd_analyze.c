@@ -116,7 +116,9 @@ cmd_analyze(int argc, char **argv)
 		cli_warn("out of memory");
 		goto done;
 	}
-	/* Rules first, so that a session's rules exist when NDJSON prints it. */
+	/* Rules first, so that a session's rules exist when NDJSON prints it.
+	 * Only their ids are printed here. */
+	rules_ids_only(fd.r);
 	rules_feed_sink(&fd, &down[0]);
 	report_set_extend(r, add_firewall, &fd);
 	report_sink(r, &down[1]);

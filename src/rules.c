@@ -45,6 +45,7 @@ struct rules {
 	size_t		 nhints, hints_cap;
 	size_t		 nsessions;
 	bool		 helper_used;
+	bool		 ids_only;	/* see rules_ids_only */
 };
 
 /* What one walk over a session collects. */
@@ -582,7 +583,7 @@ flow_widen(struct rules *r, const struct flow *f, bool add)
 	struct rules_rule *u;
 	struct rules_addrs *ca, *sa;
 
-	if ((u = flow_rule(r, f, add)) == NULL || !add)
+	if ((u = flow_rule(r, f, add)) == NULL || !add || r->ids_only)
 		return u;
 	ca = f->client_initiates ? &u->saddr : &u->daddr;
 	sa = f->client_initiates ? &u->daddr : &u->saddr;
@@ -607,7 +608,8 @@ helper_rules(struct rules *r, const struct fa_session *s, enum rules_chain c,
 		u = rule_add(r, RP_HELPER_ASSIGN, ac, 0, &none, 0);
 	if (u == NULL && add)
 		return NULL;
-	if (add && evidence_add(u, s, s->start_us, false, s->server.port) == -1)
+	if (add && !r->ids_only &&
+	    evidence_add(u, s, s->start_us, false, s->server.port) == -1)
 		return NULL;
 	u = rule_find(r, RP_HELPER_RELATED, c, 0, &none, 0);
 	if (u == NULL && add)
@@ -705,7 +707,7 @@ walk_transfer(struct rules *r, const struct fa_session *s,
 	 * rules of one address would only differ in sport, one subsuming
 	 * the other.  So active data is one rule per server address. */
 	f.ctl_port = o.purpose == RP_ACTIVE ? 0 : s->server.port;
-	if (add && (note_uncovered(r, s, o.helper_flags) == -1 ||
+	if (add && !r->ids_only && (note_uncovered(r, s, o.helper_flags) == -1 ||
 	    transfer_hints(r, s, t) == -1))
 		return -1;
 	if (o.initiator.ip.family != o.responder.ip.family)
@@ -718,7 +720,7 @@ walk_transfer(struct rules *r, const struct fa_session *s,
 		u = flow_widen(r, &f, add);
 	if (u == NULL && add)
 		return -1;
-	if (add) {
+	if (add && !r->ids_only) {
 		if (evidence_add(u, s, t->connected ? t->start_us : t->neg_ts_us,
 		    t->connected, u->purpose == RP_HELPER_RELATED ? 0 :
 		    o.responder.port) == -1)
@@ -777,7 +779,8 @@ walk_session(struct rules *r, const struct fa_session *s, bool add,
 	f.ctl_port = s->server.port;
 	if ((u = flow_widen(r, &f, add)) == NULL && add)
 		return -1;
-	if (add && (evidence_add(u, s, s->start_us, true, s->server.port) == -1 ||
+	if (add && !r->ids_only &&
+	    (evidence_add(u, s, s->start_us, true, s->server.port) == -1 ||
 	    session_hints(r, s) == -1))
 		return -1;
 	o.rule = u ? u->id : 0;
@@ -906,6 +909,12 @@ rules_finish(struct rules *r)
 		if (rule_finish(r, &r->v[i]) == -1)
 			return -1;
 	return 0;
+}
+
+void
+rules_ids_only(struct rules *r)
+{
+	r->ids_only = true;
 }
 
 const struct rules_opts *

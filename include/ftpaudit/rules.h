@@ -116,6 +116,11 @@ int	 rules_finish(struct rules *);
 int	 rules_openings(const struct rules *, const struct fa_session *,
 	    struct rules_opening **out, size_t *n);
 
+/* Keep only the rules themselves, for their ids (analyze): no addresses,
+ * evidence, notes or hints, which grow with every session, so that memory
+ * follows the number of rules and not the length of the capture.  The
+ * rules are then not for rendering.  Call before adding sessions. */
+void	 rules_ids_only(struct rules *);
 const struct rules_opts *rules_options(const struct rules *);
 const struct rules_rule *rules_list(const struct rules *, size_t *n);
 const struct rules_uncovered *rules_uncovered(const struct rules *, size_t *n);
