@@ -237,8 +237,10 @@ engine_bytes_new(struct fa_engine *e)
 void
 engine_bytes_free(struct fa_engine *e, struct conn_bytes *b)
 {
-	if (b == NULL)
+	if (b == NULL || !FA_REUSE_FREED) {
+		free(b);
 		return;
+	}
 	memcpy(b, &e->spare_bytes, sizeof e->spare_bytes);
 	e->spare_bytes = b;
 }

@@ -175,6 +175,10 @@ expect_del(struct expect_table *t, struct expect *e)
 		t->newest = e->prev;
 	t->count--;
 	fa_session_unref(e->sess);
+	if (!FA_REUSE_FREED) {
+		free(e);
+		return;
+	}
 	e->next = t->spare;
 	t->spare = e;
 }

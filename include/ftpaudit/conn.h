@@ -1,5 +1,6 @@
-/* conn.h: the TCP connection table: one hash lookup per packet, entries from
- * a bounded pool, least recently used first out. */
+/* conn.h: the TCP connection table: one hash per packet, looked up among
+ * the open connections (and the closed ones only when no open one matches),
+ * entries from a bounded pool, least recently used first out. */
 #ifndef FTPAUDIT_CONN_H
 #define FTPAUDIT_CONN_H
 

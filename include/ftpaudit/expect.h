@@ -9,6 +9,22 @@
 #include "ftpaudit/addr.h"
 #include "ftpaudit/session.h"
 
+/*
+ * Ended expectations and data-connection counters wait on free lists for
+ * reuse, except under AddressSanitizer, where reuse would hide a use
+ * after free from it (fuzzing and the sanitizer build).
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define FA_REUSE_FREED	0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FA_REUSE_FREED	0
+#endif
+#endif
+#ifndef FA_REUSE_FREED
+#define FA_REUSE_FREED	1
+#endif
+
 struct expect {
 	/* Two ways to be found: the announced endpoint and the same port on
 	 * the control connection's peer (for NAT and 0.0.0.0). */
