@@ -406,6 +406,68 @@ test_ids_stable(void **state)
 	rules_free(r);
 }
 
+/* analyze's rules (ids only) number every opening as the full rules do,
+ * for each side and strategy, and keep none of what grows per session. */
+static void
+test_ids_only(void **state)
+{
+	static const enum rules_side sides[] = { RULES_SERVER, RULES_CLIENT };
+	static const enum rules_strategy sts[] = { RULES_STATIC, RULES_HELPER };
+	struct rules_opening *v, *w;
+	struct rules_opts o;
+	struct rules *full, *ids;
+	const struct rules_rule *u;
+	struct fa_session *s;
+	size_t n, m, i, k;
+	int a, b, j;
+
+	(void)state;
+	for (j = 0; j < 6; j++) {
+		s = session(j % 2 ? "fd00::1" : "10.0.0.1",
+		    j % 2 ? "fd00::2" : "10.0.1.1", j == 4 ? 2121 : 21);
+		passive(s, (uint16_t)(40000 + j));
+		active(s, j % 3 ? 20 : 3000, (uint16_t)(50000 + j));
+		if (j == 5)
+			s->tls = true;
+	}
+	for (a = 0; a < 2; a++) {
+		for (b = 0; b < 2; b++) {
+			rules_opts_defaults(&o);
+			o.side = sides[a];
+			o.strategy = sts[b];
+			assert_non_null(full = rules_new(&o));
+			assert_non_null(ids = rules_new(&o));
+			rules_ids_only(ids);
+			for (j = 0; j < nsess; j++) {
+				assert_int_equal(rules_add_session(full, &sess[j]), 0);
+				assert_int_equal(rules_add_session(ids, &sess[j]), 0);
+				assert_int_equal(rules_openings(full, &sess[j], &v, &n), 0);
+				assert_int_equal(rules_openings(ids, &sess[j], &w, &m), 0);
+				assert_int_equal(n, m);
+				for (i = 0; i < n; i++)
+					assert_int_equal(v[i].rule, w[i].rule);
+				free(v);
+				free(w);
+			}
+			u = rules_list(ids, &n);
+			assert_int_equal(n, rules_list(full, &m) ? m : 0);
+			for (i = 0; i < n; i++) {
+				assert_int_equal(u[i].ev.nsessions, 0);
+				assert_int_equal(u[i].ev.nports, 0);
+				assert_int_equal(u[i].saddr.n + u[i].daddr.n, 0);
+			}
+			assert_non_null(rules_uncovered(full, &k));
+			assert_true(k > 0);
+			rules_uncovered(ids, &k);
+			assert_int_equal(k, 0);
+			rules_hints(ids, &k);
+			assert_int_equal(k, 0);
+			rules_free(full);
+			rules_free(ids);
+		}
+	}
+}
+
 /* The renderers: every rule line carries its id and purpose. */
 static void
 test_render(void **state)
@@ -454,6 +516,7 @@ main(void)
 		cmocka_unit_test_setup(test_peers, setup),
 		cmocka_unit_test_setup(test_helper_notes, setup),
 		cmocka_unit_test_setup(test_ids_stable, setup),
+		cmocka_unit_test_setup(test_ids_only, setup),
 		cmocka_unit_test_setup(test_render, setup),
 	};
 
