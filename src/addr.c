@@ -48,7 +48,7 @@ put_v4(char *p, const uint8_t *a)
  * longest run of two or more zero words becomes "::", the first when
  * runs tie; ::a.b.c.d and ::ffff:a.b.c.d keep the dotted form).  The
  * report writes two addresses or more per record, and glibc's inet_ntop
- * formats through sprintf: a tenth of the writer's time.
+ * formats through sprintf: a tenth of all the instructions of a run.
  */
 static void
 put_v6(char *p, const uint8_t *a)
