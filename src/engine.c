@@ -137,14 +137,12 @@ void
 engine_login_failed(struct fa_engine *e, struct fa_session *s, uint64_t ts)
 {
 	struct fail_slot *f;
-	uint32_t i, h = 2166136261u;
+	uint32_t i, h = fa_addr_hash(&s->client.ip, 0);
 	char a[FA_ADDRSTRLEN];
 
 	if (e->fails == NULL &&
 	    (e->fails = calloc(FAIL_SLOTS, sizeof *e->fails)) == NULL)
 		return;
-	for (i = 0; i < 16; i++)
-		h = (h ^ s->client.ip.a[i]) * 16777619u;
 	for (i = 0; i < FAIL_SLOTS; i++) {
 		f = &e->fails[(h + i) & (FAIL_SLOTS - 1)];
 		if (f->n == 0) {

@@ -28,8 +28,7 @@ struct expect_table {
 static uint32_t
 ep_hash(const struct fa_endpoint *ep)
 {
-	return fa_hash_fold(fa_hash_ep(ep->ip.a,
-	    (uint32_t)ep->ip.family << 16 | ep->port));
+	return fa_addr_hash(&ep->ip, ep->port);
 }
 
 struct expect_table *

@@ -203,15 +203,8 @@ static uint32_t
 key_hash(enum rules_purpose p, enum rules_chain c, int family,
     const struct fa_addr *a, uint16_t port)
 {
-	uint64_t h, w;
-
-	h = ((uint64_t)p << 40 | (uint64_t)c << 32 | (uint64_t)(uint8_t)family
-	    << 24 | (uint64_t)a->family << 16 | port) * 0x9e3779b97f4a7c15ULL;
-	memcpy(&w, a->a, 8);
-	h = (h ^ w) * 0xff51afd7ed558ccdULL;
-	memcpy(&w, a->a + 8, 8);
-	h = (h ^ w) * 0xff51afd7ed558ccdULL;
-	return (uint32_t)(h >> 32);
+	return fa_addr_hash(a, ((uint32_t)p << 20 | (uint32_t)c << 16 | port) ^
+	    (uint32_t)(uint8_t)family << 28);
 }
 
 static bool
@@ -348,23 +341,11 @@ rule_find(const struct rules *r, enum rules_purpose p, enum rules_chain c,
 	return i != 0 ? &r->v[i - 1] : NULL;
 }
 
-/* FNV-1a: a busy server sees many thousands of client addresses. */
-static size_t
-addr_hash(const struct fa_addr *a)
-{
-	uint32_t h = 2166136261u ^ a->family;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		h = (h ^ a->a[i]) * 16777619u;
-	return h;
-}
-
 /* The slot holding a, or the empty one where it belongs. */
 static uint32_t *
 addrs_slot(const struct rules_addrs *s, const struct fa_addr *a)
 {
-	size_t i = addr_hash(a) & (s->nslot - 1);
+	size_t i = fa_addr_hash(a, 0) & (s->nslot - 1);
 
 	while (s->slot[i] != 0 && !fa_addr_eq(&s->v[s->slot[i] - 1], a))
 		i = (i + 1) & (s->nslot - 1);

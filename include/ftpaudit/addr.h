@@ -58,4 +58,11 @@ fa_hash_fold(uint64_t h)
 	return (uint32_t)h;
 }
 
+/* An address alone, with its family; extra mixes in more of a key. */
+static inline uint32_t
+fa_addr_hash(const struct fa_addr *a, uint32_t extra)
+{
+	return fa_hash_fold(fa_hash_ep(a->a, (uint32_t)a->family << 24 ^ extra));
+}
+
 #endif
