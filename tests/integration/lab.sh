@@ -154,13 +154,6 @@ lab_up() {
 	done
 	_lab_sysctl "$LAB_NS_GW" net.ipv4.ip_forward=1
 	_lab_sysctl "$LAB_NS_GW" net.ipv6.conf.all.forwarding=1
-	# Active mode: vsftpd connects from port 20 to the port the client
-	# listens on.  When an earlier transfer left that pair in TIME_WAIT on
-	# the server (it closed first), connect() fails unless TIME_WAIT may be
-	# reused (Linux allows it by default on loopback only).  firewall.sh
-	# makes hundreds of such transfers; a collision failed one of its
-	# checks once, with the rules right.
-	_lab_sysctl "$LAB_NS_SERVER" net.ipv4.tcp_tw_reuse=1
 
 	# Created directly inside the namespaces: no name clash in the root ns.
 	ip link add "$LAB_DEV_CLIENT" netns "$LAB_NS_CLIENT" type veth \
