@@ -16,6 +16,11 @@
 # Which transfer needed which rule comes from `ftpaudit analyze` with the
 # same options: the "firewall" entries of each session.
 #
+# A transfer that must succeed gets a second try, and the first failure is
+# printed: about one run in seven, one of its ~990 transfers (an active
+# one with the kernel's helper and iptables, so far) failed once with the
+# rules right, then passed.  Failing twice fails the check.
+#
 # Root, netns, nft, iptables, vsftpd, pyftpdlib and curl, else SKIP (77).
 # Environment: FTPAUDIT, srcdir; FW_SIDES / FW_STRATEGIES / FW_BACKENDS
 # narrow the matrix for debugging.
@@ -212,8 +217,13 @@ run_all() {
 		*" $drop "*) run_case "$i" "$FAIL_TIMEOUT" & pids+=($!) names+=("$i") ;;
 		*) if run_case "$i" "$OK_TIMEOUT"; then
 			check OK ""
+		   elif rc=$?; run_case "$i" "$OK_TIMEOUT"; then
+			# The rules let it through, which is what is checked;
+			# the first try's failure is said, not hidden.
+			echo "note: $label: ${NAMES[$i]} failed once (curl exit $rc), passed when tried again"
+			check OK ""
 		   else
-			check FAIL "$label: ${NAMES[$i]} failed (needs: ${need[$i]:-none})"
+			check FAIL "$label: ${NAMES[$i]} failed twice (needs: ${need[$i]:-none})"
 		   fi ;;
 		esac
 	done
