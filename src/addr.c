@@ -1,8 +1,31 @@
 /* addr.c: IP address helpers. */
+#include <sys/random.h>
+
 #include <arpa/inet.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ftpaudit/addr.h"
+
+uint64_t fa_hash_key[2];
+
+void
+fa_hash_key_random(void)
+{
+	struct timespec ts;
+
+	if (getrandom(fa_hash_key, sizeof fa_hash_key, GRND_NONBLOCK) ==
+	    (ssize_t)sizeof fa_hash_key)
+		return;
+	/* No entropy yet (early boot) or no getrandom: the clock and pid
+	 * still keep the key from being known in advance. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fa_hash_key[0] = (uint64_t)ts.tv_sec * 0x9e3779b97f4a7c15ULL ^
+	    (uint64_t)ts.tv_nsec;
+	fa_hash_key[1] = ((uint64_t)getpid() << 32 | (uint64_t)ts.tv_nsec) *
+	    0xc2b2ae3d27d4eb4fULL;
+}
 
 bool
 fa_addr_eq(const struct fa_addr *x, const struct fa_addr *y)

@@ -225,11 +225,13 @@ cli_print_stats(const struct fa_stats *st)
 {
 	fprintf(stderr, "ftpaudit: %llu packets, %llu TCP connections (at most %llu "
 	    "at once), %llu FTP sessions, "
-	    "%llu data connections, %llu malformed, %llu fragments, %llu gaps\n",
+	    "%llu data connections, %llu malformed, %llu fragments, %llu gaps, "
+	    "longest hash probe %llu\n",
 	    (unsigned long long)st->packets, (unsigned long long)st->tcp_connections,
 	    (unsigned long long)st->peak_conns, (unsigned long long)st->ftp_sessions,
 	    (unsigned long long)st->data_connections,
 	    (unsigned long long)st->malformed, (unsigned long long)st->fragments,
-	    (unsigned long long)st->reasm_gaps);
+	    (unsigned long long)st->reasm_gaps,
+	    (unsigned long long)st->longest_probe);
 }
 

@@ -36,6 +36,7 @@ struct index {
 	struct slot	*slots;		/* owned */
 	uint32_t	 nslots;	/* power of two, over twice n */
 	uint32_t	 n;
+	uint32_t	 longest;	/* longest probe an insert made */
 };
 
 struct conn_table {
@@ -234,7 +235,8 @@ lru_push(struct conn_table *t, struct conn *c)
 	t->head = c;
 }
 
-static void
+/* Returns how many slots past its home the entry went. */
+static uint32_t
 slot_put(struct slot *slots, uint32_t mask, uint32_t hash, uint32_t id)
 {
 	uint32_t i;
@@ -243,6 +245,14 @@ slot_put(struct slot *slots, uint32_t mask, uint32_t hash, uint32_t id)
 		;
 	slots[i].hash = hash;
 	slots[i].id = id;
+	return (i - hash) & mask;
+}
+
+static void
+note_probe(struct index *x, uint32_t d)
+{
+	if (d > x->longest)
+		x->longest = d;
 }
 
 /* Room for one more, doubling the slots when the load would pass one
@@ -258,10 +268,11 @@ idx_room(struct index *x)
 	if ((uint64_t)(x->n + 1) * 2 <= x->nslots)
 		return true;
 	if (x->nslots < (1u << 31) && (ns = calloc(n, sizeof *ns)) != NULL) {
+		x->longest = 0;
 		for (i = 0; i < x->nslots; i++)
 			if (x->slots[i].id != 0)
-				slot_put(ns, n - 1, x->slots[i].hash,
-				    x->slots[i].id);
+				note_probe(x, slot_put(ns, n - 1,
+				    x->slots[i].hash, x->slots[i].id));
 		free(x->slots);
 		x->slots = ns;
 		x->nslots = n;
@@ -272,7 +283,7 @@ idx_room(struct index *x)
 static void
 idx_put(struct index *x, const struct conn *c)
 {
-	slot_put(x->slots, x->nslots - 1, c->hash, c->id);
+	note_probe(x, slot_put(x->slots, x->nslots - 1, c->hash, c->id));
 	x->n++;
 }
 
@@ -428,6 +439,13 @@ size_t
 conn_count(const struct conn_table *t)
 {
 	return t->count;
+}
+
+uint32_t
+conn_longest_probe(const struct conn_table *t)
+{
+	return t->open.longest > t->closed.longest ? t->open.longest :
+	    t->closed.longest;
 }
 
 void

@@ -410,6 +410,8 @@ conn_new(struct fa_engine *e, const struct fa_pkt *pk, uint64_t ts, int *side)
 	e->st.tcp_connections++;
 	if (conn_count(e->conns) > e->st.peak_conns)
 		e->st.peak_conns = conn_count(e->conns);
+	if (conn_longest_probe(e->conns) > e->st.longest_probe)
+		e->st.longest_probe = conn_longest_probe(e->conns);
 	return c;
 }
 

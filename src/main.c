@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/addr.h"
 #include "ftpaudit/report.h"
 #include "cli.h"
 #include "cmd.h"
@@ -79,6 +80,7 @@ main(int argc, char **argv)
 	static char name[64];
 	size_t i;
 
+	fa_hash_key_random();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -33,6 +33,17 @@ bool	 fa_addr_is_private(const struct fa_addr *x);	/* RFC1918, loopback, link-lo
 bool	 fa_addr_is_unspecified(const struct fa_addr *x);
 
 /*
+ * The key every table's hash starts from.  main() draws it at random
+ * (fa_hash_key_random), so nobody can craft a capture offline whose
+ * connections, announced ports or addresses all land in one probe run,
+ * which would make each lookup walk all of them (hash flooding).  Unit
+ * tests and fuzzers leave it zero and stay reproducible.  Set it before
+ * any table exists: a table's slots depend on it.
+ */
+extern uint64_t fa_hash_key[2];
+void	 fa_hash_key_random(void);
+
+/*
  * Hashing an address and port: two independent multiplies, then
  * fa_hash_fold() for the low bits a table indexes by.  Byte-at-a-time
  * FNV over the 18 bytes was a chain of 18 multiplies on every new
@@ -46,7 +57,8 @@ fa_hash_ep(const uint8_t addr[16], uint32_t port)
 
 	memcpy(&a, addr, 8);
 	memcpy(&b, addr + 8, 8);
-	return a * 0x9e3779b97f4a7c15ULL ^ (b ^ port) * 0xc2b2ae3d27d4eb4fULL;
+	return (a ^ fa_hash_key[0]) * 0x9e3779b97f4a7c15ULL ^
+	    (b ^ port ^ fa_hash_key[1]) * 0xc2b2ae3d27d4eb4fULL;
 }
 
 static inline uint32_t

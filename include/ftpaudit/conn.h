@@ -96,6 +96,9 @@ struct conn *conn_oldest_closed(const struct conn_table *);
 /* c has ended: it lingers, in close order, to absorb late packets. */
 void	 conn_linger(struct conn_table *, struct conn *);
 size_t	 conn_count(const struct conn_table *);
+/* Slots past its home the farthest entry went since the index last grew:
+ * long runs mean the hash is being flooded. */
+uint32_t conn_longest_probe(const struct conn_table *);
 void	 conn_endpoint(const struct conn *, int side, struct fa_endpoint *);
 
 void	 seqtrack_syn(struct seqtrack *, uint32_t isn);

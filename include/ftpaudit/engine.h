@@ -60,6 +60,7 @@ struct fa_stats {
 	uint64_t	 lines_truncated, cmds_dropped, xfers_dropped;
 	uint64_t	 expectations, expect_cap_hits, expectations_expired;
 	uint64_t	 peak_conns;
+	uint64_t	 longest_probe;	/* connection table; -v only */
 };
 
 /* An unattributed data-looking connection. */

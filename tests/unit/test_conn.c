@@ -1,7 +1,8 @@
 /* test_conn.c: the connection table against a plain model: lookups from
  * both ends, deletion from the open-addressing indexes under churn (runs
  * that wrap around the end of the slots included), closed entries moving
- * to their own index, growth, the cap and the recency order. */
+ * to their own index, growth, the cap and the recency order, and the
+ * keyed hash against a crafted flood. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,6 +66,61 @@ add(struct conn_table *t, uint32_t i, uint64_t ts)
 
 	flow(i, &pk, false);
 	return conn_insert(t, &pk, ts, &side);
+}
+
+/*
+ * Hash flooding: with the key known (zero), flows whose hashes share their
+ * low bits are easy to find, and they pile into one probe run; under a
+ * random key the same flows scatter.  The index starts with 8,192 slots
+ * and grows past 4,096 entries, so 1,000 colliding flows fit.
+ */
+#define FLOOD_N		1000
+#define FLOOD_MASK	8191u
+
+static uint32_t
+flow_hash(uint32_t i)
+{
+	struct fa_pkt pk;
+
+	flow(i, &pk, false);
+	return fa_hash_fold(fa_hash_ep(pk.src.ip.a, pk.src.port) +
+	    fa_hash_ep(pk.dst.ip.a, pk.dst.port));
+}
+
+static uint32_t
+flood_probe(const uint32_t *ids)
+{
+	struct conn_table *t = conn_table_new(FLOOD_N);
+	uint32_t i, longest;
+
+	assert_non_null(t);
+	for (i = 0; i < FLOOD_N; i++)
+		assert_non_null(add(t, ids[i], 1));
+	longest = conn_longest_probe(t);
+	conn_table_free(t);
+	return longest;
+}
+
+static void
+test_flood(void **state)
+{
+	uint32_t *ids, i, n = 0, home;
+
+	(void)state;
+	assert_non_null(ids = calloc(FLOOD_N, sizeof *ids));
+	memset(fa_hash_key, 0, sizeof fa_hash_key);
+	home = flow_hash(1) & FLOOD_MASK;
+	for (i = 1; n < FLOOD_N && i < (1u << 24); i++)
+		if (i % 5 != 0 && (flow_hash(i) & FLOOD_MASK) == home)
+			ids[n++] = i;
+	assert_int_equal(n, FLOOD_N);
+	assert_true(flood_probe(ids) >= FLOOD_N - 1);
+
+	fa_hash_key_random();
+	assert_true(fa_hash_key[0] != 0 || fa_hash_key[1] != 0);
+	assert_true(flood_probe(ids) < 100);
+	memset(fa_hash_key, 0, sizeof fa_hash_key);
+	free(ids);
 }
 
 static void
@@ -168,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_both_directions),
 		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_cap_and_order),
+		cmocka_unit_test(test_flood),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
