@@ -193,6 +193,18 @@ capture_open(struct capture **out, char *const *paths, size_t n,
 	return 0;
 }
 
+/* libpcap stopped: the end of the file, or an error that cut it short. */
+static void
+input_stop(struct input *in, int r)
+{
+	in->done = true;
+	if (r == PCAP_ERROR) {
+		in->info.truncated = true;
+		snprintf(in->info.warning, sizeof in->info.warning, "%s",
+		    pcap_geterr(in->pcap));
+	}
+}
+
 /* Make sure in holds its next packet, unless it is finished. */
 static void
 input_fill(struct input *in)
@@ -202,16 +214,36 @@ input_fill(struct input *in)
 	if (in->pending || in->done)
 		return;
 	r = pcap_next_ex(in->pcap, &in->hdr, &in->data);
-	if (r == 1) {
+	if (r == 1)
 		in->pending = true;
-		return;
-	}
-	in->done = true;
-	if (r == PCAP_ERROR) {
-		in->info.truncated = true;
-		snprintf(in->info.warning, sizeof in->info.warning, "%s",
-		    pcap_geterr(in->pcap));
-	}
+	else
+		input_stop(in, r);
+}
+
+static uint64_t
+hdr_us(const struct pcap_pkthdr *h)
+{
+	return (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+}
+
+/* Hand over the packet h, data of input i, and count it. */
+static void
+deliver(struct capture *c, size_t i, const struct pcap_pkthdr *h,
+    const u_char *data, struct capture_pkt *pk)
+{
+	struct input *in = &c->in[i];
+
+	pk->dlt = in->info.dlt;
+	pk->ts_us = hdr_us(h);
+	pk->data = data;
+	pk->caplen = h->caplen;
+	pk->wirelen = h->len;
+	pk->input = i;
+	if (in->info.packets++ == 0)
+		in->info.first_us = pk->ts_us;
+	if (pk->ts_us > in->info.last_us)
+		in->info.last_us = pk->ts_us;
+	in->info.bytes += h->len;
 }
 
 int
@@ -226,8 +258,7 @@ capture_next(struct capture *c, struct capture_pkt *pk)
 		input_fill(in);
 		if (!in->pending)
 			continue;
-		ts = (uint64_t)in->hdr->ts.tv_sec * 1000000 +
-		    (uint64_t)in->hdr->ts.tv_usec;
+		ts = hdr_us(in->hdr);
 		if (best == NULL || ts < best_ts) {
 			best = in;
 			best_ts = ts;
@@ -238,18 +269,53 @@ capture_next(struct capture *c, struct capture_pkt *pk)
 	if (best == NULL)
 		return 0;
 	best->pending = false;
-	pk->dlt = best->info.dlt;
-	pk->ts_us = best_ts;
-	pk->data = best->data;
-	pk->caplen = best->hdr->caplen;
-	pk->wirelen = best->hdr->len;
-	pk->input = (size_t)(best - c->in);
-	if (best->info.packets++ == 0)
-		best->info.first_us = best_ts;
-	if (best_ts > best->info.last_us)
-		best->info.last_us = best_ts;
-	best->info.bytes += best->hdr->len;
+	deliver(c, (size_t)(best - c->in), best->hdr, best->data, pk);
 	return 1;
+}
+
+struct dispatch {
+	struct capture	*c;
+	capture_cb	 cb;
+	void		*arg;
+};
+
+static void
+dispatch_one(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct dispatch *d = (struct dispatch *)user;
+	struct capture_pkt pk;
+
+	deliver(d->c, 0, h, data, &pk);
+	d->cb(d->arg, &pk);
+}
+
+/*
+ * One input needs no merging, so libpcap's own loop hands the packets
+ * over: pcap_next_ex() sets up a read per packet, and that was an eighth
+ * of the time libpcap took on the bench capture.
+ */
+size_t
+capture_dispatch(struct capture *c, size_t max, capture_cb cb, void *arg)
+{
+	struct dispatch d = { c, cb, arg };
+	struct capture_pkt pk;
+	struct input *in = &c->in[0];
+	size_t n;
+	int r;
+
+	if (c->n == 1 && !in->pending) {
+		if (in->done || max == 0)
+			return 0;
+		r = pcap_dispatch(in->pcap, max > INT32_MAX ? INT32_MAX :
+		    (int)max, dispatch_one, (u_char *)&d);
+		if (r > 0)
+			return (size_t)r;
+		input_stop(in, r);
+		return 0;
+	}
+	for (n = 0; n < max && capture_next(c, &pk) == 1; n++)
+		cb(arg, &pk);
+	return n;
 }
 
 size_t

@@ -174,16 +174,26 @@ progress(const struct capture *cap, uint64_t packets, double start, bool end)
 		fprintf(stderr, "\r\033[K%llu packets", (unsigned long long)packets);
 }
 
+static void
+on_packet(void *arg, const struct capture_pkt *pk)
+{
+	fa_engine_packet(arg, pk->dlt, pk->ts_us, pk->data, pk->caplen,
+	    pk->wirelen);
+}
+
+/* Packets per capture_dispatch: a SIGINT or a progress line waits for at
+ * most this many. */
+#define RUN_BATCH	4096
+
 void
 cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
     int nsinks)
 {
-	struct capture_pkt pk;
 	const struct capture_input *in;
 	bool show = !cli_quiet && isatty(2);
 	double start = now_s(), last = start, t;
 	uint64_t n = 0;
-	size_t i;
+	size_t i, got;
 	char *src;
 	struct sinkq *q;
 	struct fa_sink qsink;
@@ -197,9 +207,10 @@ cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
 		for (k = 0; k < nsinks; k++)
 			fa_engine_add_sink(e, &down[k]);
 	}
-	while (!cli_interrupted && capture_next(cap, &pk) == 1) {
-		fa_engine_packet(e, pk.dlt, pk.ts_us, pk.data, pk.caplen, pk.wirelen);
-		if (show && (++n & 0xffff) == 0 && (t = now_s()) - last > 0.5) {
+	while (!cli_interrupted &&
+	    (got = capture_dispatch(cap, RUN_BATCH, on_packet, e)) > 0) {
+		n += got;
+		if (show && (t = now_s()) - last > 0.5) {
 			progress(cap, n, start, false);
 			last = t;
 		}

@@ -39,6 +39,10 @@ int	 capture_open(struct capture **out, char *const *paths, size_t n,
 /* 1 with a packet, 0 at the end of every input.  A truncated input ends
  * early with its warning set; reading goes on with the others. */
 int	 capture_next(struct capture *, struct capture_pkt *);
+/* Up to max packets, in time order, each to cb (its data borrowed for
+ * the call); the number given, 0 once every input is done. */
+typedef void (*capture_cb)(void *arg, const struct capture_pkt *);
+size_t	 capture_dispatch(struct capture *, size_t max, capture_cb, void *arg);
 size_t	 capture_count(const struct capture *);
 const struct capture_input *capture_input(const struct capture *, size_t i);
 /* Bytes consumed and known total, for a progress line. */

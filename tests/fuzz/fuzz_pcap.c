@@ -1,8 +1,10 @@
 /* fuzz_pcap.c: libFuzzer harness for the whole packet path through
  * libpcap: the input is a capture file (pcap or pcapng, maybe gzip),
- * opened with capture_open from a memfd, read with capture_next, fed to
- * the engine with small caps, reported as NDJSON to /dev/null.  Inputs
- * whose size is 3 mod 4 are opened twice, to exercise the merge. */
+ * opened with capture_open from a memfd, read with capture_dispatch as
+ * ftpaudit reads it (in batches of 1 to 8 packets, from the last byte,
+ * or one capture_next first), fed to the engine with small caps, reported
+ * as NDJSON to /dev/null.  Inputs whose size is 3 mod 4 are opened twice,
+ * to exercise the merge. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +27,15 @@ write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
+static void
+feed(void *arg, const struct capture_pkt *pk)
+{
+	if (pk->caplen > 0 && pk->data == NULL)
+		__builtin_trap();
+	fa_engine_packet(arg, pk->dlt, pk->ts_us, pk->data, pk->caplen,
+	    pk->wirelen);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -34,7 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char			 path[64], err[512];
 	char			*paths[2] = { path, path };
 	uint64_t		 done, total;
-	size_t			 i;
+	size_t			 i, batch;
 	int			 fd;
 
 	if ((fd = memfd_create("fuzz_pcap", 0)) == -1)
@@ -50,12 +61,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	fuzz_run_start(&run, REPORT_NDJSON, false);
-	while (capture_next(cap, &pk) == 1) {
-		if (pk.caplen > 0 && pk.data == NULL)
-			__builtin_trap();
-		fa_engine_packet(run.e, pk.dlt, pk.ts_us, pk.data, pk.caplen,
-		    pk.wirelen);
+	batch = size > 0 ? data[size - 1] % 9 : 1;
+	if (batch == 0 && capture_next(cap, &pk) == 1) {
+		/* One packet by capture_next, then the rest by dispatch. */
+		feed(run.e, &pk);
+		batch = 3;
 	}
+	while (capture_dispatch(cap, batch, feed, run.e) > 0)
+		;
 	capture_progress(cap, &done, &total);
 	for (i = 0; i < capture_count(cap); i++)
 		(void)capture_input(cap, i);
