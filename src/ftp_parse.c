@@ -215,14 +215,39 @@ lb_put(struct ftp_linebuf *lb, uint8_t b)
 	lb_put_run(lb, &b, 1);
 }
 
+/* Nonzero when one of the eight bytes of x is zero (exact, no false
+ * alarm: the borrow can only run on from a byte that is zero). */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+static inline uint64_t
+zero_byte(uint64_t x)
+{
+	return (x - ONES) & ~x & HIGHS;
+}
+
 /* Bytes before the next CR, LF or IAC: data that the Telnet and line
- * states pass through unchanged. */
+ * states pass through unchanged.  Eight at a time: a byte at a time
+ * this scan was a fifth of the engine's work on a control line. */
 static size_t
 plain_run(const uint8_t *p, size_t n)
 {
-	size_t i;
+	uint64_t x, hit;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++)
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, p + i, 8);
+		hit = zero_byte(x ^ ONES * '\r') | zero_byte(x ^ ONES * '\n') |
+		    zero_byte(x ^ ONES * TN_IAC);
+		if (hit == 0)
+			continue;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* The lowest flag is exact: the first byte that matched. */
+		return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
+		break;
+#endif
+	}
+	for (; i < n; i++)
 		if (p[i] == '\r' || p[i] == '\n' || p[i] == TN_IAC)
 			break;
 	return i;
