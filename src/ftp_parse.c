@@ -1,6 +1,7 @@
 /* ftp_parse.c: FTP line assembly, command/reply and negotiation parsers. */
 #include <arpa/inet.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -404,11 +405,67 @@ ftp_linebuf_flush(struct ftp_linebuf *lb, uint64_t ts_us, uint32_t ack,
 /* ---------------------------------------------------------------------- */
 /* Commands. */
 
+/*
+ * Every known verb has three or four letters, so each is a 32-bit number
+ * and the sorted numbers are searched in halves: the first-letter scan
+ * of the whole list was two thirds of the command parser's time.
+ */
+#define NKNOWN	(sizeof known_verbs / sizeof known_verbs[0])
+static uint32_t known_keys[NKNOWN];	/* sorted; filled once */
+static pthread_once_t known_once = PTHREAD_ONCE_INIT;
+
+/* The verb's letters as a number; 0 when it has more than four. */
+static uint32_t
+verb_key(const char *v)
+{
+	uint32_t k = 0;
+	size_t i;
+
+	for (i = 0; v[i] != '\0'; i++) {
+		if (i == 4)
+			return 0;
+		k = k << 8 | (uint8_t)v[i];
+	}
+	return k;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+known_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < NKNOWN; i++)
+		known_keys[i] = verb_key(known_verbs[i]);
+	qsort(known_keys, NKNOWN, sizeof known_keys[0], key_cmp);
+}
+
 bool
 ftp_command_known(const char *upper_verb)
 {
-	return in_list(known_verbs,
-	    sizeof known_verbs / sizeof known_verbs[0], upper_verb);
+	size_t lo = 0, hi = NKNOWN, mid;
+	uint32_t k;
+
+	if (upper_verb == NULL || (k = verb_key(upper_verb)) == 0)
+		return false;
+	pthread_once(&known_once, known_init);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (known_keys[mid] == k)
+			return true;
+		if (known_keys[mid] < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
 }
 
 bool
