@@ -14,7 +14,14 @@
  * a retransmitted FIN) without their starting anything new; then it goes,
  * so the table holds open connections, not the capture's history. */
 #define LINGER_US		(60ULL * 1000000)	/* Linux's TIME_WAIT */
-#define FAIL_SLOTS		4096	/* addresses tracked for brute force */
+#define FAIL_SETS		1024	/* power of two; times FAIL_WAYS: 4,096
+					   addresses tracked for brute force */
+#define FAIL_WAYS		4
+
+struct fail_set {
+	struct fa_addr	 a[FAIL_WAYS];
+	uint32_t	 n[FAIL_WAYS];	/* failures; 0: way empty */
+};
 
 void
 fa_config_defaults(struct fa_config *c)
@@ -133,32 +140,39 @@ engine_anomaly(struct fa_engine *e, struct fa_session *s, uint64_t ts,
 	SINKS(e, anomaly, s, a);
 }
 
+/*
+ * Failed logins by client address, four addresses to a set.  A full set
+ * forgets the address with the fewest failures, so a busy server's
+ * thousands of one-attempt scanners cannot push out an address that is
+ * guessing passwords; a table that stopped learning once half full went
+ * blind to every brute force after its first 2,048 addresses.
+ */
 void
 engine_login_failed(struct fa_engine *e, struct fa_session *s, uint64_t ts)
 {
-	struct fail_slot *f;
-	uint32_t i, h = fa_addr_hash(&s->client.ip, 0);
+	struct fail_set *fs;
+	int i, way = 0;
 	char a[FA_ADDRSTRLEN];
 
 	if (e->fails == NULL &&
-	    (e->fails = calloc(FAIL_SLOTS, sizeof *e->fails)) == NULL)
+	    (e->fails = calloc(FAIL_SETS, sizeof *e->fails)) == NULL)
 		return;
-	for (i = 0; i < FAIL_SLOTS; i++) {
-		f = &e->fails[(h + i) & (FAIL_SLOTS - 1)];
-		if (f->n == 0) {
-			if (e->nfails >= FAIL_SLOTS / 2)
-				return;		/* full: stop learning */
-			f->a = s->client.ip;
-			e->nfails++;
-		}
-		if (fa_addr_eq(&f->a, &s->client.ip))
+	fs = &e->fails[fa_addr_hash(&s->client.ip, 0) & (FAIL_SETS - 1)];
+	for (i = 0; i < FAIL_WAYS; i++) {
+		if (fs->n[i] != 0 && fa_addr_eq(&fs->a[i], &s->client.ip))
 			break;
+		if (fs->n[i] < fs->n[way])
+			way = i;
 	}
-	if (i == FAIL_SLOTS)
-		return;
-	if (++f->n == e->cfg.bruteforce_threshold)
+	if (i == FAIL_WAYS) {
+		fs->a[way] = s->client.ip;
+		fs->n[way] = 0;
+		i = way;
+	}
+	if (++fs->n[i] == e->cfg.bruteforce_threshold)
 		engine_anomaly(e, s, ts, "login_bruteforce",
-		    "%u failed logins from %s", f->n, fa_addr_str(&s->client.ip, a));
+		    "%u failed logins from %s", fs->n[i],
+		    fa_addr_str(&s->client.ip, a));
 }
 
 #define MAX_TLS_SESSIONS	4096

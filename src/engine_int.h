@@ -62,8 +62,7 @@ struct fa_engine {
 	uint64_t	 next_sweep_us;
 	size_t		 open_sessions;
 	/* Failed logins per client address, for login_bruteforce. */
-	struct fail_slot { struct fa_addr a; uint32_t n; } *fails;	/* owned */
-	uint32_t	 nfails;
+	struct fail_set	*fails;		/* owned; FAIL_SETS of them */
 	/* Open sessions whose control channel is encrypted (borrowed: the
 	 * control connection holds them and unregisters at its end). */
 	struct fa_session **tls;	/* owned array */

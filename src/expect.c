@@ -7,7 +7,17 @@
 #include "ftpaudit/expect.h"
 
 #define EXPECT_BUCKETS	4096	/* power of two */
-#define USED_SLOTS	65536	/* remembered passive data ports */
+#define USED_SETS	16384	/* power of two; times USED_WAYS: */
+#define USED_WAYS	4	/* 65,536 remembered passive data ports */
+
+/* Endpoints that served as passive data ports, four to a set.  A full
+ * set forgets the one it learned first: the table keeps the recent ones
+ * however long the capture, where a table that stopped learning once
+ * half full forgot nothing and learned nothing new. */
+struct used_set {
+	struct fa_endpoint ep[USED_WAYS];	/* port 0: empty */
+	uint8_t		 next;		/* way the next one replaces */
+};
 
 struct expect_table {
 	struct expect_link *buckets[EXPECT_BUCKETS];
@@ -16,12 +26,11 @@ struct expect_table {
 	/* Deleted entries kept for reuse, through next: one per transfer
 	 * went to malloc and back.  Never more than the peak count. */
 	struct expect	*spare;
-	struct fa_endpoint *used;	/* owned; open addressing, port 0 = empty */
-	uint32_t	 nused;
-	/* The ports in used, one bit each: every new connection asks about
-	 * both of its ends, and most ends (port 80, 443, 53 and the like)
-	 * are answered here without touching the table, 1.3 MB read at
-	 * random. */
+	struct used_set	*used;		/* owned; USED_SETS of them */
+	/* The ports ever in used, one bit each: every new connection asks
+	 * about both of its ends, and most ends (port 80, 443, 53 and the
+	 * like) are answered here without touching the table, 1.3 MB read
+	 * at random.  Never cleared: a forgotten port costs a lookup. */
 	uint64_t	 used_ports[65536 / 64];
 };
 
@@ -194,57 +203,50 @@ expect_count(const struct expect_table *t)
 	return t->count;
 }
 
-static uint32_t
-used_slot(struct expect_table *t, const struct fa_endpoint *ep, bool *found)
+static struct used_set *
+used_set(struct expect_table *t, const struct fa_endpoint *ep, int *way)
 {
-	uint32_t i = ep_hash(ep) & (USED_SLOTS - 1), n;
+	struct used_set *u = &t->used[ep_hash(ep) & (USED_SETS - 1)];
+	int i;
 
-	for (n = 0; n < USED_SLOTS; n++, i = (i + 1) & (USED_SLOTS - 1)) {
-		if (t->used[i].port == 0) {
-			*found = false;
-			return i;
+	*way = -1;
+	for (i = 0; i < USED_WAYS; i++)
+		/* The port first: most compares end at it. */
+		if (u->ep[i].port == ep->port &&
+		    fa_endpoint_eq(&u->ep[i], ep)) {
+			*way = i;
+			break;
 		}
-		/* The port first: each new connection looks up both of
-		 * its ends here, and most probes end at it. */
-		if (t->used[i].port == ep->port &&
-		    fa_endpoint_eq(&t->used[i], ep)) {
-			*found = true;
-			return i;
-		}
-	}
-	*found = false;
-	return UINT32_MAX;
+	return u;
 }
 
 void
 expect_note_data_port(struct expect_table *t, const struct fa_endpoint *ep)
 {
-	uint32_t i;
-	bool found;
+	struct used_set *u;
+	int way;
 
 	if (ep->port == 0)
 		return;
 	if (t->used == NULL &&
-	    (t->used = calloc(USED_SLOTS, sizeof *t->used)) == NULL)
+	    (t->used = calloc(USED_SETS, sizeof *t->used)) == NULL)
 		return;
-	if (t->nused >= USED_SLOTS / 2)	/* keep probes short; stop learning */
+	u = used_set(t, ep, &way);
+	if (way != -1)
 		return;
-	i = used_slot(t, ep, &found);
-	if (!found && i != UINT32_MAX) {
-		t->used[i] = *ep;
-		t->nused++;
-		t->used_ports[ep->port >> 6] |= (uint64_t)1 << (ep->port & 63);
-	}
+	u->ep[u->next] = *ep;
+	u->next = (uint8_t)((u->next + 1) % USED_WAYS);
+	t->used_ports[ep->port >> 6] |= (uint64_t)1 << (ep->port & 63);
 }
 
 bool
 expect_was_data_port(struct expect_table *t, const struct fa_endpoint *ep)
 {
-	bool found;
+	int way;
 
 	if (t->used == NULL || ep->port == 0 ||
 	    !(t->used_ports[ep->port >> 6] >> (ep->port & 63) & 1))
 		return false;
-	used_slot(t, ep, &found);
-	return found;
+	used_set(t, ep, &way);
+	return way != -1;
 }

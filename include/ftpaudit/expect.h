@@ -63,7 +63,8 @@ struct expect *expect_oldest(struct expect_table *);
 uint32_t expect_count(const struct expect_table *);
 
 /* Remember that ep served as a passive data port, so later unmatched
- * connections to it can be recognised as FTP data.  Bounded. */
+ * connections to it can be recognised as FTP data.  The table keeps the
+ * latest 65,536 (a full set of four forgets its oldest). */
 void	 expect_note_data_port(struct expect_table *, const struct fa_endpoint *);
 bool	 expect_was_data_port(struct expect_table *, const struct fa_endpoint *);
 

@@ -12,6 +12,7 @@
 #include <pcap/dlt.h>
 
 #include "ftpaudit/engine.h"
+#include "ftpaudit/expect.h"
 
 /* One TCP peer: its address, port and next sequence number. */
 struct peer {
@@ -423,6 +424,92 @@ test_conn_cap(void **state)
 	world_free(&w);
 }
 
+static void
+count_bruteforce(void *arg, const struct fa_session *s,
+    const struct fa_anomaly *a)
+{
+	(void)s;
+	if (strcmp(a->type, "login_bruteforce") == 0)
+		(*(int *)arg)++;
+}
+
+/* A session from c that fails to log in once. */
+static void
+fail_login(struct world *w, struct peer *c, struct peer *s)
+{
+	handshake(w, c, s);
+	send_seg(w, s, c, 0, "220 hi\r\n", 0);
+	send_seg(w, c, s, 0, "USER bob\r\n", 0);
+	send_seg(w, s, c, 0, "331 password\r\n", 0);
+	send_seg(w, c, s, 0, "PASS guess\r\n", 0);
+	send_seg(w, s, c, 0, "530 no\r\n", 0);
+	teardown(w, c, s);
+}
+
+/* Brute force is still seen after 20,000 addresses failed once each: the
+ * table of failing addresses used to stop learning at 2,048. */
+static void
+test_bruteforce_after_scanners(void **state)
+{
+	struct fa_config cfg;
+	struct fa_sink sink = { 0 };
+	struct world w;
+	struct peer s = P(10, 0, 0, 2, 21, 5000), c;
+	int i, alarms = 0;
+
+	(void)state;
+	memset(&w, 0, sizeof w);
+	fa_config_defaults(&cfg);
+	assert_non_null(w.e = fa_engine_new(&cfg));
+	sink.anomaly = count_bruteforce;
+	sink.arg = &alarms;
+	fa_engine_add_sink(w.e, &sink);
+	w.ts = 1700000000ULL * 1000000;
+	for (i = 0; i < 20000; i++) {
+		c = P(10, 1 + (i >> 16), (i >> 8) & 0xff, i & 0xff, 40000, 1);
+		fail_login(&w, &c, &s);
+	}
+	assert_int_equal(alarms, 0);
+	for (i = 0; i < 12; i++) {
+		c = P(10, 9, 9, 9, (uint16_t)(41000 + i), 1);
+		fail_login(&w, &c, &s);
+	}
+	assert_int_equal(alarms, 1);	/* once, at the tenth failure */
+	fa_engine_free(w.e);
+}
+
+/* Passive data ports are remembered for unmatched connections: the most
+ * recent ones, however many came before (the table used to stop learning
+ * at 32,768). */
+static void
+test_data_ports_recent(void **state)
+{
+	struct expect_table *t;
+	struct fa_endpoint ep;
+	uint32_t i, n = 100000;
+
+	(void)state;
+	assert_non_null(t = expect_table_new(16));
+	memset(&ep, 0, sizeof ep);
+	ep.ip.family = FA_AF_INET;
+	ep.ip.a[0] = 198;
+	for (i = 0; i < n; i++) {
+		ep.ip.a[2] = (uint8_t)(i >> 8);
+		ep.ip.a[3] = (uint8_t)i;
+		ep.port = (uint16_t)(1024 + i / 65536 * 7 + i % 5);
+		expect_note_data_port(t, &ep);
+	}
+	for (i = n - 1000; i < n; i++) {
+		ep.ip.a[2] = (uint8_t)(i >> 8);
+		ep.ip.a[3] = (uint8_t)i;
+		ep.port = (uint16_t)(1024 + i / 65536 * 7 + i % 5);
+		assert_true(expect_was_data_port(t, &ep));
+		ep.port = (uint16_t)(ep.port + 6);	/* this host never had it */
+		assert_false(expect_was_data_port(t, &ep));
+	}
+	expect_table_free(t);
+}
+
 int
 main(void)
 {
@@ -436,6 +523,8 @@ main(void)
 		cmocka_unit_test(test_detection),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_conn_cap),
+		cmocka_unit_test(test_bruteforce_after_scanners),
+		cmocka_unit_test(test_data_ports_recent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
