@@ -580,7 +580,7 @@ reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
 		}
 	} else if (FTP_VERB_IS(v, "AUTH") && c == 234) {
 		if (!s->tls)
-			engine_tls_open(e, s);
+			engine_tls_open(e, x);
 		s->tls = true;
 		x->decoding = false;
 	} else if (FTP_VERB_IS(v, "QUIT") && c == 221) {
@@ -907,8 +907,7 @@ ctl_end(struct fa_engine *e, struct ctl *x, enum fa_end_reason why, uint64_t ts)
 	s->end_reason = why;
 	s->end_us = ts;
 	s->ended = true;
-	if (s->tls)
-		engine_tls_close(e, s);
+	engine_tls_close(e, x);
 	pending_clear(x);
 	xfer_finish(e, s);
 	if (x->confirmed) {

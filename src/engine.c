@@ -175,28 +175,54 @@ engine_login_failed(struct fa_engine *e, struct fa_session *s, uint64_t ts)
 		    fa_addr_str(&s->client.ip, a));
 }
 
-#define MAX_TLS_SESSIONS	4096
+/*
+ * Encrypted sessions, by their two hosts in either order: while one is
+ * open, a new connection between its hosts is taken as its transfer
+ * (tls_attach, data.c), so every new connection looks here.  A list
+ * scanned whole, capped at 4,096, cost thousands of compares per SYN on a
+ * link with many FTPS sessions, and went blind past the cap.
+ */
+#define TLS_BUCKETS	4096	/* power of two */
 
-void
-engine_tls_open(struct fa_engine *e, struct fa_session *s)
+static uint32_t
+tls_bucket(const struct fa_addr *a, const struct fa_addr *b)
 {
-	if (e->ntls >= MAX_TLS_SESSIONS || grow_array((void **)&e->tls,
-	    e->ntls, &e->tls_cap, sizeof *e->tls) == -1)
-		return;		/* its transfers will not be found: no harm */
-	e->tls[e->ntls++] = s;
+	return (fa_addr_hash(a, 0) + fa_addr_hash(b, 0)) & (TLS_BUCKETS - 1);
 }
 
 void
-engine_tls_close(struct fa_engine *e, struct fa_session *s)
+engine_tls_open(struct fa_engine *e, struct ctl *x)
 {
-	uint32_t i;
+	struct ctl **head;
 
-	for (i = 0; i < e->ntls; i++) {
-		if (e->tls[i] == s) {
-			e->tls[i] = e->tls[--e->ntls];
-			return;
-		}
-	}
+	if (x->tls_listed || (e->tls == NULL &&
+	    (e->tls = calloc(TLS_BUCKETS, sizeof *e->tls)) == NULL))
+		return;		/* its transfers will not be found */
+	head = &e->tls[tls_bucket(&x->sess->client.ip, &x->sess->server.ip)];
+	x->tls_prev = NULL;
+	x->tls_next = *head;
+	if (*head != NULL)
+		(*head)->tls_prev = x;
+	*head = x;
+	x->tls_listed = true;
+	e->ntls++;
+}
+
+void
+engine_tls_close(struct fa_engine *e, struct ctl *x)
+{
+	if (!x->tls_listed)
+		return;
+	if (x->tls_prev != NULL)
+		x->tls_prev->tls_next = x->tls_next;
+	else
+		e->tls[tls_bucket(&x->sess->client.ip, &x->sess->server.ip)] =
+		    x->tls_next;
+	if (x->tls_next != NULL)
+		x->tls_next->tls_prev = x->tls_prev;
+	x->tls_next = x->tls_prev = NULL;
+	x->tls_listed = false;
+	e->ntls--;
 }
 
 /* Newest first: the most recent session between two hosts is the one a
@@ -206,10 +232,12 @@ engine_tls_session(struct fa_engine *e, const struct fa_addr *a,
     const struct fa_addr *b, enum fa_mode *mode)
 {
 	struct fa_session *s;
-	uint32_t i;
+	struct ctl *x;
 
-	for (i = e->ntls; i > 0; i--) {
-		s = e->tls[i - 1];
+	if (e->tls == NULL)
+		return NULL;
+	for (x = e->tls[tls_bucket(a, b)]; x != NULL; x = x->tls_next) {
+		s = x->sess;
 		if (fa_addr_eq(&s->client.ip, a) && fa_addr_eq(&s->server.ip, b)) {
 			*mode = FA_MODE_PASSIVE;
 			return s;
@@ -284,7 +312,7 @@ make_control(struct fa_engine *e, struct conn *c, int ss, bool confirmed,
 	if (fa_portset_has(&e->cfg.tls_ports, c->key.port[ss])) {
 		x->sess->tls = x->sess->implicit_tls = true;
 		x->decoding = false;
-		engine_tls_open(e, x->sess);
+		engine_tls_open(e, x);
 	}
 	if (confirmed)
 		new_session(e, x, id);

@@ -47,6 +47,10 @@ struct ctl {
 	bool		 decoding;	/* false once TLS starts */
 	bool		 confirmed;	/* detected on another port: first command seen */
 	bool		 abor_pending;
+	/* In the engine's index of encrypted sessions (engine_tls_open):
+	 * its bucket's chain, newest first. */
+	bool		 tls_listed;
+	struct ctl	*tls_next, *tls_prev;
 };
 
 struct fa_engine {
@@ -65,8 +69,8 @@ struct fa_engine {
 	struct fail_set	*fails;		/* owned; FAIL_SETS of them */
 	/* Open sessions whose control channel is encrypted (borrowed: the
 	 * control connection holds them and unregisters at its end). */
-	struct fa_session **tls;	/* owned array */
-	uint32_t	 ntls, tls_cap;
+	struct ctl	**tls;		/* owned: TLS_BUCKETS chains, or NULL */
+	uint32_t	 ntls;
 	/* Byte counters of ended data connections, kept for the next ones
 	 * (owned; a list through their first bytes).  At most the peak
 	 * number of data connections at once. */
@@ -86,8 +90,8 @@ void	 engine_anomaly(struct fa_engine *, struct fa_session *, uint64_t ts,
 	    __attribute__((format(printf, 5, 6)));
 void	 engine_login_failed(struct fa_engine *, struct fa_session *, uint64_t ts);
 void	 engine_confirm(struct fa_engine *, struct ctl *);
-void	 engine_tls_open(struct fa_engine *, struct fa_session *);
-void	 engine_tls_close(struct fa_engine *, struct fa_session *);
+void	 engine_tls_open(struct fa_engine *, struct ctl *);
+void	 engine_tls_close(struct fa_engine *, struct ctl *);
 /* The open TLS session between hosts a (connecting) and b, and which mode
  * a connection from a to b would be. */
 struct fa_session *engine_tls_session(struct fa_engine *, const struct fa_addr *a,

@@ -478,6 +478,59 @@ test_bruteforce_after_scanners(void **state)
 	fa_engine_free(w.e);
 }
 
+static void
+count_tls_transfer(void *arg, const struct fa_session *s,
+    const struct fa_transfer *t)
+{
+	(void)s;
+	if (t->neg == FA_NEG_TLS)
+		(*(int *)arg)++;
+}
+
+/* A new connection between the hosts of an open FTPS session is its
+ * transfer, with 5,000 sessions open (a list used to stop at 4,096), and
+ * not once the session has closed. */
+static void
+test_tls_many(void **state)
+{
+	struct fa_config cfg;
+	struct fa_sink sink = { 0 };
+	struct world w;
+	struct peer s = P(10, 0, 0, 3, 990, 5000), c, d, sd;
+	int i, xfers = 0;
+
+	(void)state;
+	memset(&w, 0, sizeof w);
+	fa_config_defaults(&cfg);
+	assert_non_null(w.e = fa_engine_new(&cfg));
+	sink.transfer_start = count_tls_transfer;
+	sink.arg = &xfers;
+	fa_engine_add_sink(w.e, &sink);
+	w.ts = 1700000000ULL * 1000000;
+	for (i = 0; i < 5000; i++) {
+		c = P(10, 2, i >> 8, i & 0xff, 40000, 1);
+		s.seq = 5000;
+		handshake(&w, &c, &s);
+	}
+	/* The newest and the oldest session each get a transfer. */
+	d = P(10, 2, 4999 >> 8, 4999 & 0xff, 40001, 1);
+	sd = P(10, 0, 0, 3, 50000, 9000);
+	send_seg(&w, &d, &sd, SYN, NULL, 0);
+	assert_int_equal(xfers, 1);
+	d = P(10, 2, 0, 0, 40001, 1);
+	send_seg(&w, &d, &sd, SYN, NULL, 0);
+	assert_int_equal(xfers, 2);
+	/* Session 4999 closes: a new connection between its hosts is not
+	 * its transfer any more. */
+	c = P(10, 2, 4999 >> 8, 4999 & 0xff, 40000, 2);
+	s.seq = 5001;
+	teardown(&w, &c, &s);
+	d = P(10, 2, 4999 >> 8, 4999 & 0xff, 40002, 1);
+	send_seg(&w, &d, &sd, SYN, NULL, 0);
+	assert_int_equal(xfers, 2);
+	fa_engine_free(w.e);
+}
+
 /* Passive data ports are remembered for unmatched connections: the most
  * recent ones, however many came before (the table used to stop learning
  * at 32,768). */
@@ -525,6 +578,7 @@ main(void)
 		cmocka_unit_test(test_conn_cap),
 		cmocka_unit_test(test_bruteforce_after_scanners),
 		cmocka_unit_test(test_data_ports_recent),
+		cmocka_unit_test(test_tls_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
