@@ -424,6 +424,20 @@ test_conn_cap(void **state)
 	world_free(&w);
 }
 
+/* An engine with default settings and only the given sink: for runs of
+ * thousands of sessions, which world_init's list could not hold. */
+static void
+world_bare(struct world *w, const struct fa_sink *sink)
+{
+	struct fa_config cfg;
+
+	memset(w, 0, sizeof *w);
+	fa_config_defaults(&cfg);
+	assert_non_null(w->e = fa_engine_new(&cfg));
+	fa_engine_add_sink(w->e, sink);
+	w->ts = 1700000000ULL * 1000000;
+}
+
 static void
 count_bruteforce(void *arg, const struct fa_session *s,
     const struct fa_anomaly *a)
@@ -451,20 +465,15 @@ fail_login(struct world *w, struct peer *c, struct peer *s)
 static void
 test_bruteforce_after_scanners(void **state)
 {
-	struct fa_config cfg;
 	struct fa_sink sink = { 0 };
 	struct world w;
 	struct peer s = P(10, 0, 0, 2, 21, 5000), c;
 	int i, alarms = 0;
 
 	(void)state;
-	memset(&w, 0, sizeof w);
-	fa_config_defaults(&cfg);
-	assert_non_null(w.e = fa_engine_new(&cfg));
 	sink.anomaly = count_bruteforce;
 	sink.arg = &alarms;
-	fa_engine_add_sink(w.e, &sink);
-	w.ts = 1700000000ULL * 1000000;
+	world_bare(&w, &sink);
 	for (i = 0; i < 20000; i++) {
 		c = P(10, 1 + (i >> 16), (i >> 8) & 0xff, i & 0xff, 40000, 1);
 		fail_login(&w, &c, &s);
@@ -493,20 +502,15 @@ count_tls_transfer(void *arg, const struct fa_session *s,
 static void
 test_tls_many(void **state)
 {
-	struct fa_config cfg;
 	struct fa_sink sink = { 0 };
 	struct world w;
 	struct peer s = P(10, 0, 0, 3, 990, 5000), c, d, sd;
 	int i, xfers = 0;
 
 	(void)state;
-	memset(&w, 0, sizeof w);
-	fa_config_defaults(&cfg);
-	assert_non_null(w.e = fa_engine_new(&cfg));
 	sink.transfer_start = count_tls_transfer;
 	sink.arg = &xfers;
-	fa_engine_add_sink(w.e, &sink);
-	w.ts = 1700000000ULL * 1000000;
+	world_bare(&w, &sink);
 	for (i = 0; i < 5000; i++) {
 		c = P(10, 2, i >> 8, i & 0xff, 40000, 1);
 		s.seq = 5000;
