@@ -579,8 +579,7 @@ reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
 			s->type[n] = '\0';
 		}
 	} else if (FTP_VERB_IS(v, "AUTH") && c == 234) {
-		if (!s->tls)
-			engine_tls_open(e, x);
+		engine_tls_open(e, x);	/* no-op if already listed */
 		s->tls = true;
 		x->decoding = false;
 	} else if (FTP_VERB_IS(v, "QUIT") && c == 221) {

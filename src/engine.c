@@ -441,6 +441,7 @@ static struct conn *
 conn_new(struct fa_engine *e, const struct fa_pkt *pk, uint64_t ts, int *side)
 {
 	struct conn *c, *old;
+	uint32_t probe;
 
 	while ((c = conn_insert(e->conns, pk, ts, side)) == NULL) {
 		if ((old = conn_oldest(e->conns)) == NULL)
@@ -452,8 +453,8 @@ conn_new(struct fa_engine *e, const struct fa_pkt *pk, uint64_t ts, int *side)
 	e->st.tcp_connections++;
 	if (conn_count(e->conns) > e->st.peak_conns)
 		e->st.peak_conns = conn_count(e->conns);
-	if (conn_longest_probe(e->conns) > e->st.longest_probe)
-		e->st.longest_probe = conn_longest_probe(e->conns);
+	if ((probe = conn_longest_probe(e->conns)) > e->st.longest_probe)
+		e->st.longest_probe = probe;
 	return c;
 }
 
