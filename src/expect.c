@@ -1,14 +1,29 @@
-/* expect.c: the expectation table.  Small chained hash on the responder
- * endpoint; expectations also sit on a list in creation order so that
- * expiry is a walk from the oldest. */
+/* expect.c: the expectation table.  A chained hash of the endpoints
+ * announced, each with its expectations newest first; expectations also
+ * sit on a list in creation order so that expiry is a walk from the
+ * oldest. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ftpaudit/expect.h"
 
-#define EXPECT_BUCKETS	4096	/* power of two */
+#define MIN_BUCKETS	4096	/* power of two */
 #define USED_SETS	16384	/* power of two; times USED_WAYS: */
 #define USED_WAYS	4	/* 65,536 remembered passive data ports */
+
+/*
+ * One endpoint and the expectations that can be found at it.  Grouping
+ * them keeps every operation independent of how many announcements
+ * share an endpoint: a busy server hands its few passive ports to
+ * thousands of clients, and a chain of single links made each delete
+ * walk them all (100,000 sessions awaiting one port took 17 s).
+ */
+struct expect_group {
+	struct expect_group *next, **pprev;	/* bucket chain */
+	struct fa_endpoint ep;
+	uint32_t	 hash;
+	struct expect_link *head[2];	/* by link kind, newest first */
+};
 
 /* Endpoints that served as passive data ports, four to a set.  A full
  * set forgets the one it learned first: the table keeps the recent ones
@@ -20,12 +35,15 @@ struct used_set {
 };
 
 struct expect_table {
-	struct expect_link *buckets[EXPECT_BUCKETS];
+	struct expect_group **buckets;	/* owned; nbuckets of them */
+	uint32_t	 nbuckets;	/* power of two, at least ngroups */
+	uint32_t	 ngroups;
 	struct expect	*oldest, *newest;
 	uint32_t	 count, max;
-	/* Deleted entries kept for reuse, through next: one per transfer
-	 * went to malloc and back.  Never more than the peak count. */
+	/* Deleted entries and groups kept for reuse, through next: one per
+	 * transfer went to malloc and back.  Never more than the peak. */
 	struct expect	*spare;
+	struct expect_group *spare_groups;
 	struct used_set	*used;		/* owned; USED_SETS of them */
 	/* The ports ever in used, one bit each: every new connection asks
 	 * about both of its ends, and most ends (port 80, 443, 53 and the
@@ -47,6 +65,11 @@ expect_table_new(uint32_t max_total)
 
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return NULL;
+	t->nbuckets = MIN_BUCKETS;
+	if ((t->buckets = calloc(t->nbuckets, sizeof *t->buckets)) == NULL) {
+		free(t);
+		return NULL;
+	}
 	t->max = max_total;
 	return t;
 }
@@ -55,6 +78,7 @@ void
 expect_table_free(struct expect_table *t)
 {
 	struct expect *e;
+	struct expect_group *g;
 
 	if (t == NULL)
 		return;
@@ -64,35 +88,131 @@ expect_table_free(struct expect_table *t)
 		t->spare = e->next;
 		free(e);
 	}
+	while ((g = t->spare_groups) != NULL) {
+		t->spare_groups = g->next;
+		free(g);
+	}
+	free(t->buckets);
 	free(t->used);
 	free(t);
 }
 
 static void
-link_add(struct expect_table *t, struct expect_link *l)
+chain_add(struct expect_group **b, struct expect_group *g)
 {
-	struct expect_link **b = &t->buckets[l->hash & (EXPECT_BUCKETS - 1)];
+	g->pprev = b;
+	if ((g->next = *b) != NULL)
+		g->next->pprev = &g->next;
+	*b = g;
+}
 
-	l->next = *b;
-	*b = l;
-	l->used = true;
+/* Twice the buckets once there are more groups than buckets.  Without
+ * the memory the chains only grow longer. */
+static void
+rehash(struct expect_table *t)
+{
+	struct expect_group **nb, *g, *next;
+	uint32_t i, n = t->nbuckets * 2;
+
+	if (n == 0 || (nb = calloc(n, sizeof *nb)) == NULL)
+		return;
+	for (i = 0; i < t->nbuckets; i++)
+		for (g = t->buckets[i]; g != NULL; g = next) {
+			next = g->next;
+			chain_add(&nb[g->hash & (n - 1)], g);
+		}
+	free(t->buckets);
+	t->buckets = nb;
+	t->nbuckets = n;
+}
+
+static struct expect_group *
+group_find(const struct expect_table *t, const struct fa_endpoint *ep,
+    uint32_t h)
+{
+	struct expect_group *g;
+
+	for (g = t->buckets[h & (t->nbuckets - 1)]; g != NULL; g = g->next)
+		if (g->hash == h && fa_endpoint_eq(&g->ep, ep))
+			return g;
+	return NULL;
+}
+
+static struct expect_group *
+group_get(struct expect_table *t, const struct fa_endpoint *ep)
+{
+	uint32_t h = ep_hash(ep);
+	struct expect_group *g;
+
+	if ((g = group_find(t, ep, h)) != NULL)
+		return g;
+	if ((g = t->spare_groups) != NULL)
+		t->spare_groups = g->next;
+	else if ((g = malloc(sizeof *g)) == NULL)
+		return NULL;
+	memset(g, 0, sizeof *g);
+	g->ep = *ep;
+	g->hash = h;
+	chain_add(&t->buckets[h & (t->nbuckets - 1)], g);
+	if (++t->ngroups > t->nbuckets)
+		rehash(t);
+	return g;
+}
+
+static int
+link_add(struct expect_table *t, struct expect *e, int kind,
+    const struct fa_endpoint *ep)
+{
+	struct expect_link *l = &e->link[kind];
+	struct expect_group *g;
+
+	if ((g = group_get(t, ep)) == NULL)
+		return -1;
+	l->g = g;
+	l->prev = NULL;
+	if ((l->next = g->head[kind]) != NULL)
+		l->next->prev = l;
+	g->head[kind] = l;
+	return 0;
 }
 
 static void
-link_del(struct expect_table *t, struct expect_link *l)
+link_del(struct expect_table *t, struct expect *e, int kind)
 {
-	struct expect_link **pp;
+	struct expect_link *l = &e->link[kind];
+	struct expect_group *g = l->g;
 
-	if (!l->used)
+	if (g == NULL)
 		return;
-	for (pp = &t->buckets[l->hash & (EXPECT_BUCKETS - 1)]; *pp != NULL;
-	    pp = &(*pp)->next) {
-		if (*pp == l) {
-			*pp = l->next;
-			break;
-		}
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		g->head[kind] = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	l->g = NULL;
+	if (g->head[0] != NULL || g->head[1] != NULL)
+		return;
+	if ((*g->pprev = g->next) != NULL)
+		g->next->pprev = g->pprev;
+	t->ngroups--;
+	if (!FA_REUSE_FREED) {
+		free(g);
+		return;
 	}
-	l->used = false;
+	g->next = t->spare_groups;
+	t->spare_groups = g;
+}
+
+static void
+expect_release(struct expect_table *t, struct expect *e)
+{
+	if (!FA_REUSE_FREED) {
+		free(e);
+		return;
+	}
+	e->next = t->spare;
+	t->spare = e;
 }
 
 struct expect *
@@ -109,23 +229,21 @@ expect_add(struct expect_table *t, struct fa_session *s, uint32_t xfer,
 		memset(e, 0, sizeof *e);
 	} else if ((e = calloc(1, sizeof *e)) == NULL)
 		return NULL;
+	e->link[0].e = e->link[1].e = e;
+	if ((announced->ip.family != FA_AF_NONE &&
+	    !fa_addr_is_unspecified(&announced->ip) &&
+	    link_add(t, e, 0, announced) == -1) ||
+	    ((e->link[0].g == NULL || !fa_endpoint_eq(announced, peer)) &&
+	    link_add(t, e, 1, peer) == -1)) {
+		link_del(t, e, 0);
+		expect_release(t, e);
+		return NULL;
+	}
 	e->sess = s;
 	fa_session_ref(s);
 	e->xfer = xfer;
 	e->initiator = *initiator;
 	e->expires_us = expires_us;
-	e->link[0].e = e->link[1].e = e;
-	if (announced->ip.family != FA_AF_NONE &&
-	    !fa_addr_is_unspecified(&announced->ip)) {
-		e->link[0].ep = *announced;
-		e->link[0].hash = ep_hash(announced);
-		link_add(t, &e->link[0]);
-	}
-	if (!e->link[0].used || !fa_endpoint_eq(announced, peer)) {
-		e->link[1].ep = *peer;
-		e->link[1].hash = ep_hash(peer);
-		link_add(t, &e->link[1]);
-	}
 	e->prev = t->newest;
 	if (t->newest)
 		t->newest->next = e;
@@ -136,43 +254,36 @@ expect_add(struct expect_table *t, struct fa_session *s, uint32_t xfer,
 	return e;
 }
 
+/* The newest expectation announced at ep, else the newest found there
+ * through its peer. */
 struct expect *
 expect_find(struct expect_table *t, const struct fa_endpoint *ep, bool *fallback)
 {
-	struct expect_link *l, *best = NULL;
-	uint32_t h = ep_hash(ep);
+	struct expect_group *g;
+	struct expect *e;
 
-	/* Chains are newest first: the first hit is the latest announcement,
-	 * but an exact announcement beats a fallback one. */
-	for (l = t->buckets[h & (EXPECT_BUCKETS - 1)]; l != NULL; l = l->next) {
-		if (l->hash != h || !fa_endpoint_eq(&l->ep, ep))
-			continue;
-		if (l == &l->e->link[0]) {
-			best = l;
-			break;
-		}
-		if (best == NULL)
-			best = l;
-	}
-	if (best == NULL)
+	if ((g = group_find(t, ep, ep_hash(ep))) == NULL)
 		return NULL;
-	*fallback = best == &best->e->link[1] && best->e->link[0].used;
-	return best->e;
+	if (g->head[0] != NULL) {
+		*fallback = false;
+		return g->head[0]->e;
+	}
+	e = g->head[1]->e;	/* an empty group is freed */
+	*fallback = e->link[0].g != NULL;
+	return e;
 }
 
 bool
 expect_exists(struct expect_table *t, const struct fa_endpoint *ep)
 {
-	bool fb;
-
-	return expect_find(t, ep, &fb) != NULL;
+	return group_find(t, ep, ep_hash(ep)) != NULL;
 }
 
 void
 expect_del(struct expect_table *t, struct expect *e)
 {
-	link_del(t, &e->link[0]);
-	link_del(t, &e->link[1]);
+	link_del(t, e, 0);
+	link_del(t, e, 1);
 	if (e->prev)
 		e->prev->next = e->next;
 	else
@@ -183,12 +294,7 @@ expect_del(struct expect_table *t, struct expect *e)
 		t->newest = e->prev;
 	t->count--;
 	fa_session_unref(e->sess);
-	if (!FA_REUSE_FREED) {
-		free(e);
-		return;
-	}
-	e->next = t->spare;
-	t->spare = e;
+	expect_release(t, e);
 }
 
 struct expect *

@@ -25,15 +25,16 @@
 #define FA_REUSE_FREED	1
 #endif
 
+struct expect_group;
+
 struct expect {
 	/* Two ways to be found: the announced endpoint and the same port on
-	 * the control connection's peer (for NAT and 0.0.0.0). */
+	 * the control connection's peer (for NAT and 0.0.0.0).  Each link
+	 * is on its endpoint's list of that kind, newest first. */
 	struct expect_link {
-		struct expect_link *next;
-		struct fa_endpoint ep;
-		uint32_t	 hash;
+		struct expect_link *next, *prev;
+		struct expect_group *g;	/* the endpoint's; NULL: not linked */
 		struct expect	*e;
-		bool		 used;
 	}		 link[2];
 	struct expect	*prev, *next;	/* creation order, for expiry */
 	struct fa_session *sess;	/* reference held */

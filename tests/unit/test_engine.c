@@ -13,6 +13,7 @@
 
 #include "ftpaudit/engine.h"
 #include "ftpaudit/expect.h"
+#include "../../src/session_int.h"
 
 /* One TCP peer: its address, port and next sequence number. */
 struct peer {
@@ -567,6 +568,82 @@ test_data_ports_recent(void **state)
 	expect_table_free(t);
 }
 
+static void
+ep4(struct fa_endpoint *ep, uint8_t a, uint8_t b, uint8_t c, uint8_t d,
+    uint16_t port)
+{
+	memset(ep, 0, sizeof *ep);
+	ep->ip.family = FA_AF_INET;
+	ep->ip.a[0] = a; ep->ip.a[1] = b; ep->ip.a[2] = c; ep->ip.a[3] = d;
+	ep->port = port;
+}
+
+/*
+ * Many expectations at one endpoint, as a busy server's few passive ports
+ * give: the newest announced there wins over any found through the peer,
+ * in every order of deletion; and 20,000 distinct endpoints (the index
+ * grows past its first 4,096 buckets) are each found until deleted.
+ */
+static void
+test_expect_shared_endpoint(void **state)
+{
+	enum { N = 30000, D = 20000 };
+	static struct expect *x[N], *y[D];
+	struct fa_endpoint srv, nat, ep;
+	struct fa_addr cli;
+	struct fa_session *s;
+	struct expect_table *t;
+	bool fb;
+	int i;
+
+	(void)state;
+	assert_non_null(t = expect_table_new(N + D));
+	assert_non_null(s = session_new(1));
+	ep4(&srv, 10, 0, 0, 2, 50000);
+	ep4(&nat, 192, 168, 0, 2, 50000);	/* announced behind NAT */
+	memset(&cli, 0, sizeof cli);
+	for (i = 0; i < N; i++)
+		assert_non_null(x[i] = expect_add(t, s, (uint32_t)i,
+		    i % 2 ? &nat : &srv, &srv, &cli, 1));
+	for (i = 0; i < D; i++) {
+		ep4(&ep, 10, 1, (uint8_t)(i >> 8), (uint8_t)i, 2000);
+		assert_non_null(y[i] = expect_add(t, s, 0, &ep, &ep, &cli, 1));
+	}
+	assert_int_equal(expect_count(t), N + D);
+	for (i = 0; i < D; i++) {
+		ep4(&ep, 10, 1, (uint8_t)(i >> 8), (uint8_t)i, 2000);
+		assert_ptr_equal(expect_find(t, &ep, &fb), y[i]);
+		assert_false(fb);
+		expect_del(t, y[i]);
+		assert_false(expect_exists(t, &ep));
+	}
+
+	/* The newest announced at srv, then at nat. */
+	assert_ptr_equal(expect_find(t, &srv, &fb), x[N - 2]);
+	assert_false(fb);
+	assert_ptr_equal(expect_find(t, &nat, &fb), x[N - 1]);
+	assert_false(fb);
+	expect_del(t, x[N - 2]);
+	assert_ptr_equal(expect_find(t, &srv, &fb), x[N - 4]);
+	for (i = 0; i < N - 2; i += 2) {	/* oldest first */
+		assert_ptr_equal(expect_find(t, &srv, &fb), x[N - 4]);
+		expect_del(t, x[i]);
+	}
+	/* Only the NAT ones are left: found at srv through their peer. */
+	for (i = N - 1; i > 0; i -= 2) {	/* newest first */
+		assert_ptr_equal(expect_find(t, &srv, &fb), x[i]);
+		assert_true(fb);
+		assert_ptr_equal(expect_find(t, &nat, &fb), x[i]);
+		assert_false(fb);
+		expect_del(t, x[i]);
+	}
+	assert_int_equal(expect_count(t), 0);
+	assert_false(expect_exists(t, &srv));
+	assert_false(expect_exists(t, &nat));
+	expect_table_free(t);
+	fa_session_unref(s);
+}
+
 int
 main(void)
 {
@@ -582,6 +659,7 @@ main(void)
 		cmocka_unit_test(test_conn_cap),
 		cmocka_unit_test(test_bruteforce_after_scanners),
 		cmocka_unit_test(test_data_ports_recent),
+		cmocka_unit_test(test_expect_shared_endpoint),
 		cmocka_unit_test(test_tls_many),
 	};
 
