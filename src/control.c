@@ -133,7 +133,7 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 static int
 pending_grow(struct ctl *x)
 {
-	uint32_t ncap = x->pend_cap ? x->pend_cap * 2 : 8, i;
+	uint32_t ncap = x->pend_cap ? x->pend_cap * 2 : 2, i;
 	struct pending *n;
 
 	if (ncap > MAX_PENDING || (n = calloc(ncap, sizeof *n)) == NULL)
