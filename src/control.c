@@ -909,6 +909,7 @@ ctl_end(struct fa_engine *e, struct ctl *x, enum fa_end_reason why, uint64_t ts)
 	engine_tls_close(e, x);
 	pending_clear(x);
 	xfer_finish(e, s);
+	expect_drop_session(s);
 	if (x->confirmed) {
 		e->open_sessions--;
 		SINKS(e, session_end, s);

@@ -177,7 +177,7 @@ expect_live(struct fa_engine *e, const struct fa_endpoint *ep, bool *fb)
 {
 	struct expect *x = expect_find(e->expects, ep, fb);
 
-	return x != NULL && !x->sess->ended ? x : NULL;
+	return x != NULL && x->sess != NULL && !x->sess->ended ? x : NULL;
 }
 
 /*

@@ -475,7 +475,7 @@ sweep(struct fa_engine *e)
 	while ((x = expect_oldest(e->expects)) != NULL &&
 	    x->expires_us < e->now_us) {
 		e->st.expectations_expired++;
-		if (!x->sess->ended)
+		if (x->sess != NULL)
 			x->sess->expects_open--;
 		expect_del(e->expects, x);
 	}

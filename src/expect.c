@@ -241,6 +241,9 @@ expect_add(struct expect_table *t, struct fa_session *s, uint32_t xfer,
 	}
 	e->sess = s;
 	fa_session_ref(s);
+	if ((e->snext = s->expects) != NULL)
+		e->snext->sprev = e;
+	s->expects = e;
 	e->xfer = xfer;
 	e->initiator = *initiator;
 	e->expires_us = expires_us;
@@ -293,8 +296,30 @@ expect_del(struct expect_table *t, struct expect *e)
 	else
 		t->newest = e->prev;
 	t->count--;
-	fa_session_unref(e->sess);
+	if (e->sess != NULL) {
+		if (e->sprev != NULL)
+			e->sprev->snext = e->snext;
+		else
+			e->sess->expects = e->snext;
+		if (e->snext != NULL)
+			e->snext->sprev = e->sprev;
+		fa_session_unref(e->sess);
+	}
 	expect_release(t, e);
+}
+
+void
+expect_drop_session(struct fa_session *s)
+{
+	struct expect *e, *next;
+
+	for (e = s->expects; e != NULL; e = next) {
+		next = e->snext;
+		e->sess = NULL;
+		e->sprev = e->snext = NULL;
+		fa_session_unref(s);	/* not the last: the caller holds one */
+	}
+	s->expects = NULL;
 }
 
 struct expect *

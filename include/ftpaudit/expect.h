@@ -37,7 +37,9 @@ struct expect {
 		struct expect	*e;
 	}		 link[2];
 	struct expect	*prev, *next;	/* creation order, for expiry */
-	struct fa_session *sess;	/* reference held */
+	struct expect	*sprev, *snext;	/* sess->expects */
+	/* Reference held until the session ends; NULL after that. */
+	struct fa_session *sess;
 	uint32_t	 xfer;		/* transfer index in sess */
 	struct fa_addr	 initiator;	/* address expected to connect */
 	uint64_t	 expires_us;
@@ -59,6 +61,10 @@ struct expect *expect_find(struct expect_table *, const struct fa_endpoint *ep,
 /* Another expectation already announces this endpoint. */
 bool	 expect_exists(struct expect_table *, const struct fa_endpoint *ep);
 void	 expect_del(struct expect_table *, struct expect *);
+/* The session has ended: its expectations stay until they expire (an
+ * announced port stays announced) but no longer hold it, so that an
+ * ended session's memory goes when its report is written. */
+void	 expect_drop_session(struct fa_session *);
 /* The oldest expectation, for expiry sweeps. */
 struct expect *expect_oldest(struct expect_table *);
 uint32_t expect_count(const struct expect_table *);

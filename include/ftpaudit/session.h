@@ -97,6 +97,8 @@ enum fa_end_reason { FA_END_NONE, FA_END_QUIT, FA_END_FIN, FA_END_RST,
 	FA_END_TIMEOUT, FA_END_CAPTURE };
 enum fa_login { FA_LOGIN_NONE, FA_LOGIN_SUCCESS, FA_LOGIN_FAILED };
 
+struct expect;
+
 struct fa_session {
 	uint64_t	 id;		/* 1-based, order of first packet */
 	int		 refs;		/* engine, data connections, sinks: atomic */
@@ -143,6 +145,7 @@ struct fa_session {
 	uint64_t	 ctl_bytes[2];	/* control payload bytes per direction */
 	enum fa_handshake ctl_handshake;	/* of the control connection */
 	uint32_t	 expects_open;	/* outstanding expectations */
+	struct expect	*expects;	/* engine: the same, listed (expect.c) */
 	/* Owned: what "pooled" fields point into, freed with the session. */
 	struct fa_pool	*pool;
 };

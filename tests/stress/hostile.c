@@ -1,8 +1,9 @@
 /* hostile.c: writes the hostile captures of the hardening tests: a SYN
  * flood, a million pipelined commands, a 100 MB reply line, a million
- * PORT commands; and for make bench, N TCP connections open at once, or
- * N FTP sessions logged in and waiting on a passive transfer.
- * usage: hostile syn|pipeline|longline|ports|open|sessions N FILE */
+ * PORT commands; and for make bench, N TCP connections open at once; N
+ * FTP sessions logged in and waiting on a passive transfer, or N that
+ * log in and quit.
+ * usage: hostile syn|pipeline|longline|ports|open|sessions|ended N FILE */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,24 +91,26 @@ client_stream(uint32_t *cseq, uint32_t sseq, unsigned long n,
 	*cseq += used;
 }
 
-/* One FTP session from client c: logged in, a PASV answered, nothing
- * more: its control connection and expectation stay open. */
+/* One FTP session from client c: logged in, a PASV answered, and then
+ * nothing, so that its control connection and expectation stay open; or,
+ * if quit, a QUIT answered and the connection closed. */
 static void
-login_pasv(uint32_t c, uint16_t p)
+login_pasv(uint32_t c, uint16_t p, int quit)
 {
 	static const char *const dialogue[] = {
 		"220 hostile\r\n", "USER anonymous\r\n",
 		"331 Password required\r\n", "PASS guest@\r\n",
 		"230 Logged in\r\n", "PASV\r\n",
 		"227 Entering Passive Mode (10,0,0,2,195,80)\r\n",
+		"QUIT\r\n", "221 Goodbye\r\n",
 	};
 	uint32_t seq[2] = { 100, 500 };
-	size_t i, len;
+	size_t i, len, n = sizeof dialogue / sizeof *dialogue - (quit ? 0 : 2);
 	int from;
 
 	frame(c, SRV, p, 21, seq[0]++, 0, 0x02, NULL, 0);
 	frame(SRV, c, 21, p, seq[1]++, seq[0], 0x12, NULL, 0);
-	for (i = 0; i < sizeof dialogue / sizeof *dialogue; i++) {
+	for (i = 0; i < n; i++) {
 		from = i % 2 == 0;	/* the server speaks first */
 		len = strlen(dialogue[i]);
 		if (from)
@@ -118,6 +121,11 @@ login_pasv(uint32_t c, uint16_t p)
 			    (const uint8_t *)dialogue[i], (uint32_t)len);
 		seq[from] += (uint32_t)len;
 	}
+	if (!quit)
+		return;
+	frame(SRV, c, 21, p, seq[1]++, seq[0], 0x11, NULL, 0);
+	frame(c, SRV, p, 21, seq[0]++, seq[1], 0x11, NULL, 0);
+	frame(SRV, c, 21, p, seq[1], seq[0], 0x10, NULL, 0);
 }
 
 static int
@@ -143,7 +151,7 @@ main(int argc, char **argv)
 	uint32_t cseq, sseq;
 
 	if (argc != 4 || (out = fopen(argv[3], "wb")) == NULL) {
-		fprintf(stderr, "usage: hostile syn|pipeline|longline|ports|open|sessions N FILE\n");
+		fprintf(stderr, "usage: hostile syn|pipeline|longline|ports|open|sessions|ended N FILE\n");
 		return 2;
 	}
 	n = strtoul(argv[2], NULL, 10);
@@ -166,10 +174,11 @@ main(int argc, char **argv)
 			frame(c, SRV, p, 443, 101, 501, 0x18, seg, 100);
 			frame(SRV, c, 443, p, 501, 201, 0x18, seg, 200);
 		}
-	} else if (strcmp(argv[1], "sessions") == 0) {
+	} else if (strcmp(argv[1], "sessions") == 0 ||
+	    strcmp(argv[1], "ended") == 0) {
 		for (i = 0; i < n; i++)
 			login_pasv(0x0d000000u + (uint32_t)(i >> 14),
-			    (uint16_t)(1024 + (i & 0x3fff)));
+			    (uint16_t)(1024 + (i & 0x3fff)), argv[1][0] == 'e');
 	} else if (strcmp(argv[1], "pipeline") == 0) {
 		session(&cseq, &sseq);
 		client_stream(&cseq, sseq, n, noop);

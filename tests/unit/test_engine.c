@@ -644,6 +644,46 @@ test_expect_shared_endpoint(void **state)
 	fa_session_unref(s);
 }
 
+/* An ended session's expectations stay (its ports stay announced) but
+ * stop holding it: its memory goes once its report is written. */
+static void
+test_expect_drop_session(void **state)
+{
+	struct expect_table *t;
+	struct fa_session *s, *other;
+	struct fa_endpoint a, b;
+	struct fa_addr cli;
+	struct expect *x, *y, *z;
+	bool fb;
+
+	(void)state;
+	assert_non_null(t = expect_table_new(16));
+	assert_non_null(s = session_new(1));
+	assert_non_null(other = session_new(2));
+	ep4(&a, 10, 0, 0, 2, 50000);
+	ep4(&b, 10, 0, 0, 2, 50001);
+	memset(&cli, 0, sizeof cli);
+	assert_non_null(x = expect_add(t, s, 0, &a, &a, &cli, 1));
+	assert_non_null(y = expect_add(t, other, 0, &a, &a, &cli, 1));
+	assert_non_null(z = expect_add(t, s, 1, &b, &b, &cli, 1));
+	assert_int_equal(s->refs, 3);
+	expect_drop_session(s);
+	assert_int_equal(s->refs, 1);
+	assert_null(s->expects);
+	assert_null(x->sess);
+	assert_null(z->sess);
+	assert_ptr_equal(y->sess, other);
+	assert_int_equal(expect_count(t), 3);
+	assert_ptr_equal(expect_find(t, &b, &fb), z);
+	expect_del(t, x);	/* a dropped one, then one still held */
+	expect_del(t, y);
+	assert_int_equal(other->refs, 1);
+	assert_null(other->expects);
+	expect_table_free(t);
+	fa_session_unref(s);
+	fa_session_unref(other);
+}
+
 int
 main(void)
 {
@@ -660,6 +700,7 @@ main(void)
 		cmocka_unit_test(test_bruteforce_after_scanners),
 		cmocka_unit_test(test_data_ports_recent),
 		cmocka_unit_test(test_expect_shared_endpoint),
+		cmocka_unit_test(test_expect_drop_session),
 		cmocka_unit_test(test_tls_many),
 	};
 
