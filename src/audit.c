@@ -438,10 +438,44 @@ audit_add_session(struct audit *a, const struct fa_session *s)
 	return 0;
 }
 
+static int
+by_session(const void *x, const void *y)
+{
+	const struct audit_flow *f = x, *g = y;
+
+	if (f->session != g->session)
+		return f->session < g->session ? -1 : 1;
+	return f->transfer < g->transfer ? -1 : f->transfer > g->transfer;
+}
+
+/*
+ * Sessions come as they end; the report lists their flows in session
+ * order, the control connection first and then the transfers by id (the
+ * order audit_add_session adds them in), and the fixes in flow order.
+ */
+static int
+sort_flows(struct audit *a)
+{
+	size_t i;
+
+	for (i = 1; i < a->nflows; i++)
+		if (by_session(&a->flows[i - 1], &a->flows[i]) > 0)
+			break;
+	if (i >= a->nflows)
+		return 0;
+	qsort(a->flows, a->nflows, sizeof *a->flows, by_session);
+	a->nfixes = 0;
+	for (i = 0; i < a->nflows; i++)
+		if (add_fix(a, i) == -1)
+			return -1;
+	return 0;
+}
+
 int
 audit_finish(struct audit *a)
 {
-	if (audit_find_shadowed(a) == -1 || audit_find_broad(a) == -1)
+	if (sort_flows(a) == -1 || audit_find_shadowed(a) == -1 ||
+	    audit_find_broad(a) == -1)
 		return -1;
 	return audit_find_ftp(a);
 }

@@ -47,27 +47,30 @@ add_firewall(void *arg, struct jw *w, const struct fa_session *s)
 }
 
 /* The text report ends with what each session needed of the firewall. */
-static int
-firewall_text(struct report *r, struct rules_feed *fd, FILE *out)
+static void
+firewall_text(void *arg, FILE *out, const struct fa_session *s)
 {
-	struct fa_session *const *ss;
-	const struct rules_opts *o = rules_options(fd->r);
+	struct rules_feed *fd = arg;
 	struct rules_opening *v;
-	size_t i, n, nv;
+	size_t n;
 
-	ss = report_sessions(r, &n);
-	if (n == 0)
-		return 0;
-	fprintf(out, "Firewall openings (%s side, strategy %s; ids as "
-	    "`ftpaudit rules` numbers them)\n", rules_side_str(o->side),
-	    rules_strategy_str(o->strategy));
-	for (i = 0; i < n; i++) {
-		if (rules_openings(fd->r, ss[i], &v, &nv) == -1)
-			return -1;
-		rules_openings_text(v, nv, ss[i]->id, out);
-		free(v);
+	if (rules_openings(fd->r, s, &v, &n) == -1) {
+		fd->oom = true;
+		return;
 	}
-	return ferror(out) ? -1 : 0;
+	rules_openings_text(v, n, s->id, out);
+	free(v);
+}
+
+static int
+set_firewall_text(struct report *r, struct rules_feed *fd, const struct rules_opts *o)
+{
+	char title[160];
+
+	snprintf(title, sizeof title, "Firewall openings (%s side, strategy %s; "
+	    "ids as `ftpaudit rules` numbers them)", rules_side_str(o->side),
+	    rules_strategy_str(o->strategy));
+	return report_set_tail(r, title, firewall_text, fd);
 }
 
 int
@@ -82,6 +85,7 @@ cmd_analyze(int argc, char **argv)
 	struct rules_feed fd = { NULL, false };
 	struct fa_sink down[2];
 	FILE *out = NULL;
+	char *cause = NULL;
 	int ch, rrc, rc = EXIT_RUNTIME;
 
 	cli_input_init(&io);
@@ -111,13 +115,15 @@ cmd_analyze(int argc, char **argv)
 		return EXIT_RUNTIME;
 	if ((out = cli_open_output(io.output)) == NULL)
 		goto done;
-	if ((e = fa_engine_new(&io.cfg)) == NULL || (r = report_new(fmt, out)) == NULL ||
-	    (fd.r = rules_new(&ro)) == NULL) {
-		cli_warn("out of memory");
+	if ((e = fa_engine_new(&io.cfg)) == NULL ||
+	    (r = report_new(fmt, out, &cause)) == NULL ||
+	    (fd.r = rules_new(&ro)) == NULL ||
+	    (fmt == REPORT_TEXT && set_firewall_text(r, &fd, &ro) == -1)) {
+		cli_warn("%s", cause ? cause : "out of memory");
 		goto done;
 	}
-	/* Rules first, so that a session's rules exist when NDJSON prints it.
-	 * Only their ids are printed here. */
+	/* Rules first, so that a session's rules exist when the report
+	 * renders it as it ends.  Only their ids are printed here. */
 	rules_ids_only(fd.r);
 	rules_feed_sink(&fd, &down[0]);
 	report_set_extend(r, add_firewall, &fd);
@@ -125,11 +131,10 @@ cmd_analyze(int argc, char **argv)
 	cli_signals();
 	cli_run(e, cap, down, 2);
 	if (report_finish(r, cap, fa_engine_stats(e), &io.cfg) == -1) {
-		cli_warn("%s: write error", io.output ? io.output : "standard output");
-		goto done;
-	}
-	if (fmt == REPORT_TEXT && firewall_text(r, &fd, out) == -1) {
-		cli_warn("%s: write error", io.output ? io.output : "standard output");
+		if (report_error(r) != NULL)
+			cli_warn("%s", report_error(r));
+		else
+			cli_warn("%s: write error", io.output ? io.output : "standard output");
 		goto done;
 	}
 	if (fd.oom) {
@@ -140,6 +145,7 @@ cmd_analyze(int argc, char **argv)
 		cli_print_stats(fa_engine_stats(e));
 	rc = 0;
 done:
+	free(cause);
 	report_free(r);
 	rules_free(fd.r);
 	fa_engine_free(e);

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "ftpaudit/audit.h"
-#include "ftpaudit/report.h"
 #include "cli.h"
 #include "cmd.h"
 
@@ -138,18 +137,21 @@ write_out(const struct audit *a, bool json, FILE *out)
 	return audit_json_write(a, out);
 }
 
-/* The sessions the report kept, through the ruleset. */
-static int
-evaluate(struct audit *a, const struct report *r)
-{
-	struct fa_session *const *s;
-	size_t i, n;
+/* Each session through the ruleset as it ends: nothing waits for the
+ * end of the capture but the flows (audit_finish puts them in session
+ * order). */
+struct feed {
+	struct audit	*a;
+	bool		 oom;
+};
 
-	s = report_sessions(r, &n);
-	for (i = 0; i < n; i++)
-		if (audit_add_session(a, s[i]) == -1)
-			return -1;
-	return audit_finish(a);
+static void
+feed_session_end(void *arg, struct fa_session *s)
+{
+	struct feed *fd = arg;
+
+	if (!fd->oom && audit_add_session(fd->a, s) == -1)
+		fd->oom = true;
 }
 
 static void
@@ -171,8 +173,8 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 {
 	struct capture *cap = NULL;
 	struct fa_engine *e = NULL;
-	struct report *r = NULL;
 	struct audit *a = NULL;
+	struct feed fd = { NULL, false };
 	struct fa_sink sink;
 	FILE *out = NULL;
 	int rc = EXIT_RUNTIME;
@@ -181,18 +183,19 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 		return EXIT_RUNTIME;
 	if ((out = cli_open_output(io->output)) == NULL)
 		goto done;
-	/* A JSON report keeps every session until the end: what audit reads. */
 	if ((e = fa_engine_new(&io->cfg)) == NULL ||
-	    (r = report_new(REPORT_JSON, stdout)) == NULL ||
 	    (a = audit_new(rs, o->side)) == NULL) {
 		cli_warn("out of memory");
 		goto done;
 	}
 	set_ifaces(a, o);
-	report_sink(r, &sink);
+	fd.a = a;
+	memset(&sink, 0, sizeof sink);
+	sink.session_end = feed_session_end;
+	sink.arg = &fd;
 	cli_signals();
 	cli_run(e, cap, &sink, 1);
-	if (evaluate(a, r) == -1) {
+	if (fd.oom || audit_finish(a) == -1) {
 		cli_warn("out of memory");
 		goto done;
 	}
@@ -205,7 +208,6 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 	rc = audit_any_denied(a) && !o->no_fail ? EXIT_DENIED : 0;
 done:
 	audit_free(a);
-	report_free(r);
 	fa_engine_free(e);
 	capture_close(cap);
 	if (out != NULL && out != stdout && fclose(out) == EOF && rc != EXIT_RUNTIME) {

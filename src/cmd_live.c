@@ -333,14 +333,19 @@ setup_outputs(struct live_run *r, FILE *out, struct report **rep)
 {
 	struct fa_sink sk;
 	struct tui_info ti;
+	char *cause = NULL;
 
 	if (r->a->fmt == LIVE_NDJSON) {
 		if ((r->ev = events_new(out)) == NULL)
 			return -1;
 		events_sink(r->ev, &sk);
 	} else if (r->a->fmt == LIVE_JSON) {
-		if ((*rep = report_new(REPORT_JSON, out)) == NULL)
+		if ((*rep = report_new(REPORT_JSON, out, &cause)) == NULL) {
+			if (cause != NULL)
+				snprintf(r->err, sizeof r->err, "%s", cause);
+			free(cause);
 			return -1;
+		}
 		report_sink(*rep, &sk);
 	} else {
 		ti.iface = r->a->lo.iface;
@@ -379,7 +384,8 @@ finish(struct live_run *r, struct report *rep, FILE *out)
 		snprintf(r->err, sizeof r->err, "write error");
 	if (rep != NULL && report_finish(rep, NULL, fa_engine_stats(r->e),
 	    &r->a->io.cfg) == -1 && r->err[0] == '\0')
-		snprintf(r->err, sizeof r->err, "write error");
+		snprintf(r->err, sizeof r->err, "%s", report_error(rep) ?
+		    report_error(rep) : "write error");
 	if (out != NULL && out != stdout && fclose(out) == EOF && r->err[0] == '\0')
 		snprintf(r->err, sizeof r->err, "%s: write error", r->a->io.output);
 	if (r->err[0] != '\0') {

@@ -4,23 +4,35 @@
 #include <string.h>
 
 #include "ftpaudit/jw.h"
-#include "ftpaudit/report.h"
+#include "ftpaudit/spool.h"
+#include "report_int.h"
 
 #define SCHEMA_VERSION	1
 #define MAX_UNATTRIBUTED	10000
 
+/*
+ * JSON and text list the sessions by id after totals known only at the
+ * end: each session is rendered as it ends into a spool (spool.c) and the
+ * document is put together at report_finish.  NDJSON lines go out as
+ * sessions end.
+ */
 struct report {
 	enum report_format fmt;
 	FILE		*out;		/* borrowed */
-	struct fa_session **sess;	/* held references (json, text) */
-	size_t		 nsess, cap;
+	struct spool	*spool;		/* owned (json, text) */
 	struct fa_unattributed *un;	/* owned */
 	size_t		 nun, uncap;
 	uint64_t	 un_dropped;
 	report_extend_fn extend;
 	void		*extend_arg;
-	struct jw	 jw;		/* NDJSON line buffer, reused */
+	report_tail_fn	 tail;		/* text: a second section per session */
+	void		*tail_arg;
+	char		*tail_title;	/* owned */
+	/* NDJSON: the line buffer.  JSON: a session's text, inside the
+	 * "sessions" array of a document, so that it is indented as there. */
+	struct jw	 jw;
 	int		 error;
+	char		*cause;		/* owned: why report_finish failed */
 };
 
 static void
@@ -257,14 +269,26 @@ report_session_json(const struct fa_session *s, report_extend_fn extend,
 }
 
 struct report *
-report_new(enum report_format fmt, FILE *out)
+report_new(enum report_format fmt, FILE *out, char **cause)
 {
 	struct report *r;
 
+	*cause = NULL;
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
 	r->fmt = fmt;
 	r->out = out;
+	if (fmt == REPORT_JSON) {
+		jw_init(&r->jw, true);
+		jw_obj(&r->jw);
+		jw_key(&r->jw, "sessions");
+		jw_arr(&r->jw);
+	}
+	if (fmt != REPORT_NDJSON && (r->spool = spool_new(cause)) == NULL) {
+		jw_free(&r->jw);
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -275,31 +299,49 @@ report_set_extend(struct report *r, report_extend_fn fn, void *arg)
 	r->extend_arg = arg;
 }
 
+int
+report_set_tail(struct report *r, const char *title, report_tail_fn fn, void *arg)
+{
+	if ((r->tail_title = strdup(title)) == NULL)
+		return -1;
+	r->tail = fn;
+	r->tail_arg = arg;
+	return 0;
+}
+
 static void
 on_session_end(void *arg, struct fa_session *s)
 {
 	struct report *r = arg;
-	struct fa_session **n;
+	struct jw *w = &r->jw;
+	FILE *f;
 
 	if (r->fmt == REPORT_NDJSON) {
-		jw_reset(&r->jw);
-		report_session_write(&r->jw, s, r->extend, r->extend_arg);
-		jw_text(&r->jw, "\n", 1);
-		if (r->jw.err ||
-		    fwrite(r->jw.p, 1, r->jw.len, r->out) != r->jw.len)
+		jw_reset(w);
+		report_session_write(w, s, r->extend, r->extend_arg);
+		jw_text(w, "\n", 1);
+		if (w->err || fwrite(w->p, 1, w->len, r->out) != w->len)
 			r->error = 1;
 		return;
 	}
-	if (r->nsess == r->cap) {
-		if ((n = realloc(r->sess, (r->cap ? r->cap * 2 : 64) * sizeof *n)) == NULL) {
+	if ((f = spool_begin(r->spool, s->id)) == NULL)
+		return;		/* report_finish says why */
+	if (r->fmt == REPORT_TEXT)
+		report_text_session(f, s);
+	else {
+		/* As the first element: report_finish puts the commas. */
+		w->len = 0;
+		w->more[w->depth] = false;
+		report_session_write(w, s, r->extend, r->extend_arg);
+		if (w->err)
 			r->error = 1;
-			return;
-		}
-		r->sess = n;
-		r->cap = r->cap ? r->cap * 2 : 64;
+		else
+			fwrite(w->p, 1, w->len, f);
 	}
-	fa_session_ref(s);
-	r->sess[r->nsess++] = s;
+	spool_end_part(r->spool);
+	if (r->tail != NULL)
+		r->tail(r->tail_arg, f, s);
+	spool_end_part(r->spool);
 }
 
 static void
@@ -328,22 +370,6 @@ report_sink(struct report *r, struct fa_sink *s)
 	s->session_end = on_session_end;
 	s->unattributed = on_unattributed;
 	s->arg = r;
-}
-
-static int
-by_id(const void *a, const void *b)
-{
-	const struct fa_session *x = *(struct fa_session *const *)a;
-	const struct fa_session *y = *(struct fa_session *const *)b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-struct fa_session *const *
-report_sessions(const struct report *r, size_t *n)
-{
-	*n = r->nsess;
-	return r->sess;
 }
 
 static void
@@ -406,68 +432,84 @@ unattributed(struct jw *w, const struct report *r)
 	jw_key(w, "unattributed_dropped"); jw_uint(w, r->un_dropped);
 }
 
-/* The whole document, written a session at a time so that the buffer
- * never holds more than one session's text. */
+/* The whole document: the sessions come from the spool, each already
+ * indented as an element of "sessions". */
 static void
 document(struct report *r, const struct capture *cap, const struct fa_stats *st)
 {
-	struct jw *w = &r->jw;
-	size_t i;
+	struct jw w;
+	int64_t n;
 
-	jw_init(w, true);
-	jw_obj(w);
-	jw_key(w, "tool"); jw_str(w, "ftpaudit");
-	jw_key(w, "version"); jw_str(w, PACKAGE_VERSION);
-	jw_key(w, "schema_version"); jw_int(w, SCHEMA_VERSION);
-	inputs(w, cap);
-	stats(w, st);
-	jw_key(w, "sessions");
-	jw_arr(w);
-	for (i = 0; i < r->nsess; i++) {
-		report_session_write(w, r->sess[i], r->extend, r->extend_arg);
-		if (w->err || fwrite(w->p, 1, w->len, r->out) != w->len)
-			r->error = 1;
-		w->len = 0;		/* flushed; the nesting state stays */
-	}
-	jw_end_arr(w);
-	unattributed(w, r);
-	jw_end_obj(w);
-	jw_text(w, "\n", 1);
-	if (w->err || fwrite(w->p, 1, w->len, r->out) != w->len)
+	jw_init(&w, true);
+	jw_obj(&w);
+	jw_key(&w, "tool"); jw_str(&w, "ftpaudit");
+	jw_key(&w, "version"); jw_str(&w, PACKAGE_VERSION);
+	jw_key(&w, "schema_version"); jw_int(&w, SCHEMA_VERSION);
+	inputs(&w, cap);
+	stats(&w, st);
+	jw_key(&w, "sessions");
+	jw_arr(&w);
+	if (w.err || fwrite(w.p, 1, w.len, r->out) != w.len ||
+	    (n = spool_copy(r->spool, 0, ",", r->out)) == -1)
 		r->error = 1;
+	else
+		w.more[w.depth] = n > 0;
+	w.len = 0;		/* flushed; the nesting state stays */
+	jw_end_arr(&w);
+	unattributed(&w, r);
+	jw_end_obj(&w);
+	jw_text(&w, "\n", 1);
+	if (w.err || fwrite(w.p, 1, w.len, r->out) != w.len)
+		r->error = 1;
+	jw_free(&w);
 }
 
-void	report_text(FILE *, struct fa_session *const *, size_t,
-	    const struct fa_unattributed *, size_t, const struct capture *,
-	    const struct fa_stats *);
+static void
+text(struct report *r, const struct capture *cap, const struct fa_stats *st)
+{
+	int64_t n;
+
+	report_text_head(r->out, cap, st);
+	if ((n = spool_copy(r->spool, 0, NULL, r->out)) == -1) {
+		r->error = 1;
+		return;
+	}
+	report_text_unattributed(r->out, r->un, r->nun);
+	if (r->tail == NULL || n == 0)
+		return;
+	fprintf(r->out, "%s\n", r->tail_title);
+	if (spool_copy(r->spool, 1, NULL, r->out) == -1)
+		r->error = 1;
+}
 
 int
 report_finish(struct report *r, const struct capture *cap,
     const struct fa_stats *st, const struct fa_config *cfg)
 {
 	(void)cfg;
-	if (r->nsess > 1)
-		qsort(r->sess, r->nsess, sizeof *r->sess, by_id);
-	if (r->fmt == REPORT_TEXT) {
-		report_text(r->out, r->sess, r->nsess, r->un, r->nun, cap, st);
-	} else if (r->fmt == REPORT_JSON)
+	if (r->fmt == REPORT_TEXT)
+		text(r, cap, st);
+	else if (r->fmt == REPORT_JSON)
 		document(r, cap, st);
-	if (fflush(r->out) == EOF)
+	if (fflush(r->out) == EOF || ferror(r->out))
 		r->error = 1;
 	return r->error ? -1 : 0;
+}
+
+const char *
+report_error(const struct report *r)
+{
+	return r->spool != NULL ? spool_error(r->spool) : NULL;
 }
 
 void
 report_free(struct report *r)
 {
-	size_t i;
-
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->nsess; i++)
-		fa_session_unref(r->sess[i]);
-	free(r->sess);
+	spool_free(r->spool);
 	free(r->un);
+	free(r->tail_title);
 	jw_free(&r->jw);
 	free(r);
 }

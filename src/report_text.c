@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ftpaudit/report.h"
+#include "report_int.h"
 
 static void
 put_wire(FILE *f, const uint8_t *p, size_t len)
@@ -82,8 +82,8 @@ put_transfer(FILE *f, const struct fa_session *s, const struct fa_transfer *t)
 	fputc('\n', f);
 }
 
-static void
-put_session(FILE *f, const struct fa_session *s)
+void
+report_text_session(FILE *f, const struct fa_session *s)
 {
 	char ts[FA_TSLEN];
 	uint32_t i;
@@ -144,10 +144,9 @@ put_session(FILE *f, const struct fa_session *s)
 	fputc('\n', f);
 }
 
+/* What comes before the sessions: the inputs and the totals. */
 void
-report_text(FILE *f, struct fa_session *const *sess, size_t n,
-    const struct fa_unattributed *un, size_t nun, const struct capture *cap,
-    const struct fa_stats *st)
+report_text_head(FILE *f, const struct capture *cap, const struct fa_stats *st)
 {
 	const struct capture_input *in;
 	char b[32];
@@ -165,16 +164,23 @@ report_text(FILE *f, struct fa_session *const *sess, size_t n,
 	    (unsigned long long)st->ftp_sessions,
 	    (unsigned long long)st->data_connections,
 	    (unsigned long long)st->tcp_connections);
-	for (i = 0; i < n; i++)
-		put_session(f, sess[i]);
-	if (nun > 0) {
-		fprintf(f, "Unattributed data-like connections: %zu\n", nun);
-		for (i = 0; i < nun; i++) {
-			fputs("  ", f);
-			put_ep(f, &un[i].initiator);
-			fputs(" -> ", f);
-			put_ep(f, &un[i].responder);
-			fprintf(f, "  %s\n", human(un[i].bytes, b, sizeof b));
-		}
+}
+
+/* What comes after them: data-like connections no session claimed. */
+void
+report_text_unattributed(FILE *f, const struct fa_unattributed *un, size_t nun)
+{
+	char b[32];
+	size_t i;
+
+	if (nun == 0)
+		return;
+	fprintf(f, "Unattributed data-like connections: %zu\n", nun);
+	for (i = 0; i < nun; i++) {
+		fputs("  ", f);
+		put_ep(f, &un[i].initiator);
+		fputs(" -> ", f);
+		put_ep(f, &un[i].responder);
+		fprintf(f, "  %s\n", human(un[i].bytes, b, sizeof b));
 	}
 }

@@ -17,20 +17,30 @@ struct jw;
  * called inside the object, it writes jw_key()/value pairs. */
 typedef void (*report_extend_fn)(void *arg, struct jw *, const struct fa_session *);
 
+/* Text: a second section after the sessions, one part per session. */
+typedef void (*report_tail_fn)(void *arg, FILE *, const struct fa_session *);
+
 struct report;
 
 /* out is borrowed; the report writes NDJSON lines as sessions end and
- * everything else at report_finish. */
-struct report *report_new(enum report_format, FILE *out);
+ * everything else at report_finish.  JSON and text keep the sessions in
+ * a temporary file: NULL with *cause set (owned) when it cannot be made,
+ * NULL alone when out of memory. */
+struct report *report_new(enum report_format, FILE *out, char **cause);
 void	 report_set_extend(struct report *, report_extend_fn, void *arg);
+/* Text: after the sessions, title and then fn's text for each session
+ * (called as the session ends); nothing when there was no session. */
+int	 report_set_tail(struct report *, const char *title, report_tail_fn,
+	    void *arg);
 /* The engine sink that feeds this report. */
 void	 report_sink(struct report *, struct fa_sink *);
 /* Write the document (json, text); 0, or -1 on a write error. */
 int	 report_finish(struct report *, const struct capture *,
 	    const struct fa_stats *, const struct fa_config *);
+/* After report_finish failed: the temporary file's error, or NULL when
+ * writing the output failed. */
+const char *report_error(const struct report *);
 void	 report_free(struct report *);
-/* Sessions held so far (json, text), for consumers after the run. */
-struct fa_session *const *report_sessions(const struct report *, size_t *n);
 
 /* JSON helpers shared by every JSON writer. */
 json_t	*json_wire(const uint8_t *p, size_t len);	/* reversible escaping */

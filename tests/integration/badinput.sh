@@ -81,6 +81,17 @@ rc=$?
 if [ "$rc" -le 1 ]; then echo "ok   absurd snaplen: exit $rc"; pass=$((pass + 1));
 else echo "FAIL absurd snaplen: exit $rc"; fail=$((fail + 1)); fi
 check "pcapng with an unknown block" 0 "" "$tmp/unknown-block.pcapng"
+# JSON and text keep sessions in a temporary file: a TMPDIR that will not
+# do is one line and exit 1; NDJSON needs none.
+TMPDIR=$tmp/no-such-dir check "unusable TMPDIR" 1 \
+    "cannot make a temporary file in $tmp/no-such-dir (TMPDIR): No such file" "$good"
+if TMPDIR=$tmp/no-such-dir "$FTPAUDIT" analyze -F ndjson "$good" 2>"$tmp/err" |
+    /usr/bin/python3 -c 'import json,sys; sys.exit(0 if [json.loads(l)["id"] for l in sys.stdin] == [1] else 1)' &&
+    [ ! -s "$tmp/err" ]; then
+	echo "ok   unusable TMPDIR, ndjson: one session, no error"; pass=$((pass + 1))
+else
+	echo "FAIL unusable TMPDIR, ndjson: $(head -c 300 "$tmp/err")"; fail=$((fail + 1))
+fi
 check "usage: no capture" 2 "no capture given"
 check "usage: bad format" 2 "expected text, json or ndjson" -F yaml "$good"
 check "usage: bad ports" 2 "--ports" -P 21,x "$good"
