@@ -51,11 +51,12 @@ static void
 fuzz_run_start(struct fuzz_run *run, enum report_format fmt, bool verify)
 {
 	struct fa_sink	 sink;
+	char		*cause;
 
 	fuzz_config(&run->cfg);
 	run->cfg.verify_checksums = verify;
 	if ((run->e = fa_engine_new(&run->cfg)) == NULL ||
-	    (run->r = report_new(fmt, fuzz_devnull())) == NULL)
+	    (run->r = report_new(fmt, fuzz_devnull(), &cause)) == NULL)
 		abort();
 	report_sink(run->r, &sink);
 	fa_engine_add_sink(run->e, &sink);
@@ -68,6 +69,8 @@ fuzz_run_end(struct fuzz_run *run, const struct capture *cap)
 	(void)report_finish(run->r, cap, fa_engine_stats(run->e), &run->cfg);
 	if (fa_engine_open_sessions(run->e) != 0)
 		__builtin_trap();	/* finish ends every session */
+	if (report_error(run->r) != NULL)
+		__builtin_trap();	/* every session id fits the spool */
 	report_free(run->r);
 	fa_engine_free(run->e);
 }
