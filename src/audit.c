@@ -84,15 +84,10 @@ pkt_ifaces(const struct audit *a, bool from_server, struct rs_pkt *p)
 void
 audit_free(struct audit *a)
 {
-	size_t i, j;
+	size_t i;
 
 	if (a == NULL)
 		return;
-	for (i = 0; i < a->nflows; i++) {
-		for (j = 0; j < a->flows[i].ntrace; j++)
-			free(a->flows[i].trace[j]);
-		free(a->flows[i].trace);
-	}
 	for (i = 0; i < a->nbroad; i++) {
 		free(a->broad[i].allows);
 		free(a->broad[i].observed);
@@ -128,20 +123,35 @@ audit_grow(void *p, size_t *cap, size_t n, size_t size)
 	return q;
 }
 
+/* Trace lines being collected (owned). */
+struct trace {
+	char		**v;
+	size_t		 n;
+};
+
 static int
-trace_add(struct audit_flow *f, char *line)
+trace_add(struct trace *t, char *line)
 {
 	char **v;
 
 	if (line == NULL)
 		return -1;
-	if ((v = realloc(f->trace, (f->ntrace + 1) * sizeof *v)) == NULL) {
+	if ((v = realloc(t->v, (t->n + 1) * sizeof *v)) == NULL) {
 		free(line);
 		return -1;
 	}
-	f->trace = v;
-	f->trace[f->ntrace++] = line;
+	t->v = v;
+	t->v[t->n++] = line;
 	return 0;
+}
+
+static void
+trace_free(struct trace *t)
+{
+	while (t->n > 0)
+		free(t->v[--t->n]);
+	free(t->v);
+	t->v = NULL;
 }
 
 static const char *
@@ -236,10 +246,15 @@ deny(struct audit_flow *f, int k, enum rs_hook h, const struct rs_result *r)
 	f->failed_base = r->base;
 }
 
-/* Run the flow's packets; *helper_out gets what its first packet assigned. */
+/*
+ * Run the flow's packets through the ruleset, with f->helper, and set its
+ * verdict.  rec (the audit itself, or NULL when a trace is replayed) gets
+ * the rules they used; tr, when not NULL, a line per base chain; and
+ * *helper_out what the first packet assigned.
+ */
 static int
-eval_flow(struct audit *a, struct audit_flow *f, const char *helper,
-    const char **helper_out)
+eval_flow(const struct audit *a, struct audit *rec, struct audit_flow *f,
+    const char **helper_out, struct trace *tr)
 {
 	enum rs_hook hooks[3];
 	struct rs_result r;
@@ -251,22 +266,24 @@ eval_flow(struct audit *a, struct audit_flow *f, const char *helper,
 	f->verdict = AV_ACCEPT;
 	f->failed_pkt = -1;
 	for (k = 0; k < 3; k++) {
-		make_pkt(f, k, helper, &p);
+		make_pkt(f, k, f->helper, &p);
 		from_server = f->server_initiates ? k != 1 : k == 1;
 		pkt_ifaces(a, from_server, &p);
 		n = hooks_for(a->side, from_server, hooks);
 		for (i = 0; i < n; i++) {
-			ruleset_eval(a->rs, hooks[i], &p, &r, mark_used, a);
+			ruleset_eval(a->rs, hooks[i], &p, &r,
+			    rec != NULL ? mark_used : NULL, rec);
 			/* Hooks without a base chain say nothing worth a line. */
-			if ((r.indeterminate || r.rule != NULL || r.policy != NULL) &&
-			    trace_add(f, trace_line(&p, hooks[i], &r)) == -1)
+			if (tr != NULL && (r.indeterminate || r.rule != NULL ||
+			    r.policy != NULL) &&
+			    trace_add(tr, trace_line(&p, hooks[i], &r)) == -1)
 				return -1;
-			if (r.helper_early != NULL)
-				a->early[r.helper_early->seq] = true;
+			if (rec != NULL && r.helper_early != NULL)
+				rec->early[r.helper_early->seq] = true;
 			if (k == 0 && r.helper != NULL && helper_out != NULL)
 				*helper_out = r.helper;
-			if (r.indeterminate && r.rule != NULL)
-				a->maybe[r.rule->seq] = true;
+			if (rec != NULL && r.indeterminate && r.rule != NULL)
+				rec->maybe[r.rule->seq] = true;
 			if (r.indeterminate || r.verdict != RS_V_ACCEPT) {
 				deny(f, k, hooks[i], &r);
 				return 0;
@@ -343,7 +360,8 @@ finish_flow(struct audit *a, struct audit_flow *f, const char *helper,
     const char **helper_out)
 {
 	a->nflows++;
-	if (eval_flow(a, f, helper, helper_out) == -1)
+	f->helper = helper;
+	if (eval_flow(a, a, f, helper_out, NULL) == -1)
 		return -1;
 	return add_fix(a, a->nflows - 1);
 }
@@ -361,20 +379,37 @@ helper_covers(const struct fa_session *s, const struct fa_transfer *x,
 /* Why an assigned helper would still not open this data connection: the
  * notes of the rules module, one trace line each. */
 static int
-helper_notes(struct audit_flow *f, const struct fa_session *s,
-    const struct fa_transfer *x)
+helper_notes(const struct audit_flow *f, struct trace *tr)
 {
-	uint32_t flags = x->helper_flags | (s->tls ? FA_HELPER_TLS : 0), bit;
+	uint32_t flags = f->helper_flags | (f->tls ? FA_HELPER_TLS : 0), bit;
 	char *line;
 
+	if (f->related || f->helper == NULL)
+		return 0;
 	for (bit = 1; bit != 0 && bit <= flags; bit <<= 1) {
 		if ((flags & bit) == 0 || bit == FA_HELPER_PORT ||
 		    rules_helper_note(bit) == NULL)
 			continue;
 		if (asprintf(&line, "not related, the ftp helper would not open it: %s",
-		    rules_helper_note(bit)) == -1 || trace_add(f, line) == -1)
+		    rules_helper_note(bit)) == -1 || trace_add(tr, line) == -1)
 			return -1;
 	}
+	return 0;
+}
+
+int
+audit_flow_trace(const struct audit *a, const struct audit_flow *f,
+    char ***lines, size_t *n)
+{
+	struct audit_flow copy = *f;
+	struct trace tr = { NULL, 0 };
+
+	if (helper_notes(f, &tr) == -1 || eval_flow(a, NULL, &copy, NULL, &tr) == -1) {
+		trace_free(&tr);
+		return -1;
+	}
+	*lines = tr.v;
+	*n = tr.n;
 	return 0;
 }
 
@@ -409,8 +444,6 @@ add_transfer(struct audit *a, const struct fa_session *s,
 	if (f->initiator.ip.family != f->responder.ip.family)
 		return 0;	/* not a connection one firewall sees */
 	f->related = helper_covers(s, x, helper);
-	if (!f->related && helper != NULL && helper_notes(f, s, x) == -1)
-		return -1;
 	a->ndata++;
 	return finish_flow(a, f, helper, NULL);
 }

@@ -47,15 +47,21 @@ policy_str(const struct rs_chain *c)
 }
 
 static json_t *
-flow_json(const struct audit_flow *f)
+flow_json(const struct audit *a, const struct audit_flow *f)
 {
 	json_t *o, *tr;
-	char *pol = policy_str(f->policy);
-	size_t i;
+	char *pol, **lines;
+	size_t i, n;
 
+	if (audit_flow_trace(a, f, &lines, &n) == -1)
+		return NULL;
 	tr = json_array();
-	for (i = 0; i < f->ntrace; i++)
-		json_array_append_new(tr, json_string(f->trace[i]));
+	for (i = 0; i < n; i++) {
+		json_array_append_new(tr, json_string(lines[i]));
+		free(lines[i]);
+	}
+	free(lines);
+	pol = policy_str(f->policy);
 	o = json_pack("{s:I, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:o}",
 	    "session", (json_int_t)f->session,
 	    "transfer", f->transfer ? json_integer(f->transfer) : json_null(),
@@ -152,7 +158,7 @@ flows_el(const struct audit *a, size_t i)
 {
 	size_t n;
 
-	return flow_json(&audit_flows(a, &n)[i]);
+	return flow_json(a, &audit_flows(a, &n)[i]);
 }
 
 static size_t

@@ -34,8 +34,9 @@ struct audit_flow {
 	const struct rs_chain *failed_base;	/* base chain that denied */
 	const struct rs_rule *first_rule;	/* accepted the first packet */
 	enum rs_hook	 first_hook;
-	char		**trace;	/* owned */
-	size_t		 ntrace;
+	/* The conntrack helper its packets ran with: the one the control
+	 * connection's first packet assigned (ruleset memory), or NULL. */
+	const char	*helper;
 };
 
 struct audit_fix {
@@ -83,6 +84,12 @@ int	 audit_add_session(struct audit *, const struct fa_session *);
 int	 audit_finish(struct audit *);
 
 const struct audit_flow *audit_flows(const struct audit *, size_t *n);
+/* The flow's trace: a line for each base chain its packets crossed, and
+ * why a helper would not open it.  Run again through the ruleset when
+ * asked, since a third of a million flows kept 100 MB of them; *lines
+ * and each line are the caller's to free.  0, or -1 on ENOMEM. */
+int	 audit_flow_trace(const struct audit *, const struct audit_flow *,
+	    char ***lines, size_t *n);
 const struct audit_fix *audit_fixes(const struct audit *, size_t *n);
 /* used[i] for rule seq i: it matched some packet of some flow. */
 const bool *audit_used(const struct audit *);
