@@ -14,6 +14,8 @@
 #                    for the memory target (1; 0 skips it)
 #   BENCH_CONNS      TCP connections open at once in the memory test
 #                    (1000000; 0 skips it)
+#   BENCH_OPEN_SESSIONS  FTP sessions open at once, measured (100000; 0
+#                    skips it)
 #   BENCH_SLICE      bytes of a capture tshark reads (100000000)
 #   BENCH_RUNS       runs of the floor and of ftpaudit; the fastest counts (3)
 #   BENCH_OUT        work directory (bench/out)
@@ -35,6 +37,7 @@ FLAGS=${BENCH_GEN_FLAGS:-}
 BULK=${BENCH_BULK:-5000}
 DOUBLE=${BENCH_DOUBLE:-1}
 CONNS=${BENCH_CONNS:-1000000}
+OPEN_SESSIONS=${BENCH_OPEN_SESSIONS:-100000}
 SLICE_BYTES=${BENCH_SLICE:-100000000}
 RUNS=${BENCH_RUNS:-3}
 OUT=${BENCH_OUT:-bench/out}
@@ -219,6 +222,15 @@ profile() {
 	fi
 	rm -f "$OUT/ftpaudit.ndjson"
 
+	# The document formats keep their sessions in a temporary file until
+	# the end: their memory, once each.
+	for fmt in json text; do
+		echo "run.sh: $title: ftpaudit -F $fmt"
+		measure1 "ftpaudit-$fmt" "$FTPAUDIT" analyze -F "$fmt" -o /dev/null "$PCAP"
+		row "ftpaudit analyze -F $fmt -o /dev/null (one run)" "$packets" "$size" 1
+		[ "$rc" -eq 0 ] || status=1
+	done
+
 	if command -v "$TSHARK" >/dev/null 2>&1; then
 		echo "run.sh: $title: tshark on the first $SLICE_BYTES bytes"
 		slice=$OUT/slice-$(basename "$PCAP")
@@ -342,6 +354,27 @@ if [ "$CONNS" -gt 0 ]; then
 		echo "each a handshake, a request and a response, none closed."
 		echo "ftpaudit (\`analyze -v\`) tracked ${at_once:-?} at once in"
 		echo "$wall s, peak RSS $(mib "$rss") MiB."
+		echo
+	} >>"$body"
+fi
+
+if [ "$OPEN_SESSIONS" -gt 0 ]; then
+	[ -x "$HOSTILE" ] || die "$HOSTILE is missing: run make bench"
+	spcap=$OUT/sessions-$OPEN_SESSIONS.pcap
+	[ -f "$spcap" ] || "$HOSTILE" sessions "$OPEN_SESSIONS" "$spcap" ||
+	    die "$HOSTILE failed"
+	echo "run.sh: $OPEN_SESSIONS FTP sessions open at once: ftpaudit"
+	measure1 ftpaudit-sessions "$FTPAUDIT" analyze -F ndjson -o /dev/null "$spcap"
+	[ "$rc" -eq 0 ] || status=1
+	{
+		echo "## $OPEN_SESSIONS FTP sessions open at once"
+		echo
+		echo "\`bench/hostile sessions $OPEN_SESSIONS\`: that many clients logged in,"
+		echo "each with a PASV answered and never connected to, none closed: every"
+		echo "session and its expectation are held until the end of the capture"
+		echo "(no target: they are bounded by \`--max-connections\`)."
+		echo "ftpaudit, one run: $wall s, peak RSS $(mib "$rss") MiB,"
+		echo "about $(awk -v r="$rss" -v n="$OPEN_SESSIONS" 'BEGIN { printf "%.1f", r / n }') KiB a session."
 		echo
 	} >>"$body"
 fi

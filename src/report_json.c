@@ -32,7 +32,6 @@ struct report {
 	 * "sessions" array of a document, so that it is indented as there. */
 	struct jw	 jw;
 	int		 error;
-	char		*cause;		/* owned: why report_finish failed */
 };
 
 static void
