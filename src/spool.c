@@ -179,8 +179,9 @@ spool_copy(struct spool *sp, int part, const char *sep, FILE *out)
 			fail(sp, "read");
 			goto fail;
 		}
+		/* An empty part: b may still be NULL. */
 		if ((n > 0 && sep != NULL && fputs(sep, out) == EOF) ||
-		    fwrite(b, 1, len, out) != len)
+		    (len > 0 && fwrite(b, 1, len, out) != len))
 			goto fail;
 		n++;
 	}
