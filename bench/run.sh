@@ -333,15 +333,19 @@ if [ "$DOUBLE" -ne 0 ]; then
 	} >>"$body"
 fi
 
-if [ "$CONNS" -gt 0 ]; then
+# hostile_run CASE N NAME: ftpaudit -v on `hostile CASE N` (made once and
+# kept in $OUT), measured as NAME.
+hostile_run() {
 	[ -x "$HOSTILE" ] || die "$HOSTILE is missing: run make bench"
-	cpcap=$OUT/open-$CONNS.pcap
-	[ -f "$cpcap" ] || "$HOSTILE" open "$CONNS" "$cpcap" ||
-	    die "$HOSTILE failed"
-	echo "run.sh: $CONNS connections open at once: ftpaudit"
-	measure1 ftpaudit-conns "$FTPAUDIT" analyze -v -F ndjson -o /dev/null \
-	    "$cpcap"
+	hpcap=$OUT/$1-$2.pcap
+	[ -f "$hpcap" ] || "$HOSTILE" "$1" "$2" "$hpcap" || die "$HOSTILE failed"
+	echo "run.sh: hostile $1 $2: ftpaudit"
+	measure1 "$3" "$FTPAUDIT" analyze -v -F ndjson -o /dev/null "$hpcap"
 	[ "$rc" -eq 0 ] || status=1
+}
+
+if [ "$CONNS" -gt 0 ]; then
+	hostile_run open "$CONNS" ftpaudit-conns
 	at_once=$(sed -n 's/.*(at most \([0-9]*\) at once).*/\1/p' \
 	    "$OUT/ftpaudit-conns.err")
 	target "TCP connections open at once" "under 300 MiB for 1,000,000" \
@@ -359,13 +363,7 @@ if [ "$CONNS" -gt 0 ]; then
 fi
 
 if [ "$OPEN_SESSIONS" -gt 0 ]; then
-	[ -x "$HOSTILE" ] || die "$HOSTILE is missing: run make bench"
-	spcap=$OUT/sessions-$OPEN_SESSIONS.pcap
-	[ -f "$spcap" ] || "$HOSTILE" sessions "$OPEN_SESSIONS" "$spcap" ||
-	    die "$HOSTILE failed"
-	echo "run.sh: $OPEN_SESSIONS FTP sessions open at once: ftpaudit"
-	measure1 ftpaudit-sessions "$FTPAUDIT" analyze -F ndjson -o /dev/null "$spcap"
-	[ "$rc" -eq 0 ] || status=1
+	hostile_run sessions "$OPEN_SESSIONS" ftpaudit-sessions
 	{
 		echo "## $OPEN_SESSIONS FTP sessions open at once"
 		echo
