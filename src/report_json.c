@@ -486,6 +486,10 @@ report_finish(struct report *r, const struct capture *cap,
     const struct fa_stats *st, const struct fa_config *cfg)
 {
 	(void)cfg;
+	/* A spool that could not take every session: no document at all,
+	 * rather than one that stops short. */
+	if (r->spool != NULL && spool_sync(r->spool) == -1)
+		return -1;
 	if (r->fmt == REPORT_TEXT)
 		text(r, cap, st);
 	else if (r->fmt == REPORT_JSON)

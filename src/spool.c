@@ -144,6 +144,18 @@ spool_end_part(struct spool *sp)
 		sp->cur = NULL;
 }
 
+int
+spool_sync(struct spool *sp)
+{
+	if (sp->err != NULL)
+		return -1;
+	if (fflush(sp->f) == EOF) {
+		fail(sp, "write");
+		return -1;
+	}
+	return 0;
+}
+
 int64_t
 spool_copy(struct spool *sp, int part, const char *sep, FILE *out)
 {
@@ -153,12 +165,8 @@ spool_copy(struct spool *sp, int part, const char *sep, FILE *out)
 	int64_t n = 0;
 	off_t off;
 
-	if (sp->err != NULL)
+	if (spool_sync(sp) == -1)
 		return -1;
-	if (fflush(sp->f) == EOF) {
-		fail(sp, "write");
-		return -1;
-	}
 	for (i = 0; i < sp->nrecs; i++) {
 		if (sp->recs[i].pos == 0)
 			continue;

@@ -19,6 +19,9 @@ void	 spool_free(struct spool *);
  * stream stays the spool's. */
 FILE	*spool_begin(struct spool *, uint64_t id);
 void	 spool_end_part(struct spool *);
+/* Every record written out to the file: 0, or -1 when some write failed
+ * (then nothing should go out, spool_error() says why). */
+int	 spool_sync(struct spool *);
 /* Part `part` of every record in id order to out, sep before all but the
  * first (NULL: nothing); the number of records written, or -1 on an error
  * (spool_error() says which). */

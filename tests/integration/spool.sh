@@ -1,0 +1,74 @@
+#!/bin/bash
+# The JSON and text reports keep their sessions in a temporary file in
+# $TMPDIR: it leaves nothing behind, even when the run is killed, and when
+# it fills up the run says so in one line, writes no half document and
+# exits 1.  Needs root to mount a small tmpfs.
+set -u
+FTPAUDIT=${FTPAUDIT:-./ftpaudit}
+GEN=${HOSTILE_GEN:-./tests/stress/hostile}
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: not root (mounts a tmpfs)"; exit 77; }
+[ -x "$GEN" ] || { echo "SKIP: $GEN not built"; exit 77; }
+tmp=$(mktemp -d) || exit 1
+mkdir "$tmp/small" "$tmp/dir"
+if ! mount -t tmpfs -o size=64k tmpfs "$tmp/small" 2>/dev/null; then
+	rm -rf "$tmp"
+	echo "SKIP: cannot mount a tmpfs"
+	exit 77
+fi
+trap 'umount "$tmp/small"; rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { echo "ok   $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL $*"; fail=$((fail + 1)); }
+
+# 20,000 sessions that end: about 9 MB of JSON, 2 MB of text.
+"$GEN" ended 20000 "$tmp/ended.pcap" || { echo "FAIL: generator"; exit 1; }
+
+for fmt in json text; do
+	TMPDIR=$tmp/small "$FTPAUDIT" analyze -F $fmt -o "$tmp/out" \
+	    "$tmp/ended.pcap" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+	    grep -q "^ftpaudit: temporary file: write: No space left on device$" \
+	    "$tmp/err" && [ ! -s "$tmp/out" ]; then
+		ok "full TMPDIR, -F $fmt: exit 1, $(cat "$tmp/err"), nothing written"
+	else
+		bad "full TMPDIR, -F $fmt: exit $rc, $(head -c 300 "$tmp/err"), $(wc -c <"$tmp/out") bytes out"
+	fi
+done
+
+# NDJSON needs no temporary file.
+if TMPDIR=$tmp/small "$FTPAUDIT" analyze -F ndjson -o "$tmp/out" \
+    "$tmp/ended.pcap" 2>"$tmp/err" && [ "$(wc -l <"$tmp/out")" -eq 20000 ]; then
+	ok "full TMPDIR, -F ndjson: 20000 sessions"
+else
+	bad "full TMPDIR, -F ndjson: $(head -c 300 "$tmp/err")"
+fi
+
+# A run that completes, and one killed halfway: nothing left in TMPDIR.
+TMPDIR=$tmp/dir "$FTPAUDIT" analyze -F json -o "$tmp/out" "$tmp/ended.pcap"
+if [ $? -eq 0 ] && [ -z "$(ls -A "$tmp/dir")" ] &&
+    [ "$(grep -c '"end_reason": "quit"' "$tmp/out")" -eq 20000 ]; then
+	ok "-F json: 20000 sessions, TMPDIR left empty"
+else
+	bad "-F json: TMPDIR holds $(ls -A "$tmp/dir")"
+fi
+# The killed run reads half the capture from a pipe held open, so that it
+# is surely mid-run, its spool open and already unlinked.
+mkfifo "$tmp/fifo"
+TMPDIR=$tmp/dir "$FTPAUDIT" analyze -q -F json -o /dev/null - <"$tmp/fifo" &
+pid=$!
+exec 3>"$tmp/fifo"
+head -c 4000000 "$tmp/ended.pcap" >&3
+sleep 0.5
+spool=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -c "$tmp/dir/ftpaudit-.* (deleted)")
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+exec 3>&-
+if [ "$spool" -eq 1 ] && [ -z "$(ls -A "$tmp/dir")" ]; then
+	ok "killed mid-run: its spool was open and unlinked, TMPDIR left empty"
+else
+	bad "killed mid-run: $spool spool open, TMPDIR holds $(ls -A "$tmp/dir")"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
