@@ -69,15 +69,13 @@ put(struct jw *w, const char *s, size_t n)
 static void
 newline(struct jw *w)
 {
-	int i;
+	size_t n = 2 * (size_t)w->depth;
 
-	if (!w->pretty || !reserve(w, 1 + 2 * (size_t)w->depth))
+	if (!w->pretty || !reserve(w, 1 + n))
 		return;
 	w->p[w->len++] = '\n';
-	for (i = 0; i < w->depth; i++) {
-		w->p[w->len++] = ' ';
-		w->p[w->len++] = ' ';
-	}
+	memset(w->p + w->len, ' ', n);
+	w->len += n;
 }
 
 /* Before a value: the comma and the indentation, unless a key came first. */
