@@ -1,6 +1,7 @@
 /* control.c: an FTP control connection: reassembly of both directions,
  * lines, commands and replies paired in order, and the session state they
  * drive (login, cwd, TLS, negotiations). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,6 +299,23 @@ cmd_transfer(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	}
 }
 
+/* Where a CWD or CDUP leads, once the server agrees.  Past FA_PATH_MAX
+ * the working directory becomes unknown (said once a session). */
+static void
+cwd_target(struct fa_engine *e, struct ctl *x, struct pending *p,
+    const uint8_t *arg, size_t len, uint64_t ts)
+{
+	if ((p->target = path_resolve(x->sess->cwd, arg, len)) != NULL ||
+	    errno != ENAMETOOLONG)
+		return;
+	p->target_lost = true;
+	if (x->path_said)
+		return;
+	x->path_said = true;
+	engine_anomaly(e, x->sess, ts, "path_too_long",
+	    "working directory deeper than %d bytes: no longer known", FA_PATH_MAX);
+}
+
 static void
 cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
     const struct ftp_line *ln, int32_t ci, struct pending *p)
@@ -330,9 +348,9 @@ cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 		cmd_transfer(e, x, fc, ci, p);
 	} else if (FTP_VERB_IS(v, "CWD") || FTP_VERB_IS(v, "XCWD")) {
 		if (fc->arg != NULL)
-			p->target = path_resolve(s->cwd, fc->arg, fc->arg_len);
+			cwd_target(e, x, p, fc->arg, fc->arg_len, ln->ts_us);
 	} else if (FTP_VERB_IS(v, "CDUP") || FTP_VERB_IS(v, "XCUP")) {
-		p->target = path_resolve(s->cwd, (const uint8_t *)"..", 2);
+		cwd_target(e, x, p, (const uint8_t *)"..", 2, ln->ts_us);
 	} else if (FTP_VERB_IS(v, "ABOR")) {
 		x->abor_pending = true;
 	}
@@ -566,8 +584,12 @@ reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
 		set_cwd(s, parse_257(r->text.p, r->text.len));
 	} else if ((FTP_VERB_IS(v, "CWD") || FTP_VERB_IS(v, "XCWD") ||
 	    FTP_VERB_IS(v, "CDUP") || FTP_VERB_IS(v, "XCUP")) &&
-	    (c == 250 || c == 200) && p->target != NULL) {
-		set_cwd(s, p->target);
+	    (c == 250 || c == 200) && (p->target != NULL || p->target_lost)) {
+		if (p->target_lost) {
+			free(s->cwd);
+			s->cwd = NULL;
+		} else
+			set_cwd(s, p->target);
 		p->target = NULL;
 	} else if (FTP_VERB_IS(v, "TYPE") && c == 200) {
 		struct fa_command *cmd = cmd_at(s, p->cmd);

@@ -20,6 +20,7 @@ struct pending {
 	uint32_t	 end_seq;
 	char		 verb[FTP_VERB_MAX + 1];
 	char		*target;	/* owned: CWD target, resolved */
+	bool		 target_lost;	/* past FA_PATH_MAX: cwd unknown */
 	int32_t		 xfer;		/* transfer bound to a data command, -1 */
 	uint64_t	 ts_us;
 };
@@ -47,6 +48,7 @@ struct ctl {
 	bool		 decoding;	/* false once TLS starts */
 	bool		 confirmed;	/* detected on another port: first command seen */
 	bool		 abor_pending;
+	bool		 path_said;	/* path_too_long reported */
 	/* In the engine's index of encrypted sessions (engine_tls_open):
 	 * its bucket's chain, newest first. */
 	bool		 tls_listed;

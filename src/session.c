@@ -1,5 +1,6 @@
 /* session.c: the session model: lifetime, bounded lists, names of enums,
  * and the working-directory arithmetic. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -307,6 +308,10 @@ path_resolve(const char *cwd, const uint8_t *arg, size_t len)
 
 	if (len == 0)
 		return cwd ? strdup(cwd) : NULL;
+	if (len > FA_PATH_MAX || (cwd != NULL && strlen(cwd) > FA_PATH_MAX)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
 	if (arg[0] != '/' && cwd == NULL)
 		return strndup((const char *)arg, len);
 	cap = (arg[0] == '/' ? 0 : strlen(cwd)) + len + 2;
@@ -342,6 +347,11 @@ path_resolve(const char *cwd, const uint8_t *arg, size_t len)
 		n--;
 	if (n == 0)
 		out[n++] = '/';
+	if (n > FA_PATH_MAX) {
+		free(out);
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
 	out[n] = '\0';
 	return out;
 }

@@ -13,6 +13,12 @@ int	 session_bytes(struct fa_session *, struct fa_bytes *, const uint8_t *,
 	    size_t);
 int	 session_grow(struct fa_session *, void **arr, uint32_t n, uint32_t *cap,
 	    size_t elem);
+/* Longest path kept, a server's own limit (Linux PATH_MAX): deeper, the
+ * working directory is unknown.  Without it a million CWDs one level
+ * deeper each copied the whole path, quadratic in the session. */
+#define FA_PATH_MAX	4096
+/* arg against cwd; owned, or NULL with errno ENAMETOOLONG past
+ * FA_PATH_MAX (or ENOMEM). */
 char	*path_resolve(const char *cwd, const uint8_t *arg, size_t len);
 
 #endif

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Hostile input: a million SYNs to port 21, a million pipelined commands,
 # a 100 MB reply line, a million PORT commands, 100,000 sessions open at
-# once, all awaiting the same passive port, 100,000 that end.  Each run must complete,
+# once, all awaiting the same passive port, 100,000 that end, a million
+# nested CWDs.  Each run must complete,
 # stay within its caps (as its report says) and within a memory bound.
 set -u
 FTPAUDIT=${FTPAUDIT:-./ftpaudit}
@@ -56,5 +57,8 @@ run sessions 100000 400 '"at most 100000 at once), 100000 FTP sessions" in err' 
 # Sessions that end wait for the text and JSON reports in a temporary
 # file, not in memory (all 100,000 were held: 560 MiB).
 run ended 100000 64 'out.stdout.count(b"\nSession ") == 100000 and out.stdout.count(b"  quit\n") == 100000 and out.stdout.count(b" R3   control ") == 100000' -F text
+# A million CWDs one level deeper: the path stops at 4096 bytes (it was
+# copied whole each time, quadratic), and says so once.
+run cwd 1000000 64 'len(d["sessions"][0]["cwd"] or "") <= 4096 and [a["type"] for a in d["sessions"][0]["anomalies"]] == ["path_too_long"]' -F json
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

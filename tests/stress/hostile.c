@@ -179,6 +179,17 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++)
 			login_pasv(0x0d000000u + (uint32_t)(i >> 14),
 			    (uint16_t)(1024 + (i & 0x3fff)), argv[1][0] == 'e');
+	} else if (strcmp(argv[1], "cwd") == 0) {
+		/* n CWDs one level deeper, each accepted. */
+		static const uint8_t cwd[] = "CWD deeper\r\n", ok[] = "250 ok\r\n";
+
+		session(&cseq, &sseq);
+		for (i = 0; i < n; i++) {
+			frame(CLI, SRV, 40000, 21, cseq, sseq, 0x18, cwd, sizeof cwd - 1);
+			cseq += sizeof cwd - 1;
+			frame(SRV, CLI, 21, 40000, sseq, cseq, 0x18, ok, sizeof ok - 1);
+			sseq += sizeof ok - 1;
+		}
 	} else if (strcmp(argv[1], "pipeline") == 0) {
 		session(&cseq, &sseq);
 		client_stream(&cseq, sseq, n, noop);

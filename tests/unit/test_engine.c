@@ -1,6 +1,7 @@
 /* test_engine.c: the engine end to end on hand-built frames: pairing of
  * replies with commands when packets are lost or pipelined, detection on
  * other ports, data-connection correlation and byte counts. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -684,6 +685,50 @@ test_expect_drop_session(void **state)
 	fa_session_unref(other);
 }
 
+/* Paths fold as a Unix server folds them, and stop at FA_PATH_MAX: a
+ * million CWDs one level deeper each copied the whole path. */
+static void
+test_path_resolve(void **state)
+{
+	static const struct {
+		const char *cwd, *arg, *want;
+	} cases[] = {
+		{ "/pub", "a/b", "/pub/a/b" },
+		{ "/pub", "../etc//x/./y/", "/etc/x/y" },
+		{ "/", "..", "/" },
+		{ "/a/b", "/c", "/c" },
+		{ NULL, "rel/x", "rel/x" },
+		{ NULL, "/abs", "/abs" },
+	};
+	char *cwd, *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r = path_resolve(cases[i].cwd, (const uint8_t *)cases[i].arg,
+		    strlen(cases[i].arg));
+		assert_non_null(r);
+		assert_string_equal(r, cases[i].want);
+		free(r);
+	}
+	/* "/" and 4,094 bytes, then one byte more: exactly the limit. */
+	assert_non_null(cwd = malloc(FA_PATH_MAX + 1));
+	cwd[0] = '/';
+	memset(cwd + 1, 'd', FA_PATH_MAX - 3);
+	cwd[FA_PATH_MAX - 2] = '\0';
+	assert_non_null(r = path_resolve(cwd, (const uint8_t *)"x", 1));
+	assert_int_equal(strlen(r), FA_PATH_MAX);
+	free(r);
+	errno = 0;
+	assert_null(path_resolve(cwd, (const uint8_t *)"xy", 2));
+	assert_int_equal(errno, ENAMETOOLONG);
+	/* ".." from there is short again. */
+	assert_non_null(r = path_resolve(cwd, (const uint8_t *)"..", 2));
+	assert_string_equal(r, "/");
+	free(r);
+	free(cwd);
+}
+
 int
 main(void)
 {
@@ -701,6 +746,7 @@ main(void)
 		cmocka_unit_test(test_data_ports_recent),
 		cmocka_unit_test(test_expect_shared_endpoint),
 		cmocka_unit_test(test_expect_drop_session),
+		cmocka_unit_test(test_path_resolve),
 		cmocka_unit_test(test_tls_many),
 	};
 
