@@ -2,7 +2,7 @@
 # Hostile input: a million SYNs to port 21, a million pipelined commands,
 # a 100 MB reply line, a million PORT commands, 100,000 sessions open at
 # once, all awaiting the same passive port, 100,000 that end, a million
-# nested CWDs.  Each run must complete,
+# nested CWDs, a reply of a million lines.  Each run must complete,
 # stay within its caps (as its report says) and within a memory bound.
 set -u
 FTPAUDIT=${FTPAUDIT:-./ftpaudit}
@@ -60,5 +60,7 @@ run ended 100000 64 'out.stdout.count(b"\nSession ") == 100000 and out.stdout.co
 # A million CWDs one level deeper: the path stops at 4096 bytes (it was
 # copied whole each time, quadratic), and says so once.
 run cwd 1000000 64 'len(d["sessions"][0]["cwd"] or "") <= 4096 and [a["type"] for a in d["sessions"][0]["anomalies"]] == ["path_too_long"]' -F json
+# A reply of a million lines: one reply, its text capped.
+run multiline 1000000 64 '[(r["code"], len(r["text"])) for r in d["sessions"][0]["unsolicited_replies"]] == [(220, 7), (220, 65536)]' -F json
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

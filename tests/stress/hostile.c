@@ -2,8 +2,8 @@
  * flood, a million pipelined commands, a 100 MB reply line, a million
  * PORT commands; and for make bench, N TCP connections open at once; N
  * FTP sessions logged in and waiting on a passive transfer, or N that
- * log in and quit.
- * usage: hostile syn|pipeline|longline|ports|open|sessions|ended N FILE */
+ * log in and quit; N nested CWDs; a reply of N lines.
+ * usage: hostile syn|pipeline|longline|ports|open|sessions|ended|cwd|multiline N FILE */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,10 +65,11 @@ session(uint32_t *cseq, uint32_t *sseq)
 	*sseq += sizeof banner - 1;
 }
 
-/* Client bytes from a generator of lines, packed into MSS segments. */
+/* Bytes from a generator of lines, packed into MSS segments: the client's
+ * (seq the client's, ack the server's) or, if server, the server's. */
 static void
-client_stream(uint32_t *cseq, uint32_t sseq, unsigned long n,
-    int (*line)(unsigned long, char *))
+stream(int server, uint32_t *seq, uint32_t ack, unsigned long n,
+    int (*line)(unsigned long, unsigned long, char *))
 {
 	uint8_t seg[MSS];
 	char l[64];
@@ -76,19 +77,19 @@ client_stream(uint32_t *cseq, uint32_t sseq, unsigned long n,
 	unsigned long i;
 	int k;
 
-	for (i = 0; i < n; i++) {
-		k = line(i, l);
-		if (used + (uint32_t)k > MSS) {
-			frame(CLI, SRV, 40000, 21, *cseq, sseq, 0x18, seg, used);
-			*cseq += used;
+	for (i = 0; i <= n; i++) {
+		k = i < n ? line(i, n, l) : 0;
+		if (used > 0 && (i == n || used + (uint32_t)k > MSS)) {
+			if (server)
+				frame(SRV, CLI, 21, 40000, *seq, ack, 0x18, seg, used);
+			else
+				frame(CLI, SRV, 40000, 21, *seq, ack, 0x18, seg, used);
+			*seq += used;
 			used = 0;
 		}
 		memcpy(seg + used, l, (size_t)k);
 		used += (uint32_t)k;
 	}
-	if (used)
-		frame(CLI, SRV, 40000, 21, *cseq, sseq, 0x18, seg, used);
-	*cseq += used;
 }
 
 /* One FTP session from client c: logged in, a PASV answered, and then
@@ -129,16 +130,24 @@ login_pasv(uint32_t c, uint16_t p, int quit)
 }
 
 static int
-noop(unsigned long i, char *l)
+noop(unsigned long i, unsigned long n, char *l)
 {
-	(void)i;
+	(void)i, (void)n;
 	memcpy(l, "NOOP\r\n", 6);
 	return 6;
 }
 
+/* A multi-line reply of n lines. */
 static int
-port(unsigned long i, char *l)
+multiline(unsigned long i, unsigned long n, char *l)
 {
+	return sprintf(l, i + 1 < n ? "220-line %lu\r\n" : "220 done\r\n", i);
+}
+
+static int
+port(unsigned long i, unsigned long n, char *l)
+{
+	(void)n;
 	return sprintf(l, "PORT 10,0,0,1,%lu,%lu\r\n", 4 + (i >> 8) % 250, i & 255);
 }
 
@@ -151,7 +160,7 @@ main(int argc, char **argv)
 	uint32_t cseq, sseq;
 
 	if (argc != 4 || (out = fopen(argv[3], "wb")) == NULL) {
-		fprintf(stderr, "usage: hostile syn|pipeline|longline|ports|open|sessions|ended N FILE\n");
+		fprintf(stderr, "usage: hostile syn|pipeline|longline|ports|open|sessions|ended|cwd|multiline N FILE\n");
 		return 2;
 	}
 	n = strtoul(argv[2], NULL, 10);
@@ -192,10 +201,13 @@ main(int argc, char **argv)
 		}
 	} else if (strcmp(argv[1], "pipeline") == 0) {
 		session(&cseq, &sseq);
-		client_stream(&cseq, sseq, n, noop);
+		stream(0, &cseq, sseq, n, noop);
 	} else if (strcmp(argv[1], "ports") == 0) {
 		session(&cseq, &sseq);
-		client_stream(&cseq, sseq, n, port);
+		stream(0, &cseq, sseq, n, port);
+	} else if (strcmp(argv[1], "multiline") == 0) {
+		session(&cseq, &sseq);
+		stream(1, &sseq, cseq, n, multiline);
 	} else if (strcmp(argv[1], "longline") == 0) {
 		/* n bytes of reply text without a line end, then one. */
 		session(&cseq, &sseq);
