@@ -305,6 +305,7 @@ static void
 cwd_target(struct fa_engine *e, struct ctl *x, struct pending *p,
     const uint8_t *arg, size_t len, uint64_t ts)
 {
+	errno = 0;	/* an empty argument with no cwd gives NULL alone */
 	if ((p->target = path_resolve(x->sess->cwd, arg, len)) != NULL ||
 	    errno != ENAMETOOLONG)
 		return;
