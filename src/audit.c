@@ -361,9 +361,7 @@ finish_flow(struct audit *a, struct audit_flow *f, const char *helper,
 {
 	a->nflows++;
 	f->helper = helper;
-	if (eval_flow(a, a, f, helper_out, NULL) == -1)
-		return -1;
-	return add_fix(a, a->nflows - 1);
+	return eval_flow(a, a, f, helper_out, NULL);
 }
 
 /* The helper would open this data connection: assigned to the control
@@ -484,18 +482,14 @@ by_session(const void *x, const void *y)
 /*
  * Sessions come as they end; the report lists their flows in session
  * order, the control connection first and then the transfers by id (the
- * order audit_add_session adds them in), and the fixes in flow order.
+ * order audit_add_session adds them in), and a fix for each denied flow
+ * in that order: the fixes name flows by their place.
  */
 static int
-sort_flows(struct audit *a)
+order_flows(struct audit *a)
 {
 	size_t i;
 
-	for (i = 1; i < a->nflows; i++)
-		if (by_session(&a->flows[i - 1], &a->flows[i]) > 0)
-			break;
-	if (i >= a->nflows)
-		return 0;
 	qsort(a->flows, a->nflows, sizeof *a->flows, by_session);
 	a->nfixes = 0;
 	for (i = 0; i < a->nflows; i++)
@@ -507,7 +501,7 @@ sort_flows(struct audit *a)
 int
 audit_finish(struct audit *a)
 {
-	if (sort_flows(a) == -1 || audit_find_shadowed(a) == -1 ||
+	if (order_flows(a) == -1 || audit_find_shadowed(a) == -1 ||
 	    audit_find_broad(a) == -1)
 		return -1;
 	return audit_find_ftp(a);
