@@ -136,12 +136,12 @@ decode_ipv4(const uint8_t *p, uint32_t caplen, bool verify, struct fa_pkt *pk,
 	if (caplen < 20 || (p[0] >> 4) != 4)
 		return DECODE_MALFORMED;
 	ihl = (uint32_t)(p[0] & 0x0f) * 4;
-	total = be16(p + 2);
+	/* A TSO segment captured on the sending host carries total length
+	 * 0: trust the capture then. */
+	if ((total = be16(p + 2)) == 0)
+		total = caplen;
 	if (ihl < 20 || ihl > caplen || total < ihl)
 		return DECODE_MALFORMED;
-	/* TSO captures carry total length 0; trust the capture then. */
-	if (total == 0)
-		total = caplen;
 	frag = be16(p + 6);
 	if ((frag & 0x3fff) != 0)
 		return DECODE_FRAGMENT;

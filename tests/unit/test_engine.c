@@ -685,6 +685,29 @@ test_expect_drop_session(void **state)
 	fa_session_unref(other);
 }
 
+/* A TSO segment captured on the sending host: IPv4 total length 0, the
+ * frame longer than any IP packet.  It was taken for malformed. */
+static void
+test_decode_tso(void **state)
+{
+	static uint8_t f[14 + 20 + 20 + 70000];
+	struct fa_pkt pk;
+
+	(void)state;
+	f[12] = 0x08;
+	f[14] = 0x45;		/* total length stays 0 */
+	f[23] = 6;
+	f[34 + 12] = 0x50;
+	f[34 + 13] = 0x18;
+	assert_int_equal(decode_frame(DLT_EN10MB, f, sizeof f, false, &pk),
+	    DECODE_TCP);
+	assert_int_equal(pk.caplen_payload, 70000);
+	assert_int_equal(pk.wire_payload, 70000);
+	/* Nor may 0 excuse a header cut short. */
+	assert_int_equal(decode_frame(DLT_EN10MB, f, 14 + 20 + 10, false, &pk),
+	    DECODE_MALFORMED);
+}
+
 /* Paths fold as a Unix server folds them, and stop at FA_PATH_MAX: a
  * million CWDs one level deeper each copied the whole path. */
 static void
@@ -747,6 +770,7 @@ main(void)
 		cmocka_unit_test(test_expect_shared_endpoint),
 		cmocka_unit_test(test_expect_drop_session),
 		cmocka_unit_test(test_path_resolve),
+		cmocka_unit_test(test_decode_tso),
 		cmocka_unit_test(test_tls_many),
 	};
 
