@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ftpaudit/reader.h"
 #include "ftpaudit/report.h"
 #include "ftpaudit/sinkq.h"
 #include "cli.h"
@@ -156,15 +157,13 @@ now_s(void)
 }
 
 static void
-progress(const struct capture *cap, uint64_t packets, double start, bool end)
+progress(uint64_t done, uint64_t total, uint64_t packets, double start,
+    bool end)
 {
-	uint64_t done, total;
-
 	if (end) {
 		fputs("\r\033[K", stderr);
 		return;
 	}
-	capture_progress(cap, &done, &total);
 	if (total > 0)
 		fprintf(stderr, "\r\033[K%5.1f%%  %llu packets  %.0f MB/s",
 		    100.0 * (double)done / (double)total,
@@ -181,19 +180,64 @@ on_packet(void *arg, const struct capture_pkt *pk)
 	    pk->wirelen);
 }
 
-/* Packets per capture_dispatch: a SIGINT or a progress line waits for at
- * most this many. */
+static void
+on_decoded(void *arg, const struct reader_pkt *p)
+{
+	fa_engine_decoded(arg, p->ts_us, p->wirelen, p->status, &p->pk);
+}
+
+/* Packets per capture_dispatch without the reader thread: a SIGINT or a
+ * progress line waits for at most this many. */
 #define RUN_BATCH	4096
+
+/*
+ * Feed the engine every packet: through the reader thread (reader.c) when
+ * it starts, else read here.  Returns false when the reader ran out of
+ * memory and stopped.
+ */
+static bool
+feed(struct fa_engine *e, struct capture *cap, const struct fa_config *cfg)
+{
+	bool show = !cli_quiet && isatty(2), ok = true;
+	double start = now_s(), last = start, t;
+	uint64_t n = 0, done, total;
+	struct reader *rd;
+	size_t got;
+
+	rd = reader_new(cap, cfg);
+	for (;;) {
+		if (cli_interrupted)
+			break;
+		if (rd != NULL)
+			got = reader_next(rd, on_decoded, e);
+		else
+			got = capture_dispatch(cap, RUN_BATCH, on_packet, e);
+		if (got == 0) {
+			ok = rd == NULL || !reader_failed(rd);
+			break;
+		}
+		n += got;
+		if (show && (t = now_s()) - last > 0.5) {
+			if (rd != NULL)
+				reader_progress(rd, &done, &total);
+			else
+				capture_progress(cap, &done, &total);
+			progress(done, total, n, start, false);
+			last = t;
+		}
+	}
+	reader_free(rd);
+	if (show && last != start)
+		progress(0, 0, n, start, true);
+	return ok;
+}
 
 void
 cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
     int nsinks)
 {
 	const struct capture_input *in;
-	bool show = !cli_quiet && isatty(2);
-	double start = now_s(), last = start, t;
-	uint64_t n = 0;
-	size_t i, got;
+	size_t i;
 	char *src;
 	struct sinkq *q;
 	struct fa_sink qsink;
@@ -207,16 +251,9 @@ cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
 		for (k = 0; k < nsinks; k++)
 			fa_engine_add_sink(e, &down[k]);
 	}
-	while (!cli_interrupted &&
-	    (got = capture_dispatch(cap, RUN_BATCH, on_packet, e)) > 0) {
-		n += got;
-		if (show && (t = now_s()) - last > 0.5) {
-			progress(cap, n, start, false);
-			last = t;
-		}
-	}
-	if (show && last != start)
-		progress(cap, n, start, true);
+	if (!feed(e, cap, fa_engine_config(e)))
+		cli_warn("warning: out of memory reading the capture; "
+		    "reporting what came before");
 	for (i = 0; i < capture_count(cap); i++) {
 		in = capture_input(cap, i);
 		if (!in->truncated || cli_quiet)

@@ -115,6 +115,7 @@ decode_tcp(const uint8_t *p, uint32_t caplen, uint32_t wire_len, bool verify,
 	pk->payload = p + off;
 	pk->wire_payload = wire_len - off;
 	pk->caplen_payload = caplen - off;
+	pk->cut = false;
 	if (pk->caplen_payload > pk->wire_payload)
 		pk->caplen_payload = pk->wire_payload;	/* Ethernet padding */
 	if (verify && caplen >= wire_len && !tcp_csum_ok(pk, p, wire_len))

@@ -102,6 +102,12 @@ fa_engine_add_sink(struct fa_engine *e, const struct fa_sink *s)
 	return 0;
 }
 
+const struct fa_config *
+fa_engine_config(const struct fa_engine *e)
+{
+	return &e->cfg;
+}
+
 const struct fa_stats *
 fa_engine_stats(const struct fa_engine *e)
 {
@@ -519,8 +525,18 @@ control(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *pk,
 	struct ctl *x = c->owner;
 	int role = side == x->server_side ? TO_CLIENT : TO_SERVER;
 	struct fa_session *s = x->sess;
+	struct fa_pkt whole;
 
 	e->st.control_packets++;
+	if (pk->cut) {
+		/* The reader kept only the start of a packet a control
+		 * stream needs: a bug in its judgement (reader.c), never
+		 * input.  Lose the bytes as a capture gap would. */
+		e->st.reader_cuts++;
+		whole = *pk;
+		whole.caplen_payload = 0;
+		pk = &whole;
+	}
 	/* Once ended, its sinks may be reading it (sinkq.c). */
 	if (!s->ended) {
 		ctl_handshake(s, role, pk->flags);
@@ -561,6 +577,17 @@ fa_engine_packet(struct fa_engine *e, int dlt, uint64_t ts,
     const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
 	struct fa_pkt pk;
+	enum decode_status st;
+
+	st = decode_frame(dlt, data, caplen, e->cfg.verify_checksums, &pk);
+	fa_engine_decoded(e, ts, wirelen, st, &pk);
+}
+
+void
+fa_engine_decoded(struct fa_engine *e, uint64_t ts, uint32_t wirelen,
+    enum decode_status st, const struct fa_pkt *pkt)
+{
+	struct fa_pkt pk;
 	struct conn *c;
 	int side;
 	bool was_closed;
@@ -571,8 +598,9 @@ fa_engine_packet(struct fa_engine *e, int dlt, uint64_t ts,
 		e->now_us = ts;
 	if (e->now_us >= e->next_sweep_us)
 		sweep(e);
-	switch (decode_frame(dlt, data, caplen, e->cfg.verify_checksums, &pk)) {
+	switch (st) {
 	case DECODE_TCP:
+		pk = *pkt;
 		break;
 	case DECODE_NOT_IP:
 		e->st.non_ip++;

@@ -1,5 +1,6 @@
 #!/bin/sh
-# threads.sh: ftpaudit's writer thread (src/sinkq.c) under ThreadSanitizer.
+# threads.sh: ftpaudit's reader and writer threads (src/reader.c,
+# src/sinkq.c) under ThreadSanitizer.
 #
 #   tests/threads.sh FTPAUDIT
 #

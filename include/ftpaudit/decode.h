@@ -29,6 +29,9 @@ struct fa_pkt {
 	const uint8_t	*payload;	/* borrowed from the frame */
 	uint32_t	 caplen_payload;	/* payload bytes in the capture */
 	uint32_t	 wire_payload;	/* payload bytes on the wire (from IP length) */
+	bool		 cut;		/* only the first bytes of the payload are
+					   readable: the reader left the rest of a
+					   packet no control stream needs */
 };
 
 bool	decode_dlt_supported(int dlt);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "ftpaudit/session.h"
+#include "ftpaudit/decode.h"
 
 #define FA_PORTSET_WORDS	(65536 / 64)
 
@@ -61,6 +62,8 @@ struct fa_stats {
 	uint64_t	 expectations, expect_cap_hits, expectations_expired;
 	uint64_t	 peak_conns;
 	uint64_t	 longest_probe;	/* connection table; -v only */
+	uint64_t	 reader_cuts;	/* control packets the reader cut: a bug
+					   if ever nonzero; not reported */
 };
 
 /* An unattributed data-looking connection. */
@@ -95,9 +98,15 @@ int	 fa_engine_add_sink(struct fa_engine *, const struct fa_sink *);
 /* One captured frame of link type dlt. */
 void	 fa_engine_packet(struct fa_engine *, int dlt, uint64_t ts_us,
 	    const uint8_t *data, uint32_t caplen, uint32_t wirelen);
+/* The same for a frame already decoded, as by the reader thread: pk is
+ * read only when st is DECODE_TCP, its payload only where the engine
+ * needs it (see reader.h). */
+void	 fa_engine_decoded(struct fa_engine *, uint64_t ts_us, uint32_t wirelen,
+	    enum decode_status st, const struct fa_pkt *pk);
 /* Ends every open session as capture_end and reports it. */
 void	 fa_engine_finish(struct fa_engine *);
 const struct fa_stats *fa_engine_stats(const struct fa_engine *);
+const struct fa_config *fa_engine_config(const struct fa_engine *);
 size_t	 fa_engine_open_sessions(const struct fa_engine *);
 
 #endif

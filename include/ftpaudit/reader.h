@@ -1,0 +1,46 @@
+/* reader.h: read and decode a capture ahead, on a thread of its own. */
+#ifndef FTPAUDIT_READER_H
+#define FTPAUDIT_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "ftpaudit/decode.h"
+
+struct capture;
+struct fa_config;
+struct reader;
+
+/* One frame, decoded; pk is read only when status is DECODE_TCP. */
+struct reader_pkt {
+	uint64_t	 ts_us;
+	uint32_t	 wirelen;
+	enum decode_status status;
+	struct fa_pkt	 pk;
+};
+
+/*
+ * Start a thread reading cap (owned by it until reader_free) and decoding
+ * each frame as the engine configured by cfg would.  A payload is kept
+ * whole when a control stream may need it: a port of cfg's, a greeting
+ * ("220") that --detect-other-ports may take for FTP, and every later
+ * packet of that connection.  Of any other payload only the first four
+ * bytes are kept (pk.cut), so data connections are never copied.
+ * NULL when the thread cannot start: read with capture_dispatch instead.
+ */
+struct reader *reader_new(struct capture *cap, const struct fa_config *cfg);
+/*
+ * The next batch of frames, each to cb, borrowed for the call.  Returns
+ * how many were given, 0 at the end of the capture.
+ */
+typedef void (*reader_cb)(void *arg, const struct reader_pkt *);
+size_t	 reader_next(struct reader *, reader_cb, void *arg);
+/* Bytes read and total, as of the last frame reader_next gave. */
+void	 reader_progress(const struct reader *, uint64_t *done, uint64_t *total);
+/* True when the reader ran out of memory and stopped early. */
+bool	 reader_failed(const struct reader *);
+/* Stop the thread, wait for it, free.  cap is the caller's again. */
+void	 reader_free(struct reader *);
+
+#endif

@@ -1,0 +1,375 @@
+/*
+ * reader.c: read and decode a capture ahead, on a thread of its own.
+ *
+ * On the benchmark's main capture libpcap's reading and the decoding of
+ * link, IP and TCP headers were a third of the engine thread's time, and
+ * the engine thread sets the wall time.  They depend on nothing the engine
+ * knows, so this thread does them and hands the engine decoded packets in
+ * blocks.  The engine still sees every packet in capture order.
+ *
+ * libpcap reuses its buffer for each packet, so what the engine reads must
+ * be copied.  The copy keeps the headers and, of the payload, only what a
+ * control stream can need (reader.h); a data connection's bytes stay
+ * behind.  The connections kept whole because they began with a greeting
+ * are remembered by a hash of their endpoints in a table of bounded size;
+ * should it fill up, every payload is kept from then on, which costs time,
+ * never correctness.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftpaudit/addr.h"
+#include "ftpaudit/capture.h"
+#include "ftpaudit/engine.h"
+#include "ftpaudit/reader.h"
+
+#define BLOCK_SIZE	(256 * 1024)	/* about 2,000 data packets */
+#define NBLOCKS		8
+#define READ_BATCH	1024		/* packets per capture_dispatch */
+#define KEEP_FIRST	4		/* what probe() reads of any payload */
+#define KEEP_MIN	1024		/* greeting table slots, at first */
+#define KEEP_MAX	(64 * 1024)	/* ... and at most */
+
+struct rec {
+	struct reader_pkt p;	/* p.pk.payload points just after it */
+	uint32_t	 size;	/* of the record, payload and padding */
+};
+
+struct block {
+	char		*mem;	/* owned */
+	size_t		 len, cap;
+	uint64_t	 done, total;	/* progress after its last frame */
+};
+
+/* A connection kept whole: the sum of its endpoints' hashes (0 is empty),
+ * and which of its sides sent a FIN. */
+struct keep {
+	uint64_t	 key;
+	uint8_t		 fin;
+};
+
+struct reader {
+	struct capture	*cap;		/* borrowed */
+	struct fa_portset ports;	/* control and implicit-TLS ports */
+	bool		 verify;
+
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 more;		/* a block was published, or the end */
+	pthread_cond_t	 room;		/* a block was given back, or stop */
+	struct block	 b[NBLOCKS];
+	unsigned	 head, count;	/* published, not yet consumed */
+	bool		 eof, stop, failed;
+
+	/* The thread's own. */
+	unsigned	 fill;		/* the block being filled */
+	bool		 greetings;	/* --detect-other-ports */
+	struct keep	*keep;		/* owned; open addressing */
+	uint32_t	 nkeep, keep_cap;
+	bool		 keep_all;
+
+	/* The consumer's own. */
+	uint64_t	 done, total;
+};
+
+/* Linear probing: the slot holding key, or the empty one ending its run. */
+static uint32_t
+keep_slot(const struct reader *r, uint64_t key)
+{
+	uint32_t mask = r->keep_cap - 1, i = (uint32_t)(key ^ key >> 32) & mask;
+
+	while (r->keep[i].key != 0 && r->keep[i].key != key)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static void
+keep_grow(struct reader *r)
+{
+	struct keep *old = r->keep, *nk;
+	uint32_t i, ocap = r->keep_cap;
+
+	if (ocap >= KEEP_MAX ||
+	    (nk = calloc(ocap ? 2 * ocap : KEEP_MIN, sizeof *nk)) == NULL) {
+		r->keep_all = true;
+		return;
+	}
+	r->keep = nk;
+	r->keep_cap = ocap ? 2 * ocap : KEEP_MIN;
+	for (i = 0; i < ocap; i++)
+		if (old[i].key != 0)
+			r->keep[keep_slot(r, old[i].key)] = old[i];
+	free(old);
+}
+
+/* Remove slot i, moving back the entries of its run that hashed before
+ * it (no tombstones: lookups stay short however many come and go). */
+static void
+keep_del(struct reader *r, uint32_t i)
+{
+	uint32_t mask = r->keep_cap - 1, j = i, home;
+
+	r->nkeep--;
+	for (;;) {
+		r->keep[i].key = 0;
+		do {
+			j = (j + 1) & mask;
+			if (r->keep[j].key == 0)
+				return;
+			home = (uint32_t)(r->keep[j].key ^ r->keep[j].key >> 32) &
+			    mask;
+		} while (i <= j ? (i < home && home <= j) :
+		    (i < home || home <= j));
+		r->keep[i] = r->keep[j];
+		i = j;
+	}
+}
+
+static bool
+is_greeting(const struct fa_pkt *pk)
+{
+	const uint8_t *p = pk->payload;
+
+	return pk->caplen_payload >= 4 && p[0] == '2' && p[1] == '2' &&
+	    p[2] == '0' && (p[3] == ' ' || p[3] == '-' || p[3] == '\r');
+}
+
+/* Whether a control stream may need this packet's payload. */
+static bool
+wanted(struct reader *r, const struct fa_pkt *pk)
+{
+	uint64_t a, b, key;
+	uint32_t i;
+	uint8_t side;
+
+	if (r->keep_all || fa_portset_has(&r->ports, pk->src.port) ||
+	    fa_portset_has(&r->ports, pk->dst.port))
+		return true;
+	if (!r->greetings)
+		return false;
+	a = fa_hash_ep(pk->src.ip.a, pk->src.port);
+	b = fa_hash_ep(pk->dst.ip.a, pk->dst.port);
+	key = (a + b) | 1;
+	side = a < b ? 1 : 2;
+	if (r->nkeep == 0 && !is_greeting(pk))
+		return false;
+	if (r->keep_cap == 0)
+		keep_grow(r);
+	if (r->keep_all)
+		return true;
+	i = keep_slot(r, key);
+	if (r->keep[i].key == 0) {
+		if (!is_greeting(pk))
+			return false;
+		if (4 * (r->nkeep + 1) > 3 * r->keep_cap) {
+			keep_grow(r);
+			if (r->keep_all)
+				return true;
+			i = keep_slot(r, key);
+		}
+		r->keep[i].key = key;
+		r->keep[i].fin = 0;
+		r->nkeep++;
+	}
+	/* Both FINs, or a RST: the engine is done with the connection once
+	 * it has this packet. */
+	if (pk->flags & TCP_FIN)
+		r->keep[i].fin |= side;
+	if ((pk->flags & TCP_RST) || r->keep[i].fin == 3)
+		keep_del(r, i);
+	return true;
+}
+
+/* Hand the filled block to the consumer and wait for an empty one.
+ * False when told to stop. */
+static bool
+publish(struct reader *r)
+{
+	struct block *b = &r->b[r->fill];
+	bool go;
+
+	capture_progress(r->cap, &b->done, &b->total);
+	pthread_mutex_lock(&r->lock);
+	r->count++;
+	pthread_cond_signal(&r->more);
+	while (r->count == NBLOCKS && !r->stop)
+		pthread_cond_wait(&r->room, &r->lock);
+	go = !r->stop;
+	pthread_mutex_unlock(&r->lock);
+	if (go) {
+		r->fill = (r->fill + 1) % NBLOCKS;
+		r->b[r->fill].len = 0;
+	}
+	return go;
+}
+
+static void
+take(void *arg, const struct capture_pkt *cp)
+{
+	struct reader *r = arg;
+	struct block *b;
+	struct fa_pkt pk;
+	enum decode_status st;
+	struct rec *rec;
+	uint32_t keep = 0;
+	size_t size;
+	char *m;
+
+	if (r->stop || r->failed)
+		return;
+	st = decode_frame(cp->dlt, cp->data, cp->caplen, r->verify, &pk);
+	if (st == DECODE_TCP) {
+		/* A FIN or a RST may end a connection kept whole. */
+		keep = pk.caplen_payload;
+		if ((keep > KEEP_FIRST || (pk.flags & (TCP_FIN | TCP_RST))) &&
+		    !wanted(r, &pk) && keep > KEEP_FIRST)
+			keep = KEEP_FIRST;
+	}
+	size = (sizeof *rec + keep + 7) & ~(size_t)7;
+	b = &r->b[r->fill];
+	if (b->len + size > b->cap && b->len > 0) {
+		if (!publish(r))
+			return;
+		b = &r->b[r->fill];
+	}
+	if (size > b->cap) {
+		/* Only a frame larger than a block: rare enough to allocate. */
+		if ((m = realloc(b->mem, size)) == NULL) {
+			r->failed = true;
+			return;
+		}
+		b->mem = m;
+		b->cap = size;
+	}
+	rec = (struct rec *)(b->mem + b->len);
+	rec->p.ts_us = cp->ts_us;
+	rec->p.wirelen = cp->wirelen;
+	rec->p.status = st;
+	rec->size = (uint32_t)size;
+	if (st == DECODE_TCP) {
+		rec->p.pk = pk;
+		rec->p.pk.payload = (const uint8_t *)(rec + 1);
+		rec->p.pk.cut = keep < pk.caplen_payload;
+		memcpy(rec + 1, pk.payload, keep);
+	}
+	b->len += size;
+}
+
+static void *
+run(void *arg)
+{
+	struct reader *r = arg;
+
+	while (!r->stop && !r->failed &&
+	    capture_dispatch(r->cap, READ_BATCH, take, r) > 0)
+		;
+	if (!r->stop && !r->failed)
+		(void)publish(r);	/* the last block, perhaps empty */
+	pthread_mutex_lock(&r->lock);
+	r->eof = true;
+	pthread_cond_signal(&r->more);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+struct reader *
+reader_new(struct capture *cap, const struct fa_config *cfg)
+{
+	struct reader *r;
+	unsigned i;
+
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return NULL;
+	r->cap = cap;
+	r->verify = cfg->verify_checksums;
+	for (i = 0; i < FA_PORTSET_WORDS; i++)
+		r->ports.bits[i] = cfg->ports.bits[i] | cfg->tls_ports.bits[i];
+	r->greetings = cfg->detect_other_ports;
+	for (i = 0; i < NBLOCKS; i++) {
+		if ((r->b[i].mem = malloc(BLOCK_SIZE)) == NULL)
+			goto fail;
+		r->b[i].cap = BLOCK_SIZE;
+	}
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->more, NULL);
+	pthread_cond_init(&r->room, NULL);
+	if (pthread_create(&r->thread, NULL, run, r) != 0) {
+		pthread_cond_destroy(&r->room);
+		pthread_cond_destroy(&r->more);
+		pthread_mutex_destroy(&r->lock);
+		goto fail;
+	}
+	return r;
+fail:
+	for (i = 0; i < NBLOCKS; i++)
+		free(r->b[i].mem);
+	free(r);
+	return NULL;
+}
+
+size_t
+reader_next(struct reader *r, reader_cb cb, void *arg)
+{
+	struct block *b;
+	struct rec *rec;
+	size_t off, n = 0;
+
+	pthread_mutex_lock(&r->lock);
+	while (r->count == 0 && !r->eof)
+		pthread_cond_wait(&r->more, &r->lock);
+	if (r->count == 0) {
+		pthread_mutex_unlock(&r->lock);
+		return 0;
+	}
+	b = &r->b[r->head];
+	pthread_mutex_unlock(&r->lock);
+	for (off = 0; off < b->len; off += rec->size, n++) {
+		rec = (struct rec *)(b->mem + off);
+		cb(arg, &rec->p);
+	}
+	r->done = b->done;
+	r->total = b->total;
+	pthread_mutex_lock(&r->lock);
+	r->head = (r->head + 1) % NBLOCKS;
+	r->count--;
+	pthread_cond_signal(&r->room);
+	pthread_mutex_unlock(&r->lock);
+	/* An empty last block is not the end of the loop's caller: the next
+	 * call finds eof. */
+	return n > 0 ? n : reader_next(r, cb, arg);
+}
+
+void
+reader_progress(const struct reader *r, uint64_t *done, uint64_t *total)
+{
+	*done = r->done;
+	*total = r->total;
+}
+
+bool
+reader_failed(const struct reader *r)
+{
+	return r->failed;
+}
+
+void
+reader_free(struct reader *r)
+{
+	unsigned i;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->room);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->room);
+	pthread_cond_destroy(&r->more);
+	pthread_mutex_destroy(&r->lock);
+	for (i = 0; i < NBLOCKS; i++)
+		free(r->b[i].mem);
+	free(r->keep);
+	free(r);
+}

@@ -1,0 +1,287 @@
+/* test_reader.c: the reader thread keeps whole every payload a control
+ * stream can need and only the start of the others, and the engine it
+ * feeds writes the same report as the engine reading for itself. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ftpaudit/capture.h"
+#include "ftpaudit/engine.h"
+#include "ftpaudit/reader.h"
+#include "ftpaudit/report.h"
+
+/* A classic pcap being written: Ethernet, microseconds. */
+struct cap {
+	char		 path[64];
+	FILE		*f;
+	uint32_t	 t;
+};
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);	/* the file's byte order is the host's */
+}
+
+static void
+cap_open(struct cap *c)
+{
+	uint8_t h[24] = { 0 };
+	int fd;
+
+	snprintf(c->path, sizeof c->path, "/tmp/test_reader.XXXXXX");
+	fd = mkstemp(c->path);
+	assert_true(fd >= 0);
+	c->f = fdopen(fd, "wb");
+	assert_non_null(c->f);
+	put32(h, 0xa1b2c3d4);
+	h[4] = 2;		/* version 2.4 */
+	h[6] = 4;
+	put32(h + 16, 262144);	/* snaplen */
+	put32(h + 20, 1);	/* Ethernet */
+	assert_int_equal(fwrite(h, 1, sizeof h, c->f), sizeof h);
+	c->t = 0;
+}
+
+/* An IPv4 TCP frame from 10.0.0.a:sport to 10.0.0.b:dport, its payload
+ * n bytes of fill (or text, when given, then fill). */
+static void
+cap_tcp(struct cap *c, uint8_t a, uint16_t sport, uint8_t b, uint16_t dport,
+    uint8_t flags, const char *text, size_t n)
+{
+	size_t len = 54 + n;
+	uint8_t *f = calloc(1, len), rh[16];
+
+	assert_non_null(f);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = (uint8_t)((len - 14) >> 8);
+	f[17] = (uint8_t)(len - 14);
+	if (len - 14 > 65535)
+		f[16] = f[17] = 0;	/* a TSO-style frame: length unknown */
+	f[22] = 64;
+	f[23] = 6;
+	f[26] = 10; f[29] = a;
+	f[30] = 10; f[33] = b;
+	f[34] = (uint8_t)(sport >> 8); f[35] = (uint8_t)sport;
+	f[36] = (uint8_t)(dport >> 8); f[37] = (uint8_t)dport;
+	f[46] = 0x50;
+	f[47] = flags;
+	memset(f + 54, 'x', n);
+	if (text != NULL)
+		memcpy(f + 54, text, strlen(text));
+	put32(rh, 1700000000);
+	put32(rh + 4, ++c->t);
+	put32(rh + 8, (uint32_t)len);
+	put32(rh + 12, (uint32_t)len);
+	assert_int_equal(fwrite(rh, 1, 16, c->f), 16);
+	assert_int_equal(fwrite(f, 1, len, c->f), len);
+	free(f);
+}
+
+static void
+cap_close(struct cap *c)
+{
+	assert_int_equal(fclose(c->f), 0);
+}
+
+/* What the reader handed over. */
+struct got {
+	struct reader_pkt p[64];
+	uint8_t		 first[64][8];	/* the first payload bytes */
+	int		 whole[64];	/* every payload byte as sent */
+	size_t		 n, total;
+	struct reader_pkt last;
+};
+
+static void
+on_pkt(void *arg, const struct reader_pkt *p)
+{
+	struct got *g = arg;
+	const uint8_t *q = p->pk.payload;
+	uint32_t i, n = p->pk.cut ? 4 : p->pk.caplen_payload;
+
+	g->total++;
+	g->last = *p;
+	if (g->n == 64)
+		return;
+	g->p[g->n] = *p;
+	if (p->status == DECODE_TCP) {
+		memcpy(g->first[g->n], q, n < 8 ? n : 8);
+		g->whole[g->n] = !p->pk.cut;
+		for (i = 0; i < n && g->whole[g->n]; i++)
+			if (q[i] != 'x' && i >= 16)
+				g->whole[g->n] = 0;
+	}
+	g->n++;
+}
+
+static void
+read_all(struct cap *c, const struct fa_config *cfg, struct got *g)
+{
+	struct capture *cap;
+	struct reader *r;
+	char *paths[1] = { c->path }, err[256];
+
+	memset(g, 0, sizeof *g);
+	assert_int_equal(capture_open(&cap, paths, 1, NULL, err, sizeof err), 0);
+	r = reader_new(cap, cfg);
+	assert_non_null(r);
+	while (reader_next(r, on_pkt, g) > 0)
+		;
+	assert_false(reader_failed(r));
+	reader_free(r);
+	capture_close(cap);
+	if (!getenv("KEEP")) unlink(c->path);
+}
+
+static void
+test_keeps_control_cuts_data(void **state)
+{
+	struct fa_config cfg;
+	struct cap c;
+	struct got g;
+
+	(void)state;
+	fa_config_defaults(&cfg);
+	cap_open(&c);
+	cap_tcp(&c, 1, 40000, 2, 21, 0x18, "RETR big\r\n", 1000);
+	cap_tcp(&c, 2, 21, 1, 40000, 0x18, "150 ok\r\n", 1200);
+	cap_tcp(&c, 2, 20, 1, 40001, 0x10, "DATA", 1400);	/* active data */
+	cap_tcp(&c, 1, 40002, 2, 50000, 0x10, "PASV", 1400);
+	cap_tcp(&c, 1, 40002, 2, 50000, 0x10, "tiny", 4);
+	cap_tcp(&c, 1, 40003, 2, 990, 0x18, "\x16\x03\x01", 500);	/* FTPS */
+	cap_close(&c);
+	read_all(&c, &cfg, &g);
+	assert_int_equal(g.n, 6);
+	assert_int_equal(g.p[0].status, DECODE_TCP);
+	assert_int_equal(g.p[0].wirelen, 1054);
+	assert_false(g.p[0].pk.cut);
+	assert_int_equal(g.p[0].pk.caplen_payload, 1000);
+	assert_memory_equal(g.first[0], "RETR big", 8);
+	assert_true(g.whole[0] && g.whole[1] && g.whole[5]);
+	/* Data payloads: their length as captured, four bytes readable. */
+	assert_true(g.p[2].pk.cut);
+	assert_int_equal(g.p[2].pk.caplen_payload, 1400);
+	assert_int_equal(g.p[2].pk.wire_payload, 1400);
+	assert_memory_equal(g.first[2], "DATA", 4);
+	assert_true(g.p[3].pk.cut);
+	assert_false(g.p[4].pk.cut);		/* nothing left to cut */
+	assert_int_equal(g.p[4].pk.src.port, 40002);
+	assert_int_equal(g.p[4].pk.dst.port, 50000);
+	assert_int_equal(g.p[4].pk.flags, 0x10);
+}
+
+/* A greeting on another port may start an FTP session: it and the rest of
+ * its connection are kept, until both FINs or a RST. */
+static void
+test_greeting_connection(void **state)
+{
+	struct fa_config cfg;
+	struct cap c;
+	struct got g;
+
+	(void)state;
+	fa_config_defaults(&cfg);
+	cap_open(&c);
+	cap_tcp(&c, 2, 2121, 1, 40000, 0x18, "220 hi\r\n", 600);	/* 0 */
+	cap_tcp(&c, 1, 40000, 2, 2121, 0x18, "USER a\r\n", 900);	/* 1 */
+	cap_tcp(&c, 2, 2121, 1, 40000, 0x19, "331 ok\r\n", 700);	/* 2 FIN */
+	cap_tcp(&c, 1, 40000, 2, 2121, 0x18, "PASS b\r\n", 800);	/* 3 */
+	cap_tcp(&c, 1, 40000, 2, 2121, 0x11, NULL, 0);			/* 4 FIN */
+	cap_tcp(&c, 1, 40000, 2, 2121, 0x18, "late", 900);		/* 5 */
+	cap_tcp(&c, 2, 2525, 1, 40001, 0x18, "220-mail\r\n", 300);	/* 6 */
+	cap_tcp(&c, 1, 40001, 2, 2525, 0x14, "gone", 300);		/* 7 RST */
+	cap_tcp(&c, 1, 40001, 2, 2525, 0x18, "more", 300);		/* 8 */
+	cap_tcp(&c, 2, 8080, 1, 40002, 0x18, "2200 no", 300);		/* 9 */
+	cap_close(&c);
+	read_all(&c, &cfg, &g);
+	assert_int_equal(g.n, 10);
+	assert_false(g.p[0].pk.cut);
+	assert_false(g.p[1].pk.cut);
+	assert_false(g.p[2].pk.cut);
+	assert_false(g.p[3].pk.cut);
+	assert_true(g.p[5].pk.cut);		/* after both FINs */
+	assert_false(g.p[6].pk.cut);
+	assert_false(g.p[7].pk.cut);		/* the RST itself */
+	assert_true(g.p[8].pk.cut);
+	assert_true(g.p[9].pk.cut);
+	assert_memory_equal(g.first[9], "2200", 4);
+
+	/* Without --detect-other-ports nothing off the control ports. */
+	cfg.detect_other_ports = false;
+	cap_open(&c);
+	cap_tcp(&c, 2, 2121, 1, 40000, 0x18, "220 hi\r\n", 600);
+	cap_tcp(&c, 1, 40000, 2, 2121, 0x18, "USER a\r\n", 900);
+	cap_close(&c);
+	read_all(&c, &cfg, &g);
+	assert_true(g.p[0].pk.cut && g.p[1].pk.cut);
+}
+
+/* More greeting connections open at once than the table holds: from then
+ * on every payload is kept. */
+static void
+test_greeting_table_full(void **state)
+{
+	struct fa_config cfg;
+	struct cap c;
+	struct got g;
+	uint32_t i;
+
+	(void)state;
+	fa_config_defaults(&cfg);
+	cap_open(&c);
+	cap_tcp(&c, 1, 40000, 2, 50000, 0x10, NULL, 1000);
+	for (i = 0; i < 50000; i++)
+		cap_tcp(&c, (uint8_t)(3 + i / 60000), (uint16_t)(1024 + i % 60000),
+		    1, 4000, 0x18, "220 x\r\n", 8);
+	cap_tcp(&c, 1, 40000, 2, 50000, 0x10, NULL, 1000);
+	cap_close(&c);
+	read_all(&c, &cfg, &g);
+	assert_int_equal(g.total, 50002);
+	assert_true(g.p[0].pk.cut);
+	assert_false(g.last.pk.cut);
+}
+
+/* A frame larger than a block still goes through whole. */
+static void
+test_giant_frame(void **state)
+{
+	struct fa_config cfg;
+	struct cap c;
+	struct got g;
+
+	(void)state;
+	fa_config_defaults(&cfg);
+	cap_open(&c);
+	cap_tcp(&c, 1, 40000, 2, 21, 0x18, "STOR x\r\n", 200);
+	cap_tcp(&c, 1, 40000, 2, 21, 0x18, "NOOP\r\n", 262144 - 54);
+	cap_tcp(&c, 1, 40000, 2, 21, 0x18, "QUIT\r\n", 100);
+	cap_close(&c);
+	read_all(&c, &cfg, &g);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.p[1].pk.caplen_payload, 262144 - 54);
+	assert_true(g.whole[1]);
+	assert_memory_equal(g.first[2], "QUIT\r\n", 6);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keeps_control_cuts_data),
+		cmocka_unit_test(test_greeting_connection),
+		cmocka_unit_test(test_greeting_table_full),
+		cmocka_unit_test(test_giant_frame),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
