@@ -66,7 +66,7 @@ put(struct jw *w, const char *s, size_t n)
 	w->len += n;
 }
 
-static void
+static void __attribute__((noinline))
 newline(struct jw *w)
 {
 	size_t n = 2 * (size_t)w->depth;
@@ -78,8 +78,9 @@ newline(struct jw *w)
 	w->len += n;
 }
 
-/* Before a value: the comma and the indentation, unless a key came first. */
-static void
+/* Before a value: the comma and the indentation, unless a key came first.
+ * Inline: every key and value comes here. */
+static inline void
 sep(struct jw *w)
 {
 	if (w->after_key) {
@@ -89,7 +90,7 @@ sep(struct jw *w)
 	if (w->more[w->depth])
 		put(w, ",", 1);
 	w->more[w->depth] = true;
-	if (w->depth > 0)
+	if (w->pretty && w->depth > 0)
 		newline(w);
 }
 
@@ -213,15 +214,57 @@ jw_utf8_len(const uint8_t *p, size_t len)
  * backslash becomes two, a NUL or any byte outside valid UTF-8 becomes
  * \xHH -- and then the result is escaped for JSON.
  */
+/*
+ * Whether none of the eight bytes in v needs a second look: each is
+ * printable ASCII other than the quote, the backslash and DEL.  Once no
+ * byte has its high bit set, x - n sets it exactly in the bytes below n
+ * (a borrow comes only from a lower byte below n, which fails anyway).
+ */
+static inline bool
+plain8(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\'), d = v ^ (ones * 0x7f);
+
+	return ((v | (v - ones * 0x20) | (q - ones) | (b - ones) | (d - ones)) &
+	    high) == 0;
+}
+
+static inline bool
+plain1(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 void
 jw_wire(struct jw *w, const uint8_t *p, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	char x[6] = { '\\', '\\', 'x', 0, 0, 0 };
-	size_t i = 0, start = 0, k;
+	size_t i = 0, start, k;
+	uint64_t v;
+	char *q;
 
 	sep(w);
-	put(w, "\"", 1);
+	/* Most text needs no escape: copy it as it is checked. */
+	if (!reserve(w, len + 2))
+		return;
+	q = w->p + w->len;
+	*q++ = '"';
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&v, p + i, 8);
+		if (!plain8(v))
+			break;
+		memcpy(q + i, &v, 8);
+	}
+	for (; i < len && plain1(p[i]); i++)
+		q[i] = (char)p[i];
+	w->len += 1 + i;
+	if (i == len) {
+		w->p[w->len++] = '"';
+		return;
+	}
+	start = i;
 	while (i < len) {
 		if (p[i] >= 0x20 && p[i] < 0x80 && p[i] != '\\' && p[i] != '"' &&
 		    p[i] != 0x7f) {
@@ -268,13 +311,20 @@ jw_int(struct jw *w, int64_t v)
 void
 jw_uint(struct jw *w, uint64_t v)
 {
-	char b[24], *e = b + sizeof b, *q = e;
+	uint64_t t;
+	size_t n;
+	char *q;
 
 	sep(w);
+	for (n = 1, t = v; t >= 10; t /= 10)
+		n++;
+	if (!reserve(w, n))
+		return;
+	q = w->p + w->len + n;
+	w->len += n;
 	do
 		*--q = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
-	put(w, q, (size_t)(e - q));
 }
 
 void
@@ -326,13 +376,12 @@ jw_null(struct jw *w)
 void
 jw_ts(struct jw *w, uint64_t ts_us)
 {
-	char b[FA_TSLEN];
-
-	fmt_ts(ts_us, b);
 	sep(w);
-	put(w, "\"", 1);
-	put(w, b, strlen(b));
-	put(w, "\"", 1);
+	if (!reserve(w, FA_TSLEN + 2))
+		return;
+	w->p[w->len++] = '"';
+	w->len += strlen(fmt_ts(ts_us, w->p + w->len));
+	w->p[w->len++] = '"';
 }
 
 void
@@ -358,8 +407,14 @@ jw_endpoint(struct jw *w, const struct fa_endpoint *ep, bool port_known)
 	jw_key(w, "ip");
 	if (ep->ip.family == FA_AF_NONE)
 		jw_null(w);
-	else
-		jw_str(w, fa_addr_str(&ep->ip, a));
+	else {
+		/* An address's text needs no escape. */
+		fa_addr_str(&ep->ip, a);
+		sep(w);
+		put(w, "\"", 1);
+		put(w, a, strlen(a));
+		put(w, "\"", 1);
+	}
 	jw_key(w, "port");
 	if (port_known)
 		jw_uint(w, ep->port);

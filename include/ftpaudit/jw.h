@@ -29,11 +29,30 @@ void	 jw_arr(struct jw *);
 void	 jw_end_obj(struct jw *);
 void	 jw_end_arr(struct jw *);
 void	 jw_keyn(struct jw *, const char *key, size_t len);
-/* Inline so that a literal key's length is known when compiling. */
+/* Keys are the report's own ASCII names: nothing to escape.  Inline, so
+ * that a literal key's length and copy are known when compiling (a report
+ * writes a key for every value). */
 static inline void
 jw_key(struct jw *w, const char *key)
 {
-	jw_keyn(w, key, strlen(key));
+	size_t n = strlen(key);
+	char *q;
+
+	if (w->pretty || w->after_key || w->len + n + 4 > w->cap) {
+		jw_keyn(w, key, n);
+		return;
+	}
+	q = w->p + w->len;
+	if (w->more[w->depth])
+		*q++ = ',';
+	w->more[w->depth] = true;
+	*q++ = '"';
+	memcpy(q, key, n);
+	q += n;
+	*q++ = '"';
+	*q++ = ':';
+	w->len = (size_t)(q - w->p);
+	w->after_key = true;
 }
 void	 jw_str(struct jw *, const char *s);	/* a C string (escaped) */
 /* Wire bytes with the report's reversible escaping (see json_wire). */

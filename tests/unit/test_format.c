@@ -128,6 +128,121 @@ test_usecs(void **state)
 	}
 }
 
+/* jw_wire() as it was before its word-at-a-time fast path: byte by byte,
+ * the reference the fast path must match exactly. */
+static void
+ref_escaped(char *out, size_t *n, uint8_t c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	switch (c) {
+	case '"': memcpy(out + *n, "\\\"", 2); *n += 2; break;
+	case '\\': memcpy(out + *n, "\\\\", 2); *n += 2; break;
+	case '\n': memcpy(out + *n, "\\n", 2); *n += 2; break;
+	case '\r': memcpy(out + *n, "\\r", 2); *n += 2; break;
+	case '\t': memcpy(out + *n, "\\t", 2); *n += 2; break;
+	default:
+		memcpy(out + *n, "\\u00", 4);
+		out[*n + 4] = hex[c >> 4];
+		out[*n + 5] = hex[c & 15];
+		*n += 6;
+	}
+}
+
+static size_t
+ref_wire(char *out, const uint8_t *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, n = 0, k;
+
+	out[n++] = '"';
+	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x80 && p[i] != '\\' && p[i] != '"' &&
+		    p[i] != 0x7f) {
+			out[n++] = (char)p[i++];
+			continue;
+		}
+		if (p[i] != 0 && p[i] != '\\' &&
+		    (k = jw_utf8_len(p + i, len - i)) > 0) {
+			if (k > 1) {
+				memcpy(out + n, p + i, k);
+				n += k;
+				i += k;
+				continue;
+			}
+			ref_escaped(out, &n, p[i++]);
+			continue;
+		}
+		if (p[i] == '\\') {
+			memcpy(out + n, "\\\\\\\\", 4);
+			n += 4;
+		} else {
+			memcpy(out + n, "\\\\x", 3);
+			out[n + 3] = hex[p[i] >> 4];
+			out[n + 4] = hex[p[i] & 15];
+			n += 5;
+		}
+		i++;
+	}
+	out[n++] = '"';
+	return n;
+}
+
+static void
+wire(struct jw *w, const uint8_t *p, size_t len)
+{
+	char want[64 * 6 + 2];
+
+	assert_true(len <= 64);
+	jw_reset(w);
+	jw_wire(w, p, len);
+	assert_false(w->err);
+	assert_int_equal(w->len, ref_wire(want, p, len));
+	assert_memory_equal(w->p, want, w->len);
+}
+
+/* Every byte value at every place of a run of plain text, then random
+ * strings drawn from the bytes that matter (plain text, each escape, each
+ * UTF-8 lead and continuation byte). */
+static void
+test_wire(void **state)
+{
+	static const uint8_t pick[] = { 'a', 'Z', ' ', '~', '"', '\\', 0, 1,
+	    '\n', '\r', '\t', 0x1f, 0x20, 0x7f, 0x80, 0xbf, 0xc2, 0xdf, 0xe0,
+	    0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x9f, 0xa0, 0x8f, 0x90 };
+	uint64_t rnd = 88172645463325252ULL;
+	uint8_t b[64];
+	struct jw w;
+	size_t len, i;
+	int c, n;
+
+	(void)state;
+	jw_init(&w, false);
+	for (len = 0; len <= 24; len++)
+		for (i = 0; i < len; i++)
+			for (c = 0; c < 256; c++) {
+				memset(b, 'x', len);
+				b[i] = (uint8_t)c;
+				wire(&w, b, len);
+			}
+	for (n = 0; n < 300000; n++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		len = rnd % 41;
+		for (i = 0; i < len; i++) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			/* mostly plain text, so words pass and fail */
+			b[i] = rnd % 4 ? (uint8_t)(0x20 + rnd % 95) :
+			    pick[(rnd >> 8) % sizeof pick];
+		}
+		wire(&w, b, len);
+	}
+	jw_free(&w);
+}
+
 int
 main(void)
 {
@@ -135,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_against_inet_ntop),
 		cmocka_unit_test(test_usecs),
+		cmocka_unit_test(test_wire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
