@@ -286,8 +286,8 @@ decode_null(const uint8_t *p, uint32_t caplen, bool verify, struct fa_pkt *pk)
 	return DECODE_NOT_IP;
 }
 
-enum decode_status
-decode_frame(int dlt, const uint8_t *p, uint32_t caplen, bool verify,
+static enum decode_status
+decode_link(int dlt, const uint8_t *p, uint32_t caplen, bool verify,
     struct fa_pkt *pk)
 {
 	switch (dlt) {
@@ -313,4 +313,15 @@ decode_frame(int dlt, const uint8_t *p, uint32_t caplen, bool verify,
 		return decode_ip(p, caplen, verify, pk);
 	}
 	return DECODE_NOT_IP;
+}
+
+enum decode_status
+decode_frame(int dlt, const uint8_t *p, uint32_t caplen, bool verify,
+    struct fa_pkt *pk)
+{
+	enum decode_status st = decode_link(dlt, p, caplen, verify, pk);
+
+	if (st == DECODE_TCP)
+		pk->hash = fa_pkt_hash(pk);
+	return st;
 }

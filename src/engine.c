@@ -584,6 +584,12 @@ fa_engine_packet(struct fa_engine *e, int dlt, uint64_t ts,
 }
 
 void
+fa_engine_prefetch(const struct fa_engine *e, const struct fa_pkt *pk)
+{
+	conn_prefetch(e->conns, pk->hash);
+}
+
+void
 fa_engine_decoded(struct fa_engine *e, uint64_t ts, uint32_t wirelen,
     enum decode_status st, const struct fa_pkt *pkt)
 {

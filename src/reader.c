@@ -30,6 +30,7 @@
 #define KEEP_FIRST	4		/* what probe() reads of any payload */
 #define KEEP_MIN	1024		/* greeting table slots, at first */
 #define KEEP_MAX	(64 * 1024)	/* ... and at most */
+#define AHEAD		8		/* frames a prefetch runs ahead */
 
 struct rec {
 	struct reader_pkt p;	/* p.pk.payload points just after it */
@@ -309,11 +310,12 @@ fail:
 }
 
 size_t
-reader_next(struct reader *r, reader_cb cb, void *arg)
+reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 {
 	struct block *b;
 	struct rec *rec;
-	size_t off, n = 0;
+	size_t off, next = 0, n = 0;
+	int i;
 
 	pthread_mutex_lock(&r->lock);
 	while (r->count == 0 && !r->eof)
@@ -324,7 +326,18 @@ reader_next(struct reader *r, reader_cb cb, void *arg)
 	}
 	b = &r->b[r->head];
 	pthread_mutex_unlock(&r->lock);
+	/* next runs AHEAD frames in front of off (within the block). */
+	for (i = 0; ahead != NULL && i < AHEAD && next < b->len; i++) {
+		rec = (struct rec *)(b->mem + next);
+		ahead(arg, &rec->p);
+		next += rec->size;
+	}
 	for (off = 0; off < b->len; off += rec->size, n++) {
+		if (ahead != NULL && next < b->len) {
+			rec = (struct rec *)(b->mem + next);
+			ahead(arg, &rec->p);
+			next += rec->size;
+		}
 		rec = (struct rec *)(b->mem + off);
 		cb(arg, &rec->p);
 	}
@@ -337,7 +350,7 @@ reader_next(struct reader *r, reader_cb cb, void *arg)
 	pthread_mutex_unlock(&r->lock);
 	/* An empty last block is not the end of the loop's caller: the next
 	 * call finds eof. */
-	return n > 0 ? n : reader_next(r, cb, arg);
+	return n > 0 ? n : reader_next(r, cb, ahead, arg);
 }
 
 void

@@ -29,10 +29,21 @@ struct fa_pkt {
 	const uint8_t	*payload;	/* borrowed from the frame */
 	uint32_t	 caplen_payload;	/* payload bytes in the capture */
 	uint32_t	 wire_payload;	/* payload bytes on the wire (from IP length) */
+	uint32_t	 hash;		/* of the two endpoints, in either order:
+					   fa_pkt_hash() */
 	bool		 cut;		/* only the first bytes of the payload are
 					   readable: the reader left the rest of a
 					   packet no control stream needs */
 };
+
+/* The connection table's hash of a segment's endpoints: the same either
+ * way round, so both directions find one entry. */
+static inline uint32_t
+fa_pkt_hash(const struct fa_pkt *pk)
+{
+	return fa_hash_fold(fa_hash_ep(pk->src.ip.a, pk->src.port) +
+	    fa_hash_ep(pk->dst.ip.a, pk->dst.port));
+}
 
 bool	decode_dlt_supported(int dlt);
 enum decode_status decode_frame(int dlt, const uint8_t *p, uint32_t caplen,

@@ -103,6 +103,8 @@ void	 fa_engine_packet(struct fa_engine *, int dlt, uint64_t ts_us,
  * needs it (see reader.h). */
 void	 fa_engine_decoded(struct fa_engine *, uint64_t ts_us, uint32_t wirelen,
 	    enum decode_status st, const struct fa_pkt *pk);
+/* A hint: pk, decoded, comes a few packets from now. */
+void	 fa_engine_prefetch(const struct fa_engine *, const struct fa_pkt *pk);
 /* Ends every open session as capture_end and reports it. */
 void	 fa_engine_finish(struct fa_engine *);
 const struct fa_stats *fa_engine_stats(const struct fa_engine *);

@@ -31,11 +31,13 @@ struct reader_pkt {
  */
 struct reader *reader_new(struct capture *cap, const struct fa_config *cfg);
 /*
- * The next batch of frames, each to cb, borrowed for the call.  Returns
- * how many were given, 0 at the end of the capture.
+ * The next batch of frames, each to cb, borrowed for the call, and each
+ * to ahead (when not NULL) a few frames earlier, to prefetch what cb will
+ * need.  Returns how many were given, 0 at the end of the capture.
  */
 typedef void (*reader_cb)(void *arg, const struct reader_pkt *);
-size_t	 reader_next(struct reader *, reader_cb, void *arg);
+size_t	 reader_next(struct reader *, reader_cb cb, reader_cb ahead,
+	    void *arg);
 /* Bytes read and total, as of the last frame reader_next gave. */
 void	 reader_progress(const struct reader *, uint64_t *done, uint64_t *total);
 /* True when the reader ran out of memory and stopped early. */

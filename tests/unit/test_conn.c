@@ -47,6 +47,7 @@ flow(uint32_t i, struct fa_pkt *pk, bool reverse)
 	memset(pk, 0, sizeof *pk);
 	pk->src = reverse ? b : a;
 	pk->dst = reverse ? a : b;
+	pk->hash = fa_pkt_hash(pk);
 }
 
 static struct conn *

@@ -135,7 +135,7 @@ read_all(struct cap *c, const struct fa_config *cfg, struct got *g)
 	assert_int_equal(capture_open(&cap, paths, 1, NULL, err, sizeof err), 0);
 	r = reader_new(cap, cfg);
 	assert_non_null(r);
-	while (reader_next(r, on_pkt, g) > 0)
+	while (reader_next(r, on_pkt, NULL, g) > 0)
 		;
 	assert_false(reader_failed(r));
 	reader_free(r);
