@@ -125,6 +125,19 @@ on_pkt(void *arg, const struct reader_pkt *p)
 }
 
 static void
+feed_decoded(void *arg, const struct reader_pkt *p)
+{
+	fa_engine_decoded(arg, p->ts_us, p->wirelen, p->status, &p->pk);
+}
+
+static void
+feed_ahead(void *arg, const struct reader_pkt *p)
+{
+	if (p->status == DECODE_TCP)
+		fa_engine_prefetch(arg, &p->pk);
+}
+
+static void
 read_all(struct cap *c, const struct fa_config *cfg, struct got *g)
 {
 	struct capture *cap;
@@ -273,6 +286,96 @@ test_giant_frame(void **state)
 	assert_memory_equal(g.first[2], "QUIT\r\n", 6);
 }
 
+/* Run the engine over path, reading for itself or through the reader,
+ * and return its JSON report (owned). */
+static char *
+report_of(const char *path, const struct fa_config *cfg, bool threaded)
+{
+	struct capture *cap;
+	struct reader *r;
+	struct fa_engine *e;
+	struct report *rep;
+	struct fa_sink sink;
+	struct capture_pkt pk;
+	char *paths[1] = { (char *)path }, err[256], *cause = NULL, *doc = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	out = open_memstream(&doc, &len);
+	assert_non_null(out);
+	assert_int_equal(capture_open(&cap, paths, 1, NULL, err, sizeof err), 0);
+	e = fa_engine_new(cfg);
+	assert_non_null(e);
+	rep = report_new(REPORT_JSON, out, &cause);
+	assert_non_null(rep);
+	report_sink(rep, &sink);
+	fa_engine_add_sink(e, &sink);
+	if (threaded) {
+		r = reader_new(cap, cfg);
+		assert_non_null(r);
+		while (reader_next(r, feed_decoded, feed_ahead, e) > 0)
+			;
+		assert_false(reader_failed(r));
+		reader_free(r);
+	} else
+		while (capture_next(cap, &pk) == 1)
+			fa_engine_packet(e, pk.dlt, pk.ts_us, pk.data, pk.caplen,
+			    pk.wirelen);
+	fa_engine_finish(e);
+	assert_int_equal(fa_engine_stats(e)->reader_cuts, 0);
+	assert_int_equal(report_finish(rep, cap, fa_engine_stats(e), cfg), 0);
+	report_free(rep);
+	fa_engine_free(e);
+	capture_close(cap);
+	assert_int_equal(fclose(out), 0);
+	return doc;
+}
+
+/* The same report either way, for every bundled sample, with and without
+ * --detect-other-ports and on other control ports. */
+static void
+test_same_report(void **state)
+{
+	const char *dir = getenv("srcdir");
+	char path[4096], *a, *b;
+	struct fa_config cfg;
+	struct dirent *d;
+	DIR *dp;
+	int n = 0, variant;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/samples", dir ? dir : ".");
+	dp = opendir(path);
+	assert_non_null(dp);
+	while ((d = readdir(dp)) != NULL) {
+		if (strstr(d->d_name, ".pcap") == NULL)
+			continue;
+		snprintf(path, sizeof path, "%s/samples/%s", dir ? dir : ".",
+		    d->d_name);
+		for (variant = 0; variant < 3; variant++) {
+			fa_config_defaults(&cfg);
+			if (variant == 1)
+				cfg.detect_other_ports = false;
+			if (variant == 2) {
+				/* Port 21 is no longer a control port: only
+				 * the greeting keeps the payloads. */
+				memset(&cfg.ports, 0, sizeof cfg.ports);
+				fa_portset_add(&cfg.ports, 2121);
+			}
+			a = report_of(path, &cfg, false);
+			b = report_of(path, &cfg, true);
+			if (strcmp(a, b) != 0)
+				fail_msg("%s (variant %d): reports differ", path,
+				    variant);
+			free(a);
+			free(b);
+		}
+		n++;
+	}
+	closedir(dp);
+	assert_true(n >= 10);
+}
+
 int
 main(void)
 {
@@ -281,6 +384,7 @@ main(void)
 		cmocka_unit_test(test_greeting_connection),
 		cmocka_unit_test(test_greeting_table_full),
 		cmocka_unit_test(test_giant_frame),
+		cmocka_unit_test(test_same_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
