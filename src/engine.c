@@ -591,9 +591,8 @@ fa_engine_prefetch(const struct fa_engine *e, const struct fa_pkt *pk)
 
 void
 fa_engine_decoded(struct fa_engine *e, uint64_t ts, uint32_t wirelen,
-    enum decode_status st, const struct fa_pkt *pkt)
+    enum decode_status st, const struct fa_pkt *pk)
 {
-	struct fa_pkt pk;
 	struct conn *c;
 	int side;
 	bool was_closed;
@@ -606,7 +605,6 @@ fa_engine_decoded(struct fa_engine *e, uint64_t ts, uint32_t wirelen,
 		sweep(e);
 	switch (st) {
 	case DECODE_TCP:
-		pk = *pkt;
 		break;
 	case DECODE_NOT_IP:
 		e->st.non_ip++;
@@ -625,9 +623,9 @@ fa_engine_decoded(struct fa_engine *e, uint64_t ts, uint32_t wirelen,
 		return;
 	}
 	e->st.tcp_packets++;
-	if ((c = conn_lookup(e->conns, &pk, &side)) != NULL && c->closed &&
-	    (pk.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
-	    !(c->syn[side] && c->isn[side] == pk.seq)) {
+	if ((c = conn_lookup(e->conns, pk, &side)) != NULL && c->closed &&
+	    (pk->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+	    !(c->syn[side] && c->isn[side] == pk->seq)) {
 		/* A new connection on a 4-tuple whose last one ended (the
 		 * same ISN again is only a retransmission). */
 		release(e, c, c->rst ? FA_END_RST : FA_END_FIN);
@@ -635,15 +633,15 @@ fa_engine_decoded(struct fa_engine *e, uint64_t ts, uint32_t wirelen,
 	}
 	if (c == NULL) {
 		/* Stray ACKs, FINs and RSTs open nothing. */
-		if (!(pk.flags & TCP_SYN) && pk.caplen_payload == 0)
+		if (!(pk->flags & TCP_SYN) && pk->caplen_payload == 0)
 			return;
-		if ((c = conn_new(e, &pk, ts, &side)) == NULL)
+		if ((c = conn_new(e, pk, ts, &side)) == NULL)
 			return;
-		classify(e, c, &pk, side, ts);
+		classify(e, c, pk, side, ts);
 	}
 	conn_touch(e->conns, c, ts);
 	was_closed = c->closed;
-	track_close(c, side, &pk);
+	track_close(c, side, pk);
 	switch (c->kind) {
 	case CONN_OTHER:
 		/* Nothing FTP hangs on it: a late packet may start a fresh
@@ -652,16 +650,16 @@ fa_engine_decoded(struct fa_engine *e, uint64_t ts, uint32_t wirelen,
 			conn_remove(e->conns, c);
 		return;
 	case CONN_CTL_SYN:
-		if ((pk.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
-		    pk.caplen_payload == 0 && side == c->init_side)
+		if ((pk->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+		    pk->caplen_payload == 0 && side == c->init_side)
 			return;		/* the SYN again: still unanswered */
 		promote(e, c);
 		if (c->kind != CONN_CONTROL)
 			return;
-		control(e, c, side, &pk, ts);
+		control(e, c, side, pk, ts);
 		break;
 	case CONN_PROBE:
-		probe(e, c, side, &pk);
+		probe(e, c, side, pk);
 		if (c->kind != CONN_CONTROL) {
 			if (c->closed)	/* as CONN_OTHER: nothing to keep */
 				conn_remove(e->conns, c);
@@ -669,11 +667,11 @@ fa_engine_decoded(struct fa_engine *e, uint64_t ts, uint32_t wirelen,
 		}
 		/* FALLTHROUGH */
 	case CONN_CONTROL:
-		control(e, c, side, &pk, ts);
+		control(e, c, side, pk, ts);
 		break;
 	case CONN_DATA:
 	case CONN_LOOSE_DATA:
-		data_packet(e, c, side, &pk, ts);
+		data_packet(e, c, side, pk, ts);
 		if (c->closed && !was_closed)
 			retire(e, c, FA_END_FIN);
 		break;

@@ -149,12 +149,12 @@ wanted(struct reader *r, const struct fa_pkt *pk)
 		return true;
 	if (!r->greetings)
 		return false;
+	if (r->nkeep == 0 && !is_greeting(pk))
+		return false;
 	a = fa_hash_ep(pk->src.ip.a, pk->src.port);
 	b = fa_hash_ep(pk->dst.ip.a, pk->dst.port);
 	key = (a + b) | 1;
 	side = a < b ? 1 : 2;
-	if (r->nkeep == 0 && !is_greeting(pk))
-		return false;
 	if (r->keep_cap == 0)
 		keep_grow(r);
 	if (r->keep_all)
