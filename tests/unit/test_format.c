@@ -1,7 +1,9 @@
 /* test_format.c: the report's hand-written formatters against the C
  * library's.  fa_addr_str() writes what inet_ntop() writes: fixed cases
  * for each rule of the compressed form, then a million addresses with
- * zero words in every pattern; jw_usecs() writes printf's "%.6f". */
+ * zero words in every pattern; jw_usecs() writes printf's "%.6f";
+ * fmt_ts() writes gmtime_r()'s calendar; jw_wire()'s word-at-a-time
+ * scan escapes exactly as its byte-wise original did. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "ftpaudit/addr.h"
 #include "ftpaudit/jw.h"
+#include "ftpaudit/report.h"
 
 static void
 check(int family, const char *text, const char *want)
@@ -243,6 +247,52 @@ test_wire(void **state)
 	jw_free(&w);
 }
 
+/* fmt_ts() writes what gmtime_r() and "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ"
+ * write, up to the last second of 9999, where it stops. */
+static void
+ts(uint64_t us)
+{
+	char got[FA_TSLEN], want[FA_TSLEN];
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	if (t > (time_t)253402300799LL)
+		t = (time_t)253402300799LL;
+	assert_non_null(gmtime_r(&t, &tm));
+	snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (unsigned)(us % 1000000));
+	assert_string_equal(fmt_ts(us, got), want);
+}
+
+static void
+test_fmt_ts(void **state)
+{
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL, day;
+	int n;
+
+	(void)state;
+	ts(0);
+	ts(951782400ULL * 1000000);		/* 2000-02-29 */
+	ts(951868799ULL * 1000000 + 999999);	/* its last microsecond */
+	ts(4107542400ULL * 1000000);		/* 2100-03-01: not a leap year */
+	ts(253402300799ULL * 1000000 + 5);	/* 9999-12-31T23:59:59 */
+	ts(253402300800ULL * 1000000 + 5);	/* clamped */
+	ts(UINT64_MAX);
+	/* Every day's first and last second to the year 2400, so every
+	 * month end and leap rule, twice in a row (the cached day). */
+	for (day = 0; day < 157000; day++) {
+		ts(day * 86400 * 1000000);
+		ts((day * 86400 + 86399) * 1000000 + 999999);
+	}
+	for (n = 0; n < 200000; n++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		ts(rnd % (253402300800ULL * 1000000));
+	}
+}
+
 int
 main(void)
 {
@@ -251,6 +301,7 @@ main(void)
 		cmocka_unit_test(test_against_inet_ntop),
 		cmocka_unit_test(test_usecs),
 		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_fmt_ts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
