@@ -48,7 +48,8 @@ struct fuzz_run {
 };
 
 static void
-fuzz_run_start(struct fuzz_run *run, enum report_format fmt, bool verify)
+fuzz_run_start_to(struct fuzz_run *run, enum report_format fmt, bool verify,
+    FILE *out)
 {
 	struct fa_sink	 sink;
 	char		*cause;
@@ -56,10 +57,16 @@ fuzz_run_start(struct fuzz_run *run, enum report_format fmt, bool verify)
 	fuzz_config(&run->cfg);
 	run->cfg.verify_checksums = verify;
 	if ((run->e = fa_engine_new(&run->cfg)) == NULL ||
-	    (run->r = report_new(fmt, fuzz_devnull(), &cause)) == NULL)
+	    (run->r = report_new(fmt, out, &cause)) == NULL)
 		abort();
 	report_sink(run->r, &sink);
 	fa_engine_add_sink(run->e, &sink);
+}
+
+static inline void
+fuzz_run_start(struct fuzz_run *run, enum report_format fmt, bool verify)
+{
+	fuzz_run_start_to(run, fmt, verify, fuzz_devnull());
 }
 
 static void
@@ -71,6 +78,8 @@ fuzz_run_end(struct fuzz_run *run, const struct capture *cap)
 		__builtin_trap();	/* finish ends every session */
 	if (report_error(run->r) != NULL)
 		__builtin_trap();	/* every session id fits the spool */
+	if (fa_engine_stats(run->e)->reader_cuts != 0)
+		__builtin_trap();	/* the reader kept what control needs */
 	report_free(run->r);
 	fa_engine_free(run->e);
 }
