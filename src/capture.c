@@ -113,13 +113,25 @@ input_open(struct input *in, const char *path, const char *filter, char *err,
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			return -1;
 		}
-		if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		if (fstat(fileno(fp), &sb) == -1 || S_ISDIR(sb.st_mode)) {
+			snprintf(err, errlen, "%s: %s", path, S_ISDIR(sb.st_mode) ?
+			    "is a directory" : strerror(errno));
 			fclose(fp);
-			snprintf(err, errlen, "%s: is a directory", path);
 			return -1;
 		}
 		in->info.size = (uint64_t)sb.st_size;
-		if (is_gzip(fp)) {
+		if (!S_ISREG(sb.st_mode)) {
+			/* A pipe or a device (<(zcat x.pcap.gz), /dev/stdin):
+			 * it cannot be rewound after a look at its first
+			 * bytes, so it is read as standard input is. */
+			fd = dup(fileno(fp));
+			fclose(fp);
+			if ((fp = gz_fdopen(fd, in)) == NULL) {
+				snprintf(err, errlen, "%s: cannot read it", path);
+				return -1;
+			}
+			in->info.size = 1;	/* unknown; not "empty" */
+		} else if (is_gzip(fp)) {
 			fd = dup(fileno(fp));
 			fclose(fp);
 			if ((fp = gz_fdopen(fd, in)) == NULL) {
@@ -129,9 +141,9 @@ input_open(struct input *in, const char *path, const char *filter, char *err,
 		} else if ((in->buf = malloc(READ_BUFSZ)) != NULL)
 			setvbuf(fp, in->buf, _IOFBF, READ_BUFSZ);
 	}
-	/* Only the engine thread reads it: once the writer thread starts,
-	 * stdio would otherwise take a lock on each of libpcap's two freads
-	 * per packet. */
+	/* Only one thread reads it (the reader's, or else the engine's):
+	 * with more than one thread running, stdio would otherwise take a
+	 * lock on each of libpcap's two freads per packet. */
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	in->fp = fp;
 	in->pcap = pcap_fopen_offline_with_tstamp_precision(fp,

@@ -211,9 +211,10 @@ feed(struct fa_engine *e, struct capture *cap, const struct fa_config *cfg)
 	struct reader *rd;
 	size_t got;
 
-	rd = reader_new(cap, cfg);
+	rd = reader_new(cap, cfg, &cli_interrupted);
 	for (;;) {
-		if (cli_interrupted)
+		/* The reader hands over what it read, then stops. */
+		if (cli_interrupted && rd == NULL)
 			break;
 		if (rd != NULL)
 			got = reader_next(rd, on_decoded, on_ahead, e);
@@ -263,7 +264,8 @@ cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
 		    "reporting what came before");
 	for (i = 0; i < capture_count(cap); i++) {
 		in = capture_input(cap, i);
-		if (!in->truncated || cli_quiet)
+		/* Stopped by the user, a read may have failed for it. */
+		if (!in->truncated || cli_quiet || cli_interrupted)
 			continue;
 		src = sanitize((const uint8_t *)in->source, strlen(in->source));
 		cli_warn("%s: warning: capture is cut off after %llu packets (%s); "

@@ -16,8 +16,10 @@
  * never correctness.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ftpaudit/addr.h"
 #include "ftpaudit/capture.h"
@@ -61,7 +63,11 @@ struct reader {
 	pthread_cond_t	 room;		/* a block was given back, or stop */
 	struct block	 b[NBLOCKS];
 	unsigned	 head, count;	/* published, not yet consumed */
-	bool		 eof, stop, failed;
+	bool		 eof, failed;
+	/* Atomic, as the thread reads them unlocked: stop reading (the
+	 * blocks filled are still handed over), and abandon them too. */
+	bool		 stop, abandon;
+	const volatile sig_atomic_t *interrupted;	/* NULL, or a handler's */
 
 	/* The thread's own. */
 	unsigned	 fill;		/* the block being filled */
@@ -125,6 +131,37 @@ keep_del(struct reader *r, uint32_t i)
 		r->keep[i] = r->keep[j];
 		i = j;
 	}
+}
+
+static bool
+stopped(const struct reader *r)
+{
+	return __atomic_load_n(&r->stop, __ATOMIC_RELAXED);
+}
+
+static bool
+abandoned(const struct reader *r)
+{
+	return __atomic_load_n(&r->abandon, __ATOMIC_RELAXED);
+}
+
+static bool
+interrupted(const struct reader *r)
+{
+	return r->interrupted != NULL && *r->interrupted != 0;
+}
+
+/* Wait on cv for at most ms milliseconds. */
+static void
+wait_ms(pthread_cond_t *cv, pthread_mutex_t *lock, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms * 1000000;
+	ts.tv_sec += ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	(void)pthread_cond_timedwait(cv, lock, &ts);
 }
 
 static bool
@@ -194,9 +231,9 @@ publish(struct reader *r)
 	pthread_mutex_lock(&r->lock);
 	r->count++;
 	pthread_cond_signal(&r->more);
-	while (r->count == NBLOCKS && !r->stop)
+	while (r->count == NBLOCKS && !abandoned(r))
 		pthread_cond_wait(&r->room, &r->lock);
-	go = !r->stop;
+	go = !abandoned(r);
 	pthread_mutex_unlock(&r->lock);
 	if (go) {
 		r->fill = (r->fill + 1) % NBLOCKS;
@@ -217,7 +254,7 @@ take(void *arg, const struct capture_pkt *cp)
 	size_t size;
 	char *m;
 
-	if (r->stop || r->failed)
+	if (abandoned(r) || r->failed)
 		return;
 	st = decode_frame(cp->dlt, cp->data, cp->caplen, r->verify, &pk);
 	if (st == DECODE_TCP) {
@@ -262,10 +299,10 @@ run(void *arg)
 {
 	struct reader *r = arg;
 
-	while (!r->stop && !r->failed &&
+	while (!stopped(r) && !r->failed &&
 	    capture_dispatch(r->cap, READ_BATCH, take, r) > 0)
 		;
-	if (!r->stop && !r->failed)
+	if (!abandoned(r) && !r->failed)
 		(void)publish(r);	/* the last block, perhaps empty */
 	pthread_mutex_lock(&r->lock);
 	r->eof = true;
@@ -275,7 +312,8 @@ run(void *arg)
 }
 
 struct reader *
-reader_new(struct capture *cap, const struct fa_config *cfg)
+reader_new(struct capture *cap, const struct fa_config *cfg,
+    const volatile sig_atomic_t *interrupted)
 {
 	struct reader *r;
 	unsigned i;
@@ -283,6 +321,7 @@ reader_new(struct capture *cap, const struct fa_config *cfg)
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
 	r->cap = cap;
+	r->interrupted = interrupted;
 	r->verify = cfg->verify_checksums;
 	for (i = 0; i < FA_PORTSET_WORDS; i++)
 		r->ports.bits[i] = cfg->ports.bits[i] | cfg->tls_ports.bits[i];
@@ -318,8 +357,17 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 	int i;
 
 	pthread_mutex_lock(&r->lock);
-	while (r->count == 0 && !r->eof)
-		pthread_cond_wait(&r->more, &r->lock);
+	/* A signal handler cannot wake a condition variable: look at its
+	 * flag ten times a second.  Once it is set the thread stops reading,
+	 * and a read blocked on a pipe that sends nothing more is made to
+	 * fail (EINTR); what it read still comes. */
+	while (r->count == 0 && !r->eof) {
+		if (interrupted(r)) {
+			__atomic_store_n(&r->stop, true, __ATOMIC_RELAXED);
+			pthread_kill(r->thread, SIGINT);
+		}
+		wait_ms(&r->more, &r->lock, 100);
+	}
 	if (r->count == 0) {
 		pthread_mutex_unlock(&r->lock);
 		return 0;
@@ -374,8 +422,13 @@ reader_free(struct reader *r)
 	if (r == NULL)
 		return;
 	pthread_mutex_lock(&r->lock);
-	r->stop = true;
+	__atomic_store_n(&r->stop, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->abandon, true, __ATOMIC_RELAXED);
 	pthread_cond_signal(&r->room);
+	while (!r->eof && interrupted(r)) {
+		pthread_kill(r->thread, SIGINT);
+		wait_ms(&r->more, &r->lock, 50);
+	}
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);
 	pthread_cond_destroy(&r->room);

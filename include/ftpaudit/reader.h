@@ -2,6 +2,7 @@
 #ifndef FTPAUDIT_READER_H
 #define FTPAUDIT_READER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -27,9 +28,14 @@ struct reader_pkt {
  * ("220") that --detect-other-ports may take for FTP, and every later
  * packet of that connection.  Of any other payload only the first four
  * bytes are kept (pk.cut), so data connections are never copied.
+ * interrupted, when not NULL, is the flag of a SIGINT handler installed
+ * without SA_RESTART: once it is set, the thread stops reading (a read
+ * blocked on a silent pipe is made to fail by sending the thread SIGINT)
+ * and reader_next hands over what it read, then returns 0.
  * NULL when the thread cannot start: read with capture_dispatch instead.
  */
-struct reader *reader_new(struct capture *cap, const struct fa_config *cfg);
+struct reader *reader_new(struct capture *cap, const struct fa_config *cfg,
+	    const volatile sig_atomic_t *interrupted);
 /*
  * The next batch of frames, each to cb, borrowed for the call, and each
  * to ahead (when not NULL) a few frames earlier, to prefetch what cb will

@@ -77,7 +77,7 @@ analyze(const char *path, size_t n, bool threaded, const uint8_t *data,
 		abort();
 	fuzz_run_start_to(&run, REPORT_NDJSON, false, out);
 	if (threaded) {
-		if ((rd = reader_new(cap, &run.cfg)) == NULL)
+		if ((rd = reader_new(cap, &run.cfg, NULL)) == NULL)
 			abort();
 		while (reader_next(rd, feed_decoded, feed_ahead, run.e) > 0)
 			;

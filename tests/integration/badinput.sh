@@ -92,6 +92,57 @@ if TMPDIR=$tmp/no-such-dir "$FTPAUDIT" analyze -F ndjson "$good" 2>"$tmp/err" |
 else
 	echo "FAIL unusable TMPDIR, ndjson: $(head -c 300 "$tmp/err")"; fail=$((fail + 1))
 fi
+# Pipes cannot be rewound after a look at the first bytes: read as stdin.
+check "named pipe" 0 "" <(cat "$good")
+sessions=$(grep -c '"client"' "$tmp/out")
+check "gzip through a named pipe" 0 "" <(gzip -c "$good")
+if [ "$sessions" -ge 1 ] && [ "$(grep -c '"client"' "$tmp/out")" = "$sessions" ]; then
+	echo "ok   pipes: $sessions session(s) each"; pass=$((pass + 1))
+else
+	echo "FAIL pipes: $sessions session(s), then $(grep -c '"client"' "$tmp/out")"
+	fail=$((fail + 1))
+fi
+
+# SIGTERM while a pipe has stopped sending (the read blocks in the reader
+# thread): exit 0 within a second, and the report covers every packet
+# read.  SIGTERM, as a background job here ignores SIGINT until ftpaudit
+# installs its handler.
+mkfifo "$tmp/stall" || exit 1
+/usr/bin/python3 - "$good" "$tmp/stall" <<'PY' &
+import sys, time
+g = open(sys.argv[1], "rb").read()
+with open(sys.argv[2], "wb") as f:
+    f.write(g[:24])
+    n = 0
+    while n < 400000:          # more than zlib's 256 KiB read-ahead
+        f.write(g[24:]); n += len(g) - 24
+    f.flush()
+    time.sleep(30)
+PY
+writer=$!
+"$FTPAUDIT" analyze -F json "$tmp/stall" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+sleep 1.5
+kill -TERM "$pid"
+for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+rc=running
+kill -0 "$pid" 2>/dev/null && kill -9 "$pid" || { wait "$pid"; rc=$?; }
+if [ "$rc" != 0 ]; then
+	echo "FAIL stalled pipe: exit status $rc 1 s after SIGTERM"
+	fail=$((fail + 1))
+elif /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+read, seen = d["inputs"][0]["packets"], d["stats"]["packets"]
+sys.exit(0 if read > 100 and read == seen and d["sessions"] else 1)' "$tmp/out" &&
+    [ ! -s "$tmp/err" ]; then
+	echo "ok   stalled pipe: SIGTERM ends it, every packet read reported"
+	pass=$((pass + 1))
+else
+	echo "FAIL stalled pipe: $(head -c 300 "$tmp/err")"; fail=$((fail + 1))
+fi
+kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
+
 check "usage: no capture" 2 "no capture given"
 check "usage: bad format" 2 "expected text, json or ndjson" -F yaml "$good"
 check "usage: bad ports" 2 "--ports" -P 21,x "$good"

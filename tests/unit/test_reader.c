@@ -146,7 +146,7 @@ read_all(struct cap *c, const struct fa_config *cfg, struct got *g)
 
 	memset(g, 0, sizeof *g);
 	assert_int_equal(capture_open(&cap, paths, 1, NULL, err, sizeof err), 0);
-	r = reader_new(cap, cfg);
+	r = reader_new(cap, cfg, NULL);
 	assert_non_null(r);
 	while (reader_next(r, on_pkt, NULL, g) > 0)
 		;
@@ -311,7 +311,7 @@ report_of(const char *path, const struct fa_config *cfg, bool threaded)
 	report_sink(rep, &sink);
 	fa_engine_add_sink(e, &sink);
 	if (threaded) {
-		r = reader_new(cap, cfg);
+		r = reader_new(cap, cfg, NULL);
 		assert_non_null(r);
 		while (reader_next(r, feed_decoded, feed_ahead, e) > 0)
 			;
