@@ -302,8 +302,10 @@ run(void *arg)
 	while (!stopped(r) && !r->failed &&
 	    capture_dispatch(r->cap, READ_BATCH, take, r) > 0)
 		;
-	if (!abandoned(r) && !r->failed)
-		(void)publish(r);	/* the last block, perhaps empty */
+	/* The last block, perhaps empty; after a failure, what came before
+	 * it. */
+	if (!abandoned(r))
+		(void)publish(r);
 	pthread_mutex_lock(&r->lock);
 	r->eof = true;
 	pthread_cond_signal(&r->more);
