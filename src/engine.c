@@ -587,6 +587,9 @@ void
 fa_engine_prefetch(const struct fa_engine *e, const struct fa_pkt *pk)
 {
 	conn_prefetch(e->conns, pk->hash);
+	/* A SYN is most likely a new connection: it will be classified. */
+	if ((pk->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		expect_prefetch(e->expects, &pk->src, &pk->dst);
 }
 
 void

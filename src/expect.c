@@ -370,6 +370,21 @@ expect_note_data_port(struct expect_table *t, const struct fa_endpoint *ep)
 	t->used_ports[ep->port >> 6] |= (uint64_t)1 << (ep->port & 63);
 }
 
+/* What a new connection between a and b will look up: a's and b's
+ * groups' bucket, and their sets of remembered data ports. */
+void
+expect_prefetch(const struct expect_table *t, const struct fa_endpoint *a,
+    const struct fa_endpoint *b)
+{
+	uint32_t ha = ep_hash(a), hb = ep_hash(b);
+
+	__builtin_prefetch(&t->buckets[hb & (t->nbuckets - 1)]);
+	if (t->used == NULL)
+		return;
+	__builtin_prefetch(&t->used[ha & (USED_SETS - 1)]);
+	__builtin_prefetch(&t->used[hb & (USED_SETS - 1)]);
+}
+
 bool
 expect_was_data_port(struct expect_table *t, const struct fa_endpoint *ep)
 {

@@ -73,6 +73,8 @@ uint32_t expect_count(const struct expect_table *);
  * connections to it can be recognised as FTP data.  The table keeps the
  * latest 65,536 (a full set of four forgets its oldest). */
 void	 expect_note_data_port(struct expect_table *, const struct fa_endpoint *);
+void	 expect_prefetch(const struct expect_table *, const struct fa_endpoint *a,
+	    const struct fa_endpoint *b);
 bool	 expect_was_data_port(struct expect_table *, const struct fa_endpoint *);
 
 #endif
