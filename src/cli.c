@@ -180,19 +180,6 @@ on_packet(void *arg, const struct capture_pkt *pk)
 	    pk->wirelen);
 }
 
-static void
-on_decoded(void *arg, const struct reader_pkt *p)
-{
-	fa_engine_decoded(arg, p->ts_us, p->wirelen, p->status, &p->pk);
-}
-
-static void
-on_ahead(void *arg, const struct reader_pkt *p)
-{
-	if (p->status == DECODE_TCP)
-		fa_engine_prefetch(arg, &p->pk);
-}
-
 /* Packets per capture_dispatch without the reader thread: a SIGINT or a
  * progress line waits for at most this many. */
 #define RUN_BATCH	4096
@@ -217,7 +204,7 @@ feed(struct fa_engine *e, struct capture *cap, const struct fa_config *cfg)
 		if (cli_interrupted && rd == NULL)
 			break;
 		if (rd != NULL)
-			got = reader_next(rd, on_decoded, on_ahead, e);
+			got = reader_feed(rd, e);
 		else
 			got = capture_dispatch(cap, RUN_BATCH, on_packet, e);
 		if (got == 0) {

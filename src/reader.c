@@ -403,6 +403,25 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 	return n > 0 ? n : reader_next(r, cb, ahead, arg);
 }
 
+static void
+feed_decoded(void *arg, const struct reader_pkt *p)
+{
+	fa_engine_decoded(arg, p->ts_us, p->wirelen, p->status, &p->pk);
+}
+
+static void
+feed_ahead(void *arg, const struct reader_pkt *p)
+{
+	if (p->status == DECODE_TCP)
+		fa_engine_prefetch(arg, &p->pk);
+}
+
+size_t
+reader_feed(struct reader *r, struct fa_engine *e)
+{
+	return reader_next(r, feed_decoded, feed_ahead, e);
+}
+
 void
 reader_progress(const struct reader *r, uint64_t *done, uint64_t *total)
 {

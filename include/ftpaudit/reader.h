@@ -44,6 +44,9 @@ struct reader *reader_new(struct capture *cap, const struct fa_config *cfg,
 typedef void (*reader_cb)(void *arg, const struct reader_pkt *);
 size_t	 reader_next(struct reader *, reader_cb cb, reader_cb ahead,
 	    void *arg);
+/* reader_next into the engine e, with its look-ahead. */
+struct fa_engine;
+size_t	 reader_feed(struct reader *, struct fa_engine *e);
 /* Bytes read and total, as of the last frame reader_next gave. */
 void	 reader_progress(const struct reader *, uint64_t *done, uint64_t *total);
 /* True when the reader ran out of memory and stopped early. */

@@ -39,19 +39,6 @@ feed(void *arg, const struct capture_pkt *pk)
 	    pk->wirelen);
 }
 
-static void
-feed_decoded(void *arg, const struct reader_pkt *p)
-{
-	fa_engine_decoded(arg, p->ts_us, p->wirelen, p->status, &p->pk);
-}
-
-static void
-feed_ahead(void *arg, const struct reader_pkt *p)
-{
-	if (p->status == DECODE_TCP)
-		fa_engine_prefetch(arg, &p->pk);
-}
-
 /* One analysis of path (n times over); its NDJSON report, owned, or NULL
  * when the capture does not open. */
 static char *
@@ -79,7 +66,7 @@ analyze(const char *path, size_t n, bool threaded, const uint8_t *data,
 	if (threaded) {
 		if ((rd = reader_new(cap, &run.cfg, NULL)) == NULL)
 			abort();
-		while (reader_next(rd, feed_decoded, feed_ahead, run.e) > 0)
+		while (reader_feed(rd, run.e) > 0)
 			;
 		if (reader_failed(rd))
 			__builtin_trap();

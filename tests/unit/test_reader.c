@@ -125,19 +125,6 @@ on_pkt(void *arg, const struct reader_pkt *p)
 }
 
 static void
-feed_decoded(void *arg, const struct reader_pkt *p)
-{
-	fa_engine_decoded(arg, p->ts_us, p->wirelen, p->status, &p->pk);
-}
-
-static void
-feed_ahead(void *arg, const struct reader_pkt *p)
-{
-	if (p->status == DECODE_TCP)
-		fa_engine_prefetch(arg, &p->pk);
-}
-
-static void
 read_all(struct cap *c, const struct fa_config *cfg, struct got *g)
 {
 	struct capture *cap;
@@ -313,7 +300,7 @@ report_of(const char *path, const struct fa_config *cfg, bool threaded)
 	if (threaded) {
 		r = reader_new(cap, cfg, NULL);
 		assert_non_null(r);
-		while (reader_next(r, feed_decoded, feed_ahead, e) > 0)
+		while (reader_feed(r, e) > 0)
 			;
 		assert_false(reader_failed(r));
 		reader_free(r);
