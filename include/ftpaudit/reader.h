@@ -11,6 +11,7 @@
 
 struct capture;
 struct fa_config;
+struct fa_engine;
 struct reader;
 
 /* One frame, decoded; pk is read only when status is DECODE_TCP. */
@@ -26,7 +27,7 @@ struct reader_pkt {
  * each frame as the engine configured by cfg would.  A payload is kept
  * whole when a control stream may need it: a port of cfg's, a greeting
  * ("220") that --detect-other-ports may take for FTP, and every later
- * packet of that connection.  Of any other payload only the first four
+ * packet of that connection until its FINs or RST.  Of any other payload only the first four
  * bytes are kept (pk.cut), so data connections are never copied.
  * interrupted, when not NULL, is the flag of a SIGINT handler installed
  * without SA_RESTART: once it is set, the thread stops reading (a read
@@ -45,7 +46,6 @@ typedef void (*reader_cb)(void *arg, const struct reader_pkt *);
 size_t	 reader_next(struct reader *, reader_cb cb, reader_cb ahead,
 	    void *arg);
 /* reader_next into the engine e, with its look-ahead. */
-struct fa_engine;
 size_t	 reader_feed(struct reader *, struct fa_engine *e);
 /* Bytes read and total, as of the last frame reader_next gave. */
 void	 reader_progress(const struct reader *, uint64_t *done, uint64_t *total);
