@@ -113,10 +113,14 @@ input_open(struct input *in, const char *path, const char *filter, char *err,
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			return -1;
 		}
-		if (fstat(fileno(fp), &sb) == -1 || S_ISDIR(sb.st_mode)) {
-			snprintf(err, errlen, "%s: %s", path, S_ISDIR(sb.st_mode) ?
-			    "is a directory" : strerror(errno));
+		if (fstat(fileno(fp), &sb) == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			fclose(fp);
+			return -1;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			fclose(fp);
+			snprintf(err, errlen, "%s: is a directory", path);
 			return -1;
 		}
 		in->info.size = (uint64_t)sb.st_size;

@@ -210,11 +210,6 @@ jw_utf8_len(const uint8_t *p, size_t len)
 }
 
 /*
- * The reversible escaping of json_wire(): valid UTF-8 is kept, a
- * backslash becomes two, a NUL or any byte outside valid UTF-8 becomes
- * \xHH -- and then the result is escaped for JSON.
- */
-/*
  * Whether none of the eight bytes in v needs a second look: each is
  * printable ASCII other than the quote, the backslash and DEL.  Once no
  * byte has its high bit set, x - n sets it exactly in the bytes below n
@@ -236,6 +231,11 @@ plain1(uint8_t c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
+/*
+ * The reversible escaping of json_wire(): valid UTF-8 is kept, a
+ * backslash becomes two, a NUL or any byte outside valid UTF-8 becomes
+ * \xHH -- and then the result is escaped for JSON.
+ */
 void
 jw_wire(struct jw *w, const uint8_t *p, size_t len)
 {
