@@ -1,4 +1,6 @@
-/* json_util.c: how wire bytes, times and addresses become JSON. */
+/* json_util.c: how wire bytes, times and addresses become JSON, and the
+ * numbers of the text formats. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +44,29 @@ json_wire(const uint8_t *p, size_t len)
 	j = json_stringn(out, n);
 	free(out);
 	return j;
+}
+
+void
+fput_uint(FILE *f, uint64_t v, int width)
+{
+	char b[24], *e = b + sizeof b, *q = e;
+
+	do
+		*--q = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	fwrite(q, 1, (size_t)(e - q), f);
+	for (width -= (int)(e - q); width > 0; width--)
+		fputc(' ', f);
+}
+
+void
+fput_pad(FILE *f, const char *s, int width)
+{
+	size_t n = strlen(s);
+
+	fwrite(s, 1, n, f);
+	for (width -= (int)n; width > 0; width--)
+		fputc(' ', f);
 }
 
 /* Two digits of v (below 100) at p. */

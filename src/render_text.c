@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ftpaudit/report.h"
 #include "ftpaudit/rules.h"
 
 static void
@@ -112,10 +113,17 @@ put_ep(FILE *f, const struct fa_endpoint *ep, bool port_known)
 {
 	char a[FA_ADDRSTRLEN];
 
-	fprintf(f, ep->ip.family == FA_AF_INET6 ? "[%s]" : "%s",
-	    fa_addr_str(&ep->ip, a));
-	if (port_known)
-		fprintf(f, ":%u", ep->port);
+	fa_addr_str(&ep->ip, a);
+	if (ep->ip.family == FA_AF_INET6) {
+		fputc('[', f);
+		fputs(a, f);
+		fputc(']', f);
+	} else
+		fputs(a, f);
+	if (port_known) {
+		fputc(':', f);
+		fput_uint(f, ep->port, 0);
+	}
 }
 
 /* One session's openings, for the end of analyze's text report. */
@@ -123,17 +131,25 @@ int
 rules_openings_text(const struct rules_opening *v, size_t n, uint64_t session,
     FILE *f)
 {
-	char id[16];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (i == 0)
-			fprintf(f, "  session %-5llu ", (unsigned long long)session);
-		else
-			fprintf(f, "  %-13s ", "");
-		snprintf(id, sizeof id, "R%u", v[i].rule);
-		fprintf(f, "%-4s %-13s ", v[i].rule ? id : "-",
-		    rules_purpose_str(v[i].purpose));
+		/* Called for every session: no printf (the format parsing
+		 * was a fifth of the text report's time). */
+		if (i == 0) {
+			fputs("  session ", f);
+			fput_uint(f, session, 5);
+			fputc(' ', f);
+		} else
+			fputs("                ", f);	/* "  %-13s " */
+		if (v[i].rule) {
+			fputc('R', f);
+			fput_uint(f, v[i].rule, 3);
+		} else
+			fput_pad(f, "-", 4);
+		fputc(' ', f);
+		fput_pad(f, rules_purpose_str(v[i].purpose), 13);
+		fputc(' ', f);
 		put_ep(f, &v[i].initiator, v[i].initiator_port_known);
 		fputs(" -> ", f);
 		put_ep(f, &v[i].responder, true);

@@ -20,10 +20,16 @@ put_ep(FILE *f, const struct fa_endpoint *ep)
 {
 	char a[FA_ADDRSTRLEN];
 
-	if (ep->ip.family == FA_AF_INET6)
-		fprintf(f, "[%s]:%u", fa_addr_str(&ep->ip, a), ep->port);
-	else
-		fprintf(f, "%s:%u", fa_addr_str(&ep->ip, a), ep->port);
+	fa_addr_str(&ep->ip, a);
+	if (ep->ip.family == FA_AF_INET6) {
+		fputc('[', f);
+		fputs(a, f);
+		fputs("]:", f);
+	} else {
+		fputs(a, f);
+		fputc(':', f);
+	}
+	fput_uint(f, ep->port, 0);
 }
 
 /* 1536 -> "1.5 KiB" */
@@ -65,7 +71,8 @@ put_transfer(FILE *f, const struct fa_session *s, const struct fa_transfer *t)
 	if (t->connected && dur > 0)
 		fprintf(f, " in %.3f s (%s/s)", dur,
 		    human((uint64_t)((double)bytes / dur), b2, sizeof b2));
-	fprintf(f, "  %s", fa_xstatus_str(t->status));
+	fputs("  ", f);
+	fputs(fa_xstatus_str(t->status), f);
 	if (t->reply_code)
 		fprintf(f, " %d", t->reply_code);
 	if (t->connected) {
@@ -88,7 +95,9 @@ report_text_session(FILE *f, const struct fa_session *s)
 	char ts[FA_TSLEN];
 	uint32_t i;
 
-	fprintf(f, "Session %llu  ", (unsigned long long)s->id);
+	fputs("Session ", f);
+	fput_uint(f, s->id, 0);
+	fputs("  ", f);
 	put_ep(f, &s->client);
 	fputs(" -> ", f);
 	put_ep(f, &s->server);
@@ -105,23 +114,30 @@ report_text_session(FILE *f, const struct fa_session *s)
 		put_wire(f, s->user.p, s->user.len);
 	else
 		fputs("-", f);
-	fprintf(f, "  login %s", fa_login_str(s->login));
+	fputs("  login ", f);
+	fputs(fa_login_str(s->login), f);
 	if (s->login_failures)
 		fprintf(f, " (%u failed)", s->login_failures);
-	fprintf(f, "  tls %s", s->tls ? (s->implicit_tls ? "implicit" : "yes") : "no");
+	fputs("  tls ", f);
+	fputs(s->tls ? (s->implicit_tls ? "implicit" : "yes") : "no", f);
 	if (s->cwd != NULL) {
 		fputs("  cwd ", f);
 		put_wire(f, (const uint8_t *)s->cwd, strlen(s->cwd));
 	}
 	fputc('\n', f);
-	fprintf(f, "  commands  %u", s->ncmds);
+	fputs("  commands  ", f);
+	fput_uint(f, s->ncmds, 0);
 	if (s->ncmds > 0) {
 		fputs(" :", f);
 		for (i = 0; i < s->ncmds && i < 24; i++) {
 			fputc(' ', f);
 			put_wire(f, (const uint8_t *)s->cmds[i].verb,
 			    strlen(s->cmds[i].verb));
-			if (s->cmds[i].reply_code)
+			if (s->cmds[i].reply_code > 0) {
+				fputc('(', f);
+				fput_uint(f, (uint64_t)s->cmds[i].reply_code, 0);
+				fputc(')', f);
+			} else if (s->cmds[i].reply_code)
 				fprintf(f, "(%d)", s->cmds[i].reply_code);
 		}
 		if (s->ncmds > 24)

@@ -58,5 +58,9 @@ char	*sanitize(const uint8_t *p, size_t len);
 /* "2026-11-25T16:49:01.123456Z" into buf of FA_TSLEN bytes. */
 #define FA_TSLEN	64
 const char *fmt_ts(uint64_t ts_us, char *buf);
+/* For the text formats, without printf's format parsing: v in decimal,
+ * then spaces to width (as "%-*llu"); s, then spaces to width ("%-*s"). */
+void	 fput_uint(FILE *, uint64_t v, int width);
+void	 fput_pad(FILE *, const char *s, int width);
 
 #endif
