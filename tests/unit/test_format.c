@@ -293,6 +293,40 @@ test_fmt_ts(void **state)
 	}
 }
 
+/* fput_uint() and fput_pad() write what "%-*llu" and "%-*s" write. */
+static void
+test_fput(void **state)
+{
+	static const uint64_t v[] = { 0, 7, 21, 990, 12345, 65535, 999999,
+	    UINT64_MAX };
+	static const char *s[] = { "", "-", "R1", "control", "passive-data" };
+	char *got, want[64];
+	size_t len, i;
+	int w;
+	FILE *f;
+
+	(void)state;
+	for (w = 0; w <= 14; w++) {
+		for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+			assert_non_null(f = open_memstream(&got, &len));
+			fput_uint(f, v[i], w);
+			assert_int_equal(fclose(f), 0);
+			snprintf(want, sizeof want, "%-*llu", w,
+			    (unsigned long long)v[i]);
+			assert_string_equal(got, want);
+			free(got);
+		}
+		for (i = 0; i < sizeof s / sizeof s[0]; i++) {
+			assert_non_null(f = open_memstream(&got, &len));
+			fput_pad(f, s[i], w);
+			assert_int_equal(fclose(f), 0);
+			snprintf(want, sizeof want, "%-*s", w, s[i]);
+			assert_string_equal(got, want);
+			free(got);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -302,6 +336,7 @@ main(void)
 		cmocka_unit_test(test_usecs),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_fmt_ts),
+		cmocka_unit_test(test_fput),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
