@@ -2,10 +2,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ftpaudit/report.h"
 #include "cli.h"
 #include "cmd.h"
+
+/* The report's stdio buffer: static, as stdout may be flushed at exit.
+ * (glibc's setvbuf ignores the size unless given the buffer.) */
+static char out_buf[1024 * 1024];
 
 static const struct option analyze_opts[] = {
 	CLI_INPUT_LONGOPTS,
@@ -115,6 +120,11 @@ cmd_analyze(int argc, char **argv)
 		return EXIT_RUNTIME;
 	if ((out = cli_open_output(io.output)) == NULL)
 		goto done;
+	/* The report goes out in large writes: a write(2) for every 4 KiB
+	 * of NDJSON cost a third of what writing to a file adds.  Not for a
+	 * terminal, which sees each session as it ends. */
+	if (!isatty(fileno(out)))
+		setvbuf(out, out_buf, _IOFBF, sizeof out_buf);
 	if ((e = fa_engine_new(&io.cfg)) == NULL ||
 	    (r = report_new(fmt, out, &cause)) == NULL ||
 	    (fd.r = rules_new(&ro)) == NULL ||
