@@ -493,13 +493,10 @@ sweep(struct fa_engine *e)
 static void
 probe(struct fa_engine *e, struct conn *c, int side, const struct fa_pkt *pk)
 {
-	const uint8_t *p = pk->payload;
-
 	if (pk->caplen_payload == 0)
 		return;
-	if (!c->payload_seen[!side] && pk->caplen_payload >= 4 &&
-	    p[0] == '2' && p[1] == '2' && p[2] == '0' &&
-	    (p[3] == ' ' || p[3] == '-' || p[3] == '\r'))
+	if (!c->payload_seen[!side] &&
+	    ftp_is_greeting(pk->payload, pk->caplen_payload))
 		make_control(e, c, side, false, 0);
 	else
 		c->kind = CONN_OTHER;

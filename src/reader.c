@@ -11,7 +11,7 @@
  * be copied.  The copy keeps the headers and, of the payload, only what a
  * control stream can need (reader.h); a data connection's bytes stay
  * behind.  The connections kept whole because they began with a greeting
- * are remembered by a hash of their endpoints in a table of bounded size;
+ * are remembered by their endpoints' hash in a table of bounded size;
  * should it fill up, every payload is kept from then on, which costs time,
  * never correctness.
  */
@@ -24,6 +24,7 @@
 #include "ftpaudit/addr.h"
 #include "ftpaudit/capture.h"
 #include "ftpaudit/engine.h"
+#include "ftpaudit/ftp_parse.h"
 #include "ftpaudit/reader.h"
 
 #define BLOCK_SIZE	(256 * 1024)	/* about 2,000 data packets */
@@ -45,11 +46,16 @@ struct block {
 	uint64_t	 done, total;	/* progress after its last frame */
 };
 
-/* A connection kept whole: the sum of its endpoints' hashes (0 is empty),
- * and which of its sides sent a FIN. */
+/*
+ * A connection kept whole.  It is found by the endpoints' hash decoding
+ * made (fa_pkt.hash, made odd: 0 is empty); the 64-bit sum of the two
+ * endpoint hashes, worked out only when that matches, tells apart two
+ * connections of one hash, lest one's RST forget the other.
+ */
 struct keep {
-	uint64_t	 key;
-	uint8_t		 fin;
+	uint32_t	 hash;
+	uint8_t		 fin;		/* which sides sent a FIN */
+	uint64_t	 sum;
 };
 
 struct reader {
@@ -80,14 +86,40 @@ struct reader {
 	uint64_t	 done, total;
 };
 
-/* Linear probing: the slot holding key, or the empty one ending its run. */
-static uint32_t
-keep_slot(const struct reader *r, uint64_t key)
+static uint64_t
+endpoints_sum(const struct fa_pkt *pk)
 {
-	uint32_t mask = r->keep_cap - 1, i = (uint32_t)(key ^ key >> 32) & mask;
+	return (fa_hash_ep(pk->src.ip.a, pk->src.port) +
+	    fa_hash_ep(pk->dst.ip.a, pk->dst.port)) | 1;
+}
 
-	while (r->keep[i].key != 0 && r->keep[i].key != key)
-		i = (i + 1) & mask;
+/* Linear probing: pk's slot, or the empty one ending the run where it
+ * would go.  *sum is worked out on the first matching hash. */
+static uint32_t
+keep_find(const struct reader *r, const struct fa_pkt *pk, uint32_t h,
+    uint64_t *sum)
+{
+	uint32_t mask = r->keep_cap - 1, i;
+
+	for (i = h & mask; r->keep[i].hash != 0; i = (i + 1) & mask) {
+		if (r->keep[i].hash != h)
+			continue;
+		if (*sum == 0)
+			*sum = endpoints_sum(pk);
+		if (r->keep[i].sum == *sum)
+			break;
+	}
+	return i;
+}
+
+/* The empty slot ending the run of hash h. */
+static uint32_t
+keep_empty(const struct reader *r, uint32_t h)
+{
+	uint32_t mask = r->keep_cap - 1, i;
+
+	for (i = h & mask; r->keep[i].hash != 0; i = (i + 1) & mask)
+		;
 	return i;
 }
 
@@ -105,8 +137,8 @@ keep_grow(struct reader *r)
 	r->keep = nk;
 	r->keep_cap = ocap ? 2 * ocap : KEEP_MIN;
 	for (i = 0; i < ocap; i++)
-		if (old[i].key != 0)
-			r->keep[keep_slot(r, old[i].key)] = old[i];
+		if (old[i].hash != 0)
+			r->keep[keep_empty(r, old[i].hash)] = old[i];
 	free(old);
 }
 
@@ -119,13 +151,12 @@ keep_del(struct reader *r, uint32_t i)
 
 	r->nkeep--;
 	for (;;) {
-		r->keep[i].key = 0;
+		r->keep[i].hash = 0;
 		do {
 			j = (j + 1) & mask;
-			if (r->keep[j].key == 0)
+			if (r->keep[j].hash == 0)
 				return;
-			home = (uint32_t)(r->keep[j].key ^ r->keep[j].key >> 32) &
-			    mask;
+			home = r->keep[j].hash & mask;
 		} while (i <= j ? (i < home && home <= j) :
 		    (i < home || home <= j));
 		r->keep[i] = r->keep[j];
@@ -164,56 +195,55 @@ wait_ms(pthread_cond_t *cv, pthread_mutex_t *lock, long ms)
 	(void)pthread_cond_timedwait(cv, lock, &ts);
 }
 
-static bool
-is_greeting(const struct fa_pkt *pk)
+/* Which side of its connection pk comes from, as a FIN bit: any order of
+ * the two endpoints will do, as long as it is the same both ways. */
+static uint8_t
+fin_side(const struct fa_pkt *pk)
 {
-	const uint8_t *p = pk->payload;
-
-	return pk->caplen_payload >= 4 && p[0] == '2' && p[1] == '2' &&
-	    p[2] == '0' && (p[3] == ' ' || p[3] == '-' || p[3] == '\r');
+	if (pk->src.port != pk->dst.port)
+		return pk->src.port < pk->dst.port ? 1 : 2;
+	return memcmp(pk->src.ip.a, pk->dst.ip.a, sizeof pk->src.ip.a) < 0 ?
+	    1 : 2;
 }
 
 /* Whether a control stream may need this packet's payload. */
 static bool
 wanted(struct reader *r, const struct fa_pkt *pk)
 {
-	uint64_t a, b, key;
-	uint32_t i;
-	uint8_t side;
+	uint32_t i, h = pk->hash | 1;
+	uint64_t sum = 0;
 
 	if (r->keep_all || fa_portset_has(&r->ports, pk->src.port) ||
 	    fa_portset_has(&r->ports, pk->dst.port))
 		return true;
 	if (!r->greetings)
 		return false;
-	if (r->nkeep == 0 && !is_greeting(pk))
+	if (r->nkeep == 0 &&
+	    !ftp_is_greeting(pk->payload, pk->caplen_payload))
 		return false;
-	a = fa_hash_ep(pk->src.ip.a, pk->src.port);
-	b = fa_hash_ep(pk->dst.ip.a, pk->dst.port);
-	key = (a + b) | 1;
-	side = a < b ? 1 : 2;
 	if (r->keep_cap == 0)
 		keep_grow(r);
 	if (r->keep_all)
 		return true;
-	i = keep_slot(r, key);
-	if (r->keep[i].key == 0) {
-		if (!is_greeting(pk))
+	i = keep_find(r, pk, h, &sum);
+	if (r->keep[i].hash == 0) {
+		if (!ftp_is_greeting(pk->payload, pk->caplen_payload))
 			return false;
 		if (4 * (r->nkeep + 1) > 3 * r->keep_cap) {
 			keep_grow(r);
 			if (r->keep_all)
 				return true;
-			i = keep_slot(r, key);
+			i = keep_empty(r, h);
 		}
-		r->keep[i].key = key;
+		r->keep[i].hash = h;
+		r->keep[i].sum = sum != 0 ? sum : endpoints_sum(pk);
 		r->keep[i].fin = 0;
 		r->nkeep++;
 	}
 	/* Both FINs, or a RST: the engine is done with the connection once
 	 * it has this packet. */
 	if (pk->flags & TCP_FIN)
-		r->keep[i].fin |= side;
+		r->keep[i].fin |= fin_side(pk);
 	if ((pk->flags & TCP_RST) || r->keep[i].fin == 3)
 		keep_del(r, i);
 	return true;

@@ -17,6 +17,16 @@
  * bytes and NUL that the compiler inlines, where strcmp was a call. */
 #define FTP_VERB_IS(v, lit)	(memcmp((v), "" lit, sizeof (lit)) == 0)
 
+/* Whether a connection's first bytes look like an FTP greeting ("220 ",
+ * "220-", "220\r"): what --detect-other-ports looks for, and so what the
+ * reader thread must keep whole. */
+static inline bool
+ftp_is_greeting(const uint8_t *p, size_t len)
+{
+	return len >= 4 && p[0] == '2' && p[1] == '2' && p[2] == '0' &&
+	    (p[3] == ' ' || p[3] == '-' || p[3] == '\r');
+}
+
 /*
  * Line assembly over a reassembled byte stream.  The caller feeds chunks as
  * the reassembler delivers them; each complete line (terminator removed,
