@@ -69,6 +69,24 @@ fput_pad(FILE *f, const char *s, int width)
 		fputc(' ', f);
 }
 
+void
+fput_endpoint(FILE *f, const struct fa_endpoint *ep, bool port_known)
+{
+	char a[FA_ADDRSTRLEN];
+
+	fa_addr_str(&ep->ip, a);
+	if (ep->ip.family == FA_AF_INET6) {
+		fputc('[', f);
+		fputs(a, f);
+		fputc(']', f);
+	} else
+		fputs(a, f);
+	if (port_known) {
+		fputc(':', f);
+		fput_uint(f, ep->port, 0);
+	}
+}
+
 /* Two digits of v (below 100) at p. */
 static inline void
 put2(char *p, uint32_t v)

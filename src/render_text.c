@@ -108,24 +108,6 @@ rules_text(const struct rules *r, FILE *f)
 	return ferror(f) ? -1 : 0;
 }
 
-static void
-put_ep(FILE *f, const struct fa_endpoint *ep, bool port_known)
-{
-	char a[FA_ADDRSTRLEN];
-
-	fa_addr_str(&ep->ip, a);
-	if (ep->ip.family == FA_AF_INET6) {
-		fputc('[', f);
-		fputs(a, f);
-		fputc(']', f);
-	} else
-		fputs(a, f);
-	if (port_known) {
-		fputc(':', f);
-		fput_uint(f, ep->port, 0);
-	}
-}
-
 /* One session's openings, for the end of analyze's text report. */
 int
 rules_openings_text(const struct rules_opening *v, size_t n, uint64_t session,
@@ -150,9 +132,9 @@ rules_openings_text(const struct rules_opening *v, size_t n, uint64_t session,
 		fputc(' ', f);
 		fput_pad(f, rules_purpose_str(v[i].purpose), 13);
 		fputc(' ', f);
-		put_ep(f, &v[i].initiator, v[i].initiator_port_known);
+		fput_endpoint(f, &v[i].initiator, v[i].initiator_port_known);
 		fputs(" -> ", f);
-		put_ep(f, &v[i].responder, true);
+		fput_endpoint(f, &v[i].responder, true);
 		if (v[i].purpose != RP_CONTROL)
 			fputs(v[i].helper_covers ? "  (helper would cover)" :
 			    "  (helper would not cover)", f);

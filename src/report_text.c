@@ -15,23 +15,6 @@ put_wire(FILE *f, const uint8_t *p, size_t len)
 	free(s);
 }
 
-static void
-put_ep(FILE *f, const struct fa_endpoint *ep)
-{
-	char a[FA_ADDRSTRLEN];
-
-	fa_addr_str(&ep->ip, a);
-	if (ep->ip.family == FA_AF_INET6) {
-		fputc('[', f);
-		fputs(a, f);
-		fputs("]:", f);
-	} else {
-		fputs(a, f);
-		fputc(':', f);
-	}
-	fput_uint(f, ep->port, 0);
-}
-
 /* 1536 -> "1.5 KiB" */
 static const char *
 human(uint64_t n, char *buf, size_t len)
@@ -77,14 +60,16 @@ put_transfer(FILE *f, const struct fa_session *s, const struct fa_transfer *t)
 		fprintf(f, " %d", t->reply_code);
 	if (t->connected) {
 		fputs("  data ", f);
-		put_ep(f, t->initiator_server ? &t->data_server : &t->data_client);
+		fput_endpoint(f, t->initiator_server ? &t->data_server :
+		    &t->data_client, true);
 		fputs(" -> ", f);
-		put_ep(f, t->initiator_server ? &t->data_client : &t->data_server);
+		fput_endpoint(f, t->initiator_server ? &t->data_client :
+		    &t->data_server, true);
 		if (t->handshake != FA_HS_COMPLETE)
 			fprintf(f, " (handshake %s)", fa_handshake_str(t->handshake));
 	} else {
 		fputs("  announced ", f);
-		put_ep(f, &t->expected);
+		fput_endpoint(f, &t->expected, true);
 	}
 	fputc('\n', f);
 }
@@ -98,9 +83,9 @@ report_text_session(FILE *f, const struct fa_session *s)
 	fputs("Session ", f);
 	fput_uint(f, s->id, 0);
 	fputs("  ", f);
-	put_ep(f, &s->client);
+	fput_endpoint(f, &s->client, true);
 	fputs(" -> ", f);
-	put_ep(f, &s->server);
+	fput_endpoint(f, &s->server, true);
 	fprintf(f, "  %s  %.3f s  %s%s\n", fmt_ts(s->start_us, ts),
 	    (double)(s->end_us - s->start_us) / 1e6, fa_end_reason_str(s->end_reason),
 	    s->detected ? "  (found on a non-standard port)" : "");
@@ -133,12 +118,11 @@ report_text_session(FILE *f, const struct fa_session *s)
 			fputc(' ', f);
 			put_wire(f, (const uint8_t *)s->cmds[i].verb,
 			    strlen(s->cmds[i].verb));
-			if (s->cmds[i].reply_code > 0) {
+			if (s->cmds[i].reply_code) {	/* 100 to 599 */
 				fputc('(', f);
 				fput_uint(f, (uint64_t)s->cmds[i].reply_code, 0);
 				fputc(')', f);
-			} else if (s->cmds[i].reply_code)
-				fprintf(f, "(%d)", s->cmds[i].reply_code);
+			}
 		}
 		if (s->ncmds > 24)
 			fputs(" ...", f);
@@ -194,9 +178,9 @@ report_text_unattributed(FILE *f, const struct fa_unattributed *un, size_t nun)
 	fprintf(f, "Unattributed data-like connections: %zu\n", nun);
 	for (i = 0; i < nun; i++) {
 		fputs("  ", f);
-		put_ep(f, &un[i].initiator);
+		fput_endpoint(f, &un[i].initiator, true);
 		fputs(" -> ", f);
-		put_ep(f, &un[i].responder);
+		fput_endpoint(f, &un[i].responder, true);
 		fprintf(f, "  %s\n", human(un[i].bytes, b, sizeof b));
 	}
 }

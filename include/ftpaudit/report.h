@@ -62,5 +62,8 @@ const char *fmt_ts(uint64_t ts_us, char *buf);
  * then spaces to width (as "%-*llu"); s, then spaces to width ("%-*s"). */
 void	 fput_uint(FILE *, uint64_t v, int width);
 void	 fput_pad(FILE *, const char *s, int width);
+/* "10.0.0.1:21", "[2001:db8::1]:21"; without ":port" unless port_known. */
+struct fa_endpoint;
+void	 fput_endpoint(FILE *, const struct fa_endpoint *, bool port_known);
 
 #endif
