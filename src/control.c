@@ -11,6 +11,7 @@
 #include "session_int.h"
 
 #define REPLY_TEXT_MAX	(64 * 1024)	/* multi-line reply text kept */
+#define RTEXT_FIRST	128
 
 struct ctl_cb {
 	struct fa_engine *eng;
@@ -28,6 +29,7 @@ ctl_new(struct fa_engine *e, struct conn *c, int server_side, uint64_t id)
 		return NULL;
 	if ((x->sess = session_new(id)) == NULL)
 		goto fail;
+	x->sess->pool_first = e->pool_avg + e->pool_avg / 4;
 	/* Line buffers and the pending ring come with the first bytes: a
 	 * SYN flood must not cost kilobytes per connection. */
 	for (i = 0; i < 2; i++)
@@ -64,12 +66,14 @@ ctl_free(struct ctl *x)
 		return;
 	if (x->pend != NULL)
 		pending_clear(x);
-	free(x->pend);
+	if (x->pend_owned)
+		free(x->pend);
 	for (i = 0; i < 2; i++) {
 		reasm_free(&x->rs[i]);
 		ftp_linebuf_free(&x->lb[i]);
 	}
-	free(x->rtext.p);
+	if (x->rtext_owned)
+		free(x->rtext.p);
 	fa_session_unref(x->sess);
 	free(x);
 }
@@ -99,7 +103,8 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	static const uint8_t hidden[] = "<hidden>";
 
 	if (s->ncmds >= e->cfg.max_cmds ||
-	    grow_array((void **)&s->cmds, s->ncmds, &s->cmds_cap, sizeof *s->cmds) == -1) {
+	    session_grow(s, (void **)&s->cmds, s->ncmds, &s->cmds_cap,
+	    sizeof *s->cmds, 4) == -1) {
 		s->cmds_dropped++;
 		e->st.cmds_dropped++;
 		return -1;
@@ -137,11 +142,16 @@ pending_grow(struct ctl *x)
 	uint32_t ncap = x->pend_cap ? x->pend_cap * 2 : 2, i;
 	struct pending *n;
 
-	if (ncap > MAX_PENDING || (n = calloc(ncap, sizeof *n)) == NULL)
+	/* The first ring is the pool's, the ones after it ours. */
+	if (ncap > MAX_PENDING || (n = x->pend_cap == 0 ?
+	    session_alloc(x->sess, ncap * sizeof *n) :
+	    calloc(ncap, sizeof *n)) == NULL)
 		return -1;
 	for (i = 0; i < x->npend; i++)
 		n[i] = x->pend[(x->pend_head + i) % x->pend_cap];
-	free(x->pend);
+	if (x->pend_owned)
+		free(x->pend);
+	x->pend_owned = x->pend_cap != 0;
 	x->pend = n;
 	x->pend_cap = ncap;
 	x->pend_head = 0;
@@ -185,9 +195,10 @@ pending_remove(struct ctl *x, uint32_t i)
 }
 
 static void
-set_bytes(struct fa_bytes *b, bool *has, const uint8_t *p, size_t len)
+set_bytes(struct fa_session *s, struct fa_bytes *b, bool *has,
+    const uint8_t *p, size_t len)
 {
-	if (bytes_set(b, p, len) == 0)
+	if (session_set(s, b, p, len) == 0)
 		*has = true;
 }
 
@@ -291,9 +302,10 @@ cmd_transfer(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 			session_bytes(s, &t->arg, fc->arg, fc->arg_len);
 			/* Listing options such as "-la" are not paths. */
 			if (!(t->dir == FA_DIR_LISTING && fc->arg[0] == '-'))
-				t->path = path_resolve(s->cwd, fc->arg, fc->arg_len);
+				t->path = session_path(s, s->cwd, fc->arg,
+				    fc->arg_len);
 		} else if (t->dir == FA_DIR_LISTING && s->cwd != NULL)
-			t->path = strdup(s->cwd);
+			t->path = session_path(s, s->cwd, NULL, 0);
 		p->xfer = (int32_t)(i - 1);
 		return;
 	}
@@ -326,19 +338,24 @@ cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	const char *v = fc->verb;
 
 	if (FTP_VERB_IS(v, "USER") && fc->arg != NULL) {
-		set_bytes(&s->user, &s->has_user, fc->arg, fc->arg_len);
+		set_bytes(s, &s->user, &s->has_user, fc->arg, fc->arg_len);
 	} else if (FTP_VERB_IS(v, "PASS")) {
 		if (fc->arg == NULL)
-			set_bytes(&s->password, &s->has_password, (const uint8_t *)"", 0);
+			set_bytes(s, &s->password, &s->has_password,
+			    (const uint8_t *)"", 0);
 		else if (e->cfg.show_passwords || is_guest(s))
-			set_bytes(&s->password, &s->has_password, fc->arg, fc->arg_len);
+			set_bytes(s, &s->password, &s->has_password, fc->arg,
+			    fc->arg_len);
 		else
-			set_bytes(&s->password, &s->has_password, hidden, sizeof hidden - 1);
+			set_bytes(s, &s->password, &s->has_password, hidden,
+			    sizeof hidden - 1);
 	} else if (FTP_VERB_IS(v, "ACCT") && fc->arg != NULL) {
 		if (e->cfg.show_passwords)
-			set_bytes(&s->account, &s->has_account, fc->arg, fc->arg_len);
+			set_bytes(s, &s->account, &s->has_account, fc->arg,
+			    fc->arg_len);
 		else
-			set_bytes(&s->account, &s->has_account, hidden, sizeof hidden - 1);
+			set_bytes(s, &s->account, &s->has_account, hidden,
+			    sizeof hidden - 1);
 	} else if (FTP_VERB_IS(v, "PORT") || FTP_VERB_IS(v, "EPRT") ||
 	    FTP_VERB_IS(v, "LPRT")) {
 		cmd_active(e, x, fc, ln, p);
@@ -442,7 +459,7 @@ add_reply(struct fa_engine *e, struct fa_session *s, struct fa_reply **arr,
 	struct fa_reply *stored;
 
 	if (*n >= e->cfg.max_replies ||
-	    session_grow(s, (void **)arr, *n, cap, sizeof **arr) == -1)
+	    session_grow(s, (void **)arr, *n, cap, sizeof **arr, 2) == -1)
 		return false;
 	stored = &(*arr)[*n];
 	*stored = *r;
@@ -661,7 +678,7 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 		reply_passive(e, x, &r, code == 229 ? "EPSV" : "PASV");
 	}
 	if (p == NULL && code == 220 && !s->has_banner && s->ncmds == 0)
-		set_bytes(&s->banner, &s->has_banner, r.text.p, r.text.len);
+		set_bytes(s, &s->banner, &s->has_banner, r.text.p, r.text.len);
 	if (cmd != NULL) {
 		if (add_reply(e, s, &cmd->replies, &cmd->nreplies,
 		    &cmd->replies_cap, &r))
@@ -690,10 +707,19 @@ rtext_add(struct ctl *x, const uint8_t *p, size_t len)
 	if (len > REPLY_TEXT_MAX - x->rtext.len)
 		len = REPLY_TEXT_MAX - x->rtext.len;
 	if (x->rtext.len + len + 1 > x->rtext_size) {
-		for (size = x->rtext_size ? x->rtext_size : 128;
+		for (size = x->rtext_size ? x->rtext_size : RTEXT_FIRST;
 		    size < x->rtext.len + len + 1; size *= 2)
 			;
-		if ((n = realloc(x->rtext.p, size)) == NULL)
+		/* The first buffer is the pool's; the ones after it ours. */
+		if (x->rtext_size == 0)
+			n = session_alloc(x->sess, size);
+		else if (x->rtext_owned)
+			n = realloc(x->rtext.p, size);
+		else if ((n = malloc(size)) != NULL) {
+			memcpy(n, x->rtext.p, x->rtext.len);
+			x->rtext_owned = true;
+		}
+		if (n == NULL)
 			return;		/* the text stays as it was */
 		x->rtext.p = n;
 		x->rtext_size = size;
@@ -822,6 +848,19 @@ cleartext_again(int role, const uint8_t *p, size_t len)
 	return ftp_parse_command(p, (size_t)(lf - p), &fc) == 0 && fc.known;
 }
 
+/* A direction's line buffer starts in the session's pool, which outlives
+ * the ctl: a malloc and a free fewer for each direction of a session. */
+static bool
+lb_start(struct fa_engine *e, struct ctl *x, int role)
+{
+	uint8_t *buf;
+
+	if ((buf = session_alloc(x->sess, FTP_LINE_FIRST)) == NULL)
+		return false;
+	ftp_linebuf_init_in(&x->lb[role], e->cfg.line_max, buf, FTP_LINE_FIRST);
+	return true;
+}
+
 static void
 reasm_event_cb(void *arg, const struct reasm_event *ev)
 {
@@ -842,8 +881,7 @@ reasm_event_cb(void *arg, const struct reasm_event *ev)
 		}
 		if (!x->decoding)
 			return;
-		if (x->lb[cb->role].buf == NULL &&
-		    ftp_linebuf_init(&x->lb[cb->role], e->cfg.line_max) == -1)
+		if (x->lb[cb->role].buf == NULL && !lb_start(e, x, cb->role))
 			return;
 		ftp_linebuf_feed(&x->lb[cb->role], ev->data, ev->len, ev->ts_us,
 		    ev->ack, ev->seq, line_cb, cb);
@@ -916,6 +954,22 @@ ctl_flush(struct fa_engine *e, struct ctl *x)
 	}
 }
 
+/*
+ * A new session's pool starts as large as ended sessions needed, on
+ * average: most then fit in their first chunk, one malloc where there
+ * were three.  While none has ended, as in a flood of sessions that all
+ * stay open, it starts small; it never starts above 8 KiB.
+ */
+static void
+pool_learn(struct fa_engine *e, const struct fa_session *s)
+{
+	size_t used = session_pool_used(s);
+
+	if (used > UINT32_MAX / 2)
+		used = UINT32_MAX / 2;
+	e->pool_avg = (uint32_t)(((uint64_t)e->pool_avg * 15 + used) / 16);
+}
+
 void
 ctl_end(struct fa_engine *e, struct ctl *x, enum fa_end_reason why, uint64_t ts)
 {
@@ -929,6 +983,7 @@ ctl_end(struct fa_engine *e, struct ctl *x, enum fa_end_reason why, uint64_t ts)
 	s->end_reason = why;
 	s->end_us = ts;
 	s->ended = true;
+	pool_learn(e, s);
 	engine_tls_close(e, x);
 	pending_clear(x);
 	xfer_finish(e, s);

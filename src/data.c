@@ -16,8 +16,8 @@ xfer_add(struct fa_engine *e, struct fa_session *s, enum fa_mode mode,
 	struct fa_transfer *t;
 
 	if (s->nxfers >= e->cfg.max_xfers ||
-	    grow_array((void **)&s->xfers, s->nxfers, &s->xfers_cap,
-	    sizeof *s->xfers) == -1) {
+	    session_grow(s, (void **)&s->xfers, s->nxfers, &s->xfers_cap,
+	    sizeof *s->xfers, 2) == -1) {
 		s->xfers_dropped++;
 		e->st.xfers_dropped++;
 		return -1;

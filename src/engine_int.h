@@ -35,16 +35,18 @@ struct ctl {
 	struct ftp_reply_asm ra;
 	/* Multi-line reply being assembled. */
 	int		 rcode;
-	struct fa_bytes	 rtext;		/* owned, rtext_size bytes */
+	struct fa_bytes	 rtext;		/* rtext_size bytes: pooled, or owned */
 	size_t		 rtext_size;
+	bool		 rtext_owned;
 	uint64_t	 rts;
 	uint32_t	 rack;
 	bool		 rack_valid;
 	bool		 rsplit, rbare_lf;
 	uint32_t	 server_gaps;	/* gaps seen in the server stream */
 	uint32_t	 gaps_at_last_reply;
-	struct pending	*pend;		/* owned ring, pend_cap entries */
+	struct pending	*pend;		/* ring of pend_cap: pooled, or owned */
 	uint32_t	 pend_head, npend, pend_cap;
+	bool		 pend_owned;
 	bool		 decoding;	/* false once TLS starts */
 	bool		 confirmed;	/* detected on another port: first command seen */
 	bool		 abor_pending;
@@ -67,6 +69,7 @@ struct fa_engine {
 	uint64_t	 now_us;	/* latest timestamp seen */
 	uint64_t	 next_sweep_us;
 	size_t		 open_sessions;
+	uint32_t	 pool_avg;	/* pool bytes of ended sessions, running mean */
 	/* Failed logins per client address, for login_bruteforce. */
 	struct fail_set	*fails;		/* owned; FAIL_SETS of them */
 	/* Open sessions whose control channel is encrypted (borrowed: the

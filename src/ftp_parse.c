@@ -139,20 +139,32 @@ lb_clear(struct ftp_linebuf *lb)
 }
 
 /* Most lines are short: a buffer of cap bytes for each direction of each
- * session made malloc consolidate its free lists every time. */
-#define LB_FIRST	128
-
+ * session made malloc consolidate its free lists every time, so the first
+ * is FTP_LINE_FIRST bytes. */
 int
 ftp_linebuf_init(struct ftp_linebuf *lb, size_t cap)
+{
+	uint8_t *buf;
+	size_t size = cap != 0 && cap < FTP_LINE_FIRST ? cap :
+	    FTP_LINE_FIRST;
+
+	if ((buf = malloc(size)) == NULL)
+		return -1;
+	ftp_linebuf_init_in(lb, cap, buf, size);
+	lb->owned = true;
+	return 0;
+}
+
+void
+ftp_linebuf_init_in(struct ftp_linebuf *lb, size_t cap, uint8_t *buf,
+    size_t size)
 {
 	memset(lb, 0, sizeof *lb);
 	if (cap == 0)
 		cap = FTP_LINE_MAX;
-	lb->size = cap < LB_FIRST ? cap : LB_FIRST;
-	if ((lb->buf = malloc(lb->size)) == NULL)
-		return -1;
+	lb->buf = buf;
+	lb->size = size < cap ? size : cap;
 	lb->cap = cap;
-	return 0;
 }
 
 /* Room for n more bytes, as far as cap allows; what does not fit is only
@@ -171,9 +183,14 @@ lb_room(struct ftp_linebuf *lb, size_t n)
 			;
 		if (size > lb->cap)
 			size = lb->cap;
-		if ((p = realloc(lb->buf, size)) != NULL) {
+		/* The caller's first buffer is left to the caller. */
+		p = lb->owned ? realloc(lb->buf, size) : malloc(size);
+		if (p != NULL) {
+			if (!lb->owned)
+				memcpy(p, lb->buf, lb->len);
 			lb->buf = p;
 			lb->size = size;
+			lb->owned = true;
 		}
 	}
 	return lb->size - lb->len;
@@ -182,7 +199,8 @@ lb_room(struct ftp_linebuf *lb, size_t n)
 void
 ftp_linebuf_free(struct ftp_linebuf *lb)
 {
-	free(lb->buf);
+	if (lb->owned)
+		free(lb->buf);
 	memset(lb, 0, sizeof *lb);
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "ftpaudit/session.h"
 #include "session_int.h"
@@ -105,20 +106,13 @@ session_new(uint64_t id)
 	return s;
 }
 
-static void
-bytes_free(struct fa_bytes *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = 0;
-}
-
 /*
- * A session's pool holds what the session only ever adds to: command
- * arguments, replies and their text.  One malloc and one free for each
- * were a sixth of the engine's time; a pool is a few chunks per session.
- * What a session replaces as it goes (cwd, user) stays on malloc, so that
- * memory still follows the caps, not the length of the session.
+ * A session's pool holds what the session only ever adds to: commands,
+ * replies, transfers, their texts and paths, all bounded by the caps.
+ * One malloc and one free for each were a sixth of the engine's time; a
+ * pool is a few chunks per session.  The working directory, replaced at
+ * every CWD, stays on malloc, so that memory follows the caps, not the
+ * length of the session.
  */
 struct fa_pool {
 	struct fa_pool	*next;
@@ -127,6 +121,7 @@ struct fa_pool {
 };
 
 #define POOL_FIRST	512	/* a few commands and replies */
+#define POOL_FIRST_MAX	(8 * 1024)	/* the most a hint may ask */
 #define POOL_MAX	(64 * 1024)
 #define POOL_ALIGN	_Alignof(max_align_t)
 
@@ -156,7 +151,11 @@ session_alloc(struct fa_session *s, size_t n)
 		c->used += n;
 		return (char *)c->data + c->used - n;
 	}
-	size = c == NULL ? POOL_FIRST : c->size < POOL_MAX ? c->size * 2 : POOL_MAX;
+	if (c == NULL)
+		size = s->pool_first < POOL_FIRST ? POOL_FIRST :
+		    s->pool_first > POOL_FIRST_MAX ? POOL_FIRST_MAX : s->pool_first;
+	else
+		size = c->size < POOL_MAX ? c->size * 2 : POOL_MAX;
 	if (n > size / 4) {
 		/* Large: a chunk of its own, behind the current one, whose
 		 * free space stays in use. */
@@ -179,7 +178,20 @@ session_alloc(struct fa_session *s, size_t n)
 	return c->data;
 }
 
-/* A copy of p in the pool, NUL-terminated like bytes_set's. */
+/* Bytes handed out by the pool so far. */
+size_t
+session_pool_used(const struct fa_session *s)
+{
+	const struct fa_pool *c;
+	size_t n = 0;
+
+	for (c = s->pool; c != NULL; c = c->next)
+		n += c->used;
+	return n;
+}
+
+/* A copy of p in the pool, NUL-terminated for the parsers' sake (not
+ * part of len). */
 int
 session_bytes(struct fa_session *s, struct fa_bytes *b, const uint8_t *p,
     size_t len)
@@ -196,18 +208,18 @@ session_bytes(struct fa_session *s, struct fa_bytes *b, const uint8_t *p,
 	return 0;
 }
 
-/* grow_array in the pool: the old array stays there, unused; replies
- * start at two, as most commands get one or two. */
+/* grow_array in the pool, from first entries: the old array stays there,
+ * unused, so a full array has cost at most twice its size. */
 int
 session_grow(struct fa_session *s, void **arr, uint32_t n, uint32_t *cap,
-    size_t elem)
+    size_t elem, uint32_t first)
 {
 	uint32_t ncap;
 	void *p;
 
 	if (n < *cap)
 		return 0;
-	ncap = *cap ? *cap * 2 : 2;
+	ncap = *cap ? *cap * 2 : first;
 	if (ncap < *cap || elem == 0 || ncap > SIZE_MAX / elem ||
 	    (p = session_alloc(s, (size_t)ncap * elem)) == NULL)
 		return -1;
@@ -215,6 +227,37 @@ session_grow(struct fa_session *s, void **arr, uint32_t n, uint32_t *cap,
 		memcpy(p, *arr, (size_t)n * elem);
 	*arr = p;
 	*cap = ncap;
+	return 0;
+}
+
+/*
+ * A field the session may set again (user, password, account): pooled,
+ * with its room kept in the word before it.  A longer value takes twice
+ * the room, a shorter one reuses it, so a million USER commands leave at
+ * most four times the longest in the pool.
+ */
+int
+session_set(struct fa_session *s, struct fa_bytes *b, const uint8_t *p,
+    size_t len)
+{
+	size_t room = 0;
+	uint8_t *n;
+
+	if (b->p != NULL)
+		memcpy(&room, b->p - sizeof room, sizeof room);
+	if (len >= room) {
+		if (len > SIZE_MAX / 4)
+			return -1;
+		room = 2 * room > len + 1 ? 2 * room : len + 1;
+		if ((n = session_alloc(s, sizeof room + room)) == NULL)
+			return -1;
+		memcpy(n, &room, sizeof room);
+		b->p = n + sizeof room;
+	}
+	if (len)
+		memcpy(b->p, p, len);
+	b->p[len] = '\0';
+	b->len = len;
 	return 0;
 }
 
@@ -228,17 +271,9 @@ session_free(struct fa_session *s)
 		next = c->next;
 		free(c);
 	}
-	free(s->cmds);
-	for (i = 0; i < s->nxfers; i++)
-		free(s->xfers[i].path);
-	free(s->xfers);
 	for (i = 0; i < s->nanoms; i++)
 		free(s->anoms[i].detail);
 	free(s->anoms);
-	bytes_free(&s->banner);
-	bytes_free(&s->user);
-	bytes_free(&s->password);
-	bytes_free(&s->account);
 	free(s->cwd);
 	free(s);
 }
@@ -255,22 +290,6 @@ fa_session_unref(struct fa_session *s)
 {
 	if (s != NULL && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
 		session_free(s);
-}
-
-int
-bytes_set(struct fa_bytes *b, const uint8_t *p, size_t len)
-{
-	uint8_t *n;
-
-	if ((n = malloc(len + 1)) == NULL)
-		return -1;
-	if (len)
-		memcpy(n, p, len);
-	n[len] = '\0';		/* convenient for parsers; not part of len */
-	free(b->p);
-	b->p = n;
-	b->len = len;
-	return 0;
 }
 
 /*
@@ -296,27 +315,30 @@ grow_array(void **arr, uint32_t n, uint32_t *cap, size_t elem)
 }
 
 /*
- * Resolve a path argument against the working directory, the way a Unix
- * server does: "." and ".." are folded, "//" collapsed.  Returns an owned
- * string; a relative path stays relative when cwd is unknown.
+ * Resolve a path argument, not empty, against the working directory, the
+ * way a Unix server does: "." and ".." are folded, "//" collapsed; a
+ * relative path stays relative when cwd is unknown.  Into out, which has
+ * room for PATH_ROOM bytes; the length, or -1 with errno ENAMETOOLONG
+ * past FA_PATH_MAX.  Like a C string, the path ends at a NUL byte of the
+ * argument.
  */
-char *
-path_resolve(const char *cwd, const uint8_t *arg, size_t len)
-{
-	size_t cap, n = 0, seg, i = 0;
-	char *out;
+#define PATH_ROOM	(2 * FA_PATH_MAX + 2)
 
-	if (len == 0)
-		return cwd ? strdup(cwd) : NULL;
+static ssize_t
+path_into(const char *cwd, const uint8_t *arg, size_t len, char *out)
+{
+	size_t n = 0, seg, i = 0;
+
 	if (len > FA_PATH_MAX || (cwd != NULL && strlen(cwd) > FA_PATH_MAX)) {
 		errno = ENAMETOOLONG;
-		return NULL;
+		return -1;
 	}
-	if (arg[0] != '/' && cwd == NULL)
-		return strndup((const char *)arg, len);
-	cap = (arg[0] == '/' ? 0 : strlen(cwd)) + len + 2;
-	if ((out = malloc(cap)) == NULL)
-		return NULL;
+	if (arg[0] != '/' && cwd == NULL) {
+		n = strnlen((const char *)arg, len);
+		memcpy(out, arg, n);
+		out[n] = '\0';
+		return (ssize_t)n;
+	}
 	if (arg[0] != '/') {
 		n = strlen(cwd);
 		memcpy(out, cwd, n);
@@ -348,12 +370,44 @@ path_resolve(const char *cwd, const uint8_t *arg, size_t len)
 	if (n == 0)
 		out[n++] = '/';
 	if (n > FA_PATH_MAX) {
-		free(out);
 		errno = ENAMETOOLONG;
-		return NULL;
+		return -1;
 	}
 	out[n] = '\0';
-	return out;
+	return (ssize_t)strlen(out);
+}
+
+/* No argument is the working directory itself, however long. */
+char *
+path_resolve(const char *cwd, const uint8_t *arg, size_t len)
+{
+	char buf[PATH_ROOM];
+	ssize_t n;
+
+	if (len == 0)
+		return cwd != NULL ? strdup(cwd) : NULL;
+	if ((n = path_into(cwd, arg, len, buf)) < 0)
+		return NULL;
+	return strndup(buf, (size_t)n);
+}
+
+char *
+session_path(struct fa_session *s, const char *cwd, const uint8_t *arg,
+    size_t len)
+{
+	char buf[PATH_ROOM], *p;
+	const char *from = buf;
+	ssize_t n;
+
+	if (len == 0) {
+		if ((from = cwd) == NULL)
+			return NULL;
+		n = (ssize_t)strlen(cwd);
+	} else if ((n = path_into(cwd, arg, len, buf)) < 0)
+		return NULL;
+	if ((p = session_alloc(s, (size_t)n + 1)) == NULL)
+		return NULL;
+	return memcpy(p, from, (size_t)n + 1);
 }
 
 /* Printable ASCII copy of at most max wire bytes, "..." when cut; every

@@ -50,7 +50,8 @@ struct ftp_line {
 typedef void (*ftp_line_cb)(void *arg, const struct ftp_line *line);
 
 struct ftp_linebuf {
-	uint8_t		*buf;		/* owned; size bytes, allocated by _init */
+	uint8_t		*buf;		/* size bytes; owned when owned */
+	bool		 owned;		/* false: the first buffer, the caller's */
 	size_t		 size;		/* grows with the longest line, up to cap */
 	size_t		 cap;
 	size_t		 len;
@@ -61,6 +62,11 @@ struct ftp_linebuf {
 };
 
 int	ftp_linebuf_init(struct ftp_linebuf *lb, size_t cap);	/* 0 or -1 (ENOMEM) */
+/* The same, starting in the caller's buf of size bytes, which stays the
+ * caller's: a longer line moves to a buffer of the linebuf's own. */
+void	ftp_linebuf_init_in(struct ftp_linebuf *lb, size_t cap, uint8_t *buf,
+	    size_t size);
+#define FTP_LINE_FIRST	128	/* a first buffer most lines fit */
 void	ftp_linebuf_free(struct ftp_linebuf *lb);
 /* Feed one delivered chunk.  ts/ack/seq describe the segment it came from:
  * seq is the stream sequence number of data[0]. */

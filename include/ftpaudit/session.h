@@ -148,6 +148,7 @@ struct fa_session {
 	struct expect	*expects;	/* engine: the same, listed (expect.c) */
 	/* Owned: what "pooled" fields point into, freed with the session. */
 	struct fa_pool	*pool;
+	uint32_t	 pool_first;	/* engine's hint: the first chunk's size */
 };
 
 const char	*fa_mode_str(enum fa_mode);

@@ -51,7 +51,7 @@ run longline 100000000 64 \
     'd["stats"]["lines_truncated"] == 1 and len(d["sessions"][0]["unsolicited_replies"][1]["text"]) <= 4096' -F json
 run ports 1000000 64 \
     'len(d["sessions"][0]["transfers"]) == 1000 and d["stats"]["xfers_dropped"] == 999000' -F json --max-transfers 1000
-# 3.3 KB a session; it was 7 KB, and 17 s of deleting from one long
+# 3.5 KB a session; it was 7 KB, and 17 s of deleting from one long
 # expectation chain at the end.
 run sessions 100000 400 '"at most 100000 at once), 100000 FTP sessions" in err' -F ndjson -o /dev/null -v
 # Sessions that end wait for the text and JSON reports in a temporary

@@ -752,6 +752,77 @@ test_path_resolve(void **state)
 	free(cwd);
 }
 
+/* The pooled forms agree with the owned ones, and what a session sets
+ * again reuses its room: a million USERs stay within four times the
+ * longest. */
+static void
+test_session_pool(void **state)
+{
+	static const char *args[] = { "a/b", "../etc//x/./y/", "..", "/c", "",
+	    "x\0y" };
+	static const char *cwds[] = { NULL, "/", "/pub" };
+	static uint8_t big[FA_PATH_MAX + 1];
+	struct fa_session *s;
+	struct fa_bytes b = { NULL, 0 };
+	char *owned, *pooled;
+	uint32_t *arr = NULL, n, cap = 0;
+	size_t i, j, len, used;
+
+	(void)state;
+	assert_non_null(s = session_new(1));
+	for (i = 0; i < sizeof cwds / sizeof cwds[0]; i++)
+		for (j = 0; j < sizeof args / sizeof args[0]; j++) {
+			len = j == 5 ? 3 : strlen(args[j]);
+			owned = path_resolve(cwds[i], (const uint8_t *)args[j], len);
+			pooled = session_path(s, cwds[i], (const uint8_t *)args[j],
+			    len);
+			if (owned == NULL)
+				assert_null(pooled);
+			else
+				assert_string_equal(pooled, owned);
+			free(owned);
+		}
+	memset(big, 'd', sizeof big);
+	errno = 0;
+	assert_null(session_path(s, "/", big, sizeof big));
+	assert_int_equal(errno, ENAMETOOLONG);
+	/* No argument: the working directory, even one a 257 made longer
+	 * than the limit. */
+	assert_non_null(owned = malloc(3 * FA_PATH_MAX));
+	memset(owned, 'd', 3 * FA_PATH_MAX - 1);
+	owned[3 * FA_PATH_MAX - 1] = '\0';
+	assert_string_equal(session_path(s, owned, NULL, 0), owned);
+	pooled = path_resolve(owned, NULL, 0);
+	assert_string_equal(pooled, owned);
+	free(pooled);
+	free(owned);
+
+	/* Set again: shorter reuses, longer doubles. */
+	assert_int_equal(session_set(s, &b, (const uint8_t *)"alice", 5), 0);
+	assert_string_equal((char *)b.p, "alice");
+	pooled = (char *)b.p;
+	assert_int_equal(session_set(s, &b, (const uint8_t *)"bob", 3), 0);
+	assert_ptr_equal(b.p, pooled);
+	assert_int_equal(b.len, 3);
+	assert_string_equal((char *)b.p, "bob");
+	used = session_pool_used(s);
+	for (i = 0; i < 1000000; i++)
+		assert_int_equal(session_set(s, &b, big, i % 2 ? 1 : 1000), 0);
+	assert_int_equal(b.len, 1);
+	assert_true(session_pool_used(s) - used <= 4 * 1001 + 64);
+
+	/* An array grows from its first capacity, its entries kept. */
+	for (n = 0; n < 100; n++) {
+		assert_int_equal(session_grow(s, (void **)&arr, n, &cap,
+		    sizeof *arr, 4), 0);
+		arr[n] = n * 7;
+	}
+	assert_int_equal(cap, 128);
+	for (n = 0; n < 100; n++)
+		assert_int_equal(arr[n], n * 7);
+	fa_session_unref(s);
+}
+
 int
 main(void)
 {
@@ -770,6 +841,7 @@ main(void)
 		cmocka_unit_test(test_expect_shared_endpoint),
 		cmocka_unit_test(test_expect_drop_session),
 		cmocka_unit_test(test_path_resolve),
+		cmocka_unit_test(test_session_pool),
 		cmocka_unit_test(test_decode_tso),
 		cmocka_unit_test(test_tls_many),
 	};

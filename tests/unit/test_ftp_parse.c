@@ -151,6 +151,31 @@ test_line_crlf(void **state)
 	assert_null(lb.buf);
 }
 
+/* Started in the caller's buffer, a longer line moves to one of the
+ * linebuf's own, and the caller's is left alone (it is a session pool's). */
+static void
+test_line_init_in(void **state)
+{
+	struct ftp_linebuf	 lb;
+	struct got		 g = { 0 };
+	uint8_t			 first[8];
+
+	(void)state;
+	ftp_linebuf_init_in(&lb, 64, first, sizeof first);
+	assert_ptr_equal(lb.buf, first);
+	assert_false(lb.owned);
+	FEED(&lb, "PWD\r\n", 1000, 1, 1, &g);
+	assert_ptr_equal(lb.buf, first);
+	FEED(&lb, "STOR a-long-file-name\r\n", 1000, 1, 6, &g);
+	assert_int_equal(g.n, 2);
+	ASSERT_LINE(&g, 0, "PWD");
+	ASSERT_LINE(&g, 1, "STOR a-long-file-name");
+	assert_true(lb.owned);
+	assert_ptr_not_equal(lb.buf, first);
+	ftp_linebuf_free(&lb);
+	assert_null(lb.buf);
+}
+
 static void
 test_line_bare_lf(void **state)
 {
@@ -1616,6 +1641,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line_crlf),
+		cmocka_unit_test(test_line_init_in),
 		cmocka_unit_test(test_line_bare_lf),
 		cmocka_unit_test(test_line_crlf_split),
 		cmocka_unit_test(test_line_split_flag),
