@@ -46,14 +46,42 @@ json_wire(const uint8_t *p, size_t len)
 	return j;
 }
 
+/* Two digits of v (below 100) at p. */
+static inline void
+put2(char *p, uint32_t v)
+{
+	static const char pairs[] =
+	    "00010203040506070809101112131415161718192021222324252627282930313233"
+	    "34353637383940414243444546474849505152535455565758596061626364656667"
+	    "6869707172737475767778798081828384858687888990919293949596979899";
+
+	memcpy(p, pairs + 2 * v, 2);
+}
+
+/* The decimal digits of v, ending at end; where they start.  Two at a
+ * time from the table: a division and a store for each digit were the
+ * writer's second cost after the strings. */
+char *
+fmt_uint(char *end, uint64_t v)
+{
+	while (v >= 100) {
+		end -= 2;
+		put2(end, (uint32_t)(v % 100));
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		put2(end, (uint32_t)v);
+	} else
+		*--end = (char)('0' + v);
+	return end;
+}
+
 void
 fput_uint(FILE *f, uint64_t v, int width)
 {
-	char b[24], *e = b + sizeof b, *q = e;
+	char b[24], *e = b + sizeof b, *q = fmt_uint(e, v);
 
-	do
-		*--q = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
 	fwrite(q, 1, (size_t)(e - q), f);
 	for (width -= (int)(e - q); width > 0; width--)
 		fputc(' ', f);
@@ -85,18 +113,6 @@ fput_endpoint(FILE *f, const struct fa_endpoint *ep, bool port_known)
 		fputc(':', f);
 		fput_uint(f, ep->port, 0);
 	}
-}
-
-/* Two digits of v (below 100) at p. */
-static inline void
-put2(char *p, uint32_t v)
-{
-	static const char pairs[] =
-	    "00010203040506070809101112131415161718192021222324252627282930313233"
-	    "34353637383940414243444546474849505152535455565758596061626364656667"
-	    "6869707172737475767778798081828384858687888990919293949596979899";
-
-	memcpy(p, pairs + 2 * v, 2);
 }
 
 /*

@@ -257,6 +257,15 @@ jw_wire(struct jw *w, const uint8_t *p, size_t len)
 			break;
 		memcpy(q + i, &v, 8);
 	}
+	/* The last few bytes of a text of eight or more as the word that
+	 * ends it, overlapping what is already checked and copied. */
+	if (i < len && len >= 8 && i + 8 > len) {
+		memcpy(&v, p + len - 8, 8);
+		if (plain8(v)) {
+			memcpy(q + len - 8, &v, 8);
+			i = len;
+		}
+	}
 	for (; i < len && plain1(p[i]); i++)
 		q[i] = (char)p[i];
 	w->len += 1 + i;
@@ -311,20 +320,21 @@ jw_int(struct jw *w, int64_t v)
 void
 jw_uint(struct jw *w, uint64_t v)
 {
-	uint64_t t;
-	size_t n;
-	char *q;
+	static const uint64_t tens[] = { 10, 100, 1000, 10000, 100000,
+	    1000000, 10000000, 100000000, 1000000000, 10000000000ULL,
+	    100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	    100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	    100000000000000000ULL, 1000000000000000000ULL,
+	    10000000000000000000ULL };
+	size_t n = 1;
 
 	sep(w);
-	for (n = 1, t = v; t >= 10; t /= 10)
+	while (n < 20 && v >= tens[n - 1])
 		n++;
 	if (!reserve(w, n))
 		return;
-	q = w->p + w->len + n;
+	fmt_uint(w->p + w->len + n, v);
 	w->len += n;
-	do
-		*--q = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
 }
 
 void

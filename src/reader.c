@@ -319,7 +319,12 @@ take(void *arg, const struct capture_pkt *cp)
 		rec->p.pk = pk;
 		rec->p.pk.payload = (const uint8_t *)(rec + 1);
 		rec->p.pk.cut = keep < pk.caplen_payload;
-		memcpy(rec + 1, pk.payload, keep);
+		/* Most payloads are cut to KEEP_FIRST: a fixed copy, not a
+		 * call to memcpy for four bytes. */
+		if (keep == KEEP_FIRST)
+			memcpy(rec + 1, pk.payload, KEEP_FIRST);
+		else
+			memcpy(rec + 1, pk.payload, keep);
 	}
 	b->len += size;
 }

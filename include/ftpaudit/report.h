@@ -58,6 +58,8 @@ char	*sanitize(const uint8_t *p, size_t len);
 /* "2026-11-25T16:49:01.123456Z" into buf of FA_TSLEN bytes. */
 #define FA_TSLEN	64
 const char *fmt_ts(uint64_t ts_us, char *buf);
+/* v's decimal digits ending at end (at most 20 before it); their start. */
+char	*fmt_uint(char *end, uint64_t v);
 /* For the text formats, without printf's format parsing: v in decimal,
  * then spaces to width (as "%-*llu"); s, then spaces to width ("%-*s"). */
 void	 fput_uint(FILE *, uint64_t v, int width);

@@ -293,6 +293,46 @@ test_fmt_ts(void **state)
 	}
 }
 
+/* jw_uint() writes what "%llu" writes: each power of ten and its
+ * neighbours, the extremes, and random values of every length. */
+static void
+uint_is(struct jw *w, uint64_t v)
+{
+	char want[32];
+
+	jw_reset(w);
+	jw_uint(w, v);
+	assert_false(w->err);
+	snprintf(want, sizeof want, "%llu", (unsigned long long)v);
+	assert_int_equal(w->len, strlen(want));
+	assert_memory_equal(w->p, want, w->len);
+}
+
+static void
+test_uint(void **state)
+{
+	uint64_t rnd = 0x2545f4914f6cdd1dULL, p = 1;
+	struct jw w;
+	int i;
+
+	(void)state;
+	jw_init(&w, false);
+	uint_is(&w, 0);
+	uint_is(&w, UINT64_MAX);
+	for (i = 0; i < 20; i++, p *= 10) {
+		uint_is(&w, p - 1);
+		uint_is(&w, p);
+		uint_is(&w, p + 1);
+	}
+	for (i = 0; i < 200000; i++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		uint_is(&w, rnd >> (rnd % 64));
+	}
+	jw_free(&w);
+}
+
 /* fput_uint() and fput_pad() write what "%-*llu" and "%-*s" write. */
 static void
 test_fput(void **state)
@@ -336,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_usecs),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_fmt_ts),
+		cmocka_unit_test(test_uint),
 		cmocka_unit_test(test_fput),
 	};
 
