@@ -231,8 +231,8 @@ session_grow(struct fa_session *s, void **arr, uint32_t n, uint32_t *cap,
 }
 
 /*
- * A field the session may set again (user, password, account): pooled,
- * with its room kept in the word before it.  A longer value takes twice
+ * A field the session may set again (user, password, account; the banner
+ * is set once): pooled, with its room kept in the word before it.  A longer value takes twice
  * the room, a shorter one reuses it, so a million USER commands leave at
  * most four times the longest in the pool.
  */
@@ -255,7 +255,7 @@ session_set(struct fa_session *s, struct fa_bytes *b, const uint8_t *p,
 		b->p = n + sizeof room;
 	}
 	if (len)
-		memcpy(b->p, p, len);
+		memmove(b->p, p, len);	/* p may be the old value */
 	b->p[len] = '\0';
 	b->len = len;
 	return 0;

@@ -85,7 +85,7 @@ struct fa_transfer {
 	int		 cmd_index;	/* index into commands, -1 when none */
 	const char	*command;	/* static verb string or NULL */
 	struct fa_bytes	 arg;		/* pooled */
-	char		*path;		/* owned, absolute when cwd known */
+	char		*path;		/* pooled, absolute when cwd known */
 	enum fa_dir	 dir;
 	enum fa_xstatus	 status;
 	int		 reply_code;
@@ -107,7 +107,8 @@ struct fa_session {
 	enum fa_end_reason end_reason;
 	bool		 ended;
 
-	struct fa_bytes	 banner;	/* owned; len 0 and p NULL when none */
+	struct fa_bytes	 banner;	/* pooled, as the three below; len 0
+					   and p NULL when none */
 	bool		 has_banner;
 	struct fa_bytes	 user;
 	bool		 has_user;
@@ -125,13 +126,13 @@ struct fa_session {
 	bool		 quit_acked;	/* QUIT answered by 221 */
 	bool		 detected;	/* found by the 220/command heuristic, not by port */
 
-	struct fa_command *cmds;	/* owned array */
+	struct fa_command *cmds;	/* pooled array */
 	uint32_t	 ncmds, cmds_cap;
 	uint64_t	 cmds_dropped;	/* beyond the per-session cap */
 	struct fa_reply	*unsolicited;	/* pooled: replies that answer no command */
 	uint32_t	 nunsolicited, unsolicited_cap;
 
-	struct fa_transfer *xfers;	/* owned array */
+	struct fa_transfer *xfers;	/* pooled array */
 	uint32_t	 nxfers, xfers_cap;
 	uint64_t	 xfers_dropped;
 
