@@ -19,6 +19,36 @@ struct ctl_cb {
 	int		 role;
 };
 
+/*
+ * A new session's pool starts as large as ended sessions needed, on
+ * average: most then fit in their first chunk, one malloc where there
+ * were three.  It starts small while none has ended, and when the
+ * sessions open at once would hold more than POOL_HINT_BUDGET that way:
+ * a capture whose long first sessions made the guess large must not make
+ * a flood of open sessions each cost 8 KiB (hostile.sh, "primed").
+ */
+#define POOL_HINT_BUDGET	(16u << 20)
+
+static uint32_t
+pool_hint(const struct fa_engine *e)
+{
+	uint32_t hint = e->pool_avg + e->pool_avg / 4;
+
+	if ((uint64_t)(e->open_sessions + 1) * hint > POOL_HINT_BUDGET)
+		return 0;
+	return hint;
+}
+
+static void
+pool_learn(struct fa_engine *e, const struct fa_session *s)
+{
+	size_t used = session_pool_used(s);
+
+	if (used > UINT32_MAX / 2)
+		used = UINT32_MAX / 2;
+	e->pool_avg = (uint32_t)(((uint64_t)e->pool_avg * 15 + used) / 16);
+}
+
 struct ctl *
 ctl_new(struct fa_engine *e, struct conn *c, int server_side, uint64_t id)
 {
@@ -29,7 +59,7 @@ ctl_new(struct fa_engine *e, struct conn *c, int server_side, uint64_t id)
 		return NULL;
 	if ((x->sess = session_new(id)) == NULL)
 		goto fail;
-	x->sess->pool_first = e->pool_avg + e->pool_avg / 4;
+	x->sess->pool_first = pool_hint(e);
 	/* Line buffers and the pending ring come with the first bytes: a
 	 * SYN flood must not cost kilobytes per connection. */
 	for (i = 0; i < 2; i++)
@@ -952,22 +982,6 @@ ctl_flush(struct fa_engine *e, struct ctl *x)
 		on_reply(e, x, x->rcode, x->rts, x->rack, x->rack_valid, &x->rtext);
 		x->rcode = 0;
 	}
-}
-
-/*
- * A new session's pool starts as large as ended sessions needed, on
- * average: most then fit in their first chunk, one malloc where there
- * were three.  While none has ended, as in a flood of sessions that all
- * stay open, it starts small; it never starts above 8 KiB.
- */
-static void
-pool_learn(struct fa_engine *e, const struct fa_session *s)
-{
-	size_t used = session_pool_used(s);
-
-	if (used > UINT32_MAX / 2)
-		used = UINT32_MAX / 2;
-	e->pool_avg = (uint32_t)(((uint64_t)e->pool_avg * 15 + used) / 16);
 }
 
 void

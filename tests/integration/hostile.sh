@@ -1,9 +1,10 @@
 #!/bin/bash
 # Hostile input: a million SYNs to port 21, a million pipelined commands,
 # a 100 MB reply line, a million PORT commands, 100,000 sessions open at
-# once, all awaiting the same passive port, 100,000 that end, a million
-# nested CWDs, a reply of a million lines.  Each run must complete,
-# stay within its caps (as its report says) and within a memory bound.
+# once, all awaiting the same passive port (also after long sessions have
+# ended), 100,000 that end, a million nested CWDs, a reply of a million
+# lines.  Each run must complete, stay within its caps (as its report
+# says) and within a memory bound.
 set -u
 FTPAUDIT=${FTPAUDIT:-./ftpaudit}
 GEN=${HOSTILE_GEN:-./tests/stress/hostile}
@@ -54,6 +55,10 @@ run ports 1000000 64 \
 # 3.5 KB a session; it was 7 KB, and 17 s of deleting from one long
 # expectation chain at the end.
 run sessions 100000 400 '"at most 100000 at once), 100000 FTP sessions" in err' -F ndjson -o /dev/null -v
+# The same after 1,000 sessions of 100 commands have ended: the first
+# chunk of a session's pool follows what ended ones used, but not for a
+# flood of open sessions (8 KiB each: 716 MiB).
+run primed 100000 400 '"101000 FTP sessions" in err' -F ndjson -o /dev/null -v
 # Sessions that end wait for the text and JSON reports in a temporary
 # file, not in memory (all 100,000 were held: 560 MiB).
 run ended 100000 64 'out.stdout.count(b"\nSession ") == 100000 and out.stdout.count(b"  quit\n") == 100000 and out.stdout.count(b" R3   control ") == 100000' -F text

@@ -2,8 +2,9 @@
  * flood, a million pipelined commands, a 100 MB reply line, a million
  * PORT commands; and for make bench, N TCP connections open at once; N
  * FTP sessions logged in and waiting on a passive transfer, or N that
- * log in and quit; N nested CWDs; a reply of N lines.
- * usage: hostile syn|pipeline|longline|ports|open|sessions|ended|cwd|multiline N FILE */
+ * log in and quit, or N waiting after 1,000 long sessions have ended;
+ * N nested CWDs; a reply of N lines.
+ * usage: hostile syn|pipeline|longline|ports|open|sessions|ended|primed|cwd|multiline N FILE */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,33 @@ login_pasv(uint32_t c, uint16_t p, int quit)
 	frame(SRV, c, 21, p, seq[1], seq[0], 0x10, NULL, 0);
 }
 
+/* A session of 100 NOOPs from client c that ends: its pool is large,
+ * and so is the engine's guess for the next session's. */
+static void
+chatty(uint32_t c, uint16_t p)
+{
+	static const uint8_t noop[] = "NOOP\r\n", ok[] = "200 NOOP ok\r\n",
+	    hi[] = "220 hostile\r\n", quit[] = "QUIT\r\n", bye[] = "221 Bye\r\n";
+	uint32_t cs = 100, ss = 500;
+	int i;
+
+	frame(c, SRV, p, 21, cs++, 0, 0x02, NULL, 0);
+	frame(SRV, c, 21, p, ss++, cs, 0x12, NULL, 0);
+	frame(SRV, c, 21, p, ss, cs, 0x18, hi, sizeof hi - 1);
+	ss += sizeof hi - 1;
+	for (i = 0; i < 101; i++) {
+		frame(c, SRV, p, 21, cs, ss, 0x18, i < 100 ? noop : quit,
+		    i < 100 ? sizeof noop - 1 : sizeof quit - 1);
+		cs += i < 100 ? sizeof noop - 1 : sizeof quit - 1;
+		frame(SRV, c, 21, p, ss, cs, 0x18, i < 100 ? ok : bye,
+		    i < 100 ? sizeof ok - 1 : sizeof bye - 1);
+		ss += i < 100 ? sizeof ok - 1 : sizeof bye - 1;
+	}
+	frame(SRV, c, 21, p, ss++, cs, 0x11, NULL, 0);
+	frame(c, SRV, p, 21, cs++, ss, 0x11, NULL, 0);
+	frame(SRV, c, 21, p, ss, cs, 0x10, NULL, 0);
+}
+
 static int
 noop(unsigned long i, unsigned long n, char *l)
 {
@@ -160,7 +188,7 @@ main(int argc, char **argv)
 	uint32_t cseq, sseq;
 
 	if (argc != 4 || (out = fopen(argv[3], "wb")) == NULL) {
-		fprintf(stderr, "usage: hostile syn|pipeline|longline|ports|open|sessions|ended|cwd|multiline N FILE\n");
+		fprintf(stderr, "usage: hostile syn|pipeline|longline|ports|open|sessions|ended|primed|cwd|multiline N FILE\n");
 		return 2;
 	}
 	n = strtoul(argv[2], NULL, 10);
@@ -184,7 +212,10 @@ main(int argc, char **argv)
 			frame(SRV, c, 443, p, 501, 201, 0x18, seg, 200);
 		}
 	} else if (strcmp(argv[1], "sessions") == 0 ||
-	    strcmp(argv[1], "ended") == 0) {
+	    strcmp(argv[1], "ended") == 0 || strcmp(argv[1], "primed") == 0) {
+		if (argv[1][0] == 'p')
+			for (i = 0; i < 1000; i++)
+				chatty(0x0e000000u + (uint32_t)i, 2000);
 		for (i = 0; i < n; i++)
 			login_pasv(0x0d000000u + (uint32_t)(i >> 14),
 			    (uint16_t)(1024 + (i & 0x3fff)), argv[1][0] == 'e');
