@@ -122,12 +122,11 @@ int
 ftp_linebuf_init(struct ftp_linebuf *lb, size_t cap)
 {
 	uint8_t *buf;
-	size_t size = cap != 0 && cap < FTP_LINE_FIRST ? cap :
-	    FTP_LINE_FIRST;
 
-	if ((buf = malloc(size)) == NULL)
+	/* init_in uses no more of it than cap. */
+	if ((buf = malloc(FTP_LINE_FIRST)) == NULL)
 		return -1;
-	ftp_linebuf_init_in(lb, cap, buf, size);
+	ftp_linebuf_init_in(lb, cap, buf, FTP_LINE_FIRST);
 	lb->owned = true;
 	return 0;
 }
