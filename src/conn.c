@@ -46,6 +46,9 @@ struct conn_table {
 	 * connections (web traffic beside FTP) skip the closed index and
 	 * its cache miss.  NULL until the first close, then owned. */
 	uint32_t	*closed_ports;
+	/* The same as one bit a port, set while its count is not zero: the
+	 * counts (256 KiB) missed the cache on every new connection. */
+	uint64_t	 closed_any[65536 / 64];
 	uint32_t	 count, max;
 	struct conn	*head, *tail;	/* recency list of open entries */
 	struct conn	*chead, *ctail;	/* closed entries, oldest first */
@@ -191,12 +194,44 @@ idx_find(const struct conn_table *t, const struct index *x, uint32_t h,
 	return NULL;
 }
 
-/* The open index's slot a lookup of hash h starts at: the table is far
- * larger than the cache, and the reader knows packets ahead. */
-void
-conn_prefetch(const struct conn_table *t, uint32_t h)
+static inline bool
+port_closed(const struct conn_table *t, uint16_t port)
 {
+	return t->closed_any[port >> 6] >> (port & 63) & 1;
+}
+
+/* One closed entry more (d = 1) or less (d = -1) with this port. */
+static void
+port_count(struct conn_table *t, uint16_t port, int d)
+{
+	uint64_t bit = (uint64_t)1 << (port & 63);
+
+	if (d > 0 && t->closed_ports[port]++ == 0)
+		t->closed_any[port >> 6] |= bit;
+	else if (d < 0 && --t->closed_ports[port] == 0)
+		t->closed_any[port >> 6] &= ~bit;
+}
+
+/* Whether pk may be a closed entry's: its lookup goes on to the closed
+ * index. */
+static inline bool
+may_be_closed(const struct conn_table *t, const struct fa_pkt *pk)
+{
+	return t->closed.n != 0 && port_closed(t, pk->src.port) &&
+	    port_closed(t, pk->dst.port);
+}
+
+/* The slots a lookup of pk will start at: the table is far larger than
+ * the cache, and the reader knows packets ahead.  The closed index is
+ * asked for the last ACK of every FTP connection and for SYNs. */
+void
+conn_prefetch(const struct conn_table *t, const struct fa_pkt *pk)
+{
+	uint32_t h = pk->hash;
+
 	__builtin_prefetch(&t->open.slots[h & (t->open.nslots - 1)]);
+	if (may_be_closed(t, pk))
+		__builtin_prefetch(&t->closed.slots[h & (t->closed.nslots - 1)]);
 }
 
 struct conn *
@@ -206,8 +241,7 @@ conn_lookup(struct conn_table *t, const struct fa_pkt *pk, int *side)
 	uint32_t h = pk->hash;
 
 	if ((c = idx_find(t, &t->open, h, pk, side)) != NULL ||
-	    t->closed.n == 0 || t->closed_ports[pk->src.port] == 0 ||
-	    t->closed_ports[pk->dst.port] == 0)
+	    !may_be_closed(t, pk))
 		return c;
 	return idx_find(t, &t->closed, h, pk, side);
 }
@@ -375,8 +409,8 @@ conn_remove(struct conn_table *t, struct conn *c)
 {
 	if (c->in_closed) {
 		idx_del(&t->closed, c);
-		t->closed_ports[c->key.port[0]]--;
-		t->closed_ports[c->key.port[1]]--;
+		port_count(t, c->key.port[0], -1);
+		port_count(t, c->key.port[1], -1);
 	} else
 		idx_del(&t->open, c);
 	lru_unlink(t, c);
@@ -428,8 +462,8 @@ conn_linger(struct conn_table *t, struct conn *c)
 		idx_del(&t->open, c);
 		idx_put(&t->closed, c);
 		c->in_closed = 1;
-		t->closed_ports[c->key.port[0]]++;
-		t->closed_ports[c->key.port[1]]++;
+		port_count(t, c->key.port[0], 1);
+		port_count(t, c->key.port[1], 1);
 	}
 	lru_unlink(t, c);
 	c->lingering = 1;

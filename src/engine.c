@@ -583,7 +583,7 @@ fa_engine_packet(struct fa_engine *e, int dlt, uint64_t ts,
 void
 fa_engine_prefetch(const struct fa_engine *e, const struct fa_pkt *pk)
 {
-	conn_prefetch(e->conns, pk->hash);
+	conn_prefetch(e->conns, pk);
 	/* A SYN is most likely a new connection: it will be classified. */
 	if ((pk->flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
 		expect_prefetch(e->expects, &pk->src, &pk->dst);

@@ -80,8 +80,8 @@ void	 conn_table_free(struct conn_table *);
 /* Find the connection a packet belongs to (pk->hash is fa_pkt_hash(pk));
  * *side is the key endpoint of its source. */
 struct conn *conn_lookup(struct conn_table *, const struct fa_pkt *, int *side);
-/* Start loading what a lookup of hash h will read first. */
-void	 conn_prefetch(const struct conn_table *, uint32_t h);
+/* Start loading what a lookup of pk will read first. */
+void	 conn_prefetch(const struct conn_table *, const struct fa_pkt *);
 /* Add a connection for this packet (src opens it).  NULL when the table is
  * full: the caller evicts conn_oldest() and tries again. */
 struct conn *conn_insert(struct conn_table *, const struct fa_pkt *, uint64_t ts_us,
