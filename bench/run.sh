@@ -411,9 +411,9 @@ rev=${BENCH_REV:-$(git -C "$srcdir" describe --always --dirty 2>/dev/null || ech
 	echo "of $RUNS runs for the floor and ftpaudit (tshark: one); MB = 10^6"
 	echo "bytes of pcap file.  tshark reads a slice of the first $SLICE_BYTES"
 	echo "bytes: its wall and CPU times are scaled to the whole file, its RSS"
-	echo "is the slice's.  ftpaudit runs on three threads (a reader that"
-	echo "reads and decodes ahead, the engine, and a writer for the reports),"
-	echo "so its CPU time can exceed its wall time."
+	echo "is the slice's.  ftpaudit runs on two threads (a reader that"
+	echo "reads and decodes ahead, and the engine; either writes the reports"
+	echo "when it has time), so its CPU time can exceed its wall time."
 	echo
 	echo "## Targets"
 	echo

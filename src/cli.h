@@ -69,8 +69,8 @@ FILE	*cli_open_output(const char *path);
 void	 cli_signals(void);
 extern volatile sig_atomic_t cli_interrupted;
 /* Feed every packet to the engine, warn about truncated inputs, finish.
- * The sinks run on a writer thread of their own when one starts (sinkq.c):
- * what they build may be read once cli_run returns. */
+ * The sinks run on the reader's thread or the engine's, whichever has time
+ * (sinkq.c): what they build may be read once cli_run returns. */
 void	 cli_run(struct fa_engine *, struct capture *, const struct fa_sink *,
 	    int nsinks);
 void	 cli_print_stats(const struct fa_stats *);

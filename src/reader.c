@@ -23,6 +23,7 @@
 
 #include "ftpaudit/addr.h"
 #include "ftpaudit/capture.h"
+#include "ftpaudit/cpu.h"
 #include "ftpaudit/engine.h"
 #include "ftpaudit/ftp_parse.h"
 #include "ftpaudit/reader.h"
@@ -74,6 +75,8 @@ struct reader {
 	 * blocks filled are still handed over), and abandon them too. */
 	bool		 stop, abandon;
 	const volatile sig_atomic_t *interrupted;	/* NULL, or a handler's */
+	bool		(*idle)(void *);	/* reader_set_idle's */
+	void		*idle_arg;
 
 	/* The thread's own. */
 	unsigned	 fill;		/* the block being filled */
@@ -81,6 +84,8 @@ struct reader {
 	struct keep	*keep;		/* owned; open addressing */
 	uint32_t	 nkeep, keep_cap;
 	bool		 keep_all;
+
+	double		 cpu_s;		/* the thread's, as it ends */
 
 	/* The consumer's own. */
 	uint64_t	 done, total;
@@ -249,8 +254,41 @@ wanted(struct reader *r, const struct fa_pkt *pk)
 	return true;
 }
 
-/* Hand the filled block to the consumer and wait for an empty one.
- * False when told to stop. */
+/*
+ * With r->lock held, released meanwhile: the other work (r->idle), for as
+ * long as there is some and the ring stays at least half full.  Returns
+ * whether there was.  SIGINT and SIGTERM wait: reader_next sends this
+ * thread SIGINT to make a blocked read fail, and the signal must not cut
+ * short the report being written instead.
+ */
+static bool
+other_work(struct reader *r)
+{
+	sigset_t sigs, old;
+	bool any = false, ahead = true;
+
+	pthread_mutex_unlock(&r->lock);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	while (ahead && r->idle(r->idle_arg)) {
+		any = true;
+		pthread_mutex_lock(&r->lock);
+		ahead = r->count >= NBLOCKS / 2 && !abandoned(r);
+		pthread_mutex_unlock(&r->lock);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_lock(&r->lock);
+	return any;
+}
+
+/*
+ * Hand the filled block to the consumer.  While the ring is at least half
+ * full the consumer has packets enough: do the other work, and wait for
+ * an empty block only when there is none and the ring is full.  False
+ * when told to stop.
+ */
 static bool
 publish(struct reader *r)
 {
@@ -261,8 +299,13 @@ publish(struct reader *r)
 	pthread_mutex_lock(&r->lock);
 	r->count++;
 	pthread_cond_signal(&r->more);
-	while (r->count == NBLOCKS && !abandoned(r))
+	while (r->count >= NBLOCKS / 2 && !abandoned(r)) {
+		if (r->idle != NULL && other_work(r))
+			continue;
+		if (r->count < NBLOCKS)
+			break;
 		pthread_cond_wait(&r->room, &r->lock);
+	}
 	go = !abandoned(r);
 	pthread_mutex_unlock(&r->lock);
 	if (go) {
@@ -345,6 +388,7 @@ run(void *arg)
 	r->eof = true;
 	pthread_cond_signal(&r->more);
 	pthread_mutex_unlock(&r->lock);
+	r->cpu_s = thread_cpu_s();	/* read after the join */
 	return NULL;
 }
 
@@ -391,17 +435,26 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 	struct block *b;
 	struct rec *rec;
 	size_t off, next = 0, n = 0;
+	bool busy;
 	int i;
 
 	pthread_mutex_lock(&r->lock);
-	/* A signal handler cannot wake a condition variable: look at its
-	 * flag ten times a second.  Once it is set the thread stops reading,
-	 * and a read blocked on a pipe that sends nothing more is made to
-	 * fail (EINTR); what it read still comes. */
+	/* Rather than wait, do the other work (reader_set_idle).  A signal
+	 * handler cannot wake a condition variable: look at its flag ten
+	 * times a second.  Once it is set the thread stops reading, and a
+	 * read blocked on a pipe that sends nothing more is made to fail
+	 * (EINTR); what it read still comes. */
 	while (r->count == 0 && !r->eof) {
 		if (interrupted(r)) {
 			__atomic_store_n(&r->stop, true, __ATOMIC_RELAXED);
 			pthread_kill(r->thread, SIGINT);
+		}
+		if (r->idle != NULL && !interrupted(r)) {
+			pthread_mutex_unlock(&r->lock);
+			busy = r->idle(r->idle_arg);
+			pthread_mutex_lock(&r->lock);
+			if (busy || r->count != 0 || r->eof)
+				continue;
 		}
 		wait_ms(&r->more, &r->lock, 100);
 	}
@@ -451,6 +504,15 @@ feed_ahead(void *arg, const struct reader_pkt *p)
 		fa_engine_prefetch(arg, &p->pk);
 }
 
+void
+reader_set_idle(struct reader *r, bool (*idle)(void *), void *arg)
+{
+	pthread_mutex_lock(&r->lock);
+	r->idle = idle;
+	r->idle_arg = arg;
+	pthread_mutex_unlock(&r->lock);
+}
+
 size_t
 reader_feed(struct reader *r, struct fa_engine *e)
 {
@@ -471,10 +533,12 @@ reader_failed(const struct reader *r)
 }
 
 void
-reader_free(struct reader *r)
+reader_free(struct reader *r, double *cpu_s)
 {
 	unsigned i;
 
+	if (cpu_s != NULL)
+		*cpu_s = 0;
 	if (r == NULL)
 		return;
 	pthread_mutex_lock(&r->lock);
@@ -487,6 +551,8 @@ reader_free(struct reader *r)
 	}
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);
+	if (cpu_s != NULL)
+		*cpu_s = r->cpu_s;
 	pthread_cond_destroy(&r->room);
 	pthread_cond_destroy(&r->more);
 	pthread_mutex_destroy(&r->lock);

@@ -278,7 +278,7 @@ session_free(struct fa_session *s)
 	free(s);
 }
 
-/* Atomic: a sink queue's writer thread drops references too (sinkq.c). */
+/* Atomic: the reader's thread may write a session's report (sinkq.c). */
 void
 fa_session_ref(struct fa_session *s)
 {

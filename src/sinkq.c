@@ -1,21 +1,27 @@
 /*
- * sinkq.c: run an engine's sinks on a thread of their own.
+ * sinkq.c: run an engine's sinks where there is time for them.
  *
- * Writing a session's report and its firewall rules costs about as much as
- * decoding all of its packets, and the machine has a second core.  So the
- * engine hands each ended session to this queue and goes on with the next
- * packet while a writer thread runs the real sinks, in the order the
- * sessions ended.
+ * Writing a session's report and its firewall rules costs about a third
+ * as much as decoding all of its packets.  So the engine hands each ended
+ * session to this queue and goes on with the next packet, and the session
+ * is written by whichever of the two threads has time (sinkq_help): the
+ * reader (reader.c) once it is half a ring of packets ahead, the engine
+ * when it has no packet, or the engine when the queue is full.  Two
+ * threads keep two cores busy.  A third thread for the writing made three
+ * share them, and the engine, whose work cannot be split, lost a third of
+ * its core whenever all three ran: 10% slower on the bench.  Whoever
+ * holds wlock takes the next item and delivers it, so the sinks see the
+ * sessions in the order they ended, one at a time.
  *
  * No lock guards a session: the engine never writes to one once it has
  * ended (ctl_end and the data path check s->ended), references are atomic,
  * and the queue holds one until every sink is done with it.  The engine's
  * thread drops those references, so a session is freed where it was
- * allocated: frees from the writer contended for malloc's arena lock.
+ * allocated: frees from another thread contended for malloc's arena lock.
  *
- * The queue is bounded: a writer that falls behind makes the engine wait,
- * so memory stays capped as it does without the thread (at most 1,024
- * ended sessions queued, being written or waiting to be freed).
+ * The queue is bounded (at most 256 ended sessions queued and about as
+ * many written, waiting to be freed), so memory stays capped as it does
+ * without the queue.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -24,9 +30,7 @@
 
 #include "ftpaudit/sinkq.h"
 
-#define SINKQ_CAP	256	/* sessions waiting for the writer */
-#define SINKQ_WAKE	64	/* wake it for this many: a wakeup per session
-				   cost a fifth of the time in futex calls */
+#define SINKQ_CAP	256	/* ended sessions waiting to be written */
 #define SINKQ_SINKS	4
 
 struct item {
@@ -37,16 +41,15 @@ struct item {
 struct sinkq {
 	struct fa_sink	 down[SINKQ_SINKS];
 	int		 ndown;
-	pthread_t	 thread;
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 more;	/* items to take, or stop */
-	pthread_cond_t	 room;	/* room to put */
+	pthread_t	 engine;	/* the thread that made the queue */
+	pthread_mutex_t	 wlock;		/* held to take an item and deliver it */
+	pthread_mutex_t	 lock;		/* the ring and done */
 	struct item	 q[SINKQ_CAP];
-	struct item	 batch[SINKQ_CAP];	/* the writer's, unlocked */
-	struct fa_session *done[2 * SINKQ_CAP];	/* delivered, to unref */
-	unsigned	 ndone;
 	unsigned	 head, count;
-	bool		 stop;
+	/* Delivered on another thread, for the engine's to unref.  Each
+	 * put empties it first, so it holds about what the ring held then. */
+	struct fa_session *done[2 * SINKQ_CAP];
+	unsigned	 ndone;
 };
 
 static void
@@ -62,56 +65,85 @@ deliver(struct sinkq *q, struct item *it)
 	}
 }
 
-/* The writer: take everything queued at once, deliver it unlocked. */
-static void *
-writer(void *arg)
+/* With wlock held: deliver the oldest item.  False when there is none. */
+static bool
+take(struct sinkq *q)
 {
-	struct sinkq *q = arg;
-	unsigned i, n;
+	struct item it;
 
 	pthread_mutex_lock(&q->lock);
-	for (;;) {
-		while (q->count == 0 && !q->stop)
-			pthread_cond_wait(&q->more, &q->lock);
-		if (q->count == 0)
-			break;
-		for (n = 0; n < q->count; n++)
-			q->batch[n] = q->q[(q->head + n) % SINKQ_CAP];
-		q->head = (q->head + n) % SINKQ_CAP;
-		q->count = 0;
-		pthread_cond_signal(&q->room);
+	if (q->count == 0) {
 		pthread_mutex_unlock(&q->lock);
-		for (i = 0; i < n; i++)
-			deliver(q, &q->batch[i]);
-		pthread_mutex_lock(&q->lock);
-		/* Each put empties done, and at most a queue and a batch
-		 * were delivered since: it cannot overflow. */
-		for (i = 0; i < n; i++)
-			if (q->batch[i].s != NULL)
-				q->done[q->ndone++] = q->batch[i].s;
+		return false;
 	}
+	it = q->q[q->head];
+	q->head = (q->head + 1) % SINKQ_CAP;
+	q->count--;
 	pthread_mutex_unlock(&q->lock);
-	return NULL;
+	deliver(q, &it);
+	if (it.s == NULL)
+		return true;
+	if (!pthread_equal(pthread_self(), q->engine)) {
+		pthread_mutex_lock(&q->lock);
+		if (q->ndone < 2 * SINKQ_CAP) {
+			q->done[q->ndone++] = it.s;
+			it.s = NULL;
+		}
+		pthread_mutex_unlock(&q->lock);
+	}
+	if (it.s != NULL)	/* the engine's, or done is full */
+		fa_session_unref(it.s);
+	return true;
 }
 
+bool
+sinkq_help(struct sinkq *q)
+{
+	bool did;
+
+	if (pthread_mutex_trylock(&q->wlock) != 0)
+		return false;
+	did = take(q);
+	pthread_mutex_unlock(&q->wlock);
+	return did;
+}
+
+/* The engine's: drop what was delivered elsewhere. */
 static void
-put(struct sinkq *q, const struct item *it)
+unref_done(struct sinkq *q)
 {
 	struct fa_session *done[2 * SINKQ_CAP];
 	unsigned i, n;
 
 	pthread_mutex_lock(&q->lock);
-	while (q->count == SINKQ_CAP)
-		pthread_cond_wait(&q->room, &q->lock);
-	q->q[(q->head + q->count) % SINKQ_CAP] = *it;
-	if (++q->count == SINKQ_WAKE)
-		pthread_cond_signal(&q->more);
 	n = q->ndone;
 	memcpy(done, q->done, n * sizeof *done);
 	q->ndone = 0;
 	pthread_mutex_unlock(&q->lock);
 	for (i = 0; i < n; i++)
 		fa_session_unref(done[i]);
+}
+
+static void
+put(struct sinkq *q, const struct item *it)
+{
+	bool full;
+
+	unref_done(q);
+	pthread_mutex_lock(&q->lock);
+	full = q->count == SINKQ_CAP;
+	pthread_mutex_unlock(&q->lock);
+	/* No one else had the time: write the oldest now.  Only this
+	 * thread adds, so the room stays. */
+	if (full) {
+		pthread_mutex_lock(&q->wlock);
+		(void)take(q);
+		pthread_mutex_unlock(&q->wlock);
+	}
+	pthread_mutex_lock(&q->lock);
+	q->q[(q->head + q->count) % SINKQ_CAP] = *it;
+	q->count++;
+	pthread_mutex_unlock(&q->lock);
 }
 
 static void
@@ -158,16 +190,9 @@ sinkq_new(const struct fa_sink *down, int n)
 		return NULL;
 	memcpy(q->down, down, (size_t)n * sizeof *down);
 	q->ndown = n;
+	q->engine = pthread_self();
+	pthread_mutex_init(&q->wlock, NULL);
 	pthread_mutex_init(&q->lock, NULL);
-	pthread_cond_init(&q->more, NULL);
-	pthread_cond_init(&q->room, NULL);
-	if (pthread_create(&q->thread, NULL, writer, q) != 0) {
-		pthread_cond_destroy(&q->room);
-		pthread_cond_destroy(&q->more);
-		pthread_mutex_destroy(&q->lock);
-		free(q);
-		return NULL;
-	}
 	return q;
 }
 
@@ -185,15 +210,12 @@ sinkq_free(struct sinkq *q)
 {
 	if (q == NULL)
 		return;
-	pthread_mutex_lock(&q->lock);
-	q->stop = true;
-	pthread_cond_signal(&q->more);
-	pthread_mutex_unlock(&q->lock);
-	pthread_join(q->thread, NULL);
-	while (q->ndone > 0)
-		fa_session_unref(q->done[--q->ndone]);
-	pthread_cond_destroy(&q->room);
-	pthread_cond_destroy(&q->more);
+	pthread_mutex_lock(&q->wlock);
+	while (take(q))
+		;
+	pthread_mutex_unlock(&q->wlock);
+	unref_done(q);
 	pthread_mutex_destroy(&q->lock);
+	pthread_mutex_destroy(&q->wlock);
 	free(q);
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
-# threads.sh: ftpaudit's reader and writer threads (src/reader.c,
-# src/sinkq.c) under ThreadSanitizer.
+# threads.sh: ftpaudit's two threads, the reader and the engine, and the
+# reports either writes (src/reader.c, src/sinkq.c) under ThreadSanitizer.
 #
 #   tests/threads.sh FTPAUDIT
 #

@@ -45,13 +45,18 @@ struct reader *reader_new(struct capture *cap, const struct fa_config *cfg,
 typedef void (*reader_cb)(void *arg, const struct reader_pkt *);
 size_t	 reader_next(struct reader *, reader_cb cb, reader_cb ahead,
 	    void *arg);
+/* Rather than wait (reader_next for frames, the reader's thread for a
+ * block to fill), call idle(arg), on either thread, again as long as it
+ * returns true: there was other work. */
+void	 reader_set_idle(struct reader *, bool (*idle)(void *), void *arg);
 /* reader_next into the engine e, with its look-ahead. */
 size_t	 reader_feed(struct reader *, struct fa_engine *e);
 /* Bytes read and total, as of the last frame reader_next gave. */
 void	 reader_progress(const struct reader *, uint64_t *done, uint64_t *total);
 /* True when the reader ran out of memory and stopped early. */
 bool	 reader_failed(const struct reader *);
-/* Stop the thread, wait for it, free.  cap is the caller's again. */
-void	 reader_free(struct reader *);
+/* Stop the thread, wait for it, free.  cap is the caller's again.
+ * *cpu_s, when cpu_s is not NULL, is the CPU time the thread used. */
+void	 reader_free(struct reader *, double *cpu_s);
 
 #endif

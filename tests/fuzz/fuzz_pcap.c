@@ -70,7 +70,7 @@ analyze(const char *path, size_t n, bool threaded, const uint8_t *data,
 			;
 		if (reader_failed(rd))
 			__builtin_trap();
-		reader_free(rd);
+		reader_free(rd, NULL);
 	} else {
 		batch = size > 0 ? data[size - 1] % 9 : 1;
 		if (batch == 0 && capture_next(cap, &pk) == 1) {

@@ -2,6 +2,8 @@
  * stream can need and only the start of the others, and the engine it
  * feeds writes the same report as the engine reading for itself. */
 #include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,6 +126,66 @@ on_pkt(void *arg, const struct reader_pkt *p)
 	g->n++;
 }
 
+/* The other work reader_set_idle gives: on the reader's thread, the
+ * first 50 calls have some to do. */
+struct idle {
+	pthread_t	 consumer;
+	unsigned	 reader_calls;	/* atomic */
+};
+
+static bool
+idle_work(void *arg)
+{
+	struct idle *w = arg;
+
+	if (pthread_equal(pthread_self(), w->consumer))
+		return false;
+	return __atomic_add_fetch(&w->reader_calls, 1, __ATOMIC_ACQ_REL) <= 50;
+}
+
+/* A reader half a ring ahead does the other work before it reads on, and
+ * every frame still comes, in order. */
+static void
+test_other_work(void **state)
+{
+	static struct got g;
+	struct fa_config cfg;
+	struct capture *cap;
+	struct reader *r;
+	struct idle w;
+	struct cap c;
+	char *paths[1], err[256];
+	unsigned i;
+
+	(void)state;
+	cap_open(&c);
+	for (i = 0; i < 20000; i++)	/* 8 blocks of cut data packets */
+		cap_tcp(&c, 1, 40000, 2, 50000, 0x18, NULL, 100);
+	cap_close(&c);
+	fa_config_defaults(&cfg);
+	paths[0] = c.path;
+	assert_int_equal(capture_open(&cap, paths, 1, NULL, err, sizeof err), 0);
+	w.consumer = pthread_self();
+	w.reader_calls = 0;
+	r = reader_new(cap, &cfg, NULL);
+	assert_non_null(r);
+	reader_set_idle(r, idle_work, &w);
+	/* Nothing is consumed yet: the reader fills half its ring, then
+	 * works through the 50, then waits (ten seconds at most here). */
+	for (i = 0; i < 100000 &&
+	    __atomic_load_n(&w.reader_calls, __ATOMIC_ACQUIRE) <= 50; i++)
+		usleep(100);
+	assert_true(w.reader_calls > 50);
+	memset(&g, 0, sizeof g);
+	while (reader_next(r, on_pkt, NULL, &g) > 0)
+		;
+	assert_int_equal(g.total, 20000);
+	assert_int_equal(g.last.ts_us, 1700000000ULL * 1000000 + 20000);
+	reader_free(r, NULL);
+	capture_close(cap);
+	unlink(c.path);
+}
+
 static void
 read_all(struct cap *c, const struct fa_config *cfg, struct got *g)
 {
@@ -138,7 +200,7 @@ read_all(struct cap *c, const struct fa_config *cfg, struct got *g)
 	while (reader_next(r, on_pkt, NULL, g) > 0)
 		;
 	assert_false(reader_failed(r));
-	reader_free(r);
+	reader_free(r, NULL);
 	capture_close(cap);
 	if (!getenv("KEEP")) unlink(c->path);
 }
@@ -303,7 +365,7 @@ report_of(const char *path, const struct fa_config *cfg, bool threaded)
 		while (reader_feed(r, e) > 0)
 			;
 		assert_false(reader_failed(r));
-		reader_free(r);
+		reader_free(r, NULL);
 	} else
 		while (capture_next(cap, &pk) == 1)
 			fa_engine_packet(e, pk.dlt, pk.ts_us, pk.data, pk.caplen,
@@ -371,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_greeting_connection),
 		cmocka_unit_test(test_greeting_table_full),
 		cmocka_unit_test(test_giant_frame),
+		cmocka_unit_test(test_other_work),
 		cmocka_unit_test(test_same_report),
 	};
 
