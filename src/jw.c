@@ -390,7 +390,8 @@ jw_ts(struct jw *w, uint64_t ts_us)
 	if (!reserve(w, FA_TSLEN + 2))
 		return;
 	w->p[w->len++] = '"';
-	w->len += strlen(fmt_ts(ts_us, w->p + w->len));
+	(void)fmt_ts(ts_us, w->p + w->len);
+	w->len += FA_TSCHARS;
 	w->p[w->len++] = '"';
 }
 
@@ -408,22 +409,41 @@ jw_text(struct jw *w, const char *s, size_t len)
 }
 
 /* {"ip": ..., "port": ...}; a port that is not known is null. */
+/* ip's text, from the last two or formatted in place of the older. */
+static const struct jw_addr *
+addr_text(struct jw *w, const struct fa_addr *ip)
+{
+	struct jw_addr *x;
+	unsigned i;
+
+	for (i = 0; i < 2; i++)
+		if (memcmp(&w->addrs[i].ip, ip, sizeof *ip) == 0)
+			return &w->addrs[i];
+	x = &w->addrs[w->addr_next];
+	w->addr_next ^= 1;
+	x->ip = *ip;
+	x->len = (uint8_t)fa_addr_fmt(ip, x->s);
+	return x;
+}
+
 void
 jw_endpoint(struct jw *w, const struct fa_endpoint *ep, bool port_known)
 {
-	char a[FA_ADDRSTRLEN];
-
 	jw_obj(w);
 	jw_key(w, "ip");
 	if (ep->ip.family == FA_AF_NONE)
 		jw_null(w);
 	else {
 		/* An address's text needs no escape. */
-		fa_addr_str(&ep->ip, a);
+		const struct jw_addr *x = addr_text(w, &ep->ip);
+
 		sep(w);
-		put(w, "\"", 1);
-		put(w, a, strlen(a));
-		put(w, "\"", 1);
+		if (reserve(w, x->len + 2u)) {
+			w->p[w->len++] = '"';
+			memcpy(w->p + w->len, x->s, x->len);
+			w->len += x->len;
+			w->p[w->len++] = '"';
+		}
 	}
 	jw_key(w, "port");
 	if (port_known)

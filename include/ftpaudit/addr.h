@@ -26,6 +26,8 @@ bool	 fa_addr_eq(const struct fa_addr *x, const struct fa_addr *y);
 bool	 fa_endpoint_eq(const struct fa_endpoint *x, const struct fa_endpoint *y);
 /* Usual text form, IPv6 compressed; buf must hold FA_ADDRSTRLEN bytes. */
 const char *fa_addr_str(const struct fa_addr *x, char *buf);
+/* The same text; returns its length. */
+size_t	 fa_addr_fmt(const struct fa_addr *x, char *buf);
 /* Parse text (v4 dotted quad or v6); 0 or -1. */
 int	 fa_addr_parse(const char *s, struct fa_addr *out);
 void	 fa_addr_v4(struct fa_addr *out, const uint8_t b[4]);

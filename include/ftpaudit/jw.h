@@ -8,7 +8,17 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "ftpaudit/addr.h"
+
 #define JW_MAXDEPTH	32
+
+/* An address as text, kept: a report names a session's two addresses
+ * many times over. */
+struct jw_addr {
+	struct fa_addr	 ip;
+	uint8_t		 len;
+	char		 s[FA_ADDRSTRLEN];
+};
 
 struct jw {
 	char		*p;		/* owned */
@@ -18,6 +28,8 @@ struct jw {
 	int		 depth;
 	bool		 more[JW_MAXDEPTH];	/* an element was written at this depth */
 	bool		 after_key;
+	struct jw_addr	 addrs[2];	/* the last two written */
+	unsigned	 addr_next;	/* the one to replace */
 };
 
 void	 jw_init(struct jw *, bool pretty);

@@ -55,8 +55,10 @@ void	 report_session_write(struct jw *, const struct fa_session *,
 	    report_extend_fn, void *);
 /* Terminal-safe copy of wire bytes (controls and non-ASCII as \xHH). */
 char	*sanitize(const uint8_t *p, size_t len);
-/* "2026-11-25T16:49:01.123456Z" into buf of FA_TSLEN bytes. */
+/* "2026-11-25T16:49:01.123456Z" into buf of FA_TSLEN bytes: always
+ * FA_TSCHARS characters (the year is kept to four digits). */
 #define FA_TSLEN	64
+#define FA_TSCHARS	27
 const char *fmt_ts(uint64_t ts_us, char *buf);
 /* v's decimal digits ending at end (at most 20 before it); their start. */
 char	*fmt_uint(char *end, uint64_t v);

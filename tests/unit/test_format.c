@@ -90,7 +90,45 @@ test_against_inet_ntop(void **state)
 		assert_non_null(inet_ntop(a.family == FA_AF_INET ? AF_INET :
 		    AF_INET6, a.a, want, sizeof want));
 		assert_string_equal(fa_addr_str(&a, got), want);
+		assert_int_equal(fa_addr_fmt(&a, got), strlen(want));
 	}
+}
+
+/* jw_endpoint keeps the text of the last two addresses: whatever the
+ * order they come in, each is written as fa_addr_str writes it. */
+static void
+test_endpoint_cache(void **state)
+{
+	struct fa_endpoint ep[4];
+	struct jw w;
+	char want[256], a[FA_ADDRSTRLEN];
+	unsigned i, k;
+	const unsigned order[] = { 0, 0, 1, 0, 2, 1, 3, 3, 2, 0, 1, 2, 3 };
+
+	(void)state;
+	memset(ep, 0, sizeof ep);
+	ep[0].ip.family = FA_AF_INET;
+	memcpy(ep[0].ip.a, "\x0a\x00\x00\x01", 4);
+	ep[1].ip.family = FA_AF_INET6;
+	memcpy(ep[1].ip.a, "\x0a\x00\x00\x01", 4);	/* same bytes, v6 */
+	ep[2].ip.family = FA_AF_INET;
+	memcpy(ep[2].ip.a, "\xc6\x12\x00\x14", 4);
+	ep[3].ip.family = FA_AF_INET6;
+	ep[3].ip.a[15] = 1;
+	for (i = 0; i < 4; i++)
+		ep[i].port = (uint16_t)(20 + i);
+	jw_init(&w, false);
+	for (k = 0; k < sizeof order / sizeof order[0]; k++) {
+		i = order[k];
+		jw_reset(&w);
+		jw_endpoint(&w, &ep[i], true);
+		snprintf(want, sizeof want, "{\"ip\":\"%s\",\"port\":%u}",
+		    fa_addr_str(&ep[i].ip, a), ep[i].port);
+		assert_false(w.err);
+		assert_int_equal(w.len, strlen(want));
+		assert_memory_equal(w.p, want, w.len);
+	}
+	jw_free(&w);
 }
 
 static void
@@ -263,6 +301,7 @@ ts(uint64_t us)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, (unsigned)(us % 1000000));
 	assert_string_equal(fmt_ts(us, got), want);
+	assert_int_equal(strlen(got), FA_TSCHARS);	/* jw_ts counts on it */
 }
 
 static void
@@ -373,6 +412,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_against_inet_ntop),
+		cmocka_unit_test(test_endpoint_cache),
 		cmocka_unit_test(test_usecs),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_fmt_ts),
