@@ -24,6 +24,12 @@ enum { OPT_SIDE = OPT_CMD_BASE, OPT_STRATEGY, OPT_PEERS, OPT_NFT_CHAIN };
 struct rules_feed {
 	struct rules	*r;		/* borrowed */
 	bool		 oom;
+	/* With keep, the openings of the last session added (owned), for
+	 * the report that prints it next: worked out once, not twice. */
+	bool		 keep;
+	const struct fa_session *last;
+	struct rules_opening *v;
+	size_t		 n;
 };
 /* 0 when ch was one of RULES_LONGOPTS, 1 when not, -1 usage error (said). */
 int	rules_cli_option(struct rules_opts *, int ch, const char *arg);

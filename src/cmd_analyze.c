@@ -35,18 +35,38 @@ parse_format(const char *s, enum report_format *fmt)
 	return 0;
 }
 
+/*
+ * The session's openings with the ids `rules` gives them: those the feed
+ * kept as it added the session (the sink before the report's), else
+ * worked out again.  *v is the caller's.
+ */
+static int
+openings(struct rules_feed *fd, const struct fa_session *s,
+    struct rules_opening **v, size_t *n)
+{
+	if (fd->last == s) {
+		*v = fd->v;
+		*n = fd->n;
+		fd->v = NULL;
+		fd->last = NULL;
+		return 0;
+	}
+	if (rules_openings(fd->r, s, v, n) == -1) {
+		fd->oom = true;
+		return -1;
+	}
+	return 0;
+}
+
 /* Each session's "firewall" openings, with the ids `rules` gives them. */
 static void
 add_firewall(void *arg, struct jw *w, const struct fa_session *s)
 {
-	struct rules_feed *fd = arg;
 	struct rules_opening *v;
 	size_t n;
 
-	if (rules_openings(fd->r, s, &v, &n) == -1) {
-		fd->oom = true;
+	if (openings(arg, s, &v, &n) == -1)
 		return;
-	}
 	rules_openings_write(w, v, n);
 	free(v);
 }
@@ -55,14 +75,11 @@ add_firewall(void *arg, struct jw *w, const struct fa_session *s)
 static void
 firewall_text(void *arg, FILE *out, const struct fa_session *s)
 {
-	struct rules_feed *fd = arg;
 	struct rules_opening *v;
 	size_t n;
 
-	if (rules_openings(fd->r, s, &v, &n) == -1) {
-		fd->oom = true;
+	if (openings(arg, s, &v, &n) == -1)
 		return;
-	}
 	rules_openings_text(v, n, s->id, out);
 	free(v);
 }
@@ -87,7 +104,7 @@ cmd_analyze(int argc, char **argv)
 	struct fa_engine *e = NULL;
 	struct report *r = NULL;
 	struct rules_opts ro;
-	struct rules_feed fd = { NULL, false };
+	struct rules_feed fd = { NULL, false, true, NULL, NULL, 0 };
 	struct fa_sink down[2];
 	FILE *out = NULL;
 	char *cause = NULL;
@@ -157,6 +174,7 @@ cmd_analyze(int argc, char **argv)
 done:
 	free(cause);
 	report_free(r);
+	free(fd.v);
 	rules_free(fd.r);
 	fa_engine_free(e);
 	capture_close(cap);

@@ -47,8 +47,17 @@ feed_session_end(void *arg, struct fa_session *s)
 {
 	struct rules_feed *fd = arg;
 
-	if (rules_add_session(fd->r, s) == -1)
+	if (!fd->keep) {
+		if (rules_add_session(fd->r, s) == -1)
+			fd->oom = true;
+		return;
+	}
+	free(fd->v);
+	fd->last = NULL;
+	if (rules_add_openings(fd->r, s, &fd->v, &fd->n) == -1)
 		fd->oom = true;
+	else
+		fd->last = s;
 }
 
 void
@@ -138,7 +147,7 @@ static int
 run(struct cli_input *io, struct capture *cap, struct rules *r)
 {
 	struct fa_engine *e;
-	struct rules_feed fd = { r, false };
+	struct rules_feed fd = { r, false, false, NULL, NULL, 0 };
 	struct fa_sink sink;
 
 	if ((e = fa_engine_new(&io->cfg)) == NULL)

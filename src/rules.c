@@ -776,13 +776,34 @@ walk_session(struct rules *r, const struct fa_session *s, bool add,
 int
 rules_add_session(struct rules *r, const struct fa_session *s)
 {
+	struct rules_opening *v;
+	size_t n;
+	int rc;
+
+	rc = rules_add_openings(r, s, &v, &n);
+	free(v);
+	return rc;
+}
+
+/* An opening's rule is found by its key, or added under it: a walk that
+ * only reads, after this one, gives the same ids. */
+int
+rules_add_openings(struct rules *r, const struct fa_session *s,
+    struct rules_opening **out, size_t *n)
+{
 	struct walk w;
 	int rc;
 
 	memset(&w, 0, sizeof w);
 	rc = walk_session(r, s, true, &w);
-	free(w.v);
 	r->nsessions++;
+	if (rc == -1) {
+		free(w.v);
+		w.v = NULL;
+		w.n = 0;
+	}
+	*out = w.v;
+	*n = w.n;
 	return rc;
 }
 
@@ -792,6 +813,8 @@ rules_openings(const struct rules *r, const struct fa_session *s,
 {
 	struct walk w;
 
+	*out = NULL;
+	*n = 0;
 	memset(&w, 0, sizeof w);
 	/* Without add the walk only reads r. */
 	if (walk_session((struct rules *)r, s, false, &w) == -1) {

@@ -108,11 +108,15 @@ void	 rules_free(struct rules *);
 /* Aggregate one session's openings; 0 or -1 on ENOMEM.  Rule ids are
  * given in the order openings are first seen. */
 int	 rules_add_session(struct rules *, const struct fa_session *);
+/* The same, and the session's openings as rules_openings would give them
+ * after it; *out is owned by the caller (NULL on -1). */
+int	 rules_add_openings(struct rules *, const struct fa_session *,
+	    struct rules_opening **out, size_t *n);
 /* Final port ranges, sorted evidence and hints; call once, after the last
  * rules_add_session and before reading rules or rendering. */
 int	 rules_finish(struct rules *);
 /* The session's openings, with the ids of the rules that cover them so
- * far; *out is owned by the caller.  0 or -1 on ENOMEM. */
+ * far; *out is owned by the caller.  0 or -1 on ENOMEM (*out NULL). */
 int	 rules_openings(const struct rules *, const struct fa_session *,
 	    struct rules_opening **out, size_t *n);
 
