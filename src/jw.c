@@ -172,6 +172,18 @@ jw_keyn(struct jw *w, const char *key, size_t n)
 }
 
 void
+jw_litn(struct jw *w, const char *s, size_t n)
+{
+	sep(w);
+	if (!reserve(w, n + 2))
+		return;
+	w->p[w->len++] = '"';
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+	w->p[w->len++] = '"';
+}
+
+void
 jw_str(struct jw *w, const char *s)
 {
 	jw_wire(w, (const uint8_t *)s, strlen(s));

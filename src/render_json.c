@@ -143,11 +143,11 @@ opening_write(struct jw *w, const struct rules_opening *o)
 		for (n = o->rule; n != 0; n /= 10)
 			*--q = (char)('0' + n % 10);
 		*--q = 'R';
-		jw_str(w, q);
+		jw_lit(w, q);
 	} else
 		jw_null(w);
-	jw_key(w, "purpose"); jw_str(w, rules_purpose_str(o->purpose));
-	jw_key(w, "protocol"); jw_str(w, "tcp");
+	jw_key(w, "purpose"); jw_lit(w, rules_purpose_str(o->purpose));
+	jw_key(w, "protocol"); jw_lit(w, "tcp");
 	jw_key(w, "initiator"); jw_endpoint(w, &o->initiator, o->initiator_port_known);
 	jw_key(w, "responder"); jw_endpoint(w, &o->responder, true);
 	jw_key(w, "helper_covers"); jw_bool(w, o->helper_covers);
@@ -155,7 +155,7 @@ opening_write(struct jw *w, const struct rules_opening *o)
 	jw_arr(w);
 	for (bit = 1; bit <= FA_HELPER_FAMILY; bit <<= 1)
 		if (o->helper_flags & bit)
-			jw_str(w, rules_helper_note(bit));
+			jw_lit(w, rules_helper_note(bit));
 	jw_end_arr(w);
 	jw_end_obj(w);
 }

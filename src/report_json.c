@@ -112,8 +112,8 @@ connection(struct jw *w, const struct fa_transfer *t)
 	jw_obj(w);
 	endpoint(w, "client", &t->data_client);
 	endpoint(w, "server", &t->data_server);
-	jw_key(w, "initiator"); jw_str(w, t->initiator_server ? "server" : "client");
-	jw_key(w, "handshake"); jw_str(w, fa_handshake_str(t->handshake));
+	jw_key(w, "initiator"); jw_lit(w, t->initiator_server ? "server" : "client");
+	jw_key(w, "handshake"); jw_lit(w, fa_handshake_str(t->handshake));
 	jw_end_obj(w);
 }
 
@@ -132,8 +132,8 @@ transfer(struct jw *w, const struct fa_transfer *t)
 {
 	jw_obj(w);
 	jw_key(w, "id"); jw_uint(w, t->id);
-	jw_key(w, "mode"); jw_str(w, fa_mode_str(t->mode));
-	jw_key(w, "negotiation"); jw_str(w, fa_neg_str(t->neg));
+	jw_key(w, "mode"); jw_lit(w, fa_mode_str(t->mode));
+	jw_key(w, "negotiation"); jw_lit(w, fa_neg_str(t->neg));
 	endpoint(w, "announced", &t->announced);
 	connection(w, t);
 	cstr_or_null(w, "command", t->command);
@@ -149,7 +149,7 @@ transfer(struct jw *w, const struct fa_transfer *t)
 		jw_usecs(w, t->end_us - t->start_us);
 	else
 		jw_null(w);
-	jw_key(w, "status"); jw_str(w, fa_xstatus_str(t->status));
+	jw_key(w, "status"); jw_lit(w, fa_xstatus_str(t->status));
 	jw_key(w, "reply_code");
 	if (t->reply_code)
 		jw_int(w, t->reply_code);
@@ -211,12 +211,12 @@ report_session_write(struct jw *w, const struct fa_session *s,
 	endpoint(w, "server", &s->server);
 	jw_key(w, "start"); jw_ts(w, s->start_us);
 	jw_key(w, "end"); jw_ts(w, s->end_us);
-	jw_key(w, "end_reason"); jw_str(w, fa_end_reason_str(s->end_reason));
+	jw_key(w, "end_reason"); jw_lit(w, fa_end_reason_str(s->end_reason));
 	bytes_or_null(w, "banner", s->has_banner, &s->banner);
 	bytes_or_null(w, "user", s->has_user, &s->user);
 	bytes_or_null(w, "password", s->has_password, &s->password);
 	bytes_or_null(w, "account", s->has_account, &s->account);
-	jw_key(w, "login"); jw_str(w, fa_login_str(s->login));
+	jw_key(w, "login"); jw_lit(w, fa_login_str(s->login));
 	jw_key(w, "login_failures"); jw_uint(w, s->login_failures);
 	jw_key(w, "tls"); jw_bool(w, s->tls);
 	jw_key(w, "implicit_tls"); jw_bool(w, s->implicit_tls);
@@ -224,7 +224,7 @@ report_session_write(struct jw *w, const struct fa_session *s,
 	cstr_or_null(w, "type", s->type[0] ? s->type : NULL);
 	jw_key(w, "epsv_all"); jw_bool(w, s->epsv_all);
 	jw_key(w, "detected"); jw_bool(w, s->detected);
-	jw_key(w, "control_handshake"); jw_str(w, fa_handshake_str(s->ctl_handshake));
+	jw_key(w, "control_handshake"); jw_lit(w, fa_handshake_str(s->ctl_handshake));
 	jw_key(w, "commands");
 	jw_arr(w);
 	for (i = 0; i < s->ncmds; i++)

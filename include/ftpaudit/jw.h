@@ -67,6 +67,15 @@ jw_key(struct jw *w, const char *key)
 	w->after_key = true;
 }
 void	 jw_str(struct jw *, const char *s);	/* a C string (escaped) */
+void	 jw_litn(struct jw *, const char *s, size_t len);
+/* A string of the report's own, printable ASCII without a quote or a
+ * backslash (the name of a state, "tcp", a rule's "R12"): written as it
+ * is.  Nothing from the wire comes here; that is jw_str and jw_wire. */
+static inline void
+jw_lit(struct jw *w, const char *s)
+{
+	jw_litn(w, s, strlen(s));
+}
 /* Wire bytes with the report's reversible escaping (see json_wire). */
 void	 jw_wire(struct jw *, const uint8_t *p, size_t len);
 void	 jw_int(struct jw *, int64_t);

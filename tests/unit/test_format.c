@@ -19,6 +19,8 @@
 #include "ftpaudit/addr.h"
 #include "ftpaudit/jw.h"
 #include "ftpaudit/report.h"
+#include "ftpaudit/rules.h"
+#include "ftpaudit/session.h"
 
 static void
 check(int family, const char *text, const char *want)
@@ -92,6 +94,51 @@ test_against_inet_ntop(void **state)
 		assert_string_equal(fa_addr_str(&a, got), want);
 		assert_int_equal(fa_addr_fmt(&a, got), strlen(want));
 	}
+}
+
+/* A name jw_lit writes as it is: jw_str would write it the same. */
+static void
+lit(const char *s)
+{
+	struct jw a, b;
+
+	assert_non_null(s);
+	jw_init(&a, false);
+	jw_init(&b, false);
+	jw_lit(&a, s);
+	jw_str(&b, s);
+	assert_false(a.err || b.err);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.p, b.p, a.len);
+	jw_free(&a);
+	jw_free(&b);
+}
+
+/* Every name the reports pass to jw_lit, and what the session's names
+ * say of a value out of range. */
+static void
+test_lit_names(void **state)
+{
+	uint32_t bit;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 9; i++) {
+		lit(fa_handshake_str((enum fa_handshake)i));
+		lit(fa_mode_str((enum fa_mode)i));
+		lit(fa_neg_str((enum fa_neg)i));
+		lit(fa_xstatus_str((enum fa_xstatus)i));
+		lit(fa_end_reason_str((enum fa_end_reason)i));
+		lit(fa_login_str((enum fa_login)i));
+	}
+	for (i = RP_CONTROL; i <= RP_HELPER_RELATED; i++)
+		lit(rules_purpose_str((enum rules_purpose)i));
+	for (bit = 1; bit <= FA_HELPER_FAMILY; bit <<= 1)
+		lit(rules_helper_note(bit));
+	lit("server");
+	lit("client");
+	lit("tcp");
+	lit("R4294967295");
 }
 
 /* jw_endpoint keeps the text of the last two addresses: whatever the
@@ -413,6 +460,7 @@ main(void)
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_against_inet_ntop),
 		cmocka_unit_test(test_endpoint_cache),
+		cmocka_unit_test(test_lit_names),
 		cmocka_unit_test(test_usecs),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_fmt_ts),
