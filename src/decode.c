@@ -328,12 +328,57 @@ decode_link(int dlt, const uint8_t *p, uint32_t caplen, bool verify,
 	return DECODE_NOT_IP;
 }
 
+/*
+ * Most frames are Ethernet, IPv4 without options, TCP: decoded here in one
+ * pass, as the general path would (the checks are the same ones, fewer
+ * because the header lengths are fixed).  False for anything else, any
+ * doubt, and with verify: the general path takes it then.  The general
+ * path, a call for each layer, was a tenth of all the instructions.
+ */
+static inline bool
+ether_ipv4_tcp(const uint8_t *p, uint32_t caplen, struct fa_pkt *pk)
+{
+	uint32_t total, off, cap;
+
+	if (caplen < 54 || p[12] != 0x08 || p[13] != 0x00 || p[14] != 0x45 ||
+	    (p[20] & 0x3f) != 0 || p[21] != 0 || p[23] != 6)
+		return false;
+	total = be16(p + 16);
+	off = (uint32_t)(p[46] >> 4) * 4;
+	/* What decode_ipv4 and decode_tcp check, for ihl 20 and a total
+	 * length given (0 is a TSO frame: the general path).  The TCP
+	 * header fits what was captured of the IP packet, so it fits the
+	 * IP length too. */
+	if (total < 40 || off < 20)
+		return false;
+	cap = caplen - 14 < total ? caplen - 14 : total;
+	if (off > cap - 20)
+		return false;
+	pk->src.ip.family = pk->dst.ip.family = FA_AF_INET;
+	set_v4(pk->src.ip.a, p + 26);
+	set_v4(pk->dst.ip.a, p + 30);
+	pk->src.port = be16(p + 34);
+	pk->dst.port = be16(p + 36);
+	pk->seq = be32(p + 38);
+	pk->ack = be32(p + 42);
+	pk->flags = p[47];
+	pk->payload = p + 34 + off;
+	pk->wire_payload = total - 20 - off;
+	pk->caplen_payload = cap - 20 - off;
+	pk->cut = false;
+	return true;
+}
+
 enum decode_status
 decode_frame(int dlt, const uint8_t *p, uint32_t caplen, bool verify,
     struct fa_pkt *pk)
 {
-	enum decode_status st = decode_link(dlt, p, caplen, verify, pk);
+	enum decode_status st;
 
+	if (dlt == DLT_EN10MB && !verify && ether_ipv4_tcp(p, caplen, pk))
+		st = DECODE_TCP;
+	else
+		st = decode_link(dlt, p, caplen, verify, pk);
 	if (st == DECODE_TCP)
 		pk->hash = fa_pkt_hash(pk);
 	return st;

@@ -708,6 +708,88 @@ test_decode_tso(void **state)
 	    DECODE_MALFORMED);
 }
 
+/* The same packet decoded from Ethernet (the one-pass path for IPv4 and
+ * TCP) and as raw IP (the general path, a function per layer); only an
+ * IPv4 ethertype and version 4 mean the same to both. */
+static void
+same_decode(const uint8_t *f, uint32_t caplen)
+{
+	struct fa_pkt a, b;
+	enum decode_status sa, sb;
+
+	if (caplen < 15 || f[12] != 0x08 || f[13] != 0 || f[14] >> 4 != 4)
+		return;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	sa = decode_frame(DLT_EN10MB, f, caplen, false, &a);
+	sb = decode_frame(DLT_RAW, f + 14, caplen - 14, false, &b);
+	assert_int_equal(sa, sb);
+	if (sa != DECODE_TCP)
+		return;
+	assert_memory_equal(&a.src, &b.src, sizeof a.src);
+	assert_memory_equal(&a.dst, &b.dst, sizeof a.dst);
+	assert_int_equal(a.seq, b.seq);
+	assert_int_equal(a.ack, b.ack);
+	assert_int_equal(a.flags, b.flags);
+	assert_ptr_equal(a.payload, b.payload);
+	assert_int_equal(a.caplen_payload, b.caplen_payload);
+	assert_int_equal(a.wire_payload, b.wire_payload);
+	assert_int_equal(a.hash, b.hash);
+	assert_int_equal(a.cut, b.cut);
+}
+
+/* Every header byte the one-pass path reads, and the capture's length,
+ * set to the values at and around each of its limits, one or two at a
+ * time and at random: it agrees with the general path on each. */
+static void
+test_decode_fast_path(void **state)
+{
+	static const uint16_t pos[] = { 12, 13, 14, 16, 17, 20, 21, 23, 46 };
+	static const uint8_t val[] = { 0x00, 0x01, 0x04, 0x06, 0x08, 0x14,
+	    0x1f, 0x20, 0x28, 0x29, 0x3f, 0x40, 0x45, 0x46, 0x50, 0x55,
+	    0x60, 0x86, 0xdd, 0xf0, 0xff };
+	uint8_t base[14 + 60 + 60 + 64], f[sizeof base];
+	uint64_t rnd = 0x2545f4914f6cdd1dULL;
+	uint32_t caplen;
+	size_t i, j, k, n;
+
+	(void)state;
+	for (i = 0; i < sizeof base; i++)
+		base[i] = (uint8_t)(i * 37 + 11);
+	base[12] = 0x08;
+	base[13] = 0x00;
+	base[14] = 0x45;
+	base[16] = 0;
+	base[17] = 20 + 20 + 40;	/* total: 40 bytes of payload */
+	base[20] = 0x40;		/* DF, no fragment */
+	base[21] = 0;
+	base[23] = 6;
+	base[46] = 0x50;
+	for (caplen = 0; caplen <= sizeof base; caplen++)
+		if (caplen >= 14)
+			same_decode(base, caplen);
+	for (i = 0; i < sizeof pos / sizeof pos[0]; i++)
+		for (j = 0; j < sizeof val / sizeof val[0]; j++)
+			for (k = 0; k < sizeof pos / sizeof pos[0]; k++)
+				for (n = 0; n < sizeof val / sizeof val[0]; n++) {
+					memcpy(f, base, sizeof f);
+					f[pos[i]] = val[j];
+					f[pos[k]] = val[n];
+					same_decode(f, sizeof f);
+					same_decode(f, 14 + 20 + 20 + (uint32_t)(n % 8) * 4);
+				}
+	for (i = 0; i < 200000; i++) {
+		memcpy(f, base, sizeof f);
+		for (k = 0; k < 3; k++) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			f[pos[rnd % (sizeof pos / sizeof pos[0])]] = (uint8_t)(rnd >> 32);
+		}
+		same_decode(f, 14 + (uint32_t)((rnd >> 48) % (sizeof f - 13)));
+	}
+}
+
 /* Paths fold as a Unix server folds them, and stop at FA_PATH_MAX: a
  * million CWDs one level deeper each copied the whole path. */
 static void
@@ -843,6 +925,7 @@ main(void)
 		cmocka_unit_test(test_path_resolve),
 		cmocka_unit_test(test_session_pool),
 		cmocka_unit_test(test_decode_tso),
+		cmocka_unit_test(test_decode_fast_path),
 		cmocka_unit_test(test_tls_many),
 	};
 
