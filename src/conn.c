@@ -50,6 +50,7 @@ struct conn_table {
 	 * counts (256 KiB) missed the cache on every new connection. */
 	uint64_t	 closed_any[65536 / 64];
 	uint32_t	 count, max;
+	uint64_t	 seq;		/* the last conn.seq given */
 	struct conn	*head, *tail;	/* recency list of open entries */
 	struct conn	*chead, *ctail;	/* closed entries, oldest first */
 	struct conn	*free;		/* free list through lnext */
@@ -267,6 +268,7 @@ lru_unlink(struct conn_table *t, struct conn *c)
 static void
 lru_push(struct conn_table *t, struct conn *c)
 {
+	c->seq = ++t->seq;
 	c->lprev = NULL;
 	c->lnext = t->head;
 	if (t->head)
@@ -414,9 +416,53 @@ conn_remove(struct conn_table *t, struct conn *c)
 	} else
 		idx_del(&t->open, c);
 	lru_unlink(t, c);
+	c->key.family = FA_AF_NONE;	/* free: conn_open_picked skips it */
 	c->lnext = t->free;
 	t->free = c;
 	t->count--;
+}
+
+static int
+seq_cmp(const void *a, const void *b)
+{
+	uint64_t x = (*(struct conn *const *)a)->seq;
+	uint64_t y = (*(struct conn *const *)b)->seq;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+conn_open_picked(const struct conn_table *t, bool (*keep)(const struct conn *),
+    struct conn ***out, size_t *n)
+{
+	struct conn **v = NULL, **nv, *c;
+	size_t cap = 0;
+	uint32_t s, i, lim;
+
+	*n = 0;
+	for (s = 0; s < t->nslabs; s++) {
+		lim = s + 1 == t->nslabs ? t->slab_used : SLAB_CONNS;
+		for (i = 0; i < lim; i++) {
+			c = &t->slabs[s]->c[i];
+			if (c->key.family == FA_AF_NONE || c->lingering || !keep(c))
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 256;
+				if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
+					free(v);
+					return -1;
+				}
+				v = nv;
+			}
+			v[(*n)++] = c;
+		}
+	}
+	/* A list position is given once and never taken back: the order of
+	 * seq is the order of the list. */
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, seq_cmp);
+	*out = v;
+	return 0;
 }
 
 void

@@ -64,12 +64,14 @@ struct conn {
 	uint8_t		 in_closed;	/* in the table's index of closed entries */
 	uint8_t		 client_side;	/* data: key side of the FTP client;
 					   CTL_SYN: key side of the server */
+	uint32_t	 xfer;		/* data: transfer index; CTL_SYN: session id */
 	struct conn	*lprev, *lnext;	/* recency list, head = newest */
 	uint32_t	 isn[2];	/* SYN sequence number from key endpoint i */
 	uint64_t	 first_us, last_us;
 	struct conn_bytes *bytes;	/* owned; data connections only */
 	void		*owner;		/* control: struct ctl; data: session */
-	uint32_t	 xfer;		/* data: transfer index; CTL_SYN: session id */
+	uint64_t	 seq;		/* when it last went to the head of the
+					   recency list: its order there */
 };
 _Static_assert(sizeof (struct conn) == 128, "struct conn: two cache lines");
 
@@ -87,6 +89,14 @@ void	 conn_prefetch(const struct conn_table *, const struct fa_pkt *);
 struct conn *conn_insert(struct conn_table *, const struct fa_pkt *, uint64_t ts_us,
 	    int *side);
 void	 conn_remove(struct conn_table *, struct conn *);
+/*
+ * The entries on the recency list (not lingering) that keep() picks, least
+ * recently used first, as conn_oldest_open() would give them; found in
+ * memory order, without walking the list.  *out is the caller's.  -1 on
+ * ENOMEM.
+ */
+int	 conn_open_picked(const struct conn_table *,
+	    bool (*keep)(const struct conn *), struct conn ***out, size_t *n);
 void	 conn_touch(struct conn_table *, struct conn *, uint64_t ts_us);
 /* The entry to evict first: the longest-closed one, else the least
  * recently used. */

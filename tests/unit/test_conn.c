@@ -218,6 +218,66 @@ test_cap_and_order(void **state)
 	conn_table_free(t);
 }
 
+static bool
+marked(const struct conn *c)
+{
+	return c->kind == 1;
+}
+
+/* conn_open_picked gives the picked entries in the order taking
+ * conn_oldest_open() one by one would: after inserts, touches, entries
+ * lingering and removed, and entries reused. */
+static void
+test_open_picked(void **state)
+{
+	enum { N = 20000, OPS = 120000 };
+	struct conn_table *t = conn_table_new(N);
+	struct conn **live = calloc(N, sizeof *live), **v, *c;
+	uint32_t rnd = 777, i, k;
+	uint64_t ts = 0;
+	size_t n, j, m;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(live);
+	for (k = 0; k < OPS; k++) {
+		rnd = rnd * 1103515245 + 12345;
+		i = (rnd >> 8) % N;
+		ts++;
+		if (live[i] == NULL) {
+			assert_non_null(live[i] = add(t, i, ts));
+			live[i]->kind = (rnd >> 20) % 3 == 0;
+		} else if ((rnd >> 4) % 5 == 0 && !live[i]->lingering)
+			conn_linger(t, live[i]);
+		else if ((rnd >> 4) % 5 == 1) {
+			conn_remove(t, live[i]);
+			live[i] = NULL;
+		} else
+			conn_touch(t, live[i], ts);
+	}
+	assert_int_equal(conn_open_picked(t, marked, &v, &n), 0);
+	assert_true(n > 1000);
+	/* The list's own order, marked entries only; the rest of the
+	 * table goes the same way. */
+	for (j = 0, m = 0; (c = conn_oldest_open(t)) != NULL; m++) {
+		if (marked(c)) {
+			assert_true(j < n);
+			assert_ptr_equal(v[j], c);
+			j++;
+		}
+		conn_remove(t, c);
+	}
+	assert_int_equal(j, n);
+	assert_true(m > n);
+	free(v);
+	/* Nothing open is left to pick. */
+	assert_int_equal(conn_open_picked(t, marked, &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	free(live);
+	conn_table_free(t);
+}
+
 int
 main(void)
 {
@@ -225,6 +285,7 @@ main(void)
 		cmocka_unit_test(test_both_directions),
 		cmocka_unit_test(test_churn),
 		cmocka_unit_test(test_cap_and_order),
+		cmocka_unit_test(test_open_picked),
 		cmocka_unit_test(test_flood),
 	};
 
