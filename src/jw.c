@@ -154,17 +154,27 @@ put_escaped(struct jw *w, const uint8_t *p, size_t n)
 	put(w, (const char *)p + start, n - start);
 }
 
+/* s, which needs no escape, between quotes, with room for extra bytes
+ * after them; false when out of memory. */
+static bool
+quoted(struct jw *w, const char *s, size_t n, size_t extra)
+{
+	if (!reserve(w, n + 2 + extra))
+		return false;
+	w->p[w->len++] = '"';
+	memcpy(w->p + w->len, s, n);
+	w->len += n;
+	w->p[w->len++] = '"';
+	return true;
+}
+
 /* Keys are the report's own ASCII names: nothing to escape. */
 void
 jw_keyn(struct jw *w, const char *key, size_t n)
 {
 	sep(w);
-	if (!reserve(w, n + 4))
+	if (!quoted(w, key, n, 2))
 		return;
-	w->p[w->len++] = '"';
-	memcpy(w->p + w->len, key, n);
-	w->len += n;
-	w->p[w->len++] = '"';
 	w->p[w->len++] = ':';
 	if (w->pretty)
 		w->p[w->len++] = ' ';
@@ -175,12 +185,7 @@ void
 jw_litn(struct jw *w, const char *s, size_t n)
 {
 	sep(w);
-	if (!reserve(w, n + 2))
-		return;
-	w->p[w->len++] = '"';
-	memcpy(w->p + w->len, s, n);
-	w->len += n;
-	w->p[w->len++] = '"';
+	(void)quoted(w, s, n, 0);
 }
 
 void
@@ -450,12 +455,7 @@ jw_endpoint(struct jw *w, const struct fa_endpoint *ep, bool port_known)
 		const struct jw_addr *x = addr_text(w, &ep->ip);
 
 		sep(w);
-		if (reserve(w, x->len + 2u)) {
-			w->p[w->len++] = '"';
-			memcpy(w->p + w->len, x->s, x->len);
-			w->len += x->len;
-			w->p[w->len++] = '"';
-		}
+		(void)quoted(w, x->s, x->len, 0);
 	}
 	jw_key(w, "port");
 	if (port_known)
