@@ -156,7 +156,7 @@ put_escaped(struct jw *w, const uint8_t *p, size_t n)
 
 /* s, which needs no escape, between quotes, with room for extra bytes
  * after them; false when out of memory. */
-static bool
+static inline bool
 quoted(struct jw *w, const char *s, size_t n, size_t extra)
 {
 	if (!reserve(w, n + 2 + extra))
