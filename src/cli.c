@@ -185,11 +185,6 @@ on_packet(void *arg, const struct capture_pkt *pk)
  * progress line waits for at most this many. */
 #define RUN_BATCH	4096
 
-/*
- * Feed the engine every packet: through the reader thread (reader.c) when
- * it starts, else read here.  Returns false when the reader ran out of
- * memory and stopped.
- */
 /* CPU seconds of the last cli_run's threads, for -v; 0 when not run. */
 static double cpu_reader, cpu_engine;
 
@@ -200,6 +195,12 @@ write_reports(void *q)
 	return sinkq_help(q);
 }
 
+/*
+ * Feed the engine every packet: through the reader thread (reader.c) when
+ * it starts, else read here; the reports queued in q are written by
+ * either thread when it has time.  Returns false when the reader ran out
+ * of memory and stopped.
+ */
 static bool
 feed(struct fa_engine *e, struct capture *cap, const struct fa_config *cfg,
     struct sinkq *q)
