@@ -64,16 +64,23 @@ put2(char *p, uint32_t v)
 char *
 fmt_uint(char *end, uint64_t v)
 {
-	while (v >= 100) {
+	uint32_t x;
+
+	while (v > UINT32_MAX) {
 		end -= 2;
 		put2(end, (uint32_t)(v % 100));
 		v /= 100;
 	}
-	if (v >= 10) {
+	/* Ports, codes and counts: 32-bit divisions cost less. */
+	for (x = (uint32_t)v; x >= 100; x /= 100) {
 		end -= 2;
-		put2(end, (uint32_t)v);
+		put2(end, x % 100);
+	}
+	if (x >= 10) {
+		end -= 2;
+		put2(end, x);
 	} else
-		*--end = (char)('0' + v);
+		*--end = (char)('0' + x);
 	return end;
 }
 

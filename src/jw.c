@@ -374,20 +374,24 @@ jw_int(struct jw *w, int64_t v)
 void
 jw_uint(struct jw *w, uint64_t v)
 {
-	static const uint64_t tens[] = { 10, 100, 1000, 10000, 100000,
-	    1000000, 10000000, 100000000, 1000000000, 10000000000ULL,
-	    100000000000ULL, 1000000000000ULL, 10000000000000ULL,
-	    100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
-	    100000000000000000ULL, 1000000000000000000ULL,
-	    10000000000000000000ULL };
-	size_t n = 1;
+	/* The digits end at b + 20; the 16 bytes after let a number of up
+	 * to 16 digits go out as one fixed copy, not a call to memcpy. */
+	char b[36], *e = b + 20, *s;
+	size_t n;
 
 	sep(w);
-	while (n < 20 && v >= tens[n - 1])
-		n++;
-	if (!reserve(w, n))
+	if (v < 10) {
+		if (reserve(w, 1))
+			w->p[w->len++] = (char)('0' + v);
 		return;
-	fmt_uint(w->p + w->len + n, v);
+	}
+	memset(e, 0, 16);
+	s = fmt_uint(e, v);
+	if ((n = (size_t)(e - s)) > 16 || !reserve(w, 16)) {
+		put(w, s, n);
+		return;
+	}
+	memcpy(w->p + w->len, s, 16);
 	w->len += n;
 }
 
