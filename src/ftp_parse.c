@@ -272,6 +272,27 @@ lb_emit(struct ftp_linebuf *lb, bool bare_lf, bool unterminated,
 		cb(arg, &l);
 }
 
+/* lb_emit for a line of the chunk itself (lb holds nothing of it): as
+ * lb_emit would hand it over had it been copied, from one chunk, ended by
+ * CR LF. */
+static void
+lb_emit_view(struct ftp_linebuf *lb, const uint8_t *p, size_t n,
+    uint64_t ts_us, uint32_t ack, uint32_t end_seq, ftp_line_cb cb, void *arg)
+{
+	struct ftp_line	 l;
+
+	memset(&l, 0, sizeof l);
+	l.data = p;
+	l.len = n;
+	l.full_len = n;
+	l.ts_us = ts_us;
+	l.ack = ack;
+	l.end_seq = end_seq;
+	lb_clear(lb);
+	if (cb != NULL)
+		cb(arg, &l);
+}
+
 /*
  * Telnet filter for one raw byte.  Returns true when the byte is data for
  * the line.  IAC IAC is a literal 0xFF; WILL/WONT/DO/DONT take an option
@@ -355,6 +376,18 @@ ftp_linebuf_feed(struct ftp_linebuf *lb, const uint8_t *data, size_t len,
 	if (data == NULL)
 		return;
 	for (i = 0; i < len; i++) {
+		/* A whole line in the chunk, nothing of it held: handed over
+		 * as a view of the chunk, not copied.  Most lines come so. */
+		if (!counted && lb->chunks == 0 && lb->full_len == 0 &&
+		    lb->iac_state == IAC_NONE && !lb->cr && lb->buf != NULL &&
+		    (run = plain_run(data + i, len - i)) + 1 < len - i &&
+		    data[i + run] == '\r' && data[i + run + 1] == '\n' &&
+		    run <= lb->cap) {
+			lb_emit_view(lb, data + i, run, ts_us, ack,
+			    seq + (uint32_t)(i + run + 2), cb, arg);
+			i += run + 1;		/* the LF */
+			continue;
+		}
 		/* Any raw byte, IAC or data, ties this chunk to the line. */
 		if (!counted) {
 			if (lb->chunks < UINT_MAX)

@@ -152,7 +152,9 @@ test_line_crlf(void **state)
 }
 
 /* Started in the caller's buffer, a longer line moves to one of the
- * linebuf's own, and the caller's is left alone (it is a session pool's). */
+ * linebuf's own, and the caller's is left alone (it is a session pool's).
+ * A whole line in one chunk is handed over as a view of the chunk and
+ * needs no buffer at all. */
 static void
 test_line_init_in(void **state)
 {
@@ -165,15 +167,93 @@ test_line_init_in(void **state)
 	assert_ptr_equal(lb.buf, first);
 	assert_false(lb.owned);
 	FEED(&lb, "PWD\r\n", 1000, 1, 1, &g);
+	FEED(&lb, "RETR another-long-file-name\r\n", 1000, 1, 6, &g);
 	assert_ptr_equal(lb.buf, first);
-	FEED(&lb, "STOR a-long-file-name\r\n", 1000, 1, 6, &g);
-	assert_int_equal(g.n, 2);
+	assert_false(lb.owned);
+	FEED(&lb, "STOR a-long-", 1000, 1, 36, &g);
+	FEED(&lb, "file-name\r\n", 1000, 1, 48, &g);
+	assert_int_equal(g.n, 3);
 	ASSERT_LINE(&g, 0, "PWD");
-	ASSERT_LINE(&g, 1, "STOR a-long-file-name");
+	ASSERT_LINE(&g, 1, "RETR another-long-file-name");
+	ASSERT_LINE(&g, 2, "STOR a-long-file-name");
+	assert_true(g.v[2].l.split);
+	assert_int_equal(g.v[2].l.end_seq, 59);
 	assert_true(lb.owned);
+	/* A Telnet command alone in a chunk ties it to the next line. */
+	FEED(&lb, "\xff\xf1", 1000, 1, 59, &g);
+	FEED(&lb, "NOOP\r\n", 1000, 1, 61, &g);
+	assert_int_equal(g.n, 4);
+	ASSERT_LINE(&g, 3, "NOOP");
+	assert_true(g.v[3].l.split);
 	assert_ptr_not_equal(lb.buf, first);
 	ftp_linebuf_free(&lb);
 	assert_null(lb.buf);
+}
+
+/* The lines of a stream fed in one chunk (whole lines go out as views of
+ * the chunk) and fed a byte at a time (every byte through the buffer and
+ * the Telnet filter) are the same, but for split. */
+static void
+same_lines(const uint8_t *s, size_t n, size_t cap)
+{
+	static struct got a, b;
+	struct ftp_linebuf la, lbb;
+	size_t i;
+	int k;
+
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	assert_int_equal(ftp_linebuf_init(&la, cap), 0);
+	assert_int_equal(ftp_linebuf_init(&lbb, cap), 0);
+	ftp_linebuf_feed(&la, s, n, 5, 6, 100, collect, &a);
+	for (i = 0; i < n; i++)
+		ftp_linebuf_feed(&lbb, s + i, 1, 5, 6, 100 + (uint32_t)i,
+		    collect, &b);
+	ftp_linebuf_flush(&la, 5, 6, 100 + (uint32_t)n, collect, &a);
+	ftp_linebuf_flush(&lbb, 5, 6, 100 + (uint32_t)n, collect, &b);
+	assert_int_equal(a.n, b.n);
+	for (k = 0; k < a.n; k++) {
+		assert_int_equal(a.v[k].l.len, b.v[k].l.len);
+		assert_memory_equal(a.v[k].d, b.v[k].d, a.v[k].l.len);
+		assert_int_equal(a.v[k].l.full_len, b.v[k].l.full_len);
+		assert_int_equal(a.v[k].l.truncated, b.v[k].l.truncated);
+		assert_int_equal(a.v[k].l.bare_lf, b.v[k].l.bare_lf);
+		assert_int_equal(a.v[k].l.unterminated, b.v[k].l.unterminated);
+		assert_int_equal(a.v[k].l.end_seq, b.v[k].l.end_seq);
+		assert_false(a.v[k].l.split);
+	}
+	ftp_linebuf_free(&la);
+	ftp_linebuf_free(&lbb);
+}
+
+static void
+test_line_view(void **state)
+{
+	static const uint8_t pick[] = { 'a', ' ', '\r', '\n', 0xff, 0xfb,
+	    0xfa, 0xf0, 0xf1, 0 };
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL;
+	uint8_t s[96];
+	size_t n, i;
+	int k;
+
+	(void)state;
+	same_lines(L("USER anonymous\r\nPASS x\r\n\r\nQUIT\r\n"), 64);
+	same_lines(L("a-line-longer-than-cap\r\nok\r\n"), 8);
+	same_lines(L("a\rb\r\n\xff\xf1" "c\r\nd\ne\r"), 64);
+	for (k = 0; k < 200000; k++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		n = rnd % sizeof s;
+		for (i = 0; i < n; i++) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			s[i] = rnd % 3 ? (uint8_t)('a' + rnd % 26) :
+			    pick[(rnd >> 8) % sizeof pick];
+		}
+		same_lines(s, n, k % 2 ? 16 : 128);
+	}
 }
 
 static void
@@ -1642,6 +1722,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line_crlf),
 		cmocka_unit_test(test_line_init_in),
+		cmocka_unit_test(test_line_view),
 		cmocka_unit_test(test_line_bare_lf),
 		cmocka_unit_test(test_line_crlf_split),
 		cmocka_unit_test(test_line_split_flag),
