@@ -107,6 +107,31 @@ measure() {
 	wall=$best cpu=$bcpu rss=$brss
 }
 
+# measure_both: the best of BENCH_RUNS runs of the floor and of ftpaudit
+# on $PCAP, taken in turn, so that a slow minute on a shared machine falls
+# on both and not on one of them.  Sets f_wall f_cpu f_rss f_rc and a_wall
+# a_cpu a_rss a_rc; a failure ends the series.
+measure_both() {
+	i=0 f_wall='' a_wall=''
+	f_cpu='' f_rss='' f_rc=0 a_cpu='' a_rss='' a_rc=0
+	while [ "$i" -lt "$RUNS" ]; do
+		measure1 floor "$FLOOR" "$PCAP"
+		if [ -z "$f_wall" ] || [ "$rc" -ne 0 ] || awk -v a="$wall" \
+		    -v b="$f_wall" 'BEGIN { exit !(a < b) }'; then
+			f_wall=$wall f_cpu=$cpu f_rss=$rss f_rc=$rc
+		fi
+		measure1 ftpaudit "$FTPAUDIT" analyze -F ndjson -o /dev/null "$PCAP"
+		if [ -z "$a_wall" ] || [ "$rc" -ne 0 ] || awk -v a="$wall" \
+		    -v b="$a_wall" 'BEGIN { exit !(a < b) }'; then
+			a_wall=$wall a_cpu=$cpu a_rss=$rss a_rc=$rc
+		fi
+		if [ "$f_rc" -ne 0 ] || [ "$a_rc" -ne 0 ]; then
+			break
+		fi
+		i=$((i + 1))
+	done
+}
+
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 
 # capture N BYTES FLAGS: makes (or finds) the capture and its truth.  Sets
@@ -193,13 +218,13 @@ profile() {
 	rows=$OUT/rows.txt
 	: >"$rows"
 
-	echo "run.sh: $title: floor"
-	measure floor "$FLOOR" "$PCAP"
+	echo "run.sh: $title: the floor and ftpaudit, in turn"
+	measure_both
+	wall=$f_wall cpu=$f_cpu rss=$f_rss rc=$f_rc
 	row "libpcap floor (bench/floor)" "$packets" "$size" 1
+	[ "$rc" -eq 0 ] || status=1
 	p_floor=$wall
-
-	echo "run.sh: $title: ftpaudit"
-	measure ftpaudit "$FTPAUDIT" analyze -F ndjson -o /dev/null "$PCAP"
+	wall=$a_wall cpu=$a_cpu rss=$a_rss rc=$a_rc
 	row "ftpaudit analyze -F ndjson -o /dev/null" "$packets" "$size" 1
 	[ "$rc" -eq 0 ] || status=1
 	p_wall=$wall p_rss=$rss
@@ -408,7 +433,8 @@ rev=${BENCH_REV:-$(git -C "$srcdir" describe --always --dirty 2>/dev/null || ech
 	echo "- Load average before the runs: $load"
 	echo
 	echo "Page cache warm; wall and peak RSS from /usr/bin/time -v, the fastest"
-	echo "of $RUNS runs for the floor and ftpaudit (tshark: one); MB = 10^6"
+	echo "of $RUNS runs for the floor and ftpaudit (the floor's and ftpaudit's"
+	echo "to /dev/null taken in turn; tshark and the runs marked: one); MB = 10^6"
 	echo "bytes of pcap file.  tshark reads a slice of the first $SLICE_BYTES"
 	echo "bytes: its wall and CPU times are scaled to the whole file, its RSS"
 	echo "is the slice's.  ftpaudit runs on two threads (a reader that"
