@@ -248,8 +248,21 @@ plain_run(const uint8_t *p, size_t n)
 	return i;
 }
 
-/* Hand the line over.  State is cleared first so the callback may call
+/* Hand l over, stamped.  State is cleared first so the callback may call
  * reset or flush; the bytes stay in buf until the next put. */
+static void
+lb_hand(struct ftp_linebuf *lb, struct ftp_line *l, uint64_t ts_us,
+    uint32_t ack, uint32_t end_seq, ftp_line_cb cb, void *arg)
+{
+	l->ts_us = ts_us;
+	l->ack = ack;
+	l->end_seq = end_seq;
+	lb_clear(lb);
+	if (cb != NULL)
+		cb(arg, l);
+}
+
+/* The line in buf. */
 static void
 lb_emit(struct ftp_linebuf *lb, bool bare_lf, bool unterminated,
     uint64_t ts_us, uint32_t ack, uint32_t end_seq, ftp_line_cb cb, void *arg)
@@ -264,17 +277,11 @@ lb_emit(struct ftp_linebuf *lb, bool bare_lf, bool unterminated,
 	l.bare_lf = bare_lf;
 	l.split = lb->chunks > 1;
 	l.unterminated = unterminated;
-	l.ts_us = ts_us;
-	l.ack = ack;
-	l.end_seq = end_seq;
-	lb_clear(lb);
-	if (cb != NULL)
-		cb(arg, &l);
+	lb_hand(lb, &l, ts_us, ack, end_seq, cb, arg);
 }
 
-/* lb_emit for a line of the chunk itself (lb holds nothing of it): as
- * lb_emit would hand it over had it been copied, from one chunk, ended by
- * CR LF. */
+/* A line of the chunk itself (lb holds nothing of it), as lb_emit would
+ * hand it over had it been copied: from one chunk, ended by CR LF. */
 static void
 lb_emit_view(struct ftp_linebuf *lb, const uint8_t *p, size_t n,
     uint64_t ts_us, uint32_t ack, uint32_t end_seq, ftp_line_cb cb, void *arg)
@@ -285,12 +292,7 @@ lb_emit_view(struct ftp_linebuf *lb, const uint8_t *p, size_t n,
 	l.data = p;
 	l.len = n;
 	l.full_len = n;
-	l.ts_us = ts_us;
-	l.ack = ack;
-	l.end_seq = end_seq;
-	lb_clear(lb);
-	if (cb != NULL)
-		cb(arg, &l);
+	lb_hand(lb, &l, ts_us, ack, end_seq, cb, arg);
 }
 
 /*
