@@ -443,9 +443,8 @@ retire(struct fa_engine *e, struct conn *c, enum fa_end_reason why)
 	conn_linger(e->conns, c);
 }
 
-/* Over and gone.  Not through retire: moving an entry to the closed
- * index to take it out of there at once was most of the time the end of
- * a capture took (200,000 connections still open). */
+/* Over and gone: not through retire, which would move the entry to the
+ * closed index only to take it out again at once. */
 static void
 release(struct fa_engine *e, struct conn *c, enum fa_end_reason why)
 {
