@@ -25,9 +25,12 @@ struct rules_feed {
 	struct rules	*r;		/* borrowed */
 	bool		 oom;
 	/* With keep, the openings of the last session added (owned), for
-	 * the report that prints it next: worked out once, not twice. */
+	 * the report that prints it next: worked out once, not twice.
+	 * Known by the session's id, unique in a run (not its address,
+	 * which a later session may have once it is freed). */
 	bool		 keep;
-	const struct fa_session *last;
+	bool		 kept;
+	uint64_t	 kept_id;
 	struct rules_opening *v;
 	size_t		 n;
 };

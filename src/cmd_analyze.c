@@ -44,11 +44,11 @@ static int
 openings(struct rules_feed *fd, const struct fa_session *s,
     struct rules_opening **v, size_t *n)
 {
-	if (fd->last == s) {
+	if (fd->kept && fd->kept_id == s->id) {
 		*v = fd->v;
 		*n = fd->n;
 		fd->v = NULL;
-		fd->last = NULL;
+		fd->kept = false;
 		return 0;
 	}
 	if (rules_openings(fd->r, s, v, n) == -1) {
@@ -104,7 +104,7 @@ cmd_analyze(int argc, char **argv)
 	struct fa_engine *e = NULL;
 	struct report *r = NULL;
 	struct rules_opts ro;
-	struct rules_feed fd = { NULL, false, true, NULL, NULL, 0 };
+	struct rules_feed fd = { NULL, false, true, false, 0, NULL, 0 };
 	struct fa_sink down[2];
 	FILE *out = NULL;
 	char *cause = NULL;

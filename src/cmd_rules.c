@@ -53,11 +53,13 @@ feed_session_end(void *arg, struct fa_session *s)
 		return;
 	}
 	free(fd->v);
-	fd->last = NULL;
+	fd->kept = false;
 	if (rules_add_openings(fd->r, s, &fd->v, &fd->n) == -1)
 		fd->oom = true;
-	else
-		fd->last = s;
+	else {
+		fd->kept = true;
+		fd->kept_id = s->id;
+	}
 }
 
 void
@@ -147,7 +149,7 @@ static int
 run(struct cli_input *io, struct capture *cap, struct rules *r)
 {
 	struct fa_engine *e;
-	struct rules_feed fd = { r, false, false, NULL, NULL, 0 };
+	struct rules_feed fd = { r, false, false, false, 0, NULL, 0 };
 	struct fa_sink sink;
 
 	if ((e = fa_engine_new(&io->cfg)) == NULL)
