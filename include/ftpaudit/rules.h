@@ -145,6 +145,32 @@ const char *rules_helper_note(uint32_t bit);
 const char *rules_cidr(const struct fa_addr *, char *buf);
 #define RULES_CIDRLEN	(FA_ADDRSTRLEN + 4)
 
+/*
+ * Rules built outside rules.c: audit fixes are struct rules_rule too, so
+ * that one set of renderers draws recommendations and fixes.  The caller
+ * owns the rule; rules_rule_release frees what the rule owns, not the rule.
+ */
+int	 rules_addrs_add(struct rules_addrs *, const struct fa_addr *);
+/* Add lo..hi to a port list, merging it with ranges it touches. */
+int	 rules_ranges_add(struct rules_range **v, size_t *n, uint16_t lo,
+	    uint16_t hi);
+void	 rules_rule_release(struct rules_rule *);
+
+/* Where a rule goes in a ruleset that already exists (audit fixes). */
+struct rules_place {
+	const char	*table;		/* nft "inet filter"; iptables "filter" */
+	const char	*chain;		/* nft "input"; iptables "INPUT" */
+	uint64_t	 handle;	/* nft: insert before this handle; 0: add */
+	uint32_t	 index;		/* iptables: -I CHAIN index (1-based); 0: -A */
+};
+/* render_nft.c, render_ipt.c: n rules, rule i at place i, as commands
+ * for `nft -f` or `iptables-restore --noflush`; 0, or -1 on a write
+ * error. */
+int	 rules_nft_placed(const struct rules_rule *, const struct rules_place *,
+	    size_t n, FILE *);
+int	 rules_ipt_placed(const struct rules_rule *, const struct rules_place *,
+	    size_t n, int family, FILE *);
+
 /* render_json.c */
 json_t	*rules_json(const struct rules *);
 struct jw;
