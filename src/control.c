@@ -10,6 +10,9 @@
 #include "engine_int.h"
 #include "session_int.h"
 
+/* What a password or account becomes unless --show-passwords. */
+static const uint8_t hidden[] = "<hidden>";
+
 #define REPLY_TEXT_MAX	(64 * 1024)	/* multi-line reply text kept */
 #define RTEXT_FIRST	128
 
@@ -130,7 +133,6 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 {
 	struct fa_session *s = x->sess;
 	struct fa_command *c;
-	static const uint8_t hidden[] = "<hidden>";
 
 	if (s->ncmds >= e->cfg.max_cmds ||
 	    session_grow(s, (void **)&s->cmds, s->ncmds, &s->cmds_cap,
@@ -143,6 +145,7 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	memset(c, 0, sizeof *c);
 	c->ts_us = ln->ts_us;
 	memcpy(c->verb, fc->verb, sizeof c->verb);
+	c->id = fc->id;
 	c->end_seq = ln->end_seq;
 	c->line_split = ln->split;
 	c->line_bare_lf = ln->bare_lf;
@@ -156,8 +159,9 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	}
 	if (fc->arg != NULL) {
 		c->has_arg = true;
-		if (ftp_command_is_secret(fc->verb) && !e->cfg.show_passwords &&
-		    !(FTP_VERB_IS(fc->verb, "PASS") && is_guest(s)))
+		if ((ftp_verb_flags(fc->id) & FTP_VF_SECRET) &&
+		    !e->cfg.show_passwords &&
+		    !(fc->id == FTP_VERB_PASS && is_guest(s)))
 			session_bytes(s, &c->arg, hidden, sizeof hidden - 1);
 		else
 			session_bytes(s, &c->arg, fc->arg, fc->arg_len);
@@ -256,15 +260,19 @@ cmd_active(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	uint32_t flags = 0;
 	char a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
 
-	if (FTP_VERB_IS(fc->verb, "PORT")) {
+	switch (fc->id) {
+	case FTP_VERB_PORT:
 		neg = FA_NEG_PORT;
 		st = ftp_parse_port(fc->arg, fc->arg_len, &hp);
-	} else if (FTP_VERB_IS(fc->verb, "EPRT")) {
+		break;
+	case FTP_VERB_EPRT:
 		neg = FA_NEG_EPRT;
 		st = ftp_parse_eprt(fc->arg, fc->arg_len, &hp);
-	} else {
+		break;
+	default:
 		neg = FA_NEG_LPRT;
 		st = ftp_parse_lprt(fc->arg, fc->arg_len, &hp);
+		break;
 	}
 	if (fc->arg == NULL)
 		st = FTP_NEG_SYNTAX;
@@ -299,6 +307,21 @@ cmd_active(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	p->xfer = xfer_new(e, s, FA_MODE_ACTIVE, neg, &ep, ln->ts_us, flags);
 }
 
+static enum fa_dir
+transfer_dir(enum ftp_verb v)
+{
+	switch (v) {
+	case FTP_VERB_RETR:
+		return FA_DIR_DOWNLOAD;
+	case FTP_VERB_STOR:
+	case FTP_VERB_STOU:
+	case FTP_VERB_APPE:
+		return FA_DIR_UPLOAD;
+	default:
+		return FA_DIR_LISTING;
+	}
+}
+
 /* Bind a data command to the newest negotiation no command has used. */
 static void
 cmd_transfer(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
@@ -313,20 +336,8 @@ cmd_transfer(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 		t = &s->xfers[i - 1];
 		if (t->command != NULL || t->status != FA_XS_PENDING)
 			continue;
-		if (FTP_VERB_IS(fc->verb, "RETR"))
-			t->command = "RETR", t->dir = FA_DIR_DOWNLOAD;
-		else if (FTP_VERB_IS(fc->verb, "STOR"))
-			t->command = "STOR", t->dir = FA_DIR_UPLOAD;
-		else if (FTP_VERB_IS(fc->verb, "STOU"))
-			t->command = "STOU", t->dir = FA_DIR_UPLOAD;
-		else if (FTP_VERB_IS(fc->verb, "APPE"))
-			t->command = "APPE", t->dir = FA_DIR_UPLOAD;
-		else if (FTP_VERB_IS(fc->verb, "LIST"))
-			t->command = "LIST", t->dir = FA_DIR_LISTING;
-		else if (FTP_VERB_IS(fc->verb, "NLST"))
-			t->command = "NLST", t->dir = FA_DIR_LISTING;
-		else
-			t->command = "MLSD", t->dir = FA_DIR_LISTING;
+		t->command = ftp_verb_name(fc->id);
+		t->dir = transfer_dir(fc->id);
 		t->cmd_index = ci;
 		if (fc->arg != NULL) {
 			session_bytes(s, &t->arg, fc->arg, fc->arg_len);
@@ -360,47 +371,83 @@ cwd_target(struct fa_engine *e, struct ctl *x, struct pending *p,
 }
 
 static void
+cmd_password(struct fa_engine *e, struct fa_session *s, const struct ftp_cmd *fc)
+{
+
+	if (fc->arg == NULL)
+		set_bytes(s, &s->password, &s->has_password,
+		    (const uint8_t *)"", 0);
+	else if (e->cfg.show_passwords || is_guest(s))
+		set_bytes(s, &s->password, &s->has_password, fc->arg,
+		    fc->arg_len);
+	else
+		set_bytes(s, &s->password, &s->has_password, hidden,
+		    sizeof hidden - 1);
+}
+
+static void
+cmd_account(struct fa_engine *e, struct fa_session *s, const struct ftp_cmd *fc)
+{
+
+	if (e->cfg.show_passwords)
+		set_bytes(s, &s->account, &s->has_account, fc->arg, fc->arg_len);
+	else
+		set_bytes(s, &s->account, &s->has_account, hidden,
+		    sizeof hidden - 1);
+}
+
+static void
 cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
     const struct ftp_line *ln, int32_t ci, struct pending *p)
 {
 	struct fa_session *s = x->sess;
-	static const uint8_t hidden[] = "<hidden>";
-	const char *v = fc->verb;
 
-	if (FTP_VERB_IS(v, "USER") && fc->arg != NULL) {
-		set_bytes(s, &s->user, &s->has_user, fc->arg, fc->arg_len);
-	} else if (FTP_VERB_IS(v, "PASS")) {
-		if (fc->arg == NULL)
-			set_bytes(s, &s->password, &s->has_password,
-			    (const uint8_t *)"", 0);
-		else if (e->cfg.show_passwords || is_guest(s))
-			set_bytes(s, &s->password, &s->has_password, fc->arg,
+	switch (fc->id) {
+	case FTP_VERB_USER:
+		if (fc->arg != NULL)
+			set_bytes(s, &s->user, &s->has_user, fc->arg,
 			    fc->arg_len);
-		else
-			set_bytes(s, &s->password, &s->has_password, hidden,
-			    sizeof hidden - 1);
-	} else if (FTP_VERB_IS(v, "ACCT") && fc->arg != NULL) {
-		if (e->cfg.show_passwords)
-			set_bytes(s, &s->account, &s->has_account, fc->arg,
-			    fc->arg_len);
-		else
-			set_bytes(s, &s->account, &s->has_account, hidden,
-			    sizeof hidden - 1);
-	} else if (FTP_VERB_IS(v, "PORT") || FTP_VERB_IS(v, "EPRT") ||
-	    FTP_VERB_IS(v, "LPRT")) {
+		break;
+	case FTP_VERB_PASS:
+		cmd_password(e, s, fc);
+		break;
+	case FTP_VERB_ACCT:
+		if (fc->arg != NULL)
+			cmd_account(e, s, fc);
+		break;
+	case FTP_VERB_PORT:
+	case FTP_VERB_EPRT:
+	case FTP_VERB_LPRT:
 		cmd_active(e, x, fc, ln, p);
-	} else if (FTP_VERB_IS(v, "EPSV") && fc->arg != NULL &&
-	    fc->arg_len == 3 && strncasecmp((const char *)fc->arg, "ALL", 3) == 0) {
-		s->epsv_all = true;
-	} else if (ftp_command_is_transfer(v)) {
+		break;
+	case FTP_VERB_EPSV:
+		if (fc->arg != NULL && fc->arg_len == 3 &&
+		    strncasecmp((const char *)fc->arg, "ALL", 3) == 0)
+			s->epsv_all = true;
+		break;
+	case FTP_VERB_RETR:
+	case FTP_VERB_STOR:
+	case FTP_VERB_STOU:
+	case FTP_VERB_APPE:
+	case FTP_VERB_LIST:
+	case FTP_VERB_NLST:
+	case FTP_VERB_MLSD:
 		cmd_transfer(e, x, fc, ci, p);
-	} else if (FTP_VERB_IS(v, "CWD") || FTP_VERB_IS(v, "XCWD")) {
+		break;
+	case FTP_VERB_CWD:
+	case FTP_VERB_XCWD:
 		if (fc->arg != NULL)
 			cwd_target(e, x, p, fc->arg, fc->arg_len, ln->ts_us);
-	} else if (FTP_VERB_IS(v, "CDUP") || FTP_VERB_IS(v, "XCUP")) {
+		break;
+	case FTP_VERB_CDUP:
+	case FTP_VERB_XCUP:
 		cwd_target(e, x, p, (const uint8_t *)"..", 2, ln->ts_us);
-	} else if (FTP_VERB_IS(v, "ABOR")) {
+		break;
+	case FTP_VERB_ABOR:
 		x->abor_pending = true;
+		break;
+	default:
+		break;
 	}
 }
 
@@ -409,7 +456,7 @@ cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 static bool
 plausible_after_gap(const struct ftp_cmd *fc)
 {
-	return fc->known && !fc->verb_cut;
+	return fc->id != FTP_VERB_NONE;
 }
 
 static void
@@ -429,8 +476,7 @@ on_command(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 	}
 	if (!x->confirmed) {
 		/* SMTP greets with 220 too, but its client says EHLO/HELO. */
-		if (!fc.known || FTP_VERB_IS(fc.verb, "HELO") ||
-		    FTP_VERB_IS(fc.verb, "EHLO")) {
+		if (fc.id == FTP_VERB_NONE) {
 			x->decoding = false;
 			return;
 		}
@@ -443,7 +489,7 @@ on_command(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 	p->end_seq = ln->end_seq;
 	p->xfer = -1;
 	p->ts_us = ln->ts_us;
-	memcpy(p->verb, fc.verb, sizeof p->verb);
+	p->verb = fc.id;
 	cmd_effects(e, x, &fc, ln, ci, p);
 	if (ci >= 0)
 		SINKS(e, command, s, &s->cmds[ci]);
@@ -535,11 +581,11 @@ set_cwd(struct fa_session *s, char *path)
 	s->cwd = path;
 }
 
-/* 227, 228, 229: the server announces where the client shall connect.
- * verb is a command's verb array or a four-letter literal (FTP_VERB_IS). */
+/* 227, 228, 229: the server announces where the client shall connect,
+ * answering verb (the one a lost command most likely was, when none). */
 static void
 reply_passive(struct fa_engine *e, struct ctl *x, const struct fa_reply *r,
-    const char *verb)
+    enum ftp_verb verb)
 {
 	struct fa_session *s = x->sess;
 	struct ftp_hostport hp;
@@ -550,13 +596,13 @@ reply_passive(struct fa_engine *e, struct ctl *x, const struct fa_reply *r,
 	char a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
 
 	if (r->code == 227) {
-		neg = FTP_VERB_IS(verb, "EPSV") ? FA_NEG_EPSV : FA_NEG_PASV;
+		neg = verb == FTP_VERB_EPSV ? FA_NEG_EPSV : FA_NEG_PASV;
 		st = ftp_parse_227(r->text.p, r->text.len, &hp);
 	} else if (r->code == 228) {
 		neg = FA_NEG_LPSV;
 		st = ftp_parse_228(r->text.p, r->text.len, &hp);
 	} else {
-		neg = FTP_VERB_IS(verb, "PASV") ? FA_NEG_PASV : FA_NEG_EPSV;
+		neg = verb == FTP_VERB_PASV ? FA_NEG_PASV : FA_NEG_EPSV;
 		st = ftp_parse_229(r->text.p, r->text.len, &hp);
 	}
 	if (st != FTP_NEG_OK) {
@@ -607,64 +653,117 @@ data_reply(struct fa_engine *e, struct ctl *x, struct pending *p,
 }
 
 static void
+reply_login(struct fa_engine *e, struct fa_session *s, const struct fa_reply *r)
+{
+	if (r->code == 230 || r->code == 232)
+		s->login = FA_LOGIN_SUCCESS;
+	else if (r->code == 530) {
+		s->login_failures++;
+		if (s->login != FA_LOGIN_SUCCESS)
+			s->login = FA_LOGIN_FAILED;
+		engine_login_failed(e, s, r->ts_us);
+	}
+}
+
+/* CWD, CDUP and their X forms, once the server agrees. */
+static void
+reply_cwd(struct fa_session *s, struct pending *p, int code)
+{
+	if ((code != 250 && code != 200) ||
+	    (p->target == NULL && !p->target_lost))
+		return;
+	if (p->target_lost) {
+		free(s->cwd);
+		s->cwd = NULL;
+	} else
+		set_cwd(s, p->target);
+	p->target = NULL;
+}
+
+static void
+reply_type(struct fa_session *s, const struct pending *p)
+{
+	struct fa_command *cmd = cmd_at(s, p->cmd);
+	size_t n;
+
+	if (cmd == NULL || !cmd->has_arg)
+		return;
+	n = cmd->arg.len < sizeof s->type - 1 ? cmd->arg.len :
+	    sizeof s->type - 1;
+	memcpy(s->type, cmd->arg.p, n);
+	s->type[n] = '\0';
+}
+
+static void
 reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
     const struct fa_reply *r)
 {
 	struct fa_session *s = x->sess;
-	const char *v = p->verb;
 	int c = r->code;
 
 	if (c == 227 || c == 228 || c == 229) {
-		reply_passive(e, x, r, v);
+		reply_passive(e, x, r, p->verb);
 		return;
 	}
-	if (FTP_VERB_IS(v, "USER") || FTP_VERB_IS(v, "PASS") ||
-	    FTP_VERB_IS(v, "ACCT")) {
-		if (c == 230 || c == 232)
-			s->login = FA_LOGIN_SUCCESS;
-		else if (c == 530) {
-			s->login_failures++;
-			if (s->login != FA_LOGIN_SUCCESS)
-				s->login = FA_LOGIN_FAILED;
-			engine_login_failed(e, s, r->ts_us);
+	switch (p->verb) {
+	case FTP_VERB_USER:
+	case FTP_VERB_PASS:
+	case FTP_VERB_ACCT:
+		reply_login(e, s, r);
+		break;
+	case FTP_VERB_PWD:
+	case FTP_VERB_XPWD:
+		if (c == 257)
+			set_cwd(s, parse_257(r->text.p, r->text.len));
+		break;
+	case FTP_VERB_CWD:
+	case FTP_VERB_XCWD:
+	case FTP_VERB_CDUP:
+	case FTP_VERB_XCUP:
+		reply_cwd(s, p, c);
+		break;
+	case FTP_VERB_TYPE:
+		if (c == 200)
+			reply_type(s, p);
+		break;
+	case FTP_VERB_AUTH:
+		if (c == 234) {
+			engine_tls_open(e, x);	/* no-op if already listed */
+			s->tls = true;
+			x->decoding = false;
 		}
-	} else if ((FTP_VERB_IS(v, "PWD") || FTP_VERB_IS(v, "XPWD")) && c == 257) {
-		set_cwd(s, parse_257(r->text.p, r->text.len));
-	} else if ((FTP_VERB_IS(v, "CWD") || FTP_VERB_IS(v, "XCWD") ||
-	    FTP_VERB_IS(v, "CDUP") || FTP_VERB_IS(v, "XCUP")) &&
-	    (c == 250 || c == 200) && (p->target != NULL || p->target_lost)) {
-		if (p->target_lost) {
-			free(s->cwd);
-			s->cwd = NULL;
-		} else
-			set_cwd(s, p->target);
-		p->target = NULL;
-	} else if (FTP_VERB_IS(v, "TYPE") && c == 200) {
-		struct fa_command *cmd = cmd_at(s, p->cmd);
-
-		if (cmd != NULL && cmd->has_arg) {
-			size_t n = cmd->arg.len < sizeof s->type - 1 ?
-			    cmd->arg.len : sizeof s->type - 1;
-			memcpy(s->type, cmd->arg.p, n);
-			s->type[n] = '\0';
+		break;
+	case FTP_VERB_QUIT:
+		if (c == 221)
+			s->quit_acked = true;
+		break;
+	case FTP_VERB_REIN:
+		if (c == 220)
+			s->login = FA_LOGIN_NONE;
+		break;
+	case FTP_VERB_PORT:
+	case FTP_VERB_EPRT:
+	case FTP_VERB_LPRT:
+		if (c >= 400 && p->xfer >= 0) {
+			/* Refused: nothing will connect. */
+			s->xfers[p->xfer].status = FA_XS_FAILED;
+			s->xfers[p->xfer].reply_code = c;
 		}
-	} else if (FTP_VERB_IS(v, "AUTH") && c == 234) {
-		engine_tls_open(e, x);	/* no-op if already listed */
-		s->tls = true;
-		x->decoding = false;
-	} else if (FTP_VERB_IS(v, "QUIT") && c == 221) {
-		s->quit_acked = true;
-	} else if (FTP_VERB_IS(v, "REIN") && c == 220) {
-		s->login = FA_LOGIN_NONE;
-	} else if ((FTP_VERB_IS(v, "PORT") || FTP_VERB_IS(v, "EPRT") ||
-	    FTP_VERB_IS(v, "LPRT")) && c >= 400 && p->xfer >= 0) {
-		/* Refused: nothing will connect. */
-		s->xfers[p->xfer].status = FA_XS_FAILED;
-		s->xfers[p->xfer].reply_code = c;
-	} else if (ftp_command_is_transfer(v)) {
+		break;
+	case FTP_VERB_RETR:
+	case FTP_VERB_STOR:
+	case FTP_VERB_STOU:
+	case FTP_VERB_APPE:
+	case FTP_VERB_LIST:
+	case FTP_VERB_NLST:
+	case FTP_VERB_MLSD:
 		data_reply(e, x, p, r);
-	} else if (FTP_VERB_IS(v, "ABOR")) {
+		break;
+	case FTP_VERB_ABOR:
 		x->abor_pending = false;
+		break;
+	default:
+		break;
 	}
 }
 
@@ -705,7 +804,8 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 		reply_effects(e, x, p, &r);
 	} else if (p == NULL && code >= 227 && code <= 229) {
 		/* Its PASV/EPSV was lost; the port it opens is still real. */
-		reply_passive(e, x, &r, code == 229 ? "EPSV" : "PASV");
+		reply_passive(e, x, &r, code == 229 ? FTP_VERB_EPSV :
+		    FTP_VERB_PASV);
 	}
 	if (p == NULL && code == 220 && !s->has_banner && s->ncmds == 0)
 		set_bytes(s, &s->banner, &s->has_banner, r.text.p, r.text.len);
@@ -875,7 +975,8 @@ cleartext_again(int role, const uint8_t *p, size_t len)
 	if (role == TO_CLIENT)
 		return p[0] >= '1' && p[0] <= '5' && p[1] >= '0' && p[1] <= '9' &&
 		    p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || p[3] == '-');
-	return ftp_parse_command(p, (size_t)(lf - p), &fc) == 0 && fc.known;
+	return ftp_parse_command(p, (size_t)(lf - p), &fc) == 0 &&
+	    fc.id != FTP_VERB_NONE;
 }
 
 /* A direction's line buffer starts in the session's pool, which outlives

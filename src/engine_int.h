@@ -18,7 +18,7 @@ enum { TO_SERVER = 0, TO_CLIENT = 1 };
 struct pending {
 	int32_t		 cmd;		/* index in sess->cmds, -1 when not kept */
 	uint32_t	 end_seq;
-	char		 verb[FTP_VERB_MAX + 1];
+	enum ftp_verb	 verb;
 	char		*target;	/* owned: CWD target, resolved */
 	bool		 target_lost;	/* past FA_PATH_MAX: cwd unknown */
 	int32_t		 xfer;		/* transfer bound to a data command, -1 */

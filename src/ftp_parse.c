@@ -1,7 +1,6 @@
 /* ftp_parse.c: FTP line assembly, command/reply and negotiation parsers. */
 #include <arpa/inet.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,35 +34,98 @@ enum {
 #define LP_MAX		24	/* LPRT/228 numbers read (21 used) */
 #define ADDR_TXT_MAX	64	/* EPRT/229 address copy for inet_pton */
 
-/* Verbs of RFC 959, 1639, 2228, 2389, 2428, 2640, 3659, 4217, 7151, and
- * the common extensions. */
-static const char *const known_verbs[] = {
-	/* RFC 959 */
-	"ABOR", "ACCT", "ALLO", "APPE", "CDUP", "CWD", "DELE", "HELP",
-	"LIST", "MKD", "MODE", "NLST", "NOOP", "PASS", "PASV", "PORT",
-	"PWD", "QUIT", "REIN", "REST", "RETR", "RMD", "RNFR", "RNTO",
-	"SITE", "SMNT", "STAT", "STOR", "STOU", "STRU", "SYST", "TYPE",
-	"USER",
-	/* RFC 775 X-variants */
-	"XCUP", "XCWD", "XMKD", "XPWD", "XRMD",
-	/* RFC 1639 */
-	"LPRT", "LPSV",
-	/* RFC 2228 (RFC 4217 reuses these) */
-	"ADAT", "AUTH", "CCC", "CONF", "ENC", "MIC", "PBSZ", "PROT",
-	/* RFC 2389 */
-	"FEAT", "OPTS",
-	/* RFC 2428 */
-	"EPRT", "EPSV",
-	/* RFC 2640 */
-	"LANG",
-	/* RFC 3659 */
-	"MDTM", "MLSD", "MLST", "SIZE",
-	/* RFC 7151 */
-	"HOST",
-	/* IANA FTP command registry extensions in common use */
-	"AVBL", "CLNT", "CSID", "DSIZ", "MFCT", "MFF", "MFMT", "RMDA",
-	"SPSV", "THMB",
+/* Flags for the table, short. */
+#define XF	FTP_VF_TRANSFER
+#define SE	FTP_VF_SECRET
+#define NG	FTP_VF_NEGOTIATION
+#define PA	FTP_VF_PATH
+#define LO	FTP_VF_LOGIN
+
+/*
+ * The verbs, in the order of enum ftp_verb, which is their names' byte
+ * order: the lookup searches it in halves.  A name is padded with NULs to
+ * four bytes, so that a three-letter verb sorts before the four-letter
+ * ones it starts (RMD, RMDA) as its number does in ftp_verb_lookup.
+ */
+static const struct ftp_verb_def {
+	char		 name[5];
+	unsigned	 flags;
+} verbs[FTP_VERB_COUNT] = {
+	[FTP_VERB_ABOR] = { "ABOR", 0 },
+	[FTP_VERB_ACCT] = { "ACCT", SE | LO },
+	[FTP_VERB_ADAT] = { "ADAT", 0 },
+	[FTP_VERB_ALLO] = { "ALLO", 0 },
+	[FTP_VERB_APPE] = { "APPE", XF | PA },
+	[FTP_VERB_AUTH] = { "AUTH", 0 },
+	[FTP_VERB_AVBL] = { "AVBL", PA },
+	[FTP_VERB_CCC]  = { "CCC", 0 },
+	[FTP_VERB_CDUP] = { "CDUP", 0 },
+	[FTP_VERB_CLNT] = { "CLNT", 0 },
+	[FTP_VERB_CONF] = { "CONF", 0 },
+	[FTP_VERB_CSID] = { "CSID", 0 },
+	[FTP_VERB_CWD]  = { "CWD", PA },
+	[FTP_VERB_DELE] = { "DELE", PA },
+	[FTP_VERB_DSIZ] = { "DSIZ", PA },
+	[FTP_VERB_ENC]  = { "ENC", 0 },
+	[FTP_VERB_EPRT] = { "EPRT", NG },
+	[FTP_VERB_EPSV] = { "EPSV", NG },
+	[FTP_VERB_FEAT] = { "FEAT", 0 },
+	[FTP_VERB_HELP] = { "HELP", 0 },
+	[FTP_VERB_HOST] = { "HOST", 0 },
+	[FTP_VERB_LANG] = { "LANG", 0 },
+	[FTP_VERB_LIST] = { "LIST", XF | PA },
+	[FTP_VERB_LPRT] = { "LPRT", NG },
+	[FTP_VERB_LPSV] = { "LPSV", NG },
+	[FTP_VERB_MDTM] = { "MDTM", PA },
+	[FTP_VERB_MFCT] = { "MFCT", 0 },
+	[FTP_VERB_MFF]  = { "MFF", 0 },
+	[FTP_VERB_MFMT] = { "MFMT", 0 },
+	[FTP_VERB_MIC]  = { "MIC", 0 },
+	[FTP_VERB_MKD]  = { "MKD", PA },
+	[FTP_VERB_MLSD] = { "MLSD", XF | PA },
+	[FTP_VERB_MLST] = { "MLST", PA },
+	[FTP_VERB_MODE] = { "MODE", 0 },
+	[FTP_VERB_NLST] = { "NLST", XF | PA },
+	[FTP_VERB_NOOP] = { "NOOP", 0 },
+	[FTP_VERB_OPTS] = { "OPTS", 0 },
+	[FTP_VERB_PASS] = { "PASS", SE | LO },
+	[FTP_VERB_PASV] = { "PASV", NG },
+	[FTP_VERB_PBSZ] = { "PBSZ", 0 },
+	[FTP_VERB_PORT] = { "PORT", NG },
+	[FTP_VERB_PROT] = { "PROT", 0 },
+	[FTP_VERB_PWD]  = { "PWD", 0 },
+	[FTP_VERB_QUIT] = { "QUIT", 0 },
+	[FTP_VERB_REIN] = { "REIN", 0 },
+	[FTP_VERB_REST] = { "REST", 0 },
+	[FTP_VERB_RETR] = { "RETR", XF | PA },
+	[FTP_VERB_RMD]  = { "RMD", PA },
+	[FTP_VERB_RMDA] = { "RMDA", PA },
+	[FTP_VERB_RNFR] = { "RNFR", PA },
+	[FTP_VERB_RNTO] = { "RNTO", PA },
+	[FTP_VERB_SITE] = { "SITE", 0 },
+	[FTP_VERB_SIZE] = { "SIZE", PA },
+	[FTP_VERB_SMNT] = { "SMNT", PA },
+	[FTP_VERB_SPSV] = { "SPSV", 0 },
+	[FTP_VERB_STAT] = { "STAT", 0 },
+	[FTP_VERB_STOR] = { "STOR", XF | PA },
+	[FTP_VERB_STOU] = { "STOU", XF | PA },
+	[FTP_VERB_STRU] = { "STRU", 0 },
+	[FTP_VERB_SYST] = { "SYST", 0 },
+	[FTP_VERB_THMB] = { "THMB", PA },
+	[FTP_VERB_TYPE] = { "TYPE", 0 },
+	[FTP_VERB_USER] = { "USER", LO },
+	[FTP_VERB_XCUP] = { "XCUP", 0 },
+	[FTP_VERB_XCWD] = { "XCWD", PA },
+	[FTP_VERB_XMKD] = { "XMKD", PA },
+	[FTP_VERB_XPWD] = { "XPWD", 0 },
+	[FTP_VERB_XRMD] = { "XRMD", PA },
 };
+
+#undef XF
+#undef SE
+#undef NG
+#undef PA
+#undef LO
 
 static bool
 is_digit(uint8_t c)
@@ -434,99 +496,57 @@ ftp_linebuf_flush(struct ftp_linebuf *lb, uint64_t ts_us, uint32_t ack,
 /* ---------------------------------------------------------------------- */
 /* Commands. */
 
-/*
- * Every known verb has three or four letters, so each is a 32-bit number
- * and the sorted numbers are searched in halves: the first-letter scan
- * of the whole list was two thirds of the command parser's time.
- */
-#define NKNOWN	(sizeof known_verbs / sizeof known_verbs[0])
-static uint32_t known_keys[NKNOWN];	/* sorted; filled once */
-static pthread_once_t known_once = PTHREAD_ONCE_INIT;
-
-/* The verb's letters as a number; 0 when it has more than four. */
+/* Four bytes as one big-endian number: names compare as numbers. */
 static uint32_t
-verb_key(const char *v)
+key4(const uint8_t b[4])
 {
-	uint32_t k = 0;
-	size_t i;
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
 
-	for (i = 0; v[i] != '\0'; i++) {
-		if (i == 4)
-			return 0;
-		k = k << 8 | (uint8_t)v[i];
+/*
+ * Every verb has three or four letters: anything else is none at once,
+ * and the rest is one number searched for in halves, seven compares.
+ * A byte that is no letter (a NUL too) is in no verb.
+ */
+enum ftp_verb
+ftp_verb_lookup(const uint8_t *p, size_t len)
+{
+	uint8_t	 up[4] = { 0 };
+	uint32_t k, m;
+	size_t	 i, lo = 1, hi = FTP_VERB_COUNT, mid;
+
+	if (p == NULL || len < 3 || len > 4)
+		return FTP_VERB_NONE;
+	for (i = 0; i < len; i++) {
+		up[i] = p[i] >= 'a' && p[i] <= 'z' ? p[i] - ('a' - 'A') : p[i];
+		if (up[i] < 'A' || up[i] > 'Z')
+			return FTP_VERB_NONE;
 	}
-	return k;
-}
-
-static int
-key_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void
-known_init(void)
-{
-	size_t i;
-
-	for (i = 0; i < NKNOWN; i++)
-		known_keys[i] = verb_key(known_verbs[i]);
-	qsort(known_keys, NKNOWN, sizeof known_keys[0], key_cmp);
-}
-
-bool
-ftp_command_known(const char *upper_verb)
-{
-	size_t lo = 0, hi = NKNOWN, mid;
-	uint32_t k;
-
-	if (upper_verb == NULL || (k = verb_key(upper_verb)) == 0)
-		return false;
-	pthread_once(&known_once, known_init);
+	k = key4(up);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (known_keys[mid] == k)
-			return true;
-		if (known_keys[mid] < k)
+		m = key4((const uint8_t *)verbs[mid].name);
+		if (m == k)
+			return (enum ftp_verb)mid;
+		if (m < k)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return false;
+	return FTP_VERB_NONE;
 }
 
-#define K4(a, b, c, d)	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
-			 (uint32_t)(c) << 8 | (uint32_t)(d))
-
-/* By the verb's number: the list's first-letter scan and strcmp cost 70
- * instructions for each command and reply. */
-bool
-ftp_command_is_transfer(const char *upper_verb)
+const char *
+ftp_verb_name(enum ftp_verb v)
 {
-	if (upper_verb == NULL)
-		return false;
-	switch (verb_key(upper_verb)) {
-	case K4('R', 'E', 'T', 'R'): case K4('S', 'T', 'O', 'R'):
-	case K4('S', 'T', 'O', 'U'): case K4('A', 'P', 'P', 'E'):
-	case K4('L', 'I', 'S', 'T'): case K4('N', 'L', 'S', 'T'):
-	case K4('M', 'L', 'S', 'D'):
-		return true;
-	}
-	return false;
+	return v > FTP_VERB_NONE && v < FTP_VERB_COUNT ? verbs[v].name : NULL;
 }
 
-bool
-ftp_command_is_secret(const char *upper_verb)
+unsigned
+ftp_verb_flags(enum ftp_verb v)
 {
-	if (upper_verb == NULL)
-		return false;
-	switch (verb_key(upper_verb)) {
-	case K4('P', 'A', 'S', 'S'): case K4('A', 'C', 'C', 'T'):
-		return true;
-	}
-	return false;
+	return v > FTP_VERB_NONE && v < FTP_VERB_COUNT ? verbs[v].flags : 0;
 }
 
 /*
@@ -562,9 +582,9 @@ ftp_parse_command(const uint8_t *line, size_t len, struct ftp_cmd *out)
 	out->verb_raw = line;
 	out->verb_len = i;
 
-	/* A NUL inside the verb would make "USER\0x" look like USER. */
-	out->known = !out->verb_cut && memchr(out->verb, '\0', vlen) == NULL &&
-	    ftp_command_known(out->verb);
+	/* The whole verb as sent: "USER\0x" is no USER, whatever its copy
+	 * in out->verb looks like up to the NUL. */
+	out->id = ftp_verb_lookup(line, i);
 
 	if (i + 1 < len) {
 		out->arg = line + i + 1;

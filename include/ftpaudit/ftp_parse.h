@@ -13,9 +13,6 @@
 
 #define FTP_LINE_MAX	4096	/* default longest line kept; longer ones are cut */
 #define FTP_VERB_MAX	16	/* longest verb copied (longer verbs are cut) */
-/* v (a verb[FTP_VERB_MAX + 1] array) is the literal: a compare of its
- * bytes and NUL that the compiler inlines, where strcmp was a call. */
-#define FTP_VERB_IS(v, lit)	(memcmp((v), "" lit, sizeof (lit)) == 0)
 
 /* Whether a connection's first bytes look like an FTP greeting ("220 ",
  * "220-", "220\r"): what --detect-other-ports looks for, and so what the
@@ -78,23 +75,65 @@ void	ftp_linebuf_flush(struct ftp_linebuf *lb, uint64_t ts_us, uint32_t ack,
 /* Drop any partial line (resynchronise after a gap: skip to next line). */
 void	ftp_linebuf_reset(struct ftp_linebuf *lb);
 
+/*
+ * Verbs of RFC 959, 775, 1639, 2228, 2389, 2428, 2640, 3659, 7151 and the
+ * IANA registry's common extensions.  A command's verb is looked up once,
+ * in one table (ftp_parse.c), and acted on by its number.  The order is
+ * the names' byte order, which the lookup relies on (test_ftp_parse
+ * checks it): a new verb goes in its place, here and in the table.
+ */
+enum ftp_verb {
+	FTP_VERB_NONE = 0,	/* not in the table: unknown, or not a verb */
+	FTP_VERB_ABOR, FTP_VERB_ACCT, FTP_VERB_ADAT, FTP_VERB_ALLO,
+	FTP_VERB_APPE, FTP_VERB_AUTH, FTP_VERB_AVBL, FTP_VERB_CCC,
+	FTP_VERB_CDUP, FTP_VERB_CLNT, FTP_VERB_CONF, FTP_VERB_CSID,
+	FTP_VERB_CWD, FTP_VERB_DELE, FTP_VERB_DSIZ, FTP_VERB_ENC,
+	FTP_VERB_EPRT, FTP_VERB_EPSV, FTP_VERB_FEAT, FTP_VERB_HELP,
+	FTP_VERB_HOST, FTP_VERB_LANG, FTP_VERB_LIST, FTP_VERB_LPRT,
+	FTP_VERB_LPSV, FTP_VERB_MDTM, FTP_VERB_MFCT, FTP_VERB_MFF,
+	FTP_VERB_MFMT, FTP_VERB_MIC, FTP_VERB_MKD, FTP_VERB_MLSD,
+	FTP_VERB_MLST, FTP_VERB_MODE, FTP_VERB_NLST, FTP_VERB_NOOP,
+	FTP_VERB_OPTS, FTP_VERB_PASS, FTP_VERB_PASV, FTP_VERB_PBSZ,
+	FTP_VERB_PORT, FTP_VERB_PROT, FTP_VERB_PWD, FTP_VERB_QUIT,
+	FTP_VERB_REIN, FTP_VERB_REST, FTP_VERB_RETR, FTP_VERB_RMD,
+	FTP_VERB_RMDA, FTP_VERB_RNFR, FTP_VERB_RNTO, FTP_VERB_SITE,
+	FTP_VERB_SIZE, FTP_VERB_SMNT, FTP_VERB_SPSV, FTP_VERB_STAT,
+	FTP_VERB_STOR, FTP_VERB_STOU, FTP_VERB_STRU, FTP_VERB_SYST,
+	FTP_VERB_THMB, FTP_VERB_TYPE, FTP_VERB_USER, FTP_VERB_XCUP,
+	FTP_VERB_XCWD, FTP_VERB_XMKD, FTP_VERB_XPWD, FTP_VERB_XRMD,
+	FTP_VERB_COUNT
+};
+
+/* What a verb does, for code that acts on kinds rather than on verbs. */
+enum {
+	FTP_VF_TRANSFER		= 1 << 0,	/* opens a data connection */
+	FTP_VF_SECRET		= 1 << 1,	/* argument is a password or account */
+	FTP_VF_NEGOTIATION	= 1 << 2,	/* announces or asks for a data endpoint */
+	FTP_VF_PATH		= 1 << 3,	/* argument names a file or directory */
+	FTP_VF_LOGIN		= 1 << 4,	/* answered by the login's outcome */
+};
+
+/* The verb of the len bytes at p, ASCII case ignored; FTP_VERB_NONE
+ * unless they are exactly a verb of the table (a NUL, a space or any
+ * other byte inside makes them none). */
+enum ftp_verb	 ftp_verb_lookup(const uint8_t *p, size_t len);
+/* Upper-case name ("RETR"), static; NULL for FTP_VERB_NONE. */
+const char	*ftp_verb_name(enum ftp_verb);
+/* FTP_VF_* bits; 0 for FTP_VERB_NONE. */
+unsigned	 ftp_verb_flags(enum ftp_verb);
+
 /* Commands. */
 struct ftp_cmd {
 	char		 verb[FTP_VERB_MAX + 1];	/* upper-cased, NUL-terminated */
 	bool		 verb_cut;	/* verb was longer than FTP_VERB_MAX */
 	const uint8_t	*verb_raw;	/* view of the whole verb as sent */
 	size_t		 verb_len;
-	bool		 known;		/* verb is in the RFC command table */
+	enum ftp_verb	 id;		/* of the whole verb; NONE when unknown */
 	const uint8_t	*arg;		/* view into the line, NULL when absent */
 	size_t		 arg_len;
 };
 /* 0 on success, -1 when the line holds no verb (empty or starts with space). */
 int	ftp_parse_command(const uint8_t *line, size_t len, struct ftp_cmd *out);
-bool	ftp_command_known(const char *upper_verb);
-/* True when the verb opens a data connection (RETR STOR STOU APPE LIST NLST MLSD). */
-bool	ftp_command_is_transfer(const char *upper_verb);
-/* True for verbs whose argument is a password (PASS, ACCT) */
-bool	ftp_command_is_secret(const char *upper_verb);
 
 /* Reply lines. */
 enum ftp_reply_sep {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "ftpaudit/addr.h"
+#include "ftpaudit/ftp_parse.h"
 
 struct fa_pool;
 
@@ -26,6 +27,7 @@ struct fa_reply {
 struct fa_command {
 	uint64_t	 ts_us;
 	char		 verb[17];	/* upper-cased */
+	enum ftp_verb	 id;		/* of the whole verb; NONE when unknown */
 	struct fa_bytes	 verb_long;	/* pooled: the whole verb when longer than 16 */
 	bool		 has_arg;
 	struct fa_bytes	 arg;		/* pooled; "<hidden>" for passwords unless shown */

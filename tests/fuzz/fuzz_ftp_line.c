@@ -63,8 +63,13 @@ parse_line(struct ctx *c, const uint8_t *line, size_t len)
 		check(cmd.verb_cut == (cmd.verb_len > FTP_VERB_MAX));
 		if (cmd.arg != NULL)
 			check(within(cmd.arg, cmd.arg_len, p, len));
-		(void)ftp_command_is_transfer(cmd.verb);
-		(void)ftp_command_is_secret(cmd.verb);
+		/* The verb's number is of the whole verb as sent, and names
+		 * it: a known verb is its upper-cased copy, uncut. */
+		check(cmd.id == ftp_verb_lookup(cmd.verb_raw, cmd.verb_len));
+		if (cmd.id != FTP_VERB_NONE)
+			check(!cmd.verb_cut && strlen(cmd.verb) == cmd.verb_len &&
+			    strcmp(cmd.verb, ftp_verb_name(cmd.id)) == 0);
+		(void)ftp_verb_flags(cmd.id);
 		if (cmd.arg != NULL && strcmp(cmd.verb, "PORT") == 0 &&
 		    ftp_parse_port(cmd.arg, cmd.arg_len, &hp) == FTP_NEG_OK)
 			check(hp.port != 0 && hp.addr.family == FA_AF_INET);

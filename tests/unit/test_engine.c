@@ -69,14 +69,15 @@ world_free(struct world *w)
 		fa_session_unref(w->ended[i]);
 }
 
-/* Build an Ethernet/IPv4/TCP frame and feed it; advance the sender's seq
- * unless lost (a lost segment still consumes sequence space). */
+/* Build an Ethernet/IPv4/TCP frame of len payload bytes (NULs too) and
+ * feed it; advance the sender's seq unless lost (a lost segment still
+ * consumes sequence space). */
 static void
-send_seg(struct world *w, struct peer *from, struct peer *to, uint8_t flags,
-    const char *payload, int lost)
+send_raw(struct world *w, struct peer *from, struct peer *to, uint8_t flags,
+    const char *payload, size_t len, int lost)
 {
 	uint8_t f[1600];
-	size_t len = payload ? strlen(payload) : 0, n = 14 + 20 + 20 + len;
+	size_t n = 14 + 20 + 20 + len;
 
 	memset(f, 0, 54);
 	f[12] = 0x08;
@@ -101,6 +102,14 @@ send_seg(struct world *w, struct peer *from, struct peer *to, uint8_t flags,
 	if (!lost)
 		fa_engine_packet(w->e, DLT_EN10MB, w->ts, f, (uint32_t)n, (uint32_t)n);
 	from->seq += (uint32_t)len + ((flags & 0x03) ? 1 : 0);
+}
+
+static void
+send_seg(struct world *w, struct peer *from, struct peer *to, uint8_t flags,
+    const char *payload, int lost)
+{
+	send_raw(w, from, to, flags, payload, payload ? strlen(payload) : 0,
+	    lost);
 }
 
 #define SYN 0x02
@@ -341,6 +350,44 @@ test_active(void **state)
 	assert_int_equal(fa_transfer_bytes(&w.ended[0]->xfers[0]), 10);
 	assert_int_equal(w.ended[0]->xfers[1].neg, FA_NEG_EPRT);
 	assert_int_equal(w.ended[0]->xfers[1].status, FA_XS_NOT_CONNECTED);
+	world_free(&w);
+}
+
+/*
+ * A verb with a NUL inside is no verb the server knows (it answers 500):
+ * "USER\0x mallory" must not make mallory the user, nor "PASS\0" give
+ * a password, nor "RETR\0" a transfer.  The verb used to be compared
+ * only up to its NUL.
+ */
+static void
+test_nul_in_verb(void **state)
+{
+	static const char cmds[] = "USER\0x mallory\r\nPASS\0 s3cret\r\n"
+	    "PASV\r\nRETR\0 f\r\n";
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40010, 1000), s = P(10, 0, 0, 2, 21, 5000);
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	send_raw(&w, &c, &s, 0, cmds, sizeof cmds - 1, 0);
+	send_seg(&w, &s, &c, 0, "500 what\r\n500 what\r\n", 0);
+	send_seg(&w, &s, &c, 0,
+	    "227 Entering Passive Mode (10,0,0,2,195,80).\r\n500 what\r\n", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	assert_false(w.ended[0]->has_user);
+	assert_false(w.ended[0]->has_password);
+	assert_int_equal(w.ended[0]->login, FA_LOGIN_NONE);
+	assert_int_equal(w.ended[0]->ncmds, 4);
+	assert_int_equal(w.ended[0]->cmds[0].reply_code, 500);
+	/* The verb as sent, NUL and all, stays in the record. */
+	assert_int_equal(w.ended[0]->cmds[0].verb_long.len, 6);
+	assert_memory_equal(w.ended[0]->cmds[0].verb_long.p, "USER\0X", 6);
+	assert_int_equal(w.ended[0]->nxfers, 1);
+	assert_null(w.ended[0]->xfers[0].command);
+	assert_int_equal(w.ended[0]->xfers[0].status, FA_XS_NOT_CONNECTED);
 	world_free(&w);
 }
 
@@ -916,6 +963,7 @@ main(void)
 		cmocka_unit_test(test_passive_bytes),
 		cmocka_unit_test(test_active),
 		cmocka_unit_test(test_detection),
+		cmocka_unit_test(test_nul_in_verb),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_conn_cap),
 		cmocka_unit_test(test_bruteforce_after_scanners),

@@ -701,20 +701,21 @@ test_cmd_basic(void **state)
 	(void)state;
 	assert_int_equal(ftp_parse_command(L("USER anonymous"), &c), 0);
 	assert_string_equal(c.verb, "USER");
-	assert_true(c.known);
+	assert_int_not_equal(c.id, FTP_VERB_NONE);
 	assert_false(c.verb_cut);
 	assert_int_equal(c.arg_len, 9);
 	assert_memory_equal(c.arg, "anonymous", 9);
 
 	assert_int_equal(ftp_parse_command(L("retr dir/file.txt"), &c), 0);
 	assert_string_equal(c.verb, "RETR");
-	assert_true(c.known);
-	assert_true(ftp_command_is_transfer(c.verb));
+	assert_int_not_equal(c.id, FTP_VERB_NONE);
+	assert_int_equal(c.id, FTP_VERB_RETR);
+	assert_true(ftp_verb_flags(c.id) & FTP_VF_TRANSFER);
 	assert_int_equal(c.arg_len, 12);
 
 	assert_int_equal(ftp_parse_command(L("PwD"), &c), 0);
 	assert_string_equal(c.verb, "PWD");
-	assert_true(c.known);
+	assert_int_not_equal(c.id, FTP_VERB_NONE);
 	assert_null(c.arg);
 	assert_int_equal(c.arg_len, 0);
 
@@ -724,7 +725,7 @@ test_cmd_basic(void **state)
 
 	assert_int_equal(ftp_parse_command(L("FOO bar"), &c), 0);
 	assert_string_equal(c.verb, "FOO");
-	assert_false(c.known);
+	assert_int_equal(c.id, FTP_VERB_NONE);
 	assert_int_equal(c.arg_len, 3);
 }
 
@@ -751,7 +752,7 @@ test_cmd_arg_spaces(void **state)
 	assert_memory_equal(c.arg, "bob", 3);
 	assert_int_equal(ftp_parse_command(L("NOOP\r"), &c), 0);
 	assert_string_equal(c.verb, "NOOP");
-	assert_true(c.known);
+	assert_int_not_equal(c.id, FTP_VERB_NONE);
 	assert_null(c.arg);
 	assert_int_equal(ftp_parse_command(L("NOOP \r"), &c), 0);
 	assert_null(c.arg);
@@ -762,7 +763,7 @@ test_cmd_arg_spaces(void **state)
 	/* Tab is no separator. */
 	assert_int_equal(ftp_parse_command(L("user\tbob"), &c), 0);
 	assert_string_equal(c.verb, "USER\tBOB");
-	assert_false(c.known);
+	assert_int_equal(c.id, FTP_VERB_NONE);
 	assert_null(c.arg);
 }
 
@@ -790,7 +791,7 @@ test_cmd_long_and_odd_verbs(void **state)
 	(void)state;
 	assert_int_equal(ftp_parse_command(L("abcdefghijklmnopqrstuvwxyz arg"), &c), 0);
 	assert_true(c.verb_cut);
-	assert_false(c.known);
+	assert_int_equal(c.id, FTP_VERB_NONE);
 	assert_string_equal(c.verb, "ABCDEFGHIJKLMNOP");
 	assert_int_equal(c.arg_len, 3);
 	assert_memory_equal(c.arg, "arg", 3);
@@ -802,18 +803,22 @@ test_cmd_long_and_odd_verbs(void **state)
 	/* Non-ASCII bytes are kept, not case-mapped. */
 	assert_int_equal(ftp_parse_command(L("r\xe9tr x"), &c), 0);
 	assert_string_equal(c.verb, "R\xe9TR");
-	assert_false(c.known);
+	assert_int_equal(c.id, FTP_VERB_NONE);
 
 	/* A NUL in the verb must not make it look known. */
 	assert_int_equal(ftp_parse_command(L("USER\0X bob"), &c), 0);
-	assert_false(c.known);
+	assert_int_equal(c.id, FTP_VERB_NONE);
 	assert_memory_equal(c.verb, "USER\0X", 7);
+	assert_int_equal(ftp_parse_command(L("USER\0 bob"), &c), 0);
+	assert_int_equal(c.id, FTP_VERB_NONE);
+	assert_int_equal(ftp_parse_command(L("US\0R bob"), &c), 0);
+	assert_int_equal(c.id, FTP_VERB_NONE);
 
 	/* Exact-size buffer, verb running to the end. */
 	p = dupx("XMKD", 4);
 	assert_int_equal(ftp_parse_command(p, 4, &c), 0);
 	assert_string_equal(c.verb, "XMKD");
-	assert_true(c.known);
+	assert_int_not_equal(c.id, FTP_VERB_NONE);
 	free(p);
 }
 
@@ -831,42 +836,76 @@ test_cmd_tables(void **state)
 		"SIZE", "HOST", "AVBL", "CLNT", "CSID", "DSIZ", "MFCT", "MFF",
 		"MFMT", "RMDA", "SPSV", "THMB",
 	};
-	/* Known verbs are searched in halves: near misses of both ends
-	 * of the sorted list and of three-letter verbs. */
+	/* Verbs are searched in halves: near misses of both ends of the
+	 * sorted list and of three-letter verbs; bytes that only look like
+	 * letters once their case bit is cleared. */
 	static const char *const unknown[] = {
-		"", "user", "USERX", "USE", "XYZ", "GET", "PUT", "HTTP/1.1",
+		"", "USERX", "USE", "XYZ", "GET", "PUT", "HTTP/1.1",
 		"SSH-2.0", "EPSV ALL", "A", "AB", "ABOQ", "ABORT", "CC",
 		"CCCC", "CWDX", "MF", "MFFF", "XRME", "XRMDX", "ZZZZ", "RETR ",
-		"\xff\xff\xff\xff",
+		"\xff\xff\xff\xff", "HELO", "EHLO", "@BOR", "[BOR", "ABO`",
+		"ABO{", "RETR\r", "\xc1\xc2\xcf\xd2",
 	};
 	static const char *const xfer[] = {
 		"RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD",
 	};
-	size_t	 i;
+	char	 low[8];
+	size_t	 i, j, n;
+	int	 v, nxfer = 0;
 
 	(void)state;
 	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
-		if (!ftp_command_known(known[i]))
+		n = strlen(known[i]);
+		v = ftp_verb_lookup((const uint8_t *)known[i], n);
+		if (v == FTP_VERB_NONE)
 			fail_msg("%s should be known", known[i]);
+		assert_string_equal(ftp_verb_name(v), known[i]);
+		for (j = 0; j <= n; j++)	/* any case */
+			low[j] = j % 2 ? (char)(known[i][j] | 0x20) : known[i][j];
+		assert_int_equal(ftp_verb_lookup((uint8_t *)low, n), v);
+		/* Exactly: one byte less or more is another verb or none. */
+		assert_int_not_equal(ftp_verb_lookup((uint8_t *)known[i],
+		    n - 1), v);
+		low[n] = '\0';
+		assert_int_equal(ftp_verb_lookup((uint8_t *)low, n + 1),
+		    FTP_VERB_NONE);
 	}
+	assert_int_equal(sizeof known / sizeof known[0], FTP_VERB_COUNT - 1);
 	for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
-		assert_false(ftp_command_known(unknown[i]));
-	assert_false(ftp_command_known(NULL));
+		assert_int_equal(ftp_verb_lookup((const uint8_t *)unknown[i],
+		    strlen(unknown[i])), FTP_VERB_NONE);
+	assert_int_equal(ftp_verb_lookup(NULL, 4), FTP_VERB_NONE);
+	assert_int_equal(ftp_verb_lookup((const uint8_t *)"USER", 0),
+	    FTP_VERB_NONE);
+
+	/* The table is in the names' byte order, as the lookup needs, and
+	 * every entry is filled. */
+	for (v = FTP_VERB_NONE + 1; v < FTP_VERB_COUNT; v++) {
+		assert_non_null(ftp_verb_name(v));
+		if (v > FTP_VERB_NONE + 1 &&
+		    strcmp(ftp_verb_name(v - 1), ftp_verb_name(v)) >= 0)
+			fail_msg("%s after %s", ftp_verb_name(v),
+			    ftp_verb_name(v - 1));
+		nxfer += (ftp_verb_flags(v) & FTP_VF_TRANSFER) != 0;
+	}
+	assert_null(ftp_verb_name(FTP_VERB_NONE));
+	assert_null(ftp_verb_name(FTP_VERB_COUNT));
+	assert_int_equal(ftp_verb_flags(FTP_VERB_NONE), 0);
 
 	for (i = 0; i < sizeof xfer / sizeof xfer[0]; i++)
-		assert_true(ftp_command_is_transfer(xfer[i]));
-	assert_false(ftp_command_is_transfer("PASV"));
-	assert_false(ftp_command_is_transfer("MLST"));
-	assert_false(ftp_command_is_transfer("STAT"));
-	assert_false(ftp_command_is_transfer("retr"));
-	assert_false(ftp_command_is_transfer(NULL));
-
-	assert_true(ftp_command_is_secret("PASS"));
-	assert_true(ftp_command_is_secret("ACCT"));
-	assert_false(ftp_command_is_secret("USER"));
-	assert_false(ftp_command_is_secret("ADAT"));
-	assert_false(ftp_command_is_secret("pass"));
-	assert_false(ftp_command_is_secret(NULL));
+		assert_true(ftp_verb_flags(ftp_verb_lookup(
+		    (const uint8_t *)xfer[i], 4)) & FTP_VF_TRANSFER);
+	assert_int_equal(nxfer, sizeof xfer / sizeof xfer[0]);
+	assert_false(ftp_verb_flags(FTP_VERB_PASV) & FTP_VF_TRANSFER);
+	assert_false(ftp_verb_flags(FTP_VERB_MLST) & FTP_VF_TRANSFER);
+	assert_true(ftp_verb_flags(FTP_VERB_PASV) & FTP_VF_NEGOTIATION);
+	assert_true(ftp_verb_flags(FTP_VERB_EPRT) & FTP_VF_NEGOTIATION);
+	assert_true(ftp_verb_flags(FTP_VERB_PASS) & FTP_VF_SECRET);
+	assert_true(ftp_verb_flags(FTP_VERB_ACCT) & FTP_VF_SECRET);
+	assert_false(ftp_verb_flags(FTP_VERB_USER) & FTP_VF_SECRET);
+	assert_false(ftp_verb_flags(FTP_VERB_ADAT) & FTP_VF_SECRET);
+	assert_true(ftp_verb_flags(FTP_VERB_RMD) & FTP_VF_PATH);
+	assert_false(ftp_verb_flags(FTP_VERB_TYPE) & FTP_VF_PATH);
 }
 
 /* ---------------------------------------------------------------------- */
