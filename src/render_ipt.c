@@ -2,7 +2,9 @@
  * input: helper assignment in the raw table (it must happen before
  * conntrack sees the first packet), the rest in filter with the side's
  * chains at policy DROP, like the nft form. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ftpaudit/rules.h"
 
@@ -57,10 +59,11 @@ chain_name(enum rules_chain c)
 	return names[c];
 }
 
+/* head: "-A INPUT", "-I INPUT 3"; the rest is the rule's own. */
 static void
-put_rule(FILE *f, const struct rules_rule *u)
+put_rule(FILE *f, const struct rules_rule *u, const char *head)
 {
-	fprintf(f, "-A %s", chain_name(u->chain));
+	fputs(head, f);
 	switch (u->purpose) {
 	case RP_ESTABLISHED:
 		fputs(" -p tcp -m conntrack --ctstate ESTABLISHED", f);
@@ -83,8 +86,13 @@ put_rule(FILE *f, const struct rules_rule *u)
 		fputs(" -m conntrack --ctstate NEW", f);
 		break;
 	}
-	fprintf(f, " -m comment --comment \"R%u %s\" -j %s\n", u->id,
-	    rules_purpose_str(u->purpose),
+	if (u->id != 0)
+		fprintf(f, " -m comment --comment \"R%u %s\"", u->id,
+		    rules_purpose_str(u->purpose));
+	else
+		fprintf(f, " -m comment --comment \"ftpaudit %s\"",
+		    rules_purpose_str(u->purpose));
+	fprintf(f, " -j %s\n",
 	    u->purpose == RP_HELPER_ASSIGN ? "CT --helper ftp" : "ACCEPT");
 }
 
@@ -99,12 +107,16 @@ static void
 put_rules(FILE *f, const struct rules *r, int family, bool raw)
 {
 	const struct rules_rule *v;
+	char head[64];
 	size_t i, n;
 
 	v = rules_list(r, &n);
 	for (i = 0; i < n; i++)
-		if (wanted(&v[i], family, raw))
-			put_rule(f, &v[i]);
+		if (wanted(&v[i], family, raw)) {
+			snprintf(head, sizeof head, "-A %s",
+			    chain_name(v[i].chain));
+			put_rule(f, &v[i], head);
+		}
 }
 
 static void
@@ -177,5 +189,55 @@ rules_ipt(const struct rules *r, FILE *f, int family)
 	}
 	put_rules(f, r, family, false);
 	fputs("COMMIT\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+/* iptables takes a chain name of up to 28 bytes, no blank or quote. */
+static bool
+ipt_name_ok(const char *s)
+{
+	size_t len;
+
+	if (s == NULL || (len = strlen(s)) == 0 || len > 28 || s[0] == '-' ||
+	    s[0] == '!')
+		return false;
+	return strpbrk(s, " \t\n\"'") == NULL;
+}
+
+/* Rules grouped by table, in order of first appearance; the rules of the
+ * other family are left out, so that the caller writes the iptables and
+ * the ip6tables input from one list. */
+int
+rules_ipt_placed(const struct rules_rule *v, const struct rules_place *pl,
+    size_t n, int family, FILE *f)
+{
+	char head[64];
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++)
+		if (!ipt_name_ok(pl[i].table) || !ipt_name_ok(pl[i].chain)) {
+			errno = EINVAL;
+			return -1;
+		}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(pl[j].table, pl[i].table) == 0)
+				break;
+		if (j < i)
+			continue;	/* table written with an earlier one */
+		fprintf(f, "*%s\n", pl[i].table);
+		for (k = i; k < n; k++) {
+			if (strcmp(pl[k].table, pl[i].table) != 0 ||
+			    (v[k].family != 0 && v[k].family != family))
+				continue;
+			if (pl[k].index != 0)
+				snprintf(head, sizeof head, "-I %s %u", pl[k].chain,
+				    pl[k].index);
+			else
+				snprintf(head, sizeof head, "-A %s", pl[k].chain);
+			put_rule(f, &v[k], head);
+		}
+		fputs("COMMIT\n", f);
+	}
 	return ferror(f) ? -1 : 0;
 }

@@ -3,6 +3,8 @@
  * the side's base chains; the chain form adds regular chains
  * ftpaudit_<chain> to an existing inet table for the administrator's own
  * chains to jump to, leaving their policies alone. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +121,12 @@ put_rule(FILE *f, const struct rules_rule *u, const char *prefix)
 		    body ? body + 1 : "");
 		free(body);
 	}
-	fprintf(f, " comment \"R%u %s\"\n", u->id, rules_purpose_str(u->purpose));
+	if (u->id != 0)
+		fprintf(f, " comment \"R%u %s\"\n", u->id,
+		    rules_purpose_str(u->purpose));
+	else
+		fprintf(f, " comment \"ftpaudit %s\"\n",
+		    rules_purpose_str(u->purpose));
 }
 
 /* What every policy-drop chain needs before the recommendation. */
@@ -275,5 +282,80 @@ rules_nft(const struct rules *r, FILE *f, const char *chain_table)
 		put_chains(f, r, chain_table);
 	else
 		put_table(f, r);
+	return ferror(f) ? -1 : 0;
+}
+
+/* What nft 1.0 takes unquoted as a table or chain name (it takes no
+ * quoted one): a letter, '_' or '.', then letters, digits and "/-_.". */
+static bool
+nft_ident(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 255 || (!isalpha((unsigned char)s[0]) && s[0] != '_' &&
+	    s[0] != '.'))
+		return false;
+	for (i = 1; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && strchr("/-_.", s[i]) == NULL)
+			return false;
+	return true;
+}
+
+bool
+rules_nft_name_ok(const char *s)
+{
+	return s != NULL && nft_ident(s, strlen(s));
+}
+
+int
+rules_nft_table_parse(const char *s, char *family, size_t famlen,
+    const char **name)
+{
+	static const char *const fams[] = { "inet", "ip", "ip6", "arp",
+		"bridge", "netdev" };
+	const char *sp = strchr(s, ' ');
+	size_t i, n;
+
+	if (sp == NULL) {		/* a name alone: nft takes it as ip */
+		snprintf(family, famlen, "ip");
+		*name = s;
+		return rules_nft_name_ok(s) ? 0 : -2;
+	}
+	n = (size_t)(sp - s);
+	for (i = 0; i < sizeof fams / sizeof fams[0]; i++)
+		if (strlen(fams[i]) == n && strncmp(s, fams[i], n) == 0)
+			break;
+	if (i == sizeof fams / sizeof fams[0] || n + 1 > famlen)
+		return -1;
+	memcpy(family, s, n);
+	family[n] = '\0';
+	*name = sp + 1;
+	return rules_nft_name_ok(sp + 1) ? 0 : -2;
+}
+
+int
+rules_nft_placed(const struct rules_rule *v, const struct rules_place *pl,
+    size_t n, FILE *f)
+{
+	char fam[16], prefix[640];
+	const char *name;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (pl[i].table == NULL || pl[i].chain == NULL ||
+		    rules_nft_table_parse(pl[i].table, fam, sizeof fam,
+		    &name) != 0 || !rules_nft_name_ok(pl[i].chain)) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (pl[i].handle != 0)
+			snprintf(prefix, sizeof prefix, "insert rule %s %s %s "
+			    "position %llu", fam, name, pl[i].chain,
+			    (unsigned long long)pl[i].handle);
+		else
+			snprintf(prefix, sizeof prefix, "add rule %s %s %s", fam,
+			    name, pl[i].chain);
+		put_rule(f, &v[i], prefix);
+	}
 	return ferror(f) ? -1 : 0;
 }

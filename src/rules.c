@@ -301,8 +301,8 @@ rules_new(const struct rules_opts *o)
 	return r;
 }
 
-static void
-rule_free(struct rules_rule *u)
+void
+rules_rule_release(struct rules_rule *u)
 {
 	free(u->saddr.v);
 	free(u->saddr.slot);
@@ -312,6 +312,11 @@ rule_free(struct rules_rule *u)
 	free(u->dport);
 	free(u->ev.sessions);
 	free(u->ev.ports);
+	memset(&u->saddr, 0, sizeof u->saddr);
+	memset(&u->daddr, 0, sizeof u->daddr);
+	memset(&u->ev, 0, sizeof u->ev);
+	u->sport = u->dport = NULL;
+	u->nsport = u->ndport = 0;
 }
 
 void
@@ -322,7 +327,7 @@ rules_free(struct rules *r)
 	if (r == NULL)
 		return;
 	for (i = 0; i < r->n; i++)
-		rule_free(&r->v[i]);
+		rules_rule_release(&r->v[i]);
 	for (i = 0; i < r->nhints; i++)
 		free(r->hints[i].text);
 	free(r->v);
@@ -370,8 +375,8 @@ addrs_rehash(struct rules_addrs *s)
 	return 0;
 }
 
-static int
-addrs_add(struct rules_addrs *s, const struct fa_addr *a)
+int
+rules_addrs_add(struct rules_addrs *s, const struct fa_addr *a)
 {
 	uint32_t *slot;
 
@@ -568,7 +573,8 @@ flow_widen(struct rules *r, const struct flow *f, bool add)
 		return u;
 	ca = f->client_initiates ? &u->saddr : &u->daddr;
 	sa = f->client_initiates ? &u->daddr : &u->saddr;
-	if (addrs_add(ca, &f->cli) == -1 || addrs_add(sa, &f->srv) == -1)
+	if (rules_addrs_add(ca, &f->cli) == -1 ||
+	    rules_addrs_add(sa, &f->srv) == -1)
 		return NULL;
 	return u;
 }
@@ -835,6 +841,38 @@ range_set(struct rules_range **v, size_t *n, uint16_t lo, uint16_t hi)
 	(*v)->lo = lo;
 	(*v)->hi = hi;
 	*n = 1;
+	return 0;
+}
+
+int
+rules_ranges_add(struct rules_range **v, size_t *n, uint16_t lo, uint16_t hi)
+{
+	struct rules_range *nv;
+	size_t i, j;
+
+	if (lo > hi)
+		return -1;
+	/* Ranges before lo (not touching it) stay; from i on they merge. */
+	for (i = 0; i < *n && (uint32_t)(*v)[i].hi + 1 < lo; i++)
+		;
+	for (j = i; j < *n && (*v)[j].lo <= (uint32_t)hi + 1; j++) {
+		if ((*v)[j].lo < lo)
+			lo = (*v)[j].lo;
+		if ((*v)[j].hi > hi)
+			hi = (*v)[j].hi;
+	}
+	if (j == i) {		/* nothing merged: make room at i */
+		if ((nv = realloc(*v, (*n + 1) * sizeof *nv)) == NULL)
+			return -1;
+		*v = nv;
+		memmove(&nv[i + 1], &nv[i], (*n - i) * sizeof *nv);
+		(*n)++;
+		j = i + 1;
+	}
+	(*v)[i].lo = lo;
+	(*v)[i].hi = hi;
+	memmove(&(*v)[i + 1], &(*v)[j], (*n - j) * sizeof **v);
+	*n -= j - i - 1;
 	return 0;
 }
 

@@ -148,28 +148,55 @@ const char *rules_cidr(const struct fa_addr *, char *buf);
 /*
  * Rules built outside rules.c: audit fixes are struct rules_rule too, so
  * that one set of renderers draws recommendations and fixes.  The caller
- * owns the rule; rules_rule_release frees what the rule owns, not the rule.
+ * owns the rule; rules_rule_release frees what the rule owns, not the rule,
+ * and leaves those fields empty.  A rule built from a zeroed struct: an
+ * empty rules_addrs (n 0) and a port list of n 0 match any; id 0 renders
+ * the comment "ftpaudit PURPOSE" instead of "RID PURPOSE"; chain, family
+ * (FA_AF_INET or FA_AF_INET6 for port rules), purpose and ct_state are
+ * read as by the recommendation.
  */
+/* Add a host to an address list (no-op when any or present); 0 or -1. */
 int	 rules_addrs_add(struct rules_addrs *, const struct fa_addr *);
-/* Add lo..hi to a port list, merging it with ranges it touches. */
+/* Add lo..hi to a sorted port list, merging it with the ranges it overlaps
+ * or touches (1-3 and 4-6 become 1-6); *v is realloc'd.  0, or -1 on
+ * ENOMEM or lo > hi. */
 int	 rules_ranges_add(struct rules_range **v, size_t *n, uint16_t lo,
 	    uint16_t hi);
 void	 rules_rule_release(struct rules_rule *);
 
 /* Where a rule goes in a ruleset that already exists (audit fixes). */
 struct rules_place {
-	const char	*table;		/* nft "inet filter"; iptables "filter" */
+	const char	*table;		/* nft "inet filter" (family and name;
+					   a name alone is family ip, as
+					   in nft); iptables "filter" */
 	const char	*chain;		/* nft "input"; iptables "INPUT" */
 	uint64_t	 handle;	/* nft: insert before this handle; 0: add */
 	uint32_t	 index;		/* iptables: -I CHAIN index (1-based); 0: -A */
 };
-/* render_nft.c, render_ipt.c: n rules, rule i at place i, as commands
- * for `nft -f` or `iptables-restore --noflush`; 0, or -1 on a write
- * error. */
+/*
+ * render_nft.c, render_ipt.c: n rules, rule i at place i, as commands for
+ * `nft -f` or `iptables-restore --noflush`; each rule's text after the
+ * place is exactly the recommendation's for the same rule (one function
+ * draws both).
+ * nft: "insert rule FAMILY TABLE CHAIN position H BODY" or "add rule ...";
+ * the caller puts a rule of one family in a table of that family or inet.
+ * iptables: "*TABLE", "-I CHAIN N ..." or "-A CHAIN ...", "COMMIT" per
+ * table (tables in order of first use); rules of the other family than
+ * `family` are left out, so one list gives both the iptables and the
+ * ip6tables input.
+ * 0, or -1 on a write error, or with errno EINVAL when a table or chain
+ * name cannot be written (nft takes no quoted names: rules_nft_name_ok).
+ */
 int	 rules_nft_placed(const struct rules_rule *, const struct rules_place *,
 	    size_t n, FILE *);
 int	 rules_ipt_placed(const struct rules_rule *, const struct rules_place *,
 	    size_t n, int family, FILE *);
+/* A table or chain name nft takes unquoted. */
+bool	 rules_nft_name_ok(const char *);
+/* "inet filter" or "filter" (family ip) into family (of famlen bytes)
+ * and *name (pointing into s).  0; -1 unknown family; -2 bad name. */
+int	 rules_nft_table_parse(const char *s, char *family, size_t famlen,
+	    const char **name);
 
 /* render_json.c */
 json_t	*rules_json(const struct rules *);

@@ -515,6 +515,174 @@ test_render(void **state)
 	rules_free(r);
 }
 
+/* The contract for rules built outside rules.c (audit fixes). */
+static void
+test_ranges_add(void **state)
+{
+	struct rules_range *v = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(rules_ranges_add(&v, &n, 10, 20), 0);
+	assert_int_equal(rules_ranges_add(&v, &n, 30, 30), 0);
+	assert_int_equal(rules_ranges_add(&v, &n, 1, 3), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].lo, 1);
+	assert_int_equal(v[1].lo, 10);
+	assert_int_equal(v[2].lo, 30);
+	/* 4 touches 1-3 only */
+	assert_int_equal(rules_ranges_add(&v, &n, 4, 4), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].hi, 4);
+	/* 21-29 joins 10-20 and 30 */
+	assert_int_equal(rules_ranges_add(&v, &n, 21, 29), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[1].lo, 10);
+	assert_int_equal(v[1].hi, 30);
+	/* one range over all */
+	assert_int_equal(rules_ranges_add(&v, &n, 0, 65535), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].lo, 0);
+	assert_int_equal(v[0].hi, 65535);
+	assert_int_equal(rules_ranges_add(&v, &n, 65535, 65535), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rules_ranges_add(&v, &n, 5, 4), -1);
+	free(v);
+}
+
+static char *
+placed(const struct rules_rule *u, const struct rules_place *pl, size_t n,
+    int ipt_family, int *rc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_non_null(f = open_memstream(&buf, &len));
+	*rc = ipt_family ? rules_ipt_placed(u, pl, n, ipt_family, f) :
+	    rules_nft_placed(u, pl, n, f);
+	fclose(f);
+	return buf;
+}
+
+/* A line of text that starts with prefix, from its end. */
+static const char *
+line_after(const char *text, const char *prefix)
+{
+	const char *p = strstr(text, prefix);
+
+	assert_non_null(p);
+	return p + strlen(prefix);
+}
+
+static void
+test_placed(void **state)
+{
+	struct rules_rule u[3];
+	struct rules_place pl[3];
+	struct fa_addr a;
+	struct fa_session *s;
+	struct rules *r;
+	const struct rules_rule *rv;
+	char *buf, *rec = NULL, *body;
+	size_t len = 0, n, i;
+	FILE *f;
+	int rc;
+
+	(void)state;
+	memset(u, 0, sizeof u);
+	memset(pl, 0, sizeof pl);
+	u[0].purpose = RP_PASSIVE;
+	u[0].chain = RC_INPUT;
+	u[0].family = FA_AF_INET;
+	u[0].ct_state = RULES_CT_NEW;
+	assert_int_equal(fa_addr_parse("10.0.0.1", &a), 0);
+	assert_int_equal(rules_addrs_add(&u[0].saddr, &a), 0);
+	assert_int_equal(rules_addrs_add(&u[0].saddr, &a), 0);
+	assert_int_equal(u[0].saddr.n, 1);
+	assert_int_equal(fa_addr_parse("10.0.1.1", &a), 0);
+	assert_int_equal(rules_addrs_add(&u[0].daddr, &a), 0);
+	assert_int_equal(rules_ranges_add(&u[0].dport, &u[0].ndport, 40000,
+	    40009), 0);
+	u[1] = u[0];		/* shares u[0]'s lists: released once */
+	u[1].family = FA_AF_INET6;
+	u[2].purpose = RP_CONTROL;
+	u[2].chain = RC_FORWARD;
+	u[2].family = FA_AF_INET;
+	u[2].id = 4;
+	pl[0].table = "inet filter";
+	pl[0].chain = "input";
+	pl[0].handle = 7;
+	pl[0].index = 3;
+	pl[1] = pl[0];
+	pl[1].handle = 0;
+	pl[1].index = 0;
+	pl[2].table = "raw_x";
+	pl[2].chain = "FORWARD";
+
+	buf = placed(u, pl, 1, 0, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(buf, "insert rule inet filter input position 7 "
+	    "ip saddr 10.0.0.1/32 ip daddr 10.0.1.1/32 tcp dport 40000-40009 "
+	    "ct state new accept comment \"ftpaudit passive-data\"\n");
+	free(buf);
+	buf = placed(&u[1], &pl[1], 1, 0, &rc);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(buf, "add rule inet filter input ip6 saddr"));
+	free(buf);
+
+	buf = placed(u, pl, 3, FA_AF_INET, &rc);	/* no blank in a name */
+	assert_int_equal(rc, -1);
+	free(buf);
+	pl[0].table = pl[1].table = "filter";
+	pl[0].chain = pl[1].chain = "INPUT";
+	buf = placed(u, pl, 3, FA_AF_INET, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(buf, "*filter\n"
+	    "-I INPUT 3 -p tcp -s 10.0.0.1/32 -d 10.0.1.1/32 --dport 40000:40009 "
+	    "-m conntrack --ctstate NEW -m comment --comment "
+	    "\"ftpaudit passive-data\" -j ACCEPT\n"
+	    "COMMIT\n*raw_x\n-A FORWARD -p tcp -m conntrack "
+	    "--ctstate NEW -m comment --comment \"R4 control\" -j ACCEPT\n"
+	    "COMMIT\n");
+	free(buf);
+
+	/* Names nft would not take. */
+	pl[0].table = "inet my filter";
+	buf = placed(u, pl, 1, 0, &rc);
+	assert_int_equal(rc, -1);
+	free(buf);
+	pl[0].table = "inet filter";
+	pl[0].chain = "in put";
+	buf = placed(u, pl, 1, 0, &rc);
+	assert_int_equal(rc, -1);
+	free(buf);
+
+	/* The body is the recommendation's, word for word. */
+	s = session("10.0.0.1", "10.0.1.1", 21);
+	passive(s, 40000);
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_non_null(f = open_memstream(&rec, &len));
+	assert_int_equal(rules_nft(r, f, NULL), 0);
+	fclose(f);
+	rv = rules_list(r, &n);
+	for (i = 0; i < n; i++) {
+		pl[0].chain = "input";
+		pl[0].handle = 0;
+		buf = placed(&rv[i], pl, 1, 0, &rc);
+		assert_int_equal(rc, 0);
+		body = (char *)line_after(buf, "add rule inet filter input ");
+		assert_non_null(strstr(rec, body));
+		free(buf);
+	}
+	free(rec);
+	rules_free(r);
+	rules_rule_release(&u[0]);
+	assert_null(u[0].dport);
+	assert_int_equal(u[0].saddr.n, 0);
+	rules_rule_release(&u[2]);
+}
+
 int
 main(void)
 {
@@ -526,6 +694,8 @@ main(void)
 		cmocka_unit_test_setup(test_ids_stable, setup),
 		cmocka_unit_test_setup(test_ids_only, setup),
 		cmocka_unit_test_setup(test_render, setup),
+		cmocka_unit_test(test_ranges_add),
+		cmocka_unit_test_setup(test_placed, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
