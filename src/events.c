@@ -3,13 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "ftpaudit/jw.h"
 #include "ftpaudit/live.h"
 #include "ftpaudit/report.h"
 
 struct events {
 	FILE		*out;		/* borrowed */
+	struct jw	 jw;		/* the line being written */
 	int		 error;
 };
 
@@ -21,12 +21,16 @@ events_new(FILE *out)
 	if ((ev = calloc(1, sizeof *ev)) == NULL)
 		return NULL;
 	ev->out = out;
+	jw_init(&ev->jw, false);
 	return ev;
 }
 
 void
 events_free(struct events *ev)
 {
+	if (ev == NULL)
+		return;
+	jw_free(&ev->jw);
 	free(ev);
 }
 
@@ -36,128 +40,153 @@ events_error(const struct events *ev)
 	return ev->error ? -1 : 0;
 }
 
-/* Steals o.  After a failed write nothing more is tried: the reader went. */
-static void
-emit(struct events *ev, json_t *o)
+/* The fields every event starts with, in a fixed order; the caller adds
+ * its own and calls emit.  s is NULL for an event of no session. */
+static struct jw *
+event_new(struct events *ev, const char *name, uint64_t ts_us,
+    const struct fa_session *s)
 {
-	if (o == NULL) {
-		ev->error = 1;
-		return;
+	struct jw *w = &ev->jw;
+
+	jw_reset(w);
+	jw_obj(w);
+	jw_key(w, "event"); jw_lit(w, name);
+	jw_key(w, "ts"); jw_ts(w, ts_us);
+	if (s != NULL) {
+		jw_key(w, "session");
+		jw_uint(w, s->id);
 	}
-	if (!ev->error && (json_dumpf(o, ev->out, JSON_COMPACT) == -1 ||
-	    fputc('\n', ev->out) == EOF || fflush(ev->out) == EOF))
+	return w;
+}
+
+/* After a failed write nothing more is tried: the reader went. */
+static void
+emit(struct events *ev)
+{
+	struct jw *w = &ev->jw;
+
+	jw_end_obj(w);
+	jw_text(w, "\n", 1);
+	if (!ev->error && (jw_flush(w, ev->out) == -1 || fflush(ev->out) == EOF))
 		ev->error = 1;
-	json_decref(o);
 }
 
-/* The fields every session event starts with, in a fixed order. */
-static json_t *
-event_new(const char *name, uint64_t ts_us, const struct fa_session *s)
+static void
+bytes_or_null(struct jw *w, const char *key, bool has, const struct fa_bytes *b)
 {
-	json_t *o = json_object();
-
-	json_object_set_new(o, "event", json_string(name));
-	json_object_set_new(o, "ts", json_ts(ts_us));
-	if (s != NULL)
-		json_object_set_new(o, "session", json_integer((json_int_t)s->id));
-	return o;
-}
-
-static json_t *
-bytes_or_null(bool has, const struct fa_bytes *b)
-{
-	return has ? json_wire(b->p, b->len) : json_null();
+	jw_key(w, key);
+	if (has)
+		jw_wire(w, b->p, b->len);
+	else
+		jw_null(w);
 }
 
 static void
 on_session_start(void *arg, const struct fa_session *s)
 {
-	json_t *o = event_new("session_start", s->start_us, s);
+	struct jw *w = event_new(arg, "session_start", s->start_us, s);
 
-	json_object_set_new(o, "client", json_endpoint(&s->client));
-	json_object_set_new(o, "server", json_endpoint(&s->server));
-	json_object_set_new(o, "implicit_tls", json_boolean(s->implicit_tls));
-	json_object_set_new(o, "detected", json_boolean(s->detected));
-	emit(arg, o);
+	jw_key(w, "client"); jw_endpoint(w, &s->client, true);
+	jw_key(w, "server"); jw_endpoint(w, &s->server, true);
+	jw_key(w, "implicit_tls"); jw_bool(w, s->implicit_tls);
+	jw_key(w, "detected"); jw_bool(w, s->detected);
+	emit(arg);
 }
 
 static void
 on_command(void *arg, const struct fa_session *s, const struct fa_command *c)
 {
-	json_t *o = event_new("command", c->ts_us, s);
+	struct jw *w = event_new(arg, "command", c->ts_us, s);
 
-	json_object_set_new(o, "command", c->verb_long.p != NULL ?
-	    json_wire(c->verb_long.p, c->verb_long.len) :
-	    json_wire((const uint8_t *)c->verb, strlen(c->verb)));
-	json_object_set_new(o, "arg", bytes_or_null(c->has_arg, &c->arg));
-	json_object_set_new(o, "user", bytes_or_null(s->has_user, &s->user));
-	emit(arg, o);
+	jw_key(w, "command");
+	if (c->verb_long.p != NULL)
+		jw_wire(w, c->verb_long.p, c->verb_long.len);
+	else
+		jw_wire_str(w, c->verb);
+	bytes_or_null(w, "arg", c->has_arg, &c->arg);
+	bytes_or_null(w, "user", s->has_user, &s->user);
+	emit(arg);
 }
 
 /* What a transfer event says about the transfer, start or end. */
 static void
-transfer_fields(json_t *o, const struct fa_transfer *t)
+transfer_fields(struct jw *w, const struct fa_transfer *t)
 {
-	json_object_set_new(o, "transfer", json_integer(t->id));
-	json_object_set_new(o, "mode", json_string(fa_mode_str(t->mode)));
-	json_object_set_new(o, "negotiation", json_string(fa_neg_str(t->neg)));
-	json_object_set_new(o, "command", t->command ? json_string(t->command) :
-	    json_null());
-	json_object_set_new(o, "path", t->path ? json_wire((const uint8_t *)t->path,
-	    strlen(t->path)) : json_null());
-	json_object_set_new(o, "direction", t->dir == FA_DIR_NONE ? json_null() :
-	    json_string(fa_dir_str(t->dir)));
+	jw_key(w, "transfer"); jw_uint(w, t->id);
+	jw_key(w, "mode"); jw_lit(w, fa_mode_str(t->mode));
+	jw_key(w, "negotiation"); jw_lit(w, fa_neg_str(t->neg));
+	jw_key(w, "command");
+	if (t->command != NULL)
+		jw_wire_str(w, t->command);
+	else
+		jw_null(w);
+	jw_key(w, "path");
+	if (t->path != NULL)
+		jw_wire_str(w, t->path);
+	else
+		jw_null(w);
+	jw_key(w, "direction");
+	if (t->dir != FA_DIR_NONE)
+		jw_lit(w, fa_dir_str(t->dir));
+	else
+		jw_null(w);
 	if (t->connected) {
-		json_object_set_new(o, "data_client", json_endpoint(&t->data_client));
-		json_object_set_new(o, "data_server", json_endpoint(&t->data_server));
+		jw_key(w, "data_client"); jw_endpoint(w, &t->data_client, true);
+		jw_key(w, "data_server"); jw_endpoint(w, &t->data_server, true);
 	}
 }
 
 static void
 on_transfer_start(void *arg, const struct fa_session *s, const struct fa_transfer *t)
 {
-	json_t *o = event_new("transfer_start", t->start_us, s);
+	struct jw *w = event_new(arg, "transfer_start", t->start_us, s);
 
-	transfer_fields(o, t);
-	emit(arg, o);
+	transfer_fields(w, t);
+	emit(arg);
 }
 
 static void
 on_transfer_end(void *arg, const struct fa_session *s, const struct fa_transfer *t)
 {
-	json_t *o = event_new("transfer_end", t->connected ? t->end_us :
+	struct jw *w = event_new(arg, "transfer_end", t->connected ? t->end_us :
 	    t->neg_ts_us, s);
 
-	transfer_fields(o, t);
-	json_object_set_new(o, "status", json_string(fa_xstatus_str(t->status)));
-	json_object_set_new(o, "reply_code", t->reply_code ?
-	    json_integer(t->reply_code) : json_null());
-	json_object_set_new(o, "connected", json_boolean(t->connected));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)fa_transfer_bytes(t)));
-	json_object_set_new(o, "bytes_captured",
-	    json_integer((json_int_t)fa_transfer_bytes_captured(t)));
-	emit(arg, o);
+	transfer_fields(w, t);
+	jw_key(w, "status"); jw_lit(w, fa_xstatus_str(t->status));
+	jw_key(w, "reply_code");
+	if (t->reply_code)
+		jw_int(w, t->reply_code);
+	else
+		jw_null(w);
+	jw_key(w, "connected"); jw_bool(w, t->connected);
+	jw_key(w, "bytes"); jw_uint(w, fa_transfer_bytes(t));
+	jw_key(w, "bytes_captured"); jw_uint(w, fa_transfer_bytes_captured(t));
+	emit(arg);
 }
 
 static void
 on_anomaly(void *arg, const struct fa_session *s, const struct fa_anomaly *a)
 {
-	json_t *o = event_new("anomaly", a->ts_us, s);
+	struct jw *w = event_new(arg, "anomaly", a->ts_us, s);
 
-	json_object_set_new(o, "type", json_string(a->type));
-	json_object_set_new(o, "detail", a->detail ? json_wire((const uint8_t *)a->detail,
-	    strlen(a->detail)) : json_null());
-	emit(arg, o);
+	jw_key(w, "type"); jw_wire_str(w, a->type);
+	jw_key(w, "detail");
+	if (a->detail != NULL)
+		jw_wire_str(w, a->detail);
+	else
+		jw_null(w);
+	emit(arg);
 }
 
 static void
 on_session_end(void *arg, struct fa_session *s)
 {
-	json_t *o = event_new("session_end", s->end_us, s);
+	struct jw *w = event_new(arg, "session_end", s->end_us, s);
 
-	json_object_set_new(o, "end_reason", json_string(fa_end_reason_str(s->end_reason)));
-	json_object_set_new(o, "record", report_session_json(s, NULL, NULL));
-	emit(arg, o);
+	jw_key(w, "end_reason"); jw_lit(w, fa_end_reason_str(s->end_reason));
+	jw_key(w, "record");
+	report_session_write(w, s, NULL, NULL);
+	emit(arg);
 }
 
 void
@@ -177,20 +206,19 @@ void
 events_stats(struct events *ev, uint64_t ts_us, const struct fa_stats *st,
     const struct live_counters *lc, size_t open_sessions)
 {
-	json_t *o = event_new("stats", ts_us, NULL);
+	struct jw *w = event_new(ev, "stats", ts_us, NULL);
 
-	json_object_set_new(o, "packets_received", json_integer((json_int_t)lc->received));
-	json_object_set_new(o, "packets_dropped", json_integer((json_int_t)lc->dropped));
-	json_object_set_new(o, "packets_ifdropped", json_integer((json_int_t)lc->ifdropped));
-	json_object_set_new(o, "packets", json_integer((json_int_t)st->packets));
-	json_object_set_new(o, "bytes", json_integer((json_int_t)st->bytes));
-	json_object_set_new(o, "sessions_open", json_integer((json_int_t)open_sessions));
-	json_object_set_new(o, "sessions_total", json_integer((json_int_t)st->ftp_sessions));
-	json_object_set_new(o, "data_connections",
-	    json_integer((json_int_t)st->data_connections));
-	json_object_set_new(o, "unattributed_data_connections",
-	    json_integer((json_int_t)st->unattributed_data_connections));
-	json_object_set_new(o, "malformed", json_integer((json_int_t)st->malformed));
-	json_object_set_new(o, "reasm_gaps", json_integer((json_int_t)st->reasm_gaps));
-	emit(ev, o);
+	jw_key(w, "packets_received"); jw_uint(w, lc->received);
+	jw_key(w, "packets_dropped"); jw_uint(w, lc->dropped);
+	jw_key(w, "packets_ifdropped"); jw_uint(w, lc->ifdropped);
+	jw_key(w, "packets"); jw_uint(w, st->packets);
+	jw_key(w, "bytes"); jw_uint(w, st->bytes);
+	jw_key(w, "sessions_open"); jw_uint(w, open_sessions);
+	jw_key(w, "sessions_total"); jw_uint(w, st->ftp_sessions);
+	jw_key(w, "data_connections"); jw_uint(w, st->data_connections);
+	jw_key(w, "unattributed_data_connections");
+	jw_uint(w, st->unattributed_data_connections);
+	jw_key(w, "malformed"); jw_uint(w, st->malformed);
+	jw_key(w, "reasm_gaps"); jw_uint(w, st->reasm_gaps);
+	emit(ev);
 }

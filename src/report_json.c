@@ -82,7 +82,7 @@ command(struct jw *w, const struct fa_command *c)
 	if (c->verb_long.p != NULL)
 		jw_wire(w, c->verb_long.p, c->verb_long.len);
 	else
-		jw_str(w, c->verb);
+		jw_wire_str(w, c->verb);
 	bytes_or_null(w, "arg", c->has_arg, &c->arg);
 	jw_key(w, "replies");
 	jw_arr(w);
@@ -162,9 +162,9 @@ static void
 anomaly(struct jw *w, const struct fa_anomaly *a)
 {
 	jw_obj(w);
-	jw_key(w, "type"); jw_str(w, a->type);
+	jw_key(w, "type"); jw_wire_str(w, a->type);
 	jw_key(w, "ts"); jw_ts(w, a->ts_us);
-	jw_key(w, "detail"); jw_str(w, a->detail ? a->detail : "");
+	jw_key(w, "detail"); jw_wire_str(w, a->detail ? a->detail : "");
 	jw_end_obj(w);
 }
 
@@ -251,20 +251,12 @@ report_session_write(struct jw *w, const struct fa_session *s,
 	jw_end_obj(w);
 }
 
-/* The same object as a jansson value, for writers that compose events. */
 json_t *
-report_session_json(const struct fa_session *s, report_extend_fn extend,
-    void *arg)
+json_ts(uint64_t ts_us)
 {
-	struct jw w;
-	json_t *o = NULL;
+	char buf[FA_TSLEN];
 
-	jw_init(&w, false);
-	report_session_write(&w, s, extend, arg);
-	if (!w.err)
-		o = json_loadb(w.p, w.len, JSON_ALLOW_NUL, NULL);
-	jw_free(&w);
-	return o;
+	return json_string(fmt_ts(ts_us, buf));
 }
 
 struct report *
@@ -401,7 +393,7 @@ inputs(struct jw *w, const struct capture *cap)
 		in = capture_input(cap, i);
 		jw_obj(w);
 		cstr_or_null(w, "source", in->source);
-		jw_key(w, "link_type"); jw_str(w, in->link_type);
+		jw_key(w, "link_type"); jw_wire_str(w, in->link_type);
 		jw_key(w, "packets"); jw_uint(w, in->packets);
 		jw_key(w, "bytes"); jw_uint(w, in->bytes);
 		ts_or_null(w, "first_ts", in->packets > 0, in->first_us);
@@ -441,8 +433,8 @@ document(struct report *r, const struct capture *cap, const struct fa_stats *st)
 
 	jw_init(&w, true);
 	jw_obj(&w);
-	jw_key(&w, "tool"); jw_str(&w, "ftpaudit");
-	jw_key(&w, "version"); jw_str(&w, PACKAGE_VERSION);
+	jw_key(&w, "tool"); jw_lit(&w, "ftpaudit");
+	jw_key(&w, "version"); jw_lit(&w, PACKAGE_VERSION);
 	jw_key(&w, "schema_version"); jw_int(&w, SCHEMA_VERSION);
 	inputs(&w, cap);
 	stats(&w, st);

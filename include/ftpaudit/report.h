@@ -8,10 +8,10 @@
 
 #include "ftpaudit/engine.h"
 #include "ftpaudit/capture.h"
+#include "ftpaudit/fmt.h"	/* for the writers that include this for it */
 
 enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_NDJSON };
 
-/* Adds fields of later issues (firewall needs, ...) to a session object. */
 struct jw;
 /* Adds fields of later issues (firewall needs, ...) to a session object:
  * called inside the object, it writes jw_key()/value pairs. */
@@ -42,32 +42,12 @@ int	 report_finish(struct report *, const struct capture *,
 const char *report_error(const struct report *);
 void	 report_free(struct report *);
 
-/* JSON helpers shared by every JSON writer. */
-json_t	*json_wire(const uint8_t *p, size_t len);	/* reversible escaping */
-json_t	*json_ts(uint64_t ts_us);
-/* o and a newline in one write; 0 or -1. */
-int	 json_write_line(json_t *o, FILE *, size_t flags);			/* RFC 3339 UTC, microseconds */
-json_t	*json_endpoint(const struct fa_endpoint *);
-json_t	*json_addr(const struct fa_addr *);
-json_t	*report_session_json(const struct fa_session *, report_extend_fn, void *);
-/* The session object into a JSON writer: the fast path of the reports. */
+/* The session object into a JSON writer, as -F json and -F ndjson write
+ * it and live's session_end event carries it. */
 void	 report_session_write(struct jw *, const struct fa_session *,
 	    report_extend_fn, void *);
-/* Terminal-safe copy of wire bytes (controls and non-ASCII as \xHH). */
-char	*sanitize(const uint8_t *p, size_t len);
-/* "2026-11-25T16:49:01.123456Z" into buf of FA_TSLEN bytes: always
- * FA_TSCHARS characters (the year is kept to four digits). */
-#define FA_TSLEN	64
-#define FA_TSCHARS	27
-const char *fmt_ts(uint64_t ts_us, char *buf);
-/* v's decimal digits ending at end (at most 20 before it); their start. */
-char	*fmt_uint(char *end, uint64_t v);
-/* For the text formats, without printf's format parsing: v in decimal,
- * then spaces to width (as "%-*llu"); s, then spaces to width ("%-*s"). */
-void	 fput_uint(FILE *, uint64_t v, int width);
-void	 fput_pad(FILE *, const char *s, int width);
-/* "10.0.0.1:21", "[2001:db8::1]:21"; without ":port" unless port_known. */
-struct fa_endpoint;
-void	 fput_endpoint(FILE *, const struct fa_endpoint *, bool port_known);
+
+/* Until render_json.c writes with jw: a timestamp as a jansson string. */
+json_t	*json_ts(uint64_t ts_us);
 
 #endif

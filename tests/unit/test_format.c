@@ -3,7 +3,8 @@
  * for each rule of the compressed form, then a million addresses with
  * zero words in every pattern; jw_usecs() writes printf's "%.6f";
  * fmt_ts() writes gmtime_r()'s calendar; jw_wire()'s word-at-a-time
- * scan escapes exactly as its byte-wise original did. */
+ * scan escapes exactly as its byte-wise original did, jw_str() as a
+ * plain loop does. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +19,7 @@
 
 #include "ftpaudit/addr.h"
 #include "ftpaudit/jw.h"
-#include "ftpaudit/report.h"
+#include "ftpaudit/fmt.h"
 #include "ftpaudit/rules.h"
 #include "ftpaudit/session.h"
 
@@ -332,6 +333,120 @@ test_wire(void **state)
 	jw_free(&w);
 }
 
+/* jw_strn() as a plain loop: JSON's escaping of valid UTF-8, U+FFFD for
+ * each byte outside it. */
+static size_t
+ref_str(char *out, const uint8_t *p, size_t len)
+{
+	size_t i = 0, n = 0, k;
+
+	out[n++] = '"';
+	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\') {
+			out[n++] = (char)p[i++];
+		} else if (p[i] >= 0x80 && (k = jw_utf8_len(p + i, len - i)) > 1) {
+			memcpy(out + n, p + i, k);
+			n += k;
+			i += k;
+		} else if (p[i] >= 0x80) {
+			memcpy(out + n, "\\ufffd", 6);
+			n += 6;
+			i++;
+		} else
+			ref_escaped(out, &n, p[i++]);
+	}
+	out[n++] = '"';
+	return n;
+}
+
+static void
+str_is(struct jw *w, const uint8_t *p, size_t len)
+{
+	char want[64 * 6 + 2];
+
+	assert_true(len <= 64);
+	jw_reset(w);
+	jw_strn(w, (const char *)p, len);
+	assert_false(w->err);
+	assert_int_equal(w->len, ref_str(want, p, len));
+	assert_memory_equal(w->p, want, w->len);
+}
+
+/* jw_str: a backslash stays one (jw_wire doubles it), a control is
+ * escaped, UTF-8 kept, a stray byte U+FFFD; then random strings of the
+ * bytes that matter against the plain loop. */
+static void
+test_str(void **state)
+{
+	static const uint8_t pick[] = { 'a', ' ', '"', '\\', 0, 1, '\n', 0x1f,
+	    0x7f, 0x80, 0xbf, 0xc2, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xed, 0xf0,
+	    0x9f, 0xff };
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL;
+	uint8_t b[64];
+	struct jw w;
+	size_t len, i;
+	int n;
+
+	(void)state;
+	jw_init(&w, false);
+	jw_str(&w, "a\\b \"q\" caf\xc3\xa9 \xff\x01");
+	assert_false(w.err);
+	assert_int_equal(w.len, strlen("\"a\\\\b \\\"q\\\" caf\xc3\xa9 \\ufffd\\u0001\""));
+	assert_memory_equal(w.p, "\"a\\\\b \\\"q\\\" caf\xc3\xa9 \\ufffd\\u0001\"", w.len);
+	for (n = 0; n < 300000; n++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		len = rnd % 41;
+		for (i = 0; i < len; i++) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			b[i] = rnd % 3 ? (uint8_t)(0x20 + rnd % 95) :
+			    pick[(rnd >> 8) % sizeof pick];
+		}
+		str_is(&w, b, len);
+	}
+	jw_free(&w);
+}
+
+/* jw_flush hands the text out and empties the buffer; the nesting
+ * stays, so a document can go out in pieces.  jw_addr: text, or null. */
+static void
+test_flush(void **state)
+{
+	struct fa_addr a;
+	struct jw w;
+	char *got;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(f = open_memstream(&got, &len));
+	jw_init(&w, false);
+	jw_obj(&w);
+	jw_key(&w, "a");
+	jw_arr(&w);
+	jw_uint(&w, 1);
+	assert_int_equal(jw_flush(&w, f), 0);
+	assert_int_equal(w.len, 0);
+	jw_uint(&w, 2);
+	memset(&a, 0, sizeof a);
+	jw_addr(&w, &a);
+	a.family = FA_AF_INET;
+	memcpy(a.a, "\x0a\x00\x00\x01", 4);
+	jw_addr(&w, &a);
+	jw_end_arr(&w);
+	jw_end_obj(&w);
+	assert_int_equal(jw_flush(&w, f), 0);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(got, "{\"a\":[1,2,null,\"10.0.0.1\"]}");
+	free(got);
+	w.err = true;
+	assert_int_equal(jw_flush(&w, stdout), -1);
+	jw_free(&w);
+}
+
 /* fmt_ts() writes what gmtime_r() and "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ"
  * write, up to the last second of 9999, where it stops. */
 static void
@@ -463,6 +578,8 @@ main(void)
 		cmocka_unit_test(test_lit_names),
 		cmocka_unit_test(test_usecs),
 		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_str),
+		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_fmt_ts),
 		cmocka_unit_test(test_uint),
 		cmocka_unit_test(test_fput),

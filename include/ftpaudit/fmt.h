@@ -1,0 +1,31 @@
+/* fmt.h: numbers, times, endpoints and wire bytes as text, without
+ * printf's format parsing: the helpers every writer shares (the JSON
+ * writer, jw.h, and the text reports). */
+#ifndef FTPAUDIT_FMT_H
+#define FTPAUDIT_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ftpaudit/addr.h"
+
+/* "2026-11-25T16:49:01.123456Z" into buf of FA_TSLEN bytes: always
+ * FA_TSCHARS characters (the year is kept to four digits). */
+#define FA_TSLEN	64
+#define FA_TSCHARS	27
+const char *fmt_ts(uint64_t ts_us, char *buf);
+/* v's decimal digits ending at end (at most 20 before it); their start. */
+char	*fmt_uint(char *end, uint64_t v);
+/* For the text formats: v in decimal, then spaces to width (as
+ * "%-*llu"); s, then spaces to width ("%-*s"). */
+void	 fput_uint(FILE *, uint64_t v, int width);
+void	 fput_pad(FILE *, const char *s, int width);
+/* "10.0.0.1:21", "[2001:db8::1]:21"; without ":port" unless port_known. */
+void	 fput_endpoint(FILE *, const struct fa_endpoint *, bool port_known);
+/* Terminal-safe copy of wire bytes (controls, non-ASCII and the
+ * backslash as \xHH), owned by the caller; NULL when out of memory. */
+char	*sanitize(const uint8_t *p, size_t len);
+
+#endif
