@@ -246,6 +246,17 @@ deny(struct audit_flow *f, int k, enum rs_hook h, const struct rs_result *r)
 	f->failed_base = r->base;
 }
 
+/* An iptables-save file says nothing about the other family: its flows
+ * are not accepted by default but undecided. */
+static bool
+covered(const struct audit *a, const struct audit_flow *f)
+{
+	unsigned bit = f->initiator.ip.family == FA_AF_INET6 ? RS_FAM_IP6 :
+	    RS_FAM_IP;
+
+	return (a->rs->covers & bit) != 0;
+}
+
 /*
  * Run the flow's packets through the ruleset, with f->helper, and set its
  * verdict.  rec (the audit itself, or NULL when a trace is replayed) gets
@@ -265,6 +276,16 @@ eval_flow(const struct audit *a, struct audit *rec, struct audit_flow *f,
 
 	f->verdict = AV_ACCEPT;
 	f->failed_pkt = -1;
+	if (!covered(a, f)) {
+		f->verdict = AV_INDETERMINATE;
+		f->why = f->initiator.ip.family == FA_AF_INET6 ?
+		    "no IPv6 ruleset given" : "no IPv4 ruleset given";
+		f->failed_pkt = 0;
+		f->failed_hook = RS_HOOK_NONE;
+		if (tr != NULL && trace_add(tr, strdup(f->why)) == -1)
+			return -1;
+		return 0;
+	}
 	for (k = 0; k < 3; k++) {
 		make_pkt(f, k, f->helper, &p);
 		from_server = f->server_initiates ? k != 1 : k == 1;
@@ -433,10 +454,13 @@ add_transfer(struct audit *a, const struct fa_session *s,
 		f->responder = f->server_initiates ? x->data_client : x->data_server;
 		f->initiator_port_known = true;
 	} else {
-		/* Seen only as announced: the initiator's port is unknown. */
+		/* Seen only as announced: the initiator's port is unknown.  A
+		 * passive one is taken to the control connection's server, as
+		 * rules takes it (curl and ftplib ignore the address of a 227;
+		 * a NAT'd server announces one it is not reached at). */
 		f->initiator.ip = f->server_initiates ? s->server.ip : s->client.ip;
 		f->responder = x->expected;
-		if (f->responder.ip.family == FA_AF_NONE)
+		if (f->responder.ip.family == FA_AF_NONE || !f->server_initiates)
 			f->responder.ip = f->server_initiates ? s->client.ip : s->server.ip;
 	}
 	if (f->initiator.ip.family != f->responder.ip.family)
@@ -490,7 +514,8 @@ order_flows(struct audit *a)
 {
 	size_t i;
 
-	qsort(a->flows, a->nflows, sizeof *a->flows, by_session);
+	if (a->nflows > 0)	/* no flows: flows is NULL, which qsort may not take */
+		qsort(a->flows, a->nflows, sizeof *a->flows, by_session);
 	a->nfixes = 0;
 	for (i = 0; i < a->nflows; i++)
 		if (add_fix(a, i) == -1)

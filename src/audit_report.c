@@ -8,7 +8,8 @@
 
 #define AUDIT_SCHEMA_VERSION	1
 
-/* {"family","table","chain","handle"} (nft) or {"table","chain","line"}. */
+/* {"family","table","chain","handle"} (nft) or {"family","table",
+ * "chain","line"} (iptables), with its place in the chain and its text. */
 static json_t *
 ref_json(const struct rs_rule *r)
 {
@@ -18,10 +19,13 @@ ref_json(const struct rs_rule *r)
 		return json_null();
 	c = r->chain;
 	if (r->line != 0)
-		return json_pack("{s:s, s:s, s:I}", "table", c->table, "chain",
-		    c->name, "line", (json_int_t)r->line);
-	return json_pack("{s:s, s:s, s:s, s:I}", "family", c->family, "table",
-	    c->table, "chain", c->name, "handle", (json_int_t)r->handle);
+		return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "family",
+		    c->family, "table", c->table, "chain", c->name, "line",
+		    (json_int_t)r->line, "index", (json_int_t)r->index + 1,
+		    "text", r->text ? r->text : "");
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "family", c->family,
+	    "table", c->table, "chain", c->name, "handle", (json_int_t)r->handle,
+	    "index", (json_int_t)r->index + 1, "text", r->text ? r->text : "");
 }
 
 static json_t *
@@ -290,15 +294,50 @@ static const struct section {
 };
 
 static json_t *
+families_json(unsigned covers)
+{
+	json_t *a = json_array();
+
+	if (covers & RS_FAM_IP)
+		json_array_append_new(a, json_string("ip"));
+	if (covers & RS_FAM_IP6)
+		json_array_append_new(a, json_string("ip6"));
+	return a;
+}
+
+/* "iptables-save", or "mixed" when the files are of both formats. */
+static const char *
+merged_format(const struct ruleset *rs)
+{
+	size_t i;
+
+	for (i = 1; i < rs->nparts; i++)
+		if (rs->parts[i].format != rs->parts[0].format)
+			return "mixed";
+	return ruleset_format_str(rs->format);
+}
+
+static json_t *
 head_json(const struct audit *a)
 {
 	const struct ruleset *rs = audit_ruleset(a);
+	const struct rs_part *p;
+	json_t *parts = json_array();
+	size_t i;
 
-	return json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:I}}",
+	for (i = 0; i < rs->nparts; i++) {
+		p = &rs->parts[i];
+		json_array_append_new(parts, json_pack("{s:s, s:s, s:I, s:o}",
+		    "source", p->source, "format", ruleset_format_str(p->format),
+		    "rules", (json_int_t)p->nrules, "families",
+		    families_json(p->covers)));
+	}
+	return json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:I, s:o}, s:o}",
 	    "tool", "ftpaudit", "version", PACKAGE_VERSION,
 	    "schema_version", AUDIT_SCHEMA_VERSION,
-	    "ruleset", "source", rs->source, "format", ruleset_format_str(rs->format),
-	    "rules", (json_int_t)ruleset_count(rs));
+	    "ruleset", "source", rs->source, "format", merged_format(rs),
+	    "rules", (json_int_t)ruleset_count(rs), "families",
+	    families_json(rs->covers), "rulesets", parts);
 }
 
 json_t *
@@ -374,7 +413,7 @@ static const char *
 ref_str(const struct rs_rule *r, const struct rs_chain *pol, char *buf, size_t len)
 {
 	if (r != NULL)
-		return rs_rule_name(r, buf, len);
+		return rs_rule_describe(r, buf, len);
 	if (pol != NULL) {
 		snprintf(buf, len, "policy of %s %s %s", pol->family, pol->table,
 		    pol->name);
@@ -387,7 +426,7 @@ static void
 text_flows(const struct audit *a, FILE *out)
 {
 	const struct audit_flow *f;
-	char ini[64], res[64], ref[160], a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
+	char ini[64], res[64], ref[640], a1[FA_ADDRSTRLEN], a2[FA_ADDRSTRLEN];
 	char xfer[16];
 	size_t i, n;
 
@@ -440,7 +479,7 @@ text_rules(const struct audit *a, FILE *out)
 	const struct ruleset *rs = audit_ruleset(a);
 	const struct audit_broad *b;
 	const struct audit_shadow *sh;
-	char r1[160], r2[160];
+	char r1[640], r2[640];
 	size_t ci, j, i, n, nunused = 0;
 
 	for (ci = 0; ci < rs->nchains; ci++)
@@ -450,18 +489,19 @@ text_rules(const struct audit *a, FILE *out)
 	for (ci = 0; ci < rs->nchains; ci++)
 		for (j = 0; j < rs->chains[ci]->nrules; j++)
 			if (audit_unused(a, rs->chains[ci]->rules[j]))
-				fprintf(out, "  %s\n", rs_rule_name(rs->chains[ci]->rules[j],
-				    r1, sizeof r1));
+				fprintf(out, "  %s\n", rs_rule_describe(
+				    rs->chains[ci]->rules[j], r1, sizeof r1));
 	b = audit_broad(a, &n);
 	fprintf(out, "overly broad: %zu\n", n);
 	for (i = 0; i < n; i++)
-		fprintf(out, "  %s allows %s; observed %s\n", rs_rule_name(b[i].rule,
-		    r1, sizeof r1), b[i].allows, b[i].observed);
+		fprintf(out, "  %s\n    allows %s; observed %s\n",
+		    rs_rule_describe(b[i].rule, r1, sizeof r1), b[i].allows,
+		    b[i].observed);
 	sh = audit_shadowed(a, &n);
 	fprintf(out, "shadowed: %zu\n", n);
 	for (i = 0; i < n; i++)
-		fprintf(out, "  %s by %s\n", rs_rule_name(sh[i].rule, r1, sizeof r1),
-		    rs_rule_name(sh[i].by, r2, sizeof r2));
+		fprintf(out, "  %s\n    by %s\n", rs_rule_describe(sh[i].rule, r1,
+		    sizeof r1), rs_rule_describe(sh[i].by, r2, sizeof r2));
 }
 
 int

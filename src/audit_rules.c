@@ -349,7 +349,7 @@ helper_findings(struct audit *a)
 {
 	const struct ruleset *rs = a->rs;
 	const struct rs_rule *r, *rel = related_accept(rs), *any = NULL;
-	char name[160];
+	char name[640];
 	size_t ci, j;
 	int rc = 0;
 
@@ -359,7 +359,7 @@ helper_findings(struct audit *a)
 			if (r->helper_set == NULL)
 				continue;
 			any = r;
-			rs_rule_name(r, name, sizeof name);
+			rs_rule_describe(r, name, sizeof name);
 			if (a->early[r->seq])
 				rc |= finding(a, "helper-unreached", "%s assigns the %s "
 				    "helper at priority %d of hook %s, before conntrack "
@@ -374,13 +374,13 @@ helper_findings(struct audit *a)
 	if (any != NULL && rel == NULL)
 		rc |= finding(a, "helper-without-related", "%s assigns the %s helper, "
 		    "but no rule accepts ct state related: the data connections it "
-		    "expects are not let in", rs_rule_name(any, name, sizeof name),
+		    "expects are not let in", rs_rule_describe(any, name, sizeof name),
 		    any->helper_set);
 	if (any == NULL && rel != NULL && a->ndata > 0)
 		rc |= finding(a, "related-without-helper", "%s accepts related "
 		    "traffic, but no rule assigns the ftp helper (never automatic "
 		    "since Linux 4.7): FTP data connections are never related",
-		    rs_rule_name(rel, name, sizeof name));
+		    rs_rule_describe(rel, name, sizeof name));
 	return rc;
 }
 
@@ -457,7 +457,7 @@ range_findings(struct audit *a)
 	const struct rs_rule *r;
 	const struct rs_match *m;
 	const struct audit_flow *f;
-	char name[160], ports[256], range[256];
+	char name[640], ports[256], range[256];
 	size_t ci, j, i, len;
 	int rc = 0;
 
@@ -480,7 +480,7 @@ range_findings(struct audit *a)
 				continue;
 			rc |= finding(a, "passive-range-missed", "%s accepts the static "
 			    "passive range %s, but observed passive data connections "
-			    "to port(s) %s were denied", rs_rule_name(r, name, sizeof name),
+			    "to port(s) %s were denied", rs_rule_describe(r, name, sizeof name),
 			    ranges_str(m, range, sizeof range), ports);
 		}
 	}
@@ -493,7 +493,7 @@ port20_findings(struct audit *a)
 	const struct rs_rule *r;
 	const struct rs_match *m;
 	const struct audit_flow *f;
-	char name[160], ports[256];
+	char name[640], ports[256];
 	size_t ci, j, i, len;
 	int rc = 0;
 
@@ -516,7 +516,7 @@ port20_findings(struct audit *a)
 				continue;
 			rc |= finding(a, "active-port-20", "%s expects active-mode data "
 			    "from source port 20, but the server opened active data "
-			    "connections from port(s) %s", rs_rule_name(r, name,
+			    "connections from port(s) %s", rs_rule_describe(r, name,
 			    sizeof name), ports);
 		}
 	}

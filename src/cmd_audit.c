@@ -24,8 +24,12 @@ static const struct option audit_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* More files than this in one audit is a mistake in a script. */
+#define AUDIT_MAX_RULESETS	16
+
 struct audit_args {
-	const char	*ruleset;
+	const char	*rulesets[AUDIT_MAX_RULESETS];	/* borrowed from argv */
+	int		 nrulesets;
 	enum rs_format	 rfmt;
 	enum audit_side	 side;
 	bool		 no_fail;
@@ -63,7 +67,11 @@ audit_option(struct audit_args *o, int ch, const char *arg)
 {
 	switch (ch) {
 	case OPTA_RULESET:
-		o->ruleset = arg;
+		if (o->nrulesets == AUDIT_MAX_RULESETS) {
+			cli_warn("--ruleset: at most %d files", AUDIT_MAX_RULESETS);
+			return -1;
+		}
+		o->rulesets[o->nrulesets++] = arg;
 		return 0;
 	case OPTA_RULESET_FORMAT:
 		if (ruleset_format_parse(arg, &o->rfmt) == 0)
@@ -118,7 +126,7 @@ parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
 		    "one interface unless --side=gateway");
 		return -1;
 	}
-	if (o->ruleset == NULL) {
+	if (o->nrulesets == 0) {
 		cli_warn("audit: --ruleset=FILE is required");
 		return -1;
 	}
@@ -217,13 +225,40 @@ done:
 	return rc;
 }
 
+/* Every --ruleset, merged into one: rules.v4 and rules.v6, or an nft
+ * dump and what iptables-legacy holds.  NULL when one is bad (said). */
+static struct ruleset *
+load_rulesets(const struct audit_args *o)
+{
+	struct ruleset *rs = NULL, *one;
+	char *cause = NULL;
+	int i;
+
+	for (i = 0; i < o->nrulesets; i++) {
+		if ((one = ruleset_load(o->rulesets[i], o->rfmt, &cause)) == NULL) {
+			cli_warn("%s: %s", o->rulesets[i], cause ? cause :
+			    "out of memory");
+			free(cause);
+			ruleset_free(rs);
+			return NULL;
+		}
+		if (rs == NULL)
+			rs = one;
+		else if (ruleset_merge(rs, one) == -1) {
+			cli_warn("out of memory");
+			ruleset_free(rs);
+			return NULL;
+		}
+	}
+	return rs;
+}
+
 int
 cmd_audit(int argc, char **argv)
 {
 	struct cli_input io;
 	struct audit_args o;
 	struct ruleset *rs;
-	char *cause = NULL;
 	int rc;
 
 	cli_input_init(&io);
@@ -232,11 +267,8 @@ cmd_audit(int argc, char **argv)
 	o.side = AUDIT_SERVER;
 	if ((rc = parse_args(argc, argv, &io, &o)) != 0)
 		return rc == 1 ? 0 : EXIT_USAGE;
-	if ((rs = ruleset_load(o.ruleset, o.rfmt, &cause)) == NULL) {
-		cli_warn("%s: %s", o.ruleset, cause ? cause : "out of memory");
-		free(cause);
+	if ((rs = load_rulesets(&o)) == NULL)
 		return EXIT_RUNTIME;
-	}
 	rc = run(&io, &o, rs, argv + optind, (size_t)(argc - optind));
 	ruleset_free(rs);
 	return rc;

@@ -233,6 +233,7 @@ rule_free(struct rs_rule *r)
 	}
 	free(r->m);
 	free(r->comment);
+	free(r->text);
 	free(r->unknown);
 	free(r->vunknown);
 	free(r->helper_set);
@@ -264,10 +265,85 @@ ruleset_free(struct ruleset *rs)
 		free(rs->helpers[i].name);
 		free(rs->helpers[i].type);
 	}
+	for (i = 0; i < rs->nparts; i++)
+		free(rs->parts[i].source);
+	free(rs->parts);
 	free(rs->helpers);
 	free(rs->chains);
 	free(rs->source);
 	free(rs);
+}
+
+/* The part a freshly parsed ruleset is made of. */
+static int
+first_part(struct ruleset *rs)
+{
+	if ((rs->parts = calloc(1, sizeof *rs->parts)) == NULL ||
+	    (rs->parts[0].source = strdup(rs->source)) == NULL)
+		return -1;
+	rs->parts[0].format = rs->format;
+	rs->parts[0].covers = rs->covers;
+	rs->parts[0].nrules = ruleset_count(rs);
+	rs->nparts = 1;
+	return 0;
+}
+
+static int
+merge_parts(struct ruleset *into, struct ruleset *from)
+{
+	struct rs_part *v;
+	char *src;
+	size_t i;
+
+	if ((v = realloc(into->parts, (into->nparts + from->nparts) *
+	    sizeof *v)) == NULL)
+		return -1;
+	into->parts = v;
+	if (asprintf(&src, "%s, %s", into->source, from->source) == -1)
+		return -1;
+	free(into->source);
+	into->source = src;
+	for (i = 0; i < from->nparts; i++)
+		v[into->nparts++] = from->parts[i];
+	from->nparts = 0;
+	into->covers |= from->covers;
+	return 0;
+}
+
+int
+ruleset_merge(struct ruleset *into, struct ruleset *from)
+{
+	struct rs_chain **cv;
+	struct rs_helper_obj *hv;
+	size_t i, j;
+	int rc = -1;
+
+	cv = realloc(into->chains, (into->nchains + from->nchains) * sizeof *cv);
+	if (cv == NULL)
+		goto out;
+	into->chains = cv;
+	into->cap = into->nchains + from->nchains;
+	hv = realloc(into->helpers, (into->nhelpers + from->nhelpers + 1) *
+	    sizeof *hv);
+	if (hv == NULL)
+		goto out;
+	into->helpers = hv;
+	into->hcap = into->nhelpers + from->nhelpers + 1;
+	if (merge_parts(into, from) == -1)
+		goto out;
+	for (i = 0; i < from->nchains; i++) {
+		for (j = 0; j < from->chains[i]->nrules; j++)
+			from->chains[i]->rules[j]->seq += into->nrules;
+		cv[into->nchains++] = from->chains[i];
+	}
+	for (i = 0; i < from->nhelpers; i++)
+		hv[into->nhelpers++] = from->helpers[i];
+	into->nrules += from->nrules;
+	from->nchains = from->nhelpers = 0;
+	rc = 0;
+out:
+	ruleset_free(from);
+	return rc;
 }
 
 int
@@ -419,11 +495,82 @@ rs_rule_name(const struct rs_rule *r, char *buf, size_t len)
 	const struct rs_chain *c = r->chain;
 
 	if (r->line != 0)
-		snprintf(buf, len, "%s %s line %u", c->table, c->name, r->line);
+		snprintf(buf, len, "%s%s %s rule %zu", c->fam == RS_FAM_IP6 ?
+		    "ip6 " : "", c->table, c->name, r->index + 1);
 	else
 		snprintf(buf, len, "%s %s %s handle %llu", c->family, c->table,
 		    c->name, (unsigned long long)r->handle);
 	return buf;
+}
+
+const char *
+rs_rule_describe(const struct rs_rule *r, char *buf, size_t len)
+{
+	char name[160];
+
+	snprintf(buf, len, "%s: %s", rs_rule_name(r, name, sizeof name),
+	    r->text != NULL ? r->text : "?");
+	return buf;
+}
+
+char *
+rs_escape(const char *s, size_t len)
+{
+	char *out, *o;
+	size_t i;
+
+	if ((out = malloc(len * 4 + 1)) == NULL)
+		return NULL;
+	for (o = out, i = 0; i < len; i++) {
+		if (s[i] >= 0x20 && s[i] < 0x7f)
+			*o++ = s[i];
+		else
+			o += sprintf(o, "\\x%02x", (unsigned char)s[i]);
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The cause comes from the file (names, JSON error texts): escaped, it
+ * stays one line on a terminal. */
+static void
+escape_cause(char **cause)
+{
+	char *e;
+
+	if (*cause == NULL || (e = rs_escape(*cause, strlen(*cause))) == NULL)
+		return;
+	free(*cause);
+	*cause = e;
+}
+
+/* The whole host's ruleset for nft; its own family for iptables-save. */
+static unsigned
+ruleset_covers(const struct ruleset *rs)
+{
+	unsigned m = 0;
+	size_t i;
+
+	if (rs->format == RS_FMT_NFT)
+		return RS_FAM_INET;
+	for (i = 0; i < rs->nchains; i++)
+		m |= rs->chains[i]->fam;
+	return m;
+}
+
+/* Nothing to judge: an empty dump (nft run without the rights, or in
+ * another namespace) would otherwise accept every flow. */
+static bool
+is_empty(const struct ruleset *rs)
+{
+	size_t i;
+
+	if (rs->nrules > 0)
+		return false;
+	for (i = 0; i < rs->nchains; i++)
+		if (rs->chains[i]->base && rs->chains[i]->policy == RS_V_DROP)
+			return false;
+	return true;
 }
 
 /* nft JSON starts with '{'; anything else must look like iptables-save. */
@@ -445,12 +592,40 @@ struct ruleset *
 ruleset_parse(const char *text, size_t len, enum rs_format fmt,
     const char *source, char **cause)
 {
+	struct ruleset *rs;
+	size_t i;
+
 	*cause = NULL;
+	for (i = 0; i < len && text[i] != '\0' && strchr(" \t\r\n", text[i]) != NULL;
+	    i++)
+		;
+	if (i == len) {
+		*cause = strdup(len == 0 ? "empty file (0 bytes): no ruleset" :
+		    "only blanks: no ruleset");
+		return NULL;
+	}
 	if (fmt == RS_FMT_AUTO)
 		fmt = detect(text, len);
 	if (fmt == RS_FMT_NFT)
-		return ruleset_parse_nft(text, len, source, cause);
-	return ruleset_parse_ipt(text, len, source, cause);
+		rs = ruleset_parse_nft(text, len, source, cause);
+	else
+		rs = ruleset_parse_ipt(text, len, source, cause);
+	if (rs != NULL && is_empty(rs)) {
+		*cause = strdup(fmt == RS_FMT_NFT ? "$.nftables: no rule and no "
+		    "chain that drops: an empty ruleset" : "end of file: no rule and "
+		    "no chain that drops: an empty ruleset");
+		ruleset_free(rs);
+		return NULL;
+	}
+	if (rs != NULL)
+		rs->covers = ruleset_covers(rs);
+	if (rs != NULL && first_part(rs) == -1) {
+		*cause = strdup("out of memory");
+		ruleset_free(rs);
+		return NULL;
+	}
+	escape_cause(cause);
+	return rs;
 }
 
 struct ruleset *
@@ -675,6 +850,18 @@ helper_effective(const struct run_ctx *x, const struct rs_rule *r)
 
 static enum run run_chain(struct run_ctx *, const struct rs_chain *, int);
 
+/* A rule that ends nothing and changes nothing for this packet: a
+ * counter, a log, or a helper assignment to a connection that exists
+ * already (ct helper set works only on the first packet).  When its
+ * match cannot be decided (a port the capture did not show), the
+ * traversal goes on just the same. */
+static bool
+inert(const struct run_ctx *x, const struct rs_rule *r)
+{
+	return r->verdict == RS_V_CONTINUE && r->vunknown == NULL &&
+	    (r->helper_set == NULL || x->pkt->ctstate != RS_CT_NEW);
+}
+
 static enum run
 run_rule(struct run_ctx *x, const struct rs_rule *r, int depth, bool *done)
 {
@@ -685,6 +872,10 @@ run_rule(struct run_ctx *x, const struct rs_rule *r, int depth, bool *done)
 	*done = true;
 	if ((m = rs_rule_match(r, x->hook, x->pkt, &why)) == 0) {
 		*done = false;
+		return RUN_CONT;
+	}
+	if (m < 0 && inert(x, r)) {
+		*done = false;	/* whether it matches changes nothing */
 		return RUN_CONT;
 	}
 	x->last = r;

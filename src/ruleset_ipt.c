@@ -459,8 +459,22 @@ counters(struct rs_rule *r, const char *s)
 	return 0;
 }
 
+/* What the rule says: the line as iptables-save wrote it, without the
+ * counters, escaped. */
 static int
-rule_line(struct ipt_ctx *x, char **tok, int n)
+rule_text(struct rs_rule *r, const char *line)
+{
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line == '[' && strchr(line, ']') != NULL)
+		line = strchr(line, ']') + 1;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return (r->text = rs_escape(line, strlen(line))) == NULL ? -1 : 0;
+}
+
+static int
+rule_line(struct ipt_ctx *x, char **tok, int n, const char *line)
 {
 	struct ipt_rule p;
 	struct rs_chain *c;
@@ -481,6 +495,8 @@ rule_line(struct ipt_ctx *x, char **tok, int n)
 	if ((p.r = rs_rule_add(x->rs, c)) == NULL)
 		return fail(x, "out of memory");
 	p.r->line = x->line;
+	if (rule_text(p.r, line) == -1)
+		return fail(x, "out of memory");
 	if (first == 1 && counters(p.r, tok[0]) == -1)
 		return fail(x, "bad counters");
 	for (p.i = first + 2; p.i < n; p.i++) {
@@ -493,6 +509,32 @@ rule_line(struct ipt_ctx *x, char **tok, int n)
 			return fail(x, "bad rule option");
 	}
 	return 0;
+}
+
+/* The tables the kernel has; another one is not iptables-save output
+ * (or one this model cannot evaluate): refuse it rather than ignore it. */
+static int
+table_line(struct ipt_ctx *x, const char *name)
+{
+	static const char *const known[] = { "filter", "nat", "mangle", "raw",
+		"security" };
+	char *msg;
+	size_t i;
+
+	if (x->table[0] != '\0')
+		return fail(x, "table before the COMMIT of the previous one");
+	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+		if (strcmp(name, known[i]) == 0) {
+			strcpy(x->table, name);
+			return 0;
+		}
+	}
+	if (asprintf(&msg, "unknown table '%.40s' (iptables has filter, nat, "
+	    "mangle, raw, security)", name) == -1)
+		return fail(x, "out of memory");
+	fail(x, msg);
+	free(msg);
+	return -1;
 }
 
 static int
@@ -514,17 +556,13 @@ parse_line(struct ipt_ctx *x, const char *line)
 		rc = fail(x, "unbalanced quotes or too many words");
 	else if (n == 0)
 		rc = 0;
-	else if (tok[0][0] == '*') {
-		if (strlen(tok[0]) >= sizeof x->table)
-			rc = fail(x, "table name too long");
-		else
-			strcpy(x->table, tok[0] + 1);
-	} else if (tok[0][0] == ':')
+	else if (tok[0][0] == '*')
+		rc = table_line(x, tok[0] + 1); else if (tok[0][0] == ':')
 		rc = chain_line(x, tok, n);
 	else if (strcmp(tok[0], "COMMIT") == 0)
 		x->table[0] = '\0';
 	else
-		rc = rule_line(x, tok, n);
+		rc = rule_line(x, tok, n, line);
 	free(buf);
 	return rc;
 }
@@ -568,7 +606,9 @@ parse_all(struct ipt_ctx *x, const char *text, size_t len)
 		free(line);
 		if (rc == -1)
 			return -1;
-		p += (nl ? (size_t)(nl - p) + 1 : n);
+		/* Past the line as it was, CR included: a last line ending
+		 * in CR without LF must not be read again forever. */
+		p = nl ? nl + 1 : end;
 	}
 	if (x->table[0] != '\0')
 		return fail(x, "table without COMMIT");

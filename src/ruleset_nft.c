@@ -492,13 +492,16 @@ verdict_stmt(struct rs_rule *r, const char *k, json_t *v)
 	for (i = 0; i < sizeof tab / sizeof tab[0]; i++) {
 		if (strcmp(k, tab[i].n) != 0)
 			continue;
-		r->verdict = tab[i].v;
-		if (r->verdict == RS_V_JUMP || r->verdict == RS_V_GOTO) {
-			if ((t = jstr(v, "target")) == NULL)
-				return -1;
-			if ((r->target = strdup(t)) == NULL)
-				return -2;
+		/* Without a target, or after another jump, there is no chain
+		 * to go to: undecidable, never a jump to nowhere. */
+		if ((tab[i].v == RS_V_JUMP || tab[i].v == RS_V_GOTO) &&
+		    ((t = jstr(v, "target")) == NULL || r->target != NULL)) {
+			rs_rule_vunknown(r, "'%s' without a target, or a second one", k);
+			return -1;
 		}
+		r->verdict = tab[i].v;
+		if (r->verdict == RS_V_JUMP || r->verdict == RS_V_GOTO)
+			return (r->target = strdup(t)) == NULL ? -2 : 0;
 		return 0;
 	}
 	return 1;
@@ -631,6 +634,197 @@ vmap_entries(struct nft_ctx *x, json_t *expr)
 	return NULL;
 }
 
+/*
+ * What a rule says, as `nft list ruleset` would print it, for the
+ * reports: "tcp dport 21 accept comment \"ftp\"".  The common
+ * expressions are written out; anything else as its compact JSON, so
+ * that nothing is hidden.
+ */
+#define TEXT_MAX	400
+
+static void text_value(FILE *, json_t *, bool quote);
+
+static void
+text_json(FILE *f, json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	fputs(s != NULL ? s : "?", f);
+	free(s);
+}
+
+/* Interface names, helper names: nft prints them quoted. */
+static bool
+quoted_key(json_t *left)
+{
+	json_t *m = json_object_get(left, "meta"), *c = json_object_get(left, "ct");
+	const char *k = jstr(m != NULL ? m : c, "key");
+
+	if (k == NULL)
+		return false;
+	if (m != NULL)
+		return strncmp(k, "iif", 3) == 0 || strncmp(k, "oif", 3) == 0;
+	return strcmp(k, "helper") == 0;
+}
+
+static void
+text_left(FILE *f, json_t *l)
+{
+	json_t *o;
+	const char *k;
+
+	if ((o = json_object_get(l, "payload")) != NULL && jstr(o, "field") != NULL)
+		fprintf(f, "%s %s", jstr(o, "protocol") ? jstr(o, "protocol") : "?",
+		    jstr(o, "field"));
+	else if ((o = json_object_get(l, "meta")) != NULL &&
+	    (k = jstr(o, "key")) != NULL)
+		fprintf(f, "%s%s", strncmp(k, "iif", 3) == 0 ||
+		    strncmp(k, "oif", 3) == 0 ? "" : "meta ", k);
+	else if ((o = json_object_get(l, "ct")) != NULL &&
+	    (k = jstr(o, "key")) != NULL)
+		fprintf(f, "ct %s%s%s", jstr(o, "dir") ? jstr(o, "dir") : "",
+		    jstr(o, "dir") ? " " : "", k);
+	else if ((o = json_object_get(l, "&")) != NULL && json_array_size(o) == 2) {
+		text_left(f, json_array_get(o, 0));
+		fputs(" & ", f);
+		text_value(f, json_array_get(o, 1), false);
+	} else
+		text_json(f, l);
+}
+
+static void
+text_list(FILE *f, json_t *v, const char *open, const char *sep,
+    const char *close, bool quote)
+{
+	json_t *e;
+	size_t i;
+
+	fputs(open, f);
+	json_array_foreach(v, i, e) {
+		fputs(i ? sep : "", f);
+		text_value(f, e, quote);
+	}
+	fputs(close, f);
+}
+
+static void
+text_value(FILE *f, json_t *v, bool quote)
+{
+	json_t *o;
+	const char *s = json_string_value(v);
+
+	if (s != NULL)
+		fprintf(f, quote && s[0] != '@' ? "\"%s\"" : "%s", s);
+	else if (json_is_integer(v))
+		fprintf(f, "%lld", (long long)json_integer_value(v));
+	else if ((o = json_object_get(v, "set")) != NULL && json_is_array(o))
+		text_list(f, o, "{ ", ", ", " }", quote);
+	else if (o != NULL)
+		text_value(f, o, quote);
+	else if ((o = json_object_get(v, "range")) != NULL && json_array_size(o) == 2)
+		text_list(f, o, "", "-", "", quote);
+	else if ((o = json_object_get(v, "prefix")) != NULL)
+		fprintf(f, "%s/%lld", jstr(o, "addr") ? jstr(o, "addr") : "?",
+		    (long long)json_integer_value(json_object_get(o, "len")));
+	else if ((o = json_object_get(v, "elem")) != NULL)
+		text_value(f, json_object_get(o, "val"), quote);
+	else if ((o = json_object_get(v, "|")) != NULL && json_is_array(o))
+		text_list(f, o, "", " | ", "", quote);
+	else if (json_is_array(v) && json_array_size(v) == 2 &&
+	    json_is_object(json_array_get(v, 1)) &&
+	    json_object_size(json_array_get(v, 1)) == 1) {
+		/* A verdict map entry: key : verdict. */
+		text_value(f, json_array_get(v, 0), quote);
+		fprintf(f, " : %s", json_object_iter_key(json_object_iter(
+		    json_array_get(v, 1))));
+	} else if (json_is_array(v))
+		text_list(f, v, "", ",", "", quote);
+	else if (json_object_get(v, "payload") || json_object_get(v, "meta") ||
+	    json_object_get(v, "ct"))
+		text_left(f, v);
+	else
+		text_json(f, v);
+}
+
+static void
+text_match(FILE *f, json_t *m)
+{
+	const char *op = jstr(m, "op");
+
+	text_left(f, json_object_get(m, "left"));
+	if (op != NULL && strcmp(op, "==") != 0 && strcmp(op, "in") != 0)
+		fprintf(f, " %s", op);
+	fputc(' ', f);
+	text_value(f, json_object_get(m, "right"), quoted_key(json_object_get(m,
+	    "left")));
+}
+
+static void
+text_stmt(FILE *f, json_t *st)
+{
+	const char *k = json_object_iter_key(json_object_iter(st));
+	json_t *v = json_object_get(st, k != NULL ? k : "");
+
+	if (k == NULL)
+		text_json(f, st);
+	else if (strcmp(k, "match") == 0)
+		text_match(f, v);
+	else if (strcmp(k, "jump") == 0 || strcmp(k, "goto") == 0)
+		fprintf(f, "%s %s", k, jstr(v, "target") ? jstr(v, "target") : "?");
+	else if (strcmp(k, "ct helper") == 0)
+		fprintf(f, "ct helper set \"%s\"", json_string_value(v) ?
+		    json_string_value(v) : "?");
+	else if (strcmp(k, "mangle") == 0) {
+		text_left(f, json_object_get(v, "key"));
+		fputs(" set ", f);
+		text_value(f, json_object_get(v, "value"), true);
+	} else if (strcmp(k, "vmap") == 0) {
+		text_left(f, json_object_get(v, "key"));
+		fputs(" vmap ", f);
+		text_value(f, json_object_get(v, "data"), false);
+	} else if (strcmp(k, "log") == 0 && jstr(v, "prefix") != NULL)
+		fprintf(f, "log prefix \"%s\"", jstr(v, "prefix"));
+	else if (strcmp(k, "xt") == 0)
+		fprintf(f, "xt %s \"%s\"", jstr(v, "type") ? jstr(v, "type") : "?",
+		    jstr(v, "name") ? jstr(v, "name") : "?");
+	else if (json_is_null(v) || strcmp(k, "counter") == 0 ||
+	    strcmp(k, "log") == 0 || strcmp(k, "reject") == 0 ||
+	    strcmp(k, "masquerade") == 0)
+		fputs(k, f);
+	else {
+		fprintf(f, "%s ", k);
+		text_json(f, v);
+	}
+}
+
+/* NULL on ENOMEM. */
+static char *
+rule_text(json_t *o)
+{
+	char *body = NULL, *text;
+	size_t len = 0, i;
+	json_t *e;
+	FILE *f;
+
+	if ((f = open_memstream(&body, &len)) == NULL)
+		return NULL;
+	json_array_foreach(json_object_get(o, "expr"), i, e) {
+		fputs(i ? " " : "", f);
+		text_stmt(f, e);
+	}
+	if (jstr(o, "comment") != NULL)
+		fprintf(f, " comment \"%s\"", jstr(o, "comment"));
+	if (fclose(f) != 0) {
+		free(body);
+		return NULL;
+	}
+	if (len > TEXT_MAX)
+		strcpy(body + TEXT_MAX - 3, "...");
+	text = rs_escape(body, strlen(body));
+	free(body);
+	return text;
+}
+
 static int
 parse_copy(struct nft_ctx *x, json_t *o, struct rs_chain *ch, struct rs_rule **leader)
 {
@@ -645,6 +839,8 @@ parse_copy(struct nft_ctx *x, json_t *o, struct rs_chain *ch, struct rs_rule **l
 		*leader = r;
 	r->handle = (uint64_t)json_integer_value(json_object_get(o, "handle"));
 	if (jstr(o, "comment") != NULL && (r->comment = strdup(jstr(o, "comment"))) == NULL)
+		return -2;
+	if ((r->text = rule_text(o)) == NULL)
 		return -2;
 	json_array_foreach(json_object_get(o, "expr"), i, e)
 		if (parse_stmt(x, r, e) == -2)
@@ -665,9 +861,8 @@ parse_rule(struct nft_ctx *x, json_t *o)
 
 	if (f == NULL || t == NULL || c == NULL)
 		return -1;
-	if ((ch = rs_chain_find(x->rs, f, t, c)) == NULL &&
-	    (ch = rs_chain_add(x->rs, f, t, c)) == NULL)
-		return -2;
+	if ((ch = rs_chain_find(x->rs, f, t, c)) == NULL)
+		return -1;
 	x->family = f;
 	x->table = t;
 	x->vmap_entry = NULL;
@@ -747,17 +942,56 @@ parse_helper(struct nft_ctx *x, json_t *o)
 	return v->table && v->name && v->type ? 0 : -2;
 }
 
+/* What is wrong with item i, or NULL: the dump is refused rather than
+ * read in part (a rule left out could be the one that drops). */
+static const char *
+item_problem(struct nft_ctx *x, json_t *it, int pass, const char **what)
+{
+	json_t *o;
+	const char *f, *t, *c;
+
+	*what = "";
+	if (!json_is_object(it))
+		return "not an object";
+	if (pass == 0 && (o = json_object_get(it, "chain")) != NULL) {
+		*what = ".chain";
+		if (jstr(o, "family") == NULL || jstr(o, "table") == NULL ||
+		    jstr(o, "name") == NULL)
+			return "missing family, table or name";
+	}
+	if (pass == 1 && (o = json_object_get(it, "rule")) != NULL) {
+		*what = ".rule";
+		f = jstr(o, "family");
+		t = jstr(o, "table");
+		c = jstr(o, "chain");
+		if (f == NULL || t == NULL || c == NULL)
+			return "missing family, table or chain";
+		if (!json_is_array(json_object_get(o, "expr")))
+			return "no \"expr\" array";
+		if (rs_chain_find(x->rs, f, t, c) == NULL)
+			return "its chain is not declared";
+	}
+	return NULL;
+}
+
 /* Chains and helper objects first: rules refer to both. */
 static int
 walk(struct nft_ctx *x, char **cause)
 {
 	json_t *it, *o;
+	const char *problem, *what;
 	size_t i;
 	int rc;
 	int pass;
 
 	for (pass = 0; pass < 2; pass++) {
 		json_array_foreach(x->items, i, it) {
+			if ((problem = item_problem(x, it, pass, &what)) != NULL) {
+				if (asprintf(cause, "$.nftables[%zu]%s: %s", i, what,
+				    problem) == -1)
+					*cause = NULL;
+				return -1;
+			}
 			rc = 0;
 			if (pass == 0 && (o = json_object_get(it, "chain")) != NULL)
 				rc = parse_chain(x, o);
@@ -770,7 +1004,7 @@ walk(struct nft_ctx *x, char **cause)
 				return -1;
 			}
 			if (rc == -1) {
-				if (asprintf(cause, "nftables item %zu: missing family, "
+				if (asprintf(cause, "$.nftables[%zu]: missing family, "
 				    "table or name", i) == -1)
 					*cause = NULL;
 				return -1;
@@ -778,6 +1012,20 @@ walk(struct nft_ctx *x, char **cause)
 		}
 	}
 	return 0;
+}
+
+/* nft -j list ruleset always starts with its metainfo: without it, the
+ * JSON is some other program's. */
+static bool
+has_metainfo(json_t *items)
+{
+	json_t *it;
+	size_t i;
+
+	json_array_foreach(items, i, it)
+		if (json_object_get(it, "metainfo") != NULL)
+			return true;
+	return false;
 }
 
 struct ruleset *
@@ -789,13 +1037,21 @@ ruleset_parse_nft(const char *text, size_t len, const char *source, char **cause
 
 	*cause = NULL;
 	if ((root = json_loadb(text, len, 0, &err)) == NULL) {
-		if (asprintf(cause, "not nft JSON: line %d: %s", err.line, err.text) == -1)
+		if (asprintf(cause, "line %d column %d: %s (not valid JSON)",
+		    err.line, err.column, err.text) == -1)
 			*cause = NULL;
 		return NULL;
 	}
 	memset(&x, 0, sizeof x);
 	if (!json_is_array(x.items = json_object_get(root, "nftables"))) {
-		*cause = strdup("not nft JSON: no \"nftables\" array");
+		*cause = strdup("$: no \"nftables\" array (not the JSON of "
+		    "nft -j list ruleset)");
+		json_decref(root);
+		return NULL;
+	}
+	if (!has_metainfo(x.items)) {
+		*cause = strdup("$.nftables: no \"metainfo\" object (not the "
+		    "JSON of nft -j list ruleset)");
 		json_decref(root);
 		return NULL;
 	}

@@ -69,6 +69,8 @@ struct rs_rule {
 	uint64_t	 handle;	/* nftables */
 	unsigned	 line;		/* iptables-save: line in the file */
 	char		*comment;	/* owned or NULL */
+	char		*text;		/* owned: what the rule says, as nft
+					   list or iptables-save print it */
 	struct rs_match	*m;		/* owned */
 	size_t		 nm;
 	char		*unknown;	/* owned: a condition we cannot evaluate */
@@ -101,9 +103,23 @@ struct rs_helper_obj {
 	char		*table, *name, *type;	/* owned */
 };
 
-struct ruleset {
-	enum rs_format	 format;
+/* One file of a ruleset merged from several (--ruleset given again). */
+struct rs_part {
 	char		*source;	/* owned */
+	enum rs_format	 format;
+	unsigned	 covers;	/* RS_FAM_* */
+	size_t		 nrules;	/* as ruleset_count counts them */
+};
+
+struct ruleset {
+	enum rs_format	 format;	/* of the first part */
+	char		*source;	/* owned: the parts' sources, ", " */
+	/* The packet families it speaks for: an nft dump is the whole
+	 * ruleset of the host (both families); an iptables-save file only
+	 * its own. */
+	unsigned	 covers;		/* RS_FAM_* */
+	struct rs_part	*parts;		/* owned */
+	size_t		 nparts;
 	struct rs_chain	**chains;	/* owned, in file order */
 	size_t		 nchains, cap;
 	struct rs_helper_obj *helpers;	/* owned: nft ct helper objects */
@@ -147,6 +163,10 @@ struct ruleset *ruleset_load(const char *path, enum rs_format, char **cause);
 struct ruleset *ruleset_parse(const char *text, size_t len, enum rs_format,
 	    const char *source, char **cause);
 void	 ruleset_free(struct ruleset *);
+/* Move every chain and helper of from into into, and free from: the
+ * rulesets of several files judged as one.  0, or -1 (ENOMEM; from is
+ * freed either way). */
+int	 ruleset_merge(struct ruleset *into, struct ruleset *from);
 /* Rules as the file has them (a verdict map's copies count once). */
 size_t	 ruleset_count(const struct ruleset *);
 const char *ruleset_format_str(enum rs_format);
@@ -159,8 +179,13 @@ void	 ruleset_eval(const struct ruleset *, enum rs_hook, const struct rs_pkt *,
 /* Does the rule hold for the packet?  1, 0, or -1 when undecidable (why). */
 int	 rs_rule_match(const struct rs_rule *, enum rs_hook, const struct rs_pkt *,
 	    const char **why);
-/* "inet filter input handle 7" / "filter INPUT line 12" into buf. */
+/* "inet filter input handle 7" / "filter INPUT rule 3" (ip6tables:
+ * "ip6 filter INPUT rule 3") into buf. */
 const char *rs_rule_name(const struct rs_rule *, char *buf, size_t len);
+/* The name, ": " and what the rule says into buf. */
+const char *rs_rule_describe(const struct rs_rule *, char *buf, size_t len);
+/* A copy of s with bytes outside printable ASCII as \xNN (owned). */
+char	*rs_escape(const char *s, size_t len);
 
 /* Builders the parsers share (ruleset.c). */
 struct ruleset *rs_new(enum rs_format, const char *source);

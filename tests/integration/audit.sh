@@ -341,7 +341,7 @@ else:
         m = re.match(r"\[(\d+):\d+\] -A (\S+)", line)
         if not m or "infra" in line:
             continue
-        key = (None, table, m.group(2), None, ln)
+        key = ("ip", table, m.group(2), None, ln)
         p = int(m.group(1))
         check((p == 0) == (key in unused), "%s %s line %d: kernel counted %d, ftpaudit says %s"
               % (table, m.group(2), ln, p, "unused" if key in unused else "used"))

@@ -95,15 +95,34 @@ judge mixed "$tmp/mixed.json" '
 	findings == ["helper-unreached"];
 	all(f["trace"] for f in a["flows"])'
 
-# The same rules from iptables-save -c: helper in raw works there.
+# The same rules from iptables-save -c: helper in raw works there.  The
+# file says nothing about IPv6: those flows are undecided, not accepted.
 # shellcheck disable=SC2086
-expect_rc 0 "iptables-save ruleset, all accepted" "$FTPAUDIT" audit --ruleset="$D/server-helper.ipt" -F json $CAPS
+expect_rc 3 "iptables-save ruleset, IPv6 not covered" "$FTPAUDIT" audit --ruleset="$D/server-helper.ipt" -F json $CAPS
 judge ipt "$tmp/out" '
-	verdicts == ["accept"] * 6;
+	verdicts == ["accept"] * 4 + ["indeterminate"] * 2;
+	all(f["reason"] == "no IPv6 ruleset given" for f in a["flows"][4:]);
 	a["ruleset"]["format"] == "iptables-save" and a["ruleset"]["rules"] == 8;
-	a["flows"][1]["rule"] == {"table": "filter", "chain": "INPUT", "line": 15};
+	a["flows"][1]["rule"]["table"] == "filter" and a["flows"][1]["rule"]["chain"] == "INPUT";
+	a["flows"][1]["rule"]["line"] == 15 and a["flows"][1]["rule"]["index"] == 2;
+	a["flows"][1]["rule"]["text"].startswith("-A INPUT -m conntrack --ctstate RELATED");
 	sorted(unused) == [14, 18, 19, 20];
 	a["denied"] == []'
+# With the ip6tables-save of the same host, merged: every flow decided.
+# shellcheck disable=SC2086
+expect_rc 0 "iptables-save + ip6tables-save, all accepted" "$FTPAUDIT" audit --ruleset="$D/server-helper.ipt" \
+	--ruleset="$D/server-helper.ip6t" -F json $CAPS
+judge ipt46 "$tmp/out" '
+	verdicts == ["accept"] * 6;
+	a["ruleset"]["rules"] == 16 and len(a["rulesets"]) == 2;
+	[p["families"] for p in a["rulesets"]] == [["ip"], ["ip6"]];
+	a["flows"][4]["rule"]["family"] == "ip6" and a["flows"][4]["rule"]["line"] == 18;
+	a["denied"] == []'
+expect_rc 0 "merged, text" "$FTPAUDIT" audit --ruleset="$D/server-helper.ipt" \
+	--ruleset="$D/server-helper.ip6t" $CAPS
+grep -q "ip6 filter INPUT rule 5: -A INPUT -s fd20:1::/64 -p tcp -m tcp --dport 21 -j ACCEPT" "$tmp/out" &&
+	check OK "text names an ip6tables rule by place and text" ||
+	check FAIL "text: $(grep -m3 fd20 "$tmp/out")"
 
 # iptables-nft rules listed by nft -j: xt expressions are opaque.
 # shellcheck disable=SC2086
@@ -148,8 +167,44 @@ grep -q "$tmp/bad: .*line 1" "$tmp/err" && check OK "names the file and line" ||
 	check FAIL "message: $(cat "$tmp/err")"
 expect_rc 1 "JSON read as iptables-save" "$FTPAUDIT" audit --ruleset-format=iptables-save \
 	--ruleset="$D/vmap.nft.json" "$S/vsftpd-curl-pasv.pcap"
+# Fail closed: whatever is not a ruleset, or holds no rule, is refused
+# with one line naming the file and the place (line, or JSON path).
+bad_ruleset() {	# bad_ruleset NAME FILE WANT-IN-MESSAGE
+	expect_rc 1 "bad ruleset: $1" "$FTPAUDIT" audit --ruleset="$2" "$S/vsftpd-curl-pasv.pcap"
+	if [ "$(wc -l <"$tmp/err")" = 1 ] && grep -qF "$2: " "$tmp/err" &&
+		grep -qF -- "$3" "$tmp/err"; then
+		check OK "bad ruleset: $1: one line naming the file and '$3'"
+	else
+		check FAIL "bad ruleset: $1: message: $(head -c 300 "$tmp/err")"
+	fi
+}
 printf '{"nftables": [' >"$tmp/cut.json"
-expect_rc 1 "truncated nft JSON" "$FTPAUDIT" audit --ruleset="$tmp/cut.json" "$S/vsftpd-curl-pasv.pcap"
+bad_ruleset "truncated nft JSON" "$tmp/cut.json" "line 1 column 14"
+: >"$tmp/zero"
+bad_ruleset "0 bytes" "$tmp/zero" "0 bytes"
+bad_ruleset "/dev/null" /dev/null "0 bytes"
+printf '\n  \n' >"$tmp/blank"
+bad_ruleset "blank lines" "$tmp/blank" "no ruleset"
+printf '{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}}]}\n' >"$tmp/empty.json"
+bad_ruleset "empty nft ruleset" "$tmp/empty.json" '$.nftables: no rule'
+printf '{"nftables": [{"metainfo": {}}, {"table": {"family": "inet", "name": "t", "handle": 1}}, {"chain": {"family": "inet", "table": "t", "name": "c", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "accept"}}]}\n' >"$tmp/nochain.json"
+bad_ruleset "nft ruleset of an empty accept chain" "$tmp/nochain.json" '$.nftables: no rule'
+printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n' >"$tmp/empty.ipt"
+bad_ruleset "empty iptables-save" "$tmp/empty.ipt" "no rule"
+"$FTPAUDIT" rules -F json "$S/vsftpd-curl-pasv.pcap" >"$tmp/rules.json" 2>/dev/null
+bad_ruleset "another program's JSON (ftpaudit rules -F json)" "$tmp/rules.json" '$: no "nftables" array'
+printf '[1, 2, 3]\n' >"$tmp/array.json"
+expect_rc 1 "a JSON array" "$FTPAUDIT" audit --ruleset-format=nft-json --ruleset="$tmp/array.json" "$S/vsftpd-curl-pasv.pcap"
+printf '{"nftables": [{"rule": {"family": "inet", "table": "t", "chain": "c", "expr": []}}]}\n' >"$tmp/nometa.json"
+bad_ruleset "nft-like JSON without metainfo" "$tmp/nometa.json" '$.nftables: no "metainfo"'
+printf '{"nftables": [{"metainfo": {}}, {"rule": {"family": "inet", "table": "t", "chain": "c", "expr": []}}]}\n' >"$tmp/undecl.json"
+bad_ruleset "nft rule in an undeclared chain" "$tmp/undecl.json" '$.nftables[1].rule: its chain is not declared'
+printf '{"nftables": [{"metainfo": {}}, 7]}\n' >"$tmp/item.json"
+bad_ruleset "nft item not an object" "$tmp/item.json" '$.nftables[1]: not an object'
+printf '*filter\n:INPUT DROP [0:0]\nCOMMIT\n*bogus\n:INPUT ACCEPT [0:0]\nCOMMIT\n' >"$tmp/table.ipt"
+bad_ruleset "iptables-save with an unknown table" "$tmp/table.ipt" "line 4: unknown table 'bogus'"
+printf '*filter\n:INPUT DROP [0:0]\n-A INPUT -m comment --comment "\033[31mred" -j ACCEPT\nCOMMIT\n*b\033[2Jx\nCOMMIT\n' >"$tmp/esc.ipt"
+bad_ruleset "control bytes in the message are escaped" "$tmp/esc.ipt" 'unknown table '"'"'b\x1b[2Jx'"'"
 expect_rc 2 "no --ruleset" "$FTPAUDIT" audit "$S/vsftpd-curl-pasv.pcap"
 expect_rc 2 "bad --side" "$FTPAUDIT" audit --side=router --ruleset="$D/vmap.nft.json" "$S/vsftpd-curl-pasv.pcap"
 expect_rc 2 "bad --ruleset-format" "$FTPAUDIT" audit --ruleset-format=pf --ruleset="$D/vmap.nft.json" "$S/vsftpd-curl-pasv.pcap"
