@@ -167,17 +167,16 @@ tls_attach(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk,
 }
 
 /*
- * The expectation for ep, unless its session has ended: the session is
- * reported (or being reported, sinkq.c) and no longer changes, so a
- * connection that comes after it is not its transfer.  The expectation
- * is left to expire.
+ * The expectation of an open session for a connection from init to ep.
+ * An ended session is reported (or being reported, sinkq.c) and no longer
+ * changes, so a connection that comes after it is not its transfer; its
+ * expectations are left to expire.
  */
 static struct expect *
-expect_live(struct fa_engine *e, const struct fa_endpoint *ep, bool *fb)
+expect_live(struct fa_engine *e, const struct fa_endpoint *init,
+    const struct fa_endpoint *ep, bool *fb)
 {
-	struct expect *x = expect_find(e->expects, ep, fb);
-
-	return x != NULL && x->sess != NULL && !x->sess->ended ? x : NULL;
+	return expect_find(e->expects, &init->ip, ep, fb);
 }
 
 /*
@@ -192,14 +191,14 @@ data_attach(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk,
 	bool fb, syn = (pk->flags & TCP_SYN) != 0, ack = (pk->flags & TCP_ACK) != 0;
 
 	if (syn && ack) {
-		if ((x = expect_live(e, &pk->src, &fb)) != NULL) {
+		if ((x = expect_live(e, &pk->dst, &pk->src, &fb)) != NULL) {
 			attach(e, c, x, fb, &pk->dst, &pk->src, !side, true, ts);
 			return true;
 		}
-	} else if ((x = expect_live(e, &pk->dst, &fb)) != NULL) {
+	} else if ((x = expect_live(e, &pk->src, &pk->dst, &fb)) != NULL) {
 		attach(e, c, x, fb, &pk->src, &pk->dst, side, syn, ts);
 		return true;
-	} else if (!syn && (x = expect_live(e, &pk->src, &fb)) != NULL) {
+	} else if (!syn && (x = expect_live(e, &pk->dst, &pk->src, &fb)) != NULL) {
 		attach(e, c, x, fb, &pk->dst, &pk->src, !side, false, ts);
 		return true;
 	}

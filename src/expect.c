@@ -1,7 +1,7 @@
 /* expect.c: the expectation table.  A chained hash of the endpoints
- * announced, each with its expectations newest first; expectations also
- * sit on a list in creation order so that expiry is a walk from the
- * oldest. */
+ * announced, alone and with the address expected to connect, each with
+ * its expectations newest first; expectations also sit on a list in
+ * creation order so that expiry is a walk from the oldest. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,18 +12,26 @@
 #define USED_WAYS	4	/* 65,536 remembered passive data ports */
 
 /*
- * One endpoint and the expectations that can be found at it.  Grouping
- * them keeps every operation independent of how many announcements
- * share an endpoint: a busy server hands its few passive ports to
- * thousands of clients, and a chain of single links made each delete
- * walk them all (100,000 sessions awaiting one port took 17 s).
+ * One endpoint, or one endpoint and one initiator address, and the
+ * expectations that can be found there.  Grouping them keeps every
+ * operation independent of how many announcements share an endpoint: a
+ * busy server hands its few passive ports to thousands of clients, and a
+ * chain of single links made each delete walk them all (100,000 sessions
+ * awaiting one port took 17 s).  The groups with an initiator make the
+ * exact match one lookup however many clients share the endpoint.
  */
 struct expect_group {
 	struct expect_group *next, **pprev;	/* bucket chain */
 	struct fa_endpoint ep;
+	struct fa_addr	 init;		/* family NONE: any initiator */
 	uint32_t	 hash;
 	struct expect_link *head[2];	/* by link kind, newest first */
 };
+
+/* Which link of an expectation: its kind (EXACT or PEER), and whether
+ * its group names the initiator. */
+enum { L_EXACT, L_PEER, L_EXACT_INIT, L_PEER_INIT };
+#define L_KIND(l)	((l) & 1)
 
 /* Endpoints that served as passive data ports, four to a set.  A full
  * set forgets the one it learned first: the table keeps the recent ones
@@ -56,6 +64,25 @@ static uint32_t
 ep_hash(const struct fa_endpoint *ep)
 {
 	return fa_addr_hash(&ep->ip, ep->port);
+}
+
+/* The hash of (ep, init); init NULL: of ep alone. */
+static uint32_t
+group_hash(const struct fa_endpoint *ep, const struct fa_addr *init)
+{
+	uint32_t h = ep_hash(ep);
+
+	return init == NULL ? h : fa_addr_hash(init, h);
+}
+
+static bool
+group_is(const struct expect_group *g, const struct fa_endpoint *ep,
+    const struct fa_addr *init, uint32_t h)
+{
+	if (g->hash != h || !fa_endpoint_eq(&g->ep, ep))
+		return false;
+	return init == NULL ? g->init.family == FA_AF_NONE :
+	    fa_addr_eq(&g->init, init);
 }
 
 struct expect_table *
@@ -128,23 +155,24 @@ rehash(struct expect_table *t)
 
 static struct expect_group *
 group_find(const struct expect_table *t, const struct fa_endpoint *ep,
-    uint32_t h)
+    const struct fa_addr *init, uint32_t h)
 {
 	struct expect_group *g;
 
 	for (g = t->buckets[h & (t->nbuckets - 1)]; g != NULL; g = g->next)
-		if (g->hash == h && fa_endpoint_eq(&g->ep, ep))
+		if (group_is(g, ep, init, h))
 			return g;
 	return NULL;
 }
 
 static struct expect_group *
-group_get(struct expect_table *t, const struct fa_endpoint *ep)
+group_get(struct expect_table *t, const struct fa_endpoint *ep,
+    const struct fa_addr *init)
 {
-	uint32_t h = ep_hash(ep);
+	uint32_t h = group_hash(ep, init);
 	struct expect_group *g;
 
-	if ((g = group_find(t, ep, h)) != NULL)
+	if ((g = group_find(t, ep, init, h)) != NULL)
 		return g;
 	if ((g = t->spare_groups) != NULL)
 		t->spare_groups = g->next;
@@ -152,6 +180,8 @@ group_get(struct expect_table *t, const struct fa_endpoint *ep)
 		return NULL;
 	memset(g, 0, sizeof *g);
 	g->ep = *ep;
+	if (init != NULL)
+		g->init = *init;
 	g->hash = h;
 	chain_add(&t->buckets[h & (t->nbuckets - 1)], g);
 	if (++t->ngroups > t->nbuckets)
@@ -159,14 +189,17 @@ group_get(struct expect_table *t, const struct fa_endpoint *ep)
 	return g;
 }
 
+/* Link which (L_*) of e at ep, with the initiator's group or not. */
 static int
-link_add(struct expect_table *t, struct expect *e, int kind,
+link_add(struct expect_table *t, struct expect *e, int which,
     const struct fa_endpoint *ep)
 {
-	struct expect_link *l = &e->link[kind];
+	struct expect_link *l = &e->link[which];
+	int kind = L_KIND(which);
 	struct expect_group *g;
 
-	if ((g = group_get(t, ep)) == NULL)
+	if ((g = group_get(t, ep, which >= L_EXACT_INIT ? &e->initiator :
+	    NULL)) == NULL)
 		return -1;
 	l->g = g;
 	l->prev = NULL;
@@ -177,9 +210,10 @@ link_add(struct expect_table *t, struct expect *e, int kind,
 }
 
 static void
-link_del(struct expect_table *t, struct expect *e, int kind)
+link_del(struct expect_table *t, struct expect *e, int which)
 {
-	struct expect_link *l = &e->link[kind];
+	struct expect_link *l = &e->link[which];
+	int kind = L_KIND(which);
 	struct expect_group *g = l->g;
 
 	if (g == NULL)
@@ -215,12 +249,49 @@ expect_release(struct expect_table *t, struct expect *e)
 	t->spare = e;
 }
 
+static void
+links_del(struct expect_table *t, struct expect *e)
+{
+	int i;
+
+	for (i = 0; i < EXPECT_LINKS; i++)
+		link_del(t, e, i);
+}
+
+/*
+ * Link e where a connection may be looked for: at the announced endpoint
+ * (EXACT), and at the same port on the control connection's peer (PEER:
+ * NAT rewrote the address, or it was 0.0.0.0); with no usable announced
+ * address the peer's endpoint is the exact one.  Each both alone and
+ * with the initiator.
+ */
+static int
+links_add(struct expect_table *t, struct expect *e,
+    const struct fa_endpoint *announced, const struct fa_endpoint *peer)
+{
+	bool exact = announced->ip.family != FA_AF_NONE &&
+	    !fa_addr_is_unspecified(&announced->ip);
+
+	if (exact && (link_add(t, e, L_EXACT, announced) == -1 ||
+	    link_add(t, e, L_EXACT_INIT, announced) == -1))
+		return -1;
+	if (!exact && (link_add(t, e, L_EXACT, peer) == -1 ||
+	    link_add(t, e, L_EXACT_INIT, peer) == -1))
+		return -1;
+	if (exact && !fa_endpoint_eq(announced, peer) &&
+	    (link_add(t, e, L_PEER, peer) == -1 ||
+	    link_add(t, e, L_PEER_INIT, peer) == -1))
+		return -1;
+	return 0;
+}
+
 struct expect *
 expect_add(struct expect_table *t, struct fa_session *s, uint32_t xfer,
     const struct fa_endpoint *announced, const struct fa_endpoint *peer,
     const struct fa_addr *initiator, uint64_t expires_us)
 {
 	struct expect *e;
+	int i;
 
 	if (t->count >= t->max)
 		return NULL;
@@ -229,13 +300,11 @@ expect_add(struct expect_table *t, struct fa_session *s, uint32_t xfer,
 		memset(e, 0, sizeof *e);
 	} else if ((e = calloc(1, sizeof *e)) == NULL)
 		return NULL;
-	e->link[0].e = e->link[1].e = e;
-	if ((announced->ip.family != FA_AF_NONE &&
-	    !fa_addr_is_unspecified(&announced->ip) &&
-	    link_add(t, e, 0, announced) == -1) ||
-	    ((e->link[0].g == NULL || !fa_endpoint_eq(announced, peer)) &&
-	    link_add(t, e, 1, peer) == -1)) {
-		link_del(t, e, 0);
+	for (i = 0; i < EXPECT_LINKS; i++)
+		e->link[i].e = e;
+	e->initiator = *initiator;
+	if (links_add(t, e, announced, peer) == -1) {
+		links_del(t, e);
 		expect_release(t, e);
 		return NULL;
 	}
@@ -245,7 +314,6 @@ expect_add(struct expect_table *t, struct fa_session *s, uint32_t xfer,
 		e->snext->sprev = e;
 	s->expects = e;
 	e->xfer = xfer;
-	e->initiator = *initiator;
 	e->expires_us = expires_us;
 	e->prev = t->newest;
 	if (t->newest)
@@ -257,36 +325,55 @@ expect_add(struct expect_table *t, struct fa_session *s, uint32_t xfer,
 	return e;
 }
 
-/* The newest expectation announced at ep, else the newest found there
- * through its peer. */
-struct expect *
-expect_find(struct expect_table *t, const struct fa_endpoint *ep, bool *fallback)
+/* The newest expectation of this kind in g, if its session is open: an
+ * ended session is reported (or being reported, sinkq.c) and no longer
+ * changes.  Only the newest, as before exact matching: a walk past ended
+ * ones would cost each connection as many steps as a flood of ended
+ * sessions left. */
+static struct expect *
+newest_open(const struct expect_group *g, int kind)
 {
-	struct expect_group *g;
 	struct expect *e;
 
-	if ((g = group_find(t, ep, ep_hash(ep))) == NULL)
+	if (g == NULL || g->head[kind] == NULL)
 		return NULL;
-	if (g->head[0] != NULL) {
-		*fallback = false;
-		return g->head[0]->e;
-	}
-	e = g->head[1]->e;	/* an empty group is freed */
-	*fallback = e->link[0].g != NULL;
-	return e;
+	e = g->head[kind]->e;
+	return e->sess != NULL && !e->sess->ended ? e : NULL;
+}
+
+struct expect *
+expect_find(struct expect_table *t, const struct fa_addr *initiator,
+    const struct fa_endpoint *ep, bool *fallback)
+{
+	uint32_t h = ep_hash(ep);
+	const struct expect_group *gi, *ga;
+	struct expect *e;
+
+	gi = group_find(t, ep, initiator, fa_addr_hash(initiator, h));
+	ga = group_find(t, ep, NULL, h);
+	*fallback = false;
+	if ((e = newest_open(gi, L_EXACT)) != NULL)
+		return e;
+	*fallback = true;
+	if ((e = newest_open(gi, L_PEER)) != NULL)
+		return e;
+	*fallback = false;
+	if ((e = newest_open(ga, L_EXACT)) != NULL)
+		return e;
+	*fallback = true;
+	return newest_open(ga, L_PEER);
 }
 
 bool
 expect_exists(struct expect_table *t, const struct fa_endpoint *ep)
 {
-	return group_find(t, ep, ep_hash(ep)) != NULL;
+	return group_find(t, ep, NULL, ep_hash(ep)) != NULL;
 }
 
 void
 expect_del(struct expect_table *t, struct expect *e)
 {
-	link_del(t, e, 0);
-	link_del(t, e, 1);
+	links_del(t, e);
 	if (e->prev)
 		e->prev->next = e->next;
 	else
@@ -379,6 +466,8 @@ expect_prefetch(const struct expect_table *t, const struct fa_endpoint *a,
 	uint32_t ha = ep_hash(a), hb = ep_hash(b);
 
 	__builtin_prefetch(&t->buckets[hb & (t->nbuckets - 1)]);
+	__builtin_prefetch(&t->buckets[group_hash(b, &a->ip) &
+	    (t->nbuckets - 1)]);
 	if (t->used == NULL)
 		return;
 	__builtin_prefetch(&t->used[ha & (USED_SETS - 1)]);

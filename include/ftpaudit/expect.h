@@ -27,15 +27,19 @@
 
 struct expect_group;
 
+#define EXPECT_LINKS	4
+
 struct expect {
-	/* Two ways to be found: the announced endpoint and the same port on
-	 * the control connection's peer (for NAT and 0.0.0.0).  Each link
-	 * is on its endpoint's list of that kind, newest first. */
+	/* Two ways to be found: the announced endpoint (EXACT) and the same
+	 * port on the control connection's peer (PEER: for NAT); each both
+	 * by endpoint alone and by endpoint and initiator address (expect.c,
+	 * L_*).  Each link is on its group's list of that kind, newest
+	 * first. */
 	struct expect_link {
 		struct expect_link *next, *prev;
-		struct expect_group *g;	/* the endpoint's; NULL: not linked */
+		struct expect_group *g;	/* the group's; NULL: not linked */
 		struct expect	*e;
-	}		 link[2];
+	}		 link[EXPECT_LINKS];
 	struct expect	*prev, *next;	/* creation order, for expiry */
 	struct expect	*sprev, *snext;	/* sess->expects */
 	/* Reference held until the session ends; NULL after that. */
@@ -54,10 +58,16 @@ void	 expect_table_free(struct expect_table *);
 struct expect *expect_add(struct expect_table *, struct fa_session *, uint32_t xfer,
 	    const struct fa_endpoint *announced, const struct fa_endpoint *peer,
 	    const struct fa_addr *initiator, uint64_t expires_us);
-/* The newest expectation for a connection to ep; *fallback set when it was
- * found through the peer address rather than the announced one. */
-struct expect *expect_find(struct expect_table *, const struct fa_endpoint *ep,
-	    bool *fallback);
+/*
+ * The expectation a new connection from initiator to ep belongs to, among
+ * those of open sessions, as the kernel's helper keys them and then less
+ * exactly: the newest announced at ep for that initiator; else the newest
+ * for it found at ep through the control connection's peer (NAT); else
+ * the same for any initiator (data_from_unexpected_host).  *fallback set
+ * when found through the peer rather than the announced endpoint.
+ */
+struct expect *expect_find(struct expect_table *, const struct fa_addr *initiator,
+	    const struct fa_endpoint *ep, bool *fallback);
 /* Another expectation already announces this endpoint. */
 bool	 expect_exists(struct expect_table *, const struct fa_endpoint *ep);
 void	 expect_del(struct expect_table *, struct expect *);

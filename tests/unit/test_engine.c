@@ -317,6 +317,163 @@ test_passive_bytes(void **state)
 	world_free(&w);
 }
 
+/* The session ended with client address a (last byte), or NULL. */
+static struct fa_session *
+ended_from(struct world *w, uint8_t a)
+{
+	int i;
+
+	for (i = 0; i < w->nended; i++)
+		if (w->ended[i]->client.ip.a[3] == a)
+			return w->ended[i];
+	return NULL;
+}
+
+static int
+count_anomalies(const struct fa_session *s, const char *type)
+{
+	uint32_t i;
+	int n = 0;
+
+	for (i = 0; i < s->nanoms; i++)
+		n += strcmp(s->anoms[i].type, type) == 0;
+	return n;
+}
+
+/* One RETR in s over its passive data connection d, as the server sends
+ * it (len bytes). */
+static void
+send_file(struct world *w, struct peer *dc, struct peer *ds, size_t len)
+{
+	static char chunk[1001];
+
+	memset(chunk, 'x', sizeof chunk - 1);
+	for (; len >= 1000; len -= 1000)
+		send_seg(w, ds, dc, 0, chunk, 0);
+	chunk[len] = '\0';
+	if (len)
+		send_seg(w, ds, dc, 0, chunk, 0);
+	chunk[len] = 'x';
+	teardown(w, dc, ds);
+}
+
+/*
+ * Two servers behind one address announce the same address:port to two
+ * clients at about the same time.  Each connection belongs to the
+ * expectation of its own client (initiator address plus responder
+ * address:port), however they were ordered; the newest announcement used
+ * to win, so each session took the other's connection and bytes.
+ */
+static void
+test_port_collision(void **state)
+{
+	struct world w;
+	struct peer a = P(10, 0, 0, 1, 40020, 1000), b = P(10, 0, 0, 3, 40021, 3000);
+	struct peer sa = P(10, 0, 0, 2, 21, 5000), sb = P(10, 0, 0, 2, 21, 7000);
+	struct peer da = P(10, 0, 0, 1, 41000, 100), dsa = P(10, 0, 0, 2, 50000, 200);
+	struct peer db = P(10, 0, 0, 3, 41001, 300), dsb = P(10, 0, 0, 2, 50000, 400);
+	static const char pasv[] =
+	    "227 Entering Passive Mode (10,0,0,2,195,80).\r\n";
+	struct fa_session *s;
+	int order;
+
+	(void)state;
+	for (order = 0; order < 2; order++) {
+		world_init(&w, NULL);
+		handshake(&w, &a, &sa);
+		handshake(&w, &b, &sb);
+		send_seg(&w, &sa, &a, 0, "220 one\r\n", 0);
+		send_seg(&w, &sb, &b, 0, "220 two\r\n", 0);
+		send_seg(&w, &a, &sa, 0, "PASV\r\n", 0);
+		send_seg(&w, &b, &sb, 0, "PASV\r\n", 0);
+		send_seg(&w, &sa, &a, 0, pasv, 0);
+		send_seg(&w, &sb, &b, 0, pasv, 0);
+		send_seg(&w, &a, &sa, 0, "RETR a\r\n", 0);
+		send_seg(&w, &b, &sb, 0, "RETR b\r\n", 0);
+		/* First the client that was answered first, then the other. */
+		if (order == 0) {
+			handshake(&w, &da, &dsa);
+			handshake(&w, &db, &dsb);
+		} else {
+			handshake(&w, &db, &dsb);
+			handshake(&w, &da, &dsa);
+		}
+		send_seg(&w, &sa, &a, 0, "150 go\r\n", 0);
+		send_seg(&w, &sb, &b, 0, "150 go\r\n", 0);
+		send_file(&w, &da, &dsa, 1500);
+		send_file(&w, &db, &dsb, 2700);
+		send_seg(&w, &sa, &a, 0, "226 done\r\n", 0);
+		send_seg(&w, &sb, &b, 0, "226 done\r\n", 0);
+		teardown(&w, &a, &sa);
+		teardown(&w, &b, &sb);
+		assert_int_equal(w.nended, 2);
+		assert_non_null(s = ended_from(&w, 1));
+		assert_int_equal(s->nxfers, 1);
+		assert_true(s->xfers[0].connected);
+		assert_int_equal(s->xfers[0].data_client.ip.a[3], 1);
+		assert_int_equal(s->xfers[0].data_client.port, da.port);
+		assert_int_equal(fa_transfer_bytes(&s->xfers[0]), 1500);
+		assert_int_equal(s->xfers[0].status, FA_XS_COMPLETE);
+		assert_int_equal(count_anomalies(s, "data_from_unexpected_host"), 0);
+		assert_non_null(s = ended_from(&w, 3));
+		assert_int_equal(s->nxfers, 1);
+		assert_int_equal(s->xfers[0].data_client.ip.a[3], 3);
+		assert_int_equal(fa_transfer_bytes(&s->xfers[0]), 2700);
+		assert_int_equal(count_anomalies(s, "data_from_unexpected_host"), 0);
+		/* Announced again while the first was unused: said. */
+		assert_int_equal(count_anomalies(s, "port_reuse"), 1);
+		world_free(&w);
+		a.port += 2, b.port += 2, da.port += 2, db.port += 2;
+	}
+}
+
+/*
+ * A server behind NAT announces its inside address to one client while
+ * the same port is announced, at its outside address, to another: the
+ * NAT'd client's connection to the outside address is its own
+ * (nat_mismatch), not the other client's, whose announcement names that
+ * address exactly but not that initiator.
+ */
+static void
+test_port_collision_nat(void **state)
+{
+	struct world w;
+	struct peer a = P(10, 0, 0, 1, 40030, 1000), b = P(10, 0, 0, 3, 40031, 3000);
+	struct peer sa = P(10, 0, 0, 2, 21, 5000), sb = P(10, 0, 0, 2, 21, 7000);
+	struct peer db = P(10, 0, 0, 3, 41002, 300), dsb = P(10, 0, 0, 2, 50000, 400);
+	struct fa_session *s;
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &a, &sa);
+	handshake(&w, &b, &sb);
+	send_seg(&w, &sa, &a, 0, "220 one\r\n", 0);
+	send_seg(&w, &sb, &b, 0, "220 two\r\n", 0);
+	send_seg(&w, &b, &sb, 0, "PASV\r\n", 0);
+	send_seg(&w, &sb, &b, 0,
+	    "227 Entering Passive Mode (192,168,2,2,195,80).\r\n", 0);
+	send_seg(&w, &a, &sa, 0, "PASV\r\n", 0);
+	send_seg(&w, &sa, &a, 0,
+	    "227 Entering Passive Mode (10,0,0,2,195,80).\r\n", 0);
+	send_seg(&w, &b, &sb, 0, "RETR b\r\n", 0);
+	handshake(&w, &db, &dsb);
+	send_seg(&w, &sb, &b, 0, "150 go\r\n", 0);
+	send_file(&w, &db, &dsb, 2700);
+	send_seg(&w, &sb, &b, 0, "226 done\r\n", 0);
+	teardown(&w, &a, &sa);
+	teardown(&w, &b, &sb);
+	assert_int_equal(w.nended, 2);
+	assert_non_null(s = ended_from(&w, 3));
+	assert_true(s->xfers[0].connected);
+	assert_int_equal(fa_transfer_bytes(&s->xfers[0]), 2700);
+	assert_int_equal(count_anomalies(s, "nat_mismatch"), 1);
+	assert_int_equal(count_anomalies(s, "data_from_unexpected_host"), 0);
+	assert_non_null(s = ended_from(&w, 1));
+	assert_false(s->xfers[0].connected);
+	assert_int_equal(s->xfers[0].status, FA_XS_NOT_CONNECTED);
+	world_free(&w);
+}
+
 /* Active mode from a random port, and a PORT nobody connected to. */
 static void
 test_active(void **state)
@@ -629,8 +786,9 @@ ep4(struct fa_endpoint *ep, uint8_t a, uint8_t b, uint8_t c, uint8_t d,
 /*
  * Many expectations at one endpoint, as a busy server's few passive ports
  * give: the newest announced there wins over any found through the peer,
- * in every order of deletion; and 20,000 distinct endpoints (the index
- * grows past its first 4,096 buckets) are each found until deleted.
+ * in every order of deletion; 20,000 distinct endpoints (the index
+ * grows past its first 4,096 buckets) are each found until deleted; and
+ * among 20,000 clients given one endpoint, each finds its own.
  */
 static void
 test_expect_shared_endpoint(void **state)
@@ -649,7 +807,8 @@ test_expect_shared_endpoint(void **state)
 	assert_non_null(s = session_new(1));
 	ep4(&srv, 10, 0, 0, 2, 50000);
 	ep4(&nat, 192, 168, 0, 2, 50000);	/* announced behind NAT */
-	memset(&cli, 0, sizeof cli);
+	ep4(&ep, 10, 0, 0, 1, 0);
+	cli = ep.ip;
 	for (i = 0; i < N; i++)
 		assert_non_null(x[i] = expect_add(t, s, (uint32_t)i,
 		    i % 2 ? &nat : &srv, &srv, &cli, 1));
@@ -660,34 +819,55 @@ test_expect_shared_endpoint(void **state)
 	assert_int_equal(expect_count(t), N + D);
 	for (i = 0; i < D; i++) {
 		ep4(&ep, 10, 1, (uint8_t)(i >> 8), (uint8_t)i, 2000);
-		assert_ptr_equal(expect_find(t, &ep, &fb), y[i]);
+		assert_ptr_equal(expect_find(t, &cli, &ep, &fb), y[i]);
 		assert_false(fb);
 		expect_del(t, y[i]);
 		assert_false(expect_exists(t, &ep));
 	}
 
 	/* The newest announced at srv, then at nat. */
-	assert_ptr_equal(expect_find(t, &srv, &fb), x[N - 2]);
+	assert_ptr_equal(expect_find(t, &cli, &srv, &fb), x[N - 2]);
 	assert_false(fb);
-	assert_ptr_equal(expect_find(t, &nat, &fb), x[N - 1]);
+	assert_ptr_equal(expect_find(t, &cli, &nat, &fb), x[N - 1]);
 	assert_false(fb);
 	expect_del(t, x[N - 2]);
-	assert_ptr_equal(expect_find(t, &srv, &fb), x[N - 4]);
+	assert_ptr_equal(expect_find(t, &cli, &srv, &fb), x[N - 4]);
 	for (i = 0; i < N - 2; i += 2) {	/* oldest first */
-		assert_ptr_equal(expect_find(t, &srv, &fb), x[N - 4]);
+		assert_ptr_equal(expect_find(t, &cli, &srv, &fb), x[N - 4]);
 		expect_del(t, x[i]);
 	}
 	/* Only the NAT ones are left: found at srv through their peer. */
 	for (i = N - 1; i > 0; i -= 2) {	/* newest first */
-		assert_ptr_equal(expect_find(t, &srv, &fb), x[i]);
+		assert_ptr_equal(expect_find(t, &cli, &srv, &fb), x[i]);
 		assert_true(fb);
-		assert_ptr_equal(expect_find(t, &nat, &fb), x[i]);
+		assert_ptr_equal(expect_find(t, &cli, &nat, &fb), x[i]);
 		assert_false(fb);
 		expect_del(t, x[i]);
 	}
 	assert_int_equal(expect_count(t), 0);
 	assert_false(expect_exists(t, &srv));
 	assert_false(expect_exists(t, &nat));
+
+	/* 20,000 clients given the same endpoint: each connection finds
+	 * its own client's, in any order, the older half through the
+	 * peer (NAT); another client's only when its own is gone. */
+	for (i = 0; i < D; i++) {
+		ep4(&ep, 10, 2, (uint8_t)(i >> 8), (uint8_t)i, 0);
+		assert_non_null(y[i] = expect_add(t, s, (uint32_t)i,
+		    i < D / 2 ? &nat : &srv, &srv, &ep.ip, 1));
+	}
+	for (i = 0; i < D; i += 2) {
+		ep4(&ep, 10, 2, (uint8_t)(i >> 8), (uint8_t)i, 0);
+		assert_ptr_equal(expect_find(t, &ep.ip, &srv, &fb), y[i]);
+		assert_int_equal(fb, i < D / 2);
+		expect_del(t, y[i]);
+		assert_ptr_equal(expect_find(t, &ep.ip, &srv, &fb), y[D - 1]);
+		assert_false(fb);
+	}
+	for (i = D - 1; i > 0; i -= 2)
+		expect_del(t, y[i]);
+	assert_int_equal(expect_count(t), 0);
+	assert_false(expect_exists(t, &srv));
 	expect_table_free(t);
 	fa_session_unref(s);
 }
@@ -699,7 +879,7 @@ test_expect_drop_session(void **state)
 {
 	struct expect_table *t;
 	struct fa_session *s, *other;
-	struct fa_endpoint a, b;
+	struct fa_endpoint a, b, c;
 	struct fa_addr cli;
 	struct expect *x, *y, *z;
 	bool fb;
@@ -710,7 +890,8 @@ test_expect_drop_session(void **state)
 	assert_non_null(other = session_new(2));
 	ep4(&a, 10, 0, 0, 2, 50000);
 	ep4(&b, 10, 0, 0, 2, 50001);
-	memset(&cli, 0, sizeof cli);
+	ep4(&c, 10, 0, 0, 1, 0);
+	cli = c.ip;
 	assert_non_null(x = expect_add(t, s, 0, &a, &a, &cli, 1));
 	assert_non_null(y = expect_add(t, other, 0, &a, &a, &cli, 1));
 	assert_non_null(z = expect_add(t, s, 1, &b, &b, &cli, 1));
@@ -722,7 +903,10 @@ test_expect_drop_session(void **state)
 	assert_null(z->sess);
 	assert_ptr_equal(y->sess, other);
 	assert_int_equal(expect_count(t), 3);
-	assert_ptr_equal(expect_find(t, &b, &fb), z);
+	/* Still there, but no longer found for a connection. */
+	assert_true(expect_exists(t, &b));
+	assert_null(expect_find(t, &cli, &b, &fb));
+	assert_ptr_equal(expect_find(t, &cli, &a, &fb), y);
 	expect_del(t, x);	/* a dropped one, then one still held */
 	expect_del(t, y);
 	assert_int_equal(other->refs, 1);
@@ -961,6 +1145,8 @@ main(void)
 		cmocka_unit_test(test_lost_command),
 		cmocka_unit_test(test_lost_both),
 		cmocka_unit_test(test_passive_bytes),
+		cmocka_unit_test(test_port_collision),
+		cmocka_unit_test(test_port_collision_nat),
 		cmocka_unit_test(test_active),
 		cmocka_unit_test(test_detection),
 		cmocka_unit_test(test_nul_in_verb),
