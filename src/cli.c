@@ -211,9 +211,8 @@ feed(struct fa_engine *e, struct capture *cap, const struct fa_config *cfg,
 	struct reader *rd;
 	size_t got;
 
-	rd = reader_new(cap, cfg, &cli_interrupted);
-	if (rd != NULL && q != NULL)
-		reader_set_idle(rd, write_reports, q);
+	rd = reader_new(cap, cfg, q != NULL ? write_reports : NULL, q,
+	    &cli_interrupted);
 	for (;;) {
 		/* The reader hands over what it read, then stops. */
 		if (cli_interrupted && rd == NULL)

@@ -75,7 +75,7 @@ struct reader {
 	 * blocks filled are still handed over), and abandon them too. */
 	bool		 stop, abandon;
 	const volatile sig_atomic_t *interrupted;	/* NULL, or a handler's */
-	bool		(*idle)(void *);	/* reader_set_idle's */
+	bool		(*idle)(void *);	/* reader_new's, or NULL */
 	void		*idle_arg;
 
 	/* The thread's own. */
@@ -394,6 +394,7 @@ run(void *arg)
 
 struct reader *
 reader_new(struct capture *cap, const struct fa_config *cfg,
+    bool (*idle)(void *), void *idle_arg,
     const volatile sig_atomic_t *interrupted)
 {
 	struct reader *r;
@@ -402,6 +403,8 @@ reader_new(struct capture *cap, const struct fa_config *cfg,
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
 	r->cap = cap;
+	r->idle = idle;
+	r->idle_arg = idle_arg;
 	r->interrupted = interrupted;
 	r->verify = cfg->verify_checksums;
 	for (i = 0; i < FA_PORTSET_WORDS; i++)
@@ -439,7 +442,7 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 	int i;
 
 	pthread_mutex_lock(&r->lock);
-	/* Rather than wait, do the other work (reader_set_idle).  A signal
+	/* Rather than wait, do the other work (reader_new's idle).  A signal
 	 * handler cannot wake a condition variable: look at its flag ten
 	 * times a second.  Once it is set the thread stops reading, and a
 	 * read blocked on a pipe that sends nothing more is made to fail
@@ -502,15 +505,6 @@ feed_ahead(void *arg, const struct reader_pkt *p)
 {
 	if (p->status == DECODE_TCP)
 		fa_engine_prefetch(arg, &p->pk);
-}
-
-void
-reader_set_idle(struct reader *r, bool (*idle)(void *), void *arg)
-{
-	pthread_mutex_lock(&r->lock);
-	r->idle = idle;
-	r->idle_arg = arg;
-	pthread_mutex_unlock(&r->lock);
 }
 
 size_t

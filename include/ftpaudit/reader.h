@@ -29,6 +29,10 @@ struct reader_pkt {
  * ("220") that --detect-other-ports may take for FTP, and every later
  * packet of that connection until its FINs or RST.  Of any other payload only the first four
  * bytes are kept (pk.cut), so data connections are never copied.
+ * idle, when not NULL, is other work: rather than wait (reader_next for
+ * frames, the reader's thread for a block to fill), either thread calls
+ * idle(idle_arg), again as long as it returns true.  It is given here, not
+ * later: the thread may fill its blocks and wait before a later call.
  * interrupted, when not NULL, is the flag of a SIGINT handler installed
  * without SA_RESTART: once it is set, the thread stops reading (a read
  * blocked on a silent pipe is made to fail by sending the thread SIGINT)
@@ -36,6 +40,7 @@ struct reader_pkt {
  * NULL when the thread cannot start: read with capture_dispatch instead.
  */
 struct reader *reader_new(struct capture *cap, const struct fa_config *cfg,
+	    bool (*idle)(void *), void *idle_arg,
 	    const volatile sig_atomic_t *interrupted);
 /*
  * The next batch of frames, each to cb, borrowed for the call, and each
@@ -45,10 +50,6 @@ struct reader *reader_new(struct capture *cap, const struct fa_config *cfg,
 typedef void (*reader_cb)(void *arg, const struct reader_pkt *);
 size_t	 reader_next(struct reader *, reader_cb cb, reader_cb ahead,
 	    void *arg);
-/* Rather than wait (reader_next for frames, the reader's thread for a
- * block to fill), call idle(arg), on either thread, again as long as it
- * returns true: there was other work. */
-void	 reader_set_idle(struct reader *, bool (*idle)(void *), void *arg);
 /* reader_next into the engine e, with its look-ahead. */
 size_t	 reader_feed(struct reader *, struct fa_engine *e);
 /* Bytes read and total, as of the last frame reader_next gave. */

@@ -64,7 +64,7 @@ analyze(const char *path, size_t n, bool threaded, const uint8_t *data,
 		abort();
 	fuzz_run_start_to(&run, REPORT_NDJSON, false, out);
 	if (threaded) {
-		if ((rd = reader_new(cap, &run.cfg, NULL)) == NULL)
+		if ((rd = reader_new(cap, &run.cfg, NULL, NULL, NULL)) == NULL)
 			abort();
 		while (reader_feed(rd, run.e) > 0)
 			;
