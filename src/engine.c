@@ -337,7 +337,7 @@ ctl_syn(struct fa_engine *e, struct conn *c, int ss)
 {
 	c->kind = CONN_CTL_SYN;
 	c->client_side = (uint8_t)ss;
-	c->xfer = (uint32_t)++e->next_id;
+	c->syn_id = ++e->next_id;
 }
 
 static void
@@ -345,10 +345,10 @@ promote(struct fa_engine *e, struct conn *c)
 {
 	struct ctl *x;
 	int ss = c->client_side;
-	uint64_t id = c->xfer;
+	uint64_t id = c->syn_id;
 
 	c->client_side = 0;
-	c->xfer = 0;
+	c->owner = NULL;
 	make_control(e, c, ss, true, id);
 	if (c->kind != CONN_CONTROL)
 		return;

@@ -64,12 +64,15 @@ struct conn {
 	uint8_t		 in_closed;	/* in the table's index of closed entries */
 	uint8_t		 client_side;	/* data: key side of the FTP client;
 					   CTL_SYN: key side of the server */
-	uint32_t	 xfer;		/* data: transfer index; CTL_SYN: session id */
+	uint32_t	 xfer;		/* data: transfer index */
 	struct conn	*lprev, *lnext;	/* recency list, head = newest */
 	uint32_t	 isn[2];	/* SYN sequence number from key endpoint i */
 	uint64_t	 first_us, last_us;
 	struct conn_bytes *bytes;	/* owned; data connections only */
-	void		*owner;		/* control: struct ctl; data: session */
+	union {
+		void	*owner;		/* control: struct ctl; data: session */
+		uint64_t syn_id;	/* CTL_SYN: the session id its SYN took */
+	};
 	uint64_t	 seq;		/* when it last went to the head of the
 					   recency list: its order there */
 };

@@ -14,6 +14,7 @@
 
 #include "ftpaudit/engine.h"
 #include "ftpaudit/expect.h"
+#include "../../src/engine_int.h"
 #include "../../src/session_int.h"
 
 /* One TCP peer: its address, port and next sequence number. */
@@ -602,6 +603,33 @@ test_reuse(void **state)
 	world_free(&w);
 }
 
+/*
+ * Session ids past 2^32: the id a control connection's SYN takes was kept
+ * in a 32-bit field of its table entry until its answer, and came back
+ * as 0, for which the session took a new id, out of order.
+ */
+static void
+test_session_id_64(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40009, 1000), s = P(10, 0, 0, 2, 21, 5000);
+	struct peer c2 = P(10, 0, 0, 1, 40010, 1000);
+
+	(void)state;
+	world_init(&w, NULL);
+	w.e->next_id = UINT32_MAX;
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	teardown(&w, &c, &s);
+	send_seg(&w, &c2, &s, SYN, NULL, 0);	/* never answered */
+	fa_engine_finish(w.e);
+	assert_int_equal(w.nended, 2);
+	assert_true(w.ended[0]->id == (uint64_t)UINT32_MAX + 1);
+	assert_true(w.ended[1]->id == (uint64_t)UINT32_MAX + 2);
+	assert_int_equal(w.ended[1]->ctl_handshake, FA_HS_NO_ANSWER);
+	world_free(&w);
+}
+
 /* Connections beyond the cap evict the oldest idle one, counted. */
 static void
 test_conn_cap(void **state)
@@ -1151,6 +1179,7 @@ main(void)
 		cmocka_unit_test(test_detection),
 		cmocka_unit_test(test_nul_in_verb),
 		cmocka_unit_test(test_reuse),
+		cmocka_unit_test(test_session_id_64),
 		cmocka_unit_test(test_conn_cap),
 		cmocka_unit_test(test_bruteforce_after_scanners),
 		cmocka_unit_test(test_data_ports_recent),
