@@ -15,11 +15,13 @@ void	usage(FILE *);
 
 /* cmd_rules.c: the options analyze shares with rules, and the sink that
  * feeds ended sessions to the recommendation. */
-enum { OPT_SIDE = OPT_CMD_BASE, OPT_STRATEGY, OPT_PEERS, OPT_NFT_CHAIN };
+enum { OPT_SIDE = OPT_CMD_BASE, OPT_STRATEGY, OPT_PEERS, OPT_NFT_CHAIN,
+	OPT_TRUST, OPT_STANDALONE, OPT_ALLOW_EMPTY };
 #define RULES_LONGOPTS \
 	{ "side", required_argument, NULL, OPT_SIDE },		\
 	{ "strategy", required_argument, NULL, OPT_STRATEGY },	\
-	{ "peers", required_argument, NULL, OPT_PEERS }
+	{ "peers", required_argument, NULL, OPT_PEERS },	\
+	{ "trust", required_argument, NULL, OPT_TRUST }
 
 struct rules_feed {
 	struct rules	*r;		/* borrowed */

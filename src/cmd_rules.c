@@ -14,6 +14,8 @@ static const struct option rules_longopts[] = {
 	CLI_INPUT_LONGOPTS,
 	RULES_LONGOPTS,
 	{ "nft-chain", optional_argument, NULL, OPT_NFT_CHAIN },
+	{ "standalone", no_argument, NULL, OPT_STANDALONE },
+	{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -37,6 +39,10 @@ rules_cli_option(struct rules_opts *o, int ch, const char *arg)
 	case OPT_PEERS:
 		if ((rc = rules_peers_parse(arg, &o->peers)) == -1)
 			cli_warn("--peers: expected observed or any, got '%s'", arg);
+		return rc;
+	case OPT_TRUST:
+		if ((rc = rules_trust_parse(arg, &o->trust)) == -1)
+			cli_warn("--trust: expected vetted or all, got '%s'", arg);
 		return rc;
 	}
 	return 1;
@@ -117,10 +123,16 @@ render(const struct rules *r, enum rules_format fmt, const char *chain_table,
 	return rc ? -1 : 0;
 }
 
-/* Options into io, ro and *chain_table; -1 usage error, 1 help shown. */
+/* What the command line asks besides the input and rules options. */
+struct rules_args {
+	const char	*chain_table;	/* --nft-chain, NULL when not given */
+	bool		 allow_empty;
+};
+
+/* Options into io, ro and *a; -1 usage error, 1 help shown. */
 static int
 parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
-    const char **chain_table)
+    struct rules_args *a)
 {
 	int ch, rc;
 
@@ -132,7 +144,14 @@ parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
 			return 1;
 		}
 		if (ch == OPT_NFT_CHAIN) {
-			*chain_table = optarg ? optarg : "inet filter";
+			a->chain_table = optarg ? optarg : "inet filter";
+			continue;
+		}
+		if (ch == OPT_STANDALONE || ch == OPT_ALLOW_EMPTY) {
+			if (ch == OPT_STANDALONE)
+				ro->standalone = true;
+			else
+				a->allow_empty = true;
 			continue;
 		}
 		if (ch == '?' || (rc = rules_cli_option(ro, ch, optarg)) == -1)
@@ -142,6 +161,59 @@ parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
 	}
 	/* The helper is taken to be assigned to the FTP control ports. */
 	ro->helper_ports = io->cfg.ports;
+	return 0;
+}
+
+/*
+ * Options that cannot apply to the format, and a --nft-chain table nft
+ * would not take: one line, 0 or -1.  These are errors (exit 1), not
+ * ignored: a firewall file that silently is not what was asked for is
+ * worse than none.
+ */
+static int
+check_args(enum rules_format fmt, const struct rules_opts *ro,
+    const struct rules_args *a)
+{
+	static const char *const names[] = { "json", "text", "nft", "iptables",
+		"ip6tables" };
+	const char *name;
+	char fam[16];
+
+	if (a->chain_table != NULL && fmt != RF_NFT) {
+		cli_warn("--nft-chain: applies to -F nft only, not -F %s",
+		    names[fmt]);
+		return -1;
+	}
+	if (ro->standalone && fmt != RF_NFT && fmt != RF_IPT && fmt != RF_IP6T) {
+		cli_warn("--standalone: applies to -F nft, iptables and ip6tables "
+		    "only, not -F %s", names[fmt]);
+		return -1;
+	}
+	if (ro->standalone && a->chain_table != NULL) {
+		cli_warn("--standalone and --nft-chain: a complete firewall or "
+		    "chains for an existing table, not both");
+		return -1;
+	}
+	if (a->chain_table == NULL)
+		return 0;
+	switch (rules_nft_table_parse(a->chain_table, fam, sizeof fam, &name)) {
+	case -1:
+		cli_warn("--nft-chain: '%s': expected [FAMILY] TABLE with FAMILY "
+		    "inet, ip or ip6", a->chain_table);
+		return -1;
+	case -2:
+		cli_warn("--nft-chain: '%s': a table name is a letter, '_' or "
+		    "'.' then letters, digits, '/', '-', '_' or '.'",
+		    a->chain_table);
+		return -1;
+	}
+	if (strcmp(fam, "inet") != 0 && strcmp(fam, "ip") != 0 &&
+	    strcmp(fam, "ip6") != 0) {
+		cli_warn("--nft-chain: '%s': a table of family %s cannot hold "
+		    "TCP and conntrack rules for IP (use inet, ip or ip6)",
+		    a->chain_table, fam);
+		return -1;
+	}
 	return 0;
 }
 
@@ -171,17 +243,20 @@ cmd_rules(int argc, char **argv)
 	enum rules_format fmt;
 	struct capture *cap = NULL;
 	struct rules *r = NULL;
-	const char *chain_table = NULL;
+	struct rules_args a = { NULL, false };
+	char sum[RULES_SUMMARYLEN];
 	FILE *out = NULL;
 	int rc = EXIT_RUNTIME;
 
 	cli_input_init(&io);
 	rules_opts_defaults(&ro);
-	if ((rc = parse_args(argc, argv, &io, &ro, &chain_table)) != 0)
+	if ((rc = parse_args(argc, argv, &io, &ro, &a)) != 0)
 		return rc == 1 ? 0 : EXIT_USAGE;
 	rc = EXIT_RUNTIME;
 	if (parse_format(io.format, &fmt) == -1)
 		return EXIT_USAGE;
+	if (check_args(fmt, &ro, &a) == -1)
+		return EXIT_RUNTIME;
 	if (optind >= argc) {
 		cli_warn("rules: no capture given (use - for standard input)");
 		return EXIT_USAGE;
@@ -193,9 +268,21 @@ cmd_rules(int argc, char **argv)
 		cli_warn("out of memory");
 		goto done;
 	}
+	if (rules_empty(r) && !a.allow_empty) {
+		if (rules_nsessions(r) == 0)
+			cli_warn("%s: nothing to recommend: no FTP session "
+			    "(--allow-empty writes the rules anyway)", argv[optind]);
+		else
+			cli_warn("%s: nothing to recommend: none of %zu FTP "
+			    "sessions logged in; excluded transfers: %s "
+			    "(--allow-empty writes the rules anyway)", argv[optind],
+			    rules_nsessions(r), rules_excluded_summary(r, sum,
+			    sizeof sum));
+		goto done;
+	}
 	if ((out = cli_open_output(io.output)) == NULL)
 		goto done;
-	if (render(r, fmt, chain_table, out) == -1) {
+	if (render(r, fmt, a.chain_table, out) == -1) {
 		cli_warn("%s: write error", io.output ? io.output : "standard output");
 		goto done;
 	}

@@ -1,9 +1,17 @@
 /* render_ipt.c: the recommendation as iptables-restore or ip6tables-restore
- * input: helper assignment in the raw table (it must happen before
- * conntrack sees the first packet), the rest in filter with the side's
- * chains at policy DROP, like the nft form. */
+ * input.  By default, for `iptables-restore --noflush`: ftpaudit's own
+ * chains (FTPAUDIT-INPUT, ...), declared (which creates or flushes them)
+ * and filled, so that loading twice gives the same ruleset; the built-in
+ * chains jump to them, a jump the administrator adds once (restore input
+ * cannot add a rule only when it is missing, nor remove one that may not be
+ * there).  They accept what the capture proved and drop the rest of the
+ * FTP surface (rules_surface_of); everything else returns.  --standalone:
+ * a complete ruleset, helper assignment in the raw table (before conntrack
+ * sees the first packet), the rest in filter with the side's chains at
+ * policy DROP. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ftpaudit/rules.h"
@@ -59,14 +67,13 @@ chain_name(enum rules_chain c)
 	return names[c];
 }
 
-/* head: "-A INPUT", "-I INPUT 3"; the rest is the rule's own. */
+/* The matches of a rule, each with a leading blank. */
 static void
-put_rule(FILE *f, const struct rules_rule *u, const char *head)
+put_matches(FILE *f, const struct rules_rule *u)
 {
-	fputs(head, f);
 	switch (u->purpose) {
 	case RP_ESTABLISHED:
-		fputs(" -p tcp -m conntrack --ctstate ESTABLISHED", f);
+		fputs(" -m conntrack --ctstate ESTABLISHED", f);
 		break;
 	case RP_HELPER_RELATED:
 		fputs(" -p tcp -m conntrack --ctstate RELATED -m helper --helper ftp", f);
@@ -86,6 +93,14 @@ put_rule(FILE *f, const struct rules_rule *u, const char *head)
 		fputs(" -m conntrack --ctstate NEW", f);
 		break;
 	}
+}
+
+/* head: "-A INPUT", "-I INPUT 3"; the rest is the rule's own. */
+static void
+put_rule(FILE *f, const struct rules_rule *u, const char *head)
+{
+	fputs(head, f);
+	put_matches(f, u);
 	if (u->id != 0)
 		fprintf(f, " -m comment --comment \"R%u %s\"", u->id,
 		    rules_purpose_str(u->purpose));
@@ -96,6 +111,15 @@ put_rule(FILE *f, const struct rules_rule *u, const char *head)
 	    u->purpose == RP_HELPER_ASSIGN ? "CT --helper ftp" : "ACCEPT");
 }
 
+static const char *
+own_chain(enum rules_chain c)
+{
+	static const char *const names[] = { "FTPAUDIT-INPUT",
+		"FTPAUDIT-OUTPUT", "FTPAUDIT-FORWARD", "FTPAUDIT-PREROUTING" };
+
+	return names[c];
+}
+
 static bool
 wanted(const struct rules_rule *u, int family, bool raw)
 {
@@ -103,20 +127,86 @@ wanted(const struct rules_rule *u, int family, bool raw)
 	    (u->purpose == RP_HELPER_ASSIGN) == raw;
 }
 
+/* The chains the rules of a table use (bit per enum rules_chain). */
+static unsigned
+chains_used(const struct rules *r, int family, bool raw)
+{
+	const struct rules_rule *v;
+	unsigned m = 0;
+	size_t i, n;
+
+	v = rules_list(r, &n);
+	for (i = 0; i < n; i++)
+		if (wanted(&v[i], family, raw))
+			m |= 1u << v[i].chain;
+	return m;
+}
+
+/* Default form: the established rules are left out, since only new
+ * connections are judged and the rest returns to the built-in chain. */
 static void
 put_rules(FILE *f, const struct rules *r, int family, bool raw)
 {
+	bool standalone = rules_options(r)->standalone;
 	const struct rules_rule *v;
 	char head[64];
 	size_t i, n;
 
 	v = rules_list(r, &n);
-	for (i = 0; i < n; i++)
-		if (wanted(&v[i], family, raw)) {
-			snprintf(head, sizeof head, "-A %s",
-			    chain_name(v[i].chain));
-			put_rule(f, &v[i], head);
+	for (i = 0; i < n; i++) {
+		if (!wanted(&v[i], family, raw))
+			continue;
+		if (!standalone && v[i].purpose == RP_ESTABLISHED) {
+			fprintf(f, "# R%u established: not needed here (only new "
+			    "connections are judged)\n", v[i].id);
+			continue;
 		}
+		snprintf(head, sizeof head, "-A %s", standalone ?
+		    chain_name(v[i].chain) : own_chain(v[i].chain));
+		put_rule(f, &v[i], head);
+	}
+}
+
+/* The surface drops, once each, after every accept. */
+static void
+put_surfaces(FILE *f, const struct rules *r, int family)
+{
+	const struct rules_rule *v;
+	struct rules_rule sf;
+	char *body, **seen = NULL, **nv;
+	size_t i, j, n, len, nseen = 0;
+	FILE *m;
+
+	v = rules_list(r, &n);
+	for (i = 0; i < n; i++) {
+		if (!wanted(&v[i], family, false) || !rules_surface_of(&v[i], &sf))
+			continue;
+		body = NULL;
+		if ((m = open_memstream(&body, &len)) == NULL)
+			continue;
+		fprintf(m, "-A %s", own_chain(sf.chain));
+		put_matches(m, &sf);
+		fclose(m);
+		if (body == NULL)
+			continue;
+		for (j = 0; j < nseen && strcmp(seen[j], body) != 0; j++)
+			;
+		if (j < nseen) {
+			free(body);
+			continue;
+		}
+		fprintf(f, "%s -m comment --comment \"surface of R%u\" -j DROP\n",
+		    body, v[i].id);
+		if ((nv = realloc(seen, (nseen + 1) * sizeof *nv)) == NULL) {
+			free(body);
+			continue;
+		}
+		seen = nv;
+		seen[nseen++] = body;
+	}
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
 }
 
 static void
@@ -153,14 +243,20 @@ put_header(FILE *f, const struct rules *r, int family)
 	const struct rules_opts *o = rules_options(r);
 	const struct rules_uncovered *unc;
 	const struct rules_hint *h;
+	char sum[RULES_SUMMARYLEN];
 	size_t i, n;
 
 	fprintf(f, "# ftpaudit %s: firewall rules for the %s side, strategy %s, "
-	    "peers %s, from %zu FTP sessions.\n# Load with: %s < FILE\n",
-	    PACKAGE_VERSION, rules_side_str(o->side),
-	    rules_strategy_str(o->strategy), rules_peers_str(o->peers),
-	    rules_nsessions(r), family == FA_AF_INET6 ? "ip6tables-restore" :
-	    "iptables-restore");
+	    "peers %s, trust %s, from %zu FTP sessions.\n", PACKAGE_VERSION,
+	    rules_side_str(o->side), rules_strategy_str(o->strategy),
+	    rules_peers_str(o->peers), rules_trust_str(o->trust),
+	    rules_nsessions(r));
+	if (o->trust == RULES_TRUST_ALL)
+		fputs("# Evidence: every negotiation taken (--trust=all), "
+		    "bounces and refused ones included.\n", f);
+	else
+		fprintf(f, "# Evidence excluded (transfers): %s.\n",
+		    rules_excluded_summary(r, sum, sizeof sum));
 	unc = rules_uncovered(r, &n);
 	for (i = 0; i < n; i++)
 		fprintf(f, "# helper does not cover session %llu: %s\n",
@@ -168,14 +264,78 @@ put_header(FILE *f, const struct rules *r, int family)
 	h = rules_hints(r, &n);
 	for (i = 0; i < n; i++)
 		fprintf(f, "# hint %s: %s\n", h[i].type, h[i].text);
+	(void)family;
 }
 
-int
-rules_ipt(const struct rules *r, FILE *f, int family)
+static void
+put_scope(FILE *f, const struct rules *r, int family, unsigned raw,
+    unsigned filter)
+{
+	const char *cmd = family == FA_AF_INET6 ? "ip6tables" : "iptables";
+	enum rules_chain c;
+
+	if (rules_options(r)->standalone) {
+		fprintf(f, "# Standalone: a complete ruleset that replaces the "
+		    "raw and filter tables.  The side's\n"
+		    "# chains have policy DROP: every packet of every protocol "
+		    "that is not of an established\n"
+		    "# connection, loopback, an ICMP error about an accepted "
+		    "connection%s or\n"
+		    "# accepted below is dropped: SSH, DNS, NTP and ping "
+		    "included.\n# Load: %s-restore < FILE\n",
+		    family == FA_AF_INET6 ? ", neighbour discovery" : "", cmd);
+		return;
+	}
+	fprintf(f, "# Scope: only new connections of the FTP surface of the "
+	    "servers seen (their control ports,\n"
+	    "# their passive ranges, active data from them, connections the ftp "
+	    "helper expects) are\n"
+	    "# judged in ftpaudit's own chains: those the capture proved are "
+	    "accepted, the rest of the\n"
+	    "# surface is dropped (\"surface of\" rules); everything else "
+	    "returns to your chains.\n"
+	    "# Load: %s-restore --noflush < FILE; loading it again flushes and "
+	    "refills the FTPAUDIT\n"
+	    "# chains and changes nothing else.  Then, once, jump to them first "
+	    "from the built-in chains\n"
+	    "# (restore input cannot add a rule only when it is missing):\n",
+	    cmd);
+	for (c = RC_INPUT; c <= RC_PREROUTING; c++) {
+		if (raw & (1u << c))
+			fprintf(f, "#   %s -t raw -C %s -j %s 2>/dev/null || "
+			    "%s -t raw -I %s 1 -j %s\n", cmd, chain_name(c),
+			    own_chain(c), cmd, chain_name(c), own_chain(c));
+		if (filter & (1u << c))
+			fprintf(f, "#   %s -C %s -j %s 2>/dev/null || "
+			    "%s -I %s 1 -j %s\n", cmd, chain_name(c),
+			    own_chain(c), cmd, chain_name(c), own_chain(c));
+	}
+	fputs("# With firewalld: firewall-cmd --permanent --direct --add-rule "
+	    "ipv4 filter INPUT 0 -j FTPAUDIT-INPUT\n"
+	    "# (and so on) does the jumps; or use the nft output (-F nft), a "
+	    "table of its own.\n", f);
+}
+
+/* Declared own chains, each flushed explicitly too (what iptables-restore
+ * --noflush does with a declared chain that exists differs by version). */
+static void
+put_own(FILE *f, unsigned used)
+{
+	enum rules_chain c;
+
+	for (c = RC_INPUT; c <= RC_PREROUTING; c++)
+		if (used & (1u << c))
+			fprintf(f, ":%s - [0:0]\n", own_chain(c));
+	for (c = RC_INPUT; c <= RC_PREROUTING; c++)
+		if (used & (1u << c))
+			fprintf(f, "-F %s\n", own_chain(c));
+}
+
+static void
+put_standalone(FILE *f, const struct rules *r, int family)
 {
 	bool gw = rules_options(r)->side == RULES_GATEWAY;
 
-	put_header(f, r, family);
 	fputs("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n", f);
 	put_rules(f, r, family, true);
 	fputs("COMMIT\n*filter\n", f);
@@ -188,6 +348,31 @@ rules_ipt(const struct rules *r, FILE *f, int family)
 		put_base(f, "OUTPUT", family, true);
 	}
 	put_rules(f, r, family, false);
+	fputs("COMMIT\n", f);
+}
+
+int
+rules_ipt(const struct rules *r, FILE *f, int family)
+{
+	unsigned raw = chains_used(r, family, true);
+	unsigned filter = chains_used(r, family, false);
+
+	put_header(f, r, family);
+	put_scope(f, r, family, raw, filter);
+	if (rules_options(r)->standalone) {
+		put_standalone(f, r, family);
+		return ferror(f) ? -1 : 0;
+	}
+	if (raw != 0) {
+		fputs("*raw\n", f);
+		put_own(f, raw);
+		put_rules(f, r, family, true);
+		fputs("COMMIT\n", f);
+	}
+	fputs("*filter\n", f);
+	put_own(f, filter);
+	put_rules(f, r, family, false);
+	put_surfaces(f, r, family);
 	fputs("COMMIT\n", f);
 	return ferror(f) ? -1 : 0;
 }

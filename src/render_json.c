@@ -104,6 +104,37 @@ helper_json(const struct rules *r)
 	    "not_covered", a);
 }
 
+static json_t *
+excluded_json(const struct rules *r)
+{
+	const struct rules_excluded *x;
+	char a[FA_ADDRSTRLEN];
+	json_t *arr = json_array();
+	size_t i, n;
+
+	x = rules_excluded(r, &n);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:I, s:i, s:{s:s, s:i}, s:s}",
+		    "session", (json_int_t)x[i].session, "transfer", (int)x[i].transfer,
+		    "endpoint", "ip", fa_addr_str(&x[i].endpoint.ip, a),
+		    "port", x[i].endpoint.port,
+		    "reason", rules_reason_str(x[i].reason)));
+	return arr;
+}
+
+static json_t *
+excluded_counts_json(const struct rules *r)
+{
+	json_t *o = json_object();
+	int i;
+
+	for (i = 0; i < RX_COUNT; i++)
+		json_object_set_new(o, rules_reason_str((enum rules_reason)i),
+		    json_integer((json_int_t)rules_nexcluded(r,
+		    (enum rules_reason)i)));
+	return o;
+}
+
 json_t *
 rules_json(const struct rules *r)
 {
@@ -120,13 +151,18 @@ rules_json(const struct rules *r)
 	for (i = 0; i < n; i++)
 		json_array_append_new(hs, json_pack("{s:s, s:s}", "type", h[i].type,
 		    "text", h[i].text));
-	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:I, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:o, "
+	    "s:o, s:o, s:o, s:o}",
 	    "tool", "ftpaudit", "version", PACKAGE_VERSION, "schema_version", 1,
 	    "side", rules_side_str(o->side),
 	    "strategy", rules_strategy_str(o->strategy),
 	    "peers", rules_peers_str(o->peers),
+	    "trust", rules_trust_str(o->trust),
+	    "scope", o->standalone ? "standalone" : "ftp-surface",
 	    "sessions", (json_int_t)rules_nsessions(r),
-	    "rules", rs, "helper", helper_json(r), "hints", hs);
+	    "rules", rs, "helper", helper_json(r), "hints", hs,
+	    "excluded", excluded_json(r),
+	    "excluded_counts", excluded_counts_json(r));
 }
 
 static void
@@ -151,6 +187,10 @@ opening_write(struct jw *w, const struct rules_opening *o)
 	jw_key(w, "initiator"); jw_endpoint(w, &o->initiator, o->initiator_port_known);
 	jw_key(w, "responder"); jw_endpoint(w, &o->responder, true);
 	jw_key(w, "helper_covers"); jw_bool(w, o->helper_covers);
+	if (o->excluded != NULL) {
+		jw_key(w, "excluded");
+		jw_lit(w, o->excluded);
+	}
 	jw_key(w, "helper_notes");
 	jw_arr(w);
 	for (bit = 1; bit <= FA_HELPER_FAMILY; bit <<= 1)

@@ -1,8 +1,14 @@
-/* render_nft.c: the recommendation as an nft script.  The default form is
- * a whole `table inet ftpaudit` for an empty ruleset, with policy drop on
- * the side's base chains; the chain form adds regular chains
- * ftpaudit_<chain> to an existing inet table for the administrator's own
- * chains to jump to, leaving their policies alone. */
+/* render_nft.c: the recommendation as an nft script.
+ *
+ * The default form is `table inet ftpaudit`, declared, deleted and defined
+ * again in one transaction (loading twice gives the same ruleset), whose
+ * base chains keep policy accept: they accept what the capture proved and
+ * drop the other new connections of the FTP surface of the servers seen
+ * (surface_of), and let everything else through untouched.  --standalone
+ * gives a complete firewall instead, with policy drop.  The chain form
+ * (--nft-chain) puts the same rules, surface included, into regular
+ * chains ftpaudit_<hook> of an existing table for the administrator's own
+ * base chains to jump to. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -85,7 +91,8 @@ put_body(FILE *f, const struct rules_rule *u)
 {
 	switch (u->purpose) {
 	case RP_ESTABLISHED:
-		fputs(" meta l4proto tcp ct state established accept", f);
+		/* Every protocol: a standalone firewall drops the rest. */
+		fputs(" ct state established accept", f);
 		break;
 	case RP_HELPER_RELATED:
 		fputs(" meta l4proto tcp ct state related ct helper \"ftp\" accept", f);
@@ -129,7 +136,49 @@ put_rule(FILE *f, const struct rules_rule *u, const char *prefix)
 		    rules_purpose_str(u->purpose));
 }
 
-/* What every policy-drop chain needs before the recommendation. */
+static void
+put_surface_body(FILE *f, const struct rules_rule *u)
+{
+	if (u->purpose == RP_HELPER_RELATED)
+		fputs(" meta l4proto tcp ct state related ct helper \"ftp\"", f);
+	else
+		put_flow(f, u);
+	fputs(" drop", f);
+}
+
+/* One drop per distinct surface part; *seen (owned by the caller, each
+ * text owned) remembers the bodies written. */
+static void
+put_surface(FILE *f, const struct rules_rule *u, const char *prefix,
+    char ***seen, size_t *nseen)
+{
+	struct rules_rule sf;
+	char *body = NULL, **nv;
+	size_t len = 0, i;
+	FILE *m;
+
+	if (!rules_surface_of(u, &sf) || (m = open_memstream(&body, &len)) == NULL)
+		return;
+	put_surface_body(m, &sf);
+	fclose(m);
+	if (body == NULL)
+		return;
+	for (i = 0; i < *nseen; i++)
+		if (strcmp((*seen)[i], body) == 0) {
+			free(body);
+			return;
+		}
+	fprintf(f, "%s%s%s comment \"surface of R%u\"\n", prefix,
+	    prefix[0] == '\t' ? "" : " ", body + 1, u->id);
+	if ((nv = realloc(*seen, (*nseen + 1) * sizeof *nv)) == NULL) {
+		free(body);
+		return;
+	}
+	*seen = nv;
+	nv[(*nseen)++] = body;
+}
+
+/* What a policy-drop chain needs besides the recommendation. */
 static void
 put_base(FILE *f, enum rules_chain c)
 {
@@ -145,32 +194,50 @@ put_base(FILE *f, enum rules_chain c)
 	    "comment \"base icmp-errors\"\n", f);
 }
 
-/* The rules of one chain, helper assignments first: they do not accept. */
+/* A rule the family of the table can hold: ip and ip6 tables take only
+ * their own family, inet (and no table: family 0) every rule. */
+static bool
+fits(const struct rules_rule *u, int table_family)
+{
+	return table_family == 0 || u->family == 0 || u->family == table_family;
+}
+
+/* The rules of one chain: helper assignments first (they accept nothing),
+ * then the accepts, then, unless standalone, the drops of the surface. */
 static void
 put_chain_rules(FILE *f, const struct rules *r, enum rules_chain c,
-    const char *prefix)
+    const char *prefix, int table_family)
 {
 	const struct rules_rule *v;
-	size_t i, n;
+	char **seen = NULL;
+	size_t i, n, nseen = 0;
 	int pass;
 
 	v = rules_list(r, &n);
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < n; i++)
-			if (v[i].chain == c &&
+			if (v[i].chain == c && fits(&v[i], table_family) &&
 			    (v[i].purpose == RP_HELPER_ASSIGN) == (pass == 0))
 				put_rule(f, &v[i], prefix);
+	if (rules_options(r)->standalone)
+		return;
+	for (i = 0; i < n; i++)
+		if (v[i].chain == c && fits(&v[i], table_family))
+			put_surface(f, &v[i], prefix, &seen, &nseen);
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
 }
 
 static bool
-has_chain(const struct rules *r, enum rules_chain c)
+has_chain(const struct rules *r, enum rules_chain c, int table_family)
 {
 	const struct rules_rule *v;
 	size_t i, n;
 
 	v = rules_list(r, &n);
 	for (i = 0; i < n; i++)
-		if (v[i].chain == c)
+		if (v[i].chain == c && fits(&v[i], table_family))
 			return true;
 	return false;
 }
@@ -194,12 +261,20 @@ put_header(FILE *f, const struct rules *r)
 	const struct rules_opts *o = rules_options(r);
 	const struct rules_uncovered *unc;
 	const struct rules_hint *h;
+	char sum[RULES_SUMMARYLEN];
 	size_t i, n;
 
 	fprintf(f, "# ftpaudit %s: firewall rules for the %s side, strategy %s, "
-	    "peers %s, from %zu FTP sessions.\n", PACKAGE_VERSION,
+	    "peers %s, trust %s, from %zu FTP sessions.\n", PACKAGE_VERSION,
 	    rules_side_str(o->side), rules_strategy_str(o->strategy),
-	    rules_peers_str(o->peers), rules_nsessions(r));
+	    rules_peers_str(o->peers), rules_trust_str(o->trust),
+	    rules_nsessions(r));
+	if (o->trust == RULES_TRUST_ALL)
+		fputs("# Evidence: every negotiation taken (--trust=all), "
+		    "bounces and refused ones included.\n", f);
+	else
+		fprintf(f, "# Evidence excluded (transfers): %s.\n",
+		    rules_excluded_summary(r, sum, sizeof sum));
 	unc = rules_uncovered(r, &n);
 	for (i = 0; i < n; i++)
 		fprintf(f, "# helper does not cover session %llu: %s\n",
@@ -207,6 +282,49 @@ put_header(FILE *f, const struct rules *r)
 	h = rules_hints(r, &n);
 	for (i = 0; i < n; i++)
 		fprintf(f, "# hint %s: %s\n", h[i].type, h[i].text);
+}
+
+/* Where the rules act, and how they go with a firewall already there. */
+static void
+put_scope(FILE *f, const struct rules *r)
+{
+	const struct rules_opts *o = rules_options(r);
+
+	if (o->standalone) {
+		fputs("# Standalone: a complete firewall for an otherwise empty "
+		    "ruleset.  Its filtering chains have\n"
+		    "# policy drop: every packet of every protocol that is not "
+		    "of an established connection,\n"
+		    "# loopback, ICMP errors about accepted connections, ICMPv6 "
+		    "neighbour discovery (input and\n"
+		    "# output) or accepted below is dropped: SSH, DNS, NTP and "
+		    "ping included.\n"
+		    "# Load: nft flush ruleset; nft -f FILE (loading it again "
+		    "replaces the table ftpaudit).\n", f);
+		return;
+	}
+	fputs("# Scope: only new connections of the FTP surface of the servers "
+	    "seen (their control ports,\n"
+	    "# their passive ranges, active data from them, connections the ftp "
+	    "helper expects) are\n"
+	    "# judged: those the capture proved are accepted, the rest of the "
+	    "surface is dropped (the\n"
+	    "# \"surface of\" rules).  Everything else passes this table "
+	    "untouched (policy accept).\n"
+	    "# Load: nft -f FILE; loading it again replaces the table ftpaudit "
+	    "and nothing else.\n"
+	    "# With a ruleset already there (nft, iptables-nft, firewalld): "
+	    "nftables runs the base chains\n"
+	    "# of every table and a drop in any of them is final, so this table "
+	    "only adds drops; your\n"
+	    "# own rules must still accept the FTP traffic (firewalld: "
+	    "firewall-cmd --permanent\n"
+	    "# --add-service=ftp and --add-port=LOW-HIGH/tcp for the passive "
+	    "range, then load this file\n"
+	    "# after firewalld, e.g. from a unit with After=firewalld.service).  "
+	    "To put the rules into\n"
+	    "# your own table instead: ftpaudit rules --nft-chain='inet filter' "
+	    "(chains to jump to).\n", f);
 }
 
 static const struct {
@@ -219,59 +337,81 @@ static const struct {
 	{ RC_OUTPUT, "output" },
 };
 
-/* The side's filtering chains get policy drop; prerouting only assigns
- * helpers and keeps accept. */
+/* Standalone: the side's filtering chains get policy drop; prerouting only
+ * assigns helpers and keeps accept.  Declared, deleted and defined again:
+ * one transaction that replaces the table whether it was there or not. */
 static void
 put_table(FILE *f, const struct rules *r)
 {
+	bool standalone = rules_options(r)->standalone;
 	enum rules_chain c;
 	size_t i;
 	bool drop;
 
 	fputs("#!/usr/sbin/nft -f\n", f);
 	put_header(f, r);
-	fputs("# Load into an empty ruleset: nft -f FILE\n"
+	put_scope(f, r);
+	fputs("table inet ftpaudit {}\ndelete table inet ftpaudit\n"
 	    "table inet ftpaudit {\n", f);
 	if (has_helper(r))
 		fputs("\tct helper " HELPER_OBJ " {\n"
 		    "\t\ttype \"ftp\" protocol tcp\n\t}\n", f);
 	for (i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
 		c = hooks[i].chain;
-		if (!has_chain(r, c))
+		if (!has_chain(r, c, 0))
 			continue;
-		drop = c != RC_PREROUTING;
+		drop = standalone && c != RC_PREROUTING;
 		fprintf(f, "\tchain %s {\n\t\ttype filter hook %s priority filter; "
 		    "policy %s;\n", hooks[i].hook, hooks[i].hook,
 		    drop ? "drop" : "accept");
 		if (drop)
 			put_base(f, c);
-		put_chain_rules(f, r, c, "\t\t");
+		put_chain_rules(f, r, c, "\t\t", 0);
 		fputs("\t}\n", f);
 	}
 	fputs("}\n", f);
 }
 
+/* The chain form: add is a no-op for what exists, and each chain is
+ * flushed before it is filled, so loading twice changes nothing. */
 static void
 put_chains(FILE *f, const struct rules *r, const char *table)
 {
-	char prefix[256];
+	char fam[16], prefix[600];
+	const char *name;
+	int tf;
 	size_t i;
 
+	if (rules_nft_table_parse(table, fam, sizeof fam, &name) != 0)
+		return;		/* checked by the caller */
+	tf = strcmp(fam, "ip") == 0 ? FA_AF_INET : strcmp(fam, "ip6") == 0 ?
+	    FA_AF_INET6 : 0;
 	put_header(f, r);
-	fprintf(f, "# Regular chains for the existing table %s; jump to each "
-	    "from your base chain of the same hook, e.g.\n"
-	    "#   nft add rule %s input jump ftpaudit_input\n"
-	    "add table %s\n", table, table, table);
+	fprintf(f, "# Regular chains for the existing table %s %s; jump to each "
+	    "from your base chain of the\n"
+	    "# same hook, early (before your own accepts of FTP traffic), e.g.\n"
+	    "#   nft insert rule %s %s input jump ftpaudit_input\n"
+	    "# They accept what the capture proved and drop the rest of the FTP "
+	    "surface (\"surface of\"\n"
+	    "# rules); everything else returns to your chain.  Loading this file "
+	    "again refills them.\n",
+	    fam, name, fam, name);
+	if (tf != 0)
+		fprintf(f, "# Table family %s: only the %s rules are here.\n", fam,
+		    tf == FA_AF_INET ? "IPv4" : "IPv6");
+	fprintf(f, "add table %s %s\n", fam, name);
 	if (has_helper(r))
-		fprintf(f, "add ct helper %s " HELPER_OBJ
-		    " { type \"ftp\" protocol tcp; }\n", table);
+		fprintf(f, "add ct helper %s %s " HELPER_OBJ
+		    " { type \"ftp\" protocol tcp; }\n", fam, name);
 	for (i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
-		if (!has_chain(r, hooks[i].chain))
+		if (!has_chain(r, hooks[i].chain, tf))
 			continue;
-		fprintf(f, "add chain %s ftpaudit_%s\n", table, hooks[i].hook);
-		snprintf(prefix, sizeof prefix, "add rule %s ftpaudit_%s", table,
-		    hooks[i].hook);
-		put_chain_rules(f, r, hooks[i].chain, prefix);
+		fprintf(f, "add chain %s %s ftpaudit_%s\n"
+		    "flush chain %s %s ftpaudit_%s\n", fam, name, hooks[i].hook,
+		    fam, name, hooks[i].hook);
+		snprintf(prefix, sizeof prefix, "add rule %s %s ftpaudit_%s", fam,
+		    name, hooks[i].hook);
+		put_chain_rules(f, r, hooks[i].chain, prefix, tf);
 	}
 }
 

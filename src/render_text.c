@@ -76,6 +76,26 @@ put_rule(FILE *f, const struct rules_rule *u)
 	    rules_family_str(u->family), sa, sp, da, dp, seen);
 }
 
+/* The count per reason, then each excluded transfer (at most 20). */
+static void
+put_excluded(FILE *f, const struct rules *r)
+{
+	const struct rules_excluded *x;
+	char sum[RULES_SUMMARYLEN], a[FA_ADDRSTRLEN];
+	size_t i, n;
+
+	x = rules_excluded(r, &n);
+	fprintf(f, "\nExcluded from the evidence: %zu transfers (%s).\n", n,
+	    rules_excluded_summary(r, sum, sizeof sum));
+	for (i = 0; i < n && i < 20; i++)
+		fprintf(f, "  session %llu transfer %u to %s port %u: %s\n",
+		    (unsigned long long)x[i].session, x[i].transfer,
+		    fa_addr_str(&x[i].endpoint.ip, a), x[i].endpoint.port,
+		    rules_reason_str(x[i].reason));
+	if (n > 20)
+		fprintf(f, "  ... and %zu more (-F json lists them all)\n", n - 20);
+}
+
 int
 rules_text(const struct rules *r, FILE *f)
 {
@@ -85,10 +105,14 @@ rules_text(const struct rules *r, FILE *f)
 	const struct rules_hint *h;
 	size_t i, n;
 
-	fprintf(f, "Firewall rules for the %s side (strategy %s, peers %s), "
-	    "from %zu FTP sessions; everything else dropped.\n\n",
+	fprintf(f, "Firewall rules for the %s side (strategy %s, peers %s, "
+	    "trust %s), from %zu FTP sessions; %s.\n\n",
 	    rules_side_str(o->side), rules_strategy_str(o->strategy),
-	    rules_peers_str(o->peers), rules_nsessions(r));
+	    rules_peers_str(o->peers), rules_trust_str(o->trust),
+	    rules_nsessions(r), o->standalone ?
+	    "standalone: everything else dropped" :
+	    "the rest of the servers' FTP surface dropped, all other traffic "
+	    "untouched");
 	fprintf(f, "%-4s %-10s %-14s %-4s %-18s %-6s %-18s %-12s %s\n", "ID",
 	    "CHAIN", "PURPOSE", "FAM", "FROM", "SPORT", "TO", "DPORT", "SEEN");
 	v = rules_list(r, &n);
@@ -100,6 +124,10 @@ rules_text(const struct rules *r, FILE *f)
 	for (i = 0; i < n; i++)
 		fprintf(f, "  not covered: session %llu: %s\n",
 		    (unsigned long long)unc[i].session, unc[i].reason);
+	if (o->trust == RULES_TRUST_ALL)
+		fputs("\nEvidence: every negotiation taken (--trust=all).\n", f);
+	else
+		put_excluded(f, r);
 	h = rules_hints(r, &n);
 	if (n > 0)
 		fputs("\nHints:\n", f);
@@ -135,7 +163,11 @@ rules_openings_text(const struct rules_opening *v, size_t n, uint64_t session,
 		fput_endpoint(f, &v[i].initiator, v[i].initiator_port_known);
 		fputs(" -> ", f);
 		fput_endpoint(f, &v[i].responder, true);
-		if (v[i].purpose != RP_CONTROL)
+		if (v[i].excluded != NULL) {
+			fputs("  (excluded: ", f);
+			fputs(v[i].excluded, f);
+			fputc(')', f);
+		} else if (v[i].purpose != RP_CONTROL)
 			fputs(v[i].helper_covers ? "  (helper would cover)" :
 			    "  (helper would not cover)", f);
 		fputc('\n', f);

@@ -1,8 +1,13 @@
 /* rules.c: from sessions to the firewall openings they needed and the
  * aggregated least-privilege recommendation.
  *
- * Which transfers count: every transfer the server or client accepted by
- * its negotiation reply, connected or not.  A negotiated but never
+ * Which transfers count (rules_vet): every transfer the peer accepted by
+ * its negotiation reply, connected or not, whose announced address is the
+ * host it should be (the server's for passive, the client's for active) or
+ * whose connection was seen to reach that host (a NAT rewrote the
+ * announcement), not flagged as a bounce, to no privileged port, in a
+ * session that logged in.  The rest is excluded, listed with the reason;
+ * --trust=all takes every negotiation, as a forensic view.  A negotiated but never
  * connected transfer is exactly what a firewall drop leaves in a capture,
  * so it proves a need as much as a completed one; only connected transfers
  * count as "connections" in the evidence and only they can prove that an
@@ -35,6 +40,10 @@
 
 struct rules {
 	struct rules_opts opts;
+	struct rules_excluded *exc;	/* owned array */
+	size_t		 nexc, exc_cap;
+	size_t		 nexc_reason[RX_COUNT];
+	size_t		 nlogged_in;	/* sessions that count (rules_empty) */
 	struct rules_rule *v;		/* owned array */
 	size_t		 n, cap;
 	uint32_t	*slot;		/* owned: index of v by key, i + 1 */
@@ -52,6 +61,8 @@ struct rules {
 struct walk {
 	struct rules_opening *v;
 	size_t		 n, cap;
+	uint32_t	 cmd;		/* cursor into the session's commands */
+	bool		 logged_in;
 };
 
 static int
@@ -94,6 +105,9 @@ parse_word(const char *s, const char *const *words, int n)
 static const char *const side_words[] = { "server", "client", "gateway" };
 static const char *const strategy_words[] = { "static", "helper" };
 static const char *const peers_words[] = { "observed", "any" };
+static const char *const trust_words[] = { "vetted", "all" };
+static const char *const reason_words[] = { "bounce", "privileged_port",
+	"third_party_address", "not_accepted", "no_login" };
 static const char *const purpose_words[] = { "control", "passive-data",
 	"active-data", "established", "helper-assign", "helper-related" };
 static const char *const chain_words[] = { "input", "output", "forward",
@@ -132,6 +146,19 @@ rules_peers_parse(const char *s, enum rules_peers *out)
 	return 0;
 }
 
+int
+rules_trust_parse(const char *s, enum rules_trust *out)
+{
+	int i = parse_word(s, trust_words, 2);
+
+	if (i < 0)
+		return -1;
+	*out = (enum rules_trust)i;
+	return 0;
+}
+
+const char *rules_trust_str(enum rules_trust x) { return trust_words[x]; }
+const char *rules_reason_str(enum rules_reason x) { return reason_words[x]; }
 const char *rules_side_str(enum rules_side x) { return side_words[x]; }
 const char *rules_strategy_str(enum rules_strategy x) { return strategy_words[x]; }
 const char *rules_peers_str(enum rules_peers x) { return peers_words[x]; }
@@ -333,6 +360,7 @@ rules_free(struct rules *r)
 	free(r->v);
 	free(r->slot);
 	free(r->unc);
+	free(r->exc);
 	free(r->hints);
 	free(r);
 }
@@ -448,7 +476,7 @@ opening_eq(const struct rules_opening *x, const struct rules_opening *y)
 	    fa_endpoint_eq(&x->initiator, &y->initiator) &&
 	    fa_endpoint_eq(&x->responder, &y->responder) &&
 	    x->initiator_port_known == y->initiator_port_known &&
-	    x->helper_covers == y->helper_covers &&
+	    x->helper_covers == y->helper_covers && x->excluded == y->excluded &&
 	    x->helper_flags == y->helper_flags;
 }
 
@@ -671,6 +699,156 @@ transfer_hints(struct rules *r, const struct fa_session *s,
 	return 0;
 }
 
+static bool
+active_verb(const char *v)
+{
+	return strcmp(v, "PORT") == 0 || strcmp(v, "EPRT") == 0 ||
+	    strcmp(v, "LPRT") == 0;
+}
+
+/*
+ * The reply to an active transfer's PORT, EPRT or LPRT: transfers and
+ * commands are both in order, and a transfer's negotiation time is its
+ * command's, so a cursor over the commands finds it (*cmd, advanced).
+ * 0 when not kept (beyond the command cap) or not answered.
+ */
+static int
+active_reply(const struct fa_session *s, const struct fa_transfer *t,
+    uint32_t *cmd)
+{
+	const struct fa_command *c;
+
+	for (; *cmd < s->ncmds; (*cmd)++) {
+		c = &s->cmds[*cmd];
+		if (c->ts_us > t->neg_ts_us)
+			return 0;
+		if (c->ts_us == t->neg_ts_us && active_verb(c->verb)) {
+			(*cmd)++;
+			return c->reply_code;
+		}
+	}
+	return 0;
+}
+
+/* Accepted by its negotiation's reply.  A passive transfer exists only
+ * from a 227, 228 or 229, and a connection proves an active one; else
+ * the PORT's reply, or when that is not kept the data command's answer
+ * (given only after a PORT was taken). */
+static bool
+accepted(const struct fa_session *s, const struct fa_transfer *t,
+    uint32_t *cmd)
+{
+	int code;
+
+	if (t->mode == FA_MODE_PASSIVE || t->neg == FA_NEG_TLS)
+		return true;
+	code = active_reply(s, t, cmd);
+	if (t->connected)
+		return true;
+	if (code != 0)
+		return code >= 200 && code < 300;
+	return t->command != NULL && t->reply_code != 0 &&
+	    t->reply_code != 530 && t->reply_code < 500;
+}
+
+/* Logged in, or it must have been: the login is inside TLS, or the
+ * server answered a data command with something else than "not logged
+ * in" (a capture that starts after the login). */
+static bool
+logged_in(const struct fa_session *s)
+{
+	const struct fa_transfer *t;
+	uint32_t i;
+
+	if (s->login == FA_LOGIN_SUCCESS || s->tls || s->implicit_tls)
+		return true;
+	for (i = 0; i < s->nxfers; i++) {
+		t = &s->xfers[i];
+		if (t->command != NULL && t->reply_code != 0 &&
+		    t->reply_code != 530 && t->reply_code != 532)
+			return true;
+	}
+	return false;
+}
+
+/* The engine's ftp_bounce test (control.c), for one transfer. */
+static bool
+bounce(const struct fa_session *s, const struct fa_transfer *t)
+{
+	const struct fa_addr *a = &t->announced.ip;
+
+	return t->mode == FA_MODE_ACTIVE && t->neg != FA_NEG_TLS &&
+	    a->family == s->client.ip.family && !fa_addr_eq(a, &s->client.ip) &&
+	    !fa_addr_is_unspecified(a) &&
+	    (!fa_addr_is_private(a) || t->announced.port < 1024);
+}
+
+/* The host a transfer's connection must reach, and the address it was
+ * seen to reach or, when not seen, was announced. */
+static bool
+third_party(const struct fa_session *s, const struct fa_transfer *t)
+{
+	bool pasv = t->mode == FA_MODE_PASSIVE;
+	const struct fa_addr *host = pasv ? &s->server.ip : &s->client.ip;
+
+	if (t->connected)
+		return !fa_addr_eq(pasv ? &t->data_server.ip : &t->data_client.ip,
+		    host);
+	return !fa_addr_eq(&t->expected.ip, host);
+}
+
+static int
+vet(const struct rules_opts *o, const struct fa_session *s,
+    const struct fa_transfer *t, uint32_t *cmd, bool login)
+{
+	uint16_t port;
+	bool ok = accepted(s, t, cmd);	/* always: it moves the cursor */
+
+	if (o->trust == RULES_TRUST_ALL)
+		return -1;
+	if (bounce(s, t))
+		return RX_BOUNCE;
+	port = t->connected ? (t->mode == FA_MODE_PASSIVE ?
+	    t->data_server.port : t->data_client.port) : t->expected.port;
+	if (port < 1024)
+		return RX_PRIVILEGED_PORT;
+	if (third_party(s, t))
+		return RX_THIRD_PARTY;
+	if (!ok)
+		return RX_NOT_ACCEPTED;
+	if (!login)
+		return RX_NO_LOGIN;
+	return -1;
+}
+
+const char *
+rules_vet(const struct rules_opts *o, const struct fa_session *s,
+    const struct fa_transfer *t)
+{
+	uint32_t cmd = 0;
+	int rx;
+
+	rx = vet(o, s, t, &cmd, logged_in(s));
+	return rx < 0 ? NULL : reason_words[rx];
+}
+
+static int
+excluded_add(struct rules *r, const struct fa_session *s,
+    const struct fa_transfer *t, const struct rules_opening *o, int rx)
+{
+	struct rules_excluded *x;
+
+	r->nexc_reason[rx]++;
+	if (grow((void **)&r->exc, r->nexc, &r->exc_cap, sizeof *r->exc) == -1)
+		return -1;
+	x = &r->exc[r->nexc++];
+	x->session = s->id;
+	x->transfer = t->id;
+	x->endpoint = o->responder;
+	x->reason = (enum rules_reason)rx;
+	return 0;
+}
+
 /* One data transfer: its opening and, when adding, its rule. */
 static int
 walk_transfer(struct rules *r, const struct fa_session *s,
@@ -679,11 +857,19 @@ walk_transfer(struct rules *r, const struct fa_session *s,
 	struct rules_opening o;
 	struct rules_rule *u = NULL;
 	struct flow f;
+	int rx;
 
 	memset(&o, 0, sizeof o);
 	data_ends(s, t, &o);
 	o.helper_flags = helper_flags(&r->opts, s, t);
 	o.helper_covers = o.helper_flags == 0;
+	if ((rx = vet(&r->opts, s, t, &w->cmd, w->logged_in)) >= 0) {
+		o.excluded = reason_words[rx];
+		if (add && !r->ids_only && (transfer_hints(r, s, t) == -1 ||
+		    excluded_add(r, s, t, &o, rx) == -1))
+			return -1;
+		return walk_push(w, &o);
+	}
 	f.purpose = o.purpose;
 	f.client_initiates = o.purpose == RP_PASSIVE;
 	f.chain = chain_for(r->opts.side, f.client_initiates);
@@ -752,6 +938,10 @@ walk_session(struct rules *r, const struct fa_session *s, bool add,
 	struct flow f;
 	uint32_t i;
 
+	w->cmd = 0;
+	w->logged_in = logged_in(s);
+	if (add && (w->logged_in || r->opts.trust == RULES_TRUST_ALL))
+		r->nlogged_in++;
 	memset(&o, 0, sizeof o);
 	o.purpose = RP_CONTROL;
 	o.initiator = s->client;
@@ -984,6 +1174,60 @@ rules_hints(const struct rules *r, size_t *n)
 {
 	*n = r->nhints;
 	return r->hints;
+}
+
+const struct rules_excluded *
+rules_excluded(const struct rules *r, size_t *n)
+{
+	*n = r->nexc;
+	return r->exc;
+}
+
+size_t
+rules_nexcluded(const struct rules *r, enum rules_reason x)
+{
+	return r->nexc_reason[x];
+}
+
+int
+rules_surface_of(const struct rules_rule *u, struct rules_rule *out)
+{
+	*out = *u;
+	switch (u->purpose) {
+	case RP_CONTROL:
+	case RP_PASSIVE:
+		out->saddr.any = true;
+		return 1;
+	case RP_ACTIVE:
+		out->daddr.any = true;
+		if (u->nsport > 0)
+			out->ndport = 0;
+		return 1;
+	case RP_HELPER_RELATED:
+		return 1;
+	case RP_ESTABLISHED:
+	case RP_HELPER_ASSIGN:
+		break;
+	}
+	return 0;
+}
+
+const char *
+rules_excluded_summary(const struct rules *r, char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < RX_COUNT && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s %zu",
+		    i ? ", " : "", reason_words[i], r->nexc_reason[i]);
+	return buf;
+}
+
+bool
+rules_empty(const struct rules *r)
+{
+	return r->nlogged_in == 0;
 }
 
 size_t

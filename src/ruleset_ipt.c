@@ -107,6 +107,7 @@ chain_line(struct ipt_ctx *x, char **tok, int n)
 	c->hook = rs_hook_parse(name);
 	c->prio = chain_prio(x->table, name);
 	c->policy = strcmp(tok[1], "DROP") == 0 ? RS_V_DROP : RS_V_ACCEPT;
+	free(c->type);		/* declared again: the last line holds */
 	if ((c->type = strdup(strcmp(x->table, "nat") == 0 ? "nat" : "filter")) == NULL)
 		return fail(x, "out of memory");
 	return 0;
@@ -348,8 +349,8 @@ target(struct ipt_ctx *x, struct ipt_rule *p, bool go)
 	const char *t = next_arg(p);
 	size_t i;
 
-	if (t == NULL)
-		return -1;
+	if (t == NULL || p->target != NULL)
+		return -1;	/* iptables takes one -j or -g */
 	p->in_target = true;
 	p->target = t;
 	for (i = 0; !go && i < sizeof tab / sizeof tab[0]; i++) {

@@ -18,6 +18,7 @@ struct nft_ctx {
 	json_t		*items;		/* the "nftables" array, borrowed */
 	const char	*family, *table;	/* of the rule being parsed */
 	json_t		*vmap_entry;	/* [key, verdict] this copy stands for */
+	bool		 in_named;	/* reading a named set's elements */
 };
 
 static const char *
@@ -182,17 +183,23 @@ add_named(struct nft_ctx *x, struct rs_match *m, enum vclass vc, const char *nam
 {
 	json_t *s, *elem, *e;
 	size_t i;
+	int rc = 0;
 
+	/* nft has no set inside a set; one naming itself would recurse. */
+	if (x->in_named)
+		return -1;
 	if ((s = find_set(x, name)) == NULL || json_object_get(s, "map") != NULL ||
 	    runtime_set(s))
 		return -1;
 	if (!json_is_string(json_object_get(s, "type")))
 		return -1;	/* concatenations: "type": [ ... ] */
 	elem = json_object_get(s, "elem");
+	x->in_named = true;
 	json_array_foreach(elem, i, e)
-		if (add_value(x, m, vc, e) == -1)
-			return -1;
-	return 0;
+		if ((rc = add_value(x, m, vc, e)) == -1)
+			break;
+	x->in_named = false;
+	return rc;
 }
 
 static int
@@ -914,6 +921,8 @@ parse_chain(struct nft_ctx *x, json_t *o)
 	c->hook = rs_hook_parse(hook);
 	c->prio = named_prio(json_object_get(o, "prio"));
 	c->policy = pol != NULL && strcmp(pol, "drop") == 0 ? RS_V_DROP : RS_V_ACCEPT;
+	free(c->type);		/* listed again: the last one holds */
+	c->type = NULL;
 	if (type != NULL && (c->type = strdup(type)) == NULL)
 		return -2;
 	return 0;

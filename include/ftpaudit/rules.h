@@ -17,11 +17,18 @@
 enum rules_side { RULES_SERVER, RULES_CLIENT, RULES_GATEWAY };
 enum rules_strategy { RULES_STATIC, RULES_HELPER };
 enum rules_peers { RULES_PEERS_OBSERVED, RULES_PEERS_ANY };
+/* vetted: only what legitimate negotiations prove (rules_vet); all: every
+ * negotiation, as before the vetting, for forensic use. */
+enum rules_trust { RULES_TRUST_VETTED, RULES_TRUST_ALL };
 
 struct rules_opts {
 	enum rules_side	 side;
 	enum rules_strategy strategy;
 	enum rules_peers peers;
+	enum rules_trust trust;
+	/* Renderers: a complete default-drop policy instead of rules that
+	 * act only on the FTP surface of the servers seen. */
+	bool		 standalone;
 	struct fa_portset helper_ports;	/* control ports the helper is assigned to */
 };
 void	 rules_opts_defaults(struct rules_opts *);
@@ -29,6 +36,38 @@ void	 rules_opts_defaults(struct rules_opts *);
 int	 rules_side_parse(const char *, enum rules_side *);
 int	 rules_strategy_parse(const char *, enum rules_strategy *);
 int	 rules_peers_parse(const char *, enum rules_peers *);
+int	 rules_trust_parse(const char *, enum rules_trust *);
+
+/* Why a data transfer earns no rule (rules_vet), in the order tested. */
+enum rules_reason { RX_BOUNCE, RX_PRIVILEGED_PORT, RX_THIRD_PARTY,
+	RX_NOT_ACCEPTED, RX_NO_LOGIN, RX_COUNT };
+
+struct rules_excluded {
+	uint64_t	 session;
+	uint32_t	 transfer;	/* the session's transfer id */
+	struct fa_endpoint endpoint;	/* where its connection went or would go */
+	enum rules_reason reason;
+};
+
+/*
+ * The reason ("bounce", "privileged_port", "third_party_address",
+ * "not_accepted", "no_login"; static) why transfer t of s earns no rule,
+ * or NULL when it does (always with RULES_TRUST_ALL):
+ *  - bounce: an active announcement of another host that the engine flags
+ *    ftp_bounce (a public address, or a port below 1024);
+ *  - privileged_port: the data port (seen, else announced) is below 1024;
+ *  - third_party_address: the connection was seen to reach, or when not
+ *    seen was announced at, another host than the server (passive) or the
+ *    client (active): a NAT that rewrote the announcement is recognised by
+ *    the connection reaching the right host;
+ *  - not_accepted: an active PORT/EPRT/LPRT the server refused or never
+ *    answered, and whose connection was not seen;
+ *  - no_login: the session never logged in (nor answered a data command
+ *    as logged in; TLS sessions count as logged in).
+ * Both rules and audit leave excluded transfers out.
+ */
+const char *rules_vet(const struct rules_opts *, const struct fa_session *,
+	    const struct fa_transfer *);
 
 enum rules_purpose { RP_CONTROL, RP_PASSIVE, RP_ACTIVE, RP_ESTABLISHED,
 	RP_HELPER_ASSIGN, RP_HELPER_RELATED };
@@ -98,6 +137,8 @@ struct rules_opening {
 	bool		 initiator_port_known;
 	bool		 helper_covers;
 	uint32_t	 helper_flags;	/* FA_HELPER_*: why the helper would not */
+	const char	*excluded;	/* static reason (rules_vet), NULL when
+					   kept; excluded openings have rule 0 */
 };
 
 struct rules;
@@ -130,12 +171,35 @@ const struct rules_rule *rules_list(const struct rules *, size_t *n);
 const struct rules_uncovered *rules_uncovered(const struct rules *, size_t *n);
 const struct rules_hint *rules_hints(const struct rules *, size_t *n);
 size_t	 rules_nsessions(const struct rules *);
+/* Excluded transfers, in the order met, and their count per reason. */
+const struct rules_excluded *rules_excluded(const struct rules *, size_t *n);
+size_t	 rules_nexcluded(const struct rules *, enum rules_reason);
+/*
+ * The part of the FTP surface rule u stands for, into *out (sharing u's
+ * lists: never released): the same match with the FTP client's address
+ * left out, so that it covers every new connection to (or, for active
+ * data, from) the servers' FTP ports.  Active data from port 20 is every
+ * new connection from port 20; from other ports, every one to the
+ * unprivileged ports.  For helper-related it is every connection the ftp
+ * helper expects.  1, or 0 when the rule has no surface (established,
+ * helper-assign).  The default output drops the surface after the
+ * accepts; --standalone has no surface (policy drop).
+ */
+int	 rules_surface_of(const struct rules_rule *u, struct rules_rule *out);
+/* "bounce 0, privileged_port 0, ..." into buf (RULES_SUMMARYLEN). */
+const char *rules_excluded_summary(const struct rules *, char *buf, size_t len);
+#define RULES_SUMMARYLEN	160
+/* Nothing to recommend: no session, or none that logged in (with
+ * --trust=all: no session). */
+bool	 rules_empty(const struct rules *);
 /* The helper covers at least one data connection. */
 bool	 rules_helper_usable(const struct rules *);
 
 const char *rules_side_str(enum rules_side);
 const char *rules_strategy_str(enum rules_strategy);
 const char *rules_peers_str(enum rules_peers);
+const char *rules_trust_str(enum rules_trust);
+const char *rules_reason_str(enum rules_reason);
 const char *rules_purpose_str(enum rules_purpose);
 const char *rules_chain_str(enum rules_chain);
 const char *rules_family_str(int family);

@@ -4,12 +4,16 @@
 #
 #   tests/fuzz/make-corpus.sh OUTDIR
 #
-# Makes OUTDIR/{pcap,engine,ftp_line,negotiation,reasm}: whole capture
+# Makes OUTDIR/{pcap,engine,ftp_line,negotiation,reasm,ruleset_nft,
+# ruleset_ipt}: whole capture
 # files for fuzz_pcap, their frames in fuzz_engine's record format,
 # control-stream payloads (one file per direction of each control
 # connection, extracted with tshark) for fuzz_ftp_line, PORT/EPRT/LPRT
 # arguments and 227/228/229 texts from those streams plus the hand seeds
-# for fuzz_negotiation, and a few segment scripts for fuzz_reasm.  Needs
+# for fuzz_negotiation, a few segment scripts for fuzz_reasm, and for
+# fuzz_ruleset_nft/ipt the rulesets as the kernel lists them back
+# (tests/fuzz/seeds/ruleset_*, made by make-ruleset-seeds.sh, and
+# tests/integration/audit-data).  Needs
 # /usr/bin/python3; tshark for the control streams (skipped without it).
 set -eu
 
@@ -20,7 +24,16 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=$1
-mkdir -p "$out/pcap" "$out/engine" "$out/ftp_line" "$out/negotiation" "$out/reasm"
+mkdir -p "$out/pcap" "$out/engine" "$out/ftp_line" "$out/negotiation" "$out/reasm" \
+    "$out/ruleset_nft" "$out/ruleset_ipt"
+cp "$here"/seeds/ruleset_nft/* "$out/ruleset_nft/"
+cp "$here"/seeds/ruleset_ipt/* "$out/ruleset_ipt/"
+for f in "$top"/tests/integration/audit-data/*.json; do
+	cp "$f" "$out/ruleset_nft/audit-data.$(basename "$f")"
+done
+for f in "$top"/tests/integration/audit-data/*.ipt; do
+	cp "$f" "$out/ruleset_ipt/audit-data.$(basename "$f")"
+done
 
 for f in "$top"/samples/*.pcap "$top"/samples/*.pcapng; do
 	[ -f "$f" ] && cp "$f" "$out/pcap/"
@@ -139,6 +152,6 @@ scripts = {
 for name, ops in scripts.items():
     w("reasm", name, hdr + b"".join(ops))
 PY
-for d in pcap engine ftp_line negotiation reasm; do
+for d in pcap engine ftp_line negotiation reasm ruleset_nft ruleset_ipt; do
 	echo "$d: $(ls "$out/$d" | wc -l) files"
 done

@@ -5,7 +5,9 @@
 # listing) against vsftpd (2-port passive range, active from port 20) and
 # pyftpdlib (active from ephemeral ports) with no firewall; then for each
 # side (server, client, gateway) and strategy (static, helper), load the nft
-# output into that side's namespace on an empty ruleset and repeat every
+# --standalone output (the complete default-drop firewall; safety.sh proves
+# the default, FTP-surface form) into that side's namespace on an empty
+# ruleset and repeat every
 # transfer (all must succeed); remove each data rule in turn by its comment
 # (handles from `nft -a list ruleset`): the transfers that needed it must
 # fail and the others succeed.  A second round does the same with
@@ -242,9 +244,9 @@ for side in ${FW_SIDES:-server client gateway}; do
 		dir=$LAB_DIR/$side-$strategy
 		mkdir -p "$dir"
 		opts=(--ports 21,2121 --side "$side" --strategy "$strategy" -q)
-		"$FTPAUDIT" rules "${opts[@]}" -F nft -o "$dir/rules.nft" "$CAP" &&
-			"$FTPAUDIT" rules "${opts[@]}" -F iptables -o "$dir/rules.ipt4" "$CAP" &&
-			"$FTPAUDIT" rules "${opts[@]}" -F ip6tables -o "$dir/rules.ipt6" "$CAP" &&
+		"$FTPAUDIT" rules "${opts[@]}" -F nft --standalone -o "$dir/rules.nft" "$CAP" &&
+			"$FTPAUDIT" rules "${opts[@]}" -F iptables --standalone -o "$dir/rules.ipt4" "$CAP" &&
+			"$FTPAUDIT" rules "${opts[@]}" -F ip6tables --standalone -o "$dir/rules.ipt6" "$CAP" &&
 			"$FTPAUDIT" rules "${opts[@]}" -F json -o "$dir/rules.json" "$CAP" &&
 			"$FTPAUDIT" rules "${opts[@]}" -F nft --nft-chain -o "$dir/chain.nft" "$CAP" &&
 			"$FTPAUDIT" analyze "${opts[@]}" -F json -o "$dir/analyze.json" "$CAP" ||

@@ -42,6 +42,9 @@ for peers in observed any; do
 	"$FTPAUDIT" rules "${o[@]}" -F nft --nft-chain -o "$d/chain.nft" "${caps[@]}" &&
 	"$FTPAUDIT" rules "${o[@]}" -F iptables -o "$d/rules.ipt4" "${caps[@]}" &&
 	"$FTPAUDIT" rules "${o[@]}" -F ip6tables -o "$d/rules.ipt6" "${caps[@]}" &&
+	"$FTPAUDIT" rules "${o[@]}" -F nft --standalone -o "$d/sa.nft" "${caps[@]}" &&
+	"$FTPAUDIT" rules "${o[@]}" -F iptables --standalone -o "$d/sa.ipt4" "${caps[@]}" &&
+	"$FTPAUDIT" rules "${o[@]}" -F ip6tables --standalone -o "$d/sa.ipt6" "${caps[@]}" &&
 	"$FTPAUDIT" analyze "${o[@]}" -F json -o "$d/analyze.json" "${caps[@]}" &&
 	"$FTPAUDIT" analyze "${o[@]}" -F ndjson -o "$d/analyze.ndjson" "${caps[@]}" || ok=0
 	if [ $ok = 0 ]; then
@@ -130,24 +133,50 @@ for s in doc["sessions"]:
             check(in_ports(i["port"], r["sport"]), "session %d: sport %d not in %s"
                 % (sid, i["port"], r["id"]))
 
-# Every rule in the nft and iptables forms, its comment on its own line.
+# Every rule in the nft and iptables forms (default and standalone), its
+# comment on its own line.  The default iptables form leaves the
+# established rules out (only new connections are judged) and says so.
 nft = open(d + "/rules.nft").read()
+sa = open(d + "/sa.nft").read()
 chain = open(d + "/chain.nft").read()
 ipt = {"ip": open(d + "/rules.ipt4").read(), "ip6": open(d + "/rules.ipt6").read()}
+saipt = {"ip": open(d + "/sa.ipt4").read(), "ip6": open(d + "/sa.ipt6").read()}
+check(nft.count("policy drop") == 0 and chain.count("policy") == 0,
+    "default nft form has a drop policy")
+check("\n:INPUT " not in ipt["ip"] and "\n-A INPUT" not in ipt["ip"],
+    "default iptables form touches the built-in chains")
+check(rules["scope"] == "ftp-surface", "JSON scope is not ftp-surface")
 for r in rules["rules"]:
     c = 'comment "%s %s"' % (r["id"], r["purpose"])
     check(len(re.findall(re.escape(c) + "\n", nft)) == 1, "nft: %s not once" % c)
+    check(len(re.findall(re.escape(c) + "\n", sa)) == 1, "nft standalone: %s not once" % c)
     check(len(re.findall(re.escape(c) + "\n", chain)) == 1, "nft chain form: %s not once" % c)
-    for fam, text in ipt.items():
+    for fam in ipt:
         want = r["family"] in (fam, "inet")
         c = '--comment "%s %s" -j ' % (r["id"], r["purpose"])
-        check((c in text) == want, "%stables: %s %s" % (
+        check((c in saipt[fam]) == want, "%stables standalone: %s %s" % (
             "ip6" if fam == "ip6" else "ip", r["id"], "missing" if want else "of the other family"))
-for text in (nft, chain):
+        if r["purpose"] == "established":
+            c = "# %s established: not needed here" % r["id"]
+        check((c in ipt[fam]) == want, "%stables: %s %s" % (
+            "ip6" if fam == "ip6" else "ip", r["id"], "missing" if want else "of the other family"))
+for text in (nft, sa, chain):
     for line in text.splitlines():
-        if re.search(r"\b(accept|ct helper set)\b", line) and "policy" not in line and not line.startswith("#"):
+        if line.startswith("#") or "policy" in line:
+            continue
+        if re.search(r"\b(accept|ct helper set)\b", line):
             check(re.search(r' comment "(R[0-9]+|base) [a-z0-9-]+"$', line) is not None,
                 "nft line without its comment: " + line)
+        elif re.search(r"\bdrop\b", line):
+            check(re.search(r' ct state (new|related( ct helper "ftp")?) drop comment "surface of R[0-9]+"$', line)
+                is not None, "nft drop that is not of the FTP surface: " + line)
+for text in ipt.values():
+    for line in text.splitlines():
+        if line.startswith("-A"):
+            check(line.startswith("-A FTPAUDIT-"), "iptables rule outside FTPAUDIT chains: " + line)
+            if line.endswith("-j DROP"):
+                check(re.search(r'--ctstate (NEW|RELATED).* --comment "surface of R[0-9]+" -j DROP$', line)
+                    is not None, "iptables drop that is not of the FTP surface: " + line)
 print("counts %d %d" % (ok, bad))
 EOF
 )

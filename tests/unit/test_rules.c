@@ -40,6 +40,7 @@ session(const char *cli, const char *srv, uint16_t ctl)
 	s->client = ep(cli, 40000 + (uint16_t)nsess);
 	s->server = ep(srv, ctl);
 	s->start_us = 1000000u * (uint64_t)(nsess + 1);
+	s->login = FA_LOGIN_SUCCESS;
 	s->xfers = xf[nsess];
 	nsess++;
 	return s;
@@ -98,7 +99,8 @@ setup(void **state)
 
 /* Aggregate every session built so far. */
 static struct rules *
-run(enum rules_side side, enum rules_strategy st, enum rules_peers peers)
+run_opts(enum rules_side side, enum rules_strategy st, enum rules_peers peers,
+    enum rules_trust trust, bool standalone)
 {
 	struct rules_opts o;
 	struct rules *r;
@@ -108,11 +110,19 @@ run(enum rules_side side, enum rules_strategy st, enum rules_peers peers)
 	o.side = side;
 	o.strategy = st;
 	o.peers = peers;
+	o.trust = trust;
+	o.standalone = standalone;
 	assert_non_null(r = rules_new(&o));
 	for (i = 0; i < nsess; i++)
 		assert_int_equal(rules_add_session(r, &sess[i]), 0);
 	assert_int_equal(rules_finish(r), 0);
 	return r;
+}
+
+static struct rules *
+run(enum rules_side side, enum rules_strategy st, enum rules_peers peers)
+{
+	return run_opts(side, st, peers, RULES_TRUST_VETTED, false);
 }
 
 /* The nth rule of a purpose (0-based), or fail. */
@@ -495,10 +505,30 @@ test_render(void **state)
 	assert_non_null(f = open_memstream(&buf, &len));
 	assert_int_equal(rules_nft(r, f, NULL), 0);
 	fclose(f);
-	assert_non_null(strstr(buf, "table inet ftpaudit {"));
-	assert_non_null(strstr(buf, "policy drop;"));
+	/* Default: its own table, replaced whole, policy accept, the surface
+	 * dropped after the accepts; nothing for ND (nothing else dropped). */
+	assert_non_null(strstr(buf, "table inet ftpaudit {}\n"
+	    "delete table inet ftpaudit\ntable inet ftpaudit {\n"));
+	assert_null(strstr(buf, "policy drop;"));
+	assert_non_null(strstr(buf, "policy accept;"));
 	assert_non_null(strstr(buf, "ct helper set \"ftpaudit-ftp\" comment \"R"));
+	assert_null(strstr(buf, "nd-neighbor-solicit"));
+	assert_non_null(strstr(buf, "\t\tct state established accept"));
+	assert_non_null(strstr(buf, "meta l4proto tcp ct state related ct helper "
+	    "\"ftp\" drop comment \"surface of R"));
+	assert_true(strstr(buf, "drop comment") > strstr(buf, "accept comment"));
+	free(buf);
+	rules_free(r);
+
+	/* Standalone: today's complete policy. */
+	r = run_opts(RULES_SERVER, RULES_HELPER, RULES_PEERS_OBSERVED,
+	    RULES_TRUST_VETTED, true);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(rules_nft(r, f, NULL), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "policy drop;"));
 	assert_non_null(strstr(buf, "nd-neighbor-solicit"));
+	assert_null(strstr(buf, "surface of"));
 	free(buf);
 	assert_non_null(f = open_memstream(&buf, &len));
 	assert_int_equal(rules_ipt(r, f, FA_AF_INET6), 0);
@@ -506,12 +536,151 @@ test_render(void **state)
 	assert_non_null(strstr(buf, "-j CT --helper ftp"));
 	assert_non_null(strstr(buf, "neighbour-solicitation"));
 	assert_non_null(strstr(buf, "helper-related\" -j ACCEPT"));
+	assert_non_null(strstr(buf, ":INPUT DROP"));
+	free(buf);
+	rules_free(r);
+	r = run(RULES_SERVER, RULES_HELPER, RULES_PEERS_OBSERVED);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(rules_ipt(r, f, FA_AF_INET), 0);
+	fclose(f);
+	/* Own chains only, declared and flushed; built-ins untouched. */
+	assert_null(strstr(buf, "\n:INPUT"));
+	assert_null(strstr(buf, "\n-A INPUT"));
+	assert_non_null(strstr(buf, ":FTPAUDIT-INPUT - [0:0]\n"));
+	assert_non_null(strstr(buf, "-F FTPAUDIT-INPUT\n"));
+	assert_non_null(strstr(buf, ":FTPAUDIT-PREROUTING - [0:0]\n"));
+	assert_non_null(strstr(buf, "\"surface of R"));
 	free(buf);
 	assert_non_null(j = rules_json(r));
 	assert_int_equal(json_integer_value(json_object_get(j, "schema_version")), 1);
 	assert_string_equal(json_string_value(json_object_get(j, "strategy")),
 	    "helper");
 	json_decref(j);
+	rules_free(r);
+}
+
+/* Only legitimate negotiations earn an opening; --trust=all takes all. */
+static struct fa_command cmds[MAXS][4];
+
+static struct fa_transfer *
+port_cmd(struct fa_session *s, const char *to, uint16_t port, int reply)
+{
+	struct fa_transfer *t = active(s, 20, port);
+	struct fa_command *c;
+
+	t->connected = false;
+	t->announced = ep(to, port);
+	t->expected = t->announced;
+	t->neg_ts_us = s->start_us + 100 * t->id;
+	t->status = FA_XS_NOT_CONNECTED;
+	s->cmds = cmds[s - sess];
+	c = &s->cmds[s->ncmds++];
+	memset(c, 0, sizeof *c);
+	c->ts_us = t->neg_ts_us;
+	strcpy(c->verb, "PORT");
+	c->reply_code = reply;
+	return t;
+}
+
+static void
+test_vetting(void **state)
+{
+	struct fa_session *s, *nolog;
+	struct fa_transfer *t;
+	struct rules_opts o;
+	struct rules *r;
+	struct rules_opening *v;
+	const struct rules_excluded *x;
+	size_t n;
+
+	(void)state;
+	s = session("10.0.0.1", "10.0.1.1", 21);
+	port_cmd(s, "10.0.0.1", 50000, 200);		/* kept */
+	port_cmd(s, "192.0.2.9", 80, 200);		/* bounce */
+	port_cmd(s, "10.0.0.9", 50001, 200);		/* third party */
+	port_cmd(s, "10.0.0.1", 50002, 500);		/* refused */
+	t = passive(s, 40000);				/* NAT: kept */
+	t->announced = ep("203.0.113.1", 40000);
+	t->expected = t->announced;
+	t = passive(s, 22);				/* privileged */
+	nolog = session("10.0.0.2", "10.0.1.1", 21);
+	nolog->login = FA_LOGIN_FAILED;
+	passive(nolog, 40001);				/* no login */
+
+	rules_opts_defaults(&o);
+	assert_null(rules_vet(&o, s, &s->xfers[0]));
+	assert_string_equal(rules_vet(&o, s, &s->xfers[1]), "bounce");
+	assert_string_equal(rules_vet(&o, s, &s->xfers[2]), "third_party_address");
+	assert_string_equal(rules_vet(&o, s, &s->xfers[3]), "not_accepted");
+	assert_null(rules_vet(&o, s, &s->xfers[4]));
+	assert_string_equal(rules_vet(&o, s, &s->xfers[5]), "privileged_port");
+	assert_string_equal(rules_vet(&o, nolog, &nolog->xfers[0]), "no_login");
+	o.trust = RULES_TRUST_ALL;
+	assert_null(rules_vet(&o, s, &s->xfers[1]));
+
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_false(rules_empty(r));
+	assert_int_equal(rules_nexcluded(r, RX_BOUNCE), 1);
+	assert_int_equal(rules_nexcluded(r, RX_THIRD_PARTY), 1);
+	assert_int_equal(rules_nexcluded(r, RX_NOT_ACCEPTED), 1);
+	assert_int_equal(rules_nexcluded(r, RX_PRIVILEGED_PORT), 1);
+	assert_int_equal(rules_nexcluded(r, RX_NO_LOGIN), 1);
+	x = rules_excluded(r, &n);
+	assert_int_equal(n, 5);
+	assert_int_equal(x[0].session, 1);
+	assert_int_equal(x[0].transfer, 2);
+	assert_int_equal(x[0].endpoint.port, 80);
+	assert_int_equal(x[0].reason, RX_BOUNCE);
+	/* Only the client's own address gets active data; the passive rule
+	 * is the port the NATed connection reached, 40000 alone. */
+	assert_int_equal(find(r, RP_ACTIVE, 0)->daddr.n, 1);
+	assert_int_equal(find(r, RP_PASSIVE, 0)->dport[0].lo, 40000);
+	assert_int_equal(find(r, RP_PASSIVE, 0)->dport[0].hi, 40000);
+	/* Control of the session without login stays. */
+	assert_int_equal(find(r, RP_CONTROL, 0)->saddr.n, 2);
+	assert_int_equal(rules_openings(r, s, &v, &n), 0);
+	assert_int_equal(n, 7);
+	assert_string_equal(v[2].excluded, "bounce");
+	assert_int_equal(v[2].rule, 0);
+	assert_null(v[1].excluded);
+	free(v);
+	rules_free(r);
+
+	r = run_opts(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED,
+	    RULES_TRUST_ALL, false);
+	rules_excluded(r, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(find(r, RP_ACTIVE, 0)->daddr.n, 3);
+	rules_free(r);
+}
+
+/* Nothing to recommend: no session, or none logged in. */
+static void
+test_empty(void **state)
+{
+	struct fa_session *s;
+	struct rules *r;
+
+	(void)state;
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_true(rules_empty(r));
+	rules_free(r);
+	s = session("10.0.0.1", "10.0.1.1", 21);
+	s->login = FA_LOGIN_NONE;
+	port_cmd(s, "10.0.0.200", 20001, 0);
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_true(rules_empty(r));
+	rules_free(r);
+	r = run_opts(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED,
+	    RULES_TRUST_ALL, false);
+	assert_false(rules_empty(r));
+	rules_free(r);
+	/* A data command answered as logged in: the login was before the
+	 * capture. */
+	s->xfers[0].command = "RETR";
+	s->xfers[0].reply_code = 425;
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_false(rules_empty(r));
 	rules_free(r);
 }
 
@@ -694,6 +863,8 @@ main(void)
 		cmocka_unit_test_setup(test_ids_stable, setup),
 		cmocka_unit_test_setup(test_ids_only, setup),
 		cmocka_unit_test_setup(test_render, setup),
+		cmocka_unit_test_setup(test_vetting, setup),
+		cmocka_unit_test_setup(test_empty, setup),
 		cmocka_unit_test(test_ranges_add),
 		cmocka_unit_test_setup(test_placed, setup),
 	};

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "ftpaudit/audit.h"
@@ -794,6 +795,127 @@ test_vmap_dynamic_and_targets(void **state)
 	ruleset_free(rs);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Findings of fuzz_ruleset_nft and fuzz_ruleset_ipt, F2-F7 in
+ * tests/fuzz/README.md.  The leaks and the undefined call fail this under
+ * the sanitizers (--enable-sanitizers, as .ci/run builds it). */
+
+#define BASE(name, type, pol) CHAIN(name, ", \"type\": \"" type "\", " \
+	"\"hook\": \"input\", \"prio\": 0, \"policy\": \"" pol "\"")
+
+/* F2, F3: a base chain declared twice leaked the type of the first
+ * declaration; the last one holds. */
+static void
+test_fuzz_chain_twice(void **state)
+{
+	struct ruleset *rs;
+
+	(void)state;
+	rs = parse("*filter\n:INPUT ACCEPT [0:0]\n:INPUT DROP [0:0]\nCOMMIT\n");
+	assert_int_equal(rs->nchains, 1);
+	assert_int_equal(rs->chains[0]->policy, RS_V_DROP);
+	assert_string_equal(rs->chains[0]->type, "filter");
+	ruleset_free(rs);
+	rs = parse(NFT_HEAD BASE("in", "filter", "accept") BASE("in", "route", "drop")
+	    NFT_TAIL);
+	assert_int_equal(rs->nchains, 1);
+	assert_int_equal(rs->chains[0]->policy, RS_V_DROP);
+	assert_string_equal(rs->chains[0]->type, "route");
+	ruleset_free(rs);
+}
+
+/* F4: a second -j to a user chain leaked the first target; iptables
+ * takes one -j or -g, so the file is refused at that line. */
+static void
+test_fuzz_ipt_two_targets(void **state)
+{
+	static const char text[] = "*filter\n:INPUT DROP [0:0]\n:x - [0:0]\n"
+	    "-A INPUT -j x -j x\nCOMMIT\n";
+	char *cause = NULL;
+
+	(void)state;
+	assert_null(ruleset_parse(text, strlen(text), RS_FMT_IPT, "t", &cause));
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "line 4"));
+	free(cause);
+}
+
+/* F5: a last line ending in CR without LF was read again forever. */
+static void
+test_fuzz_ipt_cr_at_end(void **state)
+{
+	struct ruleset *rs;
+
+	(void)state;
+	alarm(10);		/* the hang fails the test instead */
+	rs = parse("*filter\n:INPUT DROP [0:0]\n-A INPUT -j ACCEPT\r\nCOMMIT\r");
+	alarm(0);
+	assert_int_equal(rs->nrules, 1);
+	ruleset_free(rs);
+}
+
+/* F6: "jump" without a target left a jump to NULL, which rs_finish
+ * dereferenced; a second jump leaked the first target.  Both make the
+ * rule undecidable. */
+static void
+test_fuzz_nft_jump_target(void **state)
+{
+	struct ruleset *rs;
+	struct rs_rule *r;
+
+	(void)state;
+	rs = parse(NFT_HEAD BASE("input", "filter", "drop") CHAIN("sub", "")
+	    RULE("input", 3, "{\"jump\": {}}")
+	    RULE("input", 4, "{\"jump\": {\"target\": \"sub\"}}, "
+	    "{\"goto\": {\"target\": \"sub\"}}")
+	    NFT_TAIL);
+	r = rule_by_handle(rs, 3);
+	assert_int_not_equal(r->verdict, RS_V_JUMP);
+	assert_null(r->target);
+	assert_non_null(r->vunknown);
+	r = rule_by_handle(rs, 4);
+	assert_int_equal(r->verdict, RS_V_JUMP);
+	assert_string_equal(r->target, "sub");
+	assert_non_null(r->vunknown);
+	ruleset_free(rs);
+}
+
+/* F7: a named set whose element names the set recursed until the stack
+ * ran out; the match is not understood. */
+static void
+test_fuzz_nft_set_in_set(void **state)
+{
+	struct ruleset *rs;
+
+	(void)state;
+	rs = parse(NFT_HEAD
+	    "{\"set\": {\"family\": \"inet\", \"name\": \"s\", \"table\": \"f\", "
+	    "\"type\": \"inet_service\", \"elem\": [21, \"@s\"]}},"
+	    BASE("input", "filter", "drop")
+	    RULE("input", 3, M(PL("tcp", "dport"), "==", "\"@s\"") "," ACCEPT)
+	    NFT_TAIL);
+	assert_non_null(rule_by_handle(rs, 3)->unknown);
+	ruleset_free(rs);
+}
+
+/* F8: an audit with no flows passed NULL to qsort. */
+static void
+test_fuzz_audit_no_flows(void **state)
+{
+	struct ruleset *rs;
+	struct audit *a;
+	size_t n;
+
+	(void)state;
+	rs = parse("*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
+	assert_non_null(a = audit_new(rs, AUDIT_SERVER));
+	assert_int_equal(audit_finish(a), 0);
+	audit_flows(a, &n);
+	assert_int_equal(n, 0);
+	audit_free(a);
+	ruleset_free(rs);
+}
+
 int
 main(void)
 {
@@ -813,6 +935,12 @@ main(void)
 		cmocka_unit_test(test_audit_ipt_helper_and_port20),
 		cmocka_unit_test(test_audit_json),
 		cmocka_unit_test(test_vmap_dynamic_and_targets),
+		cmocka_unit_test(test_fuzz_chain_twice),
+		cmocka_unit_test(test_fuzz_ipt_two_targets),
+		cmocka_unit_test(test_fuzz_ipt_cr_at_end),
+		cmocka_unit_test(test_fuzz_nft_jump_target),
+		cmocka_unit_test(test_fuzz_nft_set_in_set),
+		cmocka_unit_test(test_fuzz_audit_no_flows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
