@@ -2,11 +2,13 @@
  * is undone by zlib under a stdio cookie so libpcap never knows.  Several
  * inputs are merged by timestamp, one packet held per input. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 #include <zlib.h>
@@ -15,6 +17,28 @@
 #include "ftpaudit/decode.h"
 
 #define READ_BUFSZ	(1024 * 1024)	/* libpcap's stdio default is 4 KiB */
+#define PIPE_GZ_BUFSZ	(256 * 1024)	/* compressed bytes read at once */
+
+/* capture_stop_on's flag: set, a read from a pipe ends the input. */
+static const volatile sig_atomic_t *stop_flag;
+
+/*
+ * A pipe or a device, read as it comes.  zlib's own reads wait until they
+ * fill their buffer (256 KiB) or the input ends: a slow pipe was decoded
+ * only in bursts, and a signal during that wait either killed the
+ * process before its handler was installed or was lost.  Here a read(2)
+ * gives what is there, gzip is undone by inflate as it comes, and once
+ * the stop flag is set (its signal makes a blocked read fail with EINTR)
+ * the input ends as at its end.
+ */
+struct pipe_src {
+	int		 fd;		/* owned */
+	bool		 started;	/* the first bytes told gzip or not */
+	bool		 gz;
+	z_stream	 z;		/* when gz */
+	uint8_t		*in;		/* owned; PIPE_GZ_BUFSZ bytes */
+	size_t		 off, have;	/* not gz: first bytes not yet given */
+};
 
 struct input {
 	struct capture_input info;
@@ -22,6 +46,7 @@ struct input {
 	FILE		*fp;		/* owned by pcap once opened */
 	char		*buf;		/* stdio buffer, owned */
 	gzFile		 gz;		/* owned by the cookie */
+	bool		 piped;		/* read through a pipe_src: size unknown */
 	bool		 pending;	/* hdr/data hold the next packet */
 	bool		 done;
 	struct pcap_pkthdr *hdr;
@@ -65,6 +90,147 @@ gz_fdopen(int fd, struct input *in)
 }
 
 static bool
+stop_requested(void)
+{
+	return stop_flag != NULL && *stop_flag != 0;
+}
+
+void
+capture_stop_on(const volatile sig_atomic_t *flag)
+{
+	stop_flag = flag;
+}
+
+/* One read(2): what is there, 0 at the end or once stopped. */
+static ssize_t
+pipe_raw(struct pipe_src *ps, void *buf, size_t len)
+{
+	ssize_t n;
+
+	for (;;) {
+		if (stop_requested())
+			return 0;
+		if ((n = read(ps->fd, buf, len)) >= 0 || errno != EINTR)
+			return n;
+	}
+}
+
+/* The first two bytes, or as many as come before the end. */
+static int
+pipe_start(struct pipe_src *ps)
+{
+	ssize_t n;
+
+	while (ps->have < 2) {
+		if ((n = pipe_raw(ps, ps->in + ps->have, PIPE_GZ_BUFSZ -
+		    ps->have)) < 0)
+			return -1;
+		if (n == 0)
+			break;
+		ps->have += (size_t)n;
+	}
+	ps->started = true;
+	ps->gz = ps->have >= 2 && ps->in[0] == 0x1f && ps->in[1] == 0x8b;
+	if (!ps->gz)
+		return 0;
+	if (inflateInit2(&ps->z, 15 + 16) != Z_OK)
+		return -1;
+	ps->z.next_in = ps->in;
+	ps->z.avail_in = (uInt)ps->have;
+	return 0;
+}
+
+/* At least one byte of inflated data, unless the input ends. */
+static ssize_t
+pipe_inflate(struct pipe_src *ps, char *buf, size_t len)
+{
+	uInt want = len > UINT_MAX ? UINT_MAX : (uInt)len;
+	ssize_t n;
+	int r;
+
+	ps->z.next_out = (Bytef *)buf;
+	ps->z.avail_out = want;
+	while (ps->z.avail_out == want) {
+		if (ps->z.avail_in == 0) {
+			if ((n = pipe_raw(ps, ps->in, PIPE_GZ_BUFSZ)) <= 0)
+				return n;
+			ps->z.next_in = ps->in;
+			ps->z.avail_in = (uInt)n;
+		}
+		r = inflate(&ps->z, Z_NO_FLUSH);
+		if (r == Z_STREAM_END)	/* members one after another, as zcat */
+			r = inflateReset(&ps->z);
+		if (r != Z_OK && r != Z_BUF_ERROR) {
+			errno = EIO;
+			return -1;
+		}
+	}
+	return (ssize_t)(want - ps->z.avail_out);
+}
+
+static ssize_t
+pipe_read(void *cookie, char *buf, size_t len)
+{
+	struct pipe_src *ps = cookie;
+	size_t n;
+
+	if (!ps->started && pipe_start(ps) == -1)
+		return -1;
+	if (ps->gz)
+		return pipe_inflate(ps, buf, len);
+	if (ps->off < ps->have) {
+		n = ps->have - ps->off < len ? ps->have - ps->off : len;
+		memcpy(buf, ps->in + ps->off, n);
+		ps->off += n;
+		return (ssize_t)n;
+	}
+	return pipe_raw(ps, buf, len);
+}
+
+static int
+pipe_close(void *cookie)
+{
+	struct pipe_src *ps = cookie;
+	int r;
+
+	if (ps->gz)
+		inflateEnd(&ps->z);
+	r = close(ps->fd);
+	free(ps->in);
+	free(ps);
+	return r;
+}
+
+/* A FILE reading fd (owned by it from here on, even on failure) as
+ * pipe_src does. */
+static FILE *
+pipe_fdopen(int fd, struct input *in)
+{
+	cookie_io_functions_t io = { .read = pipe_read, .close = pipe_close };
+	struct pipe_src *ps;
+	FILE *fp;
+
+	if (fd == -1)
+		return NULL;
+	if ((ps = calloc(1, sizeof *ps)) == NULL ||
+	    (ps->in = malloc(PIPE_GZ_BUFSZ)) == NULL) {
+		free(ps);
+		close(fd);
+		return NULL;
+	}
+	ps->fd = fd;
+	if ((fp = fopencookie(ps, "r", io)) == NULL) {
+		pipe_close(ps);
+		return NULL;
+	}
+	/* Reads as large as a pipe gives, not stdio's 4 KiB. */
+	if ((in->buf = malloc(READ_BUFSZ)) != NULL)
+		setvbuf(fp, in->buf, _IOFBF, READ_BUFSZ);
+	in->piped = true;
+	return fp;
+}
+
+static bool
 is_gzip(FILE *fp)
 {
 	uint8_t m[2];
@@ -103,7 +269,7 @@ input_open(struct input *in, const char *path, const char *filter, char *err,
 
 	in->info.source = path;
 	if (strcmp(path, "-") == 0) {
-		if ((fp = gz_fdopen(dup(0), in)) == NULL) {
+		if ((fp = pipe_fdopen(dup(0), in)) == NULL) {
 			snprintf(err, errlen, "%s: cannot read standard input", path);
 			return -1;
 		}
@@ -130,7 +296,7 @@ input_open(struct input *in, const char *path, const char *filter, char *err,
 			 * bytes, so it is read as standard input is. */
 			fd = dup(fileno(fp));
 			fclose(fp);
-			if ((fp = gz_fdopen(fd, in)) == NULL) {
+			if ((fp = pipe_fdopen(fd, in)) == NULL) {
 				snprintf(err, errlen, "%s: cannot read it", path);
 				return -1;
 			}
@@ -184,6 +350,17 @@ input_open(struct input *in, const char *path, const char *filter, char *err,
 	return 0;
 }
 
+static void
+input_close(struct input *in)
+{
+	if (in->pcap != NULL)
+		pcap_close(in->pcap);	/* closes fp too */
+	else if (in->fp != NULL)
+		fclose(in->fp);
+	free(in->buf);
+	memset(in, 0, sizeof *in);
+}
+
 int
 capture_open(struct capture **out, char *const *paths, size_t n,
     const char *filter, char *err, size_t errlen)
@@ -198,12 +375,19 @@ capture_open(struct capture **out, char *const *paths, size_t n,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	c->n = n;
 	for (i = 0; i < n; i++) {
-		if (input_open(&c->in[i], paths[i], filter, err, errlen) == -1) {
+		c->n = i + 1;
+		if (input_open(&c->in[i], paths[i], filter, err, errlen) == 0)
+			continue;
+		if (!stop_requested()) {
 			capture_close(c);
 			return -1;
 		}
+		/* Stopped before this input's header came: the report
+		 * has the inputs before it. */
+		input_close(&c->in[i]);
+		c->n = i;
+		break;
 	}
 	*out = c;
 	return 0;
@@ -354,7 +538,8 @@ capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
 
 	*done = *total = 0;
 	for (i = 0; i < c->n; i++) {
-		if (c->in[i].gz != NULL || c->in[i].fp == NULL)
+		if (c->in[i].gz != NULL || c->in[i].piped ||
+		    c->in[i].fp == NULL)
 			continue;
 		if ((o = ftello(c->in[i].fp)) > 0)
 			*done += (uint64_t)o;
@@ -369,13 +554,8 @@ capture_close(struct capture *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->n; i++) {
-		if (c->in[i].pcap != NULL)
-			pcap_close(c->in[i].pcap);	/* closes fp too */
-		else if (c->in[i].fp != NULL)
-			fclose(c->in[i].fp);
-		free(c->in[i].buf);
-	}
+	for (i = 0; i < c->n; i++)
+		input_close(&c->in[i]);
 	free(c->in);
 	free(c);
 }

@@ -12,6 +12,7 @@
 #include "ftpaudit/cpu.h"
 #include "ftpaudit/reader.h"
 #include "ftpaudit/report.h"
+#include "ftpaudit/nat.h"
 #include "ftpaudit/sinkq.h"
 #include "cli.h"
 
@@ -110,7 +111,13 @@ on_signal(int sig)
 	cli_interrupted = 1;
 }
 
-/* Installed unconditionally: a background job inherits SIGINT ignored. */
+/*
+ * Installed unconditionally: a background job inherits SIGINT ignored.
+ * Without SA_RESTART: a read blocked on a pipe fails, and the input ends
+ * there (capture_stop_on).  main() installs them before anything else:
+ * opening a pipe waits for its first bytes, and a signal before the
+ * handlers either killed the process (130, no report) or was lost.
+ */
 void
 cli_signals(void)
 {
@@ -121,6 +128,7 @@ cli_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	capture_stop_on(&cli_interrupted);
 }
 
 int
@@ -249,13 +257,21 @@ cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
 	size_t i;
 	char *src;
 	struct sinkq *q;
-	struct fa_sink qsink;
+	struct fa_sink qsink, nsink;
+	struct nat_stage *nat;
 	int k;
 
 	/* The reports are written when the reader or the engine has time. */
 	if ((q = sinkq_new(down, nsinks)) != NULL) {
 		sinkq_sink(q, &qsink);
-		fa_engine_add_sink(e, &qsink);
+		down = &qsink;
+		nsinks = 1;
+	}
+	/* In front of them, on the engine's thread: the two sides of a NAT
+	 * translation become one session (nat.c). */
+	if ((nat = nat_stage_new(down, nsinks, NAT_CAP_DEFAULT)) != NULL) {
+		nat_stage_sink(nat, &nsink);
+		fa_engine_add_sink(e, &nsink);
 	} else {
 		for (k = 0; k < nsinks; k++)
 			fa_engine_add_sink(e, &down[k]);
@@ -275,7 +291,9 @@ cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
 		free(src);
 	}
 	fa_engine_finish(e);
+	nat_stage_flush(nat);
 	sinkq_free(q);
+	nat_stage_free(nat);
 	cpu_engine = thread_cpu_s();
 }
 

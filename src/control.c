@@ -52,6 +52,19 @@ pool_learn(struct fa_engine *e, const struct fa_session *s)
 	e->pool_avg = (uint32_t)(((uint64_t)e->pool_avg * 15 + used) / 16);
 }
 
+/* The SYNs' sequence numbers: a NAT keeps them, and nat.c pairs the two
+ * sides of a translation by them.  The first one counts. */
+static void
+note_isn(struct fa_session *s, int role, uint32_t seq, uint64_t ts)
+{
+	if (s->has_isn[role])
+		return;
+	s->has_isn[role] = true;
+	s->isn[role] = seq;
+	if (role == TO_CLIENT)
+		s->synack_us = ts;
+}
+
 struct ctl *
 ctl_new(struct fa_engine *e, struct conn *c, int server_side, uint64_t id)
 {
@@ -73,6 +86,11 @@ ctl_new(struct fa_engine *e, struct conn *c, int server_side, uint64_t id)
 	conn_endpoint(c, server_side, &x->sess->server);
 	conn_endpoint(c, !server_side, &x->sess->client);
 	x->sess->start_us = c->first_us;
+	/* A SYN the connection table saw before the session existed. */
+	if (c->syn[!server_side])
+		note_isn(x->sess, TO_SERVER, c->isn[!server_side], c->first_us);
+	if (c->syn[server_side])
+		note_isn(x->sess, TO_CLIENT, c->isn[server_side], c->last_us);
 	return x;
 fail:
 	ctl_free(x);
@@ -1045,6 +1063,7 @@ ctl_packet(struct fa_engine *e, struct conn *c, struct ctl *x, int role,
 	(void)c;
 	if (pk->flags & TCP_SYN) {
 		reasm_syn(r, pk->seq);
+		note_isn(x->sess, role, pk->seq, ts);
 		return;
 	}
 	if ((pk->flags & TCP_ACK) && x->rs[!role].ooo != NULL) {

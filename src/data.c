@@ -183,6 +183,17 @@ expect_live(struct fa_engine *e, const struct fa_endpoint *init,
  * A new connection: is it an expected data connection?  With its SYN the
  * responder is the destination; picked up later, try both ends.
  */
+/* A NAT keeps the SYN's sequence number: nat.c pairs the two sides of a
+ * translated data connection by it. */
+static void
+note_isn(struct conn *c, const struct fa_pkt *pk)
+{
+	struct fa_transfer *t = &((struct fa_session *)c->owner)->xfers[c->xfer];
+
+	t->has_isn = true;
+	t->isn = pk->seq;
+}
+
 bool
 data_attach(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk,
     int side, uint64_t ts)
@@ -197,6 +208,8 @@ data_attach(struct fa_engine *e, struct conn *c, const struct fa_pkt *pk,
 		}
 	} else if ((x = expect_live(e, &pk->src, &pk->dst, &fb)) != NULL) {
 		attach(e, c, x, fb, &pk->src, &pk->dst, side, syn, ts);
+		if (syn)
+			note_isn(c, pk);
 		return true;
 	} else if (!syn && (x = expect_live(e, &pk->dst, &pk->src, &fb)) != NULL) {
 		attach(e, c, x, fb, &pk->dst, &pk->src, !side, false, ts);

@@ -143,6 +143,7 @@ engine_anomaly(struct fa_engine *e, struct fa_session *s, uint64_t ts,
 	a->ts_us = ts;
 	a->type = type;
 	a->detail = d;
+	a->fix = NULL;
 	SINKS(e, anomaly, s, a);
 }
 

@@ -80,6 +80,7 @@ main(int argc, char **argv)
 	static char name[64];
 	size_t i;
 
+	cli_signals();
 	fa_hash_key_random();
 	if (argc < 2) {
 		usage(stderr);

@@ -5,6 +5,7 @@
 
 #include "ftpaudit/jw.h"
 #include "ftpaudit/spool.h"
+#include "ftpaudit/nat.h"
 #include "report_int.h"
 
 #define SCHEMA_VERSION	1
@@ -127,6 +128,8 @@ ts_or_null(struct jw *w, const char *key, bool has, uint64_t ts)
 		jw_null(w);
 }
 
+static void	nat(struct jw *, const struct fa_nat *);
+
 static void
 transfer(struct jw *w, const struct fa_transfer *t)
 {
@@ -155,6 +158,7 @@ transfer(struct jw *w, const struct fa_transfer *t)
 		jw_int(w, t->reply_code);
 	else
 		jw_null(w);
+	nat(w, &t->nat);
 	jw_end_obj(w);
 }
 
@@ -165,6 +169,36 @@ anomaly(struct jw *w, const struct fa_anomaly *a)
 	jw_key(w, "type"); jw_wire_str(w, a->type);
 	jw_key(w, "ts"); jw_ts(w, a->ts_us);
 	jw_key(w, "detail"); jw_wire_str(w, a->detail ? a->detail : "");
+	if (a->fix != NULL) {
+		jw_key(w, "fix"); jw_wire_str(w, a->fix);
+	}
+	jw_end_obj(w);
+}
+
+/* Both sides of a translation (nat.c); nothing when not paired. */
+static void
+nat(struct jw *w, const struct fa_nat *n)
+{
+	if (n->kind == FA_NAT_NONE)
+		return;
+	jw_key(w, "nat");
+	jw_obj(w);
+	jw_key(w, "kind"); jw_lit(w, fa_nat_kind_str(n->kind));
+	jw_key(w, "inside");
+	jw_obj(w);
+	endpoint(w, "client", &n->in_client);
+	endpoint(w, "server", &n->in_server);
+	jw_end_obj(w);
+	jw_key(w, "outside");
+	jw_obj(w);
+	endpoint(w, "client", &n->out_client);
+	endpoint(w, "server", &n->out_server);
+	jw_end_obj(w);
+	jw_key(w, "payload_rewritten");
+	if (n->payload_rewritten < 0)
+		jw_null(w);
+	else
+		jw_bool(w, n->payload_rewritten != 0);
 	jw_end_obj(w);
 }
 
@@ -225,6 +259,7 @@ report_session_write(struct jw *w, const struct fa_session *s,
 	jw_key(w, "epsv_all"); jw_bool(w, s->epsv_all);
 	jw_key(w, "detected"); jw_bool(w, s->detected);
 	jw_key(w, "control_handshake"); jw_lit(w, fa_handshake_str(s->ctl_handshake));
+	nat(w, &s->nat);
 	jw_key(w, "commands");
 	jw_arr(w);
 	for (i = 0; i < s->ncmds; i++)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/nat.h"
 #include "report_int.h"
 
 static void
@@ -32,6 +33,25 @@ human(uint64_t n, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.1f %s", v, unit[u]);
 	return buf;
+}
+
+/* Both sides of a translation: inside, outside, and whether an ALG
+ * rewrote the negotiation between them. */
+static void
+put_nat(FILE *f, const char *lead, const struct fa_nat *n, bool server_first)
+{
+	fputs(lead, f);
+	fputs(fa_nat_kind_str(n->kind), f);
+	fputs("  inside ", f);
+	fput_endpoint(f, server_first ? &n->in_server : &n->in_client, true);
+	fputs(" -> ", f);
+	fput_endpoint(f, server_first ? &n->in_client : &n->in_server, true);
+	fputs("  outside ", f);
+	fput_endpoint(f, server_first ? &n->out_server : &n->out_client, true);
+	fputs(" -> ", f);
+	fput_endpoint(f, server_first ? &n->out_client : &n->out_server, true);
+	fprintf(f, "  payload rewritten %s\n", n->payload_rewritten < 0 ? "-" :
+	    n->payload_rewritten ? "yes" : "no");
 }
 
 static void
@@ -72,6 +92,8 @@ put_transfer(FILE *f, const struct fa_session *s, const struct fa_transfer *t)
 		fput_endpoint(f, &t->expected, true);
 	}
 	fputc('\n', f);
+	if (t->nat.kind != FA_NAT_NONE)
+		put_nat(f, "         nat ", &t->nat, t->initiator_server);
 }
 
 void
@@ -110,6 +132,8 @@ report_text_session(FILE *f, const struct fa_session *s)
 		put_wire(f, (const uint8_t *)s->cwd, strlen(s->cwd));
 	}
 	fputc('\n', f);
+	if (s->nat.kind != FA_NAT_NONE)
+		put_nat(f, "  nat       ", &s->nat, false);
 	fputs("  commands  ", f);
 	fput_uint(f, s->ncmds, 0);
 	if (s->ncmds > 0) {
@@ -137,6 +161,8 @@ report_text_session(FILE *f, const struct fa_session *s)
 		/* Details are built from fa_escape() output: already safe. */
 		fprintf(f, "  ! %s: %s\n", s->anoms[i].type,
 		    s->anoms[i].detail ? s->anoms[i].detail : "");
+		if (s->anoms[i].fix != NULL)
+			fprintf(f, "      fix: %s\n", s->anoms[i].fix);
 	}
 	if (s->gaps)
 		fprintf(f, "  ! %u gap(s) in the control stream (lost capture data)\n",

@@ -271,8 +271,10 @@ session_free(struct fa_session *s)
 		next = c->next;
 		free(c);
 	}
-	for (i = 0; i < s->nanoms; i++)
+	for (i = 0; i < s->nanoms; i++) {
 		free(s->anoms[i].detail);
+		free(s->anoms[i].fix);
+	}
 	free(s->anoms);
 	free(s->cwd);
 	free(s);

@@ -3,6 +3,7 @@
 #ifndef FTPAUDIT_CAPTURE_H
 #define FTPAUDIT_CAPTURE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -48,5 +49,12 @@ const struct capture_input *capture_input(const struct capture *, size_t i);
 /* Bytes consumed and known total, for a progress line. */
 void	 capture_progress(const struct capture *, uint64_t *done, uint64_t *total);
 void	 capture_close(struct capture *);
+/*
+ * Once *flag is set (by a SIGINT or SIGTERM handler installed without
+ * SA_RESTART, whose signal makes a blocked read fail), a pipe or device
+ * being read ends as at its end, and capture_open leaves out, with
+ * success, the inputs whose header had not come.  For the process.
+ */
+void	 capture_stop_on(const volatile sig_atomic_t *flag);
 
 #endif

@@ -44,6 +44,19 @@ struct fa_anomaly {
 	uint64_t	 ts_us;
 	const char	*type;		/* static string */
 	char		*detail;	/* owned, sanitised UTF-8-safe ASCII */
+	char		*fix;		/* owned or NULL: the change that cures it */
+};
+
+/*
+ * Both sides of a NAT translation seen and paired (nat.c): the endpoints
+ * on each side.  Inside is the private side: the client's for snat and
+ * both, the server's for dnat.
+ */
+enum fa_nat_kind { FA_NAT_NONE, FA_NAT_SNAT, FA_NAT_DNAT, FA_NAT_BOTH };
+struct fa_nat {
+	enum fa_nat_kind kind;		/* NONE: not translated, or one side seen */
+	struct fa_endpoint in_client, in_server, out_client, out_server;
+	int8_t		 payload_rewritten;	/* -1 null (no negotiation), 0, 1 */
 };
 
 enum fa_mode { FA_MODE_PASSIVE, FA_MODE_ACTIVE };
@@ -93,6 +106,9 @@ struct fa_transfer {
 	int		 reply_code;
 	bool		 closed;	/* data connection ended (FIN/RST) */
 	bool		 reported;	/* transfer_end was sent to the sinks */
+	bool		 has_isn;	/* data connection's SYN seen */
+	uint32_t	 isn;		/* its sequence number (nat.c pairs by it) */
+	struct fa_nat	 nat;
 };
 
 enum fa_end_reason { FA_END_NONE, FA_END_QUIT, FA_END_FIN, FA_END_RST,
@@ -149,6 +165,13 @@ struct fa_session {
 	enum fa_handshake ctl_handshake;	/* of the control connection */
 	uint32_t	 expects_open;	/* outstanding expectations */
 	struct expect	*expects;	/* engine: the same, listed (expect.c) */
+	/* The control connection's SYN and SYN-ACK sequence numbers: a NAT
+	 * keeps them, so nat.c pairs the two sides of a translation by them. */
+	uint32_t	 isn[2];	/* [0] client's, [1] server's */
+	bool		 has_isn[2];
+	uint64_t	 synack_us;	/* when the server's SYN was seen */
+	struct fa_nat	 nat;
+	uint64_t	 nat_pair_id;	/* the other side's session id, 0 when none */
 	/* Owned: what "pooled" fields point into, freed with the session. */
 	struct fa_pool	*pool;
 	uint32_t	 pool_first;	/* engine's hint: the first chunk's size */

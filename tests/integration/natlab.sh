@@ -78,6 +78,8 @@ for helper in 0 1; do
 	run pasv "3${helper}020" "ftp://$S4$F" --disable-epsv
 	run eprt "3${helper}030" "ftp://$S4$F" -P -
 	run port "3${helper}040" "ftp://$S4$F" -P - --disable-eprt
+	# IPv6 is routed, not translated, in the same captures.
+	run epsv6 "3${helper}050" "ftp://[$LAB_SERVER6]$F" -g
 	done_scenario
 done
 
