@@ -47,10 +47,13 @@ audit_new(const struct ruleset *rs, enum audit_side side)
 		return NULL;
 	a->rs = rs;
 	a->side = side;
+	rules_opts_defaults(&a->vet);
 	a->used = calloc(rs->nrules + 1, sizeof *a->used);
 	a->early = calloc(rs->nrules + 1, sizeof *a->early);
 	a->maybe = calloc(rs->nrules + 1, sizeof *a->maybe);
-	if (a->used == NULL || a->early == NULL || a->maybe == NULL) {
+	a->surface = calloc(rs->nrules + 1, sizeof *a->surface);
+	if (a->used == NULL || a->early == NULL || a->maybe == NULL ||
+	    a->surface == NULL) {
 		audit_free(a);
 		return NULL;
 	}
@@ -97,10 +100,11 @@ audit_free(struct audit *a)
 	for (i = 0; i < a->nfinds; i++)
 		free(a->finds[i].text);
 	free(a->flows);
-	free(a->fixes);
+	audit_fixes_free(a);
 	free(a->used);
 	free(a->early);
 	free(a->maybe);
+	free(a->surface);
 	free(a->broad);
 	free(a->shadow);
 	free(a->finds);
@@ -320,47 +324,6 @@ eval_flow(const struct audit *a, struct audit *rec, struct audit_flow *f,
 	return 0;
 }
 
-static int
-add_fix(struct audit *a, size_t idx)
-{
-	const struct audit_flow *f = &a->flows[idx];
-	struct audit_fix *x;
-	const struct fa_endpoint *src, *dst;
-
-	if (f->verdict != AV_DROP && f->verdict != AV_REJECT)
-		return 0;
-	if ((x = audit_grow(a->fixes, &a->xcap, a->nfixes, sizeof *x)) == NULL)
-		return -1;
-	a->fixes = x;
-	x = &a->fixes[a->nfixes++];
-	x->flow = idx;
-	x->purpose = f->purpose;
-	x->established = f->failed_pkt != 0;
-	x->hook = f->failed_hook;
-	x->base = f->failed_base;
-	x->family = f->initiator.ip.family;
-	src = f->failed_pkt == 1 ? &f->responder : &f->initiator;
-	dst = f->failed_pkt == 1 ? &f->initiator : &f->responder;
-	x->saddr = src->ip;
-	x->daddr = dst->ip;
-	x->sport_lo = x->sport_hi = -1;
-	x->dport_lo = x->dport_hi = -1;
-	x->ctstate = f->failed_pkt != 0 ? RS_CT_ESTABLISHED :
-	    f->related ? RS_CT_RELATED : RS_CT_NEW;
-	if (f->failed_pkt != 0)
-		return 0;	/* return traffic: ct state established, any port */
-	if (f->purpose == AP_ACTIVE && f->responder.port >= 1024) {
-		/* The client picks a new port for every PORT/EPRT. */
-		x->dport_lo = 1024;
-		x->dport_hi = 65535;
-	} else
-		x->dport_lo = x->dport_hi = f->responder.port;
-	if (f->purpose == AP_ACTIVE && f->initiator_port_known &&
-	    f->initiator.port == 20)
-		x->sport_lo = x->sport_hi = 20;
-	return 0;
-}
-
 static struct audit_flow *
 new_flow(struct audit *a, const struct fa_session *s)
 {
@@ -445,6 +408,7 @@ add_transfer(struct audit *a, const struct fa_session *s,
 	if ((f = new_flow(a, s)) == NULL)
 		return -1;
 	f->transfer = x->id;
+	f->excluded = rules_vet(&a->vet, s, x);
 	f->purpose = x->mode == FA_MODE_ACTIVE ? AP_ACTIVE : AP_PASSIVE;
 	f->helper_flags = x->helper_flags;
 	f->server_initiates = x->connected ? x->initiator_server :
@@ -506,27 +470,23 @@ by_session(const void *x, const void *y)
 /*
  * Sessions come as they end; the report lists their flows in session
  * order, the control connection first and then the transfers by id (the
- * order audit_add_session adds them in), and a fix for each denied flow
- * in that order: the fixes name flows by their place.
+ * order audit_add_session adds them in); the fixes name flows by their
+ * place, so they are made after.
  */
 static int
 order_flows(struct audit *a)
 {
-	size_t i;
-
 	if (a->nflows > 0)	/* no flows: flows is NULL, which qsort may not take */
 		qsort(a->flows, a->nflows, sizeof *a->flows, by_session);
-	a->nfixes = 0;
-	for (i = 0; i < a->nflows; i++)
-		if (add_fix(a, i) == -1)
-			return -1;
-	return 0;
+	audit_fixes_free(a);
+	return audit_make_fixes(a);
 }
 
 int
 audit_finish(struct audit *a)
 {
-	if (order_flows(a) == -1 || audit_find_shadowed(a) == -1 ||
+	if (order_flows(a) == -1 || audit_find_surface(a) == -1 ||
+	    audit_find_shadowed(a) == -1 ||
 	    audit_find_broad(a) == -1)
 		return -1;
 	return audit_find_ftp(a);
@@ -552,10 +512,35 @@ audit_used(const struct audit *a)
 	return a->used;
 }
 
+static bool
+unused_any(const struct audit *a, const struct rs_rule *r)
+{
+	return !a->used[r->seq] && !a->maybe[r->seq] && r->leader == NULL;
+}
+
 bool
 audit_unused(const struct audit *a, const struct rs_rule *r)
 {
-	return !a->used[r->seq] && !a->maybe[r->seq] && r->leader == NULL;
+	return unused_any(a, r) && (a->all_unused || a->surface[r->seq]);
+}
+
+size_t
+audit_unused_other(const struct audit *a)
+{
+	const struct ruleset *rs = a->rs;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < rs->nchains; i++)
+		for (j = 0; j < rs->chains[i]->nrules; j++)
+			n += unused_any(a, rs->chains[i]->rules[j]) &&
+			    !audit_unused(a, rs->chains[i]->rules[j]);
+	return n;
+}
+
+void
+audit_set_all_unused(struct audit *a, bool all)
+{
+	a->all_unused = all;
 }
 
 const struct audit_broad *
@@ -597,7 +582,8 @@ audit_any_denied(const struct audit *a)
 	size_t i;
 
 	for (i = 0; i < a->nflows; i++)
-		if (a->flows[i].verdict != AV_ACCEPT)
+		if (a->flows[i].verdict != AV_ACCEPT &&
+		    a->flows[i].excluded == NULL)
 			return true;
 	return false;
 }

@@ -7,13 +7,18 @@
 struct audit {
 	const struct ruleset *rs;
 	enum audit_side	 side;
+	struct rules_opts vet;		/* what rules_vet takes: trust vetted */
 	struct audit_flow *flows;
 	size_t		 nflows, fcap;
 	struct audit_fix *fixes;
 	size_t		 nfixes, xcap;
+	size_t		*denied;	/* owned: flows with a fix, in order */
+	size_t		 ndenied, dcap;
 	bool		*used;		/* [rs->nrules] */
 	bool		*early;		/* helper set before conntrack */
 	bool		*maybe;		/* reached, but undecidable */
+	bool		*surface;	/* may match the FTP surface's TCP */
+	bool		 all_unused;	/* list unused rules off the surface too */
 	const char	*if_client, *if_server;	/* borrowed, or NULL */
 	struct audit_broad *broad;
 	size_t		 nbroad;
@@ -27,9 +32,14 @@ struct audit {
 /* audit.c: grow an array of size-byte items to hold n + 1 (zeroed). */
 void	*audit_grow(void *p, size_t *cap, size_t n, size_t size);
 
+/* audit_fix.c: the fixes of the denied flows; 0, or -1 on ENOMEM. */
+int	 audit_make_fixes(struct audit *);
+void	 audit_fixes_free(struct audit *);
+
 /* audit_rules.c: 0, or -1 on ENOMEM. */
 int	 audit_find_shadowed(struct audit *);
 int	 audit_find_broad(struct audit *);
 int	 audit_find_ftp(struct audit *);
+int	 audit_find_surface(struct audit *);
 
 #endif

@@ -79,6 +79,8 @@ flow_json(const struct audit *a, const struct audit_flow *f)
 	free(pol);
 	if (o != NULL && f->verdict == AV_INDETERMINATE && f->why != NULL)
 		json_object_set_new(o, "reason", json_string(f->why));
+	if (o != NULL && f->excluded != NULL)
+		json_object_set_new(o, "excluded", json_string(f->excluded));
 	return o;
 }
 
@@ -119,20 +121,15 @@ ctstate_json(uint32_t st)
 	return a;
 }
 
-/* The rules-issue form, plus "insert": the base chain to put it first in. */
+/* A narrower rule in the form of the rules document (no place: it
+ * replaces the broad rule). */
 static json_t *
-rule_json(const struct audit_fix *x, const char *id, const struct fa_addr *sa,
+rule_json(const struct audit_suggest *x, const char *id, const struct fa_addr *sa,
     size_t nsa, const struct fa_addr *da, size_t nda)
 {
-	json_t *o, *ins = json_null();
-	const struct rs_chain *b = x->base;
-
-	if (b != NULL && b->table != NULL)
-		ins = json_pack("{s:s, s:s, s:s}", "family", b->family, "table",
-		    b->table, "chain", b->name);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:n}",
 	    "id", id,
-	    "purpose", x->established ? "established" : audit_purpose_str(x->purpose),
+	    "purpose", audit_purpose_str(x->purpose),
 	    "chain", rs_hook_str(x->hook),
 	    "family", x->family == FA_AF_INET6 ? "ip6" : "ip",
 	    "protocol", "tcp",
@@ -140,8 +137,7 @@ rule_json(const struct audit_fix *x, const char *id, const struct fa_addr *sa,
 	    "sport", ports_json(x->sport_lo, x->sport_hi),
 	    "dport", ports_json(x->dport_lo, x->dport_hi),
 	    "ct_state", ctstate_json(x->ctstate),
-	    "action", "accept", "insert", ins);
-	return o;
+	    "action", "accept", "insert");
 }
 
 /* The document's arrays, one element at a time: the command streams them
@@ -170,7 +166,7 @@ denied_n(const struct audit *a)
 {
 	size_t n;
 
-	audit_fixes(a, &n);
+	audit_denied(a, &n);
 	return n;
 }
 
@@ -178,13 +174,123 @@ static json_t *
 denied_el(const struct audit *a, size_t i)
 {
 	const struct audit_fix *fx;
-	char id[32];
-	size_t n;
+	size_t n, flow = audit_denied(a, &n)[i];
 
 	fx = audit_fixes(a, &n);
-	snprintf(id, sizeof id, "F%zu", i + 1);
-	return json_pack("{s:I, s:o}", "flow", (json_int_t)fx[i].flow, "fix",
-	    rule_json(&fx[i], id, &fx[i].saddr, 1, &fx[i].daddr, 1));
+	return json_pack("{s:I, s:s}", "flow", (json_int_t)flow,
+	    "fix", fx[audit_flows(a, &n)[flow].fix - 1].id);
+}
+
+static json_t *
+addrs_json(const struct rules_addrs *s)
+{
+	char buf[RULES_CIDRLEN];
+	json_t *a;
+	size_t i;
+
+	if (s->any || s->n == 0)
+		return json_string("any");
+	a = json_array();
+	for (i = 0; i < s->n; i++)
+		json_array_append_new(a, json_string(rules_cidr(&s->v[i], buf)));
+	return a;
+}
+
+static json_t *
+ranges_json(const struct rules_range *v, size_t n)
+{
+	json_t *a;
+	size_t i;
+
+	if (n == 0)
+		return json_string("any");
+	a = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("[i, i]", v[i].lo, v[i].hi));
+	return a;
+}
+
+static json_t *
+rules_ct_json(unsigned st)
+{
+	json_t *a = json_array();
+
+	if (st & RULES_CT_NEW)
+		json_array_append_new(a, json_string("new"));
+	if (st & RULES_CT_ESTABLISHED)
+		json_array_append_new(a, json_string("established"));
+	if (st & RULES_CT_RELATED)
+		json_array_append_new(a, json_string("related"));
+	return a;
+}
+
+/* Where the fix goes: "insert" before a rule, or "add" at the end. */
+static json_t *
+place_json(const struct audit_fix *x)
+{
+	const struct rs_chain *c = x->chain;
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "family", c->family,
+	    "table", c->table, "chain", c->name, "position",
+	    x->before != NULL ? "insert" : "add", "before", ref_json(x->before));
+	if (o != NULL && x->before != NULL && c->format == RS_FMT_NFT)
+		json_object_set_new(o, "handle", json_integer((json_int_t)
+		    x->place.handle));
+	if (o != NULL && x->before != NULL && c->format != RS_FMT_NFT)
+		json_object_set_new(o, "index", json_integer((json_int_t)
+		    x->place.index));
+	return o;
+}
+
+/* A fix, shaped as a rule of the rules document, with its place. */
+static json_t *
+fix_json(const struct audit *a, const struct audit_fix *x)
+{
+	const struct audit_flow *f;
+	const struct rules_rule *u = &x->rule;
+	json_t *flows = json_array(), *ss = json_array();
+	uint64_t last = 0;
+	size_t i, n;
+
+	f = audit_flows(a, &n);
+	for (i = 0; i < x->nflows; i++) {
+		json_array_append_new(flows, json_integer((json_int_t)x->flows[i]));
+		if (f[x->flows[i]].session != last)
+			json_array_append_new(ss, json_integer((json_int_t)
+			    f[x->flows[i]].session));
+		last = f[x->flows[i]].session;
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
+	    "s:s, s:{s:o, s:I, s:n, s:n}, s:{s:s, s:s, s:s}, s:o, s:o}",
+	    "id", x->id, "purpose", rules_purpose_str(u->purpose),
+	    "chain", rs_hook_str(x->hook), "family", rules_family_str(u->family),
+	    "protocol", "tcp", "saddr", addrs_json(&u->saddr),
+	    "daddr", addrs_json(&u->daddr), "sport", ranges_json(u->sport, u->nsport),
+	    "dport", ranges_json(u->dport, u->ndport),
+	    "ct_state", rules_ct_json(u->ct_state), "action", "accept",
+	    "evidence", "sessions", ss, "connections", (json_int_t)x->nflows,
+	    "first_seen", "last_seen",
+	    "insert", "family", x->chain->family, "table", x->chain->table,
+	    "chain", x->chain->name,
+	    "place", place_json(x), "flows", flows);
+}
+
+static size_t
+fixes_n(const struct audit *a)
+{
+	size_t n;
+
+	audit_fixes(a, &n);
+	return n;
+}
+
+static json_t *
+fixes_el(const struct audit *a, size_t i)
+{
+	size_t n;
+
+	return fix_json(a, &audit_fixes(a, &n)[i]);
 }
 
 /* The i-th unused rule, or NULL past the last (rulesets are small). */
@@ -287,6 +393,7 @@ static const struct section {
 } sections[] = {
 	{ "flows", flows_n, flows_el },
 	{ "denied", denied_n, denied_el },
+	{ "fixes", fixes_n, fixes_el },
 	{ "unused_rules", unused_n, unused_el },
 	{ "overly_broad", broad_n, broad_el },
 	{ "shadowed", shadowed_n, shadowed_el },
@@ -332,12 +439,13 @@ head_json(const struct audit *a)
 		    "rules", (json_int_t)p->nrules, "families",
 		    families_json(p->covers)));
 	}
-	return json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:I, s:o}, s:o}",
+	return json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:I, s:o}, s:o, s:I}",
 	    "tool", "ftpaudit", "version", PACKAGE_VERSION,
 	    "schema_version", AUDIT_SCHEMA_VERSION,
 	    "ruleset", "source", rs->source, "format", merged_format(rs),
 	    "rules", (json_int_t)ruleset_count(rs), "families",
-	    families_json(rs->covers), "rulesets", parts);
+	    families_json(rs->covers), "rulesets", parts,
+	    "unused_other", (json_int_t)audit_unused_other(a));
 }
 
 json_t *
@@ -450,27 +558,88 @@ text_flows(const struct audit *a, FILE *out)
 		    audit_verdict_str(f[i].verdict),
 		    ref_str(f[i].rule, f[i].policy, ref, sizeof ref),
 		    f[i].related ? " (related)" : "");
+		if (f[i].excluded != NULL)
+			fprintf(out, "        excluded: %s (no legitimate negotiation "
+			    "needs it; not counted as denied)\n", f[i].excluded);
 		if (f[i].verdict == AV_INDETERMINATE && f[i].why != NULL)
 			fprintf(out, "        reason: %s\n", f[i].why);
 	}
 }
 
+/* "#1, #4, #7" (the first few, then how many). */
 static void
-text_fix(const struct audit_fix *x, FILE *out)
+flow_list(const struct audit_fix *x, FILE *out)
 {
-	char s[FA_ADDRSTRLEN], d[FA_ADDRSTRLEN];
+	size_t i;
 
-	fprintf(out, "  flow #%zu: add to %s %s %s: %s tcp %s -> %s", x->flow,
-	    x->base ? x->base->family : "?", x->base ? x->base->table : "?",
-	    x->base ? x->base->name : rs_hook_str(x->hook),
-	    x->family == FA_AF_INET6 ? "ip6" : "ip",
-	    fa_addr_str(&x->saddr, s), fa_addr_str(&x->daddr, d));
-	if (x->sport_lo >= 0)
-		fprintf(out, " sport %d-%d", x->sport_lo, x->sport_hi);
-	if (x->dport_lo >= 0)
-		fprintf(out, " dport %d-%d", x->dport_lo, x->dport_hi);
-	fprintf(out, " ct state %s accept\n", x->ctstate == RS_CT_NEW ? "new" :
-	    x->ctstate == RS_CT_RELATED ? "related" : "established");
+	fprintf(out, "flow%s ", x->nflows == 1 ? "" : "s");
+	for (i = 0; i < x->nflows && i < 8; i++)
+		fprintf(out, "%s#%zu", i ? ", " : "", x->flows[i]);
+	if (x->nflows > 8)
+		fprintf(out, ", ... (%zu flows)", x->nflows);
+}
+
+/* The place, in words: "insert before RULE", "add at the end of CHAIN". */
+static void
+place_text(const struct audit_fix *x, FILE *out)
+{
+	char r[640];
+
+	if (x->before != NULL)
+		fprintf(out, "insert before %s", rs_rule_describe(x->before, r,
+		    sizeof r));
+	else
+		fprintf(out, "add at the end of %s%s%s %s (its policy drops)",
+		    x->chain->format == RS_FMT_NFT ? x->chain->family : "",
+		    x->chain->format == RS_FMT_NFT ? " " : "", x->chain->table,
+		    x->chain->name);
+}
+
+/* One fix as the renderer draws it, without the iptables-restore
+ * table and COMMIT lines around it. */
+static void
+fix_command(const struct audit_fix *x, FILE *out)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *m;
+	int rc;
+
+	if ((m = open_memstream(&buf, &len)) == NULL)
+		return;
+	if (x->chain->format == RS_FMT_NFT)
+		rc = rules_nft_placed(&x->rule, &x->place, 1, m);
+	else
+		rc = rules_ipt_placed(&x->rule, &x->place, 1, x->rule.family, m);
+	fclose(m);
+	for (line = strtok_r(buf, "\n", &save); rc == 0 && line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (line[0] != '*' && strcmp(line, "COMMIT") != 0)
+			fprintf(out, "      %s\n", line);
+	if (rc != 0)
+		fprintf(out, "      (cannot be written: a table or chain name "
+		    "nft or iptables would not take)\n");
+	free(buf);
+}
+
+static void
+text_fixes(const struct audit *a, FILE *out)
+{
+	const struct audit_fix *fx;
+	size_t i, n;
+
+	fx = audit_fixes(a, &n);
+	if (n == 0)
+		return;
+	fprintf(out, "fixes: %zu (as commands: -F nft, -F iptables, -F ip6tables)\n", n);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "  %s for ", fx[i].id);
+		flow_list(&fx[i], out);
+		fputs(": ", out);
+		place_text(&fx[i], out);
+		fputc('\n', out);
+		fix_command(&fx[i], out);
+	}
 }
 
 static void
@@ -485,7 +654,11 @@ text_rules(const struct audit *a, FILE *out)
 	for (ci = 0; ci < rs->nchains; ci++)
 		for (j = 0; j < rs->chains[ci]->nrules; j++)
 			nunused += audit_unused(a, rs->chains[ci]->rules[j]);
-	fprintf(out, "unused rules: %zu\n", nunused);
+	fprintf(out, "unused rules: %zu", nunused);
+	if (audit_unused_other(a) > 0)
+		fprintf(out, " (and %zu off the FTP surface: --all-unused)",
+		    audit_unused_other(a));
+	fputc('\n', out);
 	for (ci = 0; ci < rs->nchains; ci++)
 		for (j = 0; j < rs->chains[ci]->nrules; j++)
 			if (audit_unused(a, rs->chains[ci]->rules[j]))
@@ -509,9 +682,8 @@ audit_text(const struct audit *a, FILE *out)
 {
 	const struct ruleset *rs = audit_ruleset(a);
 	const struct audit_flow *f;
-	const struct audit_fix *fx;
 	const struct audit_finding *fd;
-	size_t i, n, nfix, nacc = 0;
+	size_t i, n, nacc = 0;
 
 	f = audit_flows(a, &n);
 	for (i = 0; i < n; i++)
@@ -520,15 +692,94 @@ audit_text(const struct audit *a, FILE *out)
 	    "%zu not\n", rs->source, ruleset_format_str(rs->format), ruleset_count(rs),
 	    audit_side_str(audit_side(a)), n, nacc, n - nacc);
 	text_flows(a, out);
-	fx = audit_fixes(a, &nfix);
-	if (nfix > 0)
-		fprintf(out, "fixes: %zu\n", nfix);
-	for (i = 0; i < nfix; i++)
-		text_fix(&fx[i], out);
+	text_fixes(a, out);
 	text_rules(a, out);
 	fd = audit_findings(a, &n);
 	fprintf(out, "findings: %zu\n", n);
 	for (i = 0; i < n; i++)
 		fprintf(out, "  [%s] %s\n", fd[i].type, fd[i].text);
 	return ferror(out) ? -1 : 0;
+}
+
+/* The fixes as commands. */
+
+static void
+fixes_header(const struct audit *a, FILE *out, size_t n, const char *how)
+{
+	const struct audit_fix *fx;
+	size_t i, nall;
+
+	fprintf(out, "# ftpaudit %s: %zu fix%s for %s (%s side); apply with %s\n",
+	    PACKAGE_VERSION, n, n == 1 ? "" : "es", audit_ruleset(a)->source,
+	    audit_side_str(audit_side(a)), how);
+	fx = audit_fixes(a, &nall);
+	for (i = 0; i < nall; i++) {
+		fprintf(out, "# %s for ", fx[i].id);
+		flow_list(&fx[i], out);
+		fputs(": ", out);
+		place_text(&fx[i], out);
+		fputc('\n', out);
+	}
+}
+
+/* The fixes going into rulesets of one format (and family), their rules
+ * and places side by side as the renderers take them; *n of them. */
+static int
+gather(const struct audit *a, enum rs_format fmt, int family,
+    struct rules_rule **rv, struct rules_place **pv, size_t *n)
+{
+	const struct audit_fix *fx;
+	size_t i, nall;
+
+	fx = audit_fixes(a, &nall);
+	*n = 0;
+	*rv = calloc(nall + 1, sizeof **rv);
+	*pv = calloc(nall + 1, sizeof **pv);
+	if (*rv == NULL || *pv == NULL)
+		return -1;
+	for (i = 0; i < nall; i++) {
+		if (fx[i].chain->format != fmt || (fmt == RS_FMT_IPT &&
+		    (fx[i].chain->fam == RS_FAM_IP6) != (family == FA_AF_INET6)))
+			continue;
+		(*rv)[*n] = fx[i].rule;		/* borrowed: not released */
+		(*pv)[(*n)++] = fx[i].place;
+	}
+	return 0;
+}
+
+int
+audit_fixes_nft(const struct audit *a, FILE *out)
+{
+	struct rules_rule *rv;
+	struct rules_place *pv;
+	size_t n;
+	int rc = -1;
+
+	if (gather(a, RS_FMT_NFT, 0, &rv, &pv, &n) == 0) {
+		fputs("#!/usr/sbin/nft -f\n", out);
+		fixes_header(a, out, n, "nft -f FILE");
+		rc = rules_nft_placed(rv, pv, n, out);
+	}
+	free(rv);
+	free(pv);
+	return rc == 0 && !ferror(out) ? 0 : -1;
+}
+
+int
+audit_fixes_ipt(const struct audit *a, int family, FILE *out)
+{
+	struct rules_rule *rv;
+	struct rules_place *pv;
+	size_t n;
+	int rc = -1;
+
+	if (gather(a, RS_FMT_IPT, family, &rv, &pv, &n) == 0) {
+		fixes_header(a, out, n, family == FA_AF_INET6 ?
+		    "ip6tables-restore --noflush < FILE" :
+		    "iptables-restore --noflush < FILE");
+		rc = rules_ipt_placed(rv, pv, n, family, out);
+	}
+	free(rv);
+	free(pv);
+	return rc == 0 && !ferror(out) ? 0 : -1;
 }

@@ -325,6 +325,22 @@ audit_find_broad(struct audit *a)
 
 /* FTP findings. */
 
+/* Can the rule match TCP?  ICMP errors are related too, and accepting
+ * them is no sign of FTP data expected. */
+static bool
+may_tcp(const struct rs_rule *r)
+{
+	const struct rs_match *m = cond(r, RS_K_L4PROTO);
+	size_t i;
+	bool in = false;
+
+	if (m == NULL)
+		return true;
+	for (i = 0; i < m->nr; i++)
+		in = in || (m->r[i].lo <= 6 && m->r[i].hi >= 6);
+	return in != m->neg;
+}
+
 static const struct rs_rule *
 related_accept(const struct ruleset *rs)
 {
@@ -337,7 +353,7 @@ related_accept(const struct ruleset *rs)
 			r = rs->chains[ci]->rules[j];
 			m = cond(r, RS_K_CTSTATE);
 			if (r->verdict == RS_V_ACCEPT && m != NULL && !m->neg &&
-			    (m->mask & RS_CT_RELATED))
+			    (m->mask & RS_CT_RELATED) && may_tcp(r))
 				return r;
 		}
 	}
@@ -568,12 +584,250 @@ other_family_finding(struct audit *a)
 	return 0;
 }
 
+/* Traffic rules_vet keeps out of any recommendation (an FTP bounce, a
+ * third host, a privileged port) that the ruleset lets through. */
+static int
+excluded_findings(struct audit *a)
+{
+	const struct audit_flow *f;
+	char name[640], ep[FA_ADDRSTRLEN];
+	size_t i;
+
+	for (i = 0; i < a->nflows; i++) {
+		f = &a->flows[i];
+		if (f->excluded == NULL || f->verdict != AV_ACCEPT)
+			continue;
+		if (finding(a, "excluded-accepted", "flow #%zu (session %llu, "
+		    "transfer %u, to %s port %u) is let through by %s, but it is "
+		    "%s traffic no legitimate FTP negotiation needs", i,
+		    (unsigned long long)f->session, f->transfer,
+		    fa_addr_str(&f->responder.ip, ep), f->responder.port,
+		    f->rule != NULL ? rs_rule_describe(f->rule, name, sizeof name) :
+		    f->policy != NULL ? "a chain policy" : "the absence of a rule",
+		    f->excluded) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 audit_find_ftp(struct audit *a)
 {
+	if (excluded_findings(a) != 0)
+		return -1;
 	if (helper_findings(a) != 0 || range_findings(a) != 0 ||
 	    port20_findings(a) != 0 || indeterminate_finding(a) != 0 ||
 	    other_family_finding(a) != 0)
 		return -1;
+	return 0;
+}
+
+/*
+ * The FTP surface of the servers seen: TCP to their control ports and
+ * passive ranges, and from them with port 20 (or any port, when their
+ * active data came from others), both ways.  An unused rule is worth
+ * reporting when it could match such a packet: loopback, ICMP, SSH and
+ * the like are no business of an FTP audit (--all-unused lists them).
+ */
+struct surface {
+	struct fa_addr	 server;
+	struct rs_range	 ctl[8];	/* control ports */
+	size_t		 nctl;
+	uint32_t	 plo, phi;	/* passive range; plo > phi: none */
+	bool		 active, active_any;	/* active seen; not all from 20 */
+};
+
+static struct surface *
+surface_of(struct surface **v, size_t *n, const struct fa_addr *server)
+{
+	struct surface *q;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (fa_addr_eq(&(*v)[i].server, server))
+			return &(*v)[i];
+	if ((q = realloc(*v, (*n + 1) * sizeof *q)) == NULL)
+		return NULL;
+	*v = q;
+	q = &q[(*n)++];
+	memset(q, 0, sizeof *q);
+	q->server = *server;
+	q->plo = 65536;
+	return q;
+}
+
+static int
+surface_add(struct surface **v, size_t *n, const struct audit_flow *f)
+{
+	struct surface *s;
+	size_t i;
+
+	if ((s = surface_of(v, n, f->purpose == AP_ACTIVE ? &f->initiator.ip :
+	    &f->responder.ip)) == NULL)
+		return -1;
+	switch (f->purpose) {
+	case AP_CONTROL:
+		for (i = 0; i < s->nctl; i++)
+			if (s->ctl[i].lo == f->responder.port)
+				return 0;
+		if (s->nctl < sizeof s->ctl / sizeof s->ctl[0]) {
+			s->ctl[s->nctl].lo = s->ctl[s->nctl].hi = f->responder.port;
+			s->nctl++;
+		}
+		return 0;
+	case AP_PASSIVE:
+		s->plo = f->responder.port < s->plo ? f->responder.port : s->plo;
+		s->phi = f->responder.port > s->phi ? f->responder.port : s->phi;
+		return 0;
+	default:
+		s->active = true;
+		s->active_any = s->active_any || !f->initiator_port_known ||
+		    f->initiator.port != 20;
+		return 0;
+	}
+}
+
+/* One side of a surface packet: the server's address and ports, or the
+ * peer's (any address of the family, ports lo..hi). */
+struct side {
+	const struct fa_addr *addr;	/* NULL: the peer, any address */
+	uint32_t	 lo, hi;
+};
+
+static bool
+addr_may(const struct rs_match *m, const struct side *sd, uint8_t fam)
+{
+	size_t i;
+	bool in = false;
+
+	if (m->afam != fam)
+		return false;	/* ip saddr never meets an IPv6 packet */
+	if (sd->addr == NULL)
+		return true;	/* some peer may be in (or out of) it */
+	for (i = 0; i < m->na; i++)
+		in = in || (memcmp(m->a[i].lo.a, sd->addr->a, 16) <= 0 &&
+		    memcmp(sd->addr->a, m->a[i].hi.a, 16) <= 0);
+	return in != m->neg;
+}
+
+static bool
+port_may(const struct rs_match *m, const struct side *sd)
+{
+	size_t i;
+
+	if (m->neg) {
+		for (i = 0; i < m->nr; i++)
+			if (m->r[i].lo <= sd->lo && m->r[i].hi >= sd->hi)
+				return false;	/* every port excluded */
+		return true;
+	}
+	for (i = 0; i < m->nr; i++)
+		if (m->r[i].lo <= sd->hi && m->r[i].hi >= sd->lo)
+			return true;
+	return false;
+}
+
+static bool
+cond_may(const struct rs_match *m, const struct side *src,
+    const struct side *dst, uint8_t fam)
+{
+	size_t i;
+	bool in = false;
+
+	switch (m->key) {
+	case RS_K_SADDR: return addr_may(m, src, fam);
+	case RS_K_DADDR: return addr_may(m, dst, fam);
+	case RS_K_SPORT: return port_may(m, src);
+	case RS_K_DPORT: return port_may(m, dst);
+	case RS_K_L4PROTO:
+		for (i = 0; i < m->nr; i++)
+			in = in || (m->r[i].lo <= 6 && m->r[i].hi >= 6);
+		return in != m->neg;
+	case RS_K_NFPROTO:
+		for (i = 0; i < m->nr; i++)
+			in = in || (m->r[i].lo <= fam && m->r[i].hi >= fam);
+		return in != m->neg;
+	case RS_K_IIF:
+	case RS_K_OIF:
+		/* FTP between hosts never crosses lo. */
+		return m->neg || m->nnames != 1 || strcmp(m->names[0], "lo") != 0;
+	case RS_K_CTSTATE:
+		return m->neg || (m->mask & (RS_CT_NEW | RS_CT_ESTABLISHED |
+		    RS_CT_RELATED)) != 0;
+	default:
+		return true;
+	}
+}
+
+/* Could the rule (and the rules jumping to its chain) match this packet? */
+static bool
+rule_may(const struct rs_rule *r, const struct side *src,
+    const struct side *dst, uint8_t fam)
+{
+	size_t i;
+	int depth;
+
+	for (depth = 0; r != NULL && depth < 8; depth++) {
+		for (i = 0; i < r->nm; i++)
+			if (!cond_may(&r->m[i], src, dst, fam))
+				return false;
+		r = r->chain->caller;
+	}
+	return true;
+}
+
+/* Towards the server on ports lo..hi, and back. */
+static bool
+may_both_ways(const struct rs_rule *r, const struct surface *s, uint32_t lo,
+    uint32_t hi, uint32_t plo, uint32_t phi)
+{
+	struct side srv = { &s->server, lo, hi }, peer = { NULL, plo, phi };
+	uint8_t fam = s->server.family == FA_AF_INET6 ? 6 : 4;
+
+	return rule_may(r, &peer, &srv, fam) || rule_may(r, &srv, &peer, fam);
+}
+
+static bool
+on_surface(const struct rs_rule *r, const struct surface *v, size_t n)
+{
+	size_t i, j;
+
+	if (r->chain->fam == 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		/* Peers connect from ephemeral ports. */
+		for (j = 0; j < v[i].nctl; j++)
+			if (may_both_ways(r, &v[i], v[i].ctl[j].lo, v[i].ctl[j].hi,
+			    1024, 65535))
+				return true;
+		if (v[i].plo <= v[i].phi && may_both_ways(r, &v[i], v[i].plo,
+		    v[i].phi, 1024, 65535))
+			return true;
+		if (v[i].active && may_both_ways(r, &v[i], v[i].active_any ? 0 : 20,
+		    v[i].active_any ? 65535 : 20, 1024, 65535))
+			return true;
+	}
+	return false;
+}
+
+int
+audit_find_surface(struct audit *a)
+{
+	struct surface *v = NULL;
+	const struct rs_chain *c;
+	size_t n = 0, i, j;
+
+	for (i = 0; i < a->nflows; i++)
+		if (a->flows[i].excluded == NULL && surface_add(&v, &n,
+		    &a->flows[i]) == -1) {
+			free(v);
+			return -1;
+		}
+	for (i = 0; i < a->rs->nchains; i++) {
+		c = a->rs->chains[i];
+		for (j = 0; j < c->nrules; j++)
+			a->surface[c->rules[j]->seq] = on_surface(c->rules[j], v, n);
+	}
+	free(v);
 	return 0;
 }

@@ -11,7 +11,7 @@
 #define EXIT_DENIED	3
 
 enum { OPTA_RULESET = OPT_CMD_BASE + 64, OPTA_RULESET_FORMAT, OPTA_SIDE,
-	OPTA_NO_FAIL, OPTA_IFACE };
+	OPTA_NO_FAIL, OPTA_IFACE, OPTA_ALL_UNUSED };
 
 static const struct option audit_opts[] = {
 	CLI_INPUT_LONGOPTS,
@@ -20,6 +20,7 @@ static const struct option audit_opts[] = {
 	{ "side", required_argument, NULL, OPTA_SIDE },
 	{ "no-fail", no_argument, NULL, OPTA_NO_FAIL },
 	{ "iface", required_argument, NULL, OPTA_IFACE },
+	{ "all-unused", no_argument, NULL, OPTA_ALL_UNUSED },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -33,7 +34,8 @@ struct audit_args {
 	enum rs_format	 rfmt;
 	enum audit_side	 side;
 	bool		 no_fail;
-	bool		 json;
+	bool		 all_unused;
+	enum { OUT_TEXT, OUT_JSON, OUT_NFT, OUT_IPT, OUT_IP6T } out;
 	char		 ifaces[2][64];	/* --iface: [0] first name, [1] second */
 	int		 nifaces;
 };
@@ -87,6 +89,9 @@ audit_option(struct audit_args *o, int ch, const char *arg)
 	case OPTA_NO_FAIL:
 		o->no_fail = true;
 		return 0;
+	case OPTA_ALL_UNUSED:
+		o->all_unused = true;
+		return 0;
 	case OPTA_IFACE:
 		return iface_option(o, arg);
 	}
@@ -113,11 +118,18 @@ parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
 			return -1;
 	}
 	if (io->format == NULL || strcmp(io->format, "text") == 0)
-		o->json = false;
+		o->out = OUT_TEXT;
 	else if (strcmp(io->format, "json") == 0)
-		o->json = true;
+		o->out = OUT_JSON;
+	else if (strcmp(io->format, "nft") == 0)
+		o->out = OUT_NFT;
+	else if (strcmp(io->format, "iptables") == 0)
+		o->out = OUT_IPT;
+	else if (strcmp(io->format, "ip6tables") == 0)
+		o->out = OUT_IP6T;
 	else {
-		cli_warn("--format: expected text or json, got '%s'", io->format);
+		cli_warn("--format: expected text, json, nft, iptables or "
+		    "ip6tables, got '%s'", io->format);
 		return -1;
 	}
 	if ((o->side == AUDIT_GATEWAY) != (o->nifaces == 2) && o->nifaces != 0) {
@@ -138,11 +150,38 @@ parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
 }
 
 static int
-write_out(const struct audit *a, bool json, FILE *out)
+write_out(const struct audit *a, const struct audit_args *o, FILE *out)
 {
-	if (!json)
-		return audit_text(a, out);
-	return audit_json_write(a, out);
+	switch (o->out) {
+	case OUT_TEXT: return audit_text(a, out);
+	case OUT_JSON: return audit_json_write(a, out);
+	case OUT_NFT: return audit_fixes_nft(a, out);
+	case OUT_IPT: return audit_fixes_ipt(a, FA_AF_INET, out);
+	default: return audit_fixes_ipt(a, FA_AF_INET6, out);
+	}
+}
+
+/* Fixes as commands are for the kind of ruleset audited: positions are
+ * nft handles or iptables rule numbers.  0, or -1 (said). */
+static int
+check_fix_format(const struct audit_args *o, const struct ruleset *rs)
+{
+	enum rs_format want = o->out == OUT_NFT ? RS_FMT_NFT : RS_FMT_IPT;
+	size_t i;
+
+	if (o->out == OUT_TEXT || o->out == OUT_JSON)
+		return 0;
+	for (i = 0; i < rs->nparts; i++) {
+		if (rs->parts[i].format == want)
+			continue;
+		cli_warn("%s: -F %s: the fixes of an %s ruleset are written with "
+		    "-F %s", rs->parts[i].source, o->out == OUT_NFT ? "nft" :
+		    o->out == OUT_IPT ? "iptables" : "ip6tables",
+		    ruleset_format_str(rs->parts[i].format),
+		    want == RS_FMT_NFT ? "iptables or -F ip6tables" : "nft");
+		return -1;
+	}
+	return 0;
 }
 
 /* Each session through the ruleset as it ends: nothing waits for the
@@ -197,6 +236,7 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 		goto done;
 	}
 	set_ifaces(a, o);
+	audit_set_all_unused(a, o->all_unused);
 	fd.a = a;
 	memset(&sink, 0, sizeof sink);
 	sink.session_end = feed_session_end;
@@ -207,7 +247,7 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 		cli_warn("out of memory");
 		goto done;
 	}
-	if (write_out(a, o->json, out) == -1) {
+	if (write_out(a, o, out) == -1) {
 		cli_warn("%s: write error", io->output ? io->output : "standard output");
 		goto done;
 	}
@@ -269,6 +309,10 @@ cmd_audit(int argc, char **argv)
 		return rc == 1 ? 0 : EXIT_USAGE;
 	if ((rs = load_rulesets(&o)) == NULL)
 		return EXIT_RUNTIME;
+	if (check_fix_format(&o, rs) == -1) {
+		ruleset_free(rs);
+		return EXIT_RUNTIME;
+	}
 	rc = run(&io, &o, rs, argv + optind, (size_t)(argc - optind));
 	ruleset_free(rs);
 	return rc;

@@ -95,6 +95,7 @@ rs_chain_add(struct ruleset *rs, const char *family, const char *table,
 		return NULL;
 	}
 	c->fam = family_mask(family);
+	c->format = rs->format;
 	c->policy = RS_V_ACCEPT;
 	rs->chains[rs->nchains++] = c;
 	return c;

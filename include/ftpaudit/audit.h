@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 
+#include "ftpaudit/rules.h"
 #include "ftpaudit/ruleset.h"
 #include "ftpaudit/session.h"
 
@@ -25,6 +26,10 @@ struct audit_flow {
 	bool		 related;	/* first packet RELATED (helper) */
 	bool		 tls;
 	uint32_t	 helper_flags;	/* FA_HELPER_* of the transfer */
+	/* rules_vet's reason why no rule should let it through (static),
+	 * or NULL: its denial is no fault of the ruleset. */
+	const char	*excluded;
+	uint32_t	 fix;		/* 1-based in audit_fixes; 0: none */
 	enum audit_verdict verdict;
 	const struct rs_rule *rule;	/* decisive rule, or NULL */
 	const struct rs_chain *policy;	/* decisive policy, or NULL */
@@ -39,23 +44,45 @@ struct audit_flow {
 	const char	*helper;
 };
 
-struct audit_fix {
-	size_t		 flow;
+/* A narrower rule for what an overly broad one was used for. */
+struct audit_suggest {
 	enum audit_purpose purpose;
-	bool		 established;	/* the reply or a later packet failed */
 	enum rs_hook	 hook;
-	const struct rs_chain *base;
 	uint8_t		 family;
-	struct fa_addr	 saddr, daddr;
 	int		 sport_lo, sport_hi;	/* -1: any */
 	int		 dport_lo, dport_hi;
 	uint32_t	 ctstate;	/* RS_CT_* */
 };
 
+/*
+ * A fix: one accept rule for the denied flows of one server (and purpose,
+ * family, source port) whose packets were denied in one chain, with its
+ * peers and ports merged, and where it goes: before the first rule of
+ * that chain that denied one of them, or at the end when the chain's
+ * policy did.  The rule is of the kind `rules` recommends, drawn by the
+ * same renderers (rules_nft_placed, rules_ipt_placed).
+ */
+struct audit_fix {
+	char		 id[16];	/* "F1" */
+	struct rules_rule rule;		/* owned (rules_rule_release) */
+	struct rules_place place;	/* table and chain point into the fix */
+	char		 table[160];	/* "inet filter", "filter" */
+	const struct rs_chain *chain;	/* where it goes */
+	const struct rs_rule *before;	/* insert before it; NULL: append */
+	enum rs_hook	 hook;		/* of the packet that was denied */
+	size_t		*flows;		/* owned: indexes into audit_flows */
+	size_t		 nflows, fcap;
+	/* The merge key, besides chain, purpose and family, and what the
+	 * flows merged so far say. */
+	struct fa_addr	 server;
+	bool		 all20;		/* active: every one from port 20 */
+	uint16_t	 plo, phi;	/* passive: lowest and highest port */
+};
+
 struct audit_broad {
 	const struct rs_rule *rule;
 	char		*allows, *observed;	/* owned */
-	struct audit_fix suggested;	/* narrowest rule for what it accepted */
+	struct audit_suggest suggested;	/* narrowest rule for what it accepted */
 	struct fa_addr	*saddrs, *daddrs;	/* owned: observed peers */
 	size_t		 nsaddrs, ndaddrs;
 };
@@ -91,11 +118,18 @@ const struct audit_flow *audit_flows(const struct audit *, size_t *n);
 int	 audit_flow_trace(const struct audit *, const struct audit_flow *,
 	    char ***lines, size_t *n);
 const struct audit_fix *audit_fixes(const struct audit *, size_t *n);
+/* The flows that have a fix (dropped or rejected, and not excluded). */
+const size_t *audit_denied(const struct audit *, size_t *n);
 /* used[i] for rule seq i: it matched some packet of some flow. */
 const bool *audit_used(const struct audit *);
 /* Listed in unused_rules: not used, not undecidable for some flow, and
  * not the second copy of a verdict-map rule. */
 bool	 audit_unused(const struct audit *, const struct rs_rule *);
+/* Unused rules not listed: those that cannot match TCP of the FTP
+ * surface of the servers seen (control ports, passive ranges, active
+ * data), unless audit_set_all_unused was called (before finishing). */
+size_t	 audit_unused_other(const struct audit *);
+void	 audit_set_all_unused(struct audit *, bool);
 const struct audit_broad *audit_broad(const struct audit *, size_t *n);
 const struct audit_shadow *audit_shadowed(const struct audit *, size_t *n);
 const struct audit_finding *audit_findings(const struct audit *, size_t *n);
@@ -109,8 +143,16 @@ const char *audit_side_str(enum audit_side);
 const char *audit_purpose_str(enum audit_purpose);
 const char *audit_verdict_str(enum audit_verdict);
 
+/* Some fix goes into a ruleset of this format (and family for iptables:
+ * FA_AF_INET or FA_AF_INET6). */
+bool	 audit_fixes_in(const struct audit *, enum rs_format, int family);
+
 /* audit_report.c */
 json_t	*audit_json(const struct audit *);
+/* The fixes as commands: an nft script (nft -f), or iptables-restore
+ * --noflush input for family; 0, or -1 on a write error. */
+int	 audit_fixes_nft(const struct audit *, FILE *);
+int	 audit_fixes_ipt(const struct audit *, int family, FILE *);
 /* The same document streamed, one array element per line; 0 or -1. */
 int	 audit_json_write(const struct audit *, FILE *);
 /* 0, or -1 on a write error. */

@@ -84,6 +84,7 @@ struct rs_rule {
 };
 
 struct rs_chain {
+	enum rs_format	 format;	/* of the file it came from */
 	unsigned	 fam;		/* RS_FAM_* mask; 0: not IP (arp, bridge...) */
 	char		*family;	/* owned: "inet", "ip", "ip6", ... */
 	char		*table;		/* owned */

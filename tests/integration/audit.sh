@@ -18,8 +18,9 @@
 #     see traffic that is not FTP and are left out);
 #   - the expected findings are there, and the JSON matches
 #     schema/audit.schema.json (when python3-jsonschema is installed);
-#   - each fix, inserted alone into the original ruleset, makes that
-#     transfer succeed.
+#   - every dropped or rejected flow has a fix (fixes.sh applies them
+#     in the kernel).
+# The lab and the rulesets are in audit_lab.sh.
 # Root, netns, nft, iptables-nft, vsftpd, curl and python3, else SKIP (77).
 # AUDIT_KEEP=1 copies each case's capture, ruleset dump and output to /tmp.
 set -u
@@ -31,8 +32,6 @@ lab_need_root curl nft iptables-restore iptables-save "$LAB_VSFTPD_BIN" "$LAB_PY
 [ -x "$FTPAUDIT" ] || { echo "ERROR: $FTPAUDIT is not an executable"; exit 99; }
 PY=$LAB_PYTHON
 
-FAIL_TIMEOUT=4		# a dropped data connection hangs curl this long
-MODES="pasv epsv port eprt"	# and FAMILY (xfer) may change per case
 passed=0 failed=0
 t0=$(date +%s)
 
@@ -46,238 +45,13 @@ check() {	# check OK|FAIL MESSAGE
 	fi
 }
 
-lab_up "au$$" || { echo "ERROR: lab_up failed"; exit 99; }
-lab_files || exit 99
-# Short accept/connect timeouts: a session whose data connection the
-# firewall drops gives up (425) before the next transfer starts.
-lab_vsftpd --pasv 40000-40000 --conf-extra accept_timeout=2 \
-	--conf-extra connect_timeout=2 || exit 99
-W=$LAB_DIR
-
-curl_opts() {
-	case $1 in
-	pasv) echo "--disable-epsv" ;;
-	epsv) echo "" ;;
-	port) echo "-P - --disable-eprt" ;;
-	eprt) echo "-P -" ;;
-	esac
-}
-
-# reap: end vsftpd's session processes (the listener's descendants, by
-# pid), so that nothing of one case leaks into the next one's capture.
-reap() {
-	local pids=$LAB_VSFTPD_PID kids="" p
-	while [ -n "$pids" ]; do
-		kids=""
-		for p in $pids; do kids="$kids $(ps -o pid= --ppid "$p" 2>/dev/null)"; done
-		for p in $kids; do kill -KILL "$p" 2>/dev/null; done
-		pids=$(echo $kids)
-	done
-	lab_settle 3 || true
-}
-
-# xfer MODE: one download; 0 when curl got the whole file.
-# FAMILY=6 uses the server's IPv6 address.
-FAMILY=4
-xfer() {
-	local out="$W/got.$1" host=$LAB_SERVER4
-	[ "$FAMILY" = 6 ] && host="[$LAB_SERVER6]"
-	rm -f "$out"
-	# shellcheck disable=SC2046
-	lab_client curl -g -s --max-time "$FAIL_TIMEOUT" $(curl_opts "$1") -o "$out" \
-		"ftp://$host/pub/small.bin" || return 1
-	cmp -s "$out" "$LAB_FTP_ROOT/pub/small.bin"
-}
-
-FW_NS=$LAB_NS_SERVER	# the namespace whose firewall is audited
-fw() { ip netns exec "$FW_NS" "$@"; }
-
-# load KIND FILE: replace the audited host's ruleset.
-load() {
-	fw nft flush ruleset || return 1
-	if [ "$1" = nft ]; then
-		fw nft -f "$2"
-	else
-		fw iptables-restore "$2"
-	fi
-}
-
-dump() {	# dump KIND OUT: the ruleset as the kernel has it, with counters
-	if [ "$1" = nft ]; then
-		fw nft -j list ruleset >"$2"
-	else
-		fw iptables-save -c >"$2"
-	fi
-}
-
-write_rulesets() {
-	cat >"$W/works.nft" <<'EOF'
-table inet filter {
-	ct helper ftp-std { type "ftp" protocol tcp; }
-	chain pre {
-		type filter hook prerouting priority mangle; policy accept;
-		tcp dport 21 counter ct helper set "ftp-std"
-	}
-	chain input {
-		type filter hook input priority filter; policy drop;
-		iif lo counter accept comment "infra"
-		meta l4proto ipv6-icmp counter accept comment "infra"
-		ct state established counter accept
-		ct state related ct helper "ftp" counter accept
-		iifname "veth-s" ip saddr 10.20.1.0/24 tcp dport 21 ct state new counter accept
-	}
-}
-EOF
-	cat >"$W/norange.nft" <<'EOF'
-table inet filter {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		iif lo counter accept comment "infra"
-		meta l4proto ipv6-icmp counter accept comment "infra"
-		ct state established counter accept
-		tcp dport 21 ct state new counter accept
-		tcp dport 40001-40009 ct state new counter accept
-	}
-}
-EOF
-	cat >"$W/nohelper.nft" <<'EOF'
-table inet filter {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		iif lo counter accept comment "infra"
-		meta l4proto ipv6-icmp counter accept comment "infra"
-		ct state established,related counter accept
-		tcp dport 21 ct state new counter accept
-		tcp dport 40000-40009 counter drop
-	}
-}
-EOF
-	cat >"$W/broad.nft" <<'EOF'
-table inet filter {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		iif lo counter accept comment "infra"
-		meta l4proto ipv6-icmp counter accept comment "infra"
-		ct state established counter accept
-		tcp dport 21 ct state new counter accept
-		tcp dport 2222 ct state new counter accept
-		ip saddr 10.99.0.0/16 tcp dport 21 counter accept
-		tcp dport 1024-65535 ct state new counter accept
-	}
-	chain output {
-		type filter hook output priority filter; policy accept;
-		tcp sport 20 counter accept
-		ip daddr 10.99.0.1 counter drop
-	}
-}
-EOF
-	# The client's own firewall: passive data leaves through output and is
-	# dropped before the capture sees it (never connected), active data
-	# comes in and is dropped at input (seen unanswered).
-	cat >"$W/client.nft" <<'EOF'
-table inet filter {
-	chain output {
-		type filter hook output priority filter; policy drop;
-		oif lo counter accept comment "infra"
-		meta l4proto ipv6-icmp counter accept comment "infra"
-		ct state established counter accept
-		tcp dport 21 ct state new counter accept
-		tcp dport 22 ct state new counter accept
-	}
-	chain input {
-		type filter hook input priority filter; policy drop;
-		iif lo counter accept comment "infra"
-		meta l4proto ipv6-icmp counter accept comment "infra"
-		ct state established counter accept
-	}
-}
-EOF
-	# A gateway whose helper assignment runs before conntrack (priority
-	# raw): it does nothing, so no data connection is related.
-	cat >"$W/gateway.nft" <<'EOF'
-table inet filter {
-	ct helper ftp-std { type "ftp" protocol tcp; }
-	chain pre {
-		type filter hook prerouting priority raw; policy accept;
-		tcp dport 21 counter ct helper set "ftp-std"
-	}
-	chain forward {
-		type filter hook forward priority filter; policy drop;
-		meta l4proto ipv6-icmp counter accept comment "infra"
-		ct state established counter accept
-		ct state related ct helper "ftp" counter accept
-		iifname "veth-gc" oifname "veth-gs" tcp dport 21 ct state new counter accept
-		iifname "veth-gs" tcp dport 21 ct state new counter accept
-	}
-}
-EOF
-	# IPv6: no helper, so passive data is dropped; an IPv4-only rule
-	# never meets these packets.
-	cat >"$W/v6.nft" <<'EOF'
-table inet filter {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		iif lo counter accept comment "infra"
-		meta l4proto ipv6-icmp counter accept comment "infra"
-		ct state established counter accept
-		ip saddr 10.0.0.0/8 tcp dport 40000 counter accept
-		ip6 saddr fd20:1::/64 tcp dport 21 ct state new counter accept
-	}
-}
-EOF
-	# The control connection itself is dropped (data would pass).
-	cat >"$W/noctl.nft" <<'EOF'
-table inet filter {
-	chain input {
-		type filter hook input priority filter; policy drop;
-		iif lo counter accept comment "infra"
-		meta l4proto ipv6-icmp counter accept comment "infra"
-		ct state established counter accept
-		ip saddr 10.20.1.0/24 tcp dport 21 counter drop
-		tcp dport 21 counter accept
-		tcp dport 40000 ct state new counter accept
-	}
-}
-EOF
-	cat >"$W/static.ipt" <<'EOF'
-*filter
-:INPUT DROP [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:FTP - [0:0]
--A INPUT -i lo -m comment --comment infra -j ACCEPT
--A INPUT -m conntrack --ctstate ESTABLISHED -j ACCEPT
--A INPUT -i veth-s -p tcp -m tcp --dport 21 -m conntrack --ctstate NEW -j FTP
--A INPUT -p tcp -m multiport --dports 40001:40009 -m conntrack --ctstate NEW -j ACCEPT
--A INPUT -p tcp -m tcp --dport 2121 -m comment --comment "old pure-ftpd" -j ACCEPT
--A FTP -s 10.20.1.0/24 -j ACCEPT
--A FTP -j DROP
-COMMIT
-EOF
-	cat >"$W/helper.ipt" <<'EOF'
-*raw
-:PREROUTING ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp
-COMMIT
-*filter
-:INPUT DROP [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
--A INPUT -i lo -m comment --comment infra -j ACCEPT
--A INPUT -m state --state ESTABLISHED -j ACCEPT
--A INPUT -m conntrack --ctstate RELATED -m helper --helper ftp -j ACCEPT
--A INPUT ! -s 10.20.1.0/24 -p tcp -m tcp --dport 21 -j DROP
--A INPUT -p tcp -m tcp --dport 21 -m conntrack --ctstate NEW -j ACCEPT
-COMMIT
-EOF
-}
+. "$srcdir/tests/integration/audit_lab.sh"
 
 cat >"$W/check.py" <<'EOF'
 # check.py KIND DUMP AUDIT_JSON RESULTS EXPECTED FINDINGS FIXES_OUT SCHEMA
 import json, re, sys
 
-kind, dump, out, results, expected, want, fixes_out = sys.argv[1:8]
+kind, dump, out, results, expected, want = sys.argv[1:7]
 a = json.load(open(out))
 runs = [r.split(":") for r in open(results).read().split()]
 expect = dict(r.split(":") for r in expected.split())
@@ -289,7 +63,7 @@ def check(cond, msg):
 
 try:
     from jsonschema import Draft202012Validator
-    schema = json.load(open(sys.argv[8]))
+    schema = json.load(open(sys.argv[7]))
     errs = list(Draft202012Validator(schema).iter_errors(a))
     check(not errs, "schema/audit.schema.json: %s" % ("valid" if not errs else errs[0].message))
 except ImportError:
@@ -353,51 +127,24 @@ for w in want.split(","):
     elif w:
         check(w in types, "finding %s (have: %s)" % (w, ", ".join(sorted(types))))
 
-with open(fixes_out, "w") as fx:
-    for d in a["denied"]:
-        f, r = a["flows"][d["flow"]], d["fix"]
-        mode = runs[f["session"] - 1][0]
-        ins, ipx = r["insert"], r["family"]
-        ports = lambda v: None if v == "any" else v[0]
-        sp, dp = ports(r["sport"]), ports(r["dport"])
-        st = ",".join(r["ct_state"])
-        if kind == "nft":
-            cmd = "nft insert rule %s %s %s %s saddr %s %s daddr %s" % (
-                ins["family"], ins["table"], ins["chain"], ipx, r["saddr"][0], ipx, r["daddr"][0])
-            if sp: cmd += " tcp sport %d-%d" % tuple(sp)
-            if dp: cmd += " tcp dport %d-%d" % tuple(dp)
-            cmd += " ct state %s accept" % st
-        else:
-            cmd = "iptables -t %s -I %s 1 -s %s -d %s -p tcp" % (
-                ins["table"], ins["chain"], r["saddr"][0], r["daddr"][0])
-            if sp: cmd += " --sport %d:%d" % tuple(sp)
-            if dp: cmd += " --dport %d:%d" % tuple(dp)
-            cmd += " -m conntrack --ctstate %s -j ACCEPT" % st.upper()
-        fx.write("%s\t%s\n" % (mode, cmd))
+ids = [x["id"] for x in a["fixes"]]
+denied = [i for i, f in enumerate(a["flows"]) if f["verdict"] in ("drop", "reject")]
+check(sorted(d["flow"] for d in a["denied"]) == denied and
+      all(d["fix"] in ids for d in a["denied"]),
+      "every dropped or rejected flow has a fix (%d flows, %d fixes)" % (len(denied), len(ids)))
 EOF
 
 # run_case NAME KIND FILE SIDE EXPECTED FINDINGS
 run_case() {
 	local name=$1 kind=$2 file=$3 side=$4 expected=$5 want=$6
 	local cap="$W/$name.pcap" rs="$W/$name.dump" out="$W/$name.json"
-	local res="$W/$name.results" fixes="$W/$name.fixes" m rc line mode cmd iface
+	local res="$W/$name.results" rc line
 	echo "# $name ($kind, $side side)"
-	case $side in	# and the interfaces that face the peers (--iface)
-	server) FW_NS=$LAB_NS_SERVER iface=$LAB_DEV_SERVER ;;
-	client) FW_NS=$LAB_NS_CLIENT iface=$LAB_DEV_CLIENT ;;
-	gateway) FW_NS=$LAB_NS_GW iface=$LAB_DEV_GW_CLIENT,$LAB_DEV_GW_SERVER ;;
-	esac
-	reap
+	audit_side "$side"
 	load "$kind" "$file" || { check FAIL "$name: ruleset loads"; return; }
-	lab_capture_start "$LAB_NS_GW" "$LAB_DEV_GW_CLIENT" "$cap" tcp || { check FAIL "$name: capture"; return; }
-	: >"$res"
-	for m in $MODES; do
-		if xfer "$m"; then echo "$m:ok" >>"$res"; else echo "$m:fail" >>"$res"; fi
-		lab_settle 3 || true
-	done
-	lab_capture_stop || true
+	audit_transfers "$cap" "$res" || { check FAIL "$name: capture"; return; }
 	dump "$kind" "$rs"
-	"$FTPAUDIT" audit --ruleset="$rs" --side="$side" --iface="$iface" -F json -q \
+	"$FTPAUDIT" audit --all-unused --ruleset="$rs" --side="$side" --iface="$AUDIT_IFACE" -F json -q \
 		"$cap" >"$out"
 	rc=$?
 	if grep -q fail "$res"; then
@@ -410,48 +157,14 @@ run_case() {
 		"ok - "*) check OK "$name: ${line#ok - }" ;;
 		*) check FAIL "$name: ${line#not ok - }" ;;
 		esac
-	done < <("$PY" "$W/check.py" "$kind" "$rs" "$out" "$res" "$expected" "$want" "$fixes" \
+	done < <("$PY" "$W/check.py" "$kind" "$rs" "$out" "$res" "$expected" "$want" \
 		"$srcdir/schema/audit.schema.json" 2>&1)
-	# Each fix alone, on the original ruleset, lets its transfer through.
-	while IFS="$(printf '\t')" read -r mode cmd; do
-		[ -n "$mode" ] || continue
-		load "$kind" "$file" || { check FAIL "$name: reload"; continue; }
-		# shellcheck disable=SC2086
-		reap
-		if ! fw $cmd; then
-			check FAIL "$name: fix does not load: $cmd"
-			continue
-		fi
-		if xfer "$mode"; then
-			check OK "$name: $mode succeeds with the fix ($cmd)"
-		else
-			check FAIL "$name: $mode still fails with the fix ($cmd)"
-		fi
-		lab_settle 3 || true
-	done <"$fixes"
 	[ "${AUDIT_KEEP:-0}" = 1 ] && cp "$out" "$cap" "$rs" /tmp/ 2>/dev/null
 	fw nft flush ruleset
 	return 0
 }
 
-write_rulesets
-run_case works nft "$W/works.nft" server "pasv:ok epsv:ok port:ok eprt:ok" ""
-run_case norange nft "$W/norange.nft" server "pasv:fail epsv:fail port:ok eprt:ok" \
-	"passive-range-missed"
-run_case nohelper nft "$W/nohelper.nft" server "pasv:fail epsv:fail port:ok eprt:ok" \
-	"related-without-helper"
-run_case broad nft "$W/broad.nft" server "pasv:ok epsv:ok port:ok eprt:ok" "overly_broad"
-run_case client nft "$W/client.nft" client "pasv:fail epsv:fail port:fail eprt:fail" ""
-run_case gateway nft "$W/gateway.nft" gateway "pasv:fail epsv:fail port:fail eprt:fail" \
-	"helper-unreached"
-MODES="pasv"
-run_case noctl nft "$W/noctl.nft" server "pasv:fail" ""
-FAMILY=6 MODES="epsv eprt"
-run_case v6 nft "$W/v6.nft" server "epsv:fail eprt:ok" ""
-FAMILY=4 MODES="pasv epsv port eprt"
-run_case static iptables "$W/static.ipt" server "pasv:fail epsv:fail port:ok eprt:ok" \
-	"passive-range-missed"
-run_case helper iptables "$W/helper.ipt" server "pasv:ok epsv:ok port:ok eprt:ok" ""
+audit_cases run_case
 echo "# $(($(date +%s) - t0)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -87,10 +87,17 @@ judge mixed "$tmp/mixed.json" '
 	a["flows"][1]["rule"] is None and "policy drop" in a["flows"][1]["policy"];
 	a["flows"][4]["rule"]["handle"] == 19;
 	[d["flow"] for d in a["denied"]] == [1, 4, 5];
-	a["denied"][0]["fix"]["dport"] == [[40007, 40007]] and a["denied"][0]["fix"]["ct_state"] == ["new"];
-	a["denied"][0]["fix"]["insert"] == {"family": "inet", "table": "filter", "chain": "input"};
-	a["denied"][1]["fix"]["family"] == "ip6" and a["denied"][1]["fix"]["purpose"] == "control";
-	sorted(unused) == [9, 11, 13, 16, 18, 20];
+	[d["fix"] for d in a["denied"]] == ["F2", "F1", "F3"];
+	[x["id"] for x in a["fixes"]] == ["F1", "F2", "F3"];
+	a["fixes"][1]["dport"] == [[40007, 40007]] and a["fixes"][1]["ct_state"] == ["new"];
+	a["fixes"][1]["saddr"] == ["10.20.1.2/32"] and a["fixes"][1]["daddr"] == ["10.20.2.2/32"];
+	a["fixes"][1]["insert"] == {"family": "inet", "table": "filter", "chain": "input"};
+	a["fixes"][1]["place"]["position"] == "add" and a["fixes"][1]["place"]["before"] is None;
+	a["fixes"][0]["family"] == "ip6" and a["fixes"][0]["purpose"] == "control";
+	a["fixes"][0]["place"]["position"] == "insert" and a["fixes"][0]["place"]["handle"] == 19;
+	a["fixes"][0]["place"]["before"]["text"] == "ip6 saddr fd20:1::/64 tcp dport 21 counter drop";
+	a["fixes"][0]["flows"] == [4] and a["fixes"][0]["evidence"]["sessions"] == [3];
+	sorted(unused) == [11, 16, 18] and a["unused_other"] == 3;
 	shadowed == [(11, 10)];
 	findings == ["helper-unreached"];
 	all(f["trace"] for f in a["flows"])'
@@ -106,8 +113,12 @@ judge ipt "$tmp/out" '
 	a["flows"][1]["rule"]["table"] == "filter" and a["flows"][1]["rule"]["chain"] == "INPUT";
 	a["flows"][1]["rule"]["line"] == 15 and a["flows"][1]["rule"]["index"] == 2;
 	a["flows"][1]["rule"]["text"].startswith("-A INPUT -m conntrack --ctstate RELATED");
-	sorted(unused) == [14, 18, 19, 20];
+	sorted(unused) == [18, 19, 20] and a["unused_other"] == 1;
 	a["denied"] == []'
+# --all-unused: loopback, ICMP, SSH too.
+# shellcheck disable=SC2086
+expect_rc 3 "--all-unused" "$FTPAUDIT" audit --all-unused --ruleset="$D/server-mixed.nft.json" -F json $CAPS
+judge allunused "$tmp/out" 'sorted(unused) == [9, 11, 13, 16, 18, 20] and a["unused_other"] == 0'
 # With the ip6tables-save of the same host, merged: every flow decided.
 # shellcheck disable=SC2086
 expect_rc 0 "iptables-save + ip6tables-save, all accepted" "$FTPAUDIT" audit --ruleset="$D/server-helper.ipt" \

@@ -171,6 +171,7 @@ fake_session(struct fake *f, bool connected, uint32_t flags)
 	f->s.id = 1;
 	f->s.client = ep("10.20.1.2", 50000);
 	f->s.server = ep("10.20.2.2", 21);
+	f->s.login = FA_LOGIN_SUCCESS;
 	f->s.xfers = f->x;
 	f->s.nxfers = 2;
 	f->x[0].id = 1;
@@ -610,11 +611,22 @@ test_audit_broken(void **state)
 	assert_string_equal(f[1].policy->name, "input");
 	fx = audit_fixes(a, &n);
 	assert_int_equal(n, 1);
-	assert_int_equal(fx[0].flow, 1);
-	assert_int_equal(fx[0].dport_lo, 40003);
-	assert_int_equal(fx[0].sport_lo, -1);
-	assert_int_equal(fx[0].ctstate, RS_CT_NEW);
+	assert_int_equal(fx[0].nflows, 1);
+	assert_int_equal(fx[0].flows[0], 1);
+	assert_int_equal(f[1].fix, 1);
+	assert_int_equal(fx[0].rule.purpose, RP_PASSIVE);
+	assert_int_equal(fx[0].rule.ndport, 1);
+	assert_int_equal(fx[0].rule.dport[0].lo, 40003);
+	assert_int_equal(fx[0].rule.dport[0].hi, 40003);
+	assert_int_equal(fx[0].rule.nsport, 0);
+	assert_int_equal(fx[0].rule.ct_state, RULES_CT_NEW);
 	assert_int_equal(fx[0].hook, RS_HOOK_INPUT);
+	/* The policy denied it: added at the end of input. */
+	assert_null(fx[0].before);
+	assert_string_equal(fx[0].place.table, "inet f");
+	assert_string_equal(fx[0].place.chain, "input");
+	assert_int_equal(fx[0].place.handle, 0);
+	assert_string_equal(fx[0].id, "F1");
 	b = audit_broad(a, &n);
 	assert_int_equal(n, 0);
 	(void)b;
@@ -723,8 +735,15 @@ test_audit_json(void **state)
 	assert_non_null(json_string_value(json_object_get(fl, "policy")));
 	fl = json_array_get(json_object_get(doc, "denied"), 0);
 	assert_int_equal(json_integer_value(json_object_get(fl, "flow")), 1);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(fl, "fix"),
-	    "purpose")), "passive-data");
+	assert_string_equal(json_string_value(json_object_get(fl, "fix")), "F1");
+	fl = json_array_get(json_object_get(doc, "fixes"), 0);
+	assert_string_equal(json_string_value(json_object_get(fl, "id")), "F1");
+	assert_string_equal(json_string_value(json_object_get(fl, "purpose")),
+	    "passive-data");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(fl,
+	    "place"), "position")), "add");
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(fl,
+	    "flows"), 0)), 1);
 	assert_true(json_array_size(json_object_get(doc, "unused_rules")) >= 1);
 	json_decref(doc);
 	rs->chains[0]->nrules++;

@@ -1,0 +1,281 @@
+/* audit_fix.c: the denied flows turned into fixes that apply: accept
+ * rules of the kind `rules` recommends, one per server, purpose and
+ * chain with their peers and ports merged, each placed before the first
+ * rule that denied one of its flows (or at the end of the chain whose
+ * policy did). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_int.h"
+
+static enum rules_chain
+hook_chain(enum rs_hook h)
+{
+	switch (h) {
+	case RS_HOOK_PREROUTING: return RC_PREROUTING;
+	case RS_HOOK_FORWARD: return RC_FORWARD;
+	case RS_HOOK_OUTPUT:
+	case RS_HOOK_POSTROUTING: return RC_OUTPUT;
+	default: return RC_INPUT;
+	}
+}
+
+/* The packet that failed: the reply or a later one needs established
+ * traffic let through; a related first packet, the helper's data. */
+static enum rules_purpose
+fix_purpose(const struct audit_flow *f)
+{
+	if (f->failed_pkt != 0)
+		return RP_ESTABLISHED;
+	if (f->related)
+		return RP_HELPER_RELATED;
+	if (f->purpose == AP_CONTROL)
+		return RP_CONTROL;
+	return f->purpose == AP_PASSIVE ? RP_PASSIVE : RP_ACTIVE;
+}
+
+static bool
+by_address(enum rules_purpose p)
+{
+	return p == RP_CONTROL || p == RP_PASSIVE || p == RP_ACTIVE;
+}
+
+/* The chain the flow was denied in: the denying rule's (maybe a chain
+ * jumped to) or the base chain whose policy dropped it. */
+static const struct rs_chain *
+deny_chain(const struct audit_flow *f)
+{
+	return f->rule != NULL ? f->rule->chain : f->failed_base;
+}
+
+static const struct fa_addr *
+server_of(const struct audit_flow *f)
+{
+	return f->purpose == AP_ACTIVE ? &f->initiator.ip : &f->responder.ip;
+}
+
+static struct audit_fix *
+find_fix(struct audit *a, const struct audit_flow *f)
+{
+	enum rules_purpose p = fix_purpose(f);
+	const struct rs_chain *c = deny_chain(f);
+	struct audit_fix *x;
+	size_t i;
+
+	for (i = 0; i < a->nfixes; i++) {
+		x = &a->fixes[i];
+		if (x->chain == c && x->rule.purpose == p &&
+		    x->rule.family == f->initiator.ip.family &&
+		    (!by_address(p) || fa_addr_eq(&x->server, server_of(f))))
+			return x;
+	}
+	if ((x = audit_grow(a->fixes, &a->xcap, a->nfixes, sizeof *x)) == NULL)
+		return NULL;
+	a->fixes = x;
+	x = &a->fixes[a->nfixes++];
+	memset(x, 0, sizeof *x);
+	x->chain = c;
+	x->hook = f->failed_hook;
+	x->rule.purpose = p;
+	x->rule.chain = hook_chain(f->failed_hook);
+	x->rule.family = f->initiator.ip.family;
+	x->rule.ct_state = p == RP_ESTABLISHED ? RULES_CT_ESTABLISHED :
+	    p == RP_HELPER_RELATED ? RULES_CT_RELATED : RULES_CT_NEW;
+	x->all20 = true;
+	x->plo = 65535;
+	if (by_address(p)) {
+		x->server = *server_of(f);
+		if (rules_addrs_add(p == RP_ACTIVE ? &x->rule.saddr :
+		    &x->rule.daddr, &x->server) == -1)
+			return NULL;
+	}
+	return x;
+}
+
+/* The flow's peer and ports into the fix.  Passive ports become the
+ * range from the lowest to the highest (the server picks any of its
+ * range, as rules opens it); active data goes to whatever port >= 1024
+ * the client picks for each PORT. */
+static int
+merge_flow(struct audit_fix *x, const struct audit_flow *f)
+{
+	struct rules_rule *u = &x->rule;
+	uint16_t port = f->responder.port;
+
+	if (!by_address(u->purpose))
+		return 0;
+	if (rules_addrs_add(u->purpose == RP_ACTIVE ? &u->daddr : &u->saddr,
+	    u->purpose == RP_ACTIVE ? &f->responder.ip : &f->initiator.ip) == -1)
+		return -1;
+	if (u->purpose == RP_ACTIVE)
+		x->all20 = x->all20 && f->initiator_port_known &&
+		    f->initiator.port == 20;
+	if (u->purpose == RP_PASSIVE) {
+		x->plo = port < x->plo ? port : x->plo;
+		x->phi = port > x->phi ? port : x->phi;
+		return 0;
+	}
+	if (u->purpose == RP_ACTIVE && port >= 1024)
+		return rules_ranges_add(&u->dport, &u->ndport, 1024, 65535);
+	return rules_ranges_add(&u->dport, &u->ndport, port, port);
+}
+
+static int
+add_flow(struct audit *a, size_t idx)
+{
+	const struct audit_flow *f = &a->flows[idx];
+	struct audit_fix *x;
+	size_t *v;
+
+	if ((f->verdict != AV_DROP && f->verdict != AV_REJECT) ||
+	    f->excluded != NULL || deny_chain(f) == NULL)
+		return 0;
+	if ((x = find_fix(a, f)) == NULL)
+		return -1;
+	if ((v = audit_grow(x->flows, &x->fcap, x->nflows, sizeof *v)) == NULL)
+		return -1;
+	x->flows = v;
+	v[x->nflows++] = idx;
+	if (f->rule != NULL && (x->before == NULL || f->rule->index <
+	    x->before->index))
+		x->before = f->rule;
+	return merge_flow(x, f);
+}
+
+/* The fix's ports and source port, now that all its flows are in. */
+static int
+finish_rule(struct audit_fix *x)
+{
+	struct rules_rule *u = &x->rule;
+
+	if (u->purpose == RP_PASSIVE && rules_ranges_add(&u->dport, &u->ndport,
+	    x->plo, x->phi) == -1)
+		return -1;
+	if (u->purpose == RP_ACTIVE && x->all20 &&
+	    rules_ranges_add(&u->sport, &u->nsport, 20, 20) == -1)
+		return -1;
+	return 0;
+}
+
+static size_t
+chain_order(const struct ruleset *rs, const struct rs_chain *c)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nchains; i++)
+		if (rs->chains[i] == c)
+			return i;
+	return i;
+}
+
+static const struct ruleset *sort_rs;
+
+/* Chain by chain, inserts in the order of their places, appends last. */
+static int
+by_place(const void *p, const void *q)
+{
+	const struct audit_fix *x = p, *y = q;
+	size_t cx = chain_order(sort_rs, x->chain), cy = chain_order(sort_rs, y->chain);
+	size_t ix = x->before ? x->before->index : (size_t)-1;
+	size_t iy = y->before ? y->before->index : (size_t)-1;
+
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	if (ix != iy)
+		return ix < iy ? -1 : 1;
+	return x->flows[0] < y->flows[0] ? -1 : x->flows[0] > y->flows[0];
+}
+
+/* Where each fix goes.  iptables-restore --noflush runs the -I lines in
+ * order: each insert before an earlier place moves the later ones down. */
+static void
+place(struct audit *a)
+{
+	struct audit_fix *x;
+	const struct rs_chain *c;
+	size_t i, j, shift = 0;
+
+	for (i = 0; i < a->nfixes; i++) {
+		x = &a->fixes[i];
+		c = x->chain;
+		if (i == 0 || a->fixes[i - 1].chain != c)
+			shift = 0;
+		snprintf(x->id, sizeof x->id, "F%zu", i + 1);
+		if (c->format == RS_FMT_NFT)
+			snprintf(x->table, sizeof x->table, "%s %s", c->family, c->table);
+		else
+			snprintf(x->table, sizeof x->table, "%s", c->table);
+		x->place.table = x->table;
+		x->place.chain = c->name;
+		if (x->before != NULL && c->format == RS_FMT_NFT)
+			x->place.handle = x->before->handle;
+		if (x->before != NULL && c->format != RS_FMT_NFT)
+			x->place.index = (uint32_t)(x->before->index + 1 + shift++);
+		for (j = 0; j < x->nflows; j++)
+			a->flows[x->flows[j]].fix = (uint32_t)i + 1;
+	}
+}
+
+int
+audit_make_fixes(struct audit *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nflows; i++)
+		if (add_flow(a, i) == -1)
+			return -1;
+	for (i = 0; i < a->nfixes; i++)
+		if (finish_rule(&a->fixes[i]) == -1)
+			return -1;
+	sort_rs = a->rs;
+	if (a->nfixes > 0)
+		qsort(a->fixes, a->nfixes, sizeof *a->fixes, by_place);
+	place(a);
+	for (i = 0; i < a->nflows; i++) {
+		if (a->flows[i].fix == 0)
+			continue;
+		if ((a->denied = audit_grow(a->denied, &a->dcap, a->ndenied,
+		    sizeof *a->denied)) == NULL)
+			return -1;
+		a->denied[a->ndenied++] = i;
+	}
+	return 0;
+}
+
+const size_t *
+audit_denied(const struct audit *a, size_t *n)
+{
+	*n = a->ndenied;
+	return a->denied;
+}
+
+void
+audit_fixes_free(struct audit *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nfixes; i++) {
+		rules_rule_release(&a->fixes[i].rule);
+		free(a->fixes[i].flows);
+	}
+	free(a->fixes);
+	free(a->denied);
+	a->fixes = NULL;
+	a->denied = NULL;
+	a->nfixes = a->xcap = a->ndenied = a->dcap = 0;
+}
+
+bool
+audit_fixes_in(const struct audit *a, enum rs_format fmt, int family)
+{
+	const struct rs_chain *c;
+	size_t i;
+
+	for (i = 0; i < a->nfixes; i++) {
+		c = a->fixes[i].chain;
+		if (c->format == fmt && (fmt == RS_FMT_NFT ||
+		    (c->fam == RS_FAM_IP6) == (family == FA_AF_INET6)))
+			return true;
+	}
+	return false;
+}
