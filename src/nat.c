@@ -113,17 +113,25 @@ static char *
 fix_range(const struct fa_addr *pub, const struct fa_addr *inside,
     uint16_t lo, uint16_t hi)
 {
-	char a[FA_ADDRSTRLEN], b[FA_ADDRSTRLEN], *s;
+	char a[FA_ADDRSTRLEN], b[FA_ADDRSTRLEN], nr[16], ir[16], *s;
 
 	fa_addr_str(pub, a);
 	fa_addr_str(inside, b);
+	/* nft and iptables write a range differently, a port alike. */
+	if (lo == hi) {
+		snprintf(nr, sizeof nr, "%u", lo);
+		snprintf(ir, sizeof ir, "%u", lo);
+	} else {
+		snprintf(nr, sizeof nr, "%u-%u", lo, hi);
+		snprintf(ir, sizeof ir, "%u:%u", lo, hi);
+	}
 	if (asprintf(&s, "forward the server's passive range on the gateway "
-	    "(at least %u-%u, the ports announced): nft 'ip daddr %s tcp dport "
-	    "%u-%u dnat to %s' in a chain of type nat hook prerouting "
-	    "(iptables: -t nat -A PREROUTING -d %s -p tcp --dport %u:%u -j "
+	    "(at least %s, the ports announced): nft 'ip daddr %s tcp dport "
+	    "%s dnat to %s' in a chain of type nat hook prerouting "
+	    "(iptables: -t nat -A PREROUTING -d %s -p tcp --dport %s -j "
 	    "DNAT --to-destination %s), accepted in forward; and keep the "
 	    "server's range to it (vsftpd pasv_min_port/pasv_max_port)",
-	    lo, hi, a, lo, hi, b, a, lo, hi, b) == -1)
+	    nr, a, nr, b, a, ir, b) == -1)
 		return NULL;
 	return s;
 }

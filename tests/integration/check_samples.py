@@ -47,6 +47,8 @@ def check_transfer(name, i, want, got, errs):
         elif ep(c["client"]) != ep(want["data"]["client"]) or ep(c["server"]) != ep(want["data"]["server"]):
             errs.append("%s transfer %d: data %s/%s, expected %s/%s" % (name, i, c["client"], c["server"],
                         want["data"]["client"], want["data"]["server"]))
+    if "nat" in want and want["nat"] != got.get("nat"):
+        errs.append("%s transfer %d: nat %r, expected %r" % (name, i, got.get("nat"), want["nat"]))
     if "announced" in want and want["announced"]["port"] != got["announced"]["port"]:
         errs.append("%s transfer %d: announced %r, expected %r" % (name, i, got["announced"], want["announced"]))
     if want.get("command") and got.get("status") not in ("complete",):
@@ -64,6 +66,13 @@ def check_session(name, want, got, errs):
         n = len(want["gaps"]) if isinstance(want["gaps"], list) else want["gaps"]
         if n != got["gaps"]:
             errs.append("%s: gaps %r, expected %r" % (name, got["gaps"], n))
+    # Both sides of a NAT translation, paired (samples/nat_expect.py).
+    if "nat" in want and want["nat"] != got.get("nat"):
+        errs.append("%s: nat %r, expected %r" % (name, got.get("nat"), want["nat"]))
+    if "nat_anomalies" in want:
+        nat = sorted({a["type"] for a in got["anomalies"] if a["type"].startswith("nat_")})
+        if nat != sorted(want["nat_anomalies"]):
+            errs.append("%s: NAT anomalies %s, expected %s" % (name, nat, want["nat_anomalies"]))
     # Transfers that carried data, in order: negotiations never used are
     # extra entries in ftpaudit's list and are checked by their own tests.
     xfers = [t for t in got["transfers"] if t["command"] is not None]
