@@ -295,6 +295,13 @@ def session(v=None):
     reply("220 (vsFTPd 3.0.3)")
     command("USER anonymous", ["331 Please specify the password."])
     command("PASS guest@", ["230 Login successful."])
+    if v.get("nul_verb"):
+        # The server knows no verb "USER\0x" (500): the user stays.
+        # Reported upper-cased, the NUL quoted as \x00 (ftpaudit(1),
+        # Escaping of wire bytes).
+        ctl.send("c", b"USER\0x mallory\r\n")
+        reply("500 Unknown command.")
+        commands.append(["USER\\x00X", 500])
 
     if v.get("pipeline"):
         # Two commands in one segment; two replies in two segments.
@@ -395,6 +402,101 @@ def pasv_reply(sip):
     return "227 Entering Passive Mode (%s,%d,%d)." % (",".join(h), PASV_PORT >> 8, PASV_PORT & 0xFF)
 
 
+# ---------------------------------------------------------------- two clients
+
+CLIENT4_B = "10.30.1.11"
+FILE_B_NAME = "other.bin"
+FILE_B = bytes((i * 13 + 5) & 0xFF for i in range(5000))
+
+
+def shared_port(v):
+    """Two clients, A (10.30.1.10) and B (10.30.1.11), of the same server
+    address, each told in a 227 to connect to 10.30.2.20:40000.  v["mode"]:
+    "collision": two servers behind that address answer both PASVs before
+    either client connects, and A connects first; "reannounced": A's
+    connection never reaches the server (a firewall in front of the capture
+    point dropped its SYNs, and A's client, which connects before it sends
+    RETR, sends none), the server announces the port again to B, and A's
+    last SYN retransmission gets through, to be closed at once by the
+    server (a foreign address) before B connects.  Returns
+    (Capture, [session A, session B])."""
+    cap = Capture(Net())
+    srv = (SERVER4, 21)
+    a = {"cli": (CLIENT4, CTRL_PORT), "dcli": (CLIENT4, DATA_CPORT), "isn": 1000000,
+         "file": (FILE_NAME, FILE), "commands": [], "transfers": []}
+    b = {"cli": (CLIENT4_B, CTRL_PORT + 1), "dcli": (CLIENT4_B, DATA_CPORT + 1),
+         "isn": 3000000, "file": (FILE_B_NAME, FILE_B), "commands": [], "transfers": []}
+    for x in (a, b):
+        x["ctl"] = Conn(cap, x["cli"], srv, x["isn"], x["isn"] + 1000000)
+
+    def command(x, text, reply):
+        x["ctl"].send("c", text.encode() + b"\r\n")
+        x["ctl"].send("s", reply.encode() + b"\r\n")
+        x["commands"].append([text.split(" ")[0], int(reply[:3])])
+
+    def login(x):
+        x["ctl"].open()
+        x["ctl"].send("s", b"220 (vsFTPd 3.0.3)\r\n")
+        command(x, "USER anonymous", "331 Please specify the password.")
+        command(x, "PASS guest@", "230 Login successful.")
+        command(x, "TYPE I", "200 Switching to Binary mode.")
+
+    def data_conn(x):
+        return Conn(cap, x["dcli"], (SERVER4, PASV_PORT), x["isn"] + 4000000,
+                    x["isn"] + 5000000)
+
+    def retr(x, d):
+        name, content = x["file"]
+        x["ctl"].send("c", ("RETR " + name).encode() + b"\r\n")
+        x["ctl"].send("s", ("150 Opening BINARY mode data connection for %s (%d bytes)."
+                            % (name, len(content))).encode() + b"\r\n")
+        d.send("s", content, pieces=[1448] * (len(content) // 1448) +
+               ([len(content) % 1448] if len(content) % 1448 else []))
+        d.close("s")
+        x["ctl"].send("s", b"226 Transfer complete.\r\n")
+        x["commands"].append(["RETR", 226])
+        x["transfers"].append({
+            "mode": "passive", "negotiation": "PASV", "command": "RETR", "path": name,
+            "direction": "download", "bytes": len(content),
+            "data": {"client": endpoint(x["dcli"]), "server": endpoint((SERVER4, PASV_PORT))}})
+
+    def quit(x):
+        command(x, "QUIT", "221 Goodbye.")
+        x["ctl"].close("s")
+
+    login(a)
+    login(b)
+    if v["mode"] == "collision":
+        command(a, "PASV", pasv_reply(SERVER4))
+        command(b, "PASV", pasv_reply(SERVER4))
+        da, db = data_conn(a), data_conn(b)
+        da.open()
+        db.open()
+        retr(a, da)
+        retr(b, db)
+    else:
+        command(a, "PASV", pasv_reply(SERVER4))
+        # A's first SYNs are dropped before the capture point; the
+        # server gives up on A and announces the port again, to B.
+        command(b, "PASV", pasv_reply(SERVER4))
+        # A's last retransmission gets through, to B's listener: the
+        # server closes it at once, a foreign address.
+        late = data_conn(a)
+        late.open()
+        late.close("s")
+        db = data_conn(b)
+        db.open()
+        retr(b, db)
+    quit(a)
+    quit(b)
+    sessions = []
+    for x in (a, b):
+        sessions.append({"client": endpoint(x["cli"]), "server": endpoint(srv),
+                         "user": "anonymous", "login": "success", "tls": False,
+                         "commands": x["commands"], "transfers": x["transfers"]})
+    return cap, sessions
+
+
 # ---------------------------------------------------------------- samples
 
 SAMPLES = [
@@ -448,14 +550,43 @@ SAMPLES = [
      {"c_isn": M32 - 6, "s_isn": M32 - 16, "ds_isn": M32 - 1000}, ["seq_wrap"]),
     ("crafted-ipv4-options", "every IPv4 header carries options (Router Alert + Record Route, "
      "IHL 8)", {"ipopts": True}, ["ipv4_options"]),
+    ("crafted-nul-verb", "after login the client sends 'USER\\0x mallory' (a NUL inside the "
+     "verb), which the server answers 500: the user stays anonymous",
+     {"nul_verb": True}, ["nul_in_verb"]),
     ("crafted-ipv6-hbh", "IPv6 session (EPSV) where every packet has a hop-by-hop extension "
      "header (Router Alert) before TCP", {"family": 6, "hbh": True, "mode": "EPSV"},
      ["ipv6", "ipv6_hop_by_hop"]),
 ]
 
 
+# Captures of more than one session: name, description, builder's twists,
+# features.
+MULTI = [
+    ("crafted-port-collision", "two servers behind 10.30.2.20 (a load balancer) tell two "
+     "clients, 10.30.1.10 and 10.30.1.11, to connect to 10.30.2.20:40000 (two PASVs "
+     "answered before either connects); 10.30.1.10 connects first, then 10.30.1.11: "
+     "each connection and its bytes (3000 and 5000) belong to its own client's session",
+     {"mode": "collision"}, ["passive_port_collision"]),
+    ("crafted-port-reannounced", "a firewall before the capture point drops "
+     "10.30.1.10's SYNs to 10.30.2.20:40000 (its client connects before RETR, so sends "
+     "none); the server announces 10.30.2.20:40000 again, to 10.30.1.11; then a late "
+     "SYN retransmission of 10.30.1.10 gets through and is closed at once by the server "
+     "(a foreign address), and 10.30.1.11 connects and downloads other.bin (5000 bytes)",
+     {"mode": "reannounced"}, ["passive_port_reannounced", "firewall_drop"]),
+]
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    for name, desc, twists, feats in MULTI:
+        cap, sessions = shared_port(twists)
+        frames = cap.timed()
+        write_pcap(os.path.join(out, name + ".pcap"), frames, cap.net.linktype())
+        exp = {"sample": name, "description": desc,
+               "source": "crafted (samples/craft.py); expectation from the crafted content",
+               "features": feats, "sessions": sessions}
+        write_expect(exp, os.path.join(out, name + ".expect.json"))
+        print("   %s.pcap: %d packets" % (name, len(frames)), file=sys.stderr)
     for name, desc, twists, feats in SAMPLES:
         cap, sess = session(twists)
         frames = cap.timed()
