@@ -55,6 +55,11 @@ cli_input_init(struct cli_input *io)
 	fa_config_defaults(&io->cfg);
 }
 
+/* Sessions the NAT stage may hold for their other side (--nat-cap), and
+ * what it did in the last cli_run, for -v. */
+static uint32_t nat_cap = NAT_CAP_DEFAULT;
+static struct nat_stats nat_st;
+
 /* Options every capture-reading command shares. */
 int
 cli_input_option(struct cli_input *io, int ch, const char *arg)
@@ -99,6 +104,7 @@ cli_input_option(struct cli_input *io, int ch, const char *arg)
 	case OPT_MAX_XFERS: NUM("max-transfers", 0, 100000000, c->max_xfers, 1);
 	case OPT_MAX_EXPECT: NUM("max-expectations", 1, 100000000, c->max_expect_total, 1);
 	case OPT_BRUTE: NUM("bruteforce-threshold", 1, 1000000, c->bruteforce_threshold, 1);
+	case OPT_NAT_CAP: NUM("nat-cap", 1, 10000000, nat_cap, 1);
 	}
 #undef NUM
 	return 1;
@@ -269,7 +275,7 @@ cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
 	}
 	/* In front of them, on the engine's thread: the two sides of a NAT
 	 * translation become one session (nat.c). */
-	if ((nat = nat_stage_new(down, nsinks, NAT_CAP_DEFAULT)) != NULL) {
+	if ((nat = nat_stage_new(down, nsinks, nat_cap)) != NULL) {
 		nat_stage_sink(nat, &nsink);
 		fa_engine_add_sink(e, &nsink);
 	} else {
@@ -293,6 +299,13 @@ cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
 	fa_engine_finish(e);
 	nat_stage_flush(nat);
 	sinkq_free(q);
+	if (nat != NULL) {
+		nat_st = *nat_stage_stats(nat);
+		if (nat_st.cap_hits > 0 && !cli_quiet)
+			cli_warn("warning: %llu sessions were not paired with the "
+			    "other side of a NAT translation: --nat-cap (%u) was "
+			    "reached", (unsigned long long)nat_st.cap_hits, nat_cap);
+	}
 	nat_stage_free(nat);
 	cpu_engine = thread_cpu_s();
 }
@@ -310,6 +323,15 @@ cli_print_stats(const struct fa_stats *st)
 	    (unsigned long long)st->malformed, (unsigned long long)st->fragments,
 	    (unsigned long long)st->reasm_gaps,
 	    (unsigned long long)st->longest_probe);
+	if (nat_st.paired > 0 || nat_st.cap_hits > 0)
+		fprintf(stderr, "ftpaudit: NAT: %llu sessions paired into %llu, "
+		    "%llu held at most, %llu held without their other side, "
+		    "%llu not held (--nat-cap)\n",
+		    (unsigned long long)nat_st.paired,
+		    (unsigned long long)nat_st.paired / 2,
+		    (unsigned long long)nat_st.held_peak,
+		    (unsigned long long)nat_st.unpaired,
+		    (unsigned long long)nat_st.cap_hits);
 	/* Which thread to make faster: each writes reports when it would
 	 * otherwise wait for the other (sinkq.c). */
 	if (cpu_reader > 0)

@@ -17,6 +17,7 @@ enum {
 	OPT_TLS_PORTS = 256, OPT_SHOW_PASSWORDS, OPT_VERIFY, OPT_NO_DETECT,
 	OPT_MAX_CONNS, OPT_IDLE, OPT_EXPECT_TIMEOUT, OPT_REASM, OPT_REASM_TOTAL,
 	OPT_MAX_LINE, OPT_MAX_CMDS, OPT_MAX_XFERS, OPT_MAX_EXPECT, OPT_BRUTE,
+	OPT_NAT_CAP,
 	OPT_CMD_BASE = 512,	/* subcommands number their own options from here */
 };
 
@@ -41,6 +42,7 @@ enum {
 	{ "max-transfers", required_argument, NULL, OPT_MAX_XFERS },	\
 	{ "max-expectations", required_argument, NULL, OPT_MAX_EXPECT }, \
 	{ "bruteforce-threshold", required_argument, NULL, OPT_BRUTE },	\
+	{ "nat-cap", required_argument, NULL, OPT_NAT_CAP },		\
 	{ "quiet", no_argument, NULL, 'q' },				\
 	{ "verbose", no_argument, NULL, 'v' }
 

@@ -31,7 +31,7 @@ usage(FILE *f)
 "  limits: --max-connections=N --idle-timeout=S --expect-timeout=S\n"
 "          --reasm-cap=BYTES --reasm-total-cap=BYTES --max-line=BYTES\n"
 "          --max-commands=N --max-transfers=N --max-expectations=N\n"
-"          --bruteforce-threshold=N\n"
+"          --bruteforce-threshold=N --nat-cap=N\n"
 "      --side=server|client|gateway  whose firewall (default server)\n"
 "      --strategy=static|helper   port rules, or the ftp conntrack helper\n"
 "      --peers=observed|any       remote addresses as seen, or any\n"

@@ -143,9 +143,10 @@ fix_helper_port(uint16_t port, uint16_t helped)
 
 	if (asprintf(&s, "the gateway's FTP helper works on port %u but is not "
 	    "assigned to control port %u: assign it there too, nft 'tcp dport "
-	    "{ %u, %u } ct helper set \"ftp-std\"' (iptables: -t raw -A "
-	    "PREROUTING -p tcp --dport %u -j CT --helper ftp)", helped, port,
-	    helped, port, port) == -1)
+	    "{ %u, %u } ct helper set \"ftp-std\"' (with the name of your ct "
+	    "helper object of type \"ftp\"; iptables: -t raw -A PREROUTING -p "
+	    "tcp --dport %u -j CT --helper ftp)", helped, port, helped, port,
+	    port) == -1)
 		return NULL;
 	return s;
 }
