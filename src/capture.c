@@ -51,6 +51,7 @@ struct input {
 	bool		 done;
 	struct pcap_pkthdr *hdr;
 	const u_char	*data;
+	uint64_t	 prev_us;	/* the time of the frame before */
 };
 
 struct capture {
@@ -426,6 +427,27 @@ hdr_us(const struct pcap_pkthdr *h)
 	return (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
 }
 
+/*
+ * The frame just counted is older than the one before it: past the
+ * tolerance (capture.h), a clock stepped back or files were concatenated
+ * (the same capture stored twice goes back to its first time).  Only
+ * counted here; the caller warns, and the times are handed on as they
+ * are.
+ */
+static void
+time_back(struct capture_input *in, uint64_t prev_us, uint64_t ts_us)
+{
+	bool start = ts_us <= in->first_us;
+
+	if (prev_us - ts_us <= (start ? CAPTURE_BACK_START_US : CAPTURE_BACK_US))
+		return;
+	if (in->time_jumps++ > 0)
+		return;
+	in->jump_frame = in->packets;
+	in->jump_us = prev_us - ts_us;
+	in->jump_to_start = ts_us == in->first_us;
+}
+
 /* Hand over the packet h, data of input i, and count it. */
 static void
 deliver(struct capture *c, size_t i, const struct pcap_pkthdr *h,
@@ -441,6 +463,9 @@ deliver(struct capture *c, size_t i, const struct pcap_pkthdr *h,
 	pk->input = i;
 	if (in->info.packets++ == 0)
 		in->info.first_us = pk->ts_us;
+	else if (pk->ts_us < in->prev_us)
+		time_back(&in->info, in->prev_us, pk->ts_us);
+	in->prev_us = pk->ts_us;
 	if (pk->ts_us > in->info.last_us)
 		in->info.last_us = pk->ts_us;
 	in->info.bytes += h->len;

@@ -255,6 +255,36 @@ feed(struct fa_engine *e, struct capture *cap, const struct fa_config *cfg,
 	return ok;
 }
 
+/* Once per input whose time ran backwards (capture.h), and in the stats:
+ * ftpaudit(1), CAVEATS, says what it does to the report. */
+static void
+time_warnings(struct fa_engine *e, const struct capture *cap)
+{
+	const struct capture_input *in;
+	char *src, more[48] = "";
+	size_t i;
+
+	for (i = 0; i < capture_count(cap); i++) {
+		in = capture_input(cap, i);
+		if (in->time_jumps == 0)
+			continue;
+		fa_engine_add_time_jumps(e, in->time_jumps);
+		if (cli_quiet)
+			continue;
+		if (in->time_jumps > 1)
+			snprintf(more, sizeof more, " (%llu times in all)",
+			    (unsigned long long)in->time_jumps);
+		src = sanitize((const uint8_t *)in->source, strlen(in->source));
+		cli_warn("%s: warning: time runs back %llu.%06llu s at frame %llu%s%s",
+		    src ? src : "?", (unsigned long long)(in->jump_us / 1000000),
+		    (unsigned long long)(in->jump_us % 1000000),
+		    (unsigned long long)in->jump_frame,
+		    in->jump_to_start ? ", to its first frame's time (the capture "
+		    "stored twice?)" : "", more);
+		free(src);
+	}
+}
+
 void
 cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
     int nsinks)
@@ -296,6 +326,7 @@ cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
 		    (unsigned long long)in->packets, in->warning);
 		free(src);
 	}
+	time_warnings(e, cap);
 	fa_engine_finish(e);
 	nat_stage_flush(nat);
 	sinkq_free(q);

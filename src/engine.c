@@ -116,6 +116,12 @@ fa_engine_stats(const struct fa_engine *e)
 	return &e->st;
 }
 
+void
+fa_engine_add_time_jumps(struct fa_engine *e, uint64_t n)
+{
+	e->st.time_jumps_back += n;
+}
+
 size_t
 fa_engine_open_sessions(const struct fa_engine *e)
 {

@@ -411,7 +411,7 @@ stats(struct jw *w, const struct fa_stats *st)
 	S(conn_cap_hits); S(peak_conns); S(reasm_gaps); S(reasm_cap_hits);
 	S(reasm_conflicts); S(retransmissions); S(lines_truncated);
 	S(cmds_dropped); S(xfers_dropped); S(expectations); S(expect_cap_hits);
-	S(expectations_expired);
+	S(expectations_expired); S(time_jumps_back);
 #undef S
 	jw_end_obj(w);
 }
@@ -434,6 +434,14 @@ inputs(struct jw *w, const struct capture *cap)
 		ts_or_null(w, "first_ts", in->packets > 0, in->first_us);
 		ts_or_null(w, "last_ts", in->packets > 0, in->last_us);
 		jw_key(w, "truncated"); jw_bool(w, in->truncated);
+		if (in->time_jumps > 0) {	/* written only then: rare */
+			jw_key(w, "time_jumps_back"); jw_uint(w, in->time_jumps);
+			jw_key(w, "first_time_jump"); jw_obj(w);
+			jw_key(w, "frame"); jw_uint(w, in->jump_frame);
+			jw_key(w, "back_us"); jw_uint(w, in->jump_us);
+			jw_key(w, "to_start"); jw_bool(w, in->jump_to_start);
+			jw_end_obj(w);
+		}
 		jw_end_obj(w);
 	}
 	jw_end_arr(w);

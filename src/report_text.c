@@ -185,6 +185,14 @@ report_text_head(FILE *f, const struct capture *cap, const struct fa_stats *st)
 		fprintf(f, "  %s  %llu packets  %s%s\n", in->link_type,
 		    (unsigned long long)in->packets, human(in->bytes, b, sizeof b),
 		    in->truncated ? "  (truncated)" : "");
+		if (in->time_jumps > 0)
+			fprintf(f, "  time runs back %llu time(s), first at frame "
+			    "%llu by %llu.%06llu s%s\n",
+			    (unsigned long long)in->time_jumps,
+			    (unsigned long long)in->jump_frame,
+			    (unsigned long long)(in->jump_us / 1000000),
+			    (unsigned long long)(in->jump_us % 1000000),
+			    in->jump_to_start ? " (to its first frame's time)" : "");
 	}
 	fprintf(f, "%llu FTP session(s), %llu data connection(s), %llu TCP connection(s)\n\n",
 	    (unsigned long long)st->ftp_sessions,

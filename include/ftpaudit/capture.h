@@ -18,7 +18,21 @@ struct capture_input {
 	char		 warning[256];	/* why it stopped early, "" when it did not */
 	uint64_t	 size;		/* file size when known, else 0 */
 	uint64_t	 offset;	/* bytes consumed so far, when known */
+	/* Time running backwards: frames more than CAPTURE_BACK_US older
+	 * than the frame before them in this input (CAPTURE_BACK_START_US
+	 * when back to its first time or before), and the first such. */
+	uint64_t	 time_jumps;
+	uint64_t	 jump_frame;	/* 1-based frame number in the input */
+	uint64_t	 jump_us;	/* how far back its time went */
+	bool		 jump_to_start;	/* to exactly the first frame's time */
 };
+
+/* Smaller steps back are usual: frames of several CPUs' queues, or of
+ * several interfaces, written a little out of order.  A step back to the
+ * input's first time or before counts from CAPTURE_BACK_START_US: a
+ * short capture stored twice goes back less than a second. */
+#define CAPTURE_BACK_US		1000000
+#define CAPTURE_BACK_START_US	1000
 
 struct capture_pkt {
 	int		 dlt;

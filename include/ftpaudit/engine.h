@@ -64,6 +64,7 @@ struct fa_stats {
 	uint64_t	 longest_probe;	/* connection table; -v only */
 	uint64_t	 reader_cuts;	/* control packets the reader cut: a bug
 					   if ever nonzero; not reported */
+	uint64_t	 time_jumps_back;	/* capture.h's time_jumps, summed */
 };
 
 /* An unattributed data-looking connection. */
@@ -108,6 +109,9 @@ void	 fa_engine_prefetch(const struct fa_engine *, const struct fa_pkt *pk);
 /* Ends every open session as capture_end and reports it. */
 void	 fa_engine_finish(struct fa_engine *);
 const struct fa_stats *fa_engine_stats(const struct fa_engine *);
+/* Add the inputs' backward time jumps to the stats (the engine's clock,
+ * the newest time seen, never goes back itself). */
+void	 fa_engine_add_time_jumps(struct fa_engine *, uint64_t n);
 const struct fa_config *fa_engine_config(const struct fa_engine *);
 size_t	 fa_engine_open_sessions(const struct fa_engine *);
 

@@ -120,7 +120,8 @@ with open(sys.argv[2], "wb") as f:
     time.sleep(30)
 PY
 writer=$!
-"$FTPAUDIT" analyze -F json "$tmp/stall" >"$tmp/out" 2>"$tmp/err" &
+# -q: the capture repeated runs back in time, and that warns.
+"$FTPAUDIT" analyze -q -F json "$tmp/stall" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 sleep 1.5
 kill -TERM "$pid"
