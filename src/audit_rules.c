@@ -360,6 +360,23 @@ related_accept(const struct ruleset *rs)
 	return NULL;
 }
 
+/* Some control connection of a family the chain sees: without one, an
+ * assignment nothing reached says nothing. */
+static bool
+control_seen(const struct audit *a, const struct rs_chain *c)
+{
+	size_t i;
+	unsigned bit;
+
+	for (i = 0; i < a->nflows; i++) {
+		bit = a->flows[i].initiator.ip.family == FA_AF_INET6 ? RS_FAM_IP6 :
+		    RS_FAM_IP;
+		if (a->flows[i].purpose == AP_CONTROL && (c->fam & bit) != 0)
+			return true;
+	}
+	return false;
+}
+
 static int
 helper_findings(struct audit *a)
 {
@@ -381,7 +398,7 @@ helper_findings(struct audit *a)
 				    "helper at priority %d of hook %s, before conntrack "
 				    "(-200): it has no effect there", name, r->helper_set,
 				    r->chain->prio, rs_hook_str(r->chain->hook));
-			else if (!a->used[r->seq])
+			else if (!a->used[r->seq] && control_seen(a, r->chain))
 				rc |= finding(a, "helper-unreached", "%s assigns the %s "
 				    "helper but no control connection reached it on the "
 				    "%s side", name, r->helper_set, audit_side_str(a->side));
@@ -595,15 +612,17 @@ excluded_findings(struct audit *a)
 
 	for (i = 0; i < a->nflows; i++) {
 		f = &a->flows[i];
-		if (f->excluded == NULL || f->verdict != AV_ACCEPT)
+		/* Only a rule that accepts it says so: a chain that lets
+		 * everything through by policy says nothing about FTP. */
+		if (f->excluded == NULL || f->verdict != AV_ACCEPT ||
+		    f->first_rule == NULL)
 			continue;
 		if (finding(a, "excluded-accepted", "flow #%zu (session %llu, "
 		    "transfer %u, to %s port %u) is let through by %s, but it is "
 		    "%s traffic no legitimate FTP negotiation needs", i,
 		    (unsigned long long)f->session, f->transfer,
 		    fa_addr_str(&f->responder.ip, ep), f->responder.port,
-		    f->rule != NULL ? rs_rule_describe(f->rule, name, sizeof name) :
-		    f->policy != NULL ? "a chain policy" : "the absence of a rule",
+		    rs_rule_describe(f->first_rule, name, sizeof name),
 		    f->excluded) == -1)
 			return -1;
 	}
