@@ -5,7 +5,9 @@ usage: check.py [--limit N] TRUTH.ndjson FTPAUDIT.ndjson
 
 Sessions are matched on client ip+port and server ip+port; transfers within
 a session are aligned in order on (command, path), so one missing transfer
-shows as one difference rather than shifting every later one.  Every
+shows as one difference rather than shifting every later one; each is
+compared field by field, and by its data connection's two ends when the
+truth gives them.  Every
 difference is printed (up to --limit), then a count per kind, then the last
 line: "N sessions, M transfers, D differences".  Exit status: 0 when there is
 no difference, 1 when there is, 2 when an input cannot be read.
@@ -114,6 +116,18 @@ def xfer_id(t):
     return (t.get("command"), t.get("path") or None)
 
 
+def same_connection(want, got):
+    """The data connection's FTP client and server ends, when the truth
+    gives them (gen 2): a connection taken by the wrong transfer shows
+    here even when the sizes agree."""
+    if want is None:
+        return True
+    if not isinstance(got, dict):
+        return False
+    return (endpoint(want.get("client")) == endpoint(got.get("client")) and
+            endpoint(want.get("server")) == endpoint(got.get("server")))
+
+
 def compare_transfers(rep, key, want, got):
     if len(want) != len(got):
         rep.add("transfer_count", key, "want %d, got %d" % (len(want), len(got)))
@@ -128,6 +142,11 @@ def compare_transfers(rep, key, want, got):
                         rep.add(f, key, "transfer %d: want %s, got %s" % (
                             i + 1, json.dumps(want[i].get(f)),
                             json.dumps(got[j].get(f))))
+                if not same_connection(want[i].get("connection"),
+                                       got[j].get("connection")):
+                    rep.add("connection", key, "transfer %d: want %s, got %s" % (
+                        i + 1, json.dumps(want[i].get("connection")),
+                        json.dumps(got[j].get("connection"))))
             continue
         for i in range(i1, i2):
             rep.add("missing_transfer", key, "transfer %d %s %s" % (

@@ -33,7 +33,7 @@
 #include <string.h>
 #include <time.h>
 
-#define GEN_VERSION	"1"
+#define GEN_VERSION	"2"
 
 #define MSS4		1448	/* 1500 - 20 (IPv4) - 20 (TCP) - 12 (timestamps) */
 #define MSS6		1428	/* 1500 - 40 (IPv6) - 20 (TCP) - 12 (timestamps) */
@@ -55,7 +55,7 @@
 #define TH_ACK		0x10
 
 /* Independent random streams: each purpose reseeds from (seed, stream, index). */
-enum { S_PLAN = 1, S_BUILD, S_PATH, S_BGPLAN, S_BGBUILD, S_SCHED };
+enum { S_PLAN = 1, S_BUILD, S_PATH, S_BGPLAN, S_BGBUILD, S_SCHED, S_COLLIDE };
 
 enum neg { NEG_PASV, NEG_EPSV, NEG_PORT, NEG_EPRT };
 enum cmd { CMD_RETR, CMD_STOR, CMD_LIST };
@@ -98,6 +98,7 @@ struct splan {
 	uint32_t	 x0;		/* first xplan */
 	uint16_t	 cport;
 	uint8_t		 v6, ok, nx, user, uid;
+	bool		 collided;	/* shares a passive port with the one before */
 };
 
 /* One background flow, derived from (seed, index) alone. */
@@ -164,6 +165,8 @@ struct gen {
 	uint64_t	 min_mean;	/* smallest average RETR/STOR size before the share gives */
 	uint64_t	 scale_min;	/* the scale that gives that average */
 	unsigned	 conc, bgconc, share;	/* share: background packets, per mille */
+	unsigned	 collide;	/* --pasv-collide: percent of sessions */
+	uint64_t	 t_collided;
 	bool		 quiet;
 	uint32_t	 nc4, nc6, ns4, ns6, nbc4, nbc6;
 	struct splan	*sp;
@@ -782,6 +785,53 @@ plan_xfer(struct gen *g, struct rng *r, struct splan *sp, uint16_t *ctr)
 		x->sport = (uint16_t)(32768 + below(r, 28232));
 }
 
+/* The first passive transfer of sp, or NULL. */
+static struct xplan *
+first_passive(struct gen *g, const struct splan *sp)
+{
+	unsigned k;
+
+	for (k = 0; k < sp->nx; k++)
+		if (g->xp[sp->x0 + k].neg == NEG_PASV ||
+		    g->xp[sp->x0 + k].neg == NEG_EPSV)
+			return &g->xp[sp->x0 + k];
+	return NULL;
+}
+
+/*
+ * --pasv-collide: a share of the sessions goes to the server of the one
+ * started just before, and its first passive transfer is told the same
+ * port as that one's: two servers behind one address, or one that
+ * announces a port again.  The two usually run at once.  Only between
+ * two different clients of one family, never in a chain of three (the
+ * first and the third might be one client: then even the kernel could
+ * not tell their connections apart), so the truth stays exact.  Drawn
+ * from a stream of its own: without the option the plan is unchanged.
+ */
+static void
+plan_collisions(struct gen *g)
+{
+	struct splan *a, *b;
+	struct xplan *xa, *xb;
+	struct rng r;
+	uint64_t i;
+
+	rng_seed(&r, g->seed, S_COLLIDE, 0);
+	for (i = 1; i < g->nsess; i++) {
+		a = &g->sp[i - 1];
+		b = &g->sp[i];
+		if (below(&r, 100) >= g->collide || a->collided ||
+		    a->v6 != b->v6 || a->client == b->client ||
+		    (xa = first_passive(g, a)) == NULL ||
+		    (xb = first_passive(g, b)) == NULL)
+			continue;
+		b->server = a->server;
+		xb->sport = xa->sport;
+		b->collided = true;
+		g->t_collided++;
+	}
+}
+
 static void
 plan_sessions(struct gen *g)
 {
@@ -813,6 +863,8 @@ plan_sessions(struct gen *g)
 	}
 	free(ctr4);
 	free(ctr6);
+	if (g->collide > 0)
+		plan_collisions(g);
 }
 
 static void
@@ -1386,7 +1438,10 @@ truth_session(struct gen *g, uint64_t sid)
 			fputs("null", g->truth);
 		else
 			fprintf(g->truth, "\"%s\"", path);
-		fprintf(g->truth, ",\"bytes\":%" PRIu64 ",\"status\":\"complete\"}", n);
+		fprintf(g->truth, ",\"bytes\":%" PRIu64 ",\"status\":\"complete\","
+		    "\"connection\":{\"client\":{\"ip\":\"%s\",\"port\":%u},"
+		    "\"server\":{\"ip\":\"%s\",\"port\":%u}}}", n, cs, x->cport,
+		    ss, x->sport);
 		g->t_x++;
 		g->t_bytes += n;
 		g->t_cmd[x->cmd] += n;
@@ -1411,12 +1466,13 @@ truth_totals(struct gen *g)
 	    ",\"eprt\":%" PRIu64 ",\"file_bytes\":%" PRIu64 ",\"packets\":%"
 	    PRIu64 ",\"ftp_control_packets\":%" PRIu64 ",\"ftp_data_packets\":%"
 	    PRIu64 ",\"background_packets\":%" PRIu64 ",\"background_flows\":%"
-	    PRIu64 ",\"scale\":%" PRIu64 "}}\n", g->seed, g->target, g->nsess,
+	    PRIu64 ",\"scale\":%" PRIu64 ",\"pasv_collisions\":%" PRIu64
+	    "}}\n", g->seed, g->target, g->nsess,
 	    g->t_ok, g->t_failed, g->t_x, g->t_bytes, g->t_cmd[CMD_RETR],
 	    g->t_cmd[CMD_STOR], g->t_cmd[CMD_LIST], g->t_neg[NEG_PASV],
 	    g->t_neg[NEG_EPSV], g->t_neg[NEG_PORT], g->t_neg[NEG_EPRT],
 	    g->out.bytes, g->out.packets, g->pk_ctrl, g->pk_data, g->pk_bg,
-	    g->est.nbg, g->scale);
+	    g->est.nbg, g->scale, g->t_collided);
 }
 
 /* Emission: a set of running scripts, refilled as they finish. */
@@ -1574,7 +1630,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: gen [-q] [-s seed] [-n sessions] [-b bytes] "
 	    "[--concurrent k] [--background percent]\n"
-	    "           [--min-transfer bytes] -o file.pcap -t truth.ndjson\n"
+	    "           [--min-transfer bytes] [--pasv-collide percent]\n"
+	    "           -o file.pcap -t truth.ndjson\n"
 	    "       gen --version\n");
 	exit(2);
 }
@@ -1595,6 +1652,7 @@ parse_args(struct gen *g, int argc, char **argv, const char **pcap)
 		{ "concurrent", required_argument, NULL, 'k' },
 		{ "background", required_argument, NULL, 'B' },
 		{ "min-transfer", required_argument, NULL, 'M' },
+		{ "pasv-collide", required_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1635,6 +1693,12 @@ parse_args(struct gen *g, int argc, char **argv, const char **pcap)
 			break;
 		case 'M':
 			g->min_mean = parse_num(optarg, "minimum transfer size");
+			break;
+		case 'C':
+			v = parse_num(optarg, "collision percentage");
+			if (v > 100)
+				die("collision percentage must be 0..100");
+			g->collide = (unsigned)v;
 			break;
 		case 'V':
 			puts("gen " GEN_VERSION);
@@ -1706,6 +1770,9 @@ report(const struct gen *g, double t0, double t1, double t2)
 	    "%" PRIu64 " background flows, scale %" PRIu64 "\n", g->nsess,
 	    g->t_failed, g->t_x, g->t_bytes, 100.0 * g->t_bytes / g->out.bytes,
 	    g->est.nbg, g->scale);
+	if (g->collide > 0)
+		fprintf(stderr, "gen: %" PRIu64 " sessions share a passive "
+		    "port with the one before\n", g->t_collided);
 	fprintf(stderr, "gen: plan %.2fs, write %.2fs (%.0f MB/s, %.2f Mpkt/s)\n",
 	    t1 - t0, t2 - t1, mb / (t2 - t1), g->out.packets / 1e6 / (t2 - t1));
 }
