@@ -18,7 +18,9 @@
  * The stage learns of every session at its start (session_start), so a
  * session with no other side goes on at its end without waiting.  One whose
  * other side is still open is held until that one ends, or until
- * NAT_HOLD_US of capture time passed, or the flush: never more than cap.
+ * NAT_HOLD_US of capture time passed, or the flush: never more than cap at
+ * once.  The index of open sessions costs an entry (40 bytes) per open
+ * session, which the engine's connection cap bounds.
  */
 
 #define NAT_HOLD_US	30000000	/* the other side ends this late at most */
@@ -29,7 +31,7 @@ struct nent {
 	uint32_t	 isn;
 	bool		 held;
 	struct nent	*next;		/* bucket chain, or the free list */
-	struct nent	*hnext;		/* held list, oldest first */
+	struct nent	*hprev, *hnext;	/* held list, oldest first */
 };
 
 /* A gateway seen rewriting payloads: its translated address and the
@@ -42,10 +44,10 @@ struct evidence {
 struct nat_stage {
 	struct fa_sink	 down[8];
 	int		 ndown;
-	uint32_t	 cap, nbuckets, held;
-	struct nent	*ents;		/* owned: cap entries */
-	struct nent	**buckets;	/* owned */
-	struct nent	*free;
+	uint32_t	 cap, held;
+	size_t		 nbuckets, nents;	/* entries in the index */
+	struct nent	**buckets;	/* owned: nbuckets chains of owned entries */
+	struct nent	*free;		/* owned: entries to reuse */
 	struct nent	*hhead, *htail;
 	struct evidence	 ev[NAT_EVIDENCE];
 	uint32_t	 nev;
@@ -603,18 +605,17 @@ unlink_ent(struct nat_stage *st, struct nent *e)
 			break;
 		}
 	if (e->held) {
-		for (pp = &st->hhead; *pp != NULL; pp = &(*pp)->hnext)
-			if (*pp == e) {
-				*pp = e->hnext;
-				break;
-			}
-		if (st->htail == e) {
-			st->htail = NULL;
-			for (pp = &st->hhead; *pp != NULL; pp = &(*pp)->hnext)
-				st->htail = *pp;
-		}
+		if (e->hprev != NULL)
+			e->hprev->hnext = e->hnext;
+		else
+			st->hhead = e->hnext;
+		if (e->hnext != NULL)
+			e->hnext->hprev = e->hprev;
+		else
+			st->htail = e->hprev;
 		st->held--;
 	}
+	st->nents--;
 	e->s = NULL;
 	e->held = false;
 	e->next = st->free;
@@ -696,6 +697,29 @@ partner(struct nat_stage *st, const struct nent *me)
 	return best;
 }
 
+/* Twice the buckets when the chains average two entries. */
+static void
+grow(struct nat_stage *st)
+{
+	struct nent **old = st->buckets, *e, *next, **b;
+	size_t i, n = st->nbuckets;
+
+	if (st->nents < 2 * n ||
+	    (st->buckets = calloc(2 * n, sizeof *st->buckets)) == NULL) {
+		st->buckets = old;
+		return;		/* longer chains, no harm */
+	}
+	st->nbuckets = 2 * n;
+	for (i = 0; i < n; i++)
+		for (e = old[i]; e != NULL; e = next) {
+			next = e->next;
+			b = bucket(st, e->isn);
+			e->next = *b;
+			*b = e;
+		}
+	free(old);
+}
+
 static void
 on_start(void *arg, const struct fa_session *s)
 {
@@ -704,18 +728,21 @@ on_start(void *arg, const struct fa_session *s)
 
 	if (!s->has_isn[0])
 		return;
-	if ((e = st->free) == NULL) {
-		st->st.cap_hits++;
+	if ((e = st->free) != NULL)
+		st->free = e->next;
+	else if ((e = malloc(sizeof *e)) == NULL) {
+		st->st.cap_hits++;	/* not paired, as at the cap */
 		return;
 	}
-	st->free = e->next;
 	e->s = (struct fa_session *)s;	/* only compared and read */
 	e->isn = s->isn[0];
 	e->held = false;
-	e->hnext = NULL;
+	e->hprev = e->hnext = NULL;
 	b = bucket(st, e->isn);
 	e->next = *b;
 	*b = e;
+	st->nents++;
+	grow(st);
 }
 
 static void
@@ -724,6 +751,7 @@ hold(struct nat_stage *st, struct nent *e)
 	fa_session_ref(e->s);
 	e->held = true;
 	e->hnext = NULL;
+	e->hprev = st->htail;
 	if (st->htail != NULL)
 		st->htail->hnext = e;
 	else
@@ -753,7 +781,14 @@ on_end(void *arg, struct fa_session *s)
 		return;
 	}
 	if (!p->held) {
-		hold(st, e);
+		if (st->held < st->cap) {
+			hold(st, e);
+			return;
+		}
+		/* Full: both sides go on unpaired. */
+		st->st.cap_hits++;
+		unlink_ent(st, e);
+		deliver(st, s);
 		return;
 	}
 	o = p->s;
@@ -787,23 +822,16 @@ struct nat_stage *
 nat_stage_new(const struct fa_sink *down, int n, uint32_t cap)
 {
 	struct nat_stage *st;
-	uint32_t i;
 
 	if (n < 0 || n > 8 || cap == 0 || (st = calloc(1, sizeof *st)) == NULL)
 		return NULL;
 	memcpy(st->down, down, (size_t)n * sizeof *down);
 	st->ndown = n;
 	st->cap = cap;
-	for (st->nbuckets = 16; st->nbuckets < cap; st->nbuckets *= 2)
-		;
-	if ((st->ents = calloc(cap, sizeof *st->ents)) == NULL ||
-	    (st->buckets = calloc(st->nbuckets, sizeof *st->buckets)) == NULL) {
-		nat_stage_free(st);
+	st->nbuckets = 1024;
+	if ((st->buckets = calloc(st->nbuckets, sizeof *st->buckets)) == NULL) {
+		free(st);
 		return NULL;
-	}
-	for (i = cap; i-- > 0;) {
-		st->ents[i].next = st->free;
-		st->free = &st->ents[i];
 	}
 	return st;
 }
@@ -836,10 +864,22 @@ nat_stage_stats(const struct nat_stage *st)
 void
 nat_stage_free(struct nat_stage *st)
 {
+	struct nent *e, *next;
+	size_t i;
+
 	if (st == NULL)
 		return;
 	nat_stage_flush(st);
-	free(st->ents);
+	/* Sessions still open when the caller gave up (no fa_engine_finish). */
+	for (i = 0; i < st->nbuckets; i++)
+		for (e = st->buckets[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e);
+		}
+	for (e = st->free; e != NULL; e = next) {
+		next = e->next;
+		free(e);
+	}
 	free(st->buckets);
 	free(st);
 }

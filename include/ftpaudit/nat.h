@@ -8,7 +8,7 @@
 
 #include "ftpaudit/engine.h"
 
-/* Sessions waiting for their other side, at most (--nat-cap). */
+/* Sessions held at once for their other side, at most (--nat-cap). */
 #define NAT_CAP_DEFAULT		4096
 /* How far apart (capture time) the two sides' SYNs may be. */
 #define NAT_SYN_WINDOW_US	2000000
@@ -26,7 +26,8 @@ struct nat_stage;
  * Owned by the caller, NULL on ENOMEM.  down[0..n-1] (copied) receive the
  * sessions: paired ones once, as one session with its nat objects; the
  * others unchanged but for the fix of today's NAT anomalies.  The stage
- * holds a session only while its other side is open, and at most cap.
+ * holds a session only while its other side is open, and at most cap at
+ * once; beyond, both sides go on unpaired (counted in cap_hits).
  */
 struct nat_stage *nat_stage_new(const struct fa_sink *down, int n, uint32_t cap);
 /* The sink to give the engine in the place of down. */

@@ -99,6 +99,17 @@ for pa in 0 1; do
 	done
 done
 
+# Both at once: the client behind masquerade dials the port forward; the
+# helper rewrites each negotiation to the address its reader sees.
+vsftpd_plain
+nat_gw both --helper --range "$RANGE" || exit 99
+scenario both-h1
+run pasv 36110 "ftp://$PUB$F" --disable-epsv --no-ftp-skip-pasv-ip
+run epsv 36120 "ftp://$PUB$F"
+run port 36130 "ftp://$PUB$F" -P - --disable-eprt
+run eprt 36140 "ftp://$PUB$F" -P -
+done_scenario
+
 # The passive range not forwarded: the announcement is right (pasv_address).
 vsftpd_pasv_address
 nat_gw dnat --range "$RANGE" --no-range || exit 99

@@ -112,10 +112,11 @@ def one_sided(name, r):
     if len(cl) != 1 or len(sv) != 1:
         return
     cl, sv = cl[0], sv[0]
-    snat = name.startswith("snat")
+    snat = name.startswith(("snat", "both"))
+    dnat = name.startswith(("dnat", "both"))
     check(sv["client"]["ip"] == (GW_OUT if snat else CLIENT),
           "%s %s: server side sees client %s" % (name, tag, sv["client"]["ip"]))
-    check(cl["server"]["ip"] == (SERVER if snat else PUBLIC),
+    check(cl["server"]["ip"] == (PUBLIC if dnat else SERVER),
           "%s %s: client side sees server %s" % (name, tag, cl["server"]["ip"]))
     neg = [t for t in sv["transfers"] if t.get("announced", {}).get("ip")]
     if snat and active(tag) and neg:
@@ -127,7 +128,7 @@ def one_sided(name, r):
             check(not r["ok"], "%s %s: unrewritten PORT yet the transfer worked" %
                   (name, tag))
     cneg = [t for t in cl["transfers"] if t.get("announced", {}).get("ip")]
-    if not snat and tag.startswith("pasv") and cneg:
+    if dnat and tag.startswith("pasv") and cneg:
         ann = cneg[0]["announced"]["ip"]
         if tag == "pasv-trust" and name != "dnat-norange":
             # A client that trusts the 227 address fails on a private one.
@@ -157,6 +158,8 @@ def expected_rewritten(name, tag):
     """Did nf_nat_ftp have an address to rewrite?"""
     helper = name.endswith("-h1") or (name == "snat-helperport" and
                                       not tag.endswith("2121"))
+    if name.startswith("both"):
+        return helper and (active(tag) or tag.startswith("pasv"))
     if name.startswith("snat"):
         return helper and active(tag)
     return helper and name.startswith("dnat-pa0") and tag.startswith("pasv")
@@ -188,20 +191,24 @@ def two_sided(name, r, caps):
     check(nat is not None, "%s %s [%s]: session not paired" % (name, tag, what))
     if nat is None:
         return
-    snat = name.startswith("snat")
+    snat, both = name.startswith("snat"), name.startswith("both")
     ctl = 2121 if tag.endswith("2121") else 21
-    check(nat["kind"] == ("snat" if snat else "dnat"),
-          "%s %s [%s]: kind %s" % (name, tag, what, nat["kind"]))
+    kind = "both" if both else "snat" if snat else "dnat"
+    check(nat["kind"] == kind, "%s %s [%s]: kind %s" % (name, tag, what, nat["kind"]))
     ins, out = nat["inside"], nat["outside"]
-    want_in = (CLIENT, lport, SERVER, ctl)
-    want_out = (GW_OUT if snat else CLIENT, None, SERVER if snat else PUBLIC, ctl)
+    # Inside: where the translated host has its own address (for both,
+    # the client's side).
+    want_in = (CLIENT, lport, PUBLIC if both else SERVER, ctl)
+    want_out = (GW_OUT if snat or both else CLIENT, None,
+                SERVER if snat or both else PUBLIC, ctl)
     got_in = (ins["client"]["ip"], ins["client"]["port"], ins["server"]["ip"],
               ins["server"]["port"])
     got_out = (out["client"]["ip"], None, out["server"]["ip"], out["server"]["port"])
     check(got_in == want_in, "%s %s [%s]: inside %s, want %s" % (name, tag, what, got_in, want_in))
     check(got_out == want_out, "%s %s [%s]: outside %s, want %s" %
           (name, tag, what, got_out, want_out))
-    check(s["client"]["ip"] == CLIENT and s["server"]["ip"] == SERVER,
+    check(s["client"]["ip"] == CLIENT and s["server"]["ip"] == SERVER and
+          s["client"]["port"] == lport,
           "%s %s [%s]: the session names each host by its own address" % (name, tag, what))
     has_neg = any(t["negotiation"] in ("PASV", "EPSV", "PORT", "EPRT")
                   for t in s["transfers"])

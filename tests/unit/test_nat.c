@@ -50,8 +50,9 @@ xfer(struct fa_session *s, enum fa_mode m, enum fa_neg n, const char *ip,
 {
 	struct fa_transfer *t;
 
-	assert_int_equal(grow_array((void **)&s->xfers, s->nxfers, &s->xfers_cap,
-	    sizeof *s->xfers), 0);
+	/* Pooled, as the engine keeps them. */
+	assert_int_equal(session_grow(s, (void **)&s->xfers, s->nxfers,
+	    &s->xfers_cap, sizeof *s->xfers, 4), 0);
 	t = &s->xfers[s->nxfers++];
 	memset(t, 0, sizeof *t);
 	t->id = s->nxfers;
@@ -272,34 +273,57 @@ test_stage_pairs(void **state)
 	fa_session_unref(c);
 }
 
-/* At the cap, a session is not tracked (and goes through unpaired); the
- * flush releases what waits. */
+/* At the cap, a session whose other side is open goes on unpaired (so
+ * does that side, later); the flush releases what waits. */
 static void
 test_stage_cap(void **state)
 {
 	struct got g;
 	struct fa_sink in;
-	struct nat_stage *st = stage(&g, 2, &in);
+	struct nat_stage *st = stage(&g, 1, &in);
 	struct fa_session *a = sess(1, "10.0.0.2", 40000, "192.0.2.9", 21, 7, 100);
 	struct fa_session *b = sess(2, "198.51.100.1", 40000, "192.0.2.9", 21, 7, 110);
 	struct fa_session *c = sess(3, "10.0.0.3", 40001, "192.0.2.9", 21, 8, 120);
+	struct fa_session *d = sess(4, "198.51.100.1", 40001, "192.0.2.9", 21, 8, 130);
+	struct fa_session *e = sess(5, "10.0.0.4", 40002, "192.0.2.9", 21, 9, 140);
+	struct fa_session *f = sess(6, "198.51.100.1", 40002, "192.0.2.9", 21, 9, 150);
 
 	(void)state;
 	in.session_start(in.arg, a);
 	in.session_start(in.arg, b);
-	in.session_start(in.arg, c);	/* over the cap */
-	assert_int_equal(nat_stage_stats(st)->cap_hits, 1);
-	in.session_end(in.arg, c);
+	in.session_start(in.arg, c);
+	in.session_start(in.arg, d);
+	in.session_start(in.arg, e);
+	in.session_start(in.arg, f);
 	in.session_end(in.arg, a);		/* held: b is open */
+	assert_int_equal(g.n, 0);
+	in.session_end(in.arg, c);		/* the stage is full */
+	assert_int_equal(nat_stage_stats(st)->cap_hits, 1);
 	assert_int_equal(g.n, 1);
-	nat_stage_flush(st);
+	assert_int_equal(g.id[0], 3);
+	in.session_end(in.arg, d);
 	assert_int_equal(g.n, 2);
 	assert_int_equal(g.kind[1], FA_NAT_NONE);
+	in.session_end(in.arg, b);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.id[2], 1);
+	assert_int_equal(g.kind[2], FA_NAT_SNAT);
+	in.session_end(in.arg, e);		/* held again: room now */
+	assert_int_equal(g.n, 3);
+	nat_stage_flush(st);
+	assert_int_equal(g.n, 4);
+	assert_int_equal(g.kind[3], FA_NAT_NONE);
 	assert_int_equal(nat_stage_stats(st)->unpaired, 1);
+	assert_int_equal(nat_stage_stats(st)->held_peak, 1);
+	in.session_end(in.arg, f);		/* its other side went alone */
+	assert_int_equal(g.n, 5);
 	nat_stage_free(st);
 	fa_session_unref(a);
 	fa_session_unref(b);
 	fa_session_unref(c);
+	fa_session_unref(d);
+	fa_session_unref(e);
+	fa_session_unref(f);
 }
 
 /* One side only: today's signal gets its fix. */
