@@ -191,9 +191,9 @@ trace_line(const struct rs_pkt *p, enum rs_hook h, const struct rs_result *r)
 		snprintf(what, sizeof what, "%s by %s", rs_verdict_str(r->verdict),
 		    rs_rule_name(r->rule, name, sizeof name));
 	else if (r->policy != NULL)
-		snprintf(what, sizeof what, "%s by policy of %s %s %s",
-		    rs_verdict_str(r->verdict), r->policy->family, r->policy->table,
-		    r->policy->name);
+		snprintf(what, sizeof what, "%s by policy of %s",
+		    rs_verdict_str(r->verdict), rs_chain_name(r->policy, name,
+		    sizeof name));
 	else
 		snprintf(what, sizeof what, "accept (no base chain)");
 	if (asprintf(&s, "%s %s > %s %s, %s: %s", flags,
@@ -535,6 +535,12 @@ audit_unused_other(const struct audit *a)
 			n += unused_any(a, rs->chains[i]->rules[j]) &&
 			    !audit_unused(a, rs->chains[i]->rules[j]);
 	return n;
+}
+
+void
+audit_set_trust(struct audit *a, enum rules_trust trust)
+{
+	a->vet.trust = trust;
 }
 
 void

@@ -40,11 +40,11 @@ endpoint_json(const struct fa_endpoint *e, bool port_known)
 static char *
 policy_str(const struct rs_chain *c)
 {
-	char *s;
+	char *s, name[160];
 
 	if (c == NULL)
 		return NULL;
-	if (asprintf(&s, "%s %s %s policy %s", c->family, c->table, c->name,
+	if (asprintf(&s, "%s policy %s", rs_chain_name(c, name, sizeof name),
 	    rs_verdict_str(c->policy)) == -1)
 		return NULL;
 	return s;
@@ -523,8 +523,8 @@ ref_str(const struct rs_rule *r, const struct rs_chain *pol, char *buf, size_t l
 	if (r != NULL)
 		return rs_rule_describe(r, buf, len);
 	if (pol != NULL) {
-		snprintf(buf, len, "policy of %s %s %s", pol->family, pol->table,
-		    pol->name);
+		snprintf(buf, len, "policy of ");
+		rs_chain_name(pol, buf + strlen(buf), len - strlen(buf));
 		return buf;
 	}
 	return "-";
@@ -589,10 +589,8 @@ place_text(const struct audit_fix *x, FILE *out)
 		fprintf(out, "insert before %s", rs_rule_describe(x->before, r,
 		    sizeof r));
 	else
-		fprintf(out, "add at the end of %s%s%s %s (its policy drops)",
-		    x->chain->format == RS_FMT_NFT ? x->chain->family : "",
-		    x->chain->format == RS_FMT_NFT ? " " : "", x->chain->table,
-		    x->chain->name);
+		fprintf(out, "add at the end of %s (its policy drops)",
+		    rs_chain_name(x->chain, r, sizeof r));
 }
 
 /* One fix as the renderer draws it, without the iptables-restore

@@ -11,7 +11,7 @@
 #define EXIT_DENIED	3
 
 enum { OPTA_RULESET = OPT_CMD_BASE + 64, OPTA_RULESET_FORMAT, OPTA_SIDE,
-	OPTA_NO_FAIL, OPTA_IFACE, OPTA_ALL_UNUSED };
+	OPTA_NO_FAIL, OPTA_IFACE, OPTA_ALL_UNUSED, OPTA_TRUST };
 
 static const struct option audit_opts[] = {
 	CLI_INPUT_LONGOPTS,
@@ -21,6 +21,7 @@ static const struct option audit_opts[] = {
 	{ "no-fail", no_argument, NULL, OPTA_NO_FAIL },
 	{ "iface", required_argument, NULL, OPTA_IFACE },
 	{ "all-unused", no_argument, NULL, OPTA_ALL_UNUSED },
+	{ "trust", required_argument, NULL, OPTA_TRUST },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -35,6 +36,7 @@ struct audit_args {
 	enum audit_side	 side;
 	bool		 no_fail;
 	bool		 all_unused;
+	enum rules_trust trust;
 	enum { OUT_TEXT, OUT_JSON, OUT_NFT, OUT_IPT, OUT_IP6T } out;
 	char		 ifaces[2][64];	/* --iface: [0] first name, [1] second */
 	int		 nifaces;
@@ -92,6 +94,11 @@ audit_option(struct audit_args *o, int ch, const char *arg)
 	case OPTA_ALL_UNUSED:
 		o->all_unused = true;
 		return 0;
+	case OPTA_TRUST:
+		if (rules_trust_parse(arg, &o->trust) == 0)
+			return 0;
+		cli_warn("--trust: expected vetted or all, got '%s'", arg);
+		return -1;
 	case OPTA_IFACE:
 		return iface_option(o, arg);
 	}
@@ -237,6 +244,7 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 	}
 	set_ifaces(a, o);
 	audit_set_all_unused(a, o->all_unused);
+	audit_set_trust(a, o->trust);
 	fd.a = a;
 	memset(&sink, 0, sizeof sink);
 	sink.session_end = feed_session_end;

@@ -62,6 +62,7 @@ usage(FILE *f)
 "                                 or the fixes as nft -f or iptables-restore\n"
 "                                 --noflush input\n"
 "      --all-unused               unused rules off the FTP surface too\n"
+"      --trust=vetted|all         which transfers count, as for rules\n"
 "      --no-fail                  exit 0 even when flows are denied (else 3)\n"
 "      --iface=NAME | --iface=CLIENT_SIDE,SERVER_SIDE (gateway)\n"
 "                                 interface names, for iif/oif rules\n"

@@ -505,6 +505,17 @@ rs_rule_name(const struct rs_rule *r, char *buf, size_t len)
 }
 
 const char *
+rs_chain_name(const struct rs_chain *c, char *buf, size_t len)
+{
+	if (c->format == RS_FMT_NFT)
+		snprintf(buf, len, "%s %s %s", c->family, c->table, c->name);
+	else
+		snprintf(buf, len, "%s%s %s", c->fam == RS_FAM_IP6 ? "ip6 " : "",
+		    c->table, c->name);
+	return buf;
+}
+
+const char *
 rs_rule_describe(const struct rs_rule *r, char *buf, size_t len)
 {
 	char name[160];

@@ -130,6 +130,9 @@ bool	 audit_unused(const struct audit *, const struct rs_rule *);
  * data), unless audit_set_all_unused was called (before finishing). */
 size_t	 audit_unused_other(const struct audit *);
 void	 audit_set_all_unused(struct audit *, bool);
+/* RULES_TRUST_ALL: no transfer is excluded (as rules --trust=all); before
+ * adding sessions. */
+void	 audit_set_trust(struct audit *, enum rules_trust);
 const struct audit_broad *audit_broad(const struct audit *, size_t *n);
 const struct audit_shadow *audit_shadowed(const struct audit *, size_t *n);
 const struct audit_finding *audit_findings(const struct audit *, size_t *n);

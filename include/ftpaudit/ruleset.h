@@ -183,6 +183,8 @@ int	 rs_rule_match(const struct rs_rule *, enum rs_hook, const struct rs_pkt *,
 /* "inet filter input handle 7" / "filter INPUT rule 3" (ip6tables:
  * "ip6 filter INPUT rule 3") into buf. */
 const char *rs_rule_name(const struct rs_rule *, char *buf, size_t len);
+/* "inet filter input" / "filter INPUT" ("ip6 filter INPUT") into buf. */
+const char *rs_chain_name(const struct rs_chain *, char *buf, size_t len);
 /* The name, ": " and what the rule says into buf. */
 const char *rs_rule_describe(const struct rs_rule *, char *buf, size_t len);
 /* A copy of s with bytes outside printable ASCII as \xNN (owned). */

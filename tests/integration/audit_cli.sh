@@ -168,6 +168,48 @@ expect_rc 0 "--iface=eth0 decides it" "$FTPAUDIT" audit --iface=eth0 --ruleset="
 expect_rc 3 "--iface=eth1 too" "$FTPAUDIT" audit --iface=eth1 --ruleset="$tmp/if.ipt" -F json "$S/vsftpd-curl-port.pcap"
 judge eth1 "$tmp/out" 'verdicts[0] == "drop"' 
 
+# Fixes as commands, for the kind of ruleset audited.
+# shellcheck disable=SC2086
+expect_rc 3 "-F nft" "$FTPAUDIT" audit -F nft --ruleset="$D/server-mixed.nft.json" $CAPS
+grep -qx "insert rule inet filter input position 19 ip6 saddr fd20:1::2/128 ip6 daddr fd20:2::2/128 tcp dport 21 ct state new accept comment \"ftpaudit control\"" "$tmp/out" &&
+	grep -qx "add rule inet filter input ip saddr 10.20.1.2/32 ip daddr 10.20.2.2/32 tcp dport 40007 ct state new accept comment \"ftpaudit passive-data\"" "$tmp/out" &&
+	[ "$(grep -c '^insert rule\|^add rule' "$tmp/out")" = 3 ] &&
+	check OK "-F nft: insert before the dropping rule, add after a dropping policy" ||
+	check FAIL "-F nft: $(cat "$tmp/out")"
+# shellcheck disable=SC2086
+expect_rc 3 "text fixes" "$FTPAUDIT" audit --ruleset="$D/server-mixed.nft.json" $CAPS
+grep -qF "  F1 for flow #4: insert before inet filter input handle 19: ip6 saddr fd20:1::/64 tcp dport 21 counter drop" "$tmp/out" &&
+	grep -qF "  F2 for flow #1: add at the end of inet filter input (its policy drops)" "$tmp/out" &&
+	grep -qF "      insert rule inet filter input position 19 " "$tmp/out" &&
+	check OK "text: each fix says where it goes and the command" ||
+	check FAIL "text: $(sed -n '/^fixes/,/^unused/p' "$tmp/out")"
+expect_rc 3 "-F iptables" "$FTPAUDIT" audit -F iptables --ruleset="$D/server-helper.ipt" "$S/crafted-bounce.pcap"
+[ "$(grep -v '^#' "$tmp/out")" = "*filter
+-A INPUT -p tcp -s 10.30.1.10/32 -d 10.30.2.20/32 --dport 21 -m conntrack --ctstate NEW -m comment --comment \"ftpaudit control\" -j ACCEPT
+COMMIT" ] && check OK "-F iptables: input for iptables-restore --noflush" ||
+	check FAIL "-F iptables: $(cat "$tmp/out")"
+expect_rc 0 "-F ip6tables, nothing to fix" "$FTPAUDIT" audit -F ip6tables --ruleset="$D/server-helper.ipt" \
+	--ruleset="$D/server-helper.ip6t" "$S/vsftpd-curl-ipv6-epsv.pcap"
+[ -z "$(grep -v '^#' "$tmp/out")" ] && check OK "-F ip6tables: only comments" ||
+	check FAIL "-F ip6tables: $(cat "$tmp/out")"
+expect_rc 1 "-F nft on an iptables-save ruleset" "$FTPAUDIT" audit -F nft --ruleset="$D/server-helper.ipt" "$S/crafted-bounce.pcap"
+[ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "server-helper.ipt: -F nft" "$tmp/err" &&
+	check OK "one line naming the file" || check FAIL "message: $(cat "$tmp/err")"
+expect_rc 1 "-F iptables on an nft ruleset" "$FTPAUDIT" audit -F iptables --ruleset="$D/vmap.nft.json" "$S/crafted-bounce.pcap"
+
+# An FTP bounce: judged, listed as excluded, neither denied nor fixed;
+# --trust=all judges it as any other transfer.
+expect_rc 3 "bounce (the control connection is dropped)" "$FTPAUDIT" audit -F json \
+	--ruleset="$D/server-helper.ipt" "$S/crafted-bounce.pcap"
+judge bounce "$tmp/out" '
+	a["flows"][1]["excluded"] == "bounce" and a["flows"][1]["verdict"] == "accept";
+	[d["flow"] for d in a["denied"]] == [0] and len(a["fixes"]) == 1;
+	a["flows"][0]["policy"] == "filter INPUT policy drop";
+	findings == []'
+expect_rc 3 "--trust=all" "$FTPAUDIT" audit --trust=all -F json --ruleset="$D/server-helper.ipt" "$S/crafted-bounce.pcap"
+judge trustall "$tmp/out" '"excluded" not in a["flows"][1]'
+expect_rc 2 "bad --trust" "$FTPAUDIT" audit --trust=some --ruleset="$D/server-helper.ipt" "$S/crafted-bounce.pcap"
+
 # Errors: one line naming the file, exit 1; usage errors exit 2.
 expect_rc 1 "missing ruleset file" "$FTPAUDIT" audit --ruleset="$tmp/nope" "$S/vsftpd-curl-pasv.pcap"
 [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "$tmp/nope" "$tmp/err" &&
