@@ -171,15 +171,31 @@ put_rules(FILE *f, const struct rules *r, int family, bool raw)
 static void
 put_surfaces(FILE *f, const struct rules *r, int family)
 {
-	const struct rules_rule *v;
-	struct rules_rule sf;
+	const struct rules_rule *v, *hv;
+	struct rules_rule u, sf;
 	char *body, **seen = NULL, **nv;
-	size_t i, j, n, len, nseen = 0;
+	size_t i, j, k, n, hn, len, nseen = 0;
+	uint32_t hid[4] = { 0, 0, 0, 0 };	/* helper-related id per chain */
 	FILE *m;
 
 	v = rules_list(r, &n);
-	for (i = 0; i < n; i++) {
-		if (!wanted(&v[i], family, false) || !rules_surface_of(&v[i], &sf))
+	for (i = 0; i < n; i++)
+		if (v[i].purpose == RP_HELPER_RELATED)
+			hid[v[i].chain] = v[i].id;
+	hv = rules_helper_surface(r, &hn);
+	for (k = 0; k < n + hn; k++) {
+		/* The rules' own surfaces, then the helper's data ports
+		 * (rules_helper_surface), named after its rule. */
+		if (k < n)
+			u = v[k];
+		else {
+			u = hv[k - n];
+			if ((u.purpose != RP_PASSIVE && u.purpose != RP_ACTIVE) ||
+			    hid[u.chain] == 0)
+				continue;
+			u.id = hid[u.chain];
+		}
+		if (!wanted(&u, family, false) || !rules_surface_of(&u, &sf))
 			continue;
 		body = NULL;
 		if ((m = open_memstream(&body, &len)) == NULL)
@@ -196,7 +212,7 @@ put_surfaces(FILE *f, const struct rules *r, int family)
 			continue;
 		}
 		fprintf(f, "%s -m comment --comment \"surface of R%u\" -j DROP\n",
-		    body, v[i].id);
+		    body, sf.id);
 		if ((nv = realloc(seen, (nseen + 1) * sizeof *nv)) == NULL) {
 			free(body);
 			continue;

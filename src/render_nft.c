@@ -178,6 +178,42 @@ put_surface(FILE *f, const struct rules_rule *u, const char *prefix,
 	nv[(*nseen)++] = body;
 }
 
+/* A rule the family of the table can hold: ip and ip6 tables take only
+ * their own family, inet (and no table: family 0) every rule. */
+static bool
+fits(const struct rules_rule *u, int table_family)
+{
+	return table_family == 0 || u->family == 0 || u->family == table_family;
+}
+
+/* The ports the helper's data uses, named after the chain's helper-related
+ * rule (rules_helper_surface). */
+static void
+put_helper_surface(FILE *f, const struct rules *r, enum rules_chain c,
+    const char *prefix, int table_family, char ***seen, size_t *nseen)
+{
+	const struct rules_rule *v, *sv;
+	struct rules_rule u;
+	size_t i, n, sn;
+	uint32_t id = 0;
+
+	v = rules_list(r, &n);
+	for (i = 0; i < n; i++)
+		if (v[i].chain == c && v[i].purpose == RP_HELPER_RELATED)
+			id = v[i].id;
+	if (id == 0)
+		return;
+	sv = rules_helper_surface(r, &sn);
+	for (i = 0; i < sn; i++) {
+		if (sv[i].chain != c || !fits(&sv[i], table_family) ||
+		    (sv[i].purpose != RP_PASSIVE && sv[i].purpose != RP_ACTIVE))
+			continue;
+		u = sv[i];
+		u.id = id;
+		put_surface(f, &u, prefix, seen, nseen);
+	}
+}
+
 /* What a policy-drop chain needs besides the recommendation. */
 static void
 put_base(FILE *f, enum rules_chain c)
@@ -192,14 +228,6 @@ put_base(FILE *f, enum rules_chain c)
 	}
 	fputs("\t\tmeta l4proto { icmp, ipv6-icmp } ct state related accept "
 	    "comment \"base icmp-errors\"\n", f);
-}
-
-/* A rule the family of the table can hold: ip and ip6 tables take only
- * their own family, inet (and no table: family 0) every rule. */
-static bool
-fits(const struct rules_rule *u, int table_family)
-{
-	return table_family == 0 || u->family == 0 || u->family == table_family;
 }
 
 /* The rules of one chain: helper assignments first (they accept nothing),
@@ -224,6 +252,7 @@ put_chain_rules(FILE *f, const struct rules *r, enum rules_chain c,
 	for (i = 0; i < n; i++)
 		if (v[i].chain == c && fits(&v[i], table_family))
 			put_surface(f, &v[i], prefix, &seen, &nseen);
+	put_helper_surface(f, r, c, prefix, table_family, &seen, &nseen);
 	for (i = 0; i < nseen; i++)
 		free(seen[i]);
 	free(seen);

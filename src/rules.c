@@ -55,6 +55,10 @@ struct rules {
 	size_t		 nsessions;
 	bool		 helper_used;
 	bool		 ids_only;	/* see rules_ids_only */
+	/* Owned: with the helper strategy, the static recommendation of the
+	 * same sessions, for the surface its data rules stand for (the ports
+	 * the helper opens must be dropped too when it does not). */
+	struct rules	*shadow;
 };
 
 /* What one walk over a session collects. */
@@ -321,6 +325,12 @@ rules_new(const struct rules_opts *o)
 	else
 		ok = rule_add(r, RP_ESTABLISHED, RC_INPUT, 0, &none, 0) != NULL &&
 		    rule_add(r, RP_ESTABLISHED, RC_OUTPUT, 0, &none, 0) != NULL;
+	if (ok && o->strategy == RULES_HELPER) {
+		struct rules_opts so = *o;
+
+		so.strategy = RULES_STATIC;
+		ok = (r->shadow = rules_new(&so)) != NULL;
+	}
 	if (!ok) {
 		rules_free(r);
 		return NULL;
@@ -359,6 +369,7 @@ rules_free(struct rules *r)
 		free(r->hints[i].text);
 	free(r->v);
 	free(r->slot);
+	rules_free(r->shadow);
 	free(r->unc);
 	free(r->exc);
 	free(r->hints);
@@ -992,6 +1003,8 @@ rules_add_openings(struct rules *r, const struct fa_session *s,
 
 	memset(&w, 0, sizeof w);
 	rc = walk_session(r, s, true, &w);
+	if (rc == 0 && r->shadow != NULL)
+		rc = rules_add_session(r->shadow, s);
 	r->nsessions++;
 	if (rc == -1) {
 		free(w.v);
@@ -1140,13 +1153,25 @@ rules_finish(struct rules *r)
 	for (i = 0; i < r->n; i++)
 		if (rule_finish(r, &r->v[i]) == -1)
 			return -1;
-	return 0;
+	return r->shadow != NULL ? rules_finish(r->shadow) : 0;
 }
 
 void
 rules_ids_only(struct rules *r)
 {
 	r->ids_only = true;
+	rules_free(r->shadow);	/* nothing is rendered */
+	r->shadow = NULL;
+}
+
+const struct rules_rule *
+rules_helper_surface(const struct rules *r, size_t *n)
+{
+	if (r->shadow == NULL) {
+		*n = 0;
+		return NULL;
+	}
+	return rules_list(r->shadow, n);
 }
 
 const struct rules_opts *

@@ -186,6 +186,12 @@ size_t	 rules_nexcluded(const struct rules *, enum rules_reason);
  * accepts; --standalone has no surface (policy drop).
  */
 int	 rules_surface_of(const struct rules_rule *u, struct rules_rule *out);
+/* With --strategy helper: the rules the static strategy would give for
+ * the same sessions (their own ids), whose passive and active data rules
+ * stand for the surface of the helper's data: a data connection whose
+ * first SYN the helper-related surface dropped comes back as new once the
+ * expectation is used.  NULL, n 0, otherwise. */
+const struct rules_rule *rules_helper_surface(const struct rules *, size_t *n);
 /* "bounce 0, privileged_port 0, ..." into buf (RULES_SUMMARYLEN). */
 const char *rules_excluded_summary(const struct rules *, char *buf, size_t len);
 #define RULES_SUMMARYLEN	160

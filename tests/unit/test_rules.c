@@ -517,6 +517,12 @@ test_render(void **state)
 	assert_non_null(strstr(buf, "meta l4proto tcp ct state related ct helper "
 	    "\"ftp\" drop comment \"surface of R"));
 	assert_true(strstr(buf, "drop comment") > strstr(buf, "accept comment"));
+	/* The helper's data ports are surface too: a SYN the related drop
+	 * stopped comes back as new. */
+	assert_non_null(strstr(buf, "ip daddr 10.0.1.1/32 tcp dport 40000 ct state "
+	    "new drop comment \"surface of R"));
+	assert_non_null(strstr(buf, "ip saddr 10.0.1.1/32 tcp sport 20 ct state "
+	    "new drop comment \"surface of R"));
 	free(buf);
 	rules_free(r);
 
