@@ -93,7 +93,9 @@ gz_fdopen(int fd, struct input *in)
 static bool
 stop_requested(void)
 {
-	return stop_flag != NULL && *stop_flag != 0;
+	/* Set by a handler on any thread: an atomic load. */
+	return stop_flag != NULL &&
+	    __atomic_load_n(stop_flag, __ATOMIC_RELAXED) != 0;
 }
 
 void

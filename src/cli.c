@@ -110,11 +110,22 @@ cli_input_option(struct cli_input *io, int ch, const char *arg)
 	return 1;
 }
 
+/* The reader's thread reads the flag too (capture.c, reader.c): an
+ * atomic store, which a handler may make, and errno as it was. */
 static void
 on_signal(int sig)
 {
+	int saved = errno;
+
 	(void)sig;
-	cli_interrupted = 1;
+	__atomic_store_n(&cli_interrupted, 1, __ATOMIC_RELAXED);
+	errno = saved;
+}
+
+bool
+cli_stopped(void)
+{
+	return __atomic_load_n(&cli_interrupted, __ATOMIC_RELAXED) != 0;
 }
 
 /*
@@ -229,7 +240,7 @@ feed(struct fa_engine *e, struct capture *cap, const struct fa_config *cfg,
 	    &cli_interrupted);
 	for (;;) {
 		/* The reader hands over what it read, then stops. */
-		if (cli_interrupted && rd == NULL)
+		if (cli_stopped() && rd == NULL)
 			break;
 		if (rd != NULL)
 			got = reader_feed(rd, e);
@@ -318,7 +329,7 @@ cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
 	for (i = 0; i < capture_count(cap); i++) {
 		in = capture_input(cap, i);
 		/* Stopped by the user, a read may have failed for it. */
-		if (!in->truncated || cli_quiet || cli_interrupted)
+		if (!in->truncated || cli_quiet || cli_stopped())
 			continue;
 		src = sanitize((const uint8_t *)in->source, strlen(in->source));
 		cli_warn("%s: warning: capture is cut off after %llu packets (%s); "

@@ -69,7 +69,9 @@ int	 cli_open_captures(struct capture **, char *const *paths, size_t n,
 FILE	*cli_open_output(const char *path);
 /* Install SIGINT/SIGTERM handlers that stop reading. */
 void	 cli_signals(void);
+/* Set by them, on any thread: read it with cli_stopped(). */
 extern volatile sig_atomic_t cli_interrupted;
+bool	 cli_stopped(void);
 /* Feed every packet to the engine, warn about truncated inputs, finish.
  * The sinks run on the reader's thread or the engine's, whichever has time
  * (sinkq.c): what they build may be read once cli_run returns. */

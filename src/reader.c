@@ -184,7 +184,8 @@ abandoned(const struct reader *r)
 static bool
 interrupted(const struct reader *r)
 {
-	return r->interrupted != NULL && *r->interrupted != 0;
+	return r->interrupted != NULL &&
+	    __atomic_load_n(r->interrupted, __ATOMIC_RELAXED) != 0;
 }
 
 /* Wait on cv for at most ms milliseconds. */
