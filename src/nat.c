@@ -658,6 +658,10 @@ gap(uint64_t x, uint64_t y)
  * came in, and its SYN-ACK comes back before the first side's leaves: the
  * later SYN precedes the earlier side's SYN-ACK.  Two unrelated
  * connections that reuse ISNs (crafted captures do) do not nest so.
+ * Captures of the two sides taken on two hosts may not nest either, their
+ * clocks apart by more than a round trip: for them, the client's port
+ * kept by the translation (a port forward keeps it, masquerade does
+ * unless it must not) stands in.
  */
 static bool
 handshakes_nest(const struct fa_session *x, const struct fa_session *y)
@@ -684,7 +688,7 @@ partner(struct nat_stage *st, const struct nent *me)
 		if ((d = gap(o->start_us, s->start_us)) > NAT_SYN_WINDOW_US)
 			continue;
 		if (o->has_isn[1] && s->has_isn[1] && (o->isn[1] != s->isn[1] ||
-		    !handshakes_nest(o, s)))
+		    (!handshakes_nest(o, s) && o->client.port != s->client.port)))
 			continue;
 		if (ep_eq(&o->client, &s->client) && ep_eq(&o->server, &s->server))
 			continue;

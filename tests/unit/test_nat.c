@@ -326,6 +326,42 @@ test_stage_cap(void **state)
 	fa_session_unref(f);
 }
 
+/* Two connections that reuse ISNs without nesting (a crafted capture):
+ * not a translation, unless the client's port was kept, as captures of
+ * the two sides from hosts with clocks apart show it. */
+static void
+test_stage_nesting(void **state)
+{
+	struct got g;
+	struct fa_sink in;
+	struct nat_stage *st = stage(&g, 16, &in);
+	/* b's SYN 5 ms after a's SYN-ACK. */
+	struct fa_session *a = sess(1, "10.0.0.2", 40000, "192.0.2.9", 21, 7, 100);
+	struct fa_session *b = sess(2, "10.0.0.2", 40001, "192.0.2.9", 21, 7, 5600);
+	struct fa_session *c = sess(3, "10.0.0.3", 40002, "192.0.2.9", 21, 8, 10000);
+	struct fa_session *d = sess(4, "198.51.100.1", 40002, "192.0.2.9", 21, 8, 15600);
+
+	(void)state;
+	in.session_start(in.arg, a);
+	in.session_start(in.arg, b);
+	in.session_end(in.arg, a);
+	in.session_end(in.arg, b);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.kind[0], FA_NAT_NONE);
+	assert_int_equal(g.kind[1], FA_NAT_NONE);
+	in.session_start(in.arg, c);
+	in.session_start(in.arg, d);
+	in.session_end(in.arg, c);
+	in.session_end(in.arg, d);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.kind[2], FA_NAT_SNAT);
+	nat_stage_free(st);
+	fa_session_unref(a);
+	fa_session_unref(b);
+	fa_session_unref(c);
+	fa_session_unref(d);
+}
+
 /* One side only: today's signal gets its fix. */
 static void
 test_one_sided_fix(void **state)
@@ -356,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_not_translated),
 		cmocka_unit_test(test_stage_pairs),
 		cmocka_unit_test(test_stage_cap),
+		cmocka_unit_test(test_stage_nesting),
 		cmocka_unit_test(test_one_sided_fix),
 	};
 
