@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/jw.h"
 #include "ftpaudit/rules.h"
 #include "cli.h"
 #include "cmd.h"
@@ -101,7 +102,7 @@ static int
 render(const struct rules *r, enum rules_format fmt, const char *chain_table,
     FILE *out)
 {
-	json_t *o;
+	struct jw w;
 	int rc;
 
 	switch (fmt) {
@@ -116,11 +117,12 @@ render(const struct rules *r, enum rules_format fmt, const char *chain_table,
 	case RF_JSON:
 		break;
 	}
-	if ((o = rules_json(r)) == NULL)
-		return -1;
-	rc = json_dumpf(o, out, JSON_INDENT(2)) == -1 || fputc('\n', out) == EOF;
-	json_decref(o);
-	return rc ? -1 : 0;
+	jw_init(&w, true);
+	rules_write(&w, r);
+	jw_text(&w, "\n", 1);
+	rc = jw_flush(&w, out);
+	jw_free(&w);
+	return rc;
 }
 
 /* What the command line asks besides the input and rules options. */

@@ -326,10 +326,10 @@ put_scope(FILE *f, const struct rules *r, int family, unsigned raw,
 			    "%s -I %s 1 -j %s\n", cmd, chain_name(c),
 			    own_chain(c), cmd, chain_name(c), own_chain(c));
 	}
-	fputs("# With firewalld: firewall-cmd --permanent --direct --add-rule "
-	    "ipv4 filter INPUT 0 -j FTPAUDIT-INPUT\n"
+	fprintf(f, "# With firewalld: firewall-cmd --permanent --direct --add-rule "
+	    "%s filter INPUT 0 -j FTPAUDIT-INPUT\n"
 	    "# (and so on) does the jumps; or use the nft output (-F nft), a "
-	    "table of its own.\n", f);
+	    "table of its own.\n", family == FA_AF_INET6 ? "ipv6" : "ipv4");
 }
 
 /* Declared own chains, each flushed explicitly too (what iptables-restore

@@ -1,168 +1,201 @@
 /* render_json.c: the recommendation and a session's openings as JSON
- * (schema_version 1, documented in ftpaudit(1)). */
+ * (schema_version 1, documented in ftpaudit(1)), written with jw, the
+ * project's one JSON writer. */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ftpaudit/report.h"
 #include "ftpaudit/jw.h"
 #include "ftpaudit/rules.h"
 
-static json_t *
-addrs_json(const struct rules_addrs *s)
+static void
+addrs_write(struct jw *w, const struct rules_addrs *s)
 {
 	char buf[RULES_CIDRLEN];
-	json_t *a;
 	size_t i;
 
-	if (s->any)
-		return json_string("any");
-	a = json_array();
+	if (s->any) {
+		jw_lit(w, "any");
+		return;
+	}
+	jw_arr(w);
 	for (i = 0; i < s->n; i++)
-		json_array_append_new(a, json_string(rules_cidr(&s->v[i], buf)));
-	return a;
+		jw_lit(w, rules_cidr(&s->v[i], buf));
+	jw_end_arr(w);
 }
 
-static json_t *
-ranges_json(const struct rules_range *v, size_t n)
+static void
+ranges_write(struct jw *w, const struct rules_range *v, size_t n)
 {
-	json_t *a;
 	size_t i;
 
-	if (n == 0)
-		return json_string("any");
-	a = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("[i, i]", v[i].lo, v[i].hi));
-	return a;
+	if (n == 0) {
+		jw_lit(w, "any");
+		return;
+	}
+	jw_arr(w);
+	for (i = 0; i < n; i++) {
+		jw_arr(w);
+		jw_uint(w, v[i].lo);
+		jw_uint(w, v[i].hi);
+		jw_end_arr(w);
+	}
+	jw_end_arr(w);
 }
 
-static json_t *
-ct_json(unsigned st)
+static void
+ct_write(struct jw *w, unsigned st)
 {
-	json_t *a = json_array();
-
+	jw_arr(w);
 	if (st & RULES_CT_NEW)
-		json_array_append_new(a, json_string("new"));
+		jw_lit(w, "new");
 	if (st & RULES_CT_ESTABLISHED)
-		json_array_append_new(a, json_string("established"));
+		jw_lit(w, "established");
 	if (st & RULES_CT_RELATED)
-		json_array_append_new(a, json_string("related"));
-	return a;
+		jw_lit(w, "related");
+	jw_end_arr(w);
 }
 
-static json_t *
-evidence_json(const struct rules_evidence *ev)
+static void
+ts_or_null(struct jw *w, uint64_t ts)
 {
-	json_t *o, *ss = json_array();
+	if (ts != 0)
+		jw_ts(w, ts);
+	else
+		jw_null(w);
+}
+
+static void
+evidence_write(struct jw *w, const struct rules_evidence *ev)
+{
 	size_t i;
 
+	jw_obj(w);
+	jw_key(w, "sessions");
+	jw_arr(w);
 	for (i = 0; i < ev->nsessions; i++)
-		json_array_append_new(ss, json_integer((json_int_t)ev->sessions[i]));
-	o = json_pack("{s:o, s:I}", "sessions", ss,
-	    "connections", (json_int_t)ev->connections);
-	json_object_set_new(o, "first_seen", ev->first_us ? json_ts(ev->first_us) :
-	    json_null());
-	json_object_set_new(o, "last_seen", ev->last_us ? json_ts(ev->last_us) :
-	    json_null());
-	if (ev->nports > 0)
-		json_object_set_new(o, "observed_ports", json_pack("{s:i, s:i, s:I}",
-		    "min", ev->ports[0], "max", ev->ports[ev->nports - 1],
-		    "count", (json_int_t)ev->nports));
-	return o;
+		jw_uint(w, ev->sessions[i]);
+	jw_end_arr(w);
+	jw_key(w, "connections"); jw_uint(w, ev->connections);
+	jw_key(w, "first_seen"); ts_or_null(w, ev->first_us);
+	jw_key(w, "last_seen"); ts_or_null(w, ev->last_us);
+	if (ev->nports > 0) {
+		jw_key(w, "observed_ports");
+		jw_obj(w);
+		jw_key(w, "min"); jw_uint(w, ev->ports[0]);
+		jw_key(w, "max"); jw_uint(w, ev->ports[ev->nports - 1]);
+		jw_key(w, "count"); jw_uint(w, ev->nports);
+		jw_end_obj(w);
+	}
+	jw_end_obj(w);
 }
 
-static json_t *
-rule_json(const struct rules_rule *u)
+static void
+rule_write(struct jw *w, const struct rules_rule *u)
 {
 	char id[16];
 
 	snprintf(id, sizeof id, "R%u", u->id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
-	    "s:s, s:o}",
-	    "id", id, "purpose", rules_purpose_str(u->purpose),
-	    "chain", rules_chain_str(u->chain),
-	    "family", rules_family_str(u->family), "protocol", "tcp",
-	    "saddr", addrs_json(&u->saddr), "daddr", addrs_json(&u->daddr),
-	    "sport", ranges_json(u->sport, u->nsport),
-	    "dport", ranges_json(u->dport, u->ndport),
-	    "ct_state", ct_json(u->ct_state), "action", "accept",
-	    "evidence", evidence_json(&u->ev));
+	jw_obj(w);
+	jw_key(w, "id"); jw_lit(w, id);
+	jw_key(w, "purpose"); jw_lit(w, rules_purpose_str(u->purpose));
+	jw_key(w, "chain"); jw_lit(w, rules_chain_str(u->chain));
+	jw_key(w, "family"); jw_lit(w, rules_family_str(u->family));
+	jw_key(w, "protocol"); jw_lit(w, "tcp");
+	jw_key(w, "saddr"); addrs_write(w, &u->saddr);
+	jw_key(w, "daddr"); addrs_write(w, &u->daddr);
+	jw_key(w, "sport"); ranges_write(w, u->sport, u->nsport);
+	jw_key(w, "dport"); ranges_write(w, u->dport, u->ndport);
+	jw_key(w, "ct_state"); ct_write(w, u->ct_state);
+	jw_key(w, "action"); jw_lit(w, "accept");
+	jw_key(w, "evidence"); evidence_write(w, &u->ev);
+	jw_end_obj(w);
 }
 
-static json_t *
-helper_json(const struct rules *r)
+static void
+helper_write(struct jw *w, const struct rules *r)
 {
 	const struct rules_uncovered *unc;
-	json_t *a = json_array();
 	size_t i, n;
 
+	jw_obj(w);
+	jw_key(w, "usable"); jw_bool(w, rules_helper_usable(r));
+	jw_key(w, "not_covered");
+	jw_arr(w);
 	unc = rules_uncovered(r, &n);
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:I, s:s}",
-		    "session", (json_int_t)unc[i].session, "reason", unc[i].reason));
-	return json_pack("{s:b, s:o}", "usable", rules_helper_usable(r),
-	    "not_covered", a);
+	for (i = 0; i < n; i++) {
+		jw_obj(w);
+		jw_key(w, "session"); jw_uint(w, unc[i].session);
+		jw_key(w, "reason"); jw_str(w, unc[i].reason);
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+	jw_end_obj(w);
 }
 
-static json_t *
-excluded_json(const struct rules *r)
+static void
+excluded_write(struct jw *w, const struct rules *r)
 {
 	const struct rules_excluded *x;
-	char a[FA_ADDRSTRLEN];
-	json_t *arr = json_array();
 	size_t i, n;
 
+	jw_key(w, "excluded");
+	jw_arr(w);
 	x = rules_excluded(r, &n);
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:I, s:i, s:{s:s, s:i}, s:s}",
-		    "session", (json_int_t)x[i].session, "transfer", (int)x[i].transfer,
-		    "endpoint", "ip", fa_addr_str(&x[i].endpoint.ip, a),
-		    "port", x[i].endpoint.port,
-		    "reason", rules_reason_str(x[i].reason)));
-	return arr;
+	for (i = 0; i < n; i++) {
+		jw_obj(w);
+		jw_key(w, "session"); jw_uint(w, x[i].session);
+		jw_key(w, "transfer"); jw_uint(w, x[i].transfer);
+		jw_key(w, "endpoint"); jw_endpoint(w, &x[i].endpoint, true);
+		jw_key(w, "reason"); jw_lit(w, rules_reason_str(x[i].reason));
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+	jw_key(w, "excluded_counts");
+	jw_obj(w);
+	for (i = 0; i < RX_COUNT; i++) {
+		jw_key(w, rules_reason_str((enum rules_reason)i));
+		jw_uint(w, rules_nexcluded(r, (enum rules_reason)i));
+	}
+	jw_end_obj(w);
 }
 
-static json_t *
-excluded_counts_json(const struct rules *r)
-{
-	json_t *o = json_object();
-	int i;
-
-	for (i = 0; i < RX_COUNT; i++)
-		json_object_set_new(o, rules_reason_str((enum rules_reason)i),
-		    json_integer((json_int_t)rules_nexcluded(r,
-		    (enum rules_reason)i)));
-	return o;
-}
-
-json_t *
-rules_json(const struct rules *r)
+void
+rules_write(struct jw *w, const struct rules *r)
 {
 	const struct rules_opts *o = rules_options(r);
 	const struct rules_rule *v;
 	const struct rules_hint *h;
-	json_t *rs = json_array(), *hs = json_array();
 	size_t i, n;
 
+	jw_obj(w);
+	jw_key(w, "tool"); jw_lit(w, "ftpaudit");
+	jw_key(w, "version"); jw_lit(w, PACKAGE_VERSION);
+	jw_key(w, "schema_version"); jw_uint(w, 1);
+	jw_key(w, "side"); jw_lit(w, rules_side_str(o->side));
+	jw_key(w, "strategy"); jw_lit(w, rules_strategy_str(o->strategy));
+	jw_key(w, "peers"); jw_lit(w, rules_peers_str(o->peers));
+	jw_key(w, "trust"); jw_lit(w, rules_trust_str(o->trust));
+	jw_key(w, "scope"); jw_lit(w, o->standalone ? "standalone" : "ftp-surface");
+	jw_key(w, "sessions"); jw_uint(w, rules_nsessions(r));
+	jw_key(w, "rules");
+	jw_arr(w);
 	v = rules_list(r, &n);
 	for (i = 0; i < n; i++)
-		json_array_append_new(rs, rule_json(&v[i]));
+		rule_write(w, &v[i]);
+	jw_end_arr(w);
+	jw_key(w, "helper"); helper_write(w, r);
+	jw_key(w, "hints");
+	jw_arr(w);
 	h = rules_hints(r, &n);
-	for (i = 0; i < n; i++)
-		json_array_append_new(hs, json_pack("{s:s, s:s}", "type", h[i].type,
-		    "text", h[i].text));
-	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:o, "
-	    "s:o, s:o, s:o, s:o}",
-	    "tool", "ftpaudit", "version", PACKAGE_VERSION, "schema_version", 1,
-	    "side", rules_side_str(o->side),
-	    "strategy", rules_strategy_str(o->strategy),
-	    "peers", rules_peers_str(o->peers),
-	    "trust", rules_trust_str(o->trust),
-	    "scope", o->standalone ? "standalone" : "ftp-surface",
-	    "sessions", (json_int_t)rules_nsessions(r),
-	    "rules", rs, "helper", helper_json(r), "hints", hs,
-	    "excluded", excluded_json(r),
-	    "excluded_counts", excluded_counts_json(r));
+	for (i = 0; i < n; i++) {
+		jw_obj(w);
+		jw_key(w, "type"); jw_lit(w, h[i].type);
+		jw_key(w, "text"); jw_str(w, h[i].text);
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+	excluded_write(w, r);
+	jw_end_obj(w);
 }
 
 static void

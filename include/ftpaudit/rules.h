@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <jansson.h>
 
 #include "ftpaudit/engine.h"
 #include "ftpaudit/session.h"
@@ -269,8 +268,10 @@ int	 rules_nft_table_parse(const char *s, char *family, size_t famlen,
 	    const char **name);
 
 /* render_json.c */
-json_t	*rules_json(const struct rules *);
 struct jw;
+/* The rules document (schema_version 1) as one JSON value, in w's
+ * layout (cmd_rules: pretty, then a newline). */
+void	 rules_write(struct jw *, const struct rules *);
 /* The session's "firewall" list, written as a key and its array. */
 void	 rules_openings_write(struct jw *, const struct rules_opening *, size_t n);
 /* render_text.c, render_nft.c, render_ipt.c: 0, or -1 on a write error.

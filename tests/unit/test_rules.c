@@ -8,6 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
+#include "ftpaudit/jw.h"
 #include "ftpaudit/rules.h"
 
 #define MAXS	8
@@ -496,6 +499,7 @@ test_render(void **state)
 	size_t len = 0;
 	FILE *f;
 	json_t *j;
+	struct jw w;
 
 	(void)state;
 	s = session("10.0.0.1", "10.0.1.1", 21);
@@ -557,10 +561,24 @@ test_render(void **state)
 	assert_non_null(strstr(buf, ":FTPAUDIT-PREROUTING - [0:0]\n"));
 	assert_non_null(strstr(buf, "\"surface of R"));
 	free(buf);
-	assert_non_null(j = rules_json(r));
+	/* The document, read back by jansson. */
+	jw_init(&w, true);
+	rules_write(&w, r);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(jw_flush(&w, f), 0);
+	fclose(f);
+	jw_free(&w);
+	assert_non_null(j = json_loadb(buf, len, 0, NULL));
+	free(buf);
 	assert_int_equal(json_integer_value(json_object_get(j, "schema_version")), 1);
 	assert_string_equal(json_string_value(json_object_get(j, "strategy")),
 	    "helper");
+	assert_string_equal(json_string_value(json_object_get(j, "scope")),
+	    "ftp-surface");
+	assert_int_equal(json_array_size(json_object_get(j, "rules")),
+	    rules_list(r, &len) ? len : 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j,
+	    "excluded_counts"), "bounce")), 0);
 	json_decref(j);
 	rules_free(r);
 }
