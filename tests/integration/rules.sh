@@ -192,5 +192,88 @@ done
 done
 done
 
+# Evidence (issue 17): a bounce and a third-party PORT earn no rule for the
+# third host, are listed with their reasons (JSON, text, nft and iptables
+# headers, analyze's firewall entries), and --trust=all brings the rule
+# back.  bounce: samples/crafted-bounce.pcap (PORT to 10.30.3.80:80,
+# connected) and suricata-verify's ftp-bounce (PORT to 2.2.2.3:80, not
+# connected); third party: zeek's many-port-expected (500 unanswered PORTs
+# to 10.0.0.200, no login: nothing to recommend without --allow-empty).
+shared=${FTPAUDIT_SHARED:-$srcdir/../shared}/pcaps
+evidence() {	# evidence CAPTURE THIRD REASON [RULES OPTIONS...]
+	local cap=$1 third=$2 reason=$3 d=$tmp/evidence out
+	shift 3
+	[ -r "$cap" ] || { echo "note: $cap absent"; return; }
+	mkdir -p "$d"
+	"$FTPAUDIT" rules -q "$@" -o "$d/v.json" "$cap" &&
+	"$FTPAUDIT" rules -q "$@" -F text -o "$d/v.txt" "$cap" &&
+	"$FTPAUDIT" rules -q "$@" -F nft -o "$d/v.nft" "$cap" &&
+	"$FTPAUDIT" rules -q "$@" -F iptables -o "$d/v.ipt" "$cap" &&
+	"$FTPAUDIT" rules -q "$@" --trust=all -o "$d/all.json" "$cap" &&
+	"$FTPAUDIT" analyze -q "${@/--allow-empty/-q}" -F json -o "$d/a.json" "$cap" &&
+	"$FTPAUDIT" analyze -q "${@/--allow-empty/-q}" --trust=all -F json -o "$d/aall.json" "$cap" ||
+		{ fail "evidence ${cap##*/}: ftpaudit failed"; return; }
+	out=$("$PY" - "$d" "$third" "$reason" <<'PYEOF'
+import json, sys
+d, third, reason = sys.argv[1:]
+ok = bad = 0
+def check(cond, msg):
+    global ok, bad
+    if cond:
+        ok += 1
+    else:
+        bad += 1
+        print("FAIL: " + msg)
+def addrs(doc):
+    return {a for r in doc["rules"] for k in ("saddr", "daddr")
+        if r[k] != "any" for a in r[k]}
+v = json.load(open(d + "/v.json"))
+a = json.load(open(d + "/all.json"))
+check(third + "/32" not in addrs(v), "vetted rules open " + third)
+check(third + "/32" in addrs(a), "--trust=all does not open " + third)
+ex = [x for x in v["excluded"] if x["endpoint"]["ip"] == third]
+check(ex and all(x["reason"] == reason for x in ex),
+    "no exclusion %s for %s: %s" % (reason, third, v["excluded"][:3]))
+check(v["excluded_counts"][reason] == len(ex), "excluded_counts disagrees")
+check(a["excluded"] == [] and a["trust"] == "all", "--trust=all excludes")
+n = v["excluded_counts"][reason]
+check("%s %d" % (reason, n) in open(d + "/v.txt").read(), "text lacks the count")
+for f in ("v.nft", "v.ipt"):
+    t = open(d + "/" + f).read()
+    check("# Evidence excluded (transfers): " in t and "%s %d" % (reason, n) in t,
+        f + " header lacks the count")
+fw = [f for s in json.load(open(d + "/a.json"))["sessions"] for f in s["firewall"]
+      if f["responder"]["ip"] == third]
+check(fw and all(f["rule"] is None and f["excluded"] == reason for f in fw),
+    "analyze: openings to %s not excluded as %s" % (third, reason))
+fw = [f for s in json.load(open(d + "/aall.json"))["sessions"] for f in s["firewall"]
+      if f["responder"]["ip"] == third]
+check(fw and all(f["rule"] and "excluded" not in f for f in fw),
+    "analyze --trust=all: openings to %s without a rule" % third)
+print("counts %d %d" % (ok, bad))
+PYEOF
+)
+	printf '%s\n' "$out" | grep '^FAIL' | sed "s|^FAIL: |FAIL: evidence ${cap##*/}: |"
+	set -- $(printf '%s\n' "$out" | sed -n 's/^counts //p')
+	if [ $# = 2 ]; then
+		passed=$((passed + $1))
+		failed=$((failed + $2))
+	else
+		fail "evidence ${cap##*/}: checker crashed: $(printf '%s\n' "$out" | tail -3)"
+	fi
+}
+evidence "$srcdir/samples/crafted-bounce.pcap" 10.30.3.80 bounce
+evidence "$shared/suricata-verify/ftp__ftp-bounce__test.pcap" 2.2.2.3 bounce
+evidence "$shared/suricata-verify/ftp__ftp-bounce__test.pcap" 2.2.2.3 bounce --strategy=helper
+evidence "$shared/zeek/ftp__ftp-many-port-expected.pcap" 10.0.0.200 third_party_address --allow-empty
+if [ -r "$shared/zeek/ftp__ftp-many-port-expected.pcap" ]; then
+	"$FTPAUDIT" rules -F nft "$shared/zeek/ftp__ftp-many-port-expected.pcap" >"$tmp/o" 2>"$tmp/e"
+	if [ $? = 1 ] && [ ! -s "$tmp/o" ] && [ "$(wc -l <"$tmp/e")" = 1 ]; then
+		passed=$((passed + 1))
+	else
+		fail "many-port-expected: nothing to recommend is not one line and exit 1"
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
