@@ -1,148 +1,156 @@
-/* audit_report.c: the audit as JSON (schema_version 1, ftpaudit(1)) and
- * as text an administrator reads at a glance. */
+/* audit_report.c: the audit as JSON (schema_version 1, ftpaudit(1);
+ * written by jw), as text an administrator reads at a glance, and its
+ * fixes as commands. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ftpaudit/audit.h"
+#include "ftpaudit/jw.h"
 
 #define AUDIT_SCHEMA_VERSION	1
 
+/* Strings from the ruleset file (names, comments, rule texts) are the
+ * administrator's, not the wire's: jw_str. */
+
 /* {"family","table","chain","handle"} (nft) or {"family","table",
- * "chain","line"} (iptables), with its place in the chain and its text. */
-static json_t *
-ref_json(const struct rs_rule *r)
+ * "chain","line"} (iptables), with its place in the chain and its text;
+ * null for none. */
+static void
+ref_write(struct jw *w, const struct rs_rule *r)
 {
 	const struct rs_chain *c;
 
-	if (r == NULL)
-		return json_null();
+	if (r == NULL) {
+		jw_null(w);
+		return;
+	}
 	c = r->chain;
-	if (r->line != 0)
-		return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "family",
-		    c->family, "table", c->table, "chain", c->name, "line",
-		    (json_int_t)r->line, "index", (json_int_t)r->index + 1,
-		    "text", r->text ? r->text : "");
-	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "family", c->family,
-	    "table", c->table, "chain", c->name, "handle", (json_int_t)r->handle,
-	    "index", (json_int_t)r->index + 1, "text", r->text ? r->text : "");
+	jw_obj(w);
+	jw_key(w, "family"); jw_str(w, c->family);
+	jw_key(w, "table"); jw_str(w, c->table);
+	jw_key(w, "chain"); jw_str(w, c->name);
+	if (r->line != 0) {
+		jw_key(w, "line"); jw_uint(w, r->line);
+	} else {
+		jw_key(w, "handle"); jw_uint(w, r->handle);
+	}
+	jw_key(w, "index"); jw_uint(w, r->index + 1);
+	jw_key(w, "text"); jw_str(w, r->text != NULL ? r->text : "");
+	jw_end_obj(w);
 }
 
-static json_t *
-endpoint_json(const struct fa_endpoint *e, bool port_known)
+static int
+flow_write(struct jw *w, const struct audit *a, const struct audit_flow *f)
 {
-	char buf[FA_ADDRSTRLEN];
-
-	return json_pack("{s:s, s:o}", "ip", fa_addr_str(&e->ip, buf), "port",
-	    port_known ? json_integer(e->port) : json_null());
-}
-
-static char *
-policy_str(const struct rs_chain *c)
-{
-	char *s, name[160];
-
-	if (c == NULL)
-		return NULL;
-	if (asprintf(&s, "%s policy %s", rs_chain_name(c, name, sizeof name),
-	    rs_verdict_str(c->policy)) == -1)
-		return NULL;
-	return s;
-}
-
-static json_t *
-flow_json(const struct audit *a, const struct audit_flow *f)
-{
-	json_t *o, *tr;
-	char *pol, **lines;
+	char **lines, name[160];
 	size_t i, n;
 
 	if (audit_flow_trace(a, f, &lines, &n) == -1)
-		return NULL;
-	tr = json_array();
+		return -1;
+	jw_obj(w);
+	jw_key(w, "session"); jw_uint(w, f->session);
+	jw_key(w, "transfer");
+	if (f->transfer)
+		jw_uint(w, f->transfer);
+	else
+		jw_null(w);
+	jw_key(w, "purpose"); jw_lit(w, audit_purpose_str(f->purpose));
+	jw_key(w, "initiator"); jw_endpoint(w, &f->initiator, f->initiator_port_known);
+	jw_key(w, "responder"); jw_endpoint(w, &f->responder, true);
+	jw_key(w, "verdict"); jw_lit(w, audit_verdict_str(f->verdict));
+	jw_key(w, "rule"); ref_write(w, f->rule);
+	jw_key(w, "policy");
+	if (f->policy != NULL) {
+		rs_chain_name(f->policy, name, sizeof name);
+		snprintf(name + strlen(name), sizeof name - strlen(name),
+		    " policy %s", rs_verdict_str(f->policy->policy));
+		jw_str(w, name);
+	} else
+		jw_null(w);
+	jw_key(w, "trace");
+	jw_arr(w);
 	for (i = 0; i < n; i++) {
-		json_array_append_new(tr, json_string(lines[i]));
+		jw_str(w, lines[i]);
 		free(lines[i]);
 	}
 	free(lines);
-	pol = policy_str(f->policy);
-	o = json_pack("{s:I, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:o}",
-	    "session", (json_int_t)f->session,
-	    "transfer", f->transfer ? json_integer(f->transfer) : json_null(),
-	    "purpose", audit_purpose_str(f->purpose),
-	    "initiator", endpoint_json(&f->initiator, f->initiator_port_known),
-	    "responder", endpoint_json(&f->responder, true),
-	    "verdict", audit_verdict_str(f->verdict),
-	    "rule", ref_json(f->rule),
-	    "policy", pol ? json_string(pol) : json_null(),
-	    "trace", tr);
-	free(pol);
-	if (o != NULL && f->verdict == AV_INDETERMINATE && f->why != NULL)
-		json_object_set_new(o, "reason", json_string(f->why));
-	if (o != NULL && f->excluded != NULL)
-		json_object_set_new(o, "excluded", json_string(f->excluded));
-	return o;
+	jw_end_arr(w);
+	if (f->verdict == AV_INDETERMINATE && f->why != NULL) {
+		jw_key(w, "reason"); jw_str(w, f->why);
+	}
+	if (f->excluded != NULL) {
+		jw_key(w, "excluded"); jw_lit(w, f->excluded);
+	}
+	jw_end_obj(w);
+	return 0;
 }
 
-static json_t *
-cidrs_json(const struct fa_addr *v, size_t n)
+static void
+cidrs_write(struct jw *w, const struct fa_addr *v, size_t n)
 {
-	char buf[FA_ADDRSTRLEN + 8], a[FA_ADDRSTRLEN];
-	json_t *arr = json_array();
+	char buf[RULES_CIDRLEN];
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		snprintf(buf, sizeof buf, "%s/%d", fa_addr_str(&v[i], a),
-		    v[i].family == FA_AF_INET ? 32 : 128);
-		json_array_append_new(arr, json_string(buf));
+	jw_arr(w);
+	for (i = 0; i < n; i++)
+		jw_lit(w, rules_cidr(&v[i], buf));
+	jw_end_arr(w);
+}
+
+static void
+ports_write(struct jw *w, int lo, int hi)
+{
+	if (lo < 0) {
+		jw_lit(w, "any");
+		return;
 	}
-	return arr;
+	jw_arr(w);
+	jw_arr(w);
+	jw_int(w, lo);
+	jw_int(w, hi);
+	jw_end_arr(w);
+	jw_end_arr(w);
 }
 
-static json_t *
-ports_json(int lo, int hi)
+static void
+ctstate_write(struct jw *w, bool new, bool est, bool rel)
 {
-	if (lo < 0)
-		return json_string("any");
-	return json_pack("[[i,i]]", lo, hi);
-}
-
-static json_t *
-ctstate_json(uint32_t st)
-{
-	json_t *a = json_array();
-
-	if (st & RS_CT_NEW)
-		json_array_append_new(a, json_string("new"));
-	if (st & RS_CT_ESTABLISHED)
-		json_array_append_new(a, json_string("established"));
-	if (st & RS_CT_RELATED)
-		json_array_append_new(a, json_string("related"));
-	return a;
+	jw_arr(w);
+	if (new)
+		jw_lit(w, "new");
+	if (est)
+		jw_lit(w, "established");
+	if (rel)
+		jw_lit(w, "related");
+	jw_end_arr(w);
 }
 
 /* A narrower rule in the form of the rules document (no place: it
  * replaces the broad rule). */
-static json_t *
-rule_json(const struct audit_suggest *x, const char *id, const struct fa_addr *sa,
-    size_t nsa, const struct fa_addr *da, size_t nda)
+static void
+suggest_write(struct jw *w, const struct audit_suggest *x, const char *id,
+    const struct fa_addr *sa, size_t nsa, const struct fa_addr *da, size_t nda)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:n}",
-	    "id", id,
-	    "purpose", audit_purpose_str(x->purpose),
-	    "chain", rs_hook_str(x->hook),
-	    "family", x->family == FA_AF_INET6 ? "ip6" : "ip",
-	    "protocol", "tcp",
-	    "saddr", cidrs_json(sa, nsa), "daddr", cidrs_json(da, nda),
-	    "sport", ports_json(x->sport_lo, x->sport_hi),
-	    "dport", ports_json(x->dport_lo, x->dport_hi),
-	    "ct_state", ctstate_json(x->ctstate),
-	    "action", "accept", "insert");
+	jw_obj(w);
+	jw_key(w, "id"); jw_lit(w, id);
+	jw_key(w, "purpose"); jw_lit(w, audit_purpose_str(x->purpose));
+	jw_key(w, "chain"); jw_lit(w, rs_hook_str(x->hook));
+	jw_key(w, "family"); jw_lit(w, x->family == FA_AF_INET6 ? "ip6" : "ip");
+	jw_key(w, "protocol"); jw_lit(w, "tcp");
+	jw_key(w, "saddr"); cidrs_write(w, sa, nsa);
+	jw_key(w, "daddr"); cidrs_write(w, da, nda);
+	jw_key(w, "sport"); ports_write(w, x->sport_lo, x->sport_hi);
+	jw_key(w, "dport"); ports_write(w, x->dport_lo, x->dport_hi);
+	jw_key(w, "ct_state"); ctstate_write(w, x->ctstate & RS_CT_NEW,
+	    x->ctstate & RS_CT_ESTABLISHED, x->ctstate & RS_CT_RELATED);
+	jw_key(w, "action"); jw_lit(w, "accept");
+	jw_key(w, "insert"); jw_null(w);
+	jw_end_obj(w);
 }
 
-/* The document's arrays, one element at a time: the command streams them
- * (a capture of 100000 sessions makes a third of a million flows), the
- * tests take the whole tree. */
+/* The document's arrays, one element at a time: a capture of 100000
+ * sessions makes a third of a million flows, written as they come. */
 
 static size_t
 flows_n(const struct audit *a)
@@ -153,12 +161,12 @@ flows_n(const struct audit *a)
 	return n;
 }
 
-static json_t *
-flows_el(const struct audit *a, size_t i)
+static int
+flows_el(struct jw *w, const struct audit *a, size_t i)
 {
 	size_t n;
 
-	return flow_json(a, &audit_flows(a, &n)[i]);
+	return flow_write(w, a, &audit_flows(a, &n)[i]);
 }
 
 static size_t
@@ -170,110 +178,119 @@ denied_n(const struct audit *a)
 	return n;
 }
 
-static json_t *
-denied_el(const struct audit *a, size_t i)
+static int
+denied_el(struct jw *w, const struct audit *a, size_t i)
 {
 	const struct audit_fix *fx;
 	size_t n, flow = audit_denied(a, &n)[i];
 
 	fx = audit_fixes(a, &n);
-	return json_pack("{s:I, s:s}", "flow", (json_int_t)flow,
-	    "fix", fx[audit_flows(a, &n)[flow].fix - 1].id);
+	jw_obj(w);
+	jw_key(w, "flow"); jw_uint(w, flow);
+	jw_key(w, "fix"); jw_lit(w, fx[audit_flows(a, &n)[flow].fix - 1].id);
+	jw_end_obj(w);
+	return 0;
 }
 
-static json_t *
-addrs_json(const struct rules_addrs *s)
+static void
+addrs_write(struct jw *w, const struct rules_addrs *s)
 {
-	char buf[RULES_CIDRLEN];
-	json_t *a;
-	size_t i;
-
 	if (s->any || s->n == 0)
-		return json_string("any");
-	a = json_array();
-	for (i = 0; i < s->n; i++)
-		json_array_append_new(a, json_string(rules_cidr(&s->v[i], buf)));
-	return a;
+		jw_lit(w, "any");
+	else
+		cidrs_write(w, s->v, s->n);
 }
 
-static json_t *
-ranges_json(const struct rules_range *v, size_t n)
+static void
+ranges_write(struct jw *w, const struct rules_range *v, size_t n)
 {
-	json_t *a;
 	size_t i;
 
-	if (n == 0)
-		return json_string("any");
-	a = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("[i, i]", v[i].lo, v[i].hi));
-	return a;
-}
-
-static json_t *
-rules_ct_json(unsigned st)
-{
-	json_t *a = json_array();
-
-	if (st & RULES_CT_NEW)
-		json_array_append_new(a, json_string("new"));
-	if (st & RULES_CT_ESTABLISHED)
-		json_array_append_new(a, json_string("established"));
-	if (st & RULES_CT_RELATED)
-		json_array_append_new(a, json_string("related"));
-	return a;
+	if (n == 0) {
+		jw_lit(w, "any");
+		return;
+	}
+	jw_arr(w);
+	for (i = 0; i < n; i++) {
+		jw_arr(w);
+		jw_uint(w, v[i].lo);
+		jw_uint(w, v[i].hi);
+		jw_end_arr(w);
+	}
+	jw_end_arr(w);
 }
 
 /* Where the fix goes: "insert" before a rule, or "add" at the end. */
-static json_t *
-place_json(const struct audit_fix *x)
+static void
+place_write(struct jw *w, const struct audit_fix *x)
 {
 	const struct rs_chain *c = x->chain;
-	json_t *o;
 
-	o = json_pack("{s:s, s:s, s:s, s:s, s:o}", "family", c->family,
-	    "table", c->table, "chain", c->name, "position",
-	    x->before != NULL ? "insert" : "add", "before", ref_json(x->before));
-	if (o != NULL && x->before != NULL && c->format == RS_FMT_NFT)
-		json_object_set_new(o, "handle", json_integer((json_int_t)
-		    x->place.handle));
-	if (o != NULL && x->before != NULL && c->format != RS_FMT_NFT)
-		json_object_set_new(o, "index", json_integer((json_int_t)
-		    x->place.index));
-	return o;
+	jw_obj(w);
+	jw_key(w, "family"); jw_str(w, c->family);
+	jw_key(w, "table"); jw_str(w, c->table);
+	jw_key(w, "chain"); jw_str(w, c->name);
+	jw_key(w, "position"); jw_lit(w, x->before != NULL ? "insert" : "add");
+	jw_key(w, "before"); ref_write(w, x->before);
+	if (x->before != NULL && c->format == RS_FMT_NFT) {
+		jw_key(w, "handle"); jw_uint(w, x->place.handle);
+	}
+	if (x->before != NULL && c->format != RS_FMT_NFT) {
+		jw_key(w, "index"); jw_uint(w, x->place.index);
+	}
+	jw_end_obj(w);
 }
 
 /* A fix, shaped as a rule of the rules document, with its place. */
-static json_t *
-fix_json(const struct audit *a, const struct audit_fix *x)
+static void
+fix_write(struct jw *w, const struct audit *a, const struct audit_fix *x)
 {
 	const struct audit_flow *f;
 	const struct rules_rule *u = &x->rule;
-	json_t *flows = json_array(), *ss = json_array();
 	uint64_t last = 0;
 	size_t i, n;
 
 	f = audit_flows(a, &n);
+	jw_obj(w);
+	jw_key(w, "id"); jw_lit(w, x->id);
+	jw_key(w, "purpose"); jw_lit(w, rules_purpose_str(u->purpose));
+	jw_key(w, "chain"); jw_lit(w, rs_hook_str(x->hook));
+	jw_key(w, "family"); jw_lit(w, rules_family_str(u->family));
+	jw_key(w, "protocol"); jw_lit(w, "tcp");
+	jw_key(w, "saddr"); addrs_write(w, &u->saddr);
+	jw_key(w, "daddr"); addrs_write(w, &u->daddr);
+	jw_key(w, "sport"); ranges_write(w, u->sport, u->nsport);
+	jw_key(w, "dport"); ranges_write(w, u->dport, u->ndport);
+	jw_key(w, "ct_state"); ctstate_write(w, u->ct_state & RULES_CT_NEW,
+	    u->ct_state & RULES_CT_ESTABLISHED, u->ct_state & RULES_CT_RELATED);
+	jw_key(w, "action"); jw_lit(w, "accept");
+	jw_key(w, "evidence");
+	jw_obj(w);
+	jw_key(w, "sessions");
+	jw_arr(w);
 	for (i = 0; i < x->nflows; i++) {
-		json_array_append_new(flows, json_integer((json_int_t)x->flows[i]));
 		if (f[x->flows[i]].session != last)
-			json_array_append_new(ss, json_integer((json_int_t)
-			    f[x->flows[i]].session));
+			jw_uint(w, f[x->flows[i]].session);
 		last = f[x->flows[i]].session;
 	}
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
-	    "s:s, s:{s:o, s:I, s:n, s:n}, s:{s:s, s:s, s:s}, s:o, s:o}",
-	    "id", x->id, "purpose", rules_purpose_str(u->purpose),
-	    "chain", rs_hook_str(x->hook), "family", rules_family_str(u->family),
-	    "protocol", "tcp", "saddr", addrs_json(&u->saddr),
-	    "daddr", addrs_json(&u->daddr), "sport", ranges_json(u->sport, u->nsport),
-	    "dport", ranges_json(u->dport, u->ndport),
-	    "ct_state", rules_ct_json(u->ct_state), "action", "accept",
-	    "evidence", "sessions", ss, "connections", (json_int_t)x->nflows,
-	    "first_seen", "last_seen",
-	    "insert", "family", x->chain->family, "table", x->chain->table,
-	    "chain", x->chain->name,
-	    "place", place_json(x), "flows", flows);
+	jw_end_arr(w);
+	jw_key(w, "connections"); jw_uint(w, x->nflows);
+	jw_key(w, "first_seen"); jw_null(w);
+	jw_key(w, "last_seen"); jw_null(w);
+	jw_end_obj(w);
+	jw_key(w, "insert");
+	jw_obj(w);
+	jw_key(w, "family"); jw_str(w, x->chain->family);
+	jw_key(w, "table"); jw_str(w, x->chain->table);
+	jw_key(w, "chain"); jw_str(w, x->chain->name);
+	jw_end_obj(w);
+	jw_key(w, "place"); place_write(w, x);
+	jw_key(w, "flows");
+	jw_arr(w);
+	for (i = 0; i < x->nflows; i++)
+		jw_uint(w, x->flows[i]);
+	jw_end_arr(w);
+	jw_end_obj(w);
 }
 
 static size_t
@@ -285,12 +302,13 @@ fixes_n(const struct audit *a)
 	return n;
 }
 
-static json_t *
-fixes_el(const struct audit *a, size_t i)
+static int
+fixes_el(struct jw *w, const struct audit *a, size_t i)
 {
 	size_t n;
 
-	return fix_json(a, &audit_fixes(a, &n)[i]);
+	fix_write(w, a, &audit_fixes(a, &n)[i]);
+	return 0;
 }
 
 /* The i-th unused rule, or NULL past the last (rulesets are small). */
@@ -317,10 +335,11 @@ unused_n(const struct audit *a)
 	return n;
 }
 
-static json_t *
-unused_el(const struct audit *a, size_t i)
+static int
+unused_el(struct jw *w, const struct audit *a, size_t i)
 {
-	return ref_json(unused_nth(a, i));
+	ref_write(w, unused_nth(a, i));
+	return 0;
 }
 
 static size_t
@@ -332,8 +351,8 @@ broad_n(const struct audit *a)
 	return n;
 }
 
-static json_t *
-broad_el(const struct audit *a, size_t i)
+static int
+broad_el(struct jw *w, const struct audit *a, size_t i)
 {
 	const struct audit_broad *b;
 	char id[32];
@@ -341,10 +360,15 @@ broad_el(const struct audit *a, size_t i)
 
 	b = audit_broad(a, &n);
 	snprintf(id, sizeof id, "S%zu", i + 1);
-	return json_pack("{s:o, s:s, s:s, s:o}", "rule", ref_json(b[i].rule),
-	    "allows", b[i].allows, "observed", b[i].observed, "suggested",
-	    rule_json(&b[i].suggested, id, b[i].saddrs, b[i].nsaddrs,
-	    b[i].daddrs, b[i].ndaddrs));
+	jw_obj(w);
+	jw_key(w, "rule"); ref_write(w, b[i].rule);
+	jw_key(w, "allows"); jw_str(w, b[i].allows);
+	jw_key(w, "observed"); jw_str(w, b[i].observed);
+	jw_key(w, "suggested");
+	suggest_write(w, &b[i].suggested, id, b[i].saddrs, b[i].nsaddrs,
+	    b[i].daddrs, b[i].ndaddrs);
+	jw_end_obj(w);
+	return 0;
 }
 
 static size_t
@@ -356,15 +380,18 @@ shadowed_n(const struct audit *a)
 	return n;
 }
 
-static json_t *
-shadowed_el(const struct audit *a, size_t i)
+static int
+shadowed_el(struct jw *w, const struct audit *a, size_t i)
 {
 	const struct audit_shadow *sh;
 	size_t n;
 
 	sh = audit_shadowed(a, &n);
-	return json_pack("{s:o, s:o}", "rule", ref_json(sh[i].rule), "by",
-	    ref_json(sh[i].by));
+	jw_obj(w);
+	jw_key(w, "rule"); ref_write(w, sh[i].rule);
+	jw_key(w, "by"); ref_write(w, sh[i].by);
+	jw_end_obj(w);
+	return 0;
 }
 
 static size_t
@@ -376,20 +403,24 @@ findings_n(const struct audit *a)
 	return n;
 }
 
-static json_t *
-findings_el(const struct audit *a, size_t i)
+static int
+findings_el(struct jw *w, const struct audit *a, size_t i)
 {
 	const struct audit_finding *f;
 	size_t n;
 
 	f = audit_findings(a, &n);
-	return json_pack("{s:s, s:s}", "type", f[i].type, "text", f[i].text);
+	jw_obj(w);
+	jw_key(w, "type"); jw_lit(w, f[i].type);
+	jw_key(w, "text"); jw_str(w, f[i].text);
+	jw_end_obj(w);
+	return 0;
 }
 
 static const struct section {
 	const char	*name;
 	size_t		(*count)(const struct audit *);
-	json_t		*(*elem)(const struct audit *, size_t);
+	int		(*elem)(struct jw *, const struct audit *, size_t);
 } sections[] = {
 	{ "flows", flows_n, flows_el },
 	{ "denied", denied_n, denied_el },
@@ -400,16 +431,15 @@ static const struct section {
 	{ "findings", findings_n, findings_el },
 };
 
-static json_t *
-families_json(unsigned covers)
+static void
+families_write(struct jw *w, unsigned covers)
 {
-	json_t *a = json_array();
-
+	jw_arr(w);
 	if (covers & RS_FAM_IP)
-		json_array_append_new(a, json_string("ip"));
+		jw_lit(w, "ip");
 	if (covers & RS_FAM_IP6)
-		json_array_append_new(a, json_string("ip6"));
-	return a;
+		jw_lit(w, "ip6");
+	jw_end_arr(w);
 }
 
 /* "iptables-save", or "mixed" when the files are of both formats. */
@@ -424,94 +454,68 @@ merged_format(const struct ruleset *rs)
 	return ruleset_format_str(rs->format);
 }
 
-static json_t *
-head_json(const struct audit *a)
+static void
+head_write(struct jw *w, const struct audit *a)
 {
 	const struct ruleset *rs = audit_ruleset(a);
 	const struct rs_part *p;
-	json_t *parts = json_array();
 	size_t i;
 
+	jw_key(w, "tool"); jw_lit(w, "ftpaudit");
+	jw_key(w, "version"); jw_lit(w, PACKAGE_VERSION);
+	jw_key(w, "schema_version"); jw_uint(w, AUDIT_SCHEMA_VERSION);
+	jw_key(w, "ruleset");
+	jw_obj(w);
+	jw_key(w, "source"); jw_str(w, rs->source);
+	jw_key(w, "format"); jw_lit(w, merged_format(rs));
+	jw_key(w, "rules"); jw_uint(w, ruleset_count(rs));
+	jw_key(w, "families"); families_write(w, rs->covers);
+	jw_end_obj(w);
+	jw_key(w, "rulesets");
+	jw_arr(w);
 	for (i = 0; i < rs->nparts; i++) {
 		p = &rs->parts[i];
-		json_array_append_new(parts, json_pack("{s:s, s:s, s:I, s:o}",
-		    "source", p->source, "format", ruleset_format_str(p->format),
-		    "rules", (json_int_t)p->nrules, "families",
-		    families_json(p->covers)));
+		jw_obj(w);
+		jw_key(w, "source"); jw_str(w, p->source);
+		jw_key(w, "format"); jw_lit(w, ruleset_format_str(p->format));
+		jw_key(w, "rules"); jw_uint(w, p->nrules);
+		jw_key(w, "families"); families_write(w, p->covers);
+		jw_end_obj(w);
 	}
-	return json_pack("{s:s, s:s, s:i, s:{s:s, s:s, s:I, s:o}, s:o, s:I}",
-	    "tool", "ftpaudit", "version", PACKAGE_VERSION,
-	    "schema_version", AUDIT_SCHEMA_VERSION,
-	    "ruleset", "source", rs->source, "format", merged_format(rs),
-	    "rules", (json_int_t)ruleset_count(rs), "families",
-	    families_json(rs->covers), "rulesets", parts,
-	    "unused_other", (json_int_t)audit_unused_other(a));
+	jw_end_arr(w);
+	jw_key(w, "unused_other"); jw_uint(w, audit_unused_other(a));
 }
 
-json_t *
-audit_json(const struct audit *a)
-{
-	json_t *doc, *arr;
-	size_t k, i, n;
-
-	if ((doc = head_json(a)) == NULL)
-		return NULL;
-	for (k = 0; k < sizeof sections / sizeof sections[0]; k++) {
-		arr = json_array();
-		n = sections[k].count(a);
-		for (i = 0; i < n; i++)
-			if (json_array_append_new(arr, sections[k].elem(a, i)) == -1)
-				break;
-		if (i < n || json_object_set_new(doc, sections[k].name, arr) == -1) {
-			json_decref(doc);
-			return NULL;
-		}
-	}
-	return doc;
-}
-
-/* One element, compact, on its own line. */
-static int
-write_el(json_t *el, FILE *out, bool last)
-{
-	int rc;
-
-	if (el == NULL)
-		return -1;
-	rc = json_dumpf(el, out, JSON_COMPACT) == 0 &&
-	    fputs(last ? "\n" : ",\n", out) != EOF ? 0 : -1;
-	json_decref(el);
-	return rc;
-}
-
+/*
+ * The document, written by jw (pretty, as analyze -F json) and handed to
+ * stdio element by element, so that memory does not follow the number
+ * of flows.
+ */
 int
 audit_json_write(const struct audit *a, FILE *out)
 {
-	json_t *head = head_json(a);
-	char *h;
+	struct jw w;
 	size_t k, i, n;
 	int rc = 0;
 
-	if (head == NULL || (h = json_dumps(head, JSON_COMPACT)) == NULL) {
-		json_decref(head);
-		return -1;
-	}
-	json_decref(head);
-	h[strlen(h) - 1] = '\0';	/* the closing brace comes last */
-	if (fputs(h, out) == EOF)
-		rc = -1;
-	free(h);
+	jw_init(&w, true);
+	jw_obj(&w);
+	head_write(&w, a);
 	for (k = 0; rc == 0 && k < sizeof sections / sizeof sections[0]; k++) {
+		jw_key(&w, sections[k].name);
+		jw_arr(&w);
 		n = sections[k].count(a);
-		if (fprintf(out, ",\n\"%s\": [%s", sections[k].name, n ? "\n" : "") < 0)
-			rc = -1;
 		for (i = 0; rc == 0 && i < n; i++)
-			rc = write_el(sections[k].elem(a, i), out, i + 1 == n);
-		if (rc == 0 && fputs("]", out) == EOF)
-			rc = -1;
+			if (sections[k].elem(&w, a, i) == -1 ||
+			    jw_flush(&w, out) == -1)
+				rc = -1;
+		jw_end_arr(&w);
 	}
-	if (rc == 0 && fputs("}\n", out) == EOF)
+	jw_end_obj(&w);
+	jw_text(&w, "\n", 1);
+	if (rc == 0 && jw_flush(&w, out) == -1)
 		rc = -1;
+	jw_free(&w);
 	return rc == 0 && !ferror(out) ? 0 : -1;
 }
 

@@ -6,7 +6,6 @@
 
 #include <stdio.h>
 #include <stdbool.h>
-#include <jansson.h>
 
 #include "ftpaudit/rules.h"
 #include "ftpaudit/ruleset.h"
@@ -151,12 +150,11 @@ const char *audit_verdict_str(enum audit_verdict);
 bool	 audit_fixes_in(const struct audit *, enum rs_format, int family);
 
 /* audit_report.c */
-json_t	*audit_json(const struct audit *);
 /* The fixes as commands: an nft script (nft -f), or iptables-restore
  * --noflush input for family; 0, or -1 on a write error. */
 int	 audit_fixes_nft(const struct audit *, FILE *);
 int	 audit_fixes_ipt(const struct audit *, int family, FILE *);
-/* The same document streamed, one array element per line; 0 or -1. */
+/* The document, streamed by jw; 0, or -1 on ENOMEM or a write error. */
 int	 audit_json_write(const struct audit *, FILE *);
 /* 0, or -1 on a write error. */
 int	 audit_text(const struct audit *, FILE *);
