@@ -265,17 +265,3 @@ audit_fixes_free(struct audit *a)
 	a->nfixes = a->xcap = a->ndenied = a->dcap = 0;
 }
 
-bool
-audit_fixes_in(const struct audit *a, enum rs_format fmt, int family)
-{
-	const struct rs_chain *c;
-	size_t i;
-
-	for (i = 0; i < a->nfixes; i++) {
-		c = a->fixes[i].chain;
-		if (c->format == fmt && (fmt == RS_FMT_NFT ||
-		    (c->fam == RS_FAM_IP6) == (family == FA_AF_INET6)))
-			return true;
-	}
-	return false;
-}

@@ -705,8 +705,17 @@ audit_text(const struct audit *a, FILE *out)
 
 /* The fixes as commands. */
 
+/* Does the fix go into a ruleset of this format (and family)? */
+static bool
+fix_for(const struct audit_fix *x, enum rs_format fmt, int family)
+{
+	return x->chain->format == fmt && (fmt == RS_FMT_NFT ||
+	    (x->chain->fam == RS_FAM_IP6) == (family == FA_AF_INET6));
+}
+
 static void
-fixes_header(const struct audit *a, FILE *out, size_t n, const char *how)
+fixes_header(const struct audit *a, FILE *out, size_t n, const char *how,
+    enum rs_format fmt, int family)
 {
 	const struct audit_fix *fx;
 	size_t i, nall;
@@ -716,6 +725,8 @@ fixes_header(const struct audit *a, FILE *out, size_t n, const char *how)
 	    audit_side_str(audit_side(a)), how);
 	fx = audit_fixes(a, &nall);
 	for (i = 0; i < nall; i++) {
+		if (!fix_for(&fx[i], fmt, family))
+			continue;
 		fprintf(out, "# %s for ", fx[i].id);
 		flow_list(&fx[i], out);
 		fputs(": ", out);
@@ -740,8 +751,7 @@ gather(const struct audit *a, enum rs_format fmt, int family,
 	if (*rv == NULL || *pv == NULL)
 		return -1;
 	for (i = 0; i < nall; i++) {
-		if (fx[i].chain->format != fmt || (fmt == RS_FMT_IPT &&
-		    (fx[i].chain->fam == RS_FAM_IP6) != (family == FA_AF_INET6)))
+		if (!fix_for(&fx[i], fmt, family))
 			continue;
 		(*rv)[*n] = fx[i].rule;		/* borrowed: not released */
 		(*pv)[(*n)++] = fx[i].place;
@@ -759,7 +769,7 @@ audit_fixes_nft(const struct audit *a, FILE *out)
 
 	if (gather(a, RS_FMT_NFT, 0, &rv, &pv, &n) == 0) {
 		fputs("#!/usr/sbin/nft -f\n", out);
-		fixes_header(a, out, n, "nft -f FILE");
+		fixes_header(a, out, n, "nft -f FILE", RS_FMT_NFT, 0);
 		rc = rules_nft_placed(rv, pv, n, out);
 	}
 	free(rv);
@@ -778,7 +788,7 @@ audit_fixes_ipt(const struct audit *a, int family, FILE *out)
 	if (gather(a, RS_FMT_IPT, family, &rv, &pv, &n) == 0) {
 		fixes_header(a, out, n, family == FA_AF_INET6 ?
 		    "ip6tables-restore --noflush < FILE" :
-		    "iptables-restore --noflush < FILE");
+		    "iptables-restore --noflush < FILE", RS_FMT_IPT, family);
 		rc = rules_ipt_placed(rv, pv, n, family, out);
 	}
 	free(rv);

@@ -145,10 +145,6 @@ const char *audit_side_str(enum audit_side);
 const char *audit_purpose_str(enum audit_purpose);
 const char *audit_verdict_str(enum audit_verdict);
 
-/* Some fix goes into a ruleset of this format (and family for iptables:
- * FA_AF_INET or FA_AF_INET6). */
-bool	 audit_fixes_in(const struct audit *, enum rs_format, int family);
-
 /* audit_report.c */
 /* The fixes as commands: an nft script (nft -f), or iptables-restore
  * --noflush input for family; 0, or -1 on a write error. */

@@ -513,6 +513,176 @@ test_merge_and_cover(void **state)
 	ruleset_free(rs);
 }
 
+/* A session of passive transfers, each seen connecting to one of ports
+ * (at most 4). */
+struct pasv {
+	struct fa_session s;
+	struct fa_transfer x[4];
+};
+
+static void
+pasv_session(struct pasv *p, uint64_t id, const char *client, const char *server,
+    uint16_t ctl, const uint16_t *ports, size_t n)
+{
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	p->s.id = id;
+	p->s.client = ep(client, (uint16_t)(50000 + id));
+	p->s.server = ep(server, ctl);
+	p->s.login = FA_LOGIN_SUCCESS;
+	p->s.xfers = p->x;
+	p->s.nxfers = (uint32_t)n;
+	for (i = 0; i < n; i++) {
+		p->x[i].id = (uint32_t)i + 1;
+		p->x[i].mode = FA_MODE_PASSIVE;
+		p->x[i].neg = FA_NEG_PASV;
+		p->x[i].expected = ep(server, ports[i]);
+		p->x[i].announced = p->x[i].expected;
+		p->x[i].connected = true;
+		p->x[i].status = FA_XS_COMPLETE;
+		p->x[i].reply_code = 226;
+		p->x[i].data_client = ep(client, (uint16_t)(51000 + i));
+		p->x[i].data_server = ep(server, ports[i]);
+	}
+}
+
+static struct audit *
+audit_of(const struct ruleset *rs, struct pasv *v, size_t n)
+{
+	struct audit *a = audit_new(rs, AUDIT_SERVER);
+	size_t i;
+
+	assert_non_null(a);
+	for (i = 0; i < n; i++)
+		assert_int_equal(audit_add_session(a, &v[i].s), 0);
+	assert_int_equal(audit_finish(a), 0);
+	return a;
+}
+
+/* Denied flows of one server merge into one fix: its peers, its ports
+ * as one range, placed before the first rule that denied one of them. */
+static void
+test_fix_merge(void **state)
+{
+	static const char t[] = NFT_HEAD
+	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
+	    RULE("input", 3, M(CT("state"), "in", "\"established\"") "," ACCEPT)
+	    RULE("input", 4, M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
+	    RULE("input", 5, M(PL("tcp", "dport"), "==", "40005") "," DROP)
+	    NFT_TAIL;
+	static const uint16_t p1[] = { 40003, 40005, 40009 }, p2[] = { 40004 };
+	struct ruleset *rs = parse(t);
+	const struct audit_fix *fx;
+	struct pasv v[2];
+	struct audit *a;
+	char *buf = NULL;
+	size_t n, len = 0;
+	FILE *f;
+
+	(void)state;
+	pasv_session(&v[0], 1, "10.20.1.2", "10.20.2.2", 21, p1, 3);
+	pasv_session(&v[1], 2, "10.20.1.3", "10.20.2.2", 21, p2, 1);
+	a = audit_of(rs, v, 2);
+	fx = audit_fixes(a, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(fx[0].nflows, 4);
+	assert_int_equal(fx[0].rule.purpose, RP_PASSIVE);
+	assert_int_equal(fx[0].rule.saddr.n, 2);
+	assert_int_equal(fx[0].rule.daddr.n, 1);
+	assert_int_equal(fx[0].rule.ndport, 1);
+	assert_int_equal(fx[0].rule.dport[0].lo, 40003);
+	assert_int_equal(fx[0].rule.dport[0].hi, 40009);
+	assert_int_equal(fx[0].before->handle, 5);
+	assert_int_equal(fx[0].place.handle, 5);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(audit_fixes_nft(a, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\ninsert rule inet f input position 5 ip saddr "
+	    "{ 10.20.1.2/32, 10.20.1.3/32 } ip daddr 10.20.2.2/32 tcp dport "
+	    "40003-40009 ct state new accept"));
+	free(buf);
+	audit_free(a);
+	ruleset_free(rs);
+}
+
+/* iptables-restore runs -I lines in order: each insert moves the rules
+ * after it down, and the later fixes count it. */
+static void
+test_fix_ipt_index(void **state)
+{
+	static const char t[] = "*filter\n:INPUT DROP [0:0]\n"
+	    "-A INPUT -m state --state ESTABLISHED -j ACCEPT\n"
+	    "-A INPUT -p tcp --dport 21 -j ACCEPT\n"
+	    "-A INPUT -s 10.20.1.3/32 -j DROP\n"
+	    "-A INPUT -p tcp --dport 2121 -j DROP\nCOMMIT\n";
+	struct ruleset *rs = parse(t);
+	const struct audit_fix *fx;
+	struct pasv v[2];
+	struct audit *a;
+	char *buf = NULL;
+	size_t n, len = 0;
+	FILE *f;
+
+	(void)state;
+	pasv_session(&v[0], 1, "10.20.1.2", "10.20.2.2", 2121, NULL, 0);
+	pasv_session(&v[1], 2, "10.20.1.3", "10.20.2.3", 2121, NULL, 0);
+	a = audit_of(rs, v, 2);
+	fx = audit_fixes(a, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(fx[0].flows[0], 1);	/* denied by rule 3 */
+	assert_int_equal(fx[0].place.index, 3);
+	assert_int_equal(fx[1].flows[0], 0);	/* by rule 4, now rule 5 */
+	assert_int_equal(fx[1].place.index, 5);
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(audit_fixes_ipt(a, FA_AF_INET, f), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\n*filter\n-I INPUT 3 -p tcp -s 10.20.1.3/32 "
+	    "-d 10.20.2.3/32 --dport 2121 "));
+	assert_non_null(strstr(buf, "\n-I INPUT 5 -p tcp -s 10.20.1.2/32 "
+	    "-d 10.20.2.2/32 --dport 2121 "));
+	free(buf);
+	/* Nothing for IPv6. */
+	buf = NULL;
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(audit_fixes_ipt(a, FA_AF_INET6, f), 0);
+	fclose(f);
+	assert_null(strstr(buf, "-I INPUT"));
+	free(buf);
+	audit_free(a);
+	ruleset_free(rs);
+}
+
+/* A reply or later packet dropped: established traffic is the fix. */
+static void
+test_fix_established(void **state)
+{
+	static const char t[] = NFT_HEAD
+	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
+	    RULE("input", 3, M(PL("tcp", "dport"), "==", "21") "," M(CT("state"), "in", "\"new\"") "," ACCEPT)
+	    NFT_TAIL;
+	struct ruleset *rs = parse(t);
+	const struct audit_flow *f;
+	const struct audit_fix *fx;
+	struct pasv v;
+	struct audit *a;
+	size_t n;
+
+	(void)state;
+	pasv_session(&v, 1, "10.20.1.2", "10.20.2.2", 21, NULL, 0);
+	a = audit_of(rs, &v, 1);
+	f = audit_flows(a, &n);
+	assert_int_equal(f[0].verdict, AV_DROP);
+	assert_int_equal(f[0].failed_pkt, 2);
+	fx = audit_fixes(a, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(fx[0].rule.purpose, RP_ESTABLISHED);
+	assert_int_equal(fx[0].rule.ct_state, RULES_CT_ESTABLISHED);
+	assert_null(fx[0].before);
+	audit_free(a);
+	ruleset_free(rs);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Audit. */
 
@@ -968,6 +1138,9 @@ main(void)
 		cmocka_unit_test(test_policy_only),
 		cmocka_unit_test(test_rule_text),
 		cmocka_unit_test(test_merge_and_cover),
+		cmocka_unit_test(test_fix_merge),
+		cmocka_unit_test(test_fix_ipt_index),
+		cmocka_unit_test(test_fix_established),
 		cmocka_unit_test(test_audit_good),
 		cmocka_unit_test(test_audit_broken),
 		cmocka_unit_test(test_audit_broad_and_helper_early),
