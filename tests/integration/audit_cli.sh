@@ -176,6 +176,35 @@ grep -qx "insert rule inet filter input position 19 ip6 saddr fd20:1::2/128 ip6 
 	[ "$(grep -c '^insert rule\|^add rule' "$tmp/out")" = 3 ] &&
 	check OK "-F nft: insert before the dropping rule, add after a dropping policy" ||
 	check FAIL "-F nft: $(cat "$tmp/out")"
+# A fix is a rule of the rules document: the same members, valid against
+# its schema (but its id: F, not R), plus its place and flows.
+# shellcheck disable=SC2086
+"$FTPAUDIT" audit -F json --ruleset="$D/server-mixed.nft.json" $CAPS >"$tmp/fixes.json"
+"$PY" - "$tmp/fixes.json" "$srcdir/schema/rules.schema.json" <<'EOF' >"$tmp/shape" 2>&1
+import json, sys
+a = json.load(open(sys.argv[1]))
+try:
+    from jsonschema import Draft202012Validator
+except ImportError:
+    print("skip")
+    sys.exit(0)
+rs = json.load(open(sys.argv[2]))
+rule = dict(rs["$defs"]["rule"], **{"$defs": rs["$defs"]})
+v = Draft202012Validator(rule)
+bad = 0
+for x in a["fixes"]:
+    y = {k: x[k] for k in x if k not in ("place", "flows", "insert")}
+    y["id"] = "R" + x["id"][1:]
+    for e in v.iter_errors(y):
+        bad += 1
+        print("%s: %s at %s" % (x["id"], e.message, list(e.path)))
+print("ok %d" % len(a["fixes"]) if not bad else "bad")
+EOF
+case $(tail -1 "$tmp/shape") in
+"ok 3") check OK "the 3 fixes are rules of the rules document (rules.schema.json)" ;;
+skip) ;;
+*) check FAIL "fixes against rules.schema.json: $(cat "$tmp/shape")" ;;
+esac
 # shellcheck disable=SC2086
 expect_rc 3 "text fixes" "$FTPAUDIT" audit --ruleset="$D/server-mixed.nft.json" $CAPS
 grep -qF "  F1 for flow #4: insert before inet filter input handle 19: ip6 saddr fd20:1::/64 tcp dport 21 counter drop" "$tmp/out" &&

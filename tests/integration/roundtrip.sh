@@ -6,7 +6,8 @@
 # and ip6tables-restore), dumped back (nft -j list ruleset; iptables-save
 # and ip6tables-save) and audited with the same capture and side: exit 0,
 # every flow accepted (but those rules_vet excludes, which rules opens
-# nothing for), no finding.  A capture with nothing to recommend (rules
+# nothing for), no finding, and the document valid against
+# schema/audit.schema.json (with python3-jsonschema).  A capture with nothing to recommend (rules
 # exits 1) is counted as skipped.  Root, netns, nft, iptables-nft and
 # python3, else SKIP (77).  ROUNDTRIP_KEEP=1 keeps the failing files.
 set -u
@@ -108,12 +109,22 @@ while IFS= read -r cap; do
 done <<<"$caps"
 
 # Every audit that exited 0: flows accepted (or excluded), no finding.
-"$PY" - "$tmp/list" <<'PYEOF' >"$tmp/judged"
+"$PY" - "$tmp/list" "$srcdir/schema/audit.schema.json" <<'PYEOF' >"$tmp/judged"
 import json, sys
 bad = 0
+try:
+    from jsonschema import Draft202012Validator
+    schema = Draft202012Validator(json.load(open(sys.argv[2])))
+except ImportError:
+    schema = None
 for line in open(sys.argv[1]):
     path, name = line.rstrip("\n").split("\t", 1)
     a = json.load(open(path))
+    errs = list(schema.iter_errors(a)) if schema else []
+    if errs:
+        bad += 1
+        print("not ok - %s: schema/audit.schema.json: %s at %s" % (name,
+              errs[0].message[:200], list(errs[0].path)))
     wrong = [f for f in a["flows"] if f["verdict"] != "accept" and "excluded" not in f]
     if wrong or a["findings"] or a["denied"]:
         bad += 1
