@@ -683,6 +683,33 @@ test_fix_established(void **state)
 	ruleset_free(rs);
 }
 
+/* A helper assignment matched on a port the capture did not show (the
+ * reply of an active connection never seen) changes nothing for that
+ * packet: the traversal goes on, never indeterminate. */
+static void
+test_helper_set_followed(void **state)
+{
+	struct ruleset *rs = parse(nft_good);
+	const struct audit_flow *f;
+	struct audit *a;
+	struct fake s;
+	size_t n, i;
+
+	(void)state;
+	fake_session(&s, true, 0);
+	s.x[1].connected = false;
+	s.x[1].status = FA_XS_NOT_CONNECTED;
+	a = run_audit(rs, AUDIT_SERVER, &s);
+	f = audit_flows(a, &n);
+	assert_int_equal(n, 3);
+	assert_false(f[2].initiator_port_known);
+	for (i = 0; i < n; i++)
+		assert_int_not_equal(f[i].verdict, AV_INDETERMINATE);
+	assert_false(has_finding(a, "indeterminate"));
+	audit_free(a);
+	ruleset_free(rs);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Audit. */
 
@@ -1141,6 +1168,7 @@ main(void)
 		cmocka_unit_test(test_fix_merge),
 		cmocka_unit_test(test_fix_ipt_index),
 		cmocka_unit_test(test_fix_established),
+		cmocka_unit_test(test_helper_set_followed),
 		cmocka_unit_test(test_audit_good),
 		cmocka_unit_test(test_audit_broken),
 		cmocka_unit_test(test_audit_broad_and_helper_early),
