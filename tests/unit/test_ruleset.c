@@ -710,6 +710,41 @@ test_helper_set_followed(void **state)
 	ruleset_free(rs);
 }
 
+/* related-without-helper: only for a rule that may accept related TCP;
+ * ICMP errors are related too and say nothing about FTP data. */
+static void
+test_related_tcp_only(void **state)
+{
+	static const char icmp[] = NFT_HEAD
+	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
+	    RULE("input", 3, M(META("l4proto"), "==", "{\"set\": [\"icmp\", \"ipv6-icmp\"]}") ","
+		M(CT("state"), "in", "\"related\"") "," ACCEPT)
+	    RULE("input", 4, M(CT("state"), "in", "\"established\"") "," ACCEPT)
+	    NFT_TAIL;
+	static const char any[] = NFT_HEAD
+	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
+	    RULE("input", 3, M(CT("state"), "in", "[\"established\", \"related\"]") "," ACCEPT)
+	    NFT_TAIL;
+	struct ruleset *rs;
+	struct audit *a;
+	struct fake s;
+
+	(void)state;
+	fake_session(&s, true, 0);
+	rs = parse(icmp);
+	assert_string_equal(rs->chains[0]->rules[0]->text,
+	    "meta l4proto { icmp, ipv6-icmp } ct state related accept");
+	a = run_audit(rs, AUDIT_SERVER, &s);
+	assert_false(has_finding(a, "related-without-helper"));
+	audit_free(a);
+	ruleset_free(rs);
+	rs = parse(any);
+	a = run_audit(rs, AUDIT_SERVER, &s);
+	assert_true(has_finding(a, "related-without-helper"));
+	audit_free(a);
+	ruleset_free(rs);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Audit. */
 
@@ -1169,6 +1204,7 @@ main(void)
 		cmocka_unit_test(test_fix_ipt_index),
 		cmocka_unit_test(test_fix_established),
 		cmocka_unit_test(test_helper_set_followed),
+		cmocka_unit_test(test_related_tcp_only),
 		cmocka_unit_test(test_audit_good),
 		cmocka_unit_test(test_audit_broken),
 		cmocka_unit_test(test_audit_broad_and_helper_early),
