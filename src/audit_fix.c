@@ -8,6 +8,11 @@
 
 #include "audit_int.h"
 
+struct fix_index {
+	uint32_t	*slot;		/* owned */
+	size_t		 nslot;		/* a power of two */
+};
+
 static enum rules_chain
 hook_chain(enum rs_hook h)
 {
@@ -54,37 +59,91 @@ server_of(const struct audit_flow *f)
 	return f->purpose == AP_ACTIVE ? &f->initiator.ip : &f->responder.ip;
 }
 
+/* The merge key's hash: chain, purpose, family and, for rules with
+ * addresses, the server. */
+static uint32_t
+key_hash(const struct rs_chain *c, enum rules_purpose p, int family,
+    const struct fa_addr *server)
+{
+	uint32_t h = 2166136261u;
+	uintptr_t cp = (uintptr_t)c;
+	size_t i;
+
+	for (i = 0; i < sizeof cp; i++, cp >>= 8)
+		h = (h ^ (uint8_t)cp) * 16777619u;
+	h = (h ^ (uint32_t)p) * 16777619u;
+	h = (h ^ (uint32_t)family) * 16777619u;
+	for (i = 0; server != NULL && i < sizeof server->a; i++)
+		h = (h ^ server->a[i]) * 16777619u;
+	return h;
+}
+
+static bool
+same_key(const struct audit_fix *x, const struct rs_chain *c,
+    enum rules_purpose p, int family, const struct fa_addr *server)
+{
+	return x->chain == c && x->rule.purpose == p && x->rule.family == family &&
+	    (server == NULL || fa_addr_eq(&x->server, server));
+}
+
+/* A denied capture can hold a fix per server: the fixes are found by a
+ * hash of their key (slot: index + 1, 0 empty), grown at half full. */
+static int
+index_grow(struct fix_index *ix, const struct audit *a)
+{
+	size_t n = ix->nslot ? ix->nslot * 2 : 64, i, j;
+	const struct audit_fix *x;
+	uint32_t *v;
+
+	if ((v = calloc(n, sizeof *v)) == NULL)
+		return -1;
+	for (i = 0; i < a->nfixes; i++) {
+		x = &a->fixes[i];
+		j = key_hash(x->chain, x->rule.purpose, x->rule.family,
+		    by_address(x->rule.purpose) ? &x->server : NULL) & (n - 1);
+		while (v[j] != 0)
+			j = (j + 1) & (n - 1);
+		v[j] = (uint32_t)i + 1;
+	}
+	free(ix->slot);
+	ix->slot = v;
+	ix->nslot = n;
+	return 0;
+}
+
 static struct audit_fix *
-find_fix(struct audit *a, const struct audit_flow *f)
+find_fix(struct audit *a, struct fix_index *ix, const struct audit_flow *f)
 {
 	enum rules_purpose p = fix_purpose(f);
 	const struct rs_chain *c = deny_chain(f);
+	const struct fa_addr *server = by_address(p) ? server_of(f) : NULL;
+	int family = f->initiator.ip.family;
 	struct audit_fix *x;
-	size_t i;
+	size_t j;
 
-	for (i = 0; i < a->nfixes; i++) {
-		x = &a->fixes[i];
-		if (x->chain == c && x->rule.purpose == p &&
-		    x->rule.family == f->initiator.ip.family &&
-		    (!by_address(p) || fa_addr_eq(&x->server, server_of(f))))
-			return x;
-	}
+	if ((a->nfixes + 1) * 2 > ix->nslot && index_grow(ix, a) == -1)
+		return NULL;
+	j = key_hash(c, p, family, server) & (ix->nslot - 1);
+	for (; ix->slot[j] != 0; j = (j + 1) & (ix->nslot - 1))
+		if (same_key(&a->fixes[ix->slot[j] - 1], c, p, family, server))
+			return &a->fixes[ix->slot[j] - 1];
 	if ((x = audit_grow(a->fixes, &a->xcap, a->nfixes, sizeof *x)) == NULL)
 		return NULL;
 	a->fixes = x;
+	ix->slot[j] = (uint32_t)a->nfixes + 1;
 	x = &a->fixes[a->nfixes++];
 	memset(x, 0, sizeof *x);
 	x->chain = c;
 	x->hook = f->failed_hook;
 	x->rule.purpose = p;
 	x->rule.chain = hook_chain(f->failed_hook);
-	x->rule.family = f->initiator.ip.family;
+	x->rule.family = family;
 	x->rule.ct_state = p == RP_ESTABLISHED ? RULES_CT_ESTABLISHED :
 	    p == RP_HELPER_RELATED ? RULES_CT_RELATED : RULES_CT_NEW;
 	x->all20 = true;
 	x->plo = 65535;
-	if (by_address(p)) {
-		x->server = *server_of(f);
+	if (server != NULL) {
+		x->server = *server;
 		if (rules_addrs_add(p == RP_ACTIVE ? &x->rule.saddr :
 		    &x->rule.daddr, &x->server) == -1)
 			return NULL;
@@ -121,7 +180,7 @@ merge_flow(struct audit_fix *x, const struct audit_flow *f)
 }
 
 static int
-add_flow(struct audit *a, size_t idx)
+add_flow(struct audit *a, struct fix_index *ix, size_t idx)
 {
 	const struct audit_flow *f = &a->flows[idx];
 	struct audit_fix *x;
@@ -130,7 +189,7 @@ add_flow(struct audit *a, size_t idx)
 	if ((f->verdict != AV_DROP && f->verdict != AV_REJECT) ||
 	    f->excluded != NULL || deny_chain(f) == NULL)
 		return 0;
-	if ((x = find_fix(a, f)) == NULL)
+	if ((x = find_fix(a, ix, f)) == NULL)
 		return -1;
 	if ((v = audit_grow(x->flows, &x->fcap, x->nflows, sizeof *v)) == NULL)
 		return -1;
@@ -219,11 +278,15 @@ place(struct audit *a)
 int
 audit_make_fixes(struct audit *a)
 {
+	struct fix_index ix = { NULL, 0 };
 	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < a->nflows; i++)
-		if (add_flow(a, i) == -1)
-			return -1;
+	for (i = 0; rc == 0 && i < a->nflows; i++)
+		rc = add_flow(a, &ix, i);
+	free(ix.slot);
+	if (rc == -1)
+		return -1;
 	for (i = 0; i < a->nfixes; i++)
 		if (finish_rule(&a->fixes[i]) == -1)
 			return -1;
