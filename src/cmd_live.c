@@ -225,7 +225,7 @@ print_stats(struct live_run *r)
 }
 
 static void
-emit_stats(struct live_run *r)
+emit_stats(struct live_run *r, bool final)
 {
 	struct live_counters lc;
 
@@ -233,7 +233,7 @@ emit_stats(struct live_run *r)
 		return;
 	live_counters(r->l, &lc);
 	events_stats(r->ev, clock_us(CLOCK_REALTIME), fa_engine_stats(r->e), &lc,
-	    fa_engine_open_sessions(r->e));
+	    fa_engine_open_sessions(r->e), final);
 }
 
 /* Clocks: stats events, the TUI redraw, --duration.  false to stop. */
@@ -250,7 +250,7 @@ tick(struct live_run *r)
 			tui_repaint(r->tui);
 	}
 	if (r->ev != NULL && now >= r->next_stats) {
-		emit_stats(r);
+		emit_stats(r, false);
 		r->next_stats = now + r->a->stats_s * 1000000;
 	}
 	if (r->tui != NULL) {
@@ -379,7 +379,7 @@ finish(struct live_run *r, struct report *rep, FILE *out)
 	if (r->tui != NULL)
 		tui_end(r->tui);
 	fa_engine_finish(r->e);
-	emit_stats(r);
+	emit_stats(r, true);
 	if (r->ev != NULL && events_error(r->ev) == -1 && r->err[0] == '\0')
 		snprintf(r->err, sizeof r->err, "write error");
 	if (rep != NULL && report_finish(rep, NULL, fa_engine_stats(r->e),

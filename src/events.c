@@ -189,6 +189,16 @@ on_session_end(void *arg, struct fa_session *s)
 	emit(arg);
 }
 
+/* Not a session's: no "session"; ts is when the connection began. */
+static void
+on_unattributed(void *arg, const struct fa_unattributed *u)
+{
+	struct jw *w = event_new(arg, "unattributed", u->start_us, NULL);
+
+	report_unattributed_members(w, u);
+	emit(arg);
+}
+
 void
 events_sink(struct events *ev, struct fa_sink *sk)
 {
@@ -199,14 +209,19 @@ events_sink(struct events *ev, struct fa_sink *sk)
 	sk->transfer_end = on_transfer_end;
 	sk->anomaly = on_anomaly;
 	sk->session_end = on_session_end;
+	sk->unattributed = on_unattributed;
 	sk->arg = ev;
 }
 
 void
 events_stats(struct events *ev, uint64_t ts_us, const struct fa_stats *st,
-    const struct live_counters *lc, size_t open_sessions)
+    const struct live_counters *lc, size_t open_sessions, bool final)
 {
 	struct jw *w = event_new(ev, "stats", ts_us, NULL);
+
+	jw_key(w, "final"); jw_bool(w, final);
+	if (final)
+		report_json_tool(w);
 
 	jw_key(w, "packets_received"); jw_uint(w, lc->received);
 	jw_key(w, "packets_dropped"); jw_uint(w, lc->dropped);
@@ -220,5 +235,7 @@ events_stats(struct events *ev, uint64_t ts_us, const struct fa_stats *st,
 	jw_uint(w, st->unattributed_data_connections);
 	jw_key(w, "malformed"); jw_uint(w, st->malformed);
 	jw_key(w, "reasm_gaps"); jw_uint(w, st->reasm_gaps);
+	/* The engine's every counter, as analyze's "stats". */
+	jw_key(w, "stats"); report_stats_write(w, st);
 	emit(ev);
 }

@@ -75,16 +75,20 @@ put(struct jw *w, const char *s, size_t n)
 	w->len += n;
 }
 
-static void __attribute__((noinline))
+/* A line's end and the indentation of depth 31 at most, copied whole
+ * and cut to the depth: one fixed copy, where memset of the depth's
+ * spaces cost a tenth of -F json's writing. */
+const char jw_indent[JW_INDENT] = "\n"
+    "                               "
+    "                                ";
+
+static void
 newline(struct jw *w)
 {
-	size_t n = 2 * (size_t)w->depth;
-
-	if (!w->pretty || !reserve(w, 1 + n))
+	if (!w->pretty || !reserve(w, JW_INDENT))
 		return;
-	w->p[w->len++] = '\n';
-	memset(w->p + w->len, ' ', n);
-	w->len += n;
+	memcpy(w->p + w->len, jw_indent, JW_INDENT);
+	w->len += 1 + 2 * (size_t)w->depth;
 }
 
 /* Before a value: the comma and the indentation, unless a key came first.

@@ -1,39 +1,15 @@
-/* report_json.c: sessions as JSON objects (schema version 1), the analyze
- * document and its NDJSON form. */
+/* report_json.c: the analyze report's JSON pieces (schema version 1):
+ * sessions, unattributed connections, inputs and totals, for the -F json
+ * document and the -F ndjson records that report.c puts together, and
+ * for live's events. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ftpaudit/jw.h"
-#include "ftpaudit/spool.h"
 #include "ftpaudit/nat.h"
 #include "report_int.h"
 
 #define SCHEMA_VERSION	1
-#define MAX_UNATTRIBUTED	10000
-
-/*
- * JSON and text list the sessions by id after totals known only at the
- * end: each session is rendered as it ends into a spool (spool.c) and the
- * document is put together at report_finish.  NDJSON lines go out as
- * sessions end.
- */
-struct report {
-	enum report_format fmt;
-	FILE		*out;		/* borrowed */
-	struct spool	*spool;		/* owned (json, text) */
-	struct fa_unattributed *un;	/* owned */
-	size_t		 nun, uncap;
-	uint64_t	 un_dropped;
-	report_extend_fn extend;
-	void		*extend_arg;
-	report_tail_fn	 tail;		/* text: a second section per session */
-	void		*tail_arg;
-	char		*tail_title;	/* owned */
-	/* NDJSON: the line buffer.  JSON: a session's text, inside the
-	 * "sessions" array of a document, so that it is indented as there. */
-	struct jw	 jw;
-	int		 error;
-};
 
 static void
 bytes_or_null(struct jw *w, const char *key, bool has, const struct fa_bytes *b)
@@ -234,12 +210,11 @@ session_counts(struct jw *w, const struct fa_session *s)
 }
 
 void
-report_session_write(struct jw *w, const struct fa_session *s,
+report_session_members(struct jw *w, const struct fa_session *s,
     report_extend_fn extend, void *arg)
 {
 	uint32_t i;
 
-	jw_obj(w);
 	jw_key(w, "id"); jw_uint(w, s->id);
 	endpoint(w, "client", &s->client);
 	endpoint(w, "server", &s->server);
@@ -283,125 +258,20 @@ report_session_write(struct jw *w, const struct fa_session *s,
 	session_counts(w, s);
 	if (extend != NULL)
 		extend(arg, w, s);	/* fields of later issues, after ours */
+}
+
+void
+report_session_write(struct jw *w, const struct fa_session *s,
+    report_extend_fn extend, void *arg)
+{
+	jw_obj(w);
+	report_session_members(w, s, extend, arg);
 	jw_end_obj(w);
 }
 
-json_t *
-json_ts(uint64_t ts_us)
-{
-	char buf[FA_TSLEN];
-
-	return json_string(fmt_ts(ts_us, buf));
-}
-
-struct report *
-report_new(enum report_format fmt, FILE *out, char **cause)
-{
-	struct report *r;
-
-	*cause = NULL;
-	if ((r = calloc(1, sizeof *r)) == NULL)
-		return NULL;
-	r->fmt = fmt;
-	r->out = out;
-	if (fmt == REPORT_JSON) {
-		jw_init(&r->jw, true);
-		jw_obj(&r->jw);
-		jw_key(&r->jw, "sessions");
-		jw_arr(&r->jw);
-	}
-	if (fmt != REPORT_NDJSON && (r->spool = spool_new(cause)) == NULL) {
-		jw_free(&r->jw);
-		free(r);
-		return NULL;
-	}
-	return r;
-}
-
 void
-report_set_extend(struct report *r, report_extend_fn fn, void *arg)
+report_stats_write(struct jw *w, const struct fa_stats *st)
 {
-	r->extend = fn;
-	r->extend_arg = arg;
-}
-
-int
-report_set_tail(struct report *r, const char *title, report_tail_fn fn, void *arg)
-{
-	if ((r->tail_title = strdup(title)) == NULL)
-		return -1;
-	r->tail = fn;
-	r->tail_arg = arg;
-	return 0;
-}
-
-static void
-on_session_end(void *arg, struct fa_session *s)
-{
-	struct report *r = arg;
-	struct jw *w = &r->jw;
-	FILE *f;
-
-	if (r->fmt == REPORT_NDJSON) {
-		jw_reset(w);
-		report_session_write(w, s, r->extend, r->extend_arg);
-		jw_text(w, "\n", 1);
-		if (w->err || fwrite(w->p, 1, w->len, r->out) != w->len)
-			r->error = 1;
-		return;
-	}
-	if ((f = spool_begin(r->spool, s->id)) == NULL)
-		return;		/* report_finish says why */
-	if (r->fmt == REPORT_TEXT)
-		report_text_session(f, s);
-	else {
-		/* As the first element: report_finish puts the commas. */
-		w->len = 0;
-		w->more[w->depth] = false;
-		report_session_write(w, s, r->extend, r->extend_arg);
-		if (w->err)
-			r->error = 1;
-		else
-			fwrite(w->p, 1, w->len, f);
-	}
-	spool_end_part(r->spool);
-	if (r->tail != NULL)
-		r->tail(r->tail_arg, f, s);
-	spool_end_part(r->spool);
-}
-
-static void
-on_unattributed(void *arg, const struct fa_unattributed *u)
-{
-	struct report *r = arg;
-	struct fa_unattributed *n;
-
-	if (r->nun >= MAX_UNATTRIBUTED) {
-		r->un_dropped++;
-		return;
-	}
-	if (r->nun == r->uncap) {
-		if ((n = realloc(r->un, (r->uncap ? r->uncap * 2 : 16) * sizeof *n)) == NULL)
-			return;
-		r->un = n;
-		r->uncap = r->uncap ? r->uncap * 2 : 16;
-	}
-	r->un[r->nun++] = *u;
-}
-
-void
-report_sink(struct report *r, struct fa_sink *s)
-{
-	memset(s, 0, sizeof *s);
-	s->session_end = on_session_end;
-	s->unattributed = on_unattributed;
-	s->arg = r;
-}
-
-static void
-stats(struct jw *w, const struct fa_stats *st)
-{
-	jw_key(w, "stats");
 	jw_obj(w);
 #define S(name) do { jw_key(w, #name); jw_uint(w, st->name); } while (0)
 	S(packets); S(bytes); S(malformed); S(fragments); S(non_ip); S(non_tcp);
@@ -416,13 +286,12 @@ stats(struct jw *w, const struct fa_stats *st)
 	jw_end_obj(w);
 }
 
-static void
-inputs(struct jw *w, const struct capture *cap)
+void
+report_json_inputs(struct jw *w, const struct capture *cap)
 {
 	const struct capture_input *in;
 	size_t i;
 
-	jw_key(w, "inputs");
 	jw_arr(w);
 	for (i = 0; cap != NULL && i < capture_count(cap); i++) {
 		in = capture_input(cap, i);
@@ -447,107 +316,30 @@ inputs(struct jw *w, const struct capture *cap)
 	jw_end_arr(w);
 }
 
-static void
-unattributed(struct jw *w, const struct report *r)
-{
-	size_t i;
-
-	jw_key(w, "unattributed");
-	jw_arr(w);
-	for (i = 0; i < r->nun; i++) {
-		jw_obj(w);
-		endpoint(w, "initiator", &r->un[i].initiator);
-		endpoint(w, "responder", &r->un[i].responder);
-		jw_key(w, "start"); jw_ts(w, r->un[i].start_us);
-		jw_key(w, "bytes"); jw_uint(w, r->un[i].bytes);
-		jw_end_obj(w);
-	}
-	jw_end_arr(w);
-	jw_key(w, "unattributed_dropped"); jw_uint(w, r->un_dropped);
-}
-
-/* The whole document: the sessions come from the spool, each already
- * indented as an element of "sessions". */
-static void
-document(struct report *r, const struct capture *cap, const struct fa_stats *st)
-{
-	struct jw w;
-	int64_t n;
-
-	jw_init(&w, true);
-	jw_obj(&w);
-	jw_key(&w, "tool"); jw_lit(&w, "ftpaudit");
-	jw_key(&w, "version"); jw_lit(&w, PACKAGE_VERSION);
-	jw_key(&w, "schema_version"); jw_int(&w, SCHEMA_VERSION);
-	inputs(&w, cap);
-	stats(&w, st);
-	jw_key(&w, "sessions");
-	jw_arr(&w);
-	if (w.err || fwrite(w.p, 1, w.len, r->out) != w.len ||
-	    (n = spool_copy(r->spool, 0, ",", r->out)) == -1)
-		r->error = 1;
-	else
-		w.more[w.depth] = n > 0;
-	w.len = 0;		/* flushed; the nesting state stays */
-	jw_end_arr(&w);
-	unattributed(&w, r);
-	jw_end_obj(&w);
-	jw_text(&w, "\n", 1);
-	if (w.err || fwrite(w.p, 1, w.len, r->out) != w.len)
-		r->error = 1;
-	jw_free(&w);
-}
-
-static void
-text(struct report *r, const struct capture *cap, const struct fa_stats *st)
-{
-	int64_t n;
-
-	report_text_head(r->out, cap, st);
-	if ((n = spool_copy(r->spool, 0, NULL, r->out)) == -1) {
-		r->error = 1;
-		return;
-	}
-	report_text_unattributed(r->out, r->un, r->nun);
-	if (r->tail == NULL || n == 0)
-		return;
-	fprintf(r->out, "%s\n", r->tail_title);
-	if (spool_copy(r->spool, 1, NULL, r->out) == -1)
-		r->error = 1;
-}
-
-int
-report_finish(struct report *r, const struct capture *cap,
-    const struct fa_stats *st, const struct fa_config *cfg)
-{
-	(void)cfg;
-	/* A spool that could not take every session: no document at all,
-	 * rather than one that stops short. */
-	if (r->spool != NULL && spool_sync(r->spool) == -1)
-		return -1;
-	if (r->fmt == REPORT_TEXT)
-		text(r, cap, st);
-	else if (r->fmt == REPORT_JSON)
-		document(r, cap, st);
-	if (fflush(r->out) == EOF || ferror(r->out))
-		r->error = 1;
-	return r->error ? -1 : 0;
-}
-
-const char *
-report_error(const struct report *r)
-{
-	return r->spool != NULL ? spool_error(r->spool) : NULL;
-}
-
 void
-report_free(struct report *r)
+report_unattributed_members(struct jw *w, const struct fa_unattributed *u)
 {
-	if (r == NULL)
-		return;
-	spool_free(r->spool);
-	free(r->un);
-	free(r->tail_title);
-	jw_free(&r->jw);
-	free(r);
+	endpoint(w, "initiator", &u->initiator);
+	endpoint(w, "responder", &u->responder);
+	jw_key(w, "start"); jw_ts(w, u->start_us);
+	jw_key(w, "bytes"); jw_uint(w, u->bytes);
+}
+
+/* What the -F json document and the -F ndjson "stats" record both
+ * begin with. */
+void
+report_json_tool(struct jw *w)
+{
+	jw_key(w, "tool"); jw_lit(w, "ftpaudit");
+	jw_key(w, "version"); jw_lit(w, PACKAGE_VERSION);
+	jw_key(w, "schema_version"); jw_int(w, SCHEMA_VERSION);
+}
+
+/* Until render_json.c writes with jw (report.h). */
+json_t *
+json_ts(uint64_t ts_us)
+{
+	char buf[FA_TSLEN];
+
+	return json_string(fmt_ts(ts_us, buf));
 }

@@ -170,9 +170,9 @@ report_text_session(FILE *f, const struct fa_session *s)
 	fputc('\n', f);
 }
 
-/* What comes before the sessions: the inputs and the totals. */
+/* What comes after everything else: the inputs and the totals. */
 void
-report_text_head(FILE *f, const struct capture *cap, const struct fa_stats *st)
+report_text_summary(FILE *f, const struct capture *cap, const struct fa_stats *st)
 {
 	const struct capture_input *in;
 	char b[32];
@@ -194,13 +194,13 @@ report_text_head(FILE *f, const struct capture *cap, const struct fa_stats *st)
 			    (unsigned long long)(in->jump_us % 1000000),
 			    in->jump_to_start ? " (to its first frame's time)" : "");
 	}
-	fprintf(f, "%llu FTP session(s), %llu data connection(s), %llu TCP connection(s)\n\n",
+	fprintf(f, "%llu FTP session(s), %llu data connection(s), %llu TCP connection(s)\n",
 	    (unsigned long long)st->ftp_sessions,
 	    (unsigned long long)st->data_connections,
 	    (unsigned long long)st->tcp_connections);
 }
 
-/* What comes after them: data-like connections no session claimed. */
+/* Data-like connections no session claimed, after the sessions. */
 void
 report_text_unattributed(FILE *f, const struct fa_unattributed *un, size_t nun)
 {

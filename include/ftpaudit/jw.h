@@ -91,8 +91,11 @@ void	 jw_end_arr(struct jw *);
 
 /* A member's name: the program's own ASCII, nothing to escape (no quote,
  * backslash or control).  Inline, so that a literal key's length and
- * copy are known when compiling (a report writes a key for every
- * value). */
+ * copy are known when compiling: a report writes a key for every value,
+ * and in -F json's pretty form the out-of-line path was a tenth of the
+ * writing. */
+#define JW_INDENT	64	/* "\n" and the spaces of JW_MAXDEPTH - 1 levels */
+extern const char jw_indent[JW_INDENT];
 void	 jw_keyn(struct jw *, const char *key, size_t len);
 static inline void
 jw_key(struct jw *w, const char *key)
@@ -100,7 +103,8 @@ jw_key(struct jw *w, const char *key)
 	size_t n = strlen(key);
 	char *q;
 
-	if (w->pretty || w->after_key || w->len + n + 4 > w->cap) {
+	if (w->after_key || w->depth == 0 ||
+	    w->len + n + 5 + JW_INDENT > w->cap) {
 		jw_keyn(w, key, n);
 		return;
 	}
@@ -108,11 +112,17 @@ jw_key(struct jw *w, const char *key)
 	if (w->more[w->depth])
 		*q++ = ',';
 	w->more[w->depth] = true;
+	if (w->pretty) {
+		memcpy(q, jw_indent, JW_INDENT);
+		q += 1 + 2 * w->depth;
+	}
 	*q++ = '"';
 	memcpy(q, key, n);
 	q += n;
 	*q++ = '"';
 	*q++ = ':';
+	if (w->pretty)
+		*q++ = ' ';
 	w->len = (size_t)(q - w->p);
 	w->after_key = true;
 }

@@ -54,9 +54,10 @@ void	 live_close(struct live *);
 struct events;
 struct events *events_new(FILE *out);	/* out borrowed */
 void	 events_sink(struct events *, struct fa_sink *);
-/* A "stats" line; ts is the wall clock in microseconds. */
+/* A "stats" line; ts is the wall clock in microseconds.  The final one,
+ * after the engine ended every session, closes the stream. */
 void	 events_stats(struct events *, uint64_t ts_us, const struct fa_stats *,
-	    const struct live_counters *, size_t open_sessions);
+	    const struct live_counters *, size_t open_sessions, bool final);
 /* 0, or -1 once a write failed (closed pipe, full disk). */
 int	 events_error(const struct events *);
 void	 events_free(struct events *);

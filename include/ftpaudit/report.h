@@ -1,5 +1,7 @@
-/* report.h: the analyze report sinks: JSON document, NDJSON stream and
- * the text summary.  They read sessions; they never see packets. */
+/* report.h: the analyze report: the -F json document, the -F ndjson
+ * records and the text report, written as sessions end, and the JSON
+ * pieces live's event stream shares with them.  They read sessions; they
+ * never see packets. */
 #ifndef FTPAUDIT_REPORT_H
 #define FTPAUDIT_REPORT_H
 
@@ -22,10 +24,15 @@ typedef void (*report_tail_fn)(void *arg, FILE *, const struct fa_session *);
 
 struct report;
 
-/* out is borrowed; the report writes NDJSON lines as sessions end and
- * everything else at report_finish.  JSON and text keep the sessions in
- * a temporary file: NULL with *cause set (owned) when it cannot be made,
- * NULL alone when out of memory. */
+/*
+ * out is borrowed.  Every format writes each session as it ends (in the
+ * order sessions end) and the totals, known only at the end, last: the
+ * JSON document's "inputs", "stats" and "unattributed" after its
+ * "sessions", NDJSON's "stats" record, the text's summary.  Memory stays
+ * bounded: the text report keeps its second section (report_set_tail)
+ * in a temporary file, NULL with *cause set (owned) when it cannot be
+ * made; NULL alone when out of memory.
+ */
 struct report *report_new(enum report_format, FILE *out, char **cause);
 void	 report_set_extend(struct report *, report_extend_fn, void *arg);
 /* Text: after the sessions, title and then fn's text for each session
@@ -34,7 +41,7 @@ int	 report_set_tail(struct report *, const char *title, report_tail_fn,
 	    void *arg);
 /* The engine sink that feeds this report. */
 void	 report_sink(struct report *, struct fa_sink *);
-/* Write the document (json, text); 0, or -1 on a write error. */
+/* Write what comes last; 0, or -1 on a write error. */
 int	 report_finish(struct report *, const struct capture *,
 	    const struct fa_stats *, const struct fa_config *);
 /* After report_finish failed: the temporary file's error, or NULL when
@@ -42,10 +49,23 @@ int	 report_finish(struct report *, const struct capture *,
 const char *report_error(const struct report *);
 void	 report_free(struct report *);
 
-/* The session object into a JSON writer, as -F json and -F ndjson write
- * it and live's session_end event carries it. */
+/* JSON pieces (report_json.c), for the report and live's events. */
+/* The session object, as -F json and -F ndjson write it and live's
+ * session_end event carries it; its members alone, inside an object
+ * the caller opened. */
 void	 report_session_write(struct jw *, const struct fa_session *,
 	    report_extend_fn, void *);
+void	 report_session_members(struct jw *, const struct fa_session *,
+	    report_extend_fn, void *);
+/* An unattributed connection's members: initiator, responder, start,
+ * bytes. */
+void	 report_unattributed_members(struct jw *, const struct fa_unattributed *);
+/* The "stats" object. */
+void	 report_stats_write(struct jw *, const struct fa_stats *);
+/* "tool", "version" and "schema_version", as members. */
+void	 report_json_tool(struct jw *);
+/* The "inputs" array (empty for NULL: live). */
+void	 report_json_inputs(struct jw *, const struct capture *);
 
 /* Until render_json.c writes with jw: a timestamp as a jansson string. */
 json_t	*json_ts(uint64_t ts_us);

@@ -3,7 +3,8 @@
 # transfers against vsftpd (PASV and EPRT downloads, an EPSV upload, an IPv6
 # download) and one session stays logged in, then SIGINT: exit 0, every
 # session and transfer in the stream with the right bytes, the idle session
-# ended as capture_end, a final stats event, and the -w file holds the same
+# ended as capture_end, a connection to port 20 as an unattributed event, a
+# final stats event with every counter, and the -w file holds the same
 # sessions for analyze.  Then the one-line errors (no such interface,
 # interface down, no permission) and a --duration run with -F json, -Z
 # and -w -C rotation.  Root and netns, else SKIP.
@@ -34,6 +35,12 @@ c --disable-epsv -o /dev/null "ftp://$LAB_SERVER4/pub/medium.bin"
 c -P - -o /dev/null "ftp://$LAB_SERVER4/pub/small.bin"
 c -T "$up" "ftp://$LAB_SERVER4/incoming/up.bin"
 c -g -o /dev/null "ftp://[$LAB_SERVER6]/pub/hello.txt"
+# Data-like traffic no session negotiated: refused, yet reported.
+lab_client "$LAB_PYTHON" -c '
+import socket
+try: socket.create_connection(("'"$LAB_SERVER4"'", 20), timeout=3)
+except OSError: pass
+'
 lab_settle
 # A client that logs in and stays: open when the capture is stopped.
 lab_client "$LAB_PYTHON" -c '
@@ -99,11 +106,23 @@ check(len(stats) >= 2 and kinds[-1] == "stats" and "session" not in stats[-1],
 last = stats[-1]
 check(last["sessions_total"] == 5 and last["sessions_open"] == 0 and last["packets"] > 0,
       "final stats: 5 sessions, none open, packets %d, kernel drops %d" % (last["packets"], last["packets_dropped"]))
+check(last["final"] is True and not any(e["final"] for e in stats[:-1]),
+      "only the last stats event is final")
+check(last["tool"] == "ftpaudit" and last["schema_version"] == 1 and
+      last["stats"]["ftp_sessions"] == 5 and last["stats"]["packets"] == last["packets"],
+      "the final stats event carries every counter, as analyze's stats")
+un = [e for e in events if e["event"] == "unattributed"]
+check(len(un) == 1 and un[0]["responder"]["port"] == 20 and "session" not in un[0] and
+      last["stats"]["unattributed_data_connections"] == 1,
+      "the connection to port 20: one unattributed event (%s)" % un)
 sys.exit(1 if fail else 0)
 PY
-n=$("$FTPAUDIT" analyze -F ndjson "$LAB_DIR/live.pcap" | wc -l)
-[ "$n" = 5 ] || { echo "FAIL: the -w capture holds $n sessions, not 5" >&2; exit 1; }
-echo "ok: the -w capture holds the 5 sessions"
+"$FTPAUDIT" analyze -F ndjson "$LAB_DIR/live.pcap" >"$LAB_DIR/analyze.ndjson"
+n=$(grep -c '^{"record":"session",' "$LAB_DIR/analyze.ndjson")
+u=$(grep -c '^{"record":"unattributed",' "$LAB_DIR/analyze.ndjson")
+[ "$n" = 5 ] && [ "$u" = 1 ] ||
+	{ echo "FAIL: the -w capture holds $n sessions, not 5, $u unattributed, not 1" >&2; exit 1; }
+echo "ok: the -w capture holds the 5 sessions and the unattributed connection"
 # The errors users meet: one line each, exit 1.
 expect_error() {
 	local want=$1 rc=0 msg
@@ -150,7 +169,7 @@ x = [t for s in d["sessions"] for t in s["transfers"]]
 assert len(d["sessions"]) == 1 and len(x) == 1 and x[0]["bytes"] == 2500000, x
 print("ok: -F json: the analyze document with the 2500000-byte transfer")
 PY
-n=$("$FTPAUDIT" analyze -F ndjson "$rot"/r.pcap* | wc -l)
+n=$("$FTPAUDIT" analyze -F ndjson "$rot"/r.pcap* | grep -c '^{"record":"session",')
 [ "$n" = 1 ] || { echo "FAIL: the rotated files hold $n sessions" >&2; exit 1; }
 echo "ok: the rotated files together hold the session"
 

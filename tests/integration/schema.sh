@@ -2,7 +2,9 @@
 # The JSON contract: every sample and every public capture through
 # `analyze -F json`, a few through `-F ndjson`, standard input, several
 # captures at once and a capture cut off mid-packet, all validated against
-# schema/report.schema.json (ndjson lines against schema/session.schema.json).
+# schema/report.schema.json (ndjson lines against schema/record.schema.json).
+# The NDJSON stream must hold everything the document holds: its records
+# put together give the -F json document of the same capture.
 #
 # Environment: FTPAUDIT (binary, default ./ftpaudit), srcdir (sources,
 # default .), FTPAUDIT_SHARED (default $srcdir/../shared: its pcaps/ are
@@ -12,7 +14,7 @@ FTPAUDIT=${FTPAUDIT:-./ftpaudit}
 src=${srcdir:-.}
 PY=/usr/bin/python3
 schema="$src/schema/report.schema.json"
-session_schema="$src/schema/session.schema.json"
+record_schema="$src/schema/record.schema.json"
 check="$src/tests/integration/schema_check.py"
 
 [ -x "$PY" ] || { echo "SKIP: $PY missing"; exit 77; }
@@ -21,7 +23,7 @@ check="$src/tests/integration/schema_check.py"
 	exit 77
 }
 [ -x "$FTPAUDIT" ] || { echo "ERROR: $FTPAUDIT is not an executable"; exit 99; }
-for f in "$schema" "$session_schema" "$check"; do
+for f in "$schema" "$record_schema" "$check"; do
 	[ -r "$f" ] || { echo "ERROR: $f missing"; exit 99; }
 done
 
@@ -49,11 +51,13 @@ json() {
 	run "$tmp/json/$n-$name.json" -F json "$@"
 }
 
-# ndjson NAME ARGS...: -F ndjson, one session a line.
+# ndjson NAME ARGS...: -F ndjson, one record a line, and -F json of the
+# same input beside it (not validated again) to compare.
 ndjson() {
 	local name=$1; shift
 	n=$((n + 1))
 	run "$tmp/ndjson/$n-$name.ndjson" -F ndjson "$@"
+	run "$tmp/ndjson/$n-$name.doc" -F json "$@"
 }
 
 samples=()
@@ -105,22 +109,63 @@ sys.exit(0 if json.load(open(sys.argv[1]))["inputs"][0]["truncated"] else 1)
 fi
 
 # NDJSON: the richest samples and a few public captures (many sessions,
-# IPv6, fuzzed bytes); every line is one session.
+# IPv6, fuzzed bytes, a data connection no session claimed).
 for f in "$src"/samples/vsftpd-mixed.pcap "$src"/samples/crafted-bounce.pcap \
     "$src"/samples/vsftpd-curl-ipv6-eprt.pcap "$src"/samples/pyftpd-nat-curl-pasv.pcap \
     "$shared"/markofu-pcaps/ftp-crack.pcap "$shared"/nDPI/fuzz-2006-06-26-2594.pcap \
+    "$shared"/markofu-pcaps/ftp-uploadfailed.pcap \
     "$shared"/zeek/ftp__ipv6.pcap "$shared"/zeek/ftp__cwd-navigation.pcap; do
 	[ -f "$f" ] && ndjson "$(basename "$f")" "$f"
 done
 ndjson all-samples "${samples[@]}"
 if [ "$(cat "$tmp"/ndjson/*.ndjson 2>/dev/null | wc -l)" -eq 0 ]; then
-	echo "FAIL: -F ndjson wrote no session at all"
+	echo "FAIL: -F ndjson wrote no record at all"
 	fail=1
 fi
+# The records, put together, are the document: the same sessions in the
+# same order, the unattributed connections, and the totals last.
+"$PY" - "$tmp"/ndjson/*.ndjson <<'PY' || fail=1
+import json, sys
+bad = unatt = 0
+for path in sys.argv[1:]:
+    recs = [json.loads(l) for l in open(path)]
+    doc = json.load(open(path[:-len(".ndjson")] + ".doc"))
+    def fail(msg):
+        global bad
+        bad += 1
+        print("FAIL %s: %s" % (path, msg))
+    kinds = [r.get("record") for r in recs]
+    if not kinds or kinds[-1] != "stats" or kinds.count("stats") != 1:
+        fail("not one \"stats\" record, last")
+        continue
+    strip = lambda r: {k: v for k, v in r.items() if k != "record"}
+    sessions = [strip(r) for r in recs if r["record"] == "session"]
+    un = [strip(r) for r in recs if r["record"] == "unattributed"]
+    unatt += len(un)
+    st = recs[-1]
+    if sessions != doc["sessions"]:
+        fail("sessions differ from -F json's")
+    if un[:10000] != doc["unattributed"] or \
+            max(0, len(un) - 10000) != doc["unattributed_dropped"]:
+        fail("unattributed connections differ from -F json's")
+    if st["unattributed_dropped"] != 0:
+        fail("the stream dropped unattributed connections")
+    for k in ("tool", "version", "schema_version", "inputs", "stats"):
+        if st[k] != doc[k]:
+            fail("stats record: %s differs from -F json's" % k)
+    if set(doc) - set(st) - {"sessions", "unattributed"}:
+        fail("-F json holds %s, the stream not" % (set(doc) - set(st) - {"sessions", "unattributed"}))
+if unatt == 0 and any("ftp-uploadfailed" in p for p in sys.argv[1:]):
+    bad += 1
+    print("FAIL: no \"unattributed\" record at all (ftp-uploadfailed.pcap has one)")
+print("-F ndjson against -F json: %d streams, %d unattributed records, %d failed"
+      % (len(sys.argv) - 1, unatt, bad))
+sys.exit(1 if bad else 0)
+PY
 
 echo "-F json: ${#samples[@]} samples, ${#public[@]} public captures, 5 more cases"
 "$PY" "$check" "$schema" "$tmp"/json/*.json || fail=1
 echo "-F ndjson:"
-"$PY" "$check" "$session_schema" --ndjson "$tmp"/ndjson/*.ndjson || fail=1
+"$PY" "$check" "$record_schema" --ndjson "$tmp"/ndjson/*.ndjson || fail=1
 
 exit "$fail"

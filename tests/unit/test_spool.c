@@ -1,7 +1,6 @@
-/* test_spool.c: records written out of order come back in id order,
- * each of their two parts on its own, with separators between records and
- * none for ids never written; an unusable TMPDIR is an error that names
- * it. */
+/* test_spool.c: records come back in the order they were appended,
+ * across the spool's buffer; a failed write is kept and the copy says
+ * so; an unusable TMPDIR is an error that names it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,65 +13,81 @@
 
 #include "ftpaudit/spool.h"
 
-/* spool_copy of part into a string (owned by the caller). */
+/* spool_copy into a string (owned by the caller). */
 static char *
-copy(struct spool *sp, int part, const char *sep, int64_t *n)
+copy(struct spool *sp, int *rc)
 {
 	char *p = NULL;
 	size_t len = 0;
 	FILE *f;
 
 	assert_non_null(f = open_memstream(&p, &len));
-	*n = spool_copy(sp, part, sep, f);
+	*rc = spool_copy(sp, f);
 	assert_int_equal(fclose(f), 0);
 	return p;
 }
 
 static void
-put(struct spool *sp, uint64_t id, const char *a, const char *b)
+put(struct spool *sp, const char *text)
 {
 	FILE *f;
 
-	assert_non_null(f = spool_begin(sp, id));
-	fputs(a, f);
-	spool_end_part(sp);
-	fputs(b, f);
-	spool_end_part(sp);
+	assert_non_null(f = spool_file(sp));
+	fputs(text, f);
+	spool_end(sp);
 }
 
 static void
 test_order(void **state)
 {
 	struct spool *sp;
-	char *cause, *s, big[5000];
-	int64_t n;
+	char *cause, *s, big[300000];
+	int rc;
 
 	(void)state;
 	assert_non_null(sp = spool_new(&cause));
-	put(sp, 3, "three", "c");
-	put(sp, 1, "one", "");
-	/* Past the index's first 1,024 slots, and longer than stdio's
-	 * buffer of a memstream. */
+	s = copy(sp, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(s, "");
+	free(s);
+	put(sp, "three ");
+	put(sp, "");
+	/* Longer than the spool's buffer and its copy's. */
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	put(sp, 5000, big, "z");
-	put(sp, 2, "", "b");
-	s = copy(sp, 0, ",", &n);
-	assert_int_equal(n, 4);
-	assert_int_equal(strncmp(s, "one,,three,", 11), 0);
-	assert_string_equal(s + 11, big);
-	free(s);
-	s = copy(sp, 1, NULL, &n);
-	assert_int_equal(n, 4);
-	assert_string_equal(s, "bcz");
+	put(sp, big);
+	put(sp, " one");
+	s = copy(sp, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(strlen(s), 6 + sizeof big - 1 + 4);
+	assert_memory_equal(s, "three x", 7);
+	assert_string_equal(s + 6 + sizeof big - 1, " one");
 	free(s);
 	assert_null(spool_error(sp));
-	/* Id 0 is not a record, and after an error nothing is. */
-	assert_null(spool_begin(sp, 0));
+	spool_free(sp);
+}
+
+/* A write that fails is kept: no stream after it, and the copy says so. */
+static void
+test_write_error(void **state)
+{
+	struct spool *sp;
+	char *cause, *s;
+	int rc;
+
+	(void)state;
+	assert_non_null(sp = spool_new(&cause));
+	put(sp, "kept");
+	/* A stream whose writes fail, as a full disk's do. */
+	assert_non_null(freopen("/dev/full", "w", spool_file(sp)));
+	setvbuf(spool_file(sp), NULL, _IONBF, 0);
+	fputs("lost", spool_file(sp));
+	spool_end(sp);
+	assert_null(spool_file(sp));
 	assert_non_null(spool_error(sp));
-	assert_null(spool_begin(sp, 4));
-	s = copy(sp, 0, NULL, &n);
-	assert_int_equal(n, -1);
+	assert_non_null(strstr(spool_error(sp), "temporary file: write: "));
+	s = copy(sp, &rc);
+	assert_int_equal(rc, -1);
 	free(s);
 	spool_free(sp);
 }
@@ -96,6 +111,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_no_tmpdir),
 	};
 
