@@ -330,6 +330,7 @@ put_scope(FILE *f, const struct rules *r, int family, unsigned raw,
 	    "%s filter INPUT 0 -j FTPAUDIT-INPUT\n"
 	    "# (and so on) does the jumps; or use the nft output (-F nft), a "
 	    "table of its own.\n", family == FA_AF_INET6 ? "ipv6" : "ipv4");
+	rules_scope_notes(r, f, "", "# ");
 }
 
 /* Declared own chains, each flushed explicitly too (what iptables-restore

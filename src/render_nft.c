@@ -354,6 +354,7 @@ put_scope(FILE *f, const struct rules *r)
 	    "To put the rules into\n"
 	    "# your own table instead: ftpaudit rules --nft-chain='inet filter' "
 	    "(chains to jump to).\n", f);
+	rules_scope_notes(r, f, "", "# ");
 }
 
 static const struct {
@@ -428,6 +429,7 @@ put_chains(FILE *f, const struct rules *r, const char *table)
 	if (tf != 0)
 		fprintf(f, "# Table family %s: only the %s rules are here.\n", fam,
 		    tf == FA_AF_INET ? "IPv4" : "IPv6");
+	rules_scope_notes(r, f, "", "# ");
 	fprintf(f, "add table %s %s\n", fam, name);
 	if (has_helper(r))
 		fprintf(f, "add ct helper %s %s " HELPER_OBJ

@@ -96,6 +96,50 @@ put_excluded(FILE *f, const struct rules *r)
 		fprintf(f, "  ... and %zu more (-F json lists them all)\n", n - 20);
 }
 
+/* An active data rule whose source port is not fixed: its surface is
+ * every new connection from the server to the unprivileged ports. */
+static bool
+wide_active(const struct rules_rule *u)
+{
+	return u->purpose == RP_ACTIVE && u->nsport == 0;
+}
+
+static void
+put_wide(FILE *f, const struct rules_rule *u, const char *prefix)
+{
+	char a[FA_ADDRSTRLEN];
+
+	fprintf(f, "%sactive data from %s does not all come from port 20: "
+	    "every new TCP connection\n%sfrom it to ports 1024-65535 is FTP "
+	    "surface, dropped unless to the clients seen (a\n%sserver that "
+	    "sends active data from port 20, vsftpd connect_from_port_20=YES, "
+	    "narrows it).\n", prefix, u->key_addr.family ?
+	    fa_addr_str(&u->key_addr, a) : "the servers", prefix, prefix);
+}
+
+void
+rules_scope_notes(const struct rules *r, FILE *f, const char *heading,
+    const char *prefix)
+{
+	const struct rules_rule *v;
+	size_t i, n, k;
+	int pass;
+
+	if (rules_options(r)->standalone)
+		return;
+	/* The rules, then the helper's surface (rules_helper_surface). */
+	for (pass = 0, k = 0; pass < 2; pass++) {
+		v = pass == 0 ? rules_list(r, &n) : rules_helper_surface(r, &n);
+		for (i = 0; i < n; i++) {
+			if (!wide_active(&v[i]))
+				continue;
+			if (k++ == 0)
+				fputs(heading, f);
+			put_wide(f, &v[i], prefix);
+		}
+	}
+}
+
 int
 rules_text(const struct rules *r, FILE *f)
 {
@@ -118,6 +162,7 @@ rules_text(const struct rules *r, FILE *f)
 	v = rules_list(r, &n);
 	for (i = 0; i < n; i++)
 		put_rule(f, &v[i]);
+	rules_scope_notes(r, f, "\nScope notes:\n", "  ");
 	fprintf(f, "\nConntrack FTP helper: %s.\n", rules_helper_usable(r) ?
 	    "would cover some data connections" : "would cover no data connection");
 	unc = rules_uncovered(r, &n);

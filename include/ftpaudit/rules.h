@@ -275,9 +275,18 @@ void	 rules_write(struct jw *, const struct rules *);
 /* The session's "firewall" list, written as a key and its array. */
 void	 rules_openings_write(struct jw *, const struct rules_opening *, size_t n);
 /* render_text.c, render_nft.c, render_ipt.c: 0, or -1 on a write error.
- * chain_table: NULL for the self-contained script, else the table ("inet
- * filter") whose regular chains ftpaudit_<chain> receive the rules. */
+ * The nft and iptables forms act on the FTP surface only (rules_surface_of)
+ * unless opts.standalone.  chain_table: NULL for table inet ftpaudit,
+ * else the table ("inet filter", "ip filter": one rules_nft_table_parse
+ * takes, of family inet, ip or ip6) whose regular chains ftpaudit_<hook>
+ * receive the rules of its family. */
 int	 rules_text(const struct rules *, FILE *);
+/* What the default scope holds that an administrator may not expect
+ * (active data not from port 20: every new connection from the server
+ * to the unprivileged ports), each line after prefix, heading before the
+ * first; nothing when standalone or nothing to say. */
+void	 rules_scope_notes(const struct rules *, FILE *, const char *heading,
+	    const char *prefix);
 int	 rules_openings_text(const struct rules_opening *, size_t n,
 	    uint64_t session, FILE *);
 int	 rules_nft(const struct rules *, FILE *, const char *chain_table);

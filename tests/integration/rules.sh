@@ -275,5 +275,37 @@ if [ -r "$shared/zeek/ftp__ftp-many-port-expected.pcap" ]; then
 	fi
 fi
 
+# Bad input (issue 17): one line on stderr, nothing on stdout, exit 1.
+bad() {	# bad LABEL ARGS...
+	local label=$1 rc
+	shift
+	"$FTPAUDIT" rules "$@" >"$tmp/bad.out" 2>"$tmp/bad.err"
+	rc=$?
+	if [ $rc = 1 ] && [ "$(wc -l <"$tmp/bad.err")" = 1 ] && [ ! -s "$tmp/bad.out" ]; then
+		passed=$((passed + 1))
+	else
+		fail "$label: exit $rc, $(wc -l <"$tmp/bad.err") lines: $(head -c 300 "$tmp/bad.err")"
+	fi
+}
+one=${caps[0]}
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\xff\xff\0\0\x01\0\0\0' >"$tmp/empty.pcap"
+bad "capture without FTP" -F nft "$tmp/empty.pcap"
+bad "capture without FTP, json" "$tmp/empty.pcap"
+bad "--nft-chain='ip filter x'" -F nft "--nft-chain=ip filter x" "$one"
+bad "--nft-chain='foo filter'" -F nft "--nft-chain=foo filter" "$one"
+bad "--nft-chain='bridge filter'" -F nft "--nft-chain=bridge filter" "$one"
+bad "--nft-chain='inet 1x'" -F nft "--nft-chain=inet 1x" "$one"
+bad "--nft-chain with -F iptables" -F iptables --nft-chain "$one"
+bad "--nft-chain with -F json" --nft-chain "$one"
+bad "--standalone with -F json" --standalone "$one"
+bad "--standalone with -F text" -F text --standalone "$one"
+bad "--standalone with --nft-chain" -F nft --standalone --nft-chain "$one"
+if "$FTPAUDIT" rules -q --allow-empty -F nft "$tmp/empty.pcap" >"$tmp/bad.out" &&
+	grep -q '^table inet ftpaudit {$' "$tmp/bad.out"; then
+	passed=$((passed + 1))
+else
+	fail "--allow-empty: no table written for a capture without FTP"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
