@@ -65,7 +65,6 @@ struct rules {
 struct walk {
 	struct rules_opening *v;
 	size_t		 n, cap;
-	uint32_t	 cmd;		/* cursor into the session's commands */
 	bool		 logged_in;
 };
 
@@ -718,45 +717,48 @@ active_verb(const char *v)
 }
 
 /*
- * The reply to an active transfer's PORT, EPRT or LPRT: transfers and
- * commands are both in order, and a transfer's negotiation time is its
- * command's, so a cursor over the commands finds it (*cmd, advanced).
- * 0 when not kept (beyond the command cap) or not answered.
+ * The reply to an active transfer's PORT, EPRT or LPRT, found among the
+ * session's commands by its time (a transfer's negotiation time is its
+ * command's): binary search, then the k-th active command of that instant
+ * when k earlier transfers share it (pipelined PORTs).  0 when not kept
+ * (beyond the command cap), not answered, or out of order in time.
  */
 static int
-active_reply(const struct fa_session *s, const struct fa_transfer *t,
-    uint32_t *cmd)
+active_reply(const struct fa_session *s, const struct fa_transfer *t)
 {
-	const struct fa_command *c;
+	const struct fa_command *c = s->cmds;
+	uint32_t j, k = 0, lo = 0, hi = s->ncmds, mid;
 
-	for (; *cmd < s->ncmds; (*cmd)++) {
-		c = &s->cmds[*cmd];
-		if (c->ts_us > t->neg_ts_us)
-			return 0;
-		if (c->ts_us == t->neg_ts_us && active_verb(c->verb)) {
-			(*cmd)++;
-			return c->reply_code;
-		}
+	j = t->id - 1;
+	if (j < s->nxfers && &s->xfers[j] == t)
+		for (; j > 0 && s->xfers[j - 1].neg_ts_us == t->neg_ts_us; j--)
+			k += s->xfers[j - 1].mode == FA_MODE_ACTIVE &&
+			    s->xfers[j - 1].neg != FA_NEG_TLS;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c[mid].ts_us < t->neg_ts_us)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (; lo < s->ncmds && c[lo].ts_us == t->neg_ts_us; lo++)
+		if (active_verb(c[lo].verb) && k-- == 0)
+			return c[lo].reply_code;
 	return 0;
 }
 
 /* Accepted by its negotiation's reply.  A passive transfer exists only
  * from a 227, 228 or 229, and a connection proves an active one; else
- * the PORT's reply, or when that is not kept the data command's answer
+ * the PORT's reply, or when that is not found the data command's answer
  * (given only after a PORT was taken). */
 static bool
-accepted(const struct fa_session *s, const struct fa_transfer *t,
-    uint32_t *cmd)
+accepted(const struct fa_session *s, const struct fa_transfer *t)
 {
 	int code;
 
-	if (t->mode == FA_MODE_PASSIVE || t->neg == FA_NEG_TLS)
+	if (t->mode == FA_MODE_PASSIVE || t->neg == FA_NEG_TLS || t->connected)
 		return true;
-	code = active_reply(s, t, cmd);
-	if (t->connected)
-		return true;
-	if (code != 0)
+	if ((code = active_reply(s, t)) != 0)
 		return code >= 200 && code < 300;
 	return t->command != NULL && t->reply_code != 0 &&
 	    t->reply_code != 530 && t->reply_code < 500;
@@ -810,10 +812,9 @@ third_party(const struct fa_session *s, const struct fa_transfer *t)
 
 static int
 vet(const struct rules_opts *o, const struct fa_session *s,
-    const struct fa_transfer *t, uint32_t *cmd, bool login)
+    const struct fa_transfer *t, bool login)
 {
 	uint16_t port;
-	bool ok = accepted(s, t, cmd);	/* always: it moves the cursor */
 
 	if (o->trust == RULES_TRUST_ALL)
 		return -1;
@@ -825,7 +826,7 @@ vet(const struct rules_opts *o, const struct fa_session *s,
 		return RX_PRIVILEGED_PORT;
 	if (third_party(s, t))
 		return RX_THIRD_PARTY;
-	if (!ok)
+	if (!accepted(s, t))
 		return RX_NOT_ACCEPTED;
 	if (!login)
 		return RX_NO_LOGIN;
@@ -836,10 +837,9 @@ const char *
 rules_vet(const struct rules_opts *o, const struct fa_session *s,
     const struct fa_transfer *t)
 {
-	uint32_t cmd = 0;
 	int rx;
 
-	rx = vet(o, s, t, &cmd, logged_in(s));
+	rx = vet(o, s, t, logged_in(s));
 	return rx < 0 ? NULL : reason_words[rx];
 }
 
@@ -874,7 +874,7 @@ walk_transfer(struct rules *r, const struct fa_session *s,
 	data_ends(s, t, &o);
 	o.helper_flags = helper_flags(&r->opts, s, t);
 	o.helper_covers = o.helper_flags == 0;
-	if ((rx = vet(&r->opts, s, t, &w->cmd, w->logged_in)) >= 0) {
+	if ((rx = vet(&r->opts, s, t, w->logged_in)) >= 0) {
 		o.excluded = reason_words[rx];
 		if (add && !r->ids_only && (transfer_hints(r, s, t) == -1 ||
 		    excluded_add(r, s, t, &o, rx) == -1))
@@ -949,7 +949,6 @@ walk_session(struct rules *r, const struct fa_session *s, bool add,
 	struct flow f;
 	uint32_t i;
 
-	w->cmd = 0;
 	w->logged_in = logged_in(s);
 	if (add && (w->logged_in || r->opts.trust == RULES_TRUST_ALL))
 		r->nlogged_in++;

@@ -609,7 +609,7 @@ port_cmd(struct fa_session *s, const char *to, uint16_t port, int reply)
 static void
 test_vetting(void **state)
 {
-	struct fa_session *s, *nolog;
+	struct fa_session *s, *nolog, *pipe;
 	struct fa_transfer *t;
 	struct rules_opts o;
 	struct rules *r;
@@ -641,6 +641,16 @@ test_vetting(void **state)
 	assert_string_equal(rules_vet(&o, nolog, &nolog->xfers[0]), "no_login");
 	o.trust = RULES_TRUST_ALL;
 	assert_null(rules_vet(&o, s, &s->xfers[1]));
+	o.trust = RULES_TRUST_VETTED;
+	/* Pipelined in one segment: the same instant, told apart by order. */
+	pipe = session("10.0.0.3", "10.0.1.1", 21);
+	port_cmd(pipe, "10.0.0.3", 50010, 500);
+	port_cmd(pipe, "10.0.0.3", 50011, 200);
+	pipe->xfers[1].neg_ts_us = pipe->xfers[0].neg_ts_us;
+	pipe->cmds[1].ts_us = pipe->cmds[0].ts_us;
+	assert_string_equal(rules_vet(&o, pipe, &pipe->xfers[0]), "not_accepted");
+	assert_null(rules_vet(&o, pipe, &pipe->xfers[1]));
+	nsess--;	/* not part of the recommendation below */
 
 	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
 	assert_false(rules_empty(r));
