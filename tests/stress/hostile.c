@@ -10,43 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../frame.h"
+
 #define MSS	1448
 
 static FILE *out;
 static uint32_t ts;
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
-}
-
-/* One Ethernet/IPv4/TCP frame, little-endian pcap record. */
+/* One Ethernet/IPv4/TCP frame, a pcap record in the host's byte order. */
 static void
 frame(uint32_t src, uint32_t dst, uint16_t sp, uint16_t dp, uint32_t seq,
     uint32_t ack, uint8_t flags, const uint8_t *pl, uint32_t len)
 {
-	uint8_t f[64 + MSS];
-	uint32_t n = 54 + len, hdr[4];
+	uint8_t f[FRAME_HDR + MSS], s[4], d[4];
+	size_t n;
 
-	memset(f, 0, 54);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[16] = (uint8_t)((n - 14) >> 8); f[17] = (uint8_t)(n - 14);
-	f[22] = 64; f[23] = 6;
-	put32(f + 26, src); put32(f + 30, dst);
-	f[34] = (uint8_t)(sp >> 8); f[35] = (uint8_t)sp;
-	f[36] = (uint8_t)(dp >> 8); f[37] = (uint8_t)dp;
-	put32(f + 38, seq); put32(f + 42, ack);
-	f[46] = 0x50; f[47] = flags;
-	if (len > 0)
-		memcpy(f + 54, pl, len);
+	frame_addr4(s, src);
+	frame_addr4(d, dst);
+	n = frame_tcp4(f, s, d, sp, dp, seq, ack, flags, pl, len);
 	ts++;
-	hdr[0] = 1700000000 + ts / 1000000; hdr[1] = ts % 1000000;
-	hdr[2] = hdr[3] = n;
-	fwrite(hdr, 4, 4, out);
-	fwrite(f, 1, n, out);
+	frame_pcap_record(out, 1700000000ULL * 1000000 + ts, f, n);
 }
 
 #define CLI	0x0a000001u
@@ -182,7 +165,6 @@ port(unsigned long i, unsigned long n, char *l)
 int
 main(int argc, char **argv)
 {
-	static const uint32_t gh[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1 };
 	uint8_t seg[MSS];
 	unsigned long n, i;
 	uint32_t cseq, sseq;
@@ -192,7 +174,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	n = strtoul(argv[2], NULL, 10);
-	fwrite(gh, 4, 6, out);
+	frame_pcap_header(out, 65535);
 	if (strcmp(argv[1], "syn") == 0) {
 		for (i = 0; i < n; i++)
 			frame(0x0b000000u + (uint32_t)(i >> 14), SRV,

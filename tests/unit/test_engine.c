@@ -14,6 +14,7 @@
 
 #include "ftpaudit/engine.h"
 #include "ftpaudit/expect.h"
+#include "../frame.h"
 #include "../../src/engine_int.h"
 #include "../../src/session_int.h"
 
@@ -77,32 +78,19 @@ static void
 send_raw(struct world *w, struct peer *from, struct peer *to, uint8_t flags,
     const char *payload, size_t len, int lost)
 {
-	uint8_t f[1600];
-	size_t n = 14 + 20 + 20 + len;
+	uint8_t f[FRAME_HDR + 1600];
+	size_t n;
 
-	memset(f, 0, 54);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[16] = (uint8_t)((n - 14) >> 8);
-	f[17] = (uint8_t)(n - 14);
-	f[22] = 64;
-	f[23] = 6;
-	memcpy(f + 26, from->ip, 4);
-	memcpy(f + 30, to->ip, 4);
-	f[34] = (uint8_t)(from->port >> 8); f[35] = (uint8_t)from->port;
-	f[36] = (uint8_t)(to->port >> 8); f[37] = (uint8_t)to->port;
-	f[38] = (uint8_t)(from->seq >> 24); f[39] = (uint8_t)(from->seq >> 16);
-	f[40] = (uint8_t)(from->seq >> 8); f[41] = (uint8_t)from->seq;
-	f[42] = (uint8_t)(to->seq >> 24); f[43] = (uint8_t)(to->seq >> 16);
-	f[44] = (uint8_t)(to->seq >> 8); f[45] = (uint8_t)to->seq;
-	f[46] = 0x50;
-	f[47] = flags | ((flags & 0x02) && !(flags & 0x10) ? 0 : 0x10);
-	if (len)
-		memcpy(f + 54, payload, len);
+	assert_true(len <= 1600);
+	/* Every segment but the first SYN acknowledges the peer. */
+	if (!(flags & FRAME_SYN) || (flags & FRAME_ACK))
+		flags |= FRAME_ACK;
+	n = frame_tcp4(f, from->ip, to->ip, from->port, to->port, from->seq,
+	    to->seq, flags, payload, len);
 	w->ts += 1000;
 	if (!lost)
 		fa_engine_packet(w->e, DLT_EN10MB, w->ts, f, (uint32_t)n, (uint32_t)n);
-	from->seq += (uint32_t)len + ((flags & 0x03) ? 1 : 0);
+	from->seq += (uint32_t)len + ((flags & (FRAME_SYN | FRAME_FIN)) ? 1 : 0);
 }
 
 static void

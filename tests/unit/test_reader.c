@@ -18,6 +18,7 @@
 #include "ftpaudit/engine.h"
 #include "ftpaudit/reader.h"
 #include "ftpaudit/report.h"
+#include "../frame.h"
 
 /* A classic pcap being written: Ethernet, microseconds. */
 struct cap {
@@ -27,15 +28,8 @@ struct cap {
 };
 
 static void
-put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);	/* the file's byte order is the host's */
-}
-
-static void
 cap_open(struct cap *c)
 {
-	uint8_t h[24] = { 0 };
 	int fd;
 
 	snprintf(c->path, sizeof c->path, "/tmp/test_reader.XXXXXX");
@@ -43,12 +37,7 @@ cap_open(struct cap *c)
 	assert_true(fd >= 0);
 	c->f = fdopen(fd, "wb");
 	assert_non_null(c->f);
-	put32(h, 0xa1b2c3d4);
-	h[4] = 2;		/* version 2.4 */
-	h[6] = 4;
-	put32(h + 16, 262144);	/* snaplen */
-	put32(h + 20, 1);	/* Ethernet */
-	assert_int_equal(fwrite(h, 1, sizeof h, c->f), sizeof h);
+	assert_int_equal(frame_pcap_header(c->f, 262144), 0);
 	c->t = 0;
 }
 
@@ -58,33 +47,17 @@ static void
 cap_tcp(struct cap *c, uint8_t a, uint16_t sport, uint8_t b, uint16_t dport,
     uint8_t flags, const char *text, size_t n)
 {
-	size_t len = 54 + n;
-	uint8_t *f = calloc(1, len), rh[16];
+	uint8_t *f = malloc(FRAME_HDR + n), src[4] = { 10, 0, 0, a },
+	    dst[4] = { 10, 0, 0, b };
+	size_t len;
 
 	assert_non_null(f);
-	f[12] = 0x08;
-	f[14] = 0x45;
-	f[16] = (uint8_t)((len - 14) >> 8);
-	f[17] = (uint8_t)(len - 14);
-	if (len - 14 > 65535)
-		f[16] = f[17] = 0;	/* a TSO-style frame: length unknown */
-	f[22] = 64;
-	f[23] = 6;
-	f[26] = 10; f[29] = a;
-	f[30] = 10; f[33] = b;
-	f[34] = (uint8_t)(sport >> 8); f[35] = (uint8_t)sport;
-	f[36] = (uint8_t)(dport >> 8); f[37] = (uint8_t)dport;
-	f[46] = 0x50;
-	f[47] = flags;
-	memset(f + 54, 'x', n);
+	len = frame_tcp4(f, src, dst, sport, dport, 0, 0, flags, NULL, n);
+	memset(f + FRAME_HDR, 'x', n);
 	if (text != NULL)
-		memcpy(f + 54, text, strlen(text));
-	put32(rh, 1700000000);
-	put32(rh + 4, ++c->t);
-	put32(rh + 8, (uint32_t)len);
-	put32(rh + 12, (uint32_t)len);
-	assert_int_equal(fwrite(rh, 1, 16, c->f), 16);
-	assert_int_equal(fwrite(f, 1, len, c->f), len);
+		memcpy(f + FRAME_HDR, text, strlen(text));
+	assert_int_equal(frame_pcap_record(c->f, 1700000000ULL * 1000000 +
+	    ++c->t, f, len), 0);
 	free(f);
 }
 
