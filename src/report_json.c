@@ -334,12 +334,3 @@ report_json_tool(struct jw *w)
 	jw_key(w, "version"); jw_lit(w, PACKAGE_VERSION);
 	jw_key(w, "schema_version"); jw_int(w, SCHEMA_VERSION);
 }
-
-/* Until render_json.c writes with jw (report.h). */
-json_t *
-json_ts(uint64_t ts_us)
-{
-	char buf[FA_TSLEN];
-
-	return json_string(fmt_ts(ts_us, buf));
-}

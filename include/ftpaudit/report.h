@@ -6,7 +6,6 @@
 #define FTPAUDIT_REPORT_H
 
 #include <stdio.h>
-#include <jansson.h>
 
 #include "ftpaudit/engine.h"
 #include "ftpaudit/capture.h"
@@ -66,8 +65,5 @@ void	 report_stats_write(struct jw *, const struct fa_stats *);
 void	 report_json_tool(struct jw *);
 /* The "inputs" array (empty for NULL: live). */
 void	 report_json_inputs(struct jw *, const struct capture *);
-
-/* Until render_json.c writes with jw: a timestamp as a jansson string. */
-json_t	*json_ts(uint64_t ts_us);
 
 #endif
