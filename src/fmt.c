@@ -68,19 +68,24 @@ fput_pad(FILE *f, const char *s, int width)
 void
 fput_endpoint(FILE *f, const struct fa_endpoint *ep, bool port_known)
 {
-	char a[FA_ADDRSTRLEN];
+	char b[FA_ADDRSTRLEN + 8], *q = b, *e;
+	size_t n;
 
-	fa_addr_str(&ep->ip, a);
-	if (ep->ip.family == FA_AF_INET6) {
-		fputc('[', f);
-		fputs(a, f);
-		fputc(']', f);
-	} else
-		fputs(a, f);
+	/* One write: a text report writes two or three endpoints a line. */
+	if (ep->ip.family == FA_AF_INET6)
+		*q++ = '[';
+	fa_addr_str(&ep->ip, q);
+	q += strlen(q);
+	if (ep->ip.family == FA_AF_INET6)
+		*q++ = ']';
 	if (port_known) {
-		fputc(':', f);
-		fput_uint(f, ep->port, 0);
+		*q++ = ':';
+		e = q + 5;
+		n = (size_t)(e - fmt_uint(e, ep->port));
+		memmove(q, e - n, n);
+		q += n;
 	}
+	fwrite(b, 1, (size_t)(q - b), f);
 }
 
 /*
@@ -152,4 +157,93 @@ char *
 sanitize(const uint8_t *p, size_t len)
 {
 	return fa_escape(p, len, len);
+}
+
+void
+fput_wire(FILE *f, const uint8_t *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char x[4] = { '\\', 'x', 0, 0 };
+	size_t i, start = 0;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+			continue;
+		fwrite(p + start, 1, i - start, f);
+		x[2] = hex[p[i] >> 4];
+		x[3] = hex[p[i] & 15];
+		fwrite(x, 1, 4, f);
+		start = i + 1;
+	}
+	fwrite(p + start, 1, len - start, f);
+}
+
+/*
+ * The text report printed two or three numbers a line through printf's
+ * floating point, a sixth of its writing.  Integer arithmetic writes the
+ * same digits: us / 1e6 as a double is within 2^-53 of the exact
+ * quotient, far closer than the 1e-6 between it and a rounding boundary,
+ * except when it lies exactly on one (us % 1000 == 500), where printf
+ * rounds the double itself: that case, and values beyond 2^52, go to
+ * printf.
+ */
+const char *
+fmt_ms(char *buf, uint64_t us)
+{
+	char *e = buf + FMT_NUMLEN - 1, *q;
+	uint64_t ms;
+
+	if (us >= (uint64_t)1 << 52 || us % 1000 == 500) {
+		snprintf(buf, FMT_NUMLEN, "%.3f", (double)us / 1e6);
+		return buf;
+	}
+	ms = us / 1000 + (us % 1000 > 500);
+	*e = '\0';
+	q = fmt_uint(e, 1000 + ms % 1000);	/* "1ddd": the three digits */
+	q[0] = '.';
+	q = fmt_uint(q, ms / 1000);
+	memmove(buf, q, (size_t)(e - q) + 1);
+	return buf;
+}
+
+/* n / 1024^u is exact in binary, so printf's "%.1f" of it rounds the
+ * exact quotient: to nearest, a tie to even. */
+const char *
+fmt_human(char *buf, uint64_t n)
+{
+	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	uint64_t d = 1, q, r;
+	int u = 0;
+	char *e = buf + FMT_NUMLEN, *p;
+
+	if (n >= (uint64_t)1 << 53) {
+		double v = (double)n;
+
+		while (v >= 1024 && u < 4) {
+			v /= 1024;
+			u++;
+		}
+		snprintf(buf, FMT_NUMLEN, "%.1f %s", v, unit[u]);
+		return buf;
+	}
+	while (u < 4 && n >= 1024 * d) {
+		d *= 1024;
+		u++;
+	}
+	if (u == 0) {
+		p = fmt_uint(e - 3, n);
+		memcpy(e - 3, " B", 3);
+		memmove(buf, p, (size_t)(e - p));
+		return buf;
+	}
+	q = n * 10 / d;
+	r = n * 10 % d;
+	if (2 * r > d || (2 * r == d && (q & 1)))
+		q++;
+	p = fmt_uint(e - 8, 10 + q % 10);	/* "1d": the decimal */
+	p[0] = '.';
+	p = fmt_uint(p, q / 10);
+	snprintf(e - 8, 8, " %s", unit[u]);
+	memmove(buf, p, strlen(p) + 1);
+	return buf;
 }

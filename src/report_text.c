@@ -1,39 +1,12 @@
 /* report_text.c: the readable per-session summary.  Every byte from the
- * wire goes through sanitize() before it is printed. */
+ * wire goes through fput_wire() (sanitize()'s escaping) before it is
+ * printed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ftpaudit/nat.h"
 #include "report_int.h"
-
-static void
-put_wire(FILE *f, const uint8_t *p, size_t len)
-{
-	char *s = sanitize(p, len);
-
-	fputs(s ? s : "?", f);
-	free(s);
-}
-
-/* 1536 -> "1.5 KiB" */
-static const char *
-human(uint64_t n, char *buf, size_t len)
-{
-	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)n;
-	int u = 0;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%llu B", (unsigned long long)n);
-	else
-		snprintf(buf, len, "%.1f %s", v, unit[u]);
-	return buf;
-}
 
 /* Both sides of a translation: inside, outside, and whether an ALG
  * rewrote the negotiation between them. */
@@ -57,26 +30,42 @@ put_nat(FILE *f, const char *lead, const struct fa_nat *n, bool server_first)
 static void
 put_transfer(FILE *f, const struct fa_session *s, const struct fa_transfer *t)
 {
-	char b1[32], b2[32];
+	char b[FMT_NUMLEN];
 	double dur = (double)(t->end_us - t->start_us) / 1e6;
 	uint64_t bytes = fa_transfer_bytes(t);
 
 	(void)s;
-	fprintf(f, "    #%-3u %-7s %-4s %-4s ", t->id, fa_mode_str(t->mode),
-	    fa_neg_str(t->neg), t->command ? t->command : "-");
+	/* "    #%-3u %-7s %-4s %-4s " without printf's parsing */
+	fputs("    #", f);
+	fput_uint(f, t->id, 3);
+	fputc(' ', f);
+	fput_pad(f, fa_mode_str(t->mode), 7);
+	fputc(' ', f);
+	fput_pad(f, fa_neg_str(t->neg), 4);
+	fputc(' ', f);
+	fput_pad(f, t->command ? t->command : "-", 4);
+	fputc(' ', f);
 	if (t->path != NULL)
-		put_wire(f, (const uint8_t *)t->path, strlen(t->path));
+		fput_wire(f, (const uint8_t *)t->path, strlen(t->path));
 	else if (t->arg.p != NULL)
-		put_wire(f, t->arg.p, t->arg.len);
+		fput_wire(f, t->arg.p, t->arg.len);
 	else
 		fputs("-", f);
-	fprintf(f, "  %s", human(bytes, b1, sizeof b1));
-	if (t->connected && dur > 0)
-		fprintf(f, " in %.3f s (%s/s)", dur,
-		    human((uint64_t)((double)bytes / dur), b2, sizeof b2));
+	fputs("  ", f);
+	fputs(fmt_human(b, bytes), f);
+	if (t->connected && dur > 0) {
+		fputs(" in ", f);
+		fputs(fmt_ms(b, t->end_us - t->start_us), f);
+		fputs(" s (", f);
+		fputs(fmt_human(b, (uint64_t)((double)bytes / dur)), f);
+		fputs("/s)", f);
+	}
 	fputs("  ", f);
 	fputs(fa_xstatus_str(t->status), f);
-	if (t->reply_code)
+	if (t->reply_code > 0) {
+		fputc(' ', f);
+		fput_uint(f, (uint64_t)t->reply_code, 0);
+	} else if (t->reply_code)
 		fprintf(f, " %d", t->reply_code);
 	if (t->connected) {
 		fputs("  data ", f);
@@ -108,17 +97,21 @@ report_text_session(FILE *f, const struct fa_session *s)
 	fput_endpoint(f, &s->client, true);
 	fputs(" -> ", f);
 	fput_endpoint(f, &s->server, true);
-	fprintf(f, "  %s  %.3f s  %s%s\n", fmt_ts(s->start_us, ts),
-	    (double)(s->end_us - s->start_us) / 1e6, fa_end_reason_str(s->end_reason),
-	    s->detected ? "  (found on a non-standard port)" : "");
+	fputs("  ", f);
+	fputs(fmt_ts(s->start_us, ts), f);
+	fputs("  ", f);
+	fputs(fmt_ms(ts, s->end_us - s->start_us), f);
+	fputs(" s  ", f);
+	fputs(fa_end_reason_str(s->end_reason), f);
+	fputs(s->detected ? "  (found on a non-standard port)\n" : "\n", f);
 	if (s->has_banner) {
 		fputs("  banner    ", f);
-		put_wire(f, s->banner.p, s->banner.len > 100 ? 100 : s->banner.len);
+		fput_wire(f, s->banner.p, s->banner.len > 100 ? 100 : s->banner.len);
 		fputc('\n', f);
 	}
 	fputs("  user      ", f);
 	if (s->has_user)
-		put_wire(f, s->user.p, s->user.len);
+		fput_wire(f, s->user.p, s->user.len);
 	else
 		fputs("-", f);
 	fputs("  login ", f);
@@ -129,7 +122,7 @@ report_text_session(FILE *f, const struct fa_session *s)
 	fputs(s->tls ? (s->implicit_tls ? "implicit" : "yes") : "no", f);
 	if (s->cwd != NULL) {
 		fputs("  cwd ", f);
-		put_wire(f, (const uint8_t *)s->cwd, strlen(s->cwd));
+		fput_wire(f, (const uint8_t *)s->cwd, strlen(s->cwd));
 	}
 	fputc('\n', f);
 	if (s->nat.kind != FA_NAT_NONE)
@@ -140,7 +133,7 @@ report_text_session(FILE *f, const struct fa_session *s)
 		fputs(" :", f);
 		for (i = 0; i < s->ncmds && i < 24; i++) {
 			fputc(' ', f);
-			put_wire(f, (const uint8_t *)s->cmds[i].verb,
+			fput_wire(f, (const uint8_t *)s->cmds[i].verb,
 			    strlen(s->cmds[i].verb));
 			if (s->cmds[i].reply_code) {	/* 100 to 599 */
 				fputc('(', f);
@@ -153,7 +146,9 @@ report_text_session(FILE *f, const struct fa_session *s)
 	}
 	fputc('\n', f);
 	if (s->nxfers > 0) {
-		fprintf(f, "  transfers %u\n", s->nxfers);
+		fputs("  transfers ", f);
+		fput_uint(f, s->nxfers, 0);
+		fputc('\n', f);
 		for (i = 0; i < s->nxfers; i++)
 			put_transfer(f, s, &s->xfers[i]);
 	}
@@ -175,15 +170,15 @@ void
 report_text_summary(FILE *f, const struct capture *cap, const struct fa_stats *st)
 {
 	const struct capture_input *in;
-	char b[32];
+	char b[FMT_NUMLEN];
 	size_t i;
 
 	for (i = 0; cap != NULL && i < capture_count(cap); i++) {
 		in = capture_input(cap, i);
 		fputs("Capture ", f);
-		put_wire(f, (const uint8_t *)in->source, strlen(in->source));
+		fput_wire(f, (const uint8_t *)in->source, strlen(in->source));
 		fprintf(f, "  %s  %llu packets  %s%s\n", in->link_type,
-		    (unsigned long long)in->packets, human(in->bytes, b, sizeof b),
+		    (unsigned long long)in->packets, fmt_human(b, in->bytes),
 		    in->truncated ? "  (truncated)" : "");
 		if (in->time_jumps > 0)
 			fprintf(f, "  time runs back %llu time(s), first at frame "
@@ -204,7 +199,7 @@ report_text_summary(FILE *f, const struct capture *cap, const struct fa_stats *s
 void
 report_text_unattributed(FILE *f, const struct fa_unattributed *un, size_t nun)
 {
-	char b[32];
+	char b[FMT_NUMLEN];
 	size_t i;
 
 	if (nun == 0)
@@ -215,6 +210,6 @@ report_text_unattributed(FILE *f, const struct fa_unattributed *un, size_t nun)
 		fput_endpoint(f, &un[i].initiator, true);
 		fputs(" -> ", f);
 		fput_endpoint(f, &un[i].responder, true);
-		fprintf(f, "  %s\n", human(un[i].bytes, b, sizeof b));
+		fprintf(f, "  %s\n", fmt_human(b, un[i].bytes));
 	}
 }

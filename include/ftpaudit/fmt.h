@@ -27,5 +27,14 @@ void	 fput_endpoint(FILE *, const struct fa_endpoint *, bool port_known);
 /* Terminal-safe copy of wire bytes (controls, non-ASCII and the
  * backslash as \xHH), owned by the caller; NULL when out of memory. */
 char	*sanitize(const uint8_t *p, size_t len);
+/* The same written to f, with no copy. */
+void	 fput_wire(FILE *, const uint8_t *p, size_t len);
+/* What printf's "%.3f" writes of us / 1e6 (seconds to the millisecond),
+ * into buf of FMT_NUMLEN bytes; buf. */
+#define FMT_NUMLEN	48
+const char *fmt_ms(char *buf, uint64_t us);
+/* What "%llu B" or "%.1f %s" write of n in B, KiB, MiB, GiB or TiB
+ * (1536: "1.5 KiB"), into buf of FMT_NUMLEN bytes; buf. */
+const char *fmt_human(char *buf, uint64_t n);
 
 #endif

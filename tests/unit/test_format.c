@@ -2,7 +2,8 @@
  * library's.  fa_addr_str() writes what inet_ntop() writes: fixed cases
  * for each rule of the compressed form, then a million addresses with
  * zero words in every pattern; jw_usecs() writes printf's "%.6f";
- * fmt_ts() writes gmtime_r()'s calendar; jw_wire()'s word-at-a-time
+ * fmt_ts() writes gmtime_r()'s calendar, fmt_ms() and fmt_human()
+ * printf's "%.3f" and "%.1f"; jw_wire()'s word-at-a-time
  * scan escapes exactly as its byte-wise original did, jw_str() as a
  * plain loop does. */
 #include <setjmp.h>
@@ -568,6 +569,141 @@ test_fput(void **state)
 	}
 }
 
+/* fmt_ms() writes what "%.3f" writes of us / 1e6: every rounding
+ * boundary and its neighbours, ties included, and random magnitudes. */
+static void
+ms_is(uint64_t us)
+{
+	char got[FMT_NUMLEN], want[64];
+
+	snprintf(want, sizeof want, "%.3f", (double)us / 1e6);
+	assert_string_equal(fmt_ms(got, us), want);
+}
+
+static void
+test_ms(void **state)
+{
+	uint64_t rnd = 0x853c49e6748fea9bULL, k;
+	int i;
+
+	(void)state;
+	for (k = 0; k < 20000; k++)
+		ms_is(k);
+	for (k = 0; k < 64; k++) {
+		ms_is(((uint64_t)1 << k) - 1);
+		ms_is((uint64_t)1 << k);
+	}
+	ms_is(UINT64_MAX);
+	for (i = 0; i < 300000; i++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		k = rnd >> (rnd % 64);
+		ms_is(k);
+		ms_is(k - k % 1000 + 500);	/* a tie */
+		ms_is(k - k % 1000 + 499);
+		ms_is(k - k % 1000 + 501);
+	}
+}
+
+/* fmt_human() against the printf code it replaced. */
+static void
+human_is(uint64_t n)
+{
+	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	char got[FMT_NUMLEN], want[64];
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(want, sizeof want, "%llu B", (unsigned long long)n);
+	else
+		snprintf(want, sizeof want, "%.1f %s", v, unit[u]);
+	assert_string_equal(fmt_human(got, n), want);
+}
+
+static void
+test_human(void **state)
+{
+	uint64_t rnd = 0xda3e39cb94b95bdbULL, n, d;
+	int i, u;
+
+	(void)state;
+	for (n = 0; n < 70000; n++)
+		human_is(n);
+	for (u = 1, d = 1024; u <= 5; u++, d *= 1024)
+		for (i = -2000; i <= 2000; i++) {
+			/* around each unit and each tenth's tie */
+			human_is(d + (uint64_t)(int64_t)i);
+			human_is(d / 20 * 3 + (uint64_t)(int64_t)i);
+			human_is(d * 1023 + d / 20 * 19 + (uint64_t)(int64_t)i);
+		}
+	human_is(UINT64_MAX);
+	for (i = 0; i < 300000; i++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		human_is(rnd >> (rnd % 64));
+	}
+}
+
+/* fput_wire() writes what sanitize() returns; fput_endpoint() what
+ * "%s", "[%s]" and ":%u" write. */
+static void
+test_fput_wire(void **state)
+{
+	static const uint8_t pick[] = { 'a', ' ', '~', '\\', '"', 0, 1, 0x1f,
+	    0x7f, 0x80, 0xc3, 0xa9, 0xff };
+	uint64_t rnd = 0x9e3779b97f4a7c15ULL;
+	struct fa_endpoint ep;
+	char *got, *want, a[FA_ADDRSTRLEN], w[80];
+	uint8_t b[64];
+	size_t len, n, i;
+	int k;
+	FILE *f;
+
+	(void)state;
+	for (k = 0; k < 20000; k++) {
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		len = rnd % 41;
+		for (i = 0; i < len; i++) {
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			b[i] = rnd % 3 ? (uint8_t)(0x20 + rnd % 95) :
+			    pick[(rnd >> 8) % sizeof pick];
+		}
+		assert_non_null(f = open_memstream(&got, &n));
+		fput_wire(f, b, len);
+		assert_int_equal(fclose(f), 0);
+		assert_non_null(want = sanitize(b, len));
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+	}
+	memset(&ep, 0, sizeof ep);
+	for (k = 0; k < 8; k++) {
+		ep.ip.family = k & 1 ? FA_AF_INET6 : FA_AF_INET;
+		ep.ip.a[k] = (uint8_t)(k * 37);
+		ep.port = (uint16_t)(k < 4 ? k : 65535 - k);
+		fa_addr_str(&ep.ip, a);
+		snprintf(w, sizeof w, ep.ip.family == FA_AF_INET6 ? "[%s]" : "%s", a);
+		if (k & 2)
+			snprintf(w + strlen(w), sizeof w - strlen(w), ":%u", ep.port);
+		assert_non_null(f = open_memstream(&got, &n));
+		fput_endpoint(f, &ep, (k & 2) != 0);
+		assert_int_equal(fclose(f), 0);
+		assert_string_equal(got, w);
+		free(got);
+	}
+}
+
 int
 main(void)
 {
@@ -583,6 +719,9 @@ main(void)
 		cmocka_unit_test(test_fmt_ts),
 		cmocka_unit_test(test_uint),
 		cmocka_unit_test(test_fput),
+		cmocka_unit_test(test_ms),
+		cmocka_unit_test(test_human),
+		cmocka_unit_test(test_fput_wire),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
