@@ -366,7 +366,8 @@ conn_alloc(struct conn_table *t)
 	if (t->slab_used == SLAB_CONNS) {
 		if (t->nslabs == t->slabs_cap) {
 			n = t->slabs_cap ? t->slabs_cap * 2 : 16;
-			if ((ns = realloc(t->slabs, n * sizeof *ns)) == NULL)
+			if (n <= t->slabs_cap ||
+			    (ns = reallocarray(t->slabs, n, sizeof *ns)) == NULL)
 				return NULL;
 			t->slabs = ns;
 			t->slabs_cap = n;
@@ -448,7 +449,7 @@ conn_open_picked(const struct conn_table *t, bool (*keep)(const struct conn *),
 				continue;
 			if (*n == cap) {
 				cap = cap ? cap * 2 : 256;
-				if ((nv = realloc(v, cap * sizeof *v)) == NULL) {
+				if ((nv = reallocarray(v, cap, sizeof *v)) == NULL) {
 					free(v);
 					return -1;
 				}

@@ -309,7 +309,8 @@ grow_array(void **arr, uint32_t n, uint32_t *cap, size_t elem)
 	if (n < *cap)
 		return 0;
 	ncap = *cap ? *cap * 2 : elem >= 128 ? 1 : (uint32_t)(256 / elem);
-	if ((p = realloc(*arr, (size_t)ncap * elem)) == NULL)
+	/* reallocarray checks ncap * elem; the doubling is checked here. */
+	if (ncap <= *cap || (p = reallocarray(*arr, ncap, elem)) == NULL)
 		return -1;
 	*arr = p;
 	*cap = ncap;
