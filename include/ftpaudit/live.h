@@ -1,6 +1,6 @@
 /* live.h: live capture from an interface (libpcap), the optional packet
  * dump with tcpdump-style rotation, and the live outputs: the NDJSON event
- * stream (events.c) and the ncurses view (tui.c). */
+ * stream (live_events.c) and the ncurses view (tui.c). */
 #ifndef FTPAUDIT_LIVE_H
 #define FTPAUDIT_LIVE_H
 
@@ -50,7 +50,7 @@ int	 live_dispatch(struct live *, struct fa_engine *, int max, char *err,
 void	 live_counters(struct live *, struct live_counters *);
 void	 live_close(struct live *);
 
-/* events.c: the NDJSON event stream. */
+/* live_events.c: the NDJSON event stream. */
 struct events;
 struct events *events_new(FILE *out);	/* out borrowed */
 void	 events_sink(struct events *, struct fa_sink *);

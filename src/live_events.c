@@ -1,4 +1,4 @@
-/* events.c: `ftpaudit live -F ndjson`: one JSON object a line, written and
+/* live_events.c: `ftpaudit live -F ndjson`: one JSON object a line, written and
  * flushed as the engine reports, so a pipe reader sees each event at once. */
 #include <stdlib.h>
 #include <string.h>
