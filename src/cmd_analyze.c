@@ -12,9 +12,12 @@
  * (glibc's setvbuf ignores the size unless given the buffer.) */
 static char out_buf[1024 * 1024];
 
+enum { OPT_ZEEK_COMMANDS = OPT_CMD_BASE + 64 };
+
 static const struct option analyze_opts[] = {
 	CLI_INPUT_LONGOPTS,
 	RULES_LONGOPTS,
+	{ "zeek-commands", required_argument, NULL, OPT_ZEEK_COMMANDS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -28,8 +31,15 @@ parse_format(const char *s, enum report_format *fmt)
 		*fmt = REPORT_JSON;
 	else if (strcmp(s, "ndjson") == 0)
 		*fmt = REPORT_NDJSON;
+	else if (strcmp(s, "zeek") == 0)
+		*fmt = REPORT_ZEEK;
+	else if (strcmp(s, "zeek-json") == 0)
+		*fmt = REPORT_ZEEK_JSON;
+	else if (strcmp(s, "eve") == 0)
+		*fmt = REPORT_EVE;
 	else {
-		cli_warn("--format: expected text, json or ndjson, got '%s'", s);
+		cli_warn("--format: expected text, json, ndjson, zeek, zeek-json "
+		    "or eve, got '%s'", s);
 		return -1;
 	}
 	return 0;
@@ -108,6 +118,7 @@ cmd_analyze(int argc, char **argv)
 	struct fa_sink down[2];
 	FILE *out = NULL;
 	char *cause = NULL;
+	const char *zeek_cmds = NULL, *why = NULL;
 	int ch, rrc, rc = EXIT_RUNTIME;
 
 	cli_input_init(&io);
@@ -118,6 +129,10 @@ cmd_analyze(int argc, char **argv)
 		if (ch == 'h') {
 			usage(stdout);
 			return 0;
+		}
+		if (ch == OPT_ZEEK_COMMANDS) {
+			zeek_cmds = optarg;
+			continue;
 		}
 		/* getopt or the option itself said what is wrong, in one line. */
 		if (ch == '?' || (rrc = rules_cli_option(&ro, ch, optarg)) == -1)
@@ -130,6 +145,10 @@ cmd_analyze(int argc, char **argv)
 		return EXIT_USAGE;
 	if (optind >= argc) {
 		cli_warn("analyze: no capture given (use - for standard input)");
+		return EXIT_USAGE;
+	}
+	if (zeek_cmds != NULL && fmt != REPORT_ZEEK && fmt != REPORT_ZEEK_JSON) {
+		cli_warn("--zeek-commands: only with -F zeek or -F zeek-json");
 		return EXIT_USAGE;
 	}
 	if (cli_open_captures(&cap, argv + optind, (size_t)(argc - optind),
@@ -147,6 +166,13 @@ cmd_analyze(int argc, char **argv)
 	    (fd.r = rules_new(&ro)) == NULL ||
 	    (fmt == REPORT_TEXT && set_firewall_text(r, &fd, &ro) == -1)) {
 		cli_warn("%s", cause ? cause : "out of memory");
+		goto done;
+	}
+	/* EVE's pcap_filename: the capture, when there is one. */
+	if (report_set_formats(r, zeek_cmds, argc - optind == 1 ?
+	    argv[optind] : NULL, &why) == -1) {
+		cli_warn("--zeek-commands: %s", why);
+		rc = EXIT_USAGE;
 		goto done;
 	}
 	/* Rules first, so that a session's rules exist when the report

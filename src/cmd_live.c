@@ -28,6 +28,7 @@ enum live_format { LIVE_TUI, LIVE_NDJSON, LIVE_JSON };
 
 enum {
 	OPT_DURATION = OPT_CMD_BASE, OPT_STATS_INTERVAL, OPT_MAX_ENDED,
+	OPT_ZEEK_COMMANDS,
 };
 
 static const struct option live_longopts[] = {
@@ -44,6 +45,7 @@ static const struct option live_longopts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "max-ended", required_argument, NULL, OPT_MAX_ENDED },
+	{ "zeek-commands", required_argument, NULL, OPT_ZEEK_COMMANDS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -52,6 +54,8 @@ struct live_args {
 	struct cli_input io;
 	struct live_opts lo;
 	enum live_format fmt;
+	enum report_format rfmt;	/* LIVE_JSON: which report */
+	const char	*zeek_cmds;	/* --zeek-commands */
 	const char	*user;		/* -Z */
 	uint64_t	 count;		/* -c, 0 for no limit */
 	uint64_t	 duration_s;	/* 0 for no limit */
@@ -125,10 +129,17 @@ parse_format(struct live_args *a)
 		a->fmt = LIVE_TUI;
 	else if (strcmp(s, "ndjson") == 0)
 		a->fmt = LIVE_NDJSON;
-	else if (strcmp(s, "json") == 0)
+	else if (strcmp(s, "json") == 0) {
 		a->fmt = LIVE_JSON;
-	else {
-		cli_warn("--format: expected tui, ndjson or json, got '%s'", s);
+		a->rfmt = REPORT_JSON;
+	} else if (strcmp(s, "zeek") == 0 || strcmp(s, "zeek-json") == 0 ||
+	    strcmp(s, "eve") == 0) {
+		a->fmt = LIVE_JSON;
+		a->rfmt = s[0] == 'e' ? REPORT_EVE : s[4] == '\0' ? REPORT_ZEEK :
+		    REPORT_ZEEK_JSON;
+	} else {
+		cli_warn("--format: expected tui, ndjson, json, zeek, zeek-json "
+		    "or eve, got '%s'", s);
 		return -1;
 	}
 	if (a->fmt == LIVE_TUI && a->io.output != NULL) {
@@ -163,6 +174,7 @@ live_option(struct live_args *a, int ch, const char *arg)
 	case OPT_DURATION: NUM("duration", 1, 86400 * 366, a->duration_s);
 	case OPT_STATS_INTERVAL: NUM("stats-interval", 1, 86400, a->stats_s);
 	case OPT_MAX_ENDED: NUM("max-ended", 1, 1000000, a->max_ended);
+	case OPT_ZEEK_COMMANDS: a->zeek_cmds = arg; return 0;
 	}
 #undef NUM
 	cli_warn("live: unknown option");
@@ -340,10 +352,16 @@ setup_outputs(struct live_run *r, FILE *out, struct report **rep)
 			return -1;
 		events_sink(r->ev, &sk);
 	} else if (r->a->fmt == LIVE_JSON) {
-		if ((*rep = report_new(REPORT_JSON, out, &cause)) == NULL) {
+		const char *why = NULL;
+
+		if ((*rep = report_new(r->a->rfmt, out, &cause)) == NULL) {
 			if (cause != NULL)
 				snprintf(r->err, sizeof r->err, "%s", cause);
 			free(cause);
+			return -1;
+		}
+		if (report_set_formats(*rep, r->a->zeek_cmds, NULL, &why) == -1) {
+			snprintf(r->err, sizeof r->err, "--zeek-commands: %s", why);
 			return -1;
 		}
 		report_sink(*rep, &sk);

@@ -133,6 +133,7 @@ transfer_fields(struct jw *w, const struct fa_transfer *t)
 	if (t->connected) {
 		jw_key(w, "data_client"); jw_endpoint(w, &t->data_client, true);
 		jw_key(w, "data_server"); jw_endpoint(w, &t->data_server, true);
+		report_community_id(w, &t->data_client, &t->data_server);
 	}
 }
 

@@ -17,6 +17,7 @@
 
 #include "ftpaudit/jw.h"
 #include "ftpaudit/spool.h"
+#include "report_fmt.h"
 #include "report_int.h"
 
 /* The documents keep unattributed connections until the end: a cap, and
@@ -40,6 +41,8 @@ struct report {
 	report_tail_fn	 tail;		/* text: a second section per session */
 	void		*tail_arg;
 	char		*tail_title;	/* owned */
+	struct zeek	*zeek;		/* owned (zeek, zeek-json) */
+	struct eve	*eve;		/* owned (eve) */
 	int		 error;
 };
 
@@ -61,9 +64,11 @@ report_new(enum report_format fmt, FILE *out, char **cause)
 		jw_key(&r->jw, "sessions");
 		jw_arr(&r->jw);
 	}
-	if (fmt == REPORT_TEXT && (r->spool = spool_new(cause)) == NULL) {
-		jw_free(&r->jw);
-		free(r);
+	if ((fmt == REPORT_TEXT && (r->spool = spool_new(cause)) == NULL) ||
+	    ((fmt == REPORT_ZEEK || fmt == REPORT_ZEEK_JSON) &&
+	    (r->zeek = zeek_new(out, fmt == REPORT_ZEEK_JSON)) == NULL) ||
+	    (fmt == REPORT_EVE && (r->eve = eve_new(out, NULL)) == NULL)) {
+		report_free(r);
 		return NULL;
 	}
 	return r;
@@ -74,6 +79,18 @@ report_set_extend(struct report *r, report_extend_fn fn, void *arg)
 {
 	r->extend = fn;
 	r->extend_arg = arg;
+}
+
+int
+report_set_formats(struct report *r, const char *zeek_commands,
+    const char *pcap_filename, const char **why)
+{
+	if (r->zeek != NULL && zeek_commands != NULL &&
+	    zeek_set_commands(r->zeek, zeek_commands, why) == -1)
+		return -1;
+	if (r->eve != NULL)
+		eve_set_pcap_filename(r->eve, pcap_filename);
+	return 0;
 }
 
 int
@@ -138,6 +155,13 @@ on_session_end(void *arg, struct fa_session *s)
 	case REPORT_TEXT:
 		text_session(r, s);
 		break;
+	case REPORT_ZEEK:
+	case REPORT_ZEEK_JSON:
+		zeek_session(r->zeek, s);
+		break;
+	case REPORT_EVE:
+		eve_session(r->eve, s);
+		break;
 	}
 }
 
@@ -168,6 +192,8 @@ on_unattributed(void *arg, const struct fa_unattributed *u)
 {
 	struct report *r = arg;
 
+	if (r->zeek != NULL || r->eve != NULL)
+		return;		/* neither Zeek's ftp.log nor EVE has them */
 	if (r->fmt != REPORT_NDJSON) {
 		keep_unattributed(r, u);
 		return;
@@ -264,6 +290,15 @@ report_finish(struct report *r, const struct capture *cap,
 	case REPORT_TEXT:
 		text_end(r, cap, st);
 		break;
+	case REPORT_ZEEK:
+	case REPORT_ZEEK_JSON:
+		if (zeek_finish(r->zeek) == -1)
+			r->error = 1;
+		break;
+	case REPORT_EVE:
+		if (eve_finish(r->eve) == -1)
+			r->error = 1;
+		break;
 	}
 	if (fflush(r->out) == EOF || ferror(r->out))
 		r->error = 1;
@@ -282,6 +317,8 @@ report_free(struct report *r)
 	if (r == NULL)
 		return;
 	spool_free(r->spool);
+	zeek_free(r->zeek);
+	eve_free(r->eve);
 	free(r->un);
 	free(r->tail_title);
 	jw_free(&r->jw);

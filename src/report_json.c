@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/community_id.h"
 #include "ftpaudit/jw.h"
 #include "ftpaudit/nat.h"
 #include "report_int.h"
@@ -36,6 +37,20 @@ endpoint(struct jw *w, const char *key, const struct fa_endpoint *ep)
 {
 	jw_key(w, key);
 	jw_endpoint(w, ep, true);
+}
+
+void
+report_community_id(struct jw *w, const struct fa_endpoint *a,
+    const struct fa_endpoint *b)
+{
+	char id[COMMUNITY_ID_LEN];
+	int n;
+
+	jw_key(w, "community_id");
+	if ((n = community_id_v1(a, b, 6, 0, id)) == -1)
+		jw_null(w);
+	else
+		jw_litn(w, id, (size_t)n);
 }
 
 static void
@@ -115,6 +130,12 @@ transfer(struct jw *w, const struct fa_transfer *t)
 	jw_key(w, "negotiation"); jw_lit(w, fa_neg_str(t->neg));
 	endpoint(w, "announced", &t->announced);
 	connection(w, t);
+	if (t->connected)
+		report_community_id(w, &t->data_client, &t->data_server);
+	else {
+		jw_key(w, "community_id");
+		jw_null(w);
+	}
 	cstr_or_null(w, "command", t->command);
 	bytes_or_null(w, "arg", t->arg.p != NULL, &t->arg);
 	cstr_or_null(w, "path", t->path);
@@ -134,7 +155,7 @@ transfer(struct jw *w, const struct fa_transfer *t)
 		jw_int(w, t->reply_code);
 	else
 		jw_null(w);
-	nat(w, &t->nat);
+	nat(w, t->nat);
 	jw_end_obj(w);
 }
 
@@ -155,7 +176,7 @@ anomaly(struct jw *w, const struct fa_anomaly *a)
 static void
 nat(struct jw *w, const struct fa_nat *n)
 {
-	if (n->kind == FA_NAT_NONE)
+	if (n == NULL || n->kind == FA_NAT_NONE)
 		return;
 	jw_key(w, "nat");
 	jw_obj(w);
@@ -218,6 +239,7 @@ report_session_members(struct jw *w, const struct fa_session *s,
 	jw_key(w, "id"); jw_uint(w, s->id);
 	endpoint(w, "client", &s->client);
 	endpoint(w, "server", &s->server);
+	report_community_id(w, &s->client, &s->server);
 	jw_key(w, "start"); jw_ts(w, s->start_us);
 	jw_key(w, "end"); jw_ts(w, s->end_us);
 	jw_key(w, "end_reason"); jw_lit(w, fa_end_reason_str(s->end_reason));
@@ -234,7 +256,7 @@ report_session_members(struct jw *w, const struct fa_session *s,
 	jw_key(w, "epsv_all"); jw_bool(w, s->epsv_all);
 	jw_key(w, "detected"); jw_bool(w, s->detected);
 	jw_key(w, "control_handshake"); jw_lit(w, fa_handshake_str(s->ctl_handshake));
-	nat(w, &s->nat);
+	nat(w, s->nat);
 	jw_key(w, "commands");
 	jw_arr(w);
 	for (i = 0; i < s->ncmds; i++)
@@ -321,6 +343,7 @@ report_unattributed_members(struct jw *w, const struct fa_unattributed *u)
 {
 	endpoint(w, "initiator", &u->initiator);
 	endpoint(w, "responder", &u->responder);
+	report_community_id(w, &u->initiator, &u->responder);
 	jw_key(w, "start"); jw_ts(w, u->start_us);
 	jw_key(w, "bytes"); jw_uint(w, u->bytes);
 }

@@ -11,7 +11,10 @@
 #include "ftpaudit/capture.h"
 #include "ftpaudit/fmt.h"	/* for the writers that include this for it */
 
-enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_NDJSON };
+/* ZEEK, ZEEK_JSON: Zeek's ftp.log (TSV, JSON lines); EVE: Suricata's
+ * EVE JSON lines (report_zeek.c, report_eve.c). */
+enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_NDJSON, REPORT_ZEEK,
+	REPORT_ZEEK_JSON, REPORT_EVE };
 
 struct jw;
 /* Adds fields of later issues (firewall needs, ...) to a session object:
@@ -34,6 +37,11 @@ struct report;
  */
 struct report *report_new(enum report_format, FILE *out, char **cause);
 void	 report_set_extend(struct report *, report_extend_fn, void *arg);
+/* -F zeek, zeek-json: the logged commands, comma-separated (NULL keeps
+ * Zeek's default set); -F eve: the pcap_filename of every event (NULL:
+ * none, as live).  Both borrowed.  -1 with *why (static) on a bad list. */
+int	 report_set_formats(struct report *, const char *zeek_commands,
+	    const char *pcap_filename, const char **why);
 /* Text: after the sessions, title and then fn's text for each session
  * (called as the session ends); nothing when there was no session. */
 int	 report_set_tail(struct report *, const char *title, report_tail_fn,
@@ -59,6 +67,10 @@ void	 report_session_members(struct jw *, const struct fa_session *,
 /* An unattributed connection's members: initiator, responder, start,
  * bytes. */
 void	 report_unattributed_members(struct jw *, const struct fa_unattributed *);
+/* "community_id": the Community ID v1 (seed 0) of the TCP connection
+ * between a and b, null when their families differ. */
+void	 report_community_id(struct jw *, const struct fa_endpoint *a,
+	    const struct fa_endpoint *b);
 /* The "stats" object. */
 void	 report_stats_write(struct jw *, const struct fa_stats *);
 /* "tool", "version" and "schema_version", as members. */

@@ -1,0 +1,266 @@
+/*
+ * report_eve.c: -F eve: Suricata's EVE JSON lines for FTP: an "ftp"
+ * event per command and an "ftp_data" event per captured data
+ * connection, with the fields of Suricata's own schema (etc/schema.json;
+ * schema/eve.schema.json keeps its facts), so that a pipeline built for
+ * Suricata's eve.json reads them unchanged.  Written as each session
+ * ends: commands first, then its data connections.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftpaudit/fmt.h"
+#include "ftpaudit/jw.h"
+#include "ftpaudit/report.h"
+#include "report_fmt.h"
+
+/* flow_id keeps 51 bits: a JSON reader that holds numbers as doubles
+ * (JavaScript, jq) reads it exactly. */
+#define FLOW_ID_MASK	((UINT64_C(1) << 51) - 1)
+
+struct eve {
+	FILE		*out;		/* borrowed */
+	const char	*pcap;		/* borrowed; NULL: none */
+	struct jw	 jw;
+	int		 error;
+};
+
+struct eve *
+eve_new(FILE *out, const char *pcap_filename)
+{
+	struct eve *ev;
+
+	if ((ev = calloc(1, sizeof *ev)) == NULL)
+		return NULL;
+	ev->out = out;
+	ev->pcap = pcap_filename;
+	jw_init(&ev->jw, false);
+	return ev;
+}
+
+void
+eve_set_pcap_filename(struct eve *ev, const char *pcap_filename)
+{
+	ev->pcap = pcap_filename;
+}
+
+/* Suricata's "2012-02-21T16:52:44.864218+0000" (UTC). */
+static void
+eve_ts(struct jw *w, uint64_t us)
+{
+	char buf[FA_TSLEN];
+
+	fmt_ts(us, buf);
+	memcpy(buf + FA_TSCHARS - 1, "+0000", 6);
+	jw_lit(w, buf);
+}
+
+/* The members every event starts with. */
+static struct jw *
+event_begin(struct eve *ev, uint64_t ts_us, const char *type,
+    const struct fa_endpoint *src, const struct fa_endpoint *dst,
+    uint64_t start_us)
+{
+	struct jw *w = &ev->jw;
+
+	jw_reset(w);
+	jw_obj(w);
+	jw_key(w, "timestamp"); eve_ts(w, ts_us);
+	jw_key(w, "flow_id");
+	jw_uint(w, report_flow_hash(src, dst, start_us) & FLOW_ID_MASK);
+	if (ev->pcap != NULL) {
+		jw_key(w, "pcap_filename"); jw_str(w, ev->pcap);
+	}
+	jw_key(w, "event_type"); jw_lit(w, type);
+	jw_key(w, "src_ip"); jw_addr(w, &src->ip);
+	jw_key(w, "src_port"); jw_uint(w, src->port);
+	jw_key(w, "dest_ip"); jw_addr(w, &dst->ip);
+	jw_key(w, "dest_port"); jw_uint(w, dst->port);
+	jw_key(w, "proto"); jw_lit(w, "TCP");
+	report_community_id(w, src, dst);
+	return w;
+}
+
+static void
+event_end(struct eve *ev)
+{
+	struct jw *w = &ev->jw;
+
+	jw_end_obj(w);
+	jw_text(w, "\n", 1);
+	if (jw_flush(w, ev->out) == -1)
+		ev->error = 1;
+}
+
+static bool
+is_code(const uint8_t *q, size_t n)
+{
+	return n >= 3 && q[0] >= '1' && q[0] <= '5' && q[1] >= '0' &&
+	    q[1] <= '9' && q[2] >= '0' && q[2] <= '9' &&
+	    (n == 3 || q[3] == ' ' || q[3] == '-');
+}
+
+/* Each reply line's text, and the code of each line that carries one:
+ * Suricata's reply[] and completion_code[]. */
+static void
+replies(struct jw *w, const struct fa_command *c, bool codes)
+{
+	const struct fa_reply *r;
+	const uint8_t *q, *nl;
+	char code[4];
+	size_t n, len;
+	uint32_t i;
+
+	jw_key(w, codes ? "completion_code" : "reply");
+	jw_arr(w);
+	for (i = 0; i < c->nreplies; i++) {
+		r = &c->replies[i];
+		q = r->text.p;
+		n = r->text.len;
+		for (;;) {
+			nl = memchr(q, '\n', n);
+			len = nl != NULL ? (size_t)(nl - q) : n;
+			if (q == r->text.p) {
+				/* The first line: its code is the reply's. */
+				if (codes) {
+					code[0] = (char)('0' + r->code / 100 % 10);
+					code[1] = (char)('0' + r->code / 10 % 10);
+					code[2] = (char)('0' + r->code % 10);
+					jw_litn(w, code, 3);
+				} else
+					jw_wire(w, q, len);
+			} else if (is_code(q, len)) {
+				if (codes)
+					jw_litn(w, (const char *)q, 3);
+				else
+					jw_wire(w, q + (len > 3 ? 4 : 3),
+					    len > 3 ? len - 4 : 0);
+			} else if (!codes)
+				jw_wire(w, q, len);
+			if (nl == NULL)
+				break;
+			n -= len + 1;
+			q = nl + 1;
+		}
+	}
+	jw_end_arr(w);
+}
+
+static const struct fa_reply *
+reply_with(const struct fa_command *c, int code)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nreplies; i++)
+		if (c->replies[i].code == code)
+			return &c->replies[i];
+	return NULL;
+}
+
+/* The port a negotiation announced: PORT and EPRT as sent, PASV and
+ * EPSV as answered; 0 when none parses. */
+static uint16_t
+dynamic_port(const struct fa_command *c, bool *passive)
+{
+	struct ftp_hostport hp;
+	const struct fa_reply *r;
+	enum ftp_neg_status st = FTP_NEG_SYNTAX;
+
+	*passive = c->id == FTP_VERB_PASV || c->id == FTP_VERB_EPSV;
+	if (c->id == FTP_VERB_PORT && c->has_arg)
+		st = ftp_parse_port(c->arg.p, c->arg.len, &hp);
+	else if (c->id == FTP_VERB_EPRT && c->has_arg)
+		st = ftp_parse_eprt(c->arg.p, c->arg.len, &hp);
+	else if (c->id == FTP_VERB_PASV && (r = reply_with(c, 227)) != NULL)
+		st = ftp_parse_227(r->text.p, r->text.len, &hp);
+	else if (c->id == FTP_VERB_EPSV && (r = reply_with(c, 229)) != NULL)
+		st = ftp_parse_229(r->text.p, r->text.len, &hp);
+	return st == FTP_NEG_OK ? hp.port : 0;
+}
+
+static void
+ftp_event(struct eve *ev, const struct fa_session *s, uint32_t ci)
+{
+	const struct fa_command *c = &s->cmds[ci];
+	struct jw *w;
+	uint16_t port;
+	bool passive;
+
+	w = event_begin(ev, c->ts_us, "ftp", &s->client, &s->server, s->start_us);
+	jw_key(w, "ftp");
+	jw_obj(w);
+	jw_key(w, "command");
+	if (c->verb_long.p != NULL)
+		jw_wire(w, c->verb_long.p, c->verb_long.len);
+	else
+		jw_wire_str(w, c->verb);
+	if (c->has_arg && c->arg.len > 0) {
+		jw_key(w, "command_data"); jw_wire(w, c->arg.p, c->arg.len);
+	}
+	replies(w, c, false);
+	replies(w, c, true);
+	if ((port = dynamic_port(c, &passive)) != 0) {
+		jw_key(w, "dynamic_port"); jw_uint(w, port);
+		jw_key(w, "mode"); jw_lit(w, passive ? "passive" : "active");
+	}
+	jw_key(w, "reply_received"); jw_lit(w, c->nreplies > 0 ? "yes" : "no");
+	jw_end_obj(w);
+	event_end(ev);
+}
+
+/* One per data connection; its initiator is the source, as Suricata's
+ * flow. */
+static void
+data_event(struct eve *ev, const struct fa_transfer *t)
+{
+	const struct fa_endpoint *src, *dst;
+	struct jw *w;
+	const uint8_t *name;
+	size_t len;
+
+	src = t->initiator_server ? &t->data_server : &t->data_client;
+	dst = t->initiator_server ? &t->data_client : &t->data_server;
+	w = event_begin(ev, t->end_us, "ftp_data", src, dst, t->start_us);
+	jw_key(w, "ftp_data");
+	jw_obj(w);
+	if (t->arg.p != NULL && t->arg.len > 0) {
+		/* Suricata names the file by the command's argument. */
+		name = t->arg.p;
+		len = t->arg.len;
+		jw_key(w, "filename"); jw_wire(w, name, len);
+	}
+	if (t->command != NULL) {
+		jw_key(w, "command"); jw_wire_str(w, t->command);
+	}
+	jw_end_obj(w);
+	event_end(ev);
+}
+
+void
+eve_session(struct eve *ev, const struct fa_session *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->ncmds; i++)
+		ftp_event(ev, s, i);
+	for (i = 0; i < s->nxfers; i++)
+		if (s->xfers[i].connected)
+			data_event(ev, &s->xfers[i]);
+}
+
+int
+eve_finish(struct eve *ev)
+{
+	if (ferror(ev->out))
+		ev->error = 1;
+	return ev->error ? -1 : 0;
+}
+
+void
+eve_free(struct eve *ev)
+{
+	if (ev == NULL)
+		return;
+	jw_free(&ev->jw);
+	free(ev);
+}
