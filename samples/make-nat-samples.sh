@@ -56,7 +56,7 @@ begin() {
 	CUR=$1
 	echo "== $CUR" >&2
 	rm -f "$WORK/dl"
-	lab_capture_start "$LAB_NS_GW" any "$WORK/$CUR.pcap" -B 16384 tcp
+	lab_capture_start "$LAB_NS_GW" any "$WORK/$CUR.pcap" "${NAT_TCPDUMP_OPTS[@]}" tcp
 }
 
 finish() {

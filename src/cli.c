@@ -365,15 +365,17 @@ cli_print_stats(const struct fa_stats *st)
 	    (unsigned long long)st->malformed, (unsigned long long)st->fragments,
 	    (unsigned long long)st->reasm_gaps,
 	    (unsigned long long)st->longest_probe);
-	if (nat_st.paired > 0 || nat_st.cap_hits > 0)
+	if (nat_st.paired > 0 || nat_st.cap_hits > 0 || nat_st.crowded > 0)
 		fprintf(stderr, "ftpaudit: NAT: %llu sessions paired into %llu, "
 		    "%llu held at most, %llu held without their other side, "
-		    "%llu not held (--nat-cap)\n",
+		    "%llu not held (--nat-cap), %llu not looked at (more than "
+		    "64 open with one ISN)\n",
 		    (unsigned long long)nat_st.paired,
 		    (unsigned long long)nat_st.paired / 2,
 		    (unsigned long long)nat_st.held_peak,
 		    (unsigned long long)nat_st.unpaired,
-		    (unsigned long long)nat_st.cap_hits);
+		    (unsigned long long)nat_st.cap_hits,
+		    (unsigned long long)nat_st.crowded);
 	/* Which thread to make faster: each writes reports when it would
 	 * otherwise wait for the other (sinkq.c). */
 	if (cpu_reader > 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ftpaudit/nat.h"
+#include "session_int.h"
 
 /*
  * A translated connection shows up as two TCP connections, one on each side
@@ -25,6 +26,7 @@
 
 #define NAT_HOLD_US	30000000	/* the other side ends this late at most */
 #define NAT_EVIDENCE	64		/* gateways seen running the helper */
+#define NAT_SAME_ISN	64		/* open sessions indexed per client ISN */
 
 struct nent {
 	struct fa_session *s;	/* borrowed while open; a reference when held */
@@ -477,19 +479,22 @@ merge_anomalies(struct fa_session *a, const struct fa_session *b)
  * the translated host has its own address.
  */
 static void
-pair_data(struct fa_transfer *ta, const struct fa_transfer *tb)
+pair_data(struct fa_session *a, struct fa_transfer *ta,
+    const struct fa_transfer *tb)
 {
 	const struct fa_endpoint *ai, *ar, *bi, *br;
 	enum fa_nat_kind k;
-	struct fa_nat *n = &ta->nat;
+	struct fa_nat *n;
 	bool in_b;
 
 	ai = ta->initiator_server ? &ta->data_server : &ta->data_client;
 	ar = ta->initiator_server ? &ta->data_client : &ta->data_server;
 	bi = tb->initiator_server ? &tb->data_server : &tb->data_client;
 	br = tb->initiator_server ? &tb->data_client : &tb->data_server;
-	if ((k = kind_of(ai, ar, bi, br)) == FA_NAT_NONE)
+	if ((k = kind_of(ai, ar, bi, br)) == FA_NAT_NONE ||
+	    (n = session_alloc(a, sizeof *n)) == NULL)
 		return;
+	ta->nat = n;
 	/* a is the client's side, b the server's. */
 	in_b = ta->initiator_server ? k != FA_NAT_DNAT : k == FA_NAT_DNAT;
 	n->kind = k;
@@ -525,6 +530,27 @@ drop_one_sided(struct fa_session *a)
 	a->nanoms = n;
 }
 
+/*
+ * The two sides of one translation carry the same dialogue: the same
+ * commands with the same replies (only addresses inside them may differ).
+ * Two sessions that merely share ISNs do not, and merging them would hide
+ * one: a capture lost on one side leaves the two unpaired instead.
+ */
+static bool
+same_dialogue(const struct fa_session *a, const struct fa_session *b)
+{
+	uint32_t i;
+
+	if (a->ncmds != b->ncmds || a->login != b->login)
+		return false;
+	for (i = 0; i < a->ncmds; i++)
+		if (strncmp(a->cmds[i].verb, b->cmds[i].verb,
+		    sizeof a->cmds[i].verb) != 0 ||
+		    a->cmds[i].reply_code != b->cmds[i].reply_code)
+			return false;
+	return true;
+}
+
 static int
 merge(struct nat_stage *st, struct fa_session *a, const struct fa_session *b)
 {
@@ -535,11 +561,12 @@ merge(struct nat_stage *st, struct fa_session *a, const struct fa_session *b)
 	bool any = false, rw = false, bconn;
 	uint32_t i, n;
 
-	if (k == FA_NAT_NONE)
+	if (k == FA_NAT_NONE || !same_dialogue(a, b) ||
+	    (a->nat = session_alloc(a, sizeof *a->nat)) == NULL)
 		return -1;
 	merge_anomalies(a, b);
 	drop_one_sided(a);
-	nat_fill(&a->nat, k, &sa.client, &sa.server, &sb.client, &sb.server);
+	nat_fill(a->nat, k, &sa.client, &sa.server, &sb.client, &sb.server);
 	/* Each host by its own address: what a gateway's forward chain sees. */
 	a->server = sb.server;
 	a->nat_pair_id = b->id;
@@ -563,9 +590,9 @@ merge(struct nat_stage *st, struct fa_session *a, const struct fa_session *b)
 		diagnose(st, a, b, &sa, &sb, ta, tb, bconn);
 		if (ta->connected && tb->connected &&
 		    (!ta->has_isn || !tb->has_isn || ta->isn == tb->isn))
-			pair_data(ta, tb);
+			pair_data(a, ta, tb);
 	}
-	a->nat.payload_rewritten = any ? rw : -1;
+	a->nat->payload_rewritten = any ? rw : -1;
 	return 0;
 }
 
@@ -669,7 +696,7 @@ handshakes_nest(const struct fa_session *x, const struct fa_session *y)
 	const struct fa_session *first = x->start_us <= y->start_us ? x : y;
 	const struct fa_session *second = first == x ? y : x;
 
-	return second->start_us <= first->synack_us;
+	return second->start_us < first->synack_us;
 }
 
 /* The other side of me: same client ISN, SYNs close in time, server ISNs
@@ -687,8 +714,12 @@ partner(struct nat_stage *st, const struct nent *me)
 			continue;
 		if ((d = gap(o->start_us, s->start_us)) > NAT_SYN_WINDOW_US)
 			continue;
-		if (o->has_isn[1] && s->has_isn[1] && (o->isn[1] != s->isn[1] ||
-		    (!handshakes_nest(o, s) && o->client.port != s->client.port)))
+		/* Both SYN-ACKs seen, the same; the handshakes nest, or the
+		 * ports were kept. */
+		if (!o->has_isn[1] || !s->has_isn[1] || o->isn[1] != s->isn[1])
+			continue;
+		if (!handshakes_nest(o, s) && (o->client.port != s->client.port ||
+		    o->server.port != s->server.port))
 			continue;
 		if (ep_eq(&o->client, &s->client) && ep_eq(&o->server, &s->server))
 			continue;
@@ -699,6 +730,23 @@ partner(struct nat_stage *st, const struct nent *me)
 		}
 	}
 	return best;
+}
+
+/*
+ * Open sessions with this client ISN: at most NAT_SAME_ISN.  Real ISNs are
+ * random, so more are crafted (a generator's constant ISN); every lookup
+ * walks them, and 100,000 of them made each session's end walk them all.
+ */
+static bool
+crowded(struct nat_stage *st, uint32_t isn)
+{
+	struct nent *e;
+	uint32_t n = 0;
+
+	for (e = *bucket(st, isn); e != NULL; e = e->next)
+		if (e->isn == isn && ++n >= NAT_SAME_ISN)
+			return true;
+	return false;
 }
 
 /* Twice the buckets when the chains average two entries. */
@@ -730,8 +778,15 @@ on_start(void *arg, const struct fa_session *s)
 	struct nat_stage *st = arg;
 	struct nent *e, **b;
 
-	if (!s->has_isn[0])
+	/* IPv6 is not translated (NAT66 and NAT64 are left alone): its
+	 * sessions go through as they are. */
+	if (!s->has_isn[0] || s->client.ip.family != FA_AF_INET ||
+	    s->server.ip.family != FA_AF_INET)
 		return;
+	if (crowded(st, s->isn[0])) {
+		st->st.crowded++;
+		return;
+	}
 	if ((e = st->free) != NULL)
 		st->free = e->next;
 	else if ((e = malloc(sizeof *e)) == NULL) {

@@ -81,8 +81,8 @@ put_transfer(FILE *f, const struct fa_session *s, const struct fa_transfer *t)
 		fput_endpoint(f, &t->expected, true);
 	}
 	fputc('\n', f);
-	if (t->nat.kind != FA_NAT_NONE)
-		put_nat(f, "         nat ", &t->nat, t->initiator_server);
+	if (t->nat != NULL)
+		put_nat(f, "         nat ", t->nat, t->initiator_server);
 }
 
 void
@@ -125,8 +125,8 @@ report_text_session(FILE *f, const struct fa_session *s)
 		fput_wire(f, (const uint8_t *)s->cwd, strlen(s->cwd));
 	}
 	fputc('\n', f);
-	if (s->nat.kind != FA_NAT_NONE)
-		put_nat(f, "  nat       ", &s->nat, false);
+	if (s->nat != NULL)
+		put_nat(f, "  nat       ", s->nat, false);
 	fputs("  commands  ", f);
 	fput_uint(f, s->ncmds, 0);
 	if (s->ncmds > 0) {

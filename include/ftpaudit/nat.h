@@ -17,6 +17,7 @@ struct nat_stats {
 	uint64_t	 paired;	/* sessions that were two sides of one */
 	uint64_t	 cap_hits;	/* sessions not held: the stage was full */
 	uint64_t	 unpaired;	/* held, but no other side came */
+	uint64_t	 crowded;	/* not indexed: too many open with its ISN */
 	uint64_t	 held_peak;
 };
 

@@ -108,7 +108,7 @@ struct fa_transfer {
 	bool		 reported;	/* transfer_end was sent to the sinks */
 	bool		 has_isn;	/* data connection's SYN seen */
 	uint32_t	 isn;		/* its sequence number (nat.c pairs by it) */
-	struct fa_nat	 nat;
+	struct fa_nat	*nat;		/* pooled; NULL unless seen on both sides */
 };
 
 enum fa_end_reason { FA_END_NONE, FA_END_QUIT, FA_END_FIN, FA_END_RST,
@@ -170,7 +170,7 @@ struct fa_session {
 	uint32_t	 isn[2];	/* [0] client's, [1] server's */
 	bool		 has_isn[2];
 	uint64_t	 synack_us;	/* when the server's SYN was seen */
-	struct fa_nat	 nat;
+	struct fa_nat	*nat;		/* pooled; NULL unless paired (nat.c) */
 	uint64_t	 nat_pair_id;	/* the other side's session id, 0 when none */
 	/* Owned: what "pooled" fields point into, freed with the session. */
 	struct fa_pool	*pool;

@@ -103,10 +103,10 @@ test_active_unrewritten(void **state)
 	xfer(a, FA_MODE_ACTIVE, FA_NEG_PORT, "10.0.0.2", 50000);
 	xfer(b, FA_MODE_ACTIVE, FA_NEG_PORT, "10.0.0.2", 50000);
 	assert_int_equal(nat_merge(a, b), 0);
-	assert_int_equal(a->nat.kind, FA_NAT_SNAT);
-	assert_int_equal(a->nat.payload_rewritten, 0);
-	assert_int_equal(a->nat.in_client.port, 40000);
-	assert_string_equal(fa_addr_str(&a->nat.out_client.ip, (char[FA_ADDRSTRLEN]){0}),
+	assert_int_equal(a->nat->kind, FA_NAT_SNAT);
+	assert_int_equal(a->nat->payload_rewritten, 0);
+	assert_int_equal(a->nat->in_client.port, 40000);
+	assert_string_equal(fa_addr_str(&a->nat->out_client.ip, (char[FA_ADDRSTRLEN]){0}),
 	    "198.51.100.1");
 	assert_non_null(x = find(a, "nat_active_unrewritten"));
 	assert_non_null(x->fix);
@@ -132,12 +132,12 @@ test_active_rewritten(void **state)
 	connect(ta, "10.0.0.2", 50000, "192.0.2.9", 20, FA_HS_COMPLETE, 99);
 	connect(tb, "198.51.100.1", 50000, "192.0.2.9", 20, FA_HS_COMPLETE, 99);
 	assert_int_equal(nat_merge(a, b), 0);
-	assert_int_equal(a->nat.payload_rewritten, 1);
+	assert_int_equal(a->nat->payload_rewritten, 1);
 	assert_int_equal(a->nanoms, 0);
 	/* The server connects: its responder, the client, was translated. */
-	assert_int_equal(ta->nat.kind, FA_NAT_DNAT);
-	assert_int_equal(ta->nat.payload_rewritten, 1);
-	assert_string_equal(fa_addr_str(&ta->nat.in_client.ip, (char[FA_ADDRSTRLEN]){0}),
+	assert_int_equal(ta->nat->kind, FA_NAT_DNAT);
+	assert_int_equal(ta->nat->payload_rewritten, 1);
+	assert_string_equal(fa_addr_str(&ta->nat->in_client.ip, (char[FA_ADDRSTRLEN]){0}),
 	    "10.0.0.2");
 	fa_session_unref(a);
 	fa_session_unref(b);
@@ -158,11 +158,11 @@ test_passive_private(void **state)
 	connect(ta, "192.0.2.50", 40002, "203.0.113.1", 40001, FA_HS_COMPLETE, 5);
 	connect(tb, "192.0.2.50", 40002, "10.1.1.5", 40001, FA_HS_COMPLETE, 5);
 	assert_int_equal(nat_merge(a, b), 0);
-	assert_int_equal(a->nat.kind, FA_NAT_DNAT);
+	assert_int_equal(a->nat->kind, FA_NAT_DNAT);
 	/* Each host by its own address. */
 	assert_string_equal(fa_addr_str(&a->server.ip, (char[FA_ADDRSTRLEN]){0}),
 	    "10.1.1.5");
-	assert_string_equal(fa_addr_str(&a->nat.in_server.ip, (char[FA_ADDRSTRLEN]){0}),
+	assert_string_equal(fa_addr_str(&a->nat->in_server.ip, (char[FA_ADDRSTRLEN]){0}),
 	    "10.1.1.5");
 	assert_non_null(x = find(a, "nat_passive_private"));
 	assert_non_null(strstr(x->detail, "ignored the 227 address"));
@@ -187,7 +187,7 @@ test_range_not_forwarded(void **state)
 	xfer(b, FA_MODE_PASSIVE, FA_NEG_EPSV, NULL, 40001);
 	connect(ta, "192.0.2.50", 40002, "203.0.113.1", 40001, FA_HS_RESET, 5);
 	assert_int_equal(nat_merge(a, b), 0);
-	assert_int_equal(a->nat.payload_rewritten, 0);
+	assert_int_equal(a->nat->payload_rewritten, 0);
 	assert_non_null(x = find(a, "nat_passive_range_not_forwarded"));
 	assert_non_null(strstr(x->fix, "dnat to 10.1.1.5"));
 	assert_non_null(strstr(x->fix, "tcp dport 40001 dnat"));
@@ -204,7 +204,7 @@ test_not_translated(void **state)
 
 	(void)state;
 	assert_int_equal(nat_merge(a, b), -1);
-	assert_int_equal(a->nat.kind, FA_NAT_NONE);
+	assert_null(a->nat);
 	fa_session_unref(a);
 	fa_session_unref(b);
 }
@@ -222,7 +222,7 @@ got_end(void *arg, struct fa_session *s)
 	struct got *g = arg;
 
 	assert_true(g->n < 64);
-	g->kind[g->n] = s->nat.kind;
+	g->kind[g->n] = s->nat != NULL ? s->nat->kind : FA_NAT_NONE;
 	g->id[g->n++] = s->id;
 }
 
@@ -362,6 +362,30 @@ test_stage_nesting(void **state)
 	fa_session_unref(d);
 }
 
+/* IPv6 is never paired, even when it looks translated. */
+static void
+test_stage_ipv6(void **state)
+{
+	struct got g;
+	struct fa_sink in;
+	struct nat_stage *st = stage(&g, 16, &in);
+	struct fa_session *a = sess(1, "fd00::2", 40000, "2001:db8::9", 21, 7, 100);
+	struct fa_session *b = sess(2, "2001:db8::1", 40000, "2001:db8::9", 21, 7, 110);
+
+	(void)state;
+	in.session_start(in.arg, a);
+	in.session_start(in.arg, b);
+	in.session_end(in.arg, a);
+	assert_int_equal(g.n, 1);		/* not held */
+	in.session_end(in.arg, b);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.kind[0], FA_NAT_NONE);
+	assert_int_equal(g.kind[1], FA_NAT_NONE);
+	nat_stage_free(st);
+	fa_session_unref(a);
+	fa_session_unref(b);
+}
+
 /* One side only: today's signal gets its fix. */
 static void
 test_one_sided_fix(void **state)
@@ -393,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_stage_pairs),
 		cmocka_unit_test(test_stage_cap),
 		cmocka_unit_test(test_stage_nesting),
+		cmocka_unit_test(test_stage_ipv6),
 		cmocka_unit_test(test_one_sided_fix),
 	};
 
