@@ -443,15 +443,6 @@ cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 		    strncasecmp((const char *)fc->arg, "ALL", 3) == 0)
 			s->epsv_all = true;
 		break;
-	case FTP_VERB_RETR:
-	case FTP_VERB_STOR:
-	case FTP_VERB_STOU:
-	case FTP_VERB_APPE:
-	case FTP_VERB_LIST:
-	case FTP_VERB_NLST:
-	case FTP_VERB_MLSD:
-		cmd_transfer(e, x, fc, ci, p);
-		break;
 	case FTP_VERB_CWD:
 	case FTP_VERB_XCWD:
 		if (fc->arg != NULL)
@@ -465,6 +456,8 @@ cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 		x->abor_pending = true;
 		break;
 	default:
+		if (ftp_verb_flags(fc->id) & FTP_VF_TRANSFER)
+			cmd_transfer(e, x, fc, ci, p);
 		break;
 	}
 }
@@ -768,19 +761,12 @@ reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
 			s->xfers[p->xfer].reply_code = c;
 		}
 		break;
-	case FTP_VERB_RETR:
-	case FTP_VERB_STOR:
-	case FTP_VERB_STOU:
-	case FTP_VERB_APPE:
-	case FTP_VERB_LIST:
-	case FTP_VERB_NLST:
-	case FTP_VERB_MLSD:
-		data_reply(e, x, p, r);
-		break;
 	case FTP_VERB_ABOR:
 		x->abor_pending = false;
 		break;
 	default:
+		if (ftp_verb_flags(p->verb) & FTP_VF_TRANSFER)
+			data_reply(e, x, p, r);
 		break;
 	}
 }
