@@ -158,9 +158,13 @@ cmd_analyze(int argc, char **argv)
 		goto done;
 	/* The report goes out in large writes: a write(2) for every 4 KiB
 	 * of NDJSON cost a third of what writing to a file adds.  Not for a
-	 * terminal, which sees each session as it ends. */
-	if (!isatty(fileno(out)))
+	 * terminal, which sees each session as it ends.  JSON and NDJSON
+	 * are gathered by the report itself (report.c): a stdio buffer
+	 * would only copy them once more. */
+	if (!isatty(fileno(out)) && fmt == REPORT_TEXT)
 		setvbuf(out, out_buf, _IOFBF, sizeof out_buf);
+	else if (!isatty(fileno(out)))
+		setvbuf(out, NULL, _IONBF, 0);
 	if ((e = fa_engine_new(&io.cfg)) == NULL ||
 	    (r = report_new(fmt, out, &cause)) == NULL ||
 	    (fd.r = rules_new(&ro)) == NULL ||

@@ -33,6 +33,14 @@ jw_free(struct jw *w)
 	memset(w, 0, sizeof *w);
 }
 
+void
+jw_next(struct jw *w)
+{
+	w->depth = 0;
+	w->more[0] = false;
+	w->after_key = false;
+}
+
 int
 jw_flush(struct jw *w, FILE *f)
 {

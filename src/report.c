@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ftpaudit/jw.h"
 #include "ftpaudit/spool.h"
@@ -23,6 +24,10 @@
 /* The documents keep unattributed connections until the end: a cap, and
  * a count of what it dropped.  NDJSON writes each as it comes. */
 #define MAX_UNATTRIBUTED	10000
+/* JSON and NDJSON go out in writes of this much, unless to a terminal:
+ * the caller gives out no stdio buffer, so that the text is not copied
+ * a second time. */
+#define BATCH		(1024 * 1024)
 
 struct report {
 	enum report_format fmt;
@@ -31,6 +36,7 @@ struct report {
 	 * text goes out after each session, the nesting stays).  NDJSON:
 	 * the record being written. */
 	struct jw	 jw;
+	size_t		 batch;		/* write jw out at this much; 0: each record */
 	struct spool	*spool;		/* owned (text): the second section */
 	struct fa_unattributed *un;	/* owned (json, text) */
 	size_t		 nun, uncap;
@@ -56,6 +62,7 @@ report_new(enum report_format fmt, FILE *out, char **cause)
 		return NULL;
 	r->fmt = fmt;
 	r->out = out;
+	r->batch = isatty(fileno(out)) ? 0 : BATCH;
 	jw_init(&r->jw, fmt == REPORT_JSON);
 	if (fmt == REPORT_JSON) {
 		/* Out with the first session, or at the end. */
@@ -103,11 +110,19 @@ report_set_tail(struct report *r, const char *title, report_tail_fn fn, void *ar
 	return 0;
 }
 
-/* An NDJSON record: {"record": kind, ...} opened; ndjson_end sends it. */
+/* JSON, NDJSON: out with what is pending once there is enough. */
+static void
+pending(struct report *r)
+{
+	if (r->jw.len >= r->batch && jw_flush(&r->jw, r->out) == -1)
+		r->error = 1;
+}
+
+/* An NDJSON record: {"record": kind, ...} opened; ndjson_end ends it. */
 static struct jw *
 ndjson_begin(struct report *r, const char *kind)
 {
-	jw_reset(&r->jw);
+	jw_next(&r->jw);
 	jw_obj(&r->jw);
 	jw_key(&r->jw, "record");
 	jw_lit(&r->jw, kind);
@@ -119,8 +134,7 @@ ndjson_end(struct report *r)
 {
 	jw_end_obj(&r->jw);
 	jw_text(&r->jw, "\n", 1);
-	if (jw_flush(&r->jw, r->out) == -1)
-		r->error = 1;
+	pending(r);
 }
 
 static void
@@ -149,8 +163,7 @@ on_session_end(void *arg, struct fa_session *s)
 		break;
 	case REPORT_JSON:
 		report_session_write(&r->jw, s, r->extend, r->extend_arg);
-		if (jw_flush(&r->jw, r->out) == -1)
-			r->error = 1;
+		pending(r);
 		break;
 	case REPORT_TEXT:
 		text_session(r, s);
@@ -283,6 +296,8 @@ report_finish(struct report *r, const struct capture *cap,
 	switch (r->fmt) {
 	case REPORT_NDJSON:
 		ndjson_stats(r, cap, st);
+		if (jw_flush(&r->jw, r->out) == -1)
+			r->error = 1;
 		break;
 	case REPORT_JSON:
 		document_end(r, cap, st);

@@ -78,6 +78,9 @@ void	 jw_free(struct jw *);
 /* Empty the buffer and forget the nesting, keeping the memory: the next
  * document (an NDJSON line) starts here. */
 void	 jw_reset(struct jw *);
+/* Another document follows in the buffer, after what is written (the
+ * next NDJSON line): the nesting is forgotten, the text kept. */
+void	 jw_next(struct jw *);
 /* Write the buffer to f and empty it; the nesting stays, so a large
  * document can go out piece by piece.  0, or -1 when w->err is set or
  * the write failed. */
