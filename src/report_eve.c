@@ -92,22 +92,15 @@ event_end(struct eve *ev)
 		ev->error = 1;
 }
 
-static bool
-is_code(const uint8_t *q, size_t n)
-{
-	return n >= 3 && q[0] >= '1' && q[0] <= '5' && q[1] >= '0' &&
-	    q[1] <= '9' && q[2] >= '0' && q[2] <= '9' &&
-	    (n == 3 || q[3] == ' ' || q[3] == '-');
-}
-
-/* Each reply line's text, and the code of each line that carries one:
- * Suricata's reply[] and completion_code[]. */
+/* Every line of every reply, and each reply's code: Suricata's reply[]
+ * and completion_code[].  (The engine keeps a multi-line reply's lines
+ * without their repeated codes.) */
 static void
 replies(struct jw *w, const struct fa_command *c, bool codes)
 {
 	const struct fa_reply *r;
 	const uint8_t *q, *nl;
-	char code[4];
+	char code[3];
 	size_t n, len;
 	uint32_t i;
 
@@ -115,32 +108,19 @@ replies(struct jw *w, const struct fa_command *c, bool codes)
 	jw_arr(w);
 	for (i = 0; i < c->nreplies; i++) {
 		r = &c->replies[i];
-		q = r->text.p;
-		n = r->text.len;
-		for (;;) {
+		if (codes) {
+			code[0] = (char)('0' + r->code / 100 % 10);
+			code[1] = (char)('0' + r->code / 10 % 10);
+			code[2] = (char)('0' + r->code % 10);
+			jw_litn(w, code, 3);
+			continue;
+		}
+		for (q = r->text.p, n = r->text.len;; q = nl + 1, n -= len + 1) {
 			nl = memchr(q, '\n', n);
 			len = nl != NULL ? (size_t)(nl - q) : n;
-			if (q == r->text.p) {
-				/* The first line: its code is the reply's. */
-				if (codes) {
-					code[0] = (char)('0' + r->code / 100 % 10);
-					code[1] = (char)('0' + r->code / 10 % 10);
-					code[2] = (char)('0' + r->code % 10);
-					jw_litn(w, code, 3);
-				} else
-					jw_wire(w, q, len);
-			} else if (is_code(q, len)) {
-				if (codes)
-					jw_litn(w, (const char *)q, 3);
-				else
-					jw_wire(w, q + (len > 3 ? 4 : 3),
-					    len > 3 ? len - 4 : 0);
-			} else if (!codes)
-				jw_wire(w, q, len);
+			jw_wire(w, q, len);
 			if (nl == NULL)
 				break;
-			n -= len + 1;
-			q = nl + 1;
 		}
 	}
 	jw_end_arr(w);
@@ -178,6 +158,29 @@ dynamic_port(const struct fa_command *c, bool *passive)
 	return st == FTP_NEG_OK ? hp.port : 0;
 }
 
+/* Whether the engine cut the command's line, or one of its replies',
+ * at --max-line: its line_too_long anomaly has the line's time. */
+static bool
+truncated(const struct fa_session *s, const struct fa_command *c, bool reply)
+{
+	const struct fa_anomaly *a;
+	uint32_t i, j;
+
+	for (i = 0; i < s->nanoms; i++) {
+		a = &s->anoms[i];
+		if (strcmp(a->type, "line_too_long") != 0 || a->detail == NULL ||
+		    strncmp(a->detail, reply ? "reply" : "command",
+		    reply ? 5 : 7) != 0)
+			continue;
+		if (!reply && a->ts_us == c->ts_us)
+			return true;
+		for (j = 0; reply && j < c->nreplies; j++)
+			if (a->ts_us == c->replies[j].ts_us)
+				return true;
+	}
+	return false;
+}
+
 static void
 ftp_event(struct eve *ev, const struct fa_session *s, uint32_t ci)
 {
@@ -204,6 +207,8 @@ ftp_event(struct eve *ev, const struct fa_session *s, uint32_t ci)
 		jw_key(w, "mode"); jw_lit(w, passive ? "passive" : "active");
 	}
 	jw_key(w, "reply_received"); jw_lit(w, c->nreplies > 0 ? "yes" : "no");
+	jw_key(w, "command_truncated"); jw_bool(w, truncated(s, c, false));
+	jw_key(w, "reply_truncated"); jw_bool(w, truncated(s, c, true));
 	jw_end_obj(w);
 	event_end(ev);
 }

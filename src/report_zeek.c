@@ -157,8 +157,7 @@ zeek_uid(const struct fa_session *s, char uid[18])
 	uid[17] = '\0';
 }
 
-/* The last line of a reply's text, without a code a continuation line
- * repeats: what Zeek keeps as reply_msg. */
+/* The last line of a reply's text: what Zeek keeps as reply_msg. */
 static void
 reply_msg(const struct fa_reply *r, const uint8_t **p, size_t *len)
 {
@@ -169,44 +168,48 @@ reply_msg(const struct fa_reply *r, const uint8_t **p, size_t *len)
 		n -= (size_t)(nl + 1 - q);
 		q = nl + 1;
 	}
-	if (q != r->text.p && n >= 4 && q[0] >= '0' && q[0] <= '9' &&
-	    q[1] >= '0' && q[1] <= '9' && q[2] >= '0' && q[2] <= '9' &&
-	    (q[3] == ' ' || q[3] == '-')) {
-		q += 4;
-		n -= 4;
-	}
 	*p = q;
 	*len = n;
 }
 
-/* The last number in the reply's first line ("... (77 bytes)"); false
- * when there is none. */
+/*
+ * The size a reply announces: the whole text of a 213, or the number
+ * just before " bytes" in any line of a 150 ("(77 bytes)").  Zeek takes
+ * the last number of the last line, which reads "5289713.5 kbytes to
+ * download" as 5 and a 150 with no size as 0: unset here instead.
+ */
 static bool
-last_number(const struct fa_reply *r, uint64_t *v)
+digits(const uint8_t *p, const uint8_t *end, uint64_t *v)
 {
-	const uint8_t *p = r->text.p, *end = p + r->text.len, *nl;
 	uint64_t x = 0;
-	bool found = false, in = false;
 
-	if ((nl = memchr(p, '\n', r->text.len)) != NULL)
-		end = nl;
+	if (p == end)
+		return false;
 	for (; p < end; p++) {
-		if (*p >= '0' && *p <= '9') {
-			if (!in)
-				x = 0;
-			if (x > (UINT64_MAX - 9) / 10)
-				return false;
-			x = x * 10 + (uint64_t)(*p - '0');
-			in = found = true;
-		} else {
-			if (in)
-				*v = x;
-			in = false;
-		}
+		if (*p < '0' || *p > '9' || x > (UINT64_MAX - 9) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*p - '0');
 	}
-	if (in)
-		*v = x;
-	return found;
+	*v = x;
+	return true;
+}
+
+static bool
+reply_size(const struct fa_reply *r, uint64_t *v)
+{
+	const uint8_t *p = r->text.p, *end = p + r->text.len, *q, *d;
+
+	if (r->code == 213)
+		return digits(p, end, v);
+	for (q = p; q + 6 <= end; q++) {
+		if (memcmp(q, " bytes", 6) != 0 && memcmp(q, " Bytes", 6) != 0)
+			continue;
+		for (d = q; d > p && d[-1] >= '0' && d[-1] <= '9'; d--)
+			;
+		if (d < q && (d == p || d[-1] == '(' || d[-1] == ' '))
+			return digits(d, q, v);
+	}
+	return false;
 }
 
 /*
@@ -568,17 +571,25 @@ json_row(struct zeek *z, const struct fa_session *s, const char *uid,
 		z->error = 1;
 }
 
-/* The size a reply announced for c's file: RETR's 150, SIZE's 213. */
+/* The size a reply announced for c's file: RETR's 150, else the 213
+ * of the last SIZE before it, when for the same argument (prev: that
+ * SIZE, or NULL); SIZE's own 213. */
 static bool
-announced_size(const struct fa_command *c, uint64_t *v)
+announced_size(const struct fa_command *c, const struct fa_command *prev,
+    uint64_t *v)
 {
-	const struct fa_reply *r = NULL;
+	const struct fa_reply *r;
 
-	if (c->id == FTP_VERB_RETR)
-		r = reply_with(c, 150);
-	else if (c->id == FTP_VERB_SIZE)
-		r = reply_with(c, 213);
-	return r != NULL && last_number(r, v);
+	if (c->id == FTP_VERB_SIZE)
+		return (r = reply_with(c, 213)) != NULL && reply_size(r, v);
+	if (c->id != FTP_VERB_RETR)
+		return false;
+	if ((r = reply_with(c, 150)) != NULL && reply_size(r, v))
+		return true;
+	return prev != NULL && prev->id == FTP_VERB_SIZE && prev->has_arg &&
+	    c->has_arg && prev->arg.len == c->arg.len &&
+	    memcmp(prev->arg.p, c->arg.p, c->arg.len) == 0 &&
+	    (r = reply_with(prev, 213)) != NULL && reply_size(r, v);
 }
 
 /* "ftp://HOST/PATH" for a file command, into buf. */
@@ -607,7 +618,7 @@ zeek_session(struct zeek *z, const struct fa_session *s)
 {
 	char uid[18], cwd[ZEEK_PATHMAX] = ".", url[ZEEK_PATHMAX + 64];
 	struct zrow row;
-	const struct fa_command *c;
+	const struct fa_command *c, *last_size = NULL;
 	uint32_t i;
 
 	if (!z->json && !z->header)
@@ -630,7 +641,7 @@ zeek_session(struct zeek *z, const struct fa_session *s)
 		if (logged(z, c)) {
 			row.arg = file_cmd(c->id) ? file_url(s, c, cwd, url,
 			    sizeof url) : NULL;
-			row.has_size = announced_size(c, &row.size);
+			row.has_size = announced_size(c, last_size, &row.size);
 			data_channel(s, c, &row);
 			if (z->json)
 				json_row(z, s, uid, &row);
@@ -638,6 +649,8 @@ zeek_session(struct zeek *z, const struct fa_session *s)
 				tsv_row(z, s, uid, &row);
 		}
 		follow_cwd(c, cwd);
+		if (c->id == FTP_VERB_SIZE)
+			last_size = c;
 	}
 	if (!z->json && ferror(z->out))
 		z->error = 1;
