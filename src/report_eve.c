@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/community_id.h"
 #include "ftpaudit/fmt.h"
 #include "ftpaudit/jw.h"
 #include "ftpaudit/report.h"
@@ -55,19 +56,37 @@ eve_ts(struct jw *w, uint64_t us)
 	jw_lit(w, buf);
 }
 
+/* What every event of one connection repeats, worked out once: a
+ * session's commands are most of the events. */
+struct flow {
+	const struct fa_endpoint *src, *dst;
+	uint64_t	 id;
+	char		 cid[COMMUNITY_ID_LEN];
+	int		 cidlen;	/* -1: none */
+};
+
+static void
+flow_init(struct flow *f, const struct fa_endpoint *src,
+    const struct fa_endpoint *dst, uint64_t start_us)
+{
+	f->src = src;
+	f->dst = dst;
+	f->id = report_flow_hash(src, dst, start_us) & FLOW_ID_MASK;
+	f->cidlen = community_id_v1(src, dst, 6, 0, f->cid);
+}
+
 /* The members every event starts with. */
 static struct jw *
 event_begin(struct eve *ev, uint64_t ts_us, const char *type,
-    const struct fa_endpoint *src, const struct fa_endpoint *dst,
-    uint64_t start_us)
+    const struct flow *f)
 {
 	struct jw *w = &ev->jw;
+	const struct fa_endpoint *src = f->src, *dst = f->dst;
 
 	jw_reset(w);
 	jw_obj(w);
 	jw_key(w, "timestamp"); eve_ts(w, ts_us);
-	jw_key(w, "flow_id");
-	jw_uint(w, report_flow_hash(src, dst, start_us) & FLOW_ID_MASK);
+	jw_key(w, "flow_id"); jw_uint(w, f->id);
 	if (ev->pcap != NULL) {
 		jw_key(w, "pcap_filename"); jw_str(w, ev->pcap);
 	}
@@ -77,7 +96,11 @@ event_begin(struct eve *ev, uint64_t ts_us, const char *type,
 	jw_key(w, "dest_ip"); jw_addr(w, &dst->ip);
 	jw_key(w, "dest_port"); jw_uint(w, dst->port);
 	jw_key(w, "proto"); jw_lit(w, "TCP");
-	report_community_id(w, src, dst);
+	jw_key(w, "community_id");
+	if (f->cidlen < 0)
+		jw_null(w);
+	else
+		jw_litn(w, f->cid, (size_t)f->cidlen);
 	return w;
 }
 
@@ -182,14 +205,15 @@ truncated(const struct fa_session *s, const struct fa_command *c, bool reply)
 }
 
 static void
-ftp_event(struct eve *ev, const struct fa_session *s, uint32_t ci)
+ftp_event(struct eve *ev, const struct fa_session *s, uint32_t ci,
+    const struct flow *f)
 {
 	const struct fa_command *c = &s->cmds[ci];
 	struct jw *w;
 	uint16_t port;
 	bool passive;
 
-	w = event_begin(ev, c->ts_us, "ftp", &s->client, &s->server, s->start_us);
+	w = event_begin(ev, c->ts_us, "ftp", f);
 	jw_key(w, "ftp");
 	jw_obj(w);
 	jw_key(w, "command");
@@ -218,14 +242,14 @@ ftp_event(struct eve *ev, const struct fa_session *s, uint32_t ci)
 static void
 data_event(struct eve *ev, const struct fa_transfer *t)
 {
-	const struct fa_endpoint *src, *dst;
+	struct flow f;
 	struct jw *w;
 	const uint8_t *name;
 	size_t len;
 
-	src = t->initiator_server ? &t->data_server : &t->data_client;
-	dst = t->initiator_server ? &t->data_client : &t->data_server;
-	w = event_begin(ev, t->end_us, "ftp_data", src, dst, t->start_us);
+	flow_init(&f, t->initiator_server ? &t->data_server : &t->data_client,
+	    t->initiator_server ? &t->data_client : &t->data_server, t->start_us);
+	w = event_begin(ev, t->end_us, "ftp_data", &f);
 	jw_key(w, "ftp_data");
 	jw_obj(w);
 	if (t->arg.p != NULL && t->arg.len > 0) {
@@ -244,10 +268,12 @@ data_event(struct eve *ev, const struct fa_transfer *t)
 void
 eve_session(struct eve *ev, const struct fa_session *s)
 {
+	struct flow f;
 	uint32_t i;
 
+	flow_init(&f, &s->client, &s->server, s->start_us);
 	for (i = 0; i < s->ncmds; i++)
-		ftp_event(ev, s, i);
+		ftp_event(ev, s, i, &f);
 	for (i = 0; i < s->nxfers; i++)
 		if (s->xfers[i].connected)
 			data_event(ev, &s->xfers[i]);

@@ -47,6 +47,8 @@ struct zrow {
 	bool		 dc_passive;
 	struct fa_addr	 dc_orig, dc_resp;
 	uint16_t	 dc_port;
+	char		 client[FA_ADDRSTRLEN], server[FA_ADDRSTRLEN];
+	size_t		 clientlen, serverlen;
 };
 
 static const char *const default_cmds[] = {
@@ -386,51 +388,80 @@ data_channel(const struct fa_session *s, const struct fa_command *c,
 	row->has_dc = true;
 }
 
-/* TSV: a string as Zeek's ASCII writer escapes it. */
+/*
+ * TSV rows are put together in the writer's buffer (jw_text: bytes
+ * outside any JSON) and go out a session at a time: a stdio call for
+ * every field ran at a quarter of NDJSON's speed.
+ */
+static inline void
+put1(struct jw *b, char c)
+{
+	jw_text(b, &c, 1);
+}
+
+static inline void
+putstr(struct jw *b, const char *s)
+{
+	jw_text(b, s, strlen(s));
+}
+
+/* TSV: a string as Zeek's ASCII writer escapes it: the separator and
+ * other controls, the backslash and bytes outside valid UTF-8 as \xNN;
+ * the unset and empty markers when they are the whole value. */
 static void
-tsv_str(FILE *f, const uint8_t *p, size_t len)
+tsv_str(struct jw *b, const uint8_t *p, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, u;
+	char esc[4] = { '\\', 'x', 0, 0 };
+	size_t i, run, u;
 
 	if (len == 0) {
-		fputs("(empty)", f);
+		putstr(b, "(empty)");
 		return;
 	}
 	if (len == 1 && p[0] == '-') {
-		fputs("\\x2d", f);
+		putstr(b, "\\x2d");
 		return;
 	}
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len; ) {
+		for (run = i; run < len && p[run] >= 0x20 && p[run] < 0x7f &&
+		    p[run] != '\\'; run++)
+			;
+		if (run > i) {
+			jw_text(b, (const char *)p + i, run - i);
+			i = run;
+			continue;
+		}
 		if (p[i] >= 0x80 && (u = jw_utf8_len(p + i, len - i)) > 1) {
-			fwrite(p + i, 1, u, f);
-			i += u - 1;
-		} else if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '\\') {
-			fputc('\\', f);
-			fputc('x', f);
-			fputc(hex[p[i] >> 4], f);
-			fputc(hex[p[i] & 15], f);
-		} else
-			fputc(p[i], f);
+			jw_text(b, (const char *)p + i, u);
+			i += u;
+			continue;
+		}
+		esc[2] = hex[p[i] >> 4];
+		esc[3] = hex[p[i] & 15];
+		jw_text(b, esc, 4);
+		i++;
 	}
 }
 
 static void
-tsv_addr(FILE *f, const struct fa_addr *a)
+tsv_addr(struct jw *b, const struct fa_addr *a)
 {
 	char buf[FA_ADDRSTRLEN];
 
-	fputs(fa_addr_str(a, buf), f);
+	jw_text(b, buf, fa_addr_fmt(a, buf));
 }
 
 static void
-tsv_uint(FILE *f, uint64_t v)
+tsv_uint(struct jw *b, uint64_t v)
 {
-	fput_uint(f, v, 0);
+	char buf[24], *e = buf + sizeof buf, *q = fmt_uint(e, v);
+
+	jw_text(b, q, (size_t)(e - q));
 }
 
 static void
-tsv_ts(FILE *f, uint64_t us)
+tsv_ts(struct jw *b, uint64_t us)
 {
 	char buf[32], *e = buf + sizeof buf, *q;
 	int i;
@@ -440,7 +471,7 @@ tsv_ts(FILE *f, uint64_t us)
 		*--q = (char)('0' + us % 10);
 	*--q = '.';
 	q = fmt_uint(q, us);
-	fwrite(q, 1, (size_t)(e - q), f);
+	jw_text(b, q, (size_t)(e - q));
 }
 
 static void
@@ -474,52 +505,52 @@ static void
 tsv_row(struct zeek *z, const struct fa_session *s, const char *uid,
     const struct zrow *w)
 {
-	FILE *f = z->out;
+	struct jw *f = &z->jw;
 	const struct fa_command *c = w->c;
 	const struct fa_reply *r = final_reply(c);
 	const uint8_t *mp;
 	size_t ml;
 
-	tsv_ts(f, c->ts_us); fputc('\t', f);
-	fputs(uid, f); fputc('\t', f);
-	tsv_addr(f, &s->client.ip); fputc('\t', f);
-	tsv_uint(f, s->client.port); fputc('\t', f);
-	tsv_addr(f, &s->server.ip); fputc('\t', f);
-	tsv_uint(f, s->server.port); fputc('\t', f);
-	tsv_str(f, (const uint8_t *)w->user, w->userlen); fputc('\t', f);
+	tsv_ts(f, c->ts_us); put1(f, '\t');
+	putstr(f, uid); put1(f, '\t');
+	jw_text(f, w->client, w->clientlen); put1(f, '\t');
+	tsv_uint(f, s->client.port); put1(f, '\t');
+	jw_text(f, w->server, w->serverlen); put1(f, '\t');
+	tsv_uint(f, s->server.port); put1(f, '\t');
+	tsv_str(f, (const uint8_t *)w->user, w->userlen); put1(f, '\t');
 	if (w->has_pass)
 		tsv_str(f, w->pass, w->passlen);
 	else
-		fputc('-', f);
-	fputc('\t', f);
-	fputs(c->verb, f); fputc('\t', f);
+		put1(f, '-');
+	put1(f, '\t');
+	putstr(f, c->verb); put1(f, '\t');
 	if (w->arg != NULL)
 		tsv_str(f, (const uint8_t *)w->arg, strlen(w->arg));
 	else if (c->has_arg && c->arg.len > 0)
 		tsv_str(f, c->arg.p, c->arg.len);
 	else
-		fputc('-', f);
-	fputs("\t-\t", f);		/* mime_type: no file analysis */
+		put1(f, '-');
+	putstr(f, "\t-\t");		/* mime_type: no file analysis */
 	if (w->has_size)
 		tsv_uint(f, w->size);
 	else
-		fputc('-', f);
-	fputc('\t', f);
+		put1(f, '-');
+	put1(f, '\t');
 	if (r != NULL) {
-		tsv_uint(f, (uint64_t)r->code); fputc('\t', f);
+		tsv_uint(f, (uint64_t)r->code); put1(f, '\t');
 		reply_msg(r, &mp, &ml);
 		tsv_str(f, mp, ml);
 	} else
-		fputs("-\t-", f);
-	fputc('\t', f);
+		putstr(f, "-\t-");
+	put1(f, '\t');
 	if (w->has_dc) {
-		fputs(w->dc_passive ? "T\t" : "F\t", f);
-		tsv_addr(f, &w->dc_orig); fputc('\t', f);
-		tsv_addr(f, &w->dc_resp); fputc('\t', f);
+		putstr(f, w->dc_passive ? "T\t" : "F\t");
+		tsv_addr(f, &w->dc_orig); put1(f, '\t');
+		tsv_addr(f, &w->dc_resp); put1(f, '\t');
 		tsv_uint(f, w->dc_port);
 	} else
-		fputs("-\t-\t-\t-", f);
-	fputs("\t-\n", f);		/* fuid: no file analysis */
+		putstr(f, "-\t-\t-\t-");
+	putstr(f, "\t-\n");		/* fuid: no file analysis */
 }
 
 static void
@@ -625,6 +656,10 @@ zeek_session(struct zeek *z, const struct fa_session *s)
 		tsv_header(z);
 	zeek_uid(s, uid);
 	memset(&row, 0, sizeof row);
+	row.clientlen = fa_addr_fmt(&s->client.ip, row.client);
+	row.serverlen = fa_addr_fmt(&s->server.ip, row.server);
+	if (!z->json)
+		jw_reset(&z->jw);
 	row.user = "<unknown>";
 	row.userlen = strlen(row.user);
 	for (i = 0; i < s->ncmds; i++) {
@@ -652,7 +687,7 @@ zeek_session(struct zeek *z, const struct fa_session *s)
 		if (c->id == FTP_VERB_SIZE)
 			last_size = c;
 	}
-	if (!z->json && ferror(z->out))
+	if (!z->json && jw_flush(&z->jw, z->out) == -1)
 		z->error = 1;
 }
 
