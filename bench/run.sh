@@ -17,8 +17,12 @@
 #   BENCH_OPEN_SESSIONS  FTP sessions open at once, measured (100000; 0
 #                    skips it)
 #   BENCH_SLICE      bytes of a capture tshark reads (100000000)
-#   BENCH_RUNS       runs of the floor and of ftpaudit; the fastest counts (3)
+#   BENCH_RUNS       runs of the floor and of each ftpaudit command; the
+#                    fastest counts (3)
+#   BENCH_RULESET    the ruleset audit judges (tests/integration/audit-data/
+#                    server-helper.ipt)
 #   BENCH_OUT        work directory (bench/out)
+#   BENCH_RESULTS    where the results go ($srcdir/bench/RESULTS.md)
 #   BENCH_REV        source revision to record (git describe of srcdir)
 #   GEN FLOOR HOSTILE FTPAUDIT TSHARK   the programs
 #   srcdir           top source directory (the directory above this script)
@@ -48,7 +52,8 @@ FTPAUDIT=${FTPAUDIT:-./ftpaudit}
 TSHARK=${TSHARK:-tshark}
 PY=/usr/bin/python3
 TIME=/usr/bin/time
-RESULTS=$srcdir/bench/RESULTS.md
+RESULTS=${BENCH_RESULTS:-$srcdir/bench/RESULTS.md}
+RULESET=${BENCH_RULESET:-$srcdir/tests/integration/audit-data/server-helper.ipt}
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
@@ -66,6 +71,7 @@ B=$(echo "$B" | awk '
 [ -x "$GEN" ] || die "$GEN is missing: run make bench"
 [ -x "$FLOOR" ] || die "$FLOOR is missing: run make bench"
 [ -x "$FTPAUDIT" ] || die "$FTPAUDIT is missing: run make bench"
+[ -r "$RULESET" ] || die "$RULESET is missing (BENCH_RULESET)"
 mkdir -p "$OUT"
 
 # measure1 NAME CMD...: runs CMD under time -v, stdout to $OUT/NAME.out.
@@ -107,11 +113,14 @@ measure() {
 	wall=$best cpu=$bcpu rss=$brss
 }
 
-# measure_both: the best of BENCH_RUNS runs of the floor and of ftpaudit
-# on $PCAP, taken in turn, so that a slow minute on a shared machine falls
-# on both and not on one of them.  Sets f_wall f_cpu f_rss f_rc and a_wall
-# a_cpu a_rss a_rc; a failure ends the series.
-measure_both() {
+# measure_pair NAME CMD...: the best of BENCH_RUNS runs of the floor and
+# of CMD on $PCAP, taken in turn, so that a slow minute on a shared
+# machine falls on both and not on one of them.  Sets f_wall f_cpu f_rss
+# f_rc and a_wall a_cpu a_rss a_rc; a failure ends the series.  The
+# floor's best of all pairs is kept in best_floor.
+measure_pair() {
+	pname=$1
+	shift
 	i=0 f_wall='' a_wall=''
 	f_cpu='' f_rss='' f_rc=0 a_cpu='' a_rss='' a_rc=0
 	while [ "$i" -lt "$RUNS" ]; do
@@ -120,7 +129,7 @@ measure_both() {
 		    -v b="$f_wall" 'BEGIN { exit !(a < b) }'; then
 			f_wall=$wall f_cpu=$cpu f_rss=$rss f_rc=$rc
 		fi
-		measure1 ftpaudit "$FTPAUDIT" analyze -F ndjson -o /dev/null "$PCAP"
+		measure1 "$pname" "$@"
 		if [ -z "$a_wall" ] || [ "$rc" -ne 0 ] || awk -v a="$wall" \
 		    -v b="$a_wall" 'BEGIN { exit !(a < b) }'; then
 			a_wall=$wall a_cpu=$cpu a_rss=$rss a_rc=$rc
@@ -130,6 +139,10 @@ measure_both() {
 		fi
 		i=$((i + 1))
 	done
+	if [ "$f_rc" -eq 0 ] && { [ -z "$best_floor" ] || awk -v a="$f_wall" \
+	    -v b="$best_floor" 'BEGIN { exit !(a < b) }'; }; then
+		best_floor=$f_wall best_fcpu=$f_cpu best_frss=$f_rss
+	fi
 }
 
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
@@ -171,28 +184,33 @@ fact() {
 	    'import json, sys; print(json.load(sys.stdin)["totals"][sys.argv[1]])' "$1"
 }
 
-# row LABEL PACKETS BYTES SCALE: appends the last measurement to $rows;
-# SCALE stretches a slice's time to the whole file.
+# row LABEL PACKETS BYTES SCALE [FLOOR]: appends the last measurement to
+# $rows; SCALE stretches a slice's time to the whole file; FLOOR is the
+# floor's time measured in turn with it.
 row() {
-	awk -v l="$1" -v p="$2" -v b="$3" -v k="$4" -v w="$wall" -v c="$cpu" \
-	    -v r="$rss" -v rc="$rc" 'BEGIN {
-		if (rc != 0) { printf "%s|failed (exit %s)|||||\n", l, rc; exit }
-		printf "%s|%.3f|%.2f|%.0f|%.0f|%.1f|\n", l, w * k, c * k,
-		    r / 1024, (w > 0 ? p / w : 0), (w > 0 ? b / w / 1e6 : 0)
+	awk -v l="$1" -v p="$2" -v b="$3" -v k="$4" -v fl="${5:-}" -v w="$wall" \
+	    -v c="$cpu" -v r="$rss" -v rc="$rc" 'BEGIN {
+		if (rc != 0) { printf "%s|failed (exit %s)||||||\n", l, rc; exit }
+		printf "%s|%.3f|%.2f|%.0f|%.0f|%.1f|%s|\n", l, w * k, c * k,
+		    r / 1024, (w > 0 ? p / w : 0), (w > 0 ? b / w / 1e6 : 0), fl
 	}' >>"$rows"
 }
 
-# The table of $rows, each wall time against the floor's.
+# The table of $rows: each wall time against the floor's measured in turn
+# with it, else against the best floor.
 table() {
 	awk -F'|' '
 	BEGIN {
-		print "| run | wall s | CPU s | peak RSS MiB | packets/s | MB/s | x floor |"
-		print "|---|---:|---:|---:|---:|---:|---:|"
+		print "| run | wall s | CPU s | peak RSS MiB | packets/s | MB/s | floor s, in turn | x floor | % of the floor |"
+		print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	}
 	$1 ~ /^libpcap floor/ { f = $2 }
 	{
-		x = ($2 + 0 > 0 && f + 0 > 0) ? sprintf("%.2f", $2 / f) : ""
-		printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, x
+		g = ($7 != "") ? $7 : f
+		x = ($2 + 0 > 0 && g + 0 > 0) ? sprintf("%.2f", $2 / g) : ""
+		q = ($2 + 0 > 0 && g + 0 > 0) ? sprintf("%.0f%%", 100 * g / $2) : ""
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3,
+		    $4, $5, $6, $7, x, q
 	}' "$rows"
 }
 
@@ -218,16 +236,40 @@ profile() {
 	rows=$OUT/rows.txt
 	: >"$rows"
 
-	echo "run.sh: $title: the floor and ftpaudit, in turn"
-	measure_both
-	wall=$f_wall cpu=$f_cpu rss=$f_rss rc=$f_rc
-	row "libpcap floor (bench/floor)" "$packets" "$size" 1
-	[ "$rc" -eq 0 ] || status=1
-	p_floor=$wall
-	wall=$a_wall cpu=$a_cpu rss=$a_rss rc=$a_rc
-	row "ftpaudit analyze -F ndjson -o /dev/null" "$packets" "$size" 1
-	[ "$rc" -eq 0 ] || status=1
-	p_wall=$wall p_rss=$rss
+	echo "run.sh: $title: the floor and each command, in turn"
+	best_floor=''
+	pairs=$OUT/pairs.txt
+	: >"$pairs"
+	# pair KEY LABEL CMD...: one command in turn with the floor, a row.
+	pair() {
+		key=$1 label=$2
+		shift 2
+		echo "run.sh: $title: $label"
+		measure_pair "ftpaudit-$key" "$@"
+		wall=$a_wall cpu=$a_cpu rss=$a_rss rc=$a_rc
+		[ "$f_rc" -eq 0 ] || status=1
+		[ "$rc" -eq 0 ] || status=1
+		row "$label" "$packets" "$size" 1 "$f_wall"
+		echo "$key|$f_wall|$a_wall|$a_rss|$a_rc" >>"$pairs"
+	}
+	pair ndjson "ftpaudit analyze -F ndjson -o /dev/null" \
+	    "$FTPAUDIT" analyze -F ndjson -o /dev/null "$PCAP"
+	pair json "ftpaudit analyze -F json -o /dev/null" \
+	    "$FTPAUDIT" analyze -F json -o /dev/null "$PCAP"
+	pair text "ftpaudit analyze -F text -o /dev/null" \
+	    "$FTPAUDIT" analyze -F text -o /dev/null "$PCAP"
+	pair rules "ftpaudit rules -F json -o /dev/null" \
+	    "$FTPAUDIT" rules -F json -o /dev/null "$PCAP"
+	pair audit "ftpaudit audit --ruleset=$(basename "$RULESET") --no-fail -o /dev/null" \
+	    "$FTPAUDIT" audit --ruleset="$RULESET" --no-fail -o /dev/null "$PCAP"
+	# The floor's best of all, first in the table.
+	wall=$best_floor cpu=$best_fcpu rss=$best_frss rc=0
+	[ -n "$wall" ] || { wall=0 rc=1; }
+	row "libpcap floor (bench/floor), best of all its runs" "$packets" "$size" 1
+	{ tail -n 1 "$rows"; sed '$d' "$rows"; } >"$rows.tmp" && mv "$rows.tmp" "$rows"
+	p_floor=$best_floor
+	p_wall=$(awk -F'|' '$1 == "ndjson" { print $3 }' "$pairs")
+	p_rss=$(awk -F'|' '$1 == "ndjson" { print $4 }' "$pairs")
 
 	echo "run.sh: $title: ftpaudit, output kept for check.py"
 	measure ftpaudit-file "$FTPAUDIT" analyze -F ndjson \
@@ -247,15 +289,6 @@ profile() {
 	fi
 	rm -f "$OUT/ftpaudit.ndjson"
 
-	# The document formats keep their sessions in a temporary file until
-	# the end: their memory, once each.
-	for fmt in json text; do
-		echo "run.sh: $title: ftpaudit -F $fmt"
-		measure1 "ftpaudit-$fmt" "$FTPAUDIT" analyze -F "$fmt" -o /dev/null "$PCAP"
-		row "ftpaudit analyze -F $fmt -o /dev/null (one run)" "$packets" "$size" 1
-		[ "$rc" -eq 0 ] || status=1
-	done
-
 	if command -v "$TSHARK" >/dev/null 2>&1; then
 		echo "run.sh: $title: tshark on the first $SLICE_BYTES bytes"
 		slice=$OUT/slice-$(basename "$PCAP")
@@ -269,7 +302,7 @@ profile() {
 		    "$(awk -v a="$size" -v b="$sl_bytes" 'BEGIN { print a / b }')"
 		rm -f "$slice"
 	else
-		echo "tshark -Y ftp|not installed|||||" >>"$rows"
+		echo "tshark -Y ftp|not installed||||||" >>"$rows"
 	fi
 
 	{
@@ -309,11 +342,29 @@ yes_if() { if awk "BEGIN { exit !($1) }"; then echo yes; else echo no; fi; }
 
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 
+# pair_target KEY WHAT MIN: a target on the pair KEY of the last profile,
+# against the floor measured in turn with it.
+pair_target() {
+	line=$(awk -F'|' -v k="$1" '$1 == k' "$pairs")
+	fw=$(echo "$line" | cut -d'|' -f2)
+	aw=$(echo "$line" | cut -d'|' -f3)
+	arc=$(echo "$line" | cut -d'|' -f5)
+	if [ -z "$line" ] || [ "$arc" != 0 ]; then
+		target "$2" "at least $3% of the floor's" "failed" no
+		return
+	fi
+	r=$(pct "$fw" "$aw")
+	target "$2" "at least $3% of the floor's" "$r% ($aw s; floor $fw s)" \
+	    "$(yes_if "$r >= $3")"
+}
+
 profile "Main capture: $N sessions" "$N" "$B" "$FLAGS"
 m_floor=$p_floor m_wall=$p_wall m_rss=$p_rss m_diff=$p_diff
-r=$(pct "$m_floor" "$m_wall")
-target "throughput, main capture ($N sessions)" "at least 85% of the floor's" \
-    "$r% ($m_wall s; floor $m_floor s)" "$(yes_if "$r >= 85")"
+pair_target ndjson "throughput, main capture ($N sessions), -F ndjson" 85
+pair_target json "throughput, main capture, -F json" 85
+pair_target text "throughput, main capture, -F text" 85
+pair_target rules "throughput, main capture, rules -F json" 85
+pair_target audit "throughput, main capture, audit" 85
 target "peak RSS, main capture, NDJSON" "under 64 MiB" "$(mib "$m_rss") MiB" \
     "$(yes_if "$m_rss < 65536")"
 target "differences against the truth, main capture" "0" "$m_diff" \
@@ -321,13 +372,10 @@ target "differences against the truth, main capture" "0" "$m_diff" \
 
 if [ "$BULK" -gt 0 ]; then
 	profile "Bulk capture: $BULK sessions, 80% background" "$BULK" "$B" ""
-	r=$(pct "$p_floor" "$p_wall")
-	target "throughput, bulk capture ($BULK sessions)" \
-	    "at least 85% of the floor's" "$r% ($p_wall s; floor $p_floor s)" \
-	    "$(yes_if "$r >= 85")"
-	target "stretch: bulk capture faster than the floor" \
-	    "wall under the floor's" "$p_wall s; floor $p_floor s" \
-	    "$(yes_if "$p_wall < $p_floor")"
+	pair_target ndjson "throughput, bulk capture ($BULK sessions), -F ndjson" 100
+	for k in json text rules audit; do
+		pair_target $k "throughput, bulk capture, $k" 85
+	done
 	target "differences against the truth, bulk capture" "0" "$p_diff" \
 	    "$(yes_if "\"$p_diff\" == \"0\"")"
 fi
@@ -430,11 +478,16 @@ rev=${BENCH_REV:-$(git -C "$srcdir" describe --always --dirty 2>/dev/null || ech
 	echo "- CPU: ${cpu_model:-unknown}, $(nproc) cores online"
 	echo "- Memory: ${mem:-unknown}"
 	echo "- OS: $os, kernel $(uname -r)"
-	echo "- Load average before the runs: $load"
+	echo "- Load average before the runs: $load; after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 	echo
 	echo "Page cache warm; wall and peak RSS from /usr/bin/time -v, the fastest"
-	echo "of $RUNS runs for the floor and ftpaudit (the floor's and ftpaudit's"
-	echo "to /dev/null taken in turn; tshark and the runs marked: one); MB = 10^6"
+	echo "of $RUNS runs.  Each ftpaudit command to /dev/null runs in turn with"
+	echo "the floor, and its share of the floor is against the floor's best"
+	echo "run of that series: on a machine others share (here 2 cores and"
+	echo "several engineers building and testing at once; load average"
+	echo "above), a slow minute falls on both, which cancels part of that"
+	echo "noise but not all of it.  The floor's row is its best run of all."
+	echo "tshark runs once.  MB = 10^6"
 	echo "bytes of pcap file.  tshark reads a slice of the first $SLICE_BYTES"
 	echo "bytes: its wall and CPU times are scaled to the whole file, its RSS"
 	echo "is the slice's.  ftpaudit runs on two threads (a reader that"

@@ -15,6 +15,7 @@
  *	jw_key(&w, "user"); jw_wire(&w, s->user.p, s->user.len);
  *	jw_end_obj(&w);
  *	jw_text(&w, "\n", 1);		// NDJSON: the line's end
+ *	jw_next(&w);			// another line may follow
  *	if (jw_flush(&w, out) == -1)
  *		...			// out of memory, or the write failed
  *	jw_free(&w);
@@ -33,7 +34,8 @@
  *		same bytes; a byte that is not valid UTF-8 becomes U+FFFD;
  *	jw_wire	bytes from the wire (user names, paths, replies): the
  *		report's reversible escaping, so that every byte survives
- *		(see jw_wire below and the man page, "Wire strings").
+ *		(see jw_wire below, and "Escaping of wire bytes" in
+		ftpaudit(1)).
  *
  * Errors: out of memory or nesting deeper than JW_MAXDEPTH set w->err,
  * after which output is incomplete; check it (or jw_flush's result) once
