@@ -145,7 +145,7 @@ fi
 kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
 
 check "usage: no capture" 2 "no capture given"
-check "usage: bad format" 2 "expected text, json or ndjson" -F yaml "$good"
+check "usage: bad format" 2 "expected text, json, ndjson, zeek, zeek-json or eve" -F yaml "$good"
 check "usage: bad ports" 2 "--ports" -P 21,x "$good"
 check "usage: bad number" 2 "--max-line" --max-line=abc "$good"
 echo "$pass passed, $fail failed"
