@@ -350,13 +350,13 @@ expect_find(struct expect_table *t, const struct fa_addr *initiator,
 	struct expect *e;
 
 	gi = group_find(t, ep, initiator, fa_addr_hash(initiator, h));
-	ga = group_find(t, ep, NULL, h);
 	*fallback = false;
 	if ((e = newest_open(gi, L_EXACT)) != NULL)
 		return e;
 	*fallback = true;
-	if ((e = newest_open(gi, L_PEER)) != NULL)
-		return e;
+	if ((e = newest_open(gi, L_PEER)) != NULL || gi != NULL)
+		return e;	/* its own, or its own's ended: not another's */
+	ga = group_find(t, ep, NULL, h);
 	*fallback = false;
 	if ((e = newest_open(ga, L_EXACT)) != NULL)
 		return e;

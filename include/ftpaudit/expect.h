@@ -62,8 +62,9 @@ struct expect *expect_add(struct expect_table *, struct fa_session *, uint32_t x
  * The expectation a new connection from initiator to ep belongs to, among
  * those of open sessions, as the kernel's helper keys them and then less
  * exactly: the newest announced at ep for that initiator; else the newest
- * for it found at ep through the control connection's peer (NAT); else
- * the same for any initiator (data_from_unexpected_host).  *fallback set
+ * for it found at ep through the control connection's peer (NAT); else,
+ * when the initiator has none there (not even of an ended session), the
+ * same for any initiator (data_from_unexpected_host).  *fallback set
  * when found through the peer rather than the announced endpoint.
  */
 struct expect *expect_find(struct expect_table *, const struct fa_addr *initiator,

@@ -463,6 +463,55 @@ test_port_collision_nat(void **state)
 	world_free(&w);
 }
 
+/*
+ * A client's session ends with its port unused; the port is announced
+ * again, to another client; then the first client's late connection
+ * comes.  It is the ended session's (left unattributed), not the other
+ * client's, whose own connection then finds its announcement.
+ */
+static void
+test_port_collision_ended(void **state)
+{
+	struct world w;
+	struct peer a = P(10, 0, 0, 1, 40040, 1000), b = P(10, 0, 0, 3, 40041, 3000);
+	struct peer sa = P(10, 0, 0, 2, 21, 5000), sb = P(10, 0, 0, 2, 21, 7000);
+	struct peer da = P(10, 0, 0, 1, 41010, 100), dsa = P(10, 0, 0, 2, 50000, 200);
+	struct peer db = P(10, 0, 0, 3, 41011, 300), dsb = P(10, 0, 0, 2, 50000, 400);
+	static const char pasv[] =
+	    "227 Entering Passive Mode (10,0,0,2,195,80).\r\n";
+	struct fa_session *s;
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &a, &sa);
+	send_seg(&w, &sa, &a, 0, "220 one\r\n", 0);
+	send_seg(&w, &a, &sa, 0, "PASV\r\n", 0);
+	send_seg(&w, &sa, &a, 0, pasv, 0);
+	send_seg(&w, &a, &sa, 0, "QUIT\r\n", 0);
+	send_seg(&w, &sa, &a, 0, "221 bye\r\n", 0);
+	teardown(&w, &a, &sa);
+	handshake(&w, &b, &sb);
+	send_seg(&w, &sb, &b, 0, "220 two\r\n", 0);
+	send_seg(&w, &b, &sb, 0, "PASV\r\n", 0);
+	send_seg(&w, &sb, &b, 0, pasv, 0);
+	handshake(&w, &da, &dsa);		/* late, from the first client */
+	teardown(&w, &da, &dsa);
+	send_seg(&w, &b, &sb, 0, "RETR b\r\n", 0);
+	handshake(&w, &db, &dsb);
+	send_seg(&w, &sb, &b, 0, "150 go\r\n", 0);
+	send_file(&w, &db, &dsb, 2700);
+	send_seg(&w, &sb, &b, 0, "226 done\r\n", 0);
+	teardown(&w, &b, &sb);
+	assert_int_equal(w.nended, 2);
+	assert_non_null(s = ended_from(&w, 3));
+	assert_true(s->xfers[0].connected);
+	assert_int_equal(s->xfers[0].data_client.ip.a[3], 3);
+	assert_int_equal(fa_transfer_bytes(&s->xfers[0]), 2700);
+	assert_int_equal(count_anomalies(s, "data_from_unexpected_host"), 0);
+	assert_int_equal(fa_engine_stats(w.e)->data_connections, 1);
+	world_free(&w);
+}
+
 /* Active mode from a random port, and a PORT nobody connected to. */
 static void
 test_active(void **state)
@@ -1163,6 +1212,7 @@ main(void)
 		cmocka_unit_test(test_passive_bytes),
 		cmocka_unit_test(test_port_collision),
 		cmocka_unit_test(test_port_collision_nat),
+		cmocka_unit_test(test_port_collision_ended),
 		cmocka_unit_test(test_active),
 		cmocka_unit_test(test_detection),
 		cmocka_unit_test(test_nul_in_verb),
