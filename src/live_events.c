@@ -72,16 +72,6 @@ emit(struct events *ev)
 }
 
 static void
-bytes_or_null(struct jw *w, const char *key, bool has, const struct fa_bytes *b)
-{
-	jw_key(w, key);
-	if (has)
-		jw_wire(w, b->p, b->len);
-	else
-		jw_null(w);
-}
-
-static void
 on_session_start(void *arg, const struct fa_session *s)
 {
 	struct jw *w = event_new(arg, "session_start", s->start_us, s);
@@ -103,8 +93,8 @@ on_command(void *arg, const struct fa_session *s, const struct fa_command *c)
 		jw_wire(w, c->verb_long.p, c->verb_long.len);
 	else
 		jw_wire_str(w, c->verb);
-	bytes_or_null(w, "arg", c->has_arg, &c->arg);
-	bytes_or_null(w, "user", s->has_user, &s->user);
+	report_json_bytes(w, "arg", c->has_arg, &c->arg);
+	report_json_bytes(w, "user", s->has_user, &s->user);
 	emit(arg);
 }
 
@@ -115,16 +105,8 @@ transfer_fields(struct jw *w, const struct fa_transfer *t)
 	jw_key(w, "transfer"); jw_uint(w, t->id);
 	jw_key(w, "mode"); jw_lit(w, fa_mode_str(t->mode));
 	jw_key(w, "negotiation"); jw_lit(w, fa_neg_str(t->neg));
-	jw_key(w, "command");
-	if (t->command != NULL)
-		jw_wire_str(w, t->command);
-	else
-		jw_null(w);
-	jw_key(w, "path");
-	if (t->path != NULL)
-		jw_wire_str(w, t->path);
-	else
-		jw_null(w);
+	report_json_cstr(w, "command", t->command);
+	report_json_cstr(w, "path", t->path);
 	jw_key(w, "direction");
 	if (t->dir != FA_DIR_NONE)
 		jw_lit(w, fa_dir_str(t->dir));

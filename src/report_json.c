@@ -12,8 +12,8 @@
 
 #define SCHEMA_VERSION	1
 
-static void
-bytes_or_null(struct jw *w, const char *key, bool has, const struct fa_bytes *b)
+void
+report_json_bytes(struct jw *w, const char *key, bool has, const struct fa_bytes *b)
 {
 	jw_key(w, key);
 	if (has)
@@ -22,8 +22,8 @@ bytes_or_null(struct jw *w, const char *key, bool has, const struct fa_bytes *b)
 		jw_null(w);
 }
 
-static void
-cstr_or_null(struct jw *w, const char *key, const char *s)
+void
+report_json_cstr(struct jw *w, const char *key, const char *s)
 {
 	jw_key(w, key);
 	if (s != NULL)
@@ -75,7 +75,7 @@ command(struct jw *w, const struct fa_command *c)
 		jw_wire(w, c->verb_long.p, c->verb_long.len);
 	else
 		jw_wire_str(w, c->verb);
-	bytes_or_null(w, "arg", c->has_arg, &c->arg);
+	report_json_bytes(w, "arg", c->has_arg, &c->arg);
 	jw_key(w, "replies");
 	jw_arr(w);
 	for (i = 0; i < c->nreplies; i++)
@@ -136,10 +136,10 @@ transfer(struct jw *w, const struct fa_transfer *t)
 		jw_key(w, "community_id");
 		jw_null(w);
 	}
-	cstr_or_null(w, "command", t->command);
-	bytes_or_null(w, "arg", t->arg.p != NULL, &t->arg);
-	cstr_or_null(w, "path", t->path);
-	cstr_or_null(w, "direction", fa_dir_str(t->dir));
+	report_json_cstr(w, "command", t->command);
+	report_json_bytes(w, "arg", t->arg.p != NULL, &t->arg);
+	report_json_cstr(w, "path", t->path);
+	report_json_cstr(w, "direction", fa_dir_str(t->dir));
 	jw_key(w, "bytes"); jw_uint(w, fa_transfer_bytes(t));
 	jw_key(w, "bytes_captured"); jw_uint(w, fa_transfer_bytes_captured(t));
 	ts_or_null(w, "start", t->connected, t->start_us);
@@ -243,16 +243,16 @@ report_session_members(struct jw *w, const struct fa_session *s,
 	jw_key(w, "start"); jw_ts(w, s->start_us);
 	jw_key(w, "end"); jw_ts(w, s->end_us);
 	jw_key(w, "end_reason"); jw_lit(w, fa_end_reason_str(s->end_reason));
-	bytes_or_null(w, "banner", s->has_banner, &s->banner);
-	bytes_or_null(w, "user", s->has_user, &s->user);
-	bytes_or_null(w, "password", s->has_password, &s->password);
-	bytes_or_null(w, "account", s->has_account, &s->account);
+	report_json_bytes(w, "banner", s->has_banner, &s->banner);
+	report_json_bytes(w, "user", s->has_user, &s->user);
+	report_json_bytes(w, "password", s->has_password, &s->password);
+	report_json_bytes(w, "account", s->has_account, &s->account);
 	jw_key(w, "login"); jw_lit(w, fa_login_str(s->login));
 	jw_key(w, "login_failures"); jw_uint(w, s->login_failures);
 	jw_key(w, "tls"); jw_bool(w, s->tls);
 	jw_key(w, "implicit_tls"); jw_bool(w, s->implicit_tls);
-	cstr_or_null(w, "cwd", s->cwd);
-	cstr_or_null(w, "type", s->type[0] ? s->type : NULL);
+	report_json_cstr(w, "cwd", s->cwd);
+	report_json_cstr(w, "type", s->type[0] ? s->type : NULL);
 	jw_key(w, "epsv_all"); jw_bool(w, s->epsv_all);
 	jw_key(w, "detected"); jw_bool(w, s->detected);
 	jw_key(w, "control_handshake"); jw_lit(w, fa_handshake_str(s->ctl_handshake));
@@ -318,7 +318,7 @@ report_json_inputs(struct jw *w, const struct capture *cap)
 	for (i = 0; cap != NULL && i < capture_count(cap); i++) {
 		in = capture_input(cap, i);
 		jw_obj(w);
-		cstr_or_null(w, "source", in->source);
+		report_json_cstr(w, "source", in->source);
 		jw_key(w, "link_type"); jw_wire_str(w, in->link_type);
 		jw_key(w, "packets"); jw_uint(w, in->packets);
 		jw_key(w, "bytes"); jw_uint(w, in->bytes);

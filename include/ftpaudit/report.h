@@ -73,6 +73,11 @@ void	 report_community_id(struct jw *, const struct fa_endpoint *a,
 	    const struct fa_endpoint *b);
 /* The "stats" object. */
 void	 report_stats_write(struct jw *, const struct fa_stats *);
+/* key and wire bytes (jw_wire), or null when there are none (!has, s
+ * NULL). */
+void	 report_json_bytes(struct jw *, const char *key, bool has,
+	    const struct fa_bytes *);
+void	 report_json_cstr(struct jw *, const char *key, const char *s);
 /* "tool", "version" and "schema_version", as members. */
 void	 report_json_tool(struct jw *);
 /* The "inputs" array (empty for NULL: live). */
