@@ -335,6 +335,11 @@ ZEEK = {
             why="Zeek repeats PASS's reply on a RETR whose own reply it could not "
                 "parse; the RETR row carries the reply that answered it"),
     ]),
+    # Zeek's test adds "<init>" (not a command here) and AUTH.
+    "zeek/ftp__ftp-auth-tls.pcap": ("AUTH", [
+        row("AUTH", "TLS", None, 234, "Proceed with negotiation.", user="<unknown>",
+            password=None),
+    ]),
     "zeek/ftp__ftp-invalid-reply-code.pcap": ("USER,PASS,SYST,QUIT", [
         row("USER", "zeek", None, 230, "USER OK", user="zeek"),
         row("PASS", "zeek", None, 230, "PASS OK", pw="<hidden>", ours={"arg": "<hidden>"},
