@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "cmd.h"
 
-enum rules_format { RF_JSON, RF_TEXT, RF_NFT, RF_IPT, RF_IP6T };
+enum rules_format { RF_JSON, RF_TEXT, RF_NFT, RF_IPT, RF_IP6T, RF_AWSSG };
 
 static const struct option rules_longopts[] = {
 	CLI_INPUT_LONGOPTS,
@@ -81,7 +81,7 @@ static int
 parse_format(const char *s, enum rules_format *fmt)
 {
 	static const char *const names[] = { "json", "text", "nft", "iptables",
-		"ip6tables" };
+		"ip6tables", "aws-sg" };
 	size_t i;
 
 	if (s == NULL) {
@@ -93,7 +93,8 @@ parse_format(const char *s, enum rules_format *fmt)
 			*fmt = (enum rules_format)i;
 			return 0;
 		}
-	cli_warn("--format: expected json, text, nft, iptables or ip6tables, "
+	cli_warn("--format: expected json, text, nft, iptables, ip6tables or "
+	    "aws-sg, "
 	    "got '%s'", s);
 	return -1;
 }
@@ -114,6 +115,15 @@ render(const struct rules *r, enum rules_format fmt, const char *chain_table,
 		return rules_ipt(r, out, FA_AF_INET);
 	case RF_IP6T:
 		return rules_ipt(r, out, FA_AF_INET6);
+	case RF_AWSSG:
+		if (rules_options(r)->strategy == RULES_HELPER)
+			cli_warn("aws-sg: security groups have no FTP helper: "
+			    "the observed ranges of the static strategy instead");
+		if (rules_awssg_other(r) > 0)
+			cli_warn("aws-sg: %zu active-data rules need the other "
+			    "direction of the security group: not in this document",
+			    rules_awssg_other(r));
+		return rules_awssg(r, out);
 	case RF_JSON:
 		break;
 	}
@@ -177,7 +187,7 @@ check_args(enum rules_format fmt, const struct rules_opts *ro,
     const struct rules_args *a)
 {
 	static const char *const names[] = { "json", "text", "nft", "iptables",
-		"ip6tables" };
+		"ip6tables", "aws-sg" };
 	const char *name;
 	char fam[16];
 
@@ -189,6 +199,12 @@ check_args(enum rules_format fmt, const struct rules_opts *ro,
 	if (ro->standalone && fmt != RF_NFT && fmt != RF_IPT && fmt != RF_IP6T) {
 		cli_warn("--standalone: applies to -F nft, iptables and ip6tables "
 		    "only, not -F %s", names[fmt]);
+		return -1;
+	}
+	if (fmt == RF_AWSSG && ro->side == RULES_GATEWAY) {
+		cli_warn("-F aws-sg: security groups are per instance, not a "
+		    "gateway: use --side server for the server behind it, "
+		    "--side client for its clients");
 		return -1;
 	}
 	if (ro->standalone && a->chain_table != NULL) {

@@ -291,5 +291,14 @@ int	 rules_openings_text(const struct rules_opening *, size_t n,
 	    uint64_t session, FILE *);
 int	 rules_nft(const struct rules *, FILE *, const char *chain_table);
 int	 rules_ipt(const struct rules *, FILE *, int family);
+/* render_awssg.c: the input of aws ec2 authorize-security-group-ingress
+ * (server side) or -egress (client side) --cli-input-json, GroupId
+ * "sg-REPLACE-ME"; with --strategy helper the static strategy's rules (no
+ * helper in security groups).  -1 with errno EINVAL on the gateway side
+ * (security groups are per instance), else 0 or -1 on a write error. */
+int	 rules_awssg(const struct rules *, FILE *);
+/* The rules of the other direction that document leaves out (active
+ * data). */
+size_t	 rules_awssg_other(const struct rules *);
 
 #endif
