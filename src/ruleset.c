@@ -427,6 +427,84 @@ rs_verdict_str(enum rs_verdict v)
 	}
 }
 
+const char *
+rs_nat_str(enum rs_nat k)
+{
+	switch (k) {
+	case RS_NAT_DNAT: return "dnat";
+	case RS_NAT_SNAT: return "snat";
+	case RS_NAT_MASQ: return "masquerade";
+	case RS_NAT_REDIRECT: return "redirect";
+	default: return "none";
+	}
+}
+
+const char *
+rs_nat_describe(const struct rs_natspec *n, char *buf, size_t len)
+{
+	char lo[FA_ADDRSTRLEN], hi[FA_ADDRSTRLEN], a[2 * FA_ADDRSTRLEN + 4];
+	char port[16] = "";
+	bool v6 = n->lo.family == FA_AF_INET6;
+
+	a[0] = '\0';
+	if (n->has_addr) {
+		fa_addr_str(&n->lo, lo);
+		fa_addr_str(&n->hi, hi);
+		if (fa_addr_eq(&n->lo, &n->hi))
+			snprintf(a, sizeof a, v6 ? "[%s]" : "%s", lo);
+		else
+			snprintf(a, sizeof a, v6 ? "[%s]-[%s]" : "%s-%s", lo, hi);
+	}
+	if (n->port_lo >= 0 && n->port_lo == n->port_hi)
+		snprintf(port, sizeof port, ":%d", n->port_lo);
+	else if (n->port_lo >= 0)
+		snprintf(port, sizeof port, ":%d-%d", n->port_lo, n->port_hi);
+	if (a[0] == '\0' && port[0] == '\0')
+		snprintf(buf, len, "%s", rs_nat_str(n->kind));
+	else
+		snprintf(buf, len, "%s to %s%s", rs_nat_str(n->kind), a, port);
+	return buf;
+}
+
+/* The kernel picks the first address and port of a range that keeps the
+ * tuple unique; with one connection per tuple that is the lowest, unless
+ * the original port is inside the range (it is kept then). */
+static int
+nat_port(const struct rs_natspec *n, int port)
+{
+	if (n->port_lo < 0)
+		return port;
+	if (port >= n->port_lo && port <= n->port_hi)
+		return port;
+	return n->port_lo;
+}
+
+void
+rs_nat_apply(const struct rs_natspec *n, struct rs_pkt *p, bool *addr_unknown)
+{
+	*addr_unknown = false;
+	switch (n->kind) {
+	case RS_NAT_DNAT:
+	case RS_NAT_REDIRECT:
+		if (n->has_addr && n->lo.family == p->family)
+			p->daddr = n->lo;
+		else
+			*addr_unknown = n->kind == RS_NAT_REDIRECT;
+		p->dport = nat_port(n, p->dport);
+		break;
+	case RS_NAT_SNAT:
+	case RS_NAT_MASQ:
+		if (n->has_addr && n->lo.family == p->family)
+			p->saddr = n->lo;
+		else
+			*addr_unknown = n->kind == RS_NAT_MASQ;
+		p->sport = nat_port(n, p->sport);
+		break;
+	default:
+		break;
+	}
+}
+
 uint32_t
 rs_ctstate_word(const char *s)
 {
@@ -841,7 +919,7 @@ enum run { RUN_CONT, RUN_ACCEPT, RUN_DROP, RUN_REJECT, RUN_UNKNOWN };
 
 struct run_ctx {
 	enum rs_hook	 hook;
-	const struct rs_pkt *pkt;
+	const struct rs_pkt *pkt;	/* &res->xlat: translated as it goes */
 	const struct rs_chain *base;
 	struct rs_result *res;
 	const struct rs_rule *last;	/* the rule that ended the chain */
@@ -861,6 +939,35 @@ helper_effective(const struct run_ctx *x, const struct rs_rule *r)
 }
 
 static enum run run_chain(struct run_ctx *, const struct rs_chain *, int);
+
+static bool
+is_nat_chain(const struct rs_chain *c)
+{
+	return c->type != NULL && strcmp(c->type, "nat") == 0;
+}
+
+/* Netfilter's NAT priority at a hook: dstnat, or srcnat. */
+static int
+nat_prio(enum rs_hook hook)
+{
+	return hook == RS_HOOK_PREROUTING || hook == RS_HOOK_OUTPUT ? -100 : 100;
+}
+
+/* Where netfilter runs a chain: nat chains all from its NAT hook. */
+static int
+eff_prio(const struct rs_chain *c)
+{
+	return is_nat_chain(c) ? nat_prio(c->hook) : c->prio;
+}
+
+/* Sort key order: effective priority, then the chain's own. */
+static bool
+runs_after(const struct rs_chain *a, const struct rs_chain *b)
+{
+	if (eff_prio(a) != eff_prio(b))
+		return eff_prio(a) > eff_prio(b);
+	return a->prio > b->prio;
+}
 
 /* A rule that ends nothing and changes nothing for this packet: a
  * counter, a log, or a helper assignment to a connection that exists
@@ -897,6 +1004,11 @@ run_rule(struct run_ctx *x, const struct rs_rule *r, int depth, bool *done)
 	}
 	if (x->visit != NULL)
 		x->visit(x->arg, r, x->base);
+	if (r->nat.kind != RS_NAT_NONE && x->res->nat_rule == NULL &&
+	    is_nat_chain(x->base)) {
+		x->res->nat_rule = r;
+		rs_nat_apply(&r->nat, &x->res->xlat, &x->res->xlat_addr_unknown);
+	}
 	if (r->helper_set != NULL && x->pkt->ctstate == RS_CT_NEW) {
 		if (helper_effective(x, r)) {
 			x->res->helper = r->helper_set;
@@ -948,8 +1060,9 @@ chain_applies(const struct rs_chain *c, enum rs_hook hook, const struct rs_pkt *
 
 	if (!c->base || c->hook != hook || (c->fam & bit) == 0)
 		return false;
-	/* nat chains only see the first packet of a connection. */
-	if (c->type != NULL && strcmp(c->type, "nat") == 0)
+	/* nat chains only see the first packet of a connection; a related
+	 * one (an expectation) gets its translation from the helper. */
+	if (is_nat_chain(c))
 		return p->ctstate == RS_CT_NEW;
 	return true;
 }
@@ -993,6 +1106,17 @@ eval_base(struct run_ctx *x, const struct rs_chain *c)
 	}
 }
 
+/* Conntrack rewrites a later packet's tuple at the NAT priority. */
+static void
+ct_translate(struct rs_result *res, const struct rs_pkt *p)
+{
+	res->xlat.saddr = p->ct_nat->saddr;
+	res->xlat.daddr = p->ct_nat->daddr;
+	res->xlat.sport = p->ct_nat->sport;
+	res->xlat.dport = p->ct_nat->dport;
+	res->xlat.ct_nat = NULL;
+}
+
 void
 ruleset_eval(const struct ruleset *rs, enum rs_hook hook, const struct rs_pkt *p,
     struct rs_result *res, rs_visit_fn visit, void *arg)
@@ -1007,18 +1131,28 @@ ruleset_eval(const struct ruleset *rs, enum rs_hook hook, const struct rs_pkt *p
 		if (!chain_applies(rs->chains[i], hook, p))
 			continue;
 		/* Stable insertion by priority: equal priorities keep file order. */
-		for (j = n; j > 0 && order[j - 1]->prio > rs->chains[i]->prio; j--)
+		for (j = n; j > 0 && runs_after(order[j - 1], rs->chains[i]); j--)
 			order[j] = order[j - 1];
 		order[j] = rs->chains[i];
 		n++;
 	}
+	res->xlat = *p;
 	memset(&x, 0, sizeof x);
 	x.hook = hook;
-	x.pkt = p;
+	x.pkt = &res->xlat;
 	x.res = res;
 	x.visit = visit;
 	x.arg = arg;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (p->ct_nat != NULL && p->ctstate != RS_CT_NEW &&
+		    eff_prio(order[i]) > nat_prio(hook))
+			ct_translate(res, p);
+		/* The first translation ends the hook's nat chains. */
+		if (is_nat_chain(order[i]) && res->nat_rule != NULL)
+			continue;
 		if (!eval_base(&x, order[i]))
 			return;
+	}
+	if (p->ct_nat != NULL && p->ctstate != RS_CT_NEW)
+		ct_translate(res, p);
 }

@@ -331,6 +331,86 @@ module(struct ipt_rule *p)
 	return 0;
 }
 
+static void
+nat_target(struct rs_rule *r, const char *t)
+{
+	static const struct { const char *n; enum rs_nat k; } tab[] = {
+		{ "DNAT", RS_NAT_DNAT }, { "SNAT", RS_NAT_SNAT },
+		{ "MASQUERADE", RS_NAT_MASQ }, { "REDIRECT", RS_NAT_REDIRECT },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+		if (strcmp(t, tab[i].n) == 0) {
+			r->nat.kind = tab[i].k;
+			r->nat.port_lo = r->nat.port_hi = -1;
+		}
+	}
+}
+
+/* "1024" or "1024-2000" (iptables also takes ':'); 0 or -1. */
+static int
+nat_ports(struct rs_natspec *n, const char *s)
+{
+	char *end;
+	long lo, hi;
+
+	lo = strtol(s, &end, 10);
+	if (end == s)
+		return -1;
+	hi = lo;
+	if (*end == '-' || *end == ':') {
+		s = end + 1;
+		hi = strtol(s, &end, 10);
+		if (end == s)
+			return -1;
+	}
+	if (*end != '\0' || lo < 0 || hi > 65535 || lo > hi)
+		return -1;
+	n->port_lo = (int)lo;
+	n->port_hi = (int)hi;
+	return 0;
+}
+
+/* --to-destination/--to-source ADDR[-ADDR][:PORT[-PORT]] (IPv6 in
+ * brackets when a port follows), or --to-ports PORT[-PORT]; 0 or -1. */
+static int
+nat_to(struct rs_natspec *n, const char *arg, bool ports_only)
+{
+	char buf[128], *a = buf, *port = NULL, *dash, *close;
+
+	if (ports_only)
+		return nat_ports(n, arg);
+	if (strlen(arg) >= sizeof buf)
+		return -1;
+	strcpy(buf, arg);
+	if (buf[0] == '[') {
+		if ((close = strchr(buf, ']')) == NULL)
+			return -1;
+		*close = '\0';
+		a = buf + 1;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			return -1;
+	} else if (strchr(buf, ':') == strrchr(buf, ':') &&
+	    (port = strchr(buf, ':')) != NULL)
+		*port++ = '\0';	/* IPv4 (one colon): ADDR:PORT */
+	if (*a != '\0') {
+		/* IPv6 ranges need brackets when a port follows; without,
+		 * "-" still splits the two addresses. */
+		if ((dash = strchr(a, '-')) != NULL)
+			*dash++ = '\0';
+		if (fa_addr_parse(a, &n->lo) == -1 ||
+		    fa_addr_parse(dash != NULL ? dash : a, &n->hi) == -1)
+			return -1;
+		n->has_addr = true;
+	}
+	if (port != NULL && nat_ports(n, port) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 target(struct ipt_ctx *x, struct ipt_rule *p, bool go)
 {
@@ -343,8 +423,9 @@ target(struct ipt_ctx *x, struct ipt_rule *p, bool go)
 		{ "MARK", RS_V_CONTINUE }, { "CONNMARK", RS_V_CONTINUE },
 		{ "CLASSIFY", RS_V_CONTINUE }, { "DSCP", RS_V_CONTINUE },
 		{ "TCPMSS", RS_V_CONTINUE }, { "AUDIT", RS_V_CONTINUE },
-		/* Source NAT ends the nat chain after filtering saw the packet. */
+		/* NAT ends the nat chain. */
 		{ "SNAT", RS_V_ACCEPT }, { "MASQUERADE", RS_V_ACCEPT },
+		{ "DNAT", RS_V_ACCEPT }, { "REDIRECT", RS_V_ACCEPT },
 	};
 	const char *t = next_arg(p);
 	size_t i;
@@ -356,6 +437,7 @@ target(struct ipt_ctx *x, struct ipt_rule *p, bool go)
 	for (i = 0; !go && i < sizeof tab / sizeof tab[0]; i++) {
 		if (strcmp(t, tab[i].n) == 0) {
 			p->r->verdict = tab[i].v;
+			nat_target(p->r, t);
 			return 0;
 		}
 	}
@@ -368,11 +450,23 @@ target(struct ipt_ctx *x, struct ipt_rule *p, bool go)
 	return 0;
 }
 
-/* Options of targets: CT --helper matters, REJECT/LOG options do not. */
+/* Options of targets: CT --helper and the NAT targets' --to-* matter,
+ * REJECT/LOG options do not. */
 static int
 target_option(struct ipt_rule *p, const char *opt)
 {
 	const char *arg;
+
+	if (p->r->nat.kind != RS_NAT_NONE && (strcmp(opt, "--to-destination") == 0 ||
+	    strcmp(opt, "--to-source") == 0 || strcmp(opt, "--to-ports") == 0 ||
+	    strcmp(opt, "--to") == 0)) {
+		if ((arg = next_arg(p)) == NULL)
+			return -1;
+		if (nat_to(&p->r->nat, arg, strcmp(opt, "--to-ports") == 0) == -1)
+			rs_rule_vunknown(p->r, "-j %s %s %.60s not understood",
+			    p->target, opt, arg);
+		return 0;
+	}
 
 	if (strcmp(p->target, "CT") == 0 && strcmp(opt, "--helper") == 0) {
 		if ((arg = next_arg(p)) == NULL)

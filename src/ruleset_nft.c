@@ -546,6 +546,83 @@ vmap_stmt(struct nft_ctx *x, struct rs_rule *r, json_t *v)
 	return 0;
 }
 
+/* A NAT address: "10.0.2.2" or {"range": [lo, hi]}; 0 or -1. */
+static int
+nat_addr(json_t *v, struct rs_natspec *n)
+{
+	json_t *rg = json_object_get(v, "range");
+
+	if (json_is_string(v)) {
+		if (fa_addr_parse(json_string_value(v), &n->lo) == -1)
+			return -1;
+		n->hi = n->lo;
+	} else if (json_is_array(rg) && json_array_size(rg) == 2) {
+		if (fa_addr_parse(json_string_value(json_array_get(rg, 0)) ?
+		    json_string_value(json_array_get(rg, 0)) : "", &n->lo) == -1 ||
+		    fa_addr_parse(json_string_value(json_array_get(rg, 1)) ?
+		    json_string_value(json_array_get(rg, 1)) : "", &n->hi) == -1)
+			return -1;
+	} else
+		return -1;
+	n->has_addr = true;
+	return 0;
+}
+
+/* A NAT port: 21 or {"range": [lo, hi]}; 0 or -1. */
+static int
+nat_port(json_t *v, struct rs_natspec *n)
+{
+	json_t *rg = json_object_get(v, "range");
+	json_int_t lo, hi;
+
+	if (json_is_integer(v))
+		lo = hi = json_integer_value(v);
+	else if (json_is_array(rg) && json_array_size(rg) == 2 &&
+	    json_is_integer(json_array_get(rg, 0)) &&
+	    json_is_integer(json_array_get(rg, 1))) {
+		lo = json_integer_value(json_array_get(rg, 0));
+		hi = json_integer_value(json_array_get(rg, 1));
+	} else
+		return -1;
+	if (lo < 0 || hi > 65535 || lo > hi)
+		return -1;
+	n->port_lo = (int)lo;
+	n->port_hi = (int)hi;
+	return 0;
+}
+
+/* dnat, snat, masquerade, redirect: terminal in their nat chain.  An
+ * address or port from a map or an expression cannot be followed. */
+static int
+nat_stmt(struct rs_rule *r, const char *k, json_t *v)
+{
+	struct rs_natspec *n = &r->nat;
+	json_t *a, *p;
+
+	memset(n, 0, sizeof *n);
+	n->port_lo = n->port_hi = -1;
+	if (strcmp(k, "dnat") == 0)
+		n->kind = RS_NAT_DNAT;
+	else if (strcmp(k, "snat") == 0)
+		n->kind = RS_NAT_SNAT;
+	else if (strcmp(k, "masquerade") == 0)
+		n->kind = RS_NAT_MASQ;
+	else
+		n->kind = RS_NAT_REDIRECT;
+	r->verdict = RS_V_ACCEPT;
+	a = json_object_get(v, "addr");
+	p = json_object_get(v, "port");
+	if ((a != NULL && nat_addr(a, n) == -1) ||
+	    (p != NULL && nat_port(p, n) == -1)) {
+		rs_rule_vunknown(r, "%s: address or port not understood", k);
+		return 0;
+	}
+	if ((n->kind == RS_NAT_DNAT || n->kind == RS_NAT_SNAT) && !n->has_addr &&
+	    n->port_lo < 0)
+		rs_rule_vunknown(r, "%s without an address", k);
+	return 0;
+}
+
 /* The reason names the expression, shortened: an administrator finds it. */
 static void
 unknown_match(struct rs_rule *r, json_t *v)
@@ -594,12 +671,9 @@ parse_stmt(struct nft_ctx *x, struct rs_rule *r, json_t *st)
 		return 0;	/* no effect on this packet's verdict */
 	if (strcmp(k, "vmap") == 0)
 		return vmap_stmt(x, r, v);
-	if (strcmp(k, "snat") == 0 || strcmp(k, "masquerade") == 0) {
-		/* Source NAT ends the nat chain and changes nothing filtering
-		 * has not seen already. */
-		r->verdict = RS_V_ACCEPT;
-		return 0;
-	}
+	if (strcmp(k, "snat") == 0 || strcmp(k, "masquerade") == 0 ||
+	    strcmp(k, "dnat") == 0 || strcmp(k, "redirect") == 0)
+		return nat_stmt(r, k, v);
 	if (strcmp(k, "limit") == 0 || strcmp(k, "quota") == 0 ||
 	    strcmp(k, "numgen") == 0) {
 		rs_rule_unknown(r, "'%s': depends on traffic rates", k);
@@ -766,6 +840,31 @@ text_match(FILE *f, json_t *m)
 	    "left")));
 }
 
+static bool
+is_nat_key(const char *k)
+{
+	return strcmp(k, "dnat") == 0 || strcmp(k, "snat") == 0 ||
+	    strcmp(k, "masquerade") == 0 || strcmp(k, "redirect") == 0;
+}
+
+/* As nft prints it ("dnat to 10.0.2.2:21"), when the parser follows it. */
+static void
+text_nat(FILE *f, const char *k, json_t *v)
+{
+	struct rs_rule r;
+	char buf[160];
+
+	memset(&r, 0, sizeof r);
+	nat_stmt(&r, k, v);
+	if (r.vunknown == NULL)
+		fputs(rs_nat_describe(&r.nat, buf, sizeof buf), f);
+	else {
+		fprintf(f, "%s ", k);
+		text_json(f, v);
+	}
+	free(r.vunknown);
+}
+
 static void
 text_stmt(FILE *f, json_t *st)
 {
@@ -791,6 +890,8 @@ text_stmt(FILE *f, json_t *st)
 		text_value(f, json_object_get(v, "data"), false);
 	} else if (strcmp(k, "log") == 0 && jstr(v, "prefix") != NULL)
 		fprintf(f, "log prefix \"%s\"", jstr(v, "prefix"));
+	else if (is_nat_key(k) && !json_is_null(v))
+		text_nat(f, k, v);
 	else if (strcmp(k, "xt") == 0)
 		fprintf(f, "xt %s \"%s\"", jstr(v, "type") ? jstr(v, "type") : "?",
 		    jstr(v, "name") ? jstr(v, "name") : "?");

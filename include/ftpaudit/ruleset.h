@@ -58,6 +58,18 @@ struct rs_match {
 	size_t		 nnames;
 };
 
+/* A NAT statement (nft dnat/snat/masquerade/redirect, iptables DNAT/SNAT/
+ * MASQUERADE/REDIRECT).  It ends its nat chain, like accept. */
+enum rs_nat { RS_NAT_NONE, RS_NAT_DNAT, RS_NAT_SNAT, RS_NAT_MASQ,
+	RS_NAT_REDIRECT };
+
+struct rs_natspec {
+	enum rs_nat	 kind;
+	bool		 has_addr;	/* to ADDR[-ADDR]; masquerade never */
+	struct fa_addr	 lo, hi;
+	int		 port_lo, port_hi;	/* to :PORT[-PORT]; -1: kept */
+};
+
 struct rs_chain;
 
 struct rs_rule {
@@ -79,6 +91,7 @@ struct rs_rule {
 	char		*target;	/* owned: jump/goto chain name */
 	struct rs_chain	*target_chain;	/* resolved by ruleset_finish */
 	char		*vunknown;	/* owned: a statement we cannot evaluate */
+	struct rs_natspec nat;		/* kind NONE: no translation */
 	bool		 has_counter;
 	uint64_t	 packets, bytes;
 };
@@ -139,6 +152,10 @@ struct rs_pkt {
 	const char	*helper;	/* helper of the master conntrack, or NULL */
 	bool		 loopback;	/* came in on / goes out through lo */
 	const char	*iif, *oif;	/* interface names when told, else NULL */
+	/* Not the first packet: the addresses and ports conntrack's NAT
+	 * gives it at this hook's NAT priority (the first packet's
+	 * translation, or its reverse for a reply); NULL: none. */
+	const struct rs_pkt *ct_nat;
 };
 
 struct rs_result {
@@ -151,6 +168,13 @@ struct rs_result {
 	const char	*helper;	/* helper type this packet assigned */
 	const struct rs_rule *helper_rule;
 	const struct rs_rule *helper_early;	/* ct helper set before conntrack */
+	/* The NAT rule that translated the packet at this hook (the first
+	 * packet of a connection only), and the packet as the chains after
+	 * it and the next hooks see it.  xlat_addr_unknown: masquerade, the
+	 * outgoing interface's address is not in the ruleset (saddr kept). */
+	const struct rs_rule *nat_rule;
+	struct rs_pkt	 xlat;
+	bool		 xlat_addr_unknown;
 };
 
 /* Called for every rule whose conditions all held for the packet. */
@@ -174,7 +198,19 @@ const char *ruleset_format_str(enum rs_format);
 int	 ruleset_format_parse(const char *, enum rs_format *);
 const char *rs_hook_str(enum rs_hook);
 const char *rs_verdict_str(enum rs_verdict);
-/* Traverse the base chains of hook in priority order. */
+const char *rs_nat_str(enum rs_nat);
+/* "dnat to 10.0.2.2:21" / "masquerade" into buf. */
+const char *rs_nat_describe(const struct rs_natspec *, char *buf, size_t len);
+/* Apply a NAT statement to p (the tuple's destination for dnat and
+ * redirect, its source for snat and masquerade); *addr_unknown when the
+ * new address is not in the rule (masquerade; redirect: the address of
+ * the incoming interface, also kept). */
+void	 rs_nat_apply(const struct rs_natspec *, struct rs_pkt *,
+	    bool *addr_unknown);
+/* Traverse the base chains of hook in priority order.  The nat chains of
+ * a hook run together at netfilter's NAT priority (dstnat -100 in
+ * prerouting and output, srcnat 100 in postrouting and input), among
+ * themselves by their own; the first translation ends them all. */
 void	 ruleset_eval(const struct ruleset *, enum rs_hook, const struct rs_pkt *,
 	    struct rs_result *, rs_visit_fn, void *arg);
 /* Does the rule hold for the packet?  1, 0, or -1 when undecidable (why). */

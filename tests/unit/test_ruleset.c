@@ -1187,6 +1187,216 @@ test_fuzz_audit_no_flows(void **state)
 	ruleset_free(rs);
 }
 
+/* ---------------------------------------------------------------------- */
+/* NAT: a gateway forwarding 203.0.113.1:21 and a passive range to an
+ * inside server, masquerading inside clients. */
+
+static const char nft_gw[] = NFT_HEAD
+	CHAIN("dnat", ", \"type\": \"nat\", \"hook\": \"prerouting\", \"prio\": -100, \"policy\": \"accept\"")
+	CHAIN("seen", ", \"type\": \"filter\", \"hook\": \"prerouting\", \"prio\": 0, \"policy\": \"accept\"")
+	CHAIN("fwd", ", \"type\": \"filter\", \"hook\": \"forward\", \"prio\": 0, \"policy\": \"drop\"")
+	CHAIN("snat", ", \"type\": \"nat\", \"hook\": \"postrouting\", \"prio\": 100, \"policy\": \"accept\"")
+	RULE("dnat", 2, M(PL("ip", "daddr"), "==", "\"203.0.113.1\"") "," M(PL("tcp", "dport"), "==", "21") ","
+	    "{\"dnat\": {\"family\": \"ip\", \"addr\": \"10.0.2.2\", \"port\": 21}}")
+	RULE("dnat", 3, M(PL("ip", "daddr"), "==", "\"203.0.113.1\"") "," M(PL("tcp", "dport"), "==", "{\"range\": [30000, 30001]}") ","
+	    "{\"dnat\": {\"family\": \"ip\", \"addr\": \"10.0.2.2\"}}")
+	RULE("dnat", 4, M(PL("tcp", "dport"), "==", "2121") "," "{\"redirect\": {\"port\": 21}}")
+	RULE("seen", 5, M(PL("ip", "daddr"), "==", "\"10.0.2.2\"") "," CNT)
+	RULE("fwd", 6, M(CT("state"), "in", "[\"established\", \"related\"]") "," ACCEPT)
+	RULE("fwd", 7, M(PL("ip", "daddr"), "==", "\"10.0.2.2\"") "," M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
+	RULE("snat", 8, M(PL("ip", "saddr"), "==", "{\"prefix\": {\"addr\": \"10.0.1.0\", \"len\": 24}}") "," "{\"masquerade\": null}")
+	RULE("snat", 9, M(PL("ip", "saddr"), "==", "\"10.0.3.3\"") "," "{\"snat\": {\"family\": \"ip\", \"addr\": {\"range\": [\"198.51.100.1\", \"198.51.100.2\"]}, \"port\": {\"range\": [1024, 2000]}}}")
+	NFT_TAIL;
+
+static void
+visit_count(void *arg, const struct rs_rule *r, const struct rs_chain *base)
+{
+	(void)base;
+	if (r->handle == 5)
+		(*(int *)arg)++;
+}
+
+static void
+test_nft_nat(void **state)
+{
+	struct ruleset *rs = parse(nft_gw);
+	struct rs_result res;
+	struct rs_pkt p, q;
+	char buf[160], a[FA_ADDRSTRLEN];
+	int seen = 0;
+
+	(void)state;
+	assert_int_equal(rule_by_handle(rs, 2)->nat.kind, RS_NAT_DNAT);
+	assert_string_equal(rule_by_handle(rs, 2)->text,
+	    "ip daddr 203.0.113.1 tcp dport 21 dnat to 10.0.2.2:21");
+	assert_string_equal(rs_nat_describe(&rule_by_handle(rs, 9)->nat, buf,
+	    sizeof buf), "snat to 198.51.100.1-198.51.100.2:1024-2000");
+	/* The first packet is translated; the filter chain after dstnat
+	 * (prio 0) and the forward hook see the inside server. */
+	pkt(&p, "198.51.100.7", 50000, "203.0.113.1", 21, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_PREROUTING, &p, &res, visit_count, &seen);
+	assert_non_null(res.nat_rule);
+	assert_int_equal(res.nat_rule->handle, 2);
+	assert_string_equal(fa_addr_str(&res.xlat.daddr, a), "10.0.2.2");
+	assert_int_equal(res.xlat.dport, 21);
+	assert_int_equal(seen, 1);
+	p = res.xlat;
+	ruleset_eval(rs, RS_HOOK_FORWARD, &p, &res, NULL, NULL);
+	assert_int_equal(res.verdict, RS_V_ACCEPT);
+	assert_int_equal(res.rule->handle, 7);
+	/* Passive range: the address changes, the port stays. */
+	pkt(&p, "198.51.100.7", 50001, "203.0.113.1", 30001, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_PREROUTING, &p, &res, NULL, NULL);
+	assert_int_equal(res.nat_rule->handle, 3);
+	assert_int_equal(res.xlat.dport, 30001);
+	/* Not forwarded: no translation, the packet stays for the gateway. */
+	pkt(&p, "198.51.100.7", 50001, "203.0.113.1", 30002, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_PREROUTING, &p, &res, NULL, NULL);
+	assert_null(res.nat_rule);
+	assert_string_equal(fa_addr_str(&res.xlat.daddr, a), "203.0.113.1");
+	/* Later packets keep the first one's translation: no nat chain. */
+	pkt(&p, "198.51.100.7", 50000, "203.0.113.1", 21, RS_CT_ESTABLISHED);
+	ruleset_eval(rs, RS_HOOK_PREROUTING, &p, &res, NULL, NULL);
+	assert_null(res.nat_rule);
+	/* ... and conntrack rewrites them at the dstnat priority. */
+	pkt(&q, "198.51.100.7", 50000, "10.0.2.2", 21, RS_CT_ESTABLISHED);
+	p.ct_nat = &q;
+	seen = 0;
+	ruleset_eval(rs, RS_HOOK_PREROUTING, &p, &res, visit_count, &seen);
+	assert_null(res.nat_rule);
+	assert_int_equal(seen, 1);
+	assert_string_equal(fa_addr_str(&res.xlat.daddr, a), "10.0.2.2");
+	/* redirect: the port changes, the address is the interface's. */
+	pkt(&p, "198.51.100.7", 50000, "203.0.113.1", 2121, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_PREROUTING, &p, &res, NULL, NULL);
+	assert_int_equal(res.nat_rule->nat.kind, RS_NAT_REDIRECT);
+	assert_int_equal(res.xlat.dport, 21);
+	assert_true(res.xlat_addr_unknown);
+	/* masquerade: the address is the outgoing interface's. */
+	pkt(&p, "10.0.1.2", 50000, "203.0.113.9", 21, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_POSTROUTING, &p, &res, NULL, NULL);
+	assert_int_equal(res.nat_rule->handle, 8);
+	assert_true(res.xlat_addr_unknown);
+	assert_int_equal(res.xlat.sport, 50000);
+	/* snat to a range: the lowest address, the port moved into it. */
+	pkt(&p, "10.0.3.3", 50000, "203.0.113.9", 21, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_POSTROUTING, &p, &res, NULL, NULL);
+	assert_int_equal(res.nat_rule->handle, 9);
+	assert_string_equal(fa_addr_str(&res.xlat.saddr, a), "198.51.100.1");
+	assert_int_equal(res.xlat.sport, 1024);
+	assert_false(res.xlat_addr_unknown);
+	/* IPv6 stays without NAT. */
+	pkt(&p, "fd00:1::2", 50000, "fd00:2::2", 21, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_PREROUTING, &p, &res, NULL, NULL);
+	assert_null(res.nat_rule);
+	ruleset_free(rs);
+}
+
+static const char ipt_gw[] =
+	"*raw\n"
+	":PREROUTING ACCEPT [0:0]\n"
+	":OUTPUT ACCEPT [0:0]\n"
+	"-A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp\n"
+	"COMMIT\n"
+	"*nat\n"
+	":PREROUTING ACCEPT [0:0]\n"
+	":INPUT ACCEPT [0:0]\n"
+	":OUTPUT ACCEPT [0:0]\n"
+	":POSTROUTING ACCEPT [0:0]\n"
+	"[4:240] -A PREROUTING -d 203.0.113.1/32 -p tcp -m tcp --dport 21 -j DNAT --to-destination 10.0.2.2:21\n"
+	"-A PREROUTING -d 203.0.113.1/32 -p tcp -m tcp --dport 30000:30001 -j DNAT --to-destination 10.0.2.2\n"
+	"-A PREROUTING -p tcp -m tcp --dport 2121 -j REDIRECT --to-ports 21\n"
+	"-A POSTROUTING -s 10.0.1.0/24 -o eth1 -j MASQUERADE --random\n"
+	"-A POSTROUTING -s 10.0.3.3/32 -j SNAT --to-source 198.51.100.1-198.51.100.2:1024-2000\n"
+	"COMMIT\n"
+	"*filter\n"
+	":INPUT DROP [0:0]\n"
+	":FORWARD DROP [0:0]\n"
+	":OUTPUT ACCEPT [0:0]\n"
+	"-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+	"-A FORWARD -d 10.0.2.2/32 -p tcp -m tcp --dport 21 -j ACCEPT\n"
+	"COMMIT\n";
+
+static void
+test_ipt_nat(void **state)
+{
+	struct ruleset *rs = parse(ipt_gw);
+	struct rs_result res;
+	struct rs_pkt p;
+	char buf[160], a[FA_ADDRSTRLEN];
+	struct rs_rule *r;
+
+	(void)state;
+	r = rule_by_line(rs, 11);
+	assert_int_equal(r->nat.kind, RS_NAT_DNAT);
+	assert_null(r->vunknown);
+	assert_string_equal(rs_nat_describe(&r->nat, buf, sizeof buf),
+	    "dnat to 10.0.2.2:21");
+	assert_true(r->has_counter);
+	assert_string_equal(rs_nat_describe(&rule_by_line(rs, 12)->nat, buf,
+	    sizeof buf), "dnat to 10.0.2.2");
+	assert_string_equal(rs_nat_describe(&rule_by_line(rs, 13)->nat, buf,
+	    sizeof buf), "redirect to :21");
+	assert_int_equal(rule_by_line(rs, 14)->nat.kind, RS_NAT_MASQ);
+	assert_null(rule_by_line(rs, 14)->vunknown);
+	assert_string_equal(rs_nat_describe(&rule_by_line(rs, 15)->nat, buf,
+	    sizeof buf), "snat to 198.51.100.1-198.51.100.2:1024-2000");
+	/* The helper is assigned in raw, and dnat follows in nat. */
+	pkt(&p, "198.51.100.7", 50000, "203.0.113.1", 21, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_PREROUTING, &p, &res, NULL, NULL);
+	assert_string_equal(res.helper, "ftp");
+	assert_int_equal(res.nat_rule->line, 11);
+	assert_string_equal(fa_addr_str(&res.xlat.daddr, a), "10.0.2.2");
+	p = res.xlat;
+	ruleset_eval(rs, RS_HOOK_FORWARD, &p, &res, NULL, NULL);
+	assert_int_equal(res.verdict, RS_V_ACCEPT);
+	assert_int_equal(res.rule->line, 22);
+	/* A passive port not forwarded: no dnat, the gateway's INPUT drops. */
+	pkt(&p, "198.51.100.7", 50001, "203.0.113.1", 30002, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_PREROUTING, &p, &res, NULL, NULL);
+	assert_null(res.nat_rule);
+	ruleset_eval(rs, RS_HOOK_INPUT, &p, &res, NULL, NULL);
+	assert_int_equal(res.verdict, RS_V_DROP);
+	/* MASQUERADE -o eth1: the interface decides, when told. */
+	pkt(&p, "10.0.1.2", 50000, "203.0.113.9", 21, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_POSTROUTING, &p, &res, NULL, NULL);
+	assert_true(res.indeterminate);
+	p.oif = "eth1";
+	ruleset_eval(rs, RS_HOOK_POSTROUTING, &p, &res, NULL, NULL);
+	assert_int_equal(res.nat_rule->line, 14);
+	assert_true(res.xlat_addr_unknown);
+	ruleset_free(rs);
+}
+
+static void
+test_ipt_nat_to(void **state)
+{
+	static const char *bad[] = { "10.0.2.2:70000", "10.0.2.2:30-20",
+	    "nonsense", "[fd00::1", "[fd00::1]x" };
+	char text[512], buf[160];
+	struct ruleset *rs;
+	size_t i;
+
+	(void)state;
+	rs = parse("*nat\n:PREROUTING ACCEPT [0:0]\n"
+	    "-A PREROUTING -p tcp -j DNAT --to-destination [fd00::2]:2121\n"
+	    "-A PREROUTING -p tcp -j DNAT --to-destination fd00::3\n"
+	    "COMMIT\n*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
+	assert_string_equal(rs_nat_describe(&rs->chains[0]->rules[0]->nat, buf,
+	    sizeof buf), "dnat to [fd00::2]:2121");
+	assert_string_equal(rs_nat_describe(&rs->chains[0]->rules[1]->nat, buf,
+	    sizeof buf), "dnat to [fd00::3]");
+	ruleset_free(rs);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "*nat\n:PREROUTING ACCEPT [0:0]\n"
+		    "-A PREROUTING -p tcp -j DNAT --to-destination %s\n"
+		    "COMMIT\n*filter\n:INPUT DROP [0:0]\nCOMMIT\n", bad[i]);
+		rs = parse(text);
+		assert_non_null(rs->chains[0]->rules[0]->vunknown);
+		ruleset_free(rs);
+	}
+}
+
 int
 main(void)
 {
@@ -1217,6 +1427,9 @@ main(void)
 		cmocka_unit_test(test_fuzz_nft_jump_target),
 		cmocka_unit_test(test_fuzz_nft_set_in_set),
 		cmocka_unit_test(test_fuzz_audit_no_flows),
+		cmocka_unit_test(test_nft_nat),
+		cmocka_unit_test(test_ipt_nat),
+		cmocka_unit_test(test_ipt_nat_to),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
