@@ -17,6 +17,8 @@ static const struct option rules_longopts[] = {
 	{ "nft-chain", optional_argument, NULL, OPT_NFT_CHAIN },
 	{ "standalone", no_argument, NULL, OPT_STANDALONE },
 	{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
+	{ "dnat", required_argument, NULL, OPT_DNAT },
+	{ "masquerade", required_argument, NULL, OPT_MASQUERADE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -141,6 +143,33 @@ struct rules_args {
 	bool		 allow_empty;
 };
 
+/* --dnat PUBLIC[:PORT]=INSIDE[:PORT], --masquerade NET: 0 or -1 (said). */
+static int
+nat_option(struct rules_opts *ro, int ch, const char *arg)
+{
+	if ((ch == OPT_DNAT ? ro->ndnat : ro->nmasq) >= RULES_NAT_GIVEN_MAX) {
+		cli_warn("--%s: at most %d", ch == OPT_DNAT ? "dnat" :
+		    "masquerade", RULES_NAT_GIVEN_MAX);
+		return -1;
+	}
+	if (ch == OPT_DNAT) {
+		if (rules_dnat_parse(arg, &ro->dnat[ro->ndnat]) == -1) {
+			cli_warn("--dnat: expected PUBLIC[:PORT]=INSIDE[:PORT] "
+			    "(IPv4: IPv6 stays without NAT), got '%s'", arg);
+			return -1;
+		}
+		ro->ndnat++;
+		return 0;
+	}
+	if (rules_net_parse(arg, &ro->masq[ro->nmasq]) == -1) {
+		cli_warn("--masquerade: expected an IPv4 ADDRESS[/LEN] (IPv6 "
+		    "stays without NAT), got '%s'", arg);
+		return -1;
+	}
+	ro->nmasq++;
+	return 0;
+}
+
 /* Options into io, ro and *a; -1 usage error, 1 help shown. */
 static int
 parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
@@ -157,6 +186,11 @@ parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
 		}
 		if (ch == OPT_NFT_CHAIN) {
 			a->chain_table = optarg ? optarg : "inet filter";
+			continue;
+		}
+		if (ch == OPT_DNAT || ch == OPT_MASQUERADE) {
+			if (nat_option(ro, ch, optarg) == -1)
+				return -1;
 			continue;
 		}
 		if (ch == OPT_STANDALONE || ch == OPT_ALLOW_EMPTY) {
@@ -210,6 +244,10 @@ check_args(enum rules_format fmt, const struct rules_opts *ro,
 	if (ro->standalone && a->chain_table != NULL) {
 		cli_warn("--standalone and --nft-chain: a complete firewall or "
 		    "chains for an existing table, not both");
+		return -1;
+	}
+	if ((ro->ndnat > 0 || ro->nmasq > 0) && ro->side != RULES_GATEWAY) {
+		cli_warn("--dnat, --masquerade: apply to --side gateway only");
 		return -1;
 	}
 	if (a->chain_table == NULL)

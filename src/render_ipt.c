@@ -16,6 +16,8 @@
 
 #include "ftpaudit/rules.h"
 
+static unsigned nat_used(const struct rules *, int);
+
 static void
 put_addrs(FILE *f, const char *opt, const struct rules_addrs *s)
 {
@@ -280,6 +282,7 @@ put_header(FILE *f, const struct rules *r, int family)
 	h = rules_hints(r, &n);
 	for (i = 0; i < n; i++)
 		fprintf(f, "# hint %s: %s\n", h[i].type, h[i].text);
+	rules_nat_notes(r, f, "# ");
 	(void)family;
 }
 
@@ -326,6 +329,14 @@ put_scope(FILE *f, const struct rules *r, int family, unsigned raw,
 			    "%s -I %s 1 -j %s\n", cmd, chain_name(c),
 			    own_chain(c), cmd, chain_name(c), own_chain(c));
 	}
+	if (nat_used(r, family) & 1)
+		fprintf(f, "#   %s -t nat -C PREROUTING -j FTPAUDIT-PREROUTING "
+		    "2>/dev/null || %s -t nat -I PREROUTING 1 -j "
+		    "FTPAUDIT-PREROUTING\n", cmd, cmd);
+	if (nat_used(r, family) & 2)
+		fprintf(f, "#   %s -t nat -C POSTROUTING -j FTPAUDIT-POSTROUTING "
+		    "2>/dev/null || %s -t nat -I POSTROUTING 1 -j "
+		    "FTPAUDIT-POSTROUTING\n", cmd, cmd);
 	fprintf(f, "# With firewalld: firewall-cmd --permanent --direct --add-rule "
 	    "%s filter INPUT 0 -j FTPAUDIT-INPUT\n"
 	    "# (and so on) does the jumps; or use the nft output (-F nft), a "
@@ -348,6 +359,133 @@ put_own(FILE *f, unsigned used)
 			fprintf(f, "-F %s\n", own_chain(c));
 }
 
+/*
+ * The NAT part (rules_nat_list) in *nat, IPv4 only: DNAT of the control
+ * port and of the passive ranges in PREROUTING, SNAT or MASQUERADE in
+ * POSTROUTING (render_nft.c says which).  Own chains by default, as in
+ * filter; the built-in ones when standalone.
+ */
+static void
+put_nat_ports(FILE *f, uint16_t port, const struct rules_range *pasv,
+    size_t npasv)
+{
+	struct rules_range *v = NULL;
+	size_t n = 0, i;
+
+	if (rules_ranges_add(&v, &n, port, port) == -1)
+		return;
+	for (i = 0; i < npasv; i++)
+		if (rules_ranges_add(&v, &n, pasv[i].lo, pasv[i].hi) == -1)
+			break;
+	put_ports(f, "dport", v, n);
+	free(v);
+}
+
+static void
+put_nat_one(FILE *f, const struct rules_nat *x, bool post, const char *chain)
+{
+	char a[FA_ADDRSTRLEN], b[RULES_CIDRLEN];
+	struct rules_range one;
+
+	if (x->kind == RN_DNAT && !post) {
+		one.lo = one.hi = x->port;
+		fprintf(f, "-A %s -p tcp", chain);
+		put_addrs(f, "-s", &x->saddr);
+		fprintf(f, " -d %s", rules_cidr(&x->daddr, b));
+		put_ports(f, "dport", &one, 1);
+		fprintf(f, " -m comment --comment \"N%u dnat control\" -j DNAT "
+		    "--to-destination %s:%u\n", x->id, fa_addr_str(&x->to, a),
+		    x->to_port);
+		if (x->npasv == 0)
+			return;
+		fprintf(f, "-A %s -p tcp", chain);
+		put_addrs(f, "-s", &x->saddr);
+		fprintf(f, " -d %s", rules_cidr(&x->daddr, b));
+		put_ports(f, "dport", x->pasv, x->npasv);
+		fprintf(f, " -m comment --comment \"N%u dnat passive-data\" -j DNAT "
+		    "--to-destination %s\n", x->id, fa_addr_str(&x->to, a));
+		return;
+	}
+	if (x->kind == RN_DNAT) {
+		if (!x->active)
+			return;
+		fprintf(f, "-A %s -p tcp -s %s", chain, rules_cidr(&x->to, b));
+		put_addrs(f, "-d", &x->saddr);
+		fprintf(f, " --dport 1024:65535 -m comment --comment \"N%u dnat "
+		    "active-data\" -j SNAT --to-source %s\n", x->id,
+		    fa_addr_str(&x->daddr, a));
+		return;
+	}
+	if (!post)
+		return;
+	fprintf(f, "-A %s -p tcp", chain);
+	if (x->has_net)
+		fprintf(f, " -s %s/%u", fa_addr_str(&x->net.addr, a), x->net.plen);
+	else
+		put_addrs(f, "-s", &x->saddr);
+	fprintf(f, " -d %s", rules_cidr(&x->daddr, b));
+	put_nat_ports(f, x->port, x->pasv, x->npasv);
+	fprintf(f, " -m comment --comment \"N%u %s\"", x->id,
+	    rules_nat_kind_str(x->kind));
+	if (x->kind == RN_SNAT)
+		fprintf(f, " -j SNAT --to-source %s\n", fa_addr_str(&x->to, a));
+	else
+		fputs(" -j MASQUERADE\n", f);
+}
+
+/* Bit 0: a PREROUTING rule, bit 1: a POSTROUTING one. */
+static unsigned
+nat_used(const struct rules *r, int family)
+{
+	const struct rules_nat *v;
+	unsigned m = 0;
+	size_t i, n;
+
+	if (family != FA_AF_INET)
+		return 0;
+	v = rules_nat_list(r, &n);
+	for (i = 0; i < n; i++) {
+		if (v[i].kind == RN_DNAT)
+			m |= 1u | (v[i].active ? 2u : 0);
+		else
+			m |= 2u;
+	}
+	return m;
+}
+
+static void
+put_nat(FILE *f, const struct rules *r, unsigned used)
+{
+	static const char *const own[] = { "FTPAUDIT-PREROUTING",
+		"FTPAUDIT-POSTROUTING" };
+	static const char *const builtin[] = { "PREROUTING", "POSTROUTING" };
+	bool standalone = rules_options(r)->standalone;
+	const struct rules_nat *v;
+	size_t i, n;
+	int post;
+
+	if (used == 0)
+		return;
+	fputs("*nat\n", f);
+	if (standalone)
+		fputs(":PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n"
+		    ":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n", f);
+	else {
+		for (post = 0; post < 2; post++)
+			if (used & (1u << post))
+				fprintf(f, ":%s - [0:0]\n", own[post]);
+		for (post = 0; post < 2; post++)
+			if (used & (1u << post))
+				fprintf(f, "-F %s\n", own[post]);
+	}
+	v = rules_nat_list(r, &n);
+	for (post = 0; post < 2; post++)
+		for (i = 0; i < n; i++)
+			put_nat_one(f, &v[i], post, standalone ? builtin[post] :
+			    own[post]);
+	fputs("COMMIT\n", f);
+}
+
 static void
 put_standalone(FILE *f, const struct rules *r, int family)
 {
@@ -366,6 +504,7 @@ put_standalone(FILE *f, const struct rules *r, int family)
 	}
 	put_rules(f, r, family, false);
 	fputs("COMMIT\n", f);
+	put_nat(f, r, nat_used(r, family));
 }
 
 int
@@ -391,6 +530,7 @@ rules_ipt(const struct rules *r, FILE *f, int family)
 	put_rules(f, r, family, false);
 	put_surfaces(f, r, family);
 	fputs("COMMIT\n", f);
+	put_nat(f, r, nat_used(r, family));
 	return ferror(f) ? -1 : 0;
 }
 

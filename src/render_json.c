@@ -159,9 +159,59 @@ excluded_write(struct jw *w, const struct rules *r)
 	jw_end_obj(w);
 }
 
+/* One translation of the NAT part (gateway side). */
+static void
+nat_write(struct jw *w, const struct rules_nat *x)
+{
+	char id[16], a[FA_ADDRSTRLEN], c[RULES_CIDRLEN + 4];
+
+	snprintf(id, sizeof id, "N%u", x->id);
+	jw_obj(w);
+	jw_key(w, "id"); jw_lit(w, id);
+	jw_key(w, "kind"); jw_lit(w, rules_nat_kind_str(x->kind));
+	jw_key(w, "clients");
+	if (x->has_net) {
+		snprintf(c, sizeof c, "%s/%u", fa_addr_str(&x->net.addr, a),
+		    x->net.plen);
+		jw_arr(w);
+		jw_lit(w, c);
+		jw_end_arr(w);
+	} else
+		addrs_write(w, &x->saddr);
+	jw_key(w, x->kind == RN_DNAT ? "public" : "server");
+	jw_obj(w);
+	jw_key(w, "ip"); jw_lit(w, fa_addr_str(&x->daddr, a));
+	jw_key(w, "port"); jw_uint(w, x->port);
+	jw_end_obj(w);
+	jw_key(w, "to");
+	if (x->kind == RN_MASQUERADE)
+		jw_null(w);
+	else {
+		jw_obj(w);
+		jw_key(w, "ip"); jw_lit(w, fa_addr_str(&x->to, a));
+		jw_key(w, "port");
+		if (x->kind == RN_DNAT)
+			jw_uint(w, x->to_port);
+		else
+			jw_null(w);
+		jw_end_obj(w);
+	}
+	jw_key(w, "passive_ranges");
+	if (x->npasv == 0) {
+		jw_arr(w);
+		jw_end_arr(w);
+	} else
+		ranges_write(w, x->pasv, x->npasv);
+	jw_key(w, "active_data"); jw_bool(w, x->active);
+	jw_key(w, "given"); jw_bool(w, x->given);
+	jw_key(w, "sessions"); jw_uint(w, x->nsessions);
+	jw_end_obj(w);
+}
+
 void
 rules_write(struct jw *w, const struct rules *r)
 {
+	const struct rules_nat *nv;
 	const struct rules_opts *o = rules_options(r);
 	const struct rules_rule *v;
 	const struct rules_hint *h;
@@ -183,6 +233,15 @@ rules_write(struct jw *w, const struct rules *r)
 	for (i = 0; i < n; i++)
 		rule_write(w, &v[i]);
 	jw_end_arr(w);
+	if (o->side == RULES_GATEWAY) {
+		/* IPv4 only: IPv6 stays without NAT. */
+		jw_key(w, "nat");
+		jw_arr(w);
+		nv = rules_nat_list(r, &n);
+		for (i = 0; i < n; i++)
+			nat_write(w, &nv[i]);
+		jw_end_arr(w);
+	}
 	jw_key(w, "helper"); helper_write(w, r);
 	jw_key(w, "hints");
 	jw_arr(w);

@@ -214,6 +214,148 @@ put_helper_surface(FILE *f, const struct rules *r, enum rules_chain c,
 	}
 }
 
+/*
+ * The NAT part (rules_nat_list), IPv4: a port forward is a dnat of the
+ * control port and one of the passive ranges (ports kept) in prerouting,
+ * and with active data seen an snat of the server's active data to the
+ * public address; source NAT is an snat or masquerade, in postrouting,
+ * of the clients toward the server's control port and passive ranges.
+ */
+static void
+put_nat_ports(FILE *f, uint16_t port, const struct rules_range *pasv,
+    size_t npasv)
+{
+	struct rules_range *v = NULL;
+	size_t n = 0, i;
+
+	if (rules_ranges_add(&v, &n, port, port) == -1) {
+		put_ports(f, "dport", pasv, npasv);
+		return;
+	}
+	for (i = 0; i < npasv; i++)
+		if (rules_ranges_add(&v, &n, pasv[i].lo, pasv[i].hi) == -1)
+			break;
+	put_ports(f, "dport", v, n);
+	free(v);
+}
+
+/* One translation's rules of one hook, each part with a leading blank. */
+static void
+put_nat_body(FILE *f, const struct rules_nat *x, bool post, bool is_nft_ip,
+    int part)
+{
+	char a[FA_ADDRSTRLEN], b[RULES_CIDRLEN];
+	struct rules_range one;
+	const char *to = is_nft_ip ? "to" : "ip to";
+
+	if (x->kind == RN_DNAT && !post) {
+		put_addrs(f, "ip", "saddr", &x->saddr);
+		fprintf(f, " ip daddr %s", rules_cidr(&x->daddr, b));
+		one.lo = one.hi = x->port;
+		if (part == 0)
+			put_ports(f, "dport", &one, 1);
+		else
+			put_ports(f, "dport", x->pasv, x->npasv);
+		if (part == 0)
+			fprintf(f, " dnat %s %s:%u comment \"N%u dnat control\"", to,
+			    fa_addr_str(&x->to, a), x->to_port, x->id);
+		else
+			fprintf(f, " dnat %s %s comment \"N%u dnat passive-data\"",
+			    to, fa_addr_str(&x->to, a), x->id);
+		return;
+	}
+	if (x->kind == RN_DNAT) {
+		fprintf(f, " ip saddr %s", fa_addr_str(&x->to, a));
+		put_addrs(f, "ip", "daddr", &x->saddr);
+		fprintf(f, " tcp dport 1024-65535 snat %s %s comment "
+		    "\"N%u dnat active-data\"", to, fa_addr_str(&x->daddr, a),
+		    x->id);
+		return;
+	}
+	if (x->has_net)
+		fprintf(f, " ip saddr %s/%u", fa_addr_str(&x->net.addr, a),
+		    x->net.plen);
+	else
+		put_addrs(f, "ip", "saddr", &x->saddr);
+	fprintf(f, " ip daddr %s", rules_cidr(&x->daddr, b));
+	put_nat_ports(f, x->port, x->pasv, x->npasv);
+	if (x->kind == RN_SNAT)
+		fprintf(f, " snat %s %s", to, fa_addr_str(&x->to, a));
+	else
+		fputs(" masquerade", f);
+	fprintf(f, " comment \"N%u %s\"", x->id, rules_nat_kind_str(x->kind));
+}
+
+/* The rules of translation x in the hook (pre- or postrouting). */
+static void
+put_nat_rule(FILE *f, const char *prefix, const struct rules_nat *x,
+    bool post, bool is_nft_ip)
+{
+	char *body;
+	size_t len;
+	int part, nparts;
+	FILE *m;
+
+	if (x->kind == RN_DNAT)
+		nparts = post ? x->active : 1 + (x->npasv > 0);
+	else
+		nparts = post;
+	for (part = 0; part < nparts; part++) {
+		body = NULL;
+		if ((m = open_memstream(&body, &len)) == NULL)
+			return;
+		put_nat_body(m, x, post, is_nft_ip, part);
+		fclose(m);
+		if (body != NULL)
+			fprintf(f, "%s%s%s\n", prefix, prefix[0] == '\t' ? "" :
+			    " ", body + 1);
+		free(body);
+	}
+}
+
+static bool
+has_nat(const struct rules *r, bool post)
+{
+	const struct rules_nat *v;
+	size_t i, n;
+
+	v = rules_nat_list(r, &n);
+	for (i = 0; i < n; i++)
+		if (post ? v[i].kind != RN_DNAT || v[i].active :
+		    v[i].kind == RN_DNAT)
+			return true;
+	return false;
+}
+
+static void
+put_nat_rules(FILE *f, const struct rules *r, bool post, const char *prefix,
+    bool is_nft_ip)
+{
+	const struct rules_nat *v;
+	size_t i, n;
+
+	v = rules_nat_list(r, &n);
+	for (i = 0; i < n; i++)
+		put_nat_rule(f, prefix, &v[i], post, is_nft_ip);
+}
+
+/* The NAT chains of the table form. */
+static void
+put_nat_chains(FILE *f, const struct rules *r)
+{
+	int post;
+
+	for (post = 0; post < 2; post++) {
+		if (!has_nat(r, post))
+			continue;
+		fprintf(f, "\tchain nat_%s {\n\t\ttype nat hook %s priority %s; "
+		    "policy accept;\n", post ? "postrouting" : "prerouting",
+		    post ? "postrouting" : "prerouting", post ? "srcnat" : "dstnat");
+		put_nat_rules(f, r, post, "\t\t", false);
+		fputs("\t}\n", f);
+	}
+}
+
 /* What a policy-drop chain needs besides the recommendation. */
 static void
 put_base(FILE *f, enum rules_chain c)
@@ -311,6 +453,7 @@ put_header(FILE *f, const struct rules *r)
 	h = rules_hints(r, &n);
 	for (i = 0; i < n; i++)
 		fprintf(f, "# hint %s: %s\n", h[i].type, h[i].text);
+	rules_nat_notes(r, f, "# ");
 }
 
 /* Where the rules act, and how they go with a firewall already there. */
@@ -386,6 +529,7 @@ put_table(FILE *f, const struct rules *r)
 	if (has_helper(r))
 		fputs("\tct helper " HELPER_OBJ " {\n"
 		    "\t\ttype \"ftp\" protocol tcp\n\t}\n", f);
+	put_nat_chains(f, r);
 	for (i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
 		c = hooks[i].chain;
 		if (!has_chain(r, c, 0))
@@ -400,6 +544,34 @@ put_table(FILE *f, const struct rules *r)
 		fputs("\t}\n", f);
 	}
 	fputs("}\n", f);
+}
+
+/* The NAT part as regular chains ftpaudit_nat_<hook>, for the
+ * administrator's type nat base chains to jump to; none in an ip6 table. */
+static void
+put_nat_regular(FILE *f, const struct rules *r, const char *fam,
+    const char *name, int tf)
+{
+	char prefix[600];
+	int post;
+
+	if (tf == FA_AF_INET6)
+		return;
+	for (post = 0; post < 2; post++) {
+		if (!has_nat(r, post))
+			continue;
+		fprintf(f, "# Jump from your type nat hook %s chain: nft add rule "
+		    "%s %s CHAIN jump ftpaudit_nat_%s\n",
+		    post ? "postrouting" : "prerouting", fam, name,
+		    post ? "postrouting" : "prerouting");
+		fprintf(f, "add chain %s %s ftpaudit_nat_%s\n"
+		    "flush chain %s %s ftpaudit_nat_%s\n", fam, name,
+		    post ? "postrouting" : "prerouting", fam, name,
+		    post ? "postrouting" : "prerouting");
+		snprintf(prefix, sizeof prefix, "add rule %s %s ftpaudit_nat_%s",
+		    fam, name, post ? "postrouting" : "prerouting");
+		put_nat_rules(f, r, post, prefix, tf == FA_AF_INET);
+	}
 }
 
 /* The chain form: add is a no-op for what exists, and each chain is
@@ -444,6 +616,7 @@ put_chains(FILE *f, const struct rules *r, const char *table)
 		    name, hooks[i].hook);
 		put_chain_rules(f, r, hooks[i].chain, prefix, tf);
 	}
+	put_nat_regular(f, r, fam, name, tf);
 }
 
 int

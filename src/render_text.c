@@ -140,9 +140,62 @@ rules_scope_notes(const struct rules *r, FILE *f, const char *heading,
 	}
 }
 
+void
+rules_nat_notes(const struct rules *r, FILE *f, const char *prefix)
+{
+	const struct rules_opts *o = rules_options(r);
+	size_t n;
+
+	if (o->side != RULES_GATEWAY)
+		return;
+	rules_nat_list(r, &n);
+	if (n == 0)
+		fprintf(f, "%sNAT: no translation seen or given (--dnat, "
+		    "--masquerade): no NAT rules.\n", prefix);
+	else
+		fprintf(f, "%sNAT: %zu translations (N rules), IPv4 only; the "
+		    "filter rules match the translated\n%saddresses (each host's "
+		    "own).  IPv6 stays without NAT.\n", prefix, n, prefix);
+	if (n > 0 && o->strategy == RULES_HELPER)
+		fprintf(f, "%sNAT with the helper: nf_nat_ftp rewrites the "
+		    "addresses in PORT, EPRT and 227\n%sand translates the data "
+		    "connections it expects.\n", prefix, prefix);
+}
+
+/* One translation, in words. */
+static void
+put_nat(FILE *f, const struct rules_nat *x)
+{
+	char a[FA_ADDRSTRLEN], b[FA_ADDRSTRLEN];
+	size_t i;
+
+	fprintf(f, "N%-3u ", x->id);
+	if (x->kind == RN_DNAT)
+		fprintf(f, "dnat %s port %u to %s port %u", fa_addr_str(&x->daddr,
+		    a), x->port, fa_addr_str(&x->to, b), x->to_port);
+	else if (x->has_net)
+		fprintf(f, "masquerade %s/%u toward %s port %u",
+		    fa_addr_str(&x->net.addr, a), x->net.plen,
+		    fa_addr_str(&x->daddr, b), x->port);
+	else
+		fprintf(f, "snat to %s toward %s port %u", fa_addr_str(&x->to, a),
+		    fa_addr_str(&x->daddr, b), x->port);
+	for (i = 0; i < x->npasv; i++)
+		fprintf(f, "%s%u-%u", i ? "," : ", passive ", x->pasv[i].lo,
+		    x->pasv[i].hi);
+	if (x->active)
+		fputs(", active data snat'd", f);
+	if (x->given)
+		fputs(" (given)\n", f);
+	else
+		fprintf(f, " (%llu sessions)\n", (unsigned long long)x->nsessions);
+}
+
 int
 rules_text(const struct rules *r, FILE *f)
 {
+	const struct rules_nat *nv;
+	size_t nn;
 	const struct rules_opts *o = rules_options(r);
 	const struct rules_rule *v;
 	const struct rules_uncovered *unc;
@@ -163,6 +216,12 @@ rules_text(const struct rules *r, FILE *f)
 	for (i = 0; i < n; i++)
 		put_rule(f, &v[i]);
 	rules_scope_notes(r, f, "\nScope notes:\n", "  ");
+	nv = rules_nat_list(r, &nn);
+	if (o->side == RULES_GATEWAY)
+		fputc('\n', f);
+	for (i = 0; i < nn; i++)
+		put_nat(f, &nv[i]);
+	rules_nat_notes(r, f, "");
 	fprintf(f, "\nConntrack FTP helper: %s.\n", rules_helper_usable(r) ?
 	    "would cover some data connections" : "would cover no data connection");
 	unc = rules_uncovered(r, &n);

@@ -59,6 +59,8 @@ struct rules {
 	 * same sessions, for the surface its data rules stand for (the ports
 	 * the helper opens must be dropped too when it does not). */
 	struct rules	*shadow;
+	struct rules_nat *nat;		/* owned array (rules_nat_list) */
+	size_t		 nnat, nat_cap;
 };
 
 /* What one walk over a session collects. */
@@ -115,6 +117,7 @@ static const char *const purpose_words[] = { "control", "passive-data",
 	"active-data", "established", "helper-assign", "helper-related" };
 static const char *const chain_words[] = { "input", "output", "forward",
 	"prerouting" };
+static const char *const nat_words[] = { "dnat", "snat", "masquerade" };
 
 int
 rules_side_parse(const char *s, enum rules_side *out)
@@ -160,6 +163,75 @@ rules_trust_parse(const char *s, enum rules_trust *out)
 	return 0;
 }
 
+/* "ADDR[:PORT]" (IPv4) into a and *port (0 when not given). */
+static int
+hostport_parse(const char *s, size_t len, struct fa_addr *a, uint16_t *port)
+{
+	char buf[FA_ADDRSTRLEN + 8], *colon, *end;
+	unsigned long p;
+
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	*port = 0;
+	if ((colon = strchr(buf, ':')) != NULL) {
+		*colon++ = '\0';
+		p = strtoul(colon, &end, 10);
+		if (*colon == '\0' || *end != '\0' || p == 0 || p > 65535)
+			return -1;
+		*port = (uint16_t)p;
+	}
+	if (fa_addr_parse(buf, a) == -1 || a->family != FA_AF_INET)
+		return -1;
+	return 0;
+}
+
+int
+rules_dnat_parse(const char *s, struct rules_dnat_spec *out)
+{
+	const char *eq = strchr(s, '=');
+
+	memset(out, 0, sizeof *out);
+	if (eq == NULL ||
+	    hostport_parse(s, (size_t)(eq - s), &out->pub, &out->pub_port) == -1 ||
+	    hostport_parse(eq + 1, strlen(eq + 1), &out->in, &out->in_port) == -1)
+		return -1;
+	if (out->pub_port == 0)
+		out->pub_port = 21;
+	if (out->in_port == 0)
+		out->in_port = out->pub_port;
+	return 0;
+}
+
+int
+rules_net_parse(const char *s, struct rules_net *out)
+{
+	char buf[FA_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long len = 32;
+	int i;
+
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	if ((slash = strchr(buf, '/')) != NULL) {
+		*slash++ = '\0';
+		len = strtoul(slash, &end, 10);
+		if (*slash == '\0' || *end != '\0' || len > 32)
+			return -1;
+	}
+	memset(out, 0, sizeof *out);
+	if (fa_addr_parse(buf, &out->addr) == -1 ||
+	    out->addr.family != FA_AF_INET)
+		return -1;
+	out->plen = (uint8_t)len;
+	for (i = 0; i < 32; i++)	/* host bits cleared: nft wants it so */
+		if (i >= (int)len)
+			out->addr.a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	return 0;
+}
+
+const char *rules_nat_kind_str(enum rules_nat_kind x) { return nat_words[x]; }
 const char *rules_trust_str(enum rules_trust x) { return trust_words[x]; }
 const char *rules_reason_str(enum rules_reason x) { return reason_words[x]; }
 const char *rules_side_str(enum rules_side x) { return side_words[x]; }
@@ -366,6 +438,12 @@ rules_free(struct rules *r)
 		rules_rule_release(&r->v[i]);
 	for (i = 0; i < r->nhints; i++)
 		free(r->hints[i].text);
+	for (i = 0; i < r->nnat; i++) {
+		free(r->nat[i].saddr.v);
+		free(r->nat[i].saddr.slot);
+		free(r->nat[i].pasv);
+	}
+	free(r->nat);
 	free(r->v);
 	free(r->slot);
 	rules_free(r->shadow);
@@ -656,6 +734,26 @@ helper_flags(const struct rules_opts *o, const struct fa_session *s,
 	return f;
 }
 
+/*
+ * In a session seen on both sides of a translation (nat.c), a data
+ * connection seen on the outside only (the gateway refused it, or the
+ * capture missed the inside) names the outside addresses: the host's own
+ * address in its place, which the forward chain sees.  Else a itself.
+ */
+static const struct fa_addr *
+own_addr(const struct fa_session *s, const struct fa_addr *a)
+{
+	const struct fa_nat *x = s->nat;
+
+	if (x == NULL || x->kind == FA_NAT_NONE)
+		return a;
+	if (fa_addr_eq(a, &x->out_server.ip))
+		return &x->in_server.ip;
+	if (fa_addr_eq(a, &x->out_client.ip))
+		return &x->in_client.ip;
+	return a;
+}
+
 /* The two ends of a data flow, as seen or as negotiated. */
 static void
 data_ends(const struct fa_session *s, const struct fa_transfer *t,
@@ -666,6 +764,8 @@ data_ends(const struct fa_session *s, const struct fa_transfer *t,
 	if (t->connected) {
 		o->initiator = t->initiator_server ? t->data_server : t->data_client;
 		o->responder = t->initiator_server ? t->data_client : t->data_server;
+		o->initiator.ip = *own_addr(s, &o->initiator.ip);
+		o->responder.ip = *own_addr(s, &o->responder.ip);
 		return;
 	}
 	memset(&o->initiator, 0, sizeof o->initiator);
@@ -676,6 +776,7 @@ data_ends(const struct fa_session *s, const struct fa_transfer *t,
 	} else {
 		o->initiator.ip = s->server.ip;
 		o->responder = t->expected;
+		o->responder.ip = *own_addr(s, &o->responder.ip);
 	}
 }
 
@@ -805,9 +906,9 @@ third_party(const struct fa_session *s, const struct fa_transfer *t)
 	const struct fa_addr *host = pasv ? &s->server.ip : &s->client.ip;
 
 	if (t->connected)
-		return !fa_addr_eq(pasv ? &t->data_server.ip : &t->data_client.ip,
-		    host);
-	return !fa_addr_eq(&t->expected.ip, host);
+		return !fa_addr_eq(own_addr(s, pasv ? &t->data_server.ip :
+		    &t->data_client.ip), host);
+	return !fa_addr_eq(own_addr(s, &t->expected.ip), host);
 }
 
 static int
@@ -940,6 +1041,92 @@ session_hints(struct rules *r, const struct fa_session *s)
 	return 0;
 }
 
+/*
+ * The NAT part.  Entries are few (one per translation and server), so
+ * they are found by a linear search.
+ */
+static struct rules_nat *
+nat_find(struct rules *r, enum rules_nat_kind k, const struct fa_addr *daddr,
+    uint16_t port, const struct fa_addr *to, uint16_t to_port,
+    const struct rules_net *net, bool add)
+{
+	struct rules_nat *n;
+	size_t i;
+
+	for (i = 0; i < r->nnat; i++) {
+		n = &r->nat[i];
+		if (n->kind == k && fa_addr_eq(&n->daddr, daddr) &&
+		    n->port == port && fa_addr_eq(&n->to, to) &&
+		    n->to_port == to_port && n->has_net == (net != NULL) &&
+		    (net == NULL || (n->net.plen == net->plen &&
+		    fa_addr_eq(&n->net.addr, &net->addr))))
+			return n;
+	}
+	if (!add || grow((void **)&r->nat, r->nnat, &r->nat_cap,
+	    sizeof *r->nat) == -1)
+		return NULL;
+	n = &r->nat[r->nnat];
+	memset(n, 0, sizeof *n);
+	n->id = (uint32_t)++r->nnat;
+	n->kind = k;
+	n->daddr = *daddr;
+	n->port = port;
+	n->to = *to;
+	n->to_port = to_port;
+	if (net != NULL) {
+		n->has_net = true;
+		n->net = *net;
+	}
+	n->saddr.any = r->opts.peers == RULES_PEERS_ANY || net != NULL;
+	return n;
+}
+
+/* A vetted active transfer: the server behind a port forward connects
+ * out, and its source must be the public address too. */
+static bool
+nat_active(const struct rules *r, const struct fa_session *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nxfers; i++)
+		if (s->xfers[i].mode == FA_MODE_ACTIVE &&
+		    s->xfers[i].neg != FA_NEG_TLS &&
+		    vet(&r->opts, s, &s->xfers[i], true) < 0)
+			return true;
+	return false;
+}
+
+/* The translation a paired session showed (nat.c), IPv4 only. */
+static int
+nat_observe(struct rules *r, const struct fa_session *s)
+{
+	const struct fa_nat *x = s->nat;
+	struct rules_nat *n;
+
+	if (x == NULL || x->kind == FA_NAT_NONE ||
+	    x->in_server.ip.family != FA_AF_INET ||
+	    x->out_server.ip.family != FA_AF_INET)
+		return 0;
+	if (x->kind == FA_NAT_DNAT || x->kind == FA_NAT_BOTH) {
+		if ((n = nat_find(r, RN_DNAT, &x->out_server.ip,
+		    x->out_server.port, &x->in_server.ip, x->in_server.port,
+		    NULL, true)) == NULL ||
+		    rules_addrs_add(&n->saddr, &x->out_client.ip) == -1)
+			return -1;
+		n->nsessions++;
+		n->active |= nat_active(r, s);
+	}
+	if (x->kind == FA_NAT_SNAT || x->kind == FA_NAT_BOTH) {
+		if ((n = nat_find(r, RN_SNAT, &x->in_server.ip,
+		    x->in_server.port, &x->out_client.ip, 0, NULL,
+		    true)) == NULL ||
+		    rules_addrs_add(&n->saddr, &x->in_client.ip) == -1)
+			return -1;
+		n->nsessions++;
+	}
+	return 0;
+}
+
 static int
 walk_session(struct rules *r, const struct fa_session *s, bool add,
     struct walk *w)
@@ -952,6 +1139,10 @@ walk_session(struct rules *r, const struct fa_session *s, bool add,
 	w->logged_in = logged_in(s);
 	if (add && (w->logged_in || r->opts.trust == RULES_TRUST_ALL))
 		r->nlogged_in++;
+	if (add && !r->ids_only && r->opts.side == RULES_GATEWAY &&
+	    (w->logged_in || r->opts.trust == RULES_TRUST_ALL) &&
+	    nat_observe(r, s) == -1)
+		return -1;
 	memset(&o, 0, sizeof o);
 	o.purpose = RP_CONTROL;
 	o.initiator = s->client;
@@ -1144,6 +1335,88 @@ rule_finish(struct rules *r, struct rules_rule *u)
 	return 0;
 }
 
+/* The passive ranges of a server: the vetted passive-data rules, with the
+ * helper strategy the static recommendation's (the helper's data is
+ * translated by nf_nat_ftp, but a transfer it misses is not). */
+static int
+nat_pasv(const struct rules *r, struct rules_nat *n, const struct fa_addr *srv,
+    uint16_t port)
+{
+	const struct rules *src = r->shadow != NULL ? r->shadow : r;
+	const struct rules_rule *u;
+	size_t i;
+
+	u = rule_find(src, RP_PASSIVE, RC_FORWARD, FA_AF_INET, srv, port);
+	if (u == NULL)
+		return 0;
+	for (i = 0; i < u->ndport; i++)
+		if (rules_ranges_add(&n->pasv, &n->npasv, u->dport[i].lo,
+		    u->dport[i].hi) == -1)
+			return -1;
+	return 0;
+}
+
+/* --dnat and --masquerade: a masquerade entry per net and server seen
+ * (its control rule), a port forward per --dnat. */
+static int
+nat_given(struct rules *r)
+{
+	const struct rules_opts *o = &r->opts;
+	const struct rules_dnat_spec *d;
+	struct rules_nat *n;
+	size_t i, j, nv = r->n;
+
+	for (i = 0; i < o->ndnat; i++) {
+		d = &o->dnat[i];
+		if ((n = nat_find(r, RN_DNAT, &d->pub, d->pub_port, &d->in,
+		    d->in_port, NULL, true)) == NULL)
+			return -1;
+		n->given = true;
+		n->saddr.any = true;
+	}
+	for (i = 0; i < o->nmasq; i++)
+		for (j = 0; j < nv; j++) {
+			if (r->v[j].purpose != RP_CONTROL ||
+			    r->v[j].family != FA_AF_INET ||
+			    r->v[j].key_addr.family != FA_AF_INET)
+				continue;
+			if ((n = nat_find(r, RN_MASQUERADE, &r->v[j].key_addr,
+			    r->v[j].key_port, &r->v[j].key_addr, 0, &o->masq[i],
+			    true)) == NULL)
+				return -1;
+			n->given = true;
+		}
+	return 0;
+}
+
+static int
+nat_finish(struct rules *r)
+{
+	struct rules_nat *n;
+	size_t i;
+	bool masq = false;
+
+	if (r->opts.side != RULES_GATEWAY || r->ids_only)
+		return 0;
+	if (nat_given(r) == -1)
+		return -1;
+	for (i = 0; i < r->nnat; i++) {
+		n = &r->nat[i];
+		if (n->kind == RN_DNAT ? nat_pasv(r, n, &n->to, n->to_port) :
+		    nat_pasv(r, n, &n->daddr, n->port))
+			return -1;
+		masq |= n->kind != RN_DNAT;
+	}
+	if (masq && r->opts.strategy == RULES_STATIC && hint_add(r,
+	    "nat-active-static", "clients behind the source NAT send their "
+	    "inside address in PORT/EPRT, and static rules cannot rewrite it: "
+	    "active mode does not work through it (vsftpd answers 500); use "
+	    "--strategy helper (nf_nat_ftp rewrites the address) or passive "
+	    "mode") == -1)
+		return -1;
+	return 0;
+}
+
 int
 rules_finish(struct rules *r)
 {
@@ -1152,7 +1425,16 @@ rules_finish(struct rules *r)
 	for (i = 0; i < r->n; i++)
 		if (rule_finish(r, &r->v[i]) == -1)
 			return -1;
-	return r->shadow != NULL ? rules_finish(r->shadow) : 0;
+	if (r->shadow != NULL && rules_finish(r->shadow) == -1)
+		return -1;
+	return nat_finish(r);
+}
+
+const struct rules_nat *
+rules_nat_list(const struct rules *r, size_t *n)
+{
+	*n = r->nnat;
+	return r->nat;
 }
 
 void

@@ -20,6 +20,18 @@ enum rules_peers { RULES_PEERS_OBSERVED, RULES_PEERS_ANY };
  * negotiation, as before the vetting, for forensic use. */
 enum rules_trust { RULES_TRUST_VETTED, RULES_TRUST_ALL };
 
+/* Translations given on the command line (--dnat, --masquerade), IPv4
+ * only: IPv6 stays without NAT. */
+#define RULES_NAT_GIVEN_MAX	16
+struct rules_dnat_spec {
+	struct fa_addr	 pub, in;
+	uint16_t	 pub_port, in_port;	/* 0: 21, and in_port pub_port */
+};
+struct rules_net {
+	struct fa_addr	 addr;		/* host bits cleared */
+	uint8_t		 plen;
+};
+
 struct rules_opts {
 	enum rules_side	 side;
 	enum rules_strategy strategy;
@@ -29,6 +41,10 @@ struct rules_opts {
 	 * act only on the FTP surface of the servers seen. */
 	bool		 standalone;
 	struct fa_portset helper_ports;	/* control ports the helper is assigned to */
+	struct rules_dnat_spec dnat[RULES_NAT_GIVEN_MAX];	/* --dnat */
+	size_t		 ndnat;
+	struct rules_net masq[RULES_NAT_GIVEN_MAX];	/* --masquerade */
+	size_t		 nmasq;
 };
 void	 rules_opts_defaults(struct rules_opts *);
 /* "server" ... into the enum; 0 or -1. */
@@ -36,6 +52,10 @@ int	 rules_side_parse(const char *, enum rules_side *);
 int	 rules_strategy_parse(const char *, enum rules_strategy *);
 int	 rules_peers_parse(const char *, enum rules_peers *);
 int	 rules_trust_parse(const char *, enum rules_trust *);
+/* "PUBLIC[:PORT]=INSIDE[:PORT]" (IPv4) into *out; 0 or -1. */
+int	 rules_dnat_parse(const char *, struct rules_dnat_spec *out);
+/* "ADDR[/LEN]" (IPv4) into *out; 0 or -1. */
+int	 rules_net_parse(const char *, struct rules_net *out);
 
 /* Why a data transfer earns no rule (rules_vet), in the order tested. */
 enum rules_reason { RX_BOUNCE, RX_PRIVILEGED_PORT, RX_THIRD_PARTY,
@@ -58,7 +78,8 @@ struct rules_excluded {
  *  - third_party_address: the connection was seen to reach, or when not
  *    seen was announced at, another host than the server (passive) or the
  *    client (active): a NAT that rewrote the announcement is recognised by
- *    the connection reaching the right host;
+ *    the connection reaching the right host, and in a session paired
+ *    across a port forward (s->nat) the public address is the server's;
  *  - not_accepted: an active PORT/EPRT/LPRT the server refused or never
  *    answered, and whose connection was not seen;
  *  - no_login: the session never logged in (nor answered a data command
@@ -140,7 +161,43 @@ struct rules_opening {
 					   kept; excluded openings have rule 0 */
 };
 
+/*
+ * The gateway's NAT part (--side gateway only), IPv4 only:
+ *  - dnat: a port forward, from the paired sessions' outside and inside
+ *    server (or --dnat): daddr:port to to:to_port in prerouting, and the
+ *    server's passive ranges (pasv) to the same host, ports kept; with
+ *    active data seen, the server's active data is SNATed to daddr;
+ *  - snat: the paired sessions' inside clients (saddr) to the outside
+ *    address they were seen with (to), toward server daddr, its control
+ *    port and passive ranges, in postrouting;
+ *  - masquerade: the same for the clients of --masquerade NET (net).
+ * Only sessions that count (logged in, or --trust=all) make one; the
+ * passive ranges are the vetted passive-data rules' (with the helper
+ * strategy, the static recommendation's).
+ */
+enum rules_nat_kind { RN_DNAT, RN_SNAT, RN_MASQUERADE };
+struct rules_nat {
+	uint32_t	 id;		/* N<id>, 1-based */
+	enum rules_nat_kind kind;
+	struct rules_addrs saddr;	/* clients: outside (dnat), inside (snat);
+					   any when not kept or given */
+	bool		 has_net;	/* masquerade: net instead of saddr */
+	struct rules_net net;
+	struct fa_addr	 daddr;		/* dnat: public address; else server */
+	uint16_t	 port;		/* dnat: public control port; else server's */
+	struct fa_addr	 to;		/* dnat: inside server; snat: outside address */
+	uint16_t	 to_port;	/* dnat: inside control port */
+	struct rules_range *pasv;	/* owned; set by rules_finish */
+	size_t		 npasv;
+	bool		 active;	/* dnat: active data from the server seen */
+	bool		 given;		/* from --dnat or --masquerade */
+	uint64_t	 nsessions;	/* sessions that showed it */
+};
+
 struct rules;
+/* The NAT part, in the order first seen (given ones after the observed). */
+const struct rules_nat *rules_nat_list(const struct rules *, size_t *n);
+const char *rules_nat_kind_str(enum rules_nat_kind);
 
 /* opts is copied.  NULL on ENOMEM. */
 struct rules *rules_new(const struct rules_opts *);
@@ -287,6 +344,9 @@ int	 rules_text(const struct rules *, FILE *);
  * first; nothing when standalone or nothing to say. */
 void	 rules_scope_notes(const struct rules *, FILE *, const char *heading,
 	    const char *prefix);
+/* On the gateway side: whether NAT rules are there, that IPv6 has none,
+ * each line after prefix. */
+void	 rules_nat_notes(const struct rules *, FILE *, const char *prefix);
 int	 rules_openings_text(const struct rules_opening *, size_t n,
 	    uint64_t session, FILE *);
 int	 rules_nft(const struct rules *, FILE *, const char *chain_table);

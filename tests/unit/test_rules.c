@@ -886,6 +886,240 @@ test_placed(void **state)
 	rules_rule_release(&u[2]);
 }
 
+/* A session paired across a translation (nat.c): client and server are
+ * each host's own address, the nat object has both sides. */
+static struct fa_nat natobj[MAXS];
+
+static struct fa_session *
+nat_session(enum fa_nat_kind k, const char *in_cli, const char *out_cli,
+    const char *in_srv, const char *out_srv)
+{
+	struct fa_session *s = session(in_cli, in_srv, 21);
+	struct fa_nat *x = &natobj[nsess - 1];
+
+	memset(x, 0, sizeof *x);
+	x->kind = k;
+	x->in_client = s->client;
+	x->in_server = s->server;
+	x->out_client = ep(out_cli, s->client.port);
+	x->out_server = ep(out_srv, 21);
+	x->payload_rewritten = -1;
+	s->nat = x;
+	return s;
+}
+
+static char *
+nft_of(const struct rules *r, const char *chain_table)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(rules_nft(r, f, chain_table), 0);
+	fclose(f);
+	return buf;
+}
+
+static char *
+ipt_of(const struct rules *r, int family)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(rules_ipt(r, f, family), 0);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_nat_dnat(void **state)
+{
+	struct fa_session *s;
+	struct fa_transfer *t;
+	const struct rules_nat *v;
+	struct rules *r;
+	size_t n;
+	char *buf;
+
+	(void)state;
+	s = nat_session(FA_NAT_DNAT, "203.0.113.5", "203.0.113.5", "10.0.1.1",
+	    "198.51.100.1");
+	passive(s, 40000);
+	/* pasv_address right, range not forwarded: the client's SYN reached
+	 * the public address only and was reset; it proves the need. */
+	t = passive(s, 40001);
+	t->announced.ip = t->expected.ip = t->data_server.ip =
+	    s->nat->out_server.ip;
+	r = run(RULES_GATEWAY, RULES_STATIC, RULES_PEERS_OBSERVED);
+	assert_int_equal(rules_nexcluded(r, RX_THIRD_PARTY), 0);
+	v = rules_nat_list(r, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].kind, RN_DNAT);
+	assert_int_equal(v[0].npasv, 1);
+	assert_int_equal(v[0].pasv[0].lo, 40000);
+	assert_int_equal(v[0].pasv[0].hi, 40001);
+	buf = nft_of(r, NULL);
+	assert_non_null(strstr(buf, "\tchain nat_prerouting {\n\t\ttype nat hook "
+	    "prerouting priority dstnat; policy accept;\n"
+	    "\t\tip saddr 203.0.113.5/32 ip daddr 198.51.100.1/32 tcp dport 21 "
+	    "dnat ip to 10.0.1.1:21 comment \"N1 dnat control\"\n"
+	    "\t\tip saddr 203.0.113.5/32 ip daddr 198.51.100.1/32 tcp dport "
+	    "40000-40001 dnat ip to 10.0.1.1 comment \"N1 dnat passive-data\"\n"));
+	/* Forward rules on the translated (inside) server address. */
+	assert_non_null(strstr(buf, "ip saddr 203.0.113.5/32 ip daddr "
+	    "10.0.1.1/32 tcp dport 40000-40001 ct state new accept"));
+	assert_null(strstr(buf, "nat_postrouting"));
+	assert_non_null(strstr(buf, "IPv6 stays without NAT"));
+	free(buf);
+	/* The chain form: regular chains; none in an ip6 table. */
+	buf = nft_of(r, "ip filter");
+	assert_non_null(strstr(buf, "add chain ip filter ftpaudit_nat_prerouting\n"
+	    "flush chain ip filter ftpaudit_nat_prerouting\n"
+	    "add rule ip filter ftpaudit_nat_prerouting ip saddr 203.0.113.5/32 "
+	    "ip daddr 198.51.100.1/32 tcp dport 21 dnat to 10.0.1.1:21"));
+	free(buf);
+	buf = nft_of(r, "ip6 filter");
+	assert_null(strstr(buf, "nat"));
+	free(buf);
+	buf = ipt_of(r, FA_AF_INET);
+	assert_non_null(strstr(buf, "*nat\n:FTPAUDIT-PREROUTING - [0:0]\n"
+	    "-F FTPAUDIT-PREROUTING\n"
+	    "-A FTPAUDIT-PREROUTING -p tcp -s 203.0.113.5/32 -d 198.51.100.1/32 "
+	    "--dport 21 -m comment --comment \"N1 dnat control\" -j DNAT "
+	    "--to-destination 10.0.1.1:21\n"
+	    "-A FTPAUDIT-PREROUTING -p tcp -s 203.0.113.5/32 -d 198.51.100.1/32 "
+	    "--dport 40000:40001 -m comment --comment \"N1 dnat passive-data\" "
+	    "-j DNAT --to-destination 10.0.1.1\nCOMMIT\n"));
+	free(buf);
+	buf = ipt_of(r, FA_AF_INET6);
+	assert_null(strstr(buf, "*nat"));
+	assert_non_null(strstr(buf, "IPv6 stays without NAT"));
+	free(buf);
+	rules_free(r);
+
+	/* Not on the server side, and not from a session that never logged
+	 * in. */
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	rules_nat_list(r, &n);
+	assert_int_equal(n, 0);
+	buf = nft_of(r, NULL);
+	assert_null(strstr(buf, "nat"));
+	free(buf);
+	rules_free(r);
+	s->login = FA_LOGIN_FAILED;
+	r = run(RULES_GATEWAY, RULES_STATIC, RULES_PEERS_OBSERVED);
+	rules_nat_list(r, &n);
+	assert_int_equal(n, 0);
+	rules_free(r);
+}
+
+static void
+test_nat_snat(void **state)
+{
+	struct fa_session *s;
+	const struct rules_nat *v;
+	struct rules *r;
+	size_t n;
+	char *buf;
+
+	(void)state;
+	s = nat_session(FA_NAT_SNAT, "10.0.0.5", "198.51.100.2", "203.0.113.9",
+	    "203.0.113.9");
+	passive(s, 40000);
+	active(s, 20, 50000);
+	r = run(RULES_GATEWAY, RULES_STATIC, RULES_PEERS_OBSERVED);
+	v = rules_nat_list(r, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].kind, RN_SNAT);
+	/* Static rules cannot make active mode work through it: said. */
+	assert_true(has_hint(r, "nat-active-static"));
+	buf = nft_of(r, NULL);
+	assert_non_null(strstr(buf, "\tchain nat_postrouting {\n\t\ttype nat hook "
+	    "postrouting priority srcnat; policy accept;\n"
+	    "\t\tip saddr 10.0.0.5/32 ip daddr 203.0.113.9/32 tcp dport "
+	    "{ 21, 40000 } snat ip to 198.51.100.2 comment \"N1 snat\"\n"));
+	assert_null(strstr(buf, "nat_prerouting"));
+	free(buf);
+	buf = ipt_of(r, FA_AF_INET);
+	assert_non_null(strstr(buf, "-A FTPAUDIT-POSTROUTING -p tcp -s "
+	    "10.0.0.5/32 -d 203.0.113.9/32 -m multiport --dports 21,40000 -m "
+	    "comment --comment \"N1 snat\" -j SNAT --to-source 198.51.100.2\n"));
+	free(buf);
+	rules_free(r);
+
+	/* The helper: its object and assignment, no hint; the passive range
+	 * still translated (a transfer the helper misses). */
+	r = run(RULES_GATEWAY, RULES_HELPER, RULES_PEERS_OBSERVED);
+	assert_false(has_hint(r, "nat-active-static"));
+	buf = nft_of(r, NULL);
+	assert_non_null(strstr(buf, "ct helper ftpaudit-ftp {"));
+	assert_non_null(strstr(buf, "tcp dport 21 ct helper set \"ftpaudit-ftp\""));
+	assert_non_null(strstr(buf, "tcp dport { 21, 40000 } snat ip to "
+	    "198.51.100.2"));
+	free(buf);
+	buf = ipt_of(r, FA_AF_INET);
+	assert_non_null(strstr(buf, "*raw\n"));
+	assert_non_null(strstr(buf, "-j CT --helper ftp\n"));
+	assert_non_null(strstr(buf, "-j SNAT --to-source 198.51.100.2\n"));
+	free(buf);
+	rules_free(r);
+}
+
+static void
+test_nat_given(void **state)
+{
+	struct rules_dnat_spec d;
+	struct rules_net net;
+	struct rules_opts o;
+	struct rules *r;
+	char *buf;
+
+	(void)state;
+	assert_int_equal(rules_dnat_parse("198.51.100.1:2121=10.0.1.1:21", &d), 0);
+	assert_int_equal(d.pub_port, 2121);
+	assert_int_equal(d.in_port, 21);
+	assert_int_equal(rules_dnat_parse("198.51.100.1=10.0.1.1", &d), 0);
+	assert_int_equal(d.pub_port, 21);
+	assert_int_equal(d.in_port, 21);
+	assert_int_equal(rules_dnat_parse("198.51.100.1:0=10.0.1.1", &d), -1);
+	assert_int_equal(rules_dnat_parse("198.51.100.1", &d), -1);
+	assert_int_equal(rules_dnat_parse("2001:db8::1=10.0.1.1", &d), -1);
+	assert_int_equal(rules_dnat_parse("198.51.100.1=10.0.1.1:70000", &d), -1);
+	assert_int_equal(rules_net_parse("10.0.0.7/24", &net), 0);
+	assert_int_equal(net.plen, 24);
+	assert_int_equal(net.addr.a[3], 0);
+	assert_int_equal(rules_net_parse("10.0.0.7", &net), 0);
+	assert_int_equal(net.plen, 32);
+	assert_int_equal(rules_net_parse("10.0.0.0/33", &net), -1);
+	assert_int_equal(rules_net_parse("fd00::/64", &net), -1);
+	assert_int_equal(rules_net_parse("10.0.0.0/", &net), -1);
+
+	/* Given translations apply to the servers seen, with their passive
+	 * ranges; an IPv6 session gets none. */
+	passive(session("10.0.0.5", "203.0.113.9", 21), 40000);
+	passive(session("fd00::5", "2001:db8::9", 21), 40000);
+	rules_opts_defaults(&o);
+	o.side = RULES_GATEWAY;
+	assert_int_equal(rules_net_parse("10.0.0.0/24", &o.masq[o.nmasq++]), 0);
+	assert_int_equal(rules_dnat_parse("198.51.100.1=10.0.1.1", &o.dnat[o.ndnat++]), 0);
+	assert_non_null(r = rules_new(&o));
+	assert_int_equal(rules_add_session(r, &sess[0]), 0);
+	assert_int_equal(rules_add_session(r, &sess[1]), 0);
+	assert_int_equal(rules_finish(r), 0);
+	buf = nft_of(r, NULL);
+	assert_non_null(strstr(buf, "\t\tip daddr 198.51.100.1/32 tcp dport 21 "
+	    "dnat ip to 10.0.1.1:21 comment \"N1 dnat control\"\n"));
+	assert_non_null(strstr(buf, "\t\tip saddr 10.0.0.0/24 ip daddr "
+	    "203.0.113.9/32 tcp dport { 21, 40000 } masquerade comment "
+	    "\"N2 masquerade\"\n"));
+	assert_null(strstr(buf, "2001:db8::9/128 tcp dport { 21"));
+	free(buf);
+	rules_free(r);
+}
+
 int
 main(void)
 {
@@ -901,6 +1135,9 @@ main(void)
 		cmocka_unit_test_setup(test_empty, setup),
 		cmocka_unit_test(test_ranges_add),
 		cmocka_unit_test_setup(test_placed, setup),
+		cmocka_unit_test_setup(test_nat_dnat, setup),
+		cmocka_unit_test_setup(test_nat_snat, setup),
+		cmocka_unit_test_setup(test_nat_given, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
