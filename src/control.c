@@ -781,6 +781,7 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 	struct fa_command *cmd = NULL;
 	struct pending *p = NULL;
 	bool lost = x->server_gaps != x->gaps_at_last_reply;
+	bool final;
 	int i;
 
 	x->gaps_at_last_reply = x->server_gaps;
@@ -802,6 +803,9 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 		p = pending_at(x, 0);
 		cmd = cmd_at(s, p->cmd);
 	}
+	/* A line without a code (code 0) is final unless a preliminary
+	 * reply came first: then the final one is still to come. */
+	final = code >= 200 || (code == 0 && (cmd == NULL || cmd->nreplies == 0));
 	if (p != NULL && code >= 200) {
 		if (cmd != NULL)
 			cmd->reply_code = code;
@@ -826,7 +830,7 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 	}
 	if (stored != NULL)
 		SINKS(e, reply, s, cmd, stored);
-	if (p != NULL && code >= 200)
+	if (p != NULL && final)
 		pending_remove(x, 0);
 }
 
@@ -883,6 +887,7 @@ on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 {
 	struct ftp_reply_line rl;
 	enum ftp_reply_event ev;
+	char *raw;
 
 	if (x->after_gap[TO_CLIENT]) {
 		x->after_gap[TO_CLIENT] = false;
@@ -929,12 +934,25 @@ on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 		}
 		break;
 	case FTP_REPLY_EV_JUNK:
-		if (ln->len > 0) {
-			char *raw = fa_escape(ln->data, ln->len, 120);
-
-			engine_anomaly(e, x->sess, ln->ts_us, "invalid_reply",
-			    "%s", raw ? raw : "");
-			free(raw);
+		if (ln->len == 0)
+			break;
+		raw = fa_escape(ln->data, ln->len, 120);
+		engine_anomaly(e, x->sess, ln->ts_us, "invalid_reply", "%s",
+		    raw ? raw : "");
+		free(raw);
+		/*
+		 * RFC 959 (4.2) has every reply start with its code, but a
+		 * server that sends "99 PASV invalid" is still answering the
+		 * command it read, and Zeek pairs such a line (code 0) with
+		 * it too.  Left unpaired, every later reply would answer the
+		 * command before its own.  With nothing pending (junk before
+		 * the banner, or after the last answer) it stays a line.
+		 */
+		if (pending_match(x, ln->ack, true, false) >= 0) {
+			reply_begin(x, ln, 0, rl.text, rl.text_len);
+			on_reply(e, x, 0, x->rts, x->rack, x->rack_valid,
+			    &x->rtext);
+			x->rcode = 0;
 		}
 		break;
 	}

@@ -58,7 +58,11 @@ reply(struct jw *w, const struct fa_reply *r)
 {
 	jw_obj(w);
 	jw_key(w, "ts"); jw_ts(w, r->ts_us);
-	jw_key(w, "code"); jw_int(w, r->code);
+	jw_key(w, "code");
+	if (r->code)
+		jw_int(w, r->code);
+	else
+		jw_null(w);	/* a line without a valid code */
 	jw_key(w, "text"); jw_wire(w, r->text.p, r->text.len);
 	jw_end_obj(w);
 }

@@ -196,6 +196,63 @@ test_lost_reply(void **state)
 	world_free(&w);
 }
 
+/*
+ * A line without a valid code answers the command the server is waiting
+ * on, with code 0, so later replies keep their commands: "99 PASV invalid"
+ * and " SYST not supported" as in Zeek's ftp-invalid-reply-code and
+ * ftp-missing-reply-code captures.  Code-less lines inside a multi-line
+ * reply are its text, junk before any command answers nothing, and a
+ * code-less line after a 150 leaves the transfer waiting for its 226.
+ */
+static void
+test_invalid_reply(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40009, 1000), s = P(10, 0, 0, 2, 21, 5000);
+	const struct fa_session *se;
+	uint32_t i;
+	int invalid = 0;
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220-hi\r\nno code here\r\n220 ready\r\n", 0);
+	send_seg(&w, &c, &s, 0, "USER zeek\r\n", 0);
+	send_seg(&w, &s, &c, 0, "230 USER OK\r\n", 0);
+	send_seg(&w, &c, &s, 0, "PASV\r\n", 0);
+	send_seg(&w, &s, &c, 0, "99 PASV invalid\r\n", 0);
+	send_seg(&w, &c, &s, 0, "SYST\r\n", 0);
+	send_seg(&w, &s, &c, 0, " SYST not supported\r\n", 0);
+	send_seg(&w, &c, &s, 0, "RETR f\r\n", 0);
+	send_seg(&w, &s, &c, 0, "150 here\r\nstray\r\n550 no data\r\n", 0);
+	send_seg(&w, &c, &s, 0, "QUIT\r\n", 0);
+	send_seg(&w, &s, &c, 0, "221 Bye\r\n", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	se = w.ended[0];
+	assert_true(se->has_banner);
+	assert_int_equal(se->nunsolicited, 1);
+	assert_cmd(se, 0, "USER", 230);
+	assert_cmd(se, 1, "PASV", 0);
+	assert_int_equal(se->cmds[1].nreplies, 1);
+	assert_int_equal(se->cmds[1].replies[0].code, 0);
+	assert_int_equal(se->cmds[1].replies[0].text.len, strlen("99 PASV invalid"));
+	assert_memory_equal(se->cmds[1].replies[0].text.p, "99 PASV invalid", 15);
+	assert_cmd(se, 2, "SYST", 0);
+	assert_int_equal(se->cmds[2].nreplies, 1);
+	assert_memory_equal(se->cmds[2].replies[0].text.p, " SYST not supported", 19);
+	assert_cmd(se, 3, "RETR", 550);
+	assert_int_equal(se->cmds[3].nreplies, 3);
+	assert_int_equal(se->cmds[3].replies[1].code, 0);
+	assert_cmd(se, 4, "QUIT", 221);
+	assert_int_equal(se->end_reason, FA_END_QUIT);
+	for (i = 0; i < se->nanoms; i++)
+		if (strcmp(se->anoms[i].type, "invalid_reply") == 0)
+			invalid++;
+	assert_int_equal(invalid, 3);
+	world_free(&w);
+}
+
 /* A command lost from the capture: its reply answers no known command. */
 static void
 test_lost_command(void **state)
@@ -1207,6 +1264,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_lost_reply),
+		cmocka_unit_test(test_invalid_reply),
 		cmocka_unit_test(test_lost_command),
 		cmocka_unit_test(test_lost_both),
 		cmocka_unit_test(test_passive_bytes),
