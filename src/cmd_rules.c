@@ -9,7 +9,8 @@
 #include "cli.h"
 #include "cmd.h"
 
-enum rules_format { RF_JSON, RF_TEXT, RF_NFT, RF_IPT, RF_IP6T, RF_AWSSG };
+enum rules_format { RF_JSON, RF_TEXT, RF_NFT, RF_IPT, RF_IP6T, RF_AWSSG,
+	RF_FIREWALLD };
 
 static const struct option rules_longopts[] = {
 	CLI_INPUT_LONGOPTS,
@@ -83,7 +84,7 @@ static int
 parse_format(const char *s, enum rules_format *fmt)
 {
 	static const char *const names[] = { "json", "text", "nft", "iptables",
-		"ip6tables", "aws-sg" };
+		"ip6tables", "aws-sg", "firewalld" };
 	size_t i;
 
 	if (s == NULL) {
@@ -95,8 +96,8 @@ parse_format(const char *s, enum rules_format *fmt)
 			*fmt = (enum rules_format)i;
 			return 0;
 		}
-	cli_warn("--format: expected json, text, nft, iptables, ip6tables or "
-	    "aws-sg, "
+	cli_warn("--format: expected json, text, nft, iptables, ip6tables, "
+	    "aws-sg or firewalld, "
 	    "got '%s'", s);
 	return -1;
 }
@@ -126,6 +127,8 @@ render(const struct rules *r, enum rules_format fmt, const char *chain_table,
 			    "direction of the security group: not in this document",
 			    rules_awssg_other(r));
 		return rules_awssg(r, out);
+	case RF_FIREWALLD:
+		return rules_firewalld(r, out);
 	case RF_JSON:
 		break;
 	}
@@ -221,7 +224,7 @@ check_args(enum rules_format fmt, const struct rules_opts *ro,
     const struct rules_args *a)
 {
 	static const char *const names[] = { "json", "text", "nft", "iptables",
-		"ip6tables", "aws-sg" };
+		"ip6tables", "aws-sg", "firewalld" };
 	const char *name;
 	char fam[16];
 

@@ -360,5 +360,9 @@ int	 rules_awssg(const struct rules *, FILE *);
 /* The rules of the other direction that document leaves out (active
  * data). */
 size_t	 rules_awssg_other(const struct rules *);
+/* render_firewalld.c: firewalld configuration files for /etc/firewalld,
+ * each after a line "==> PATH <==" (see ftpaudit(1)); 0, or -1 on a write
+ * error or ENOMEM. */
+int	 rules_firewalld(const struct rules *, FILE *);
 
 #endif

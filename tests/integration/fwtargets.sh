@@ -11,6 +11,7 @@
 set -u
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 FTPAUDIT=${FTPAUDIT:-$srcdir/ftpaudit}
+# The system python: botocore and firewalld's modules are Debian packages.
 PY=/usr/bin/python3
 CHECK="$srcdir/tests/integration/fwtargets_check.py"
 [ -x "$PY" ] || { echo "SKIP: $PY missing"; exit 77; }
@@ -78,6 +79,58 @@ if [ $rc -eq 1 ] && [ ! -s "$tmp/out" ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
 else
 	fail "aws-sg gateway: exit $rc, $(cat "$tmp/err")"
 fi
+
+# firewalld: each side and strategy's streams to the checker at once.
+if ! /usr/bin/python3 -c 'import firewall.core.io.policy' 2>/dev/null ||
+    ! command -v firewall-offline-cmd >/dev/null; then
+	echo "note: no firewalld (tests/install-deps.sh): -F firewalld not checked"
+	echo "fwtargets: $passed passed, $failed failed (firewalld skipped)"
+	[ $failed -eq 0 ] || exit 1
+	exit 77
+fi
+for side in server client gateway; do
+	for st in static helper; do
+		files=()
+		for cap in "$srcdir"/samples/*.pcap "$srcdir"/samples/*.pcapng; do
+			for peers in observed any; do
+				n=$((n + 1))
+				out=$tmp/fwd.$n
+				"$FTPAUDIT" rules -F firewalld --side "$side" \
+				    --strategy "$st" --peers "$peers" "$cap" \
+				    >"$out" 2>"$tmp/err"
+				rc=$?
+				if [ $rc -ne 0 ]; then
+					grep -q 'nothing to recommend' "$tmp/err" ||
+					    fail "firewalld $side $st $peers $cap: exit $rc: $(cat "$tmp/err")"
+					continue
+				fi
+				files+=("$out")
+			done
+		done
+		if "$PY" "$CHECK" firewalld "$side" "$st" "${files[@]}"; then
+			pass
+		else
+			fail "firewalld $side $st"
+		fi
+	done
+done
+
+# The checker is not a rubber stamp: an address, a service and a helper
+# that firewalld does not know are each caught.
+"$FTPAUDIT" rules -F firewalld --side client --strategy helper \
+    "$srcdir/samples/crafted-basic.pcap" >"$tmp/good" 2>/dev/null
+for edit in 's/\(address="[0-9.]*\)\/32"/\1.7\/32"/' \
+    's/service name="ftpaudit-ftp"/service name="nosuch"/' \
+    's/helper name="ftp"/helper name="nosuch"/'; do
+	sed "$edit" "$tmp/good" >"$tmp/bad"
+	if cmp -s "$tmp/good" "$tmp/bad"; then
+		fail "firewalld negative: '$edit' changed nothing"
+	elif "$PY" "$CHECK" firewalld client helper "$tmp/bad" >/dev/null; then
+		fail "firewalld checker took '$edit'"
+	else
+		pass
+	fi
+done
 
 echo "fwtargets: $passed passed, $failed failed"
 [ $failed -eq 0 ]
