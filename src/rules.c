@@ -1082,7 +1082,9 @@ nat_find(struct rules *r, enum rules_nat_kind k, const struct fa_addr *daddr,
 }
 
 /* A vetted active transfer: the server behind a port forward connects
- * out, and its source must be the public address too. */
+ * out, and its source must be the public address too.  One the helper
+ * covers is translated by nf_nat_ftp (the expectation follows the
+ * control connection's NAT): no rule. */
 static bool
 nat_active(const struct rules *r, const struct fa_session *s)
 {
@@ -1091,7 +1093,9 @@ nat_active(const struct rules *r, const struct fa_session *s)
 	for (i = 0; i < s->nxfers; i++)
 		if (s->xfers[i].mode == FA_MODE_ACTIVE &&
 		    s->xfers[i].neg != FA_NEG_TLS &&
-		    vet(&r->opts, s, &s->xfers[i], true) < 0)
+		    vet(&r->opts, s, &s->xfers[i], true) < 0 &&
+		    (r->opts.strategy == RULES_STATIC ||
+		    helper_flags(&r->opts, s, &s->xfers[i]) != 0))
 			return true;
 	return false;
 }
@@ -1335,18 +1339,18 @@ rule_finish(struct rules *r, struct rules_rule *u)
 	return 0;
 }
 
-/* The passive ranges of a server: the vetted passive-data rules, with the
- * helper strategy the static recommendation's (the helper's data is
- * translated by nf_nat_ftp, but a transfer it misses is not). */
+/* The passive ranges of a server: its vetted passive-data rules.  With
+ * the helper strategy, only those of the transfers the helper misses:
+ * nf_nat_ftp translates the data connections it expects as their
+ * control connection (the lab's removal test proves each rule needed). */
 static int
 nat_pasv(const struct rules *r, struct rules_nat *n, const struct fa_addr *srv,
     uint16_t port)
 {
-	const struct rules *src = r->shadow != NULL ? r->shadow : r;
 	const struct rules_rule *u;
 	size_t i;
 
-	u = rule_find(src, RP_PASSIVE, RC_FORWARD, FA_AF_INET, srv, port);
+	u = rule_find(r, RP_PASSIVE, RC_FORWARD, FA_AF_INET, srv, port);
 	if (u == NULL)
 		return 0;
 	for (i = 0; i < u->ndport; i++)

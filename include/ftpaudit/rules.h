@@ -172,8 +172,10 @@ struct rules_opening {
  *    port and passive ranges, in postrouting;
  *  - masquerade: the same for the clients of --masquerade NET (net).
  * Only sessions that count (logged in, or --trust=all) make one; the
- * passive ranges are the vetted passive-data rules' (with the helper
- * strategy, the static recommendation's).
+ * passive ranges are the vetted passive-data rules'.  With the helper
+ * strategy, nf_nat_ftp translates the data connections it expects like
+ * their control connection: only transfers it misses add ranges or
+ * active data.
  */
 enum rules_nat_kind { RN_DNAT, RN_SNAT, RN_MASQUERADE };
 struct rules_nat {
