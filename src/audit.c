@@ -262,6 +262,233 @@ covered(const struct audit *a, const struct audit_flow *f)
 }
 
 /*
+ * Packet k of the flow through one hook: the rules it used, its trace
+ * line, the helper it assigned; 1 when the hook denied it or could not
+ * decide (the flow's verdict is set), 0 when it goes on, -1 on ENOMEM.
+ */
+static int
+eval_hook(const struct audit *a, struct audit *rec, struct audit_flow *f,
+    int k, enum rs_hook h, const struct rs_pkt *p, struct rs_result *r,
+    const char **helper_out, struct trace *tr)
+{
+	ruleset_eval(a->rs, h, p, r, rec != NULL ? mark_used : NULL, rec);
+	/* Hooks without a base chain say nothing worth a line. */
+	if (tr != NULL && (r->indeterminate || r->rule != NULL ||
+	    r->policy != NULL) && trace_add(tr, trace_line(p, h, r)) == -1)
+		return -1;
+	if (rec != NULL && r->helper_early != NULL)
+		rec->early[r->helper_early->seq] = true;
+	if (k == 0 && r->helper != NULL && helper_out != NULL)
+		*helper_out = r->helper;
+	if (rec != NULL && r->indeterminate && r->rule != NULL)
+		rec->maybe[r->rule->seq] = true;
+	if (r->indeterminate || r->verdict != RS_V_ACCEPT) {
+		deny(f, k, h, r);
+		return 1;
+	}
+	if (k == 0 && r->rule != NULL) {
+		f->rule = f->first_rule = r->rule;
+		f->first_hook = h;
+		f->policy = NULL;
+	} else if (k == 0 && f->rule == NULL && r->policy != NULL)
+		f->policy = r->policy;
+	return 0;
+}
+
+/*
+ * The tuple of packet k of a NAT'd flow at point at: 0 as it enters the
+ * gateway, 1 after the destination's translation (dstnat, prerouting),
+ * 2 after the source's (srcnat, postrouting).  A reply has both undone
+ * at the same points.
+ */
+static void
+nat_tuple(const struct audit_flow *f, int k, int at, struct rs_pkt *p)
+{
+	const struct fa_endpoint *s, *d;
+
+	if (k != 1) {
+		s = at == 2 ? &f->nat_src : &f->initiator;
+		d = at == 0 ? &f->nat_dst : &f->responder;
+	} else {
+		s = at == 2 ? &f->nat_dst : &f->responder;
+		d = at == 0 ? &f->nat_src : &f->initiator;
+	}
+	p->saddr = s->ip;
+	p->sport = s->port;
+	p->daddr = d->ip;
+	p->dport = d->port;
+}
+
+/* "prerouting dstnat: dnat 203.0.113.1:21 -> 10.0.2.2:21 by RULE". */
+static int
+nat_line(struct trace *tr, const char *where, const struct rs_rule *rule,
+    const struct fa_addr *fa, int fp, const struct fa_addr *ta, int tp,
+    const char *note)
+{
+	char from[64], to[64], name[160];
+	char *line;
+
+	if (tr == NULL)
+		return 0;
+	if (asprintf(&line, "%s: %s %s -> %s%s%s%s", where,
+	    rule != NULL ? rs_nat_str(rule->nat.kind) : "no translation",
+	    ep_str(fa, fp, from, sizeof from), ep_str(ta, tp, to, sizeof to),
+	    rule != NULL ? " by " : "",
+	    rule != NULL ? rs_rule_name(rule, name, sizeof name) : "",
+	    note) == -1)
+		return -1;
+	return trace_add(tr, line);
+}
+
+/* The first packet was not translated to where the capture shows it
+ * went: without dnat it is the gateway's own, and its input hook
+ * decides; nothing listens there, so what is accepted is refused. */
+static int
+nat_local(const struct audit *a, struct audit *rec, struct audit_flow *f,
+    const struct rs_pkt *p, struct trace *tr)
+{
+	struct rs_result r;
+	char *line;
+	int rc;
+
+	f->nat_missing = true;
+	if (tr != NULL) {
+		if (asprintf(&line, "not translated: the gateway takes it itself "
+		    "(input), as the kernel does without dnat") == -1 ||
+		    trace_add(tr, line) == -1)
+			return -1;
+	}
+	if ((rc = eval_hook(a, rec, f, 0, RS_HOOK_INPUT, p, &r, NULL, tr)) != 0)
+		return rc < 0 ? -1 : 0;
+	f->verdict = AV_REJECT;
+	f->why = "not translated: delivered to the gateway itself, where "
+	    "nothing listens (RST)";
+	f->failed_pkt = 0;
+	f->failed_hook = RS_HOOK_INPUT;
+	f->failed_base = r.base;
+	f->rule = r.rule;
+	f->policy = r.rule == NULL ? r.policy : NULL;
+	if (tr != NULL && (line = strdup(f->why)) != NULL)
+		return trace_add(tr, line);
+	return tr != NULL ? -1 : 0;
+}
+
+static void
+nat_mismatch(struct audit_flow *f, enum rs_hook h, const struct rs_result *r)
+{
+	f->verdict = AV_INDETERMINATE;
+	f->why = "the ruleset's translation is not the one the capture shows";
+	f->rule = r->nat_rule;
+	f->policy = NULL;
+	f->failed_pkt = 0;
+	f->failed_hook = h;
+	f->failed_base = r->nat_rule != NULL ? r->nat_rule->chain : r->base;
+}
+
+/* Packet k's dstnat (k == 0: the ruleset's, checked against the
+ * capture); 1 when the flow's verdict is settled, 0, or -1. */
+static int
+nat_pre(const struct audit *a, struct audit *rec, struct audit_flow *f, int k,
+    struct rs_pkt *p, const char **helper_out, struct trace *tr)
+{
+	struct rs_pkt want = *p;
+	struct rs_result r;
+	int rc;
+
+	nat_tuple(f, k, 1, &want);
+	if (k != 0 || f->related)
+		p->ct_nat = &want;
+	if ((rc = eval_hook(a, rec, f, k, RS_HOOK_PREROUTING, p, &r,
+	    helper_out, tr)) != 0)
+		return rc;
+	if (k == 0 && r.nat_rule != NULL && nat_line(tr, "prerouting dstnat",
+	    r.nat_rule, &p->daddr, p->dport, &r.xlat.daddr, r.xlat.dport,
+	    r.xlat_addr_unknown ? " (the interface's address, as observed)" :
+	    "") == -1)
+		return -1;
+	if (k == 0 && !f->related && r.xlat_addr_unknown)
+		r.xlat.daddr = want.daddr;	/* redirect: the gateway's own */
+	if (k == 0 && !f->related && (!fa_addr_eq(&r.xlat.daddr, &want.daddr) ||
+	    r.xlat.dport != want.dport)) {
+		if (r.nat_rule == NULL && !fa_addr_eq(&p->daddr, &want.daddr)) {
+			if (nat_line(tr, "prerouting dstnat", NULL, &p->daddr,
+			    p->dport, &want.daddr, want.dport,
+			    " observed, but no rule translates it") == -1)
+				return -1;
+			return nat_local(a, rec, f, &r.xlat, tr) < 0 ? -1 : 1;
+		}
+		nat_mismatch(f, RS_HOOK_PREROUTING, &r);
+		return nat_line(tr, "prerouting dstnat: the capture shows",
+		    NULL, &p->daddr, p->dport, &want.daddr, want.dport, "") < 0 ?
+		    -1 : 1;
+	}
+	*p = want;
+	p->ct_nat = NULL;
+	return 0;
+}
+
+/* Packet k's srcnat, as nat_pre. */
+static int
+nat_post(const struct audit *a, struct audit *rec, struct audit_flow *f, int k,
+    struct rs_pkt *p, struct trace *tr)
+{
+	struct rs_pkt want = *p;
+	struct rs_result r;
+	int rc;
+
+	nat_tuple(f, k, 2, &want);
+	if (k != 0 || f->related)
+		p->ct_nat = &want;
+	if ((rc = eval_hook(a, rec, f, k, RS_HOOK_POSTROUTING, p, &r, NULL,
+	    tr)) != 0)
+		return rc;
+	/* masquerade: the outgoing interface's address, which the other
+	 * side of the capture shows. */
+	if (r.xlat_addr_unknown)
+		r.xlat.saddr = want.saddr;
+	if (k == 0 && r.nat_rule != NULL && nat_line(tr, "postrouting srcnat",
+	    r.nat_rule, &p->saddr, p->sport, &r.xlat.saddr, r.xlat.sport,
+	    r.xlat_addr_unknown ? " (the interface's address, as observed)" :
+	    "") == -1)
+		return -1;
+	/* Source ports may move on a clash: the address says it all. */
+	if (k == 0 && !f->related && !fa_addr_eq(&r.xlat.saddr, &want.saddr)) {
+		nat_mismatch(f, RS_HOOK_POSTROUTING, &r);
+		return nat_line(tr, "postrouting srcnat: the capture shows",
+		    NULL, &p->saddr, p->sport, &want.saddr, want.sport, "") < 0 ?
+		    -1 : 1;
+	}
+	return 0;
+}
+
+/* A flow seen on both sides of the audited gateway: each packet's
+ * translation as conntrack and the nat chains make it. */
+static int
+eval_nat(const struct audit *a, struct audit *rec, struct audit_flow *f,
+    const char **helper_out, struct trace *tr)
+{
+	struct rs_result r;
+	struct rs_pkt p;
+	bool from_server;
+	int k, rc;
+
+	for (k = 0; k < 3; k++) {
+		make_pkt(f, k, f->helper, &p);
+		from_server = f->server_initiates ? k != 1 : k == 1;
+		pkt_ifaces(a, from_server, &p);
+		nat_tuple(f, k, 0, &p);
+		if ((rc = nat_pre(a, rec, f, k, &p, helper_out, tr)) != 0)
+			return rc < 0 ? -1 : 0;
+		if ((rc = eval_hook(a, rec, f, k, RS_HOOK_FORWARD, &p, &r,
+		    helper_out, tr)) != 0)
+			return rc < 0 ? -1 : 0;
+		if ((rc = nat_post(a, rec, f, k, &p, tr)) != 0)
+			return rc < 0 ? -1 : 0;
+	}
+	return 0;
+}
+
+/*
  * Run the flow's packets through the ruleset, with f->helper, and set its
  * verdict.  rec (the audit itself, or NULL when a trace is replayed) gets
  * the rules they used; tr, when not NULL, a line per base chain; and
@@ -276,7 +503,7 @@ eval_flow(const struct audit *a, struct audit *rec, struct audit_flow *f,
 	struct rs_pkt p;
 	size_t n, i;
 	bool from_server;
-	int k;
+	int k, rc;
 
 	f->verdict = AV_ACCEPT;
 	f->failed_pkt = -1;
@@ -290,35 +517,17 @@ eval_flow(const struct audit *a, struct audit *rec, struct audit_flow *f,
 			return -1;
 		return 0;
 	}
+	if (f->nat && a->side == AUDIT_GATEWAY)
+		return eval_nat(a, rec, f, helper_out, tr);
 	for (k = 0; k < 3; k++) {
 		make_pkt(f, k, f->helper, &p);
 		from_server = f->server_initiates ? k != 1 : k == 1;
 		pkt_ifaces(a, from_server, &p);
 		n = hooks_for(a->side, from_server, hooks);
 		for (i = 0; i < n; i++) {
-			ruleset_eval(a->rs, hooks[i], &p, &r,
-			    rec != NULL ? mark_used : NULL, rec);
-			/* Hooks without a base chain say nothing worth a line. */
-			if (tr != NULL && (r.indeterminate || r.rule != NULL ||
-			    r.policy != NULL) &&
-			    trace_add(tr, trace_line(&p, hooks[i], &r)) == -1)
-				return -1;
-			if (rec != NULL && r.helper_early != NULL)
-				rec->early[r.helper_early->seq] = true;
-			if (k == 0 && r.helper != NULL && helper_out != NULL)
-				*helper_out = r.helper;
-			if (rec != NULL && r.indeterminate && r.rule != NULL)
-				rec->maybe[r.rule->seq] = true;
-			if (r.indeterminate || r.verdict != RS_V_ACCEPT) {
-				deny(f, k, hooks[i], &r);
-				return 0;
-			}
-			if (k == 0 && r.rule != NULL) {
-				f->rule = f->first_rule = r.rule;
-				f->first_hook = hooks[i];
-				f->policy = NULL;
-			} else if (k == 0 && f->rule == NULL && r.policy != NULL)
-				f->policy = r.policy;
+			if ((rc = eval_hook(a, rec, f, k, hooks[i], &p, &r,
+			    helper_out, tr)) != 0)
+				return rc < 0 ? -1 : 0;
 		}
 	}
 	return 0;
@@ -395,6 +604,50 @@ audit_flow_trace(const struct audit *a, const struct audit_flow *f,
 	return 0;
 }
 
+/* The flow's pre- and post-translation endpoints from a paired nat
+ * object: the side where its initiator is, the other side. */
+static void
+nat_set(struct audit_flow *f, const struct fa_nat *n, bool by_server)
+{
+	/* As nat.c pairs them: the client's side holds the inside
+	 * endpoints unless the server is the one translated (dnat). */
+	bool in_b = by_server ? n->kind != FA_NAT_DNAT : n->kind == FA_NAT_DNAT;
+	const struct fa_endpoint *cc = in_b ? &n->out_client : &n->in_client;
+	const struct fa_endpoint *cs = in_b ? &n->out_server : &n->in_server;
+	const struct fa_endpoint *sc = in_b ? &n->in_client : &n->out_client;
+	const struct fa_endpoint *ss = in_b ? &n->in_server : &n->out_server;
+
+	f->nat = true;
+	/* Each host as its own side shows it: the real hosts. */
+	f->initiator = by_server ? *ss : *cc;
+	f->responder = by_server ? *cc : *ss;
+	/* Where the initiator sent it, and the initiator translated. */
+	f->nat_dst = by_server ? *sc : *cs;
+	f->nat_src = by_server ? *cs : *sc;
+	f->initiator_port_known = true;
+}
+
+/*
+ * A passive data connection of a dnat'd session that only the client's
+ * side shows (the gateway answered it, or nobody did): sent to the
+ * public address, it would have gone to the inside server's same port.
+ */
+static void
+nat_unpaired(struct audit_flow *f, const struct fa_session *s,
+    const struct fa_transfer *x)
+{
+	const struct fa_nat *n = s->nat;
+
+	if (n->kind != FA_NAT_DNAT || f->server_initiates || !x->connected ||
+	    !fa_addr_eq(&x->data_server.ip, &n->out_server.ip))
+		return;
+	f->nat = true;
+	f->nat_dst = x->data_server;
+	f->nat_src = x->data_client;
+	f->responder = x->data_server;
+	f->responder.ip = n->in_server.ip;
+}
+
 static int
 add_transfer(struct audit *a, const struct fa_session *s,
     const struct fa_transfer *x, const char *helper)
@@ -427,6 +680,10 @@ add_transfer(struct audit *a, const struct fa_session *s,
 		if (f->responder.ip.family == FA_AF_NONE || !f->server_initiates)
 			f->responder.ip = f->server_initiates ? s->client.ip : s->server.ip;
 	}
+	if (a->side == AUDIT_GATEWAY && x->nat != NULL && x->connected)
+		nat_set(f, x->nat, f->server_initiates);
+	else if (a->side == AUDIT_GATEWAY && s->nat != NULL)
+		nat_unpaired(f, s, x);
 	if (f->initiator.ip.family != f->responder.ip.family)
 		return 0;	/* not a connection one firewall sees */
 	f->related = helper_covers(s, x, helper);
@@ -447,6 +704,8 @@ audit_add_session(struct audit *a, const struct fa_session *s)
 	f->initiator = s->client;
 	f->responder = s->server;
 	f->initiator_port_known = true;
+	if (a->side == AUDIT_GATEWAY && s->nat != NULL)
+		nat_set(f, s->nat, false);
 	if (finish_flow(a, f, NULL, &helper) == -1)
 		return -1;
 	if (a->flows[a->nflows - 1].verdict != AV_ACCEPT)

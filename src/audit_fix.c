@@ -187,7 +187,7 @@ add_flow(struct audit *a, struct fix_index *ix, size_t idx)
 	size_t *v;
 
 	if ((f->verdict != AV_DROP && f->verdict != AV_REJECT) ||
-	    f->excluded != NULL || deny_chain(f) == NULL)
+	    f->excluded != NULL || f->nat_missing || deny_chain(f) == NULL)
 		return 0;
 	if ((x = find_fix(a, ix, f)) == NULL)
 		return -1;

@@ -629,10 +629,82 @@ excluded_findings(struct audit *a)
 	return 0;
 }
 
+/* One not-forwarded finding for every public address, inside server
+ * and port range of the passive flows no dnat rule translates. */
+static int
+nat_forward_finding(struct audit *a, size_t first)
+{
+	const struct audit_flow *f = &a->flows[first], *g;
+	char pub[FA_ADDRSTRLEN], in[FA_ADDRSTRLEN], ports[16], ipt[16];
+	unsigned lo = f->nat_dst.port, hi = f->nat_dst.port, n = 0;
+	size_t i;
+
+	for (i = 0; i < a->nflows; i++) {
+		g = &a->flows[i];
+		if (!g->nat_missing || g->server_initiates ||
+		    !fa_addr_eq(&g->nat_dst.ip, &f->nat_dst.ip) ||
+		    !fa_addr_eq(&g->responder.ip, &f->responder.ip))
+			continue;
+		if (i < first)
+			return 0;	/* reported with the first one */
+		lo = g->nat_dst.port < lo ? g->nat_dst.port : lo;
+		hi = g->nat_dst.port > hi ? g->nat_dst.port : hi;
+		n++;
+	}
+	fa_addr_str(&f->nat_dst.ip, pub);
+	fa_addr_str(&f->responder.ip, in);
+	snprintf(ports, sizeof ports, lo == hi ? "%u" : "%u-%u", lo, hi);
+	snprintf(ipt, sizeof ipt, lo == hi ? "%u" : "%u:%u", lo, hi);
+	return finding(a, "nat-not-forwarded", "%u flow(s) from flow #%zu "
+	    "(session %llu) to %s port %s reached %s in the capture, but no "
+	    "dnat rule translates them: the gateway takes them itself and "
+	    "refuses them; fix: forward the port%s, nft add rule ip nat "
+	    "prerouting ip daddr %s tcp dport %s dnat to %s (iptables -t nat "
+	    "-A PREROUTING -d %s -p tcp --dport %s -j DNAT --to-destination "
+	    "%s), and accept them to %s in forward", n, first,
+	    (unsigned long long)f->session, pub, ports, in, lo == hi ? "" : "s",
+	    pub, ports, in, pub, ipt, in, in);
+}
+
+/* Flows the capture shows translated and the ruleset does not: a passive
+ * range not forwarded, or active data to a client behind snat that only
+ * the ftp helper's expectation translates. */
+static int
+nat_findings(struct audit *a)
+{
+	const struct audit_flow *f;
+	char cl[FA_ADDRSTRLEN];
+	size_t i;
+
+	for (i = 0; i < a->nflows; i++) {
+		f = &a->flows[i];
+		if (!f->nat_missing)
+			continue;
+		if (!f->server_initiates) {
+			if (nat_forward_finding(a, i) == -1)
+				return -1;
+			continue;
+		}
+		if (finding(a, "nat-active-needs-helper", "flow #%zu (session "
+		    "%llu, transfer %u): active data to %s, a client behind snat "
+		    "or masquerade, is translated only by the ftp helper's "
+		    "expectation (nf_nat_ftp), which the ruleset does not assign "
+		    "to the control connection: the gateway refuses it; fix: "
+		    "assign the helper to the control port (nft: ct helper "
+		    "ftp-std { type \"ftp\" protocol tcp; } and ct helper set "
+		    "\"ftp-std\" in a prerouting filter chain; iptables: -t raw "
+		    "-A PREROUTING -p tcp --dport 21 -j CT --helper ftp), or use "
+		    "passive mode", i, (unsigned long long)f->session,
+		    f->transfer, fa_addr_str(&f->nat_dst.ip, cl)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 audit_find_ftp(struct audit *a)
 {
-	if (excluded_findings(a) != 0)
+	if (excluded_findings(a) != 0 || nat_findings(a) != 0)
 		return -1;
 	if (helper_findings(a) != 0 || range_findings(a) != 0 ||
 	    port20_findings(a) != 0 || indeterminate_finding(a) != 0 ||

@@ -41,6 +41,19 @@ struct audit_flow {
 	/* The conntrack helper its packets ran with: the one the control
 	 * connection's first packet assigned (ruleset memory), or NULL. */
 	const char	*helper;
+	/*
+	 * Both sides of the gateway's NAT seen (the session's or transfer's
+	 * nat, --side gateway): initiator and responder above are the real
+	 * hosts, as the forward hook sees them; nat_dst is where the
+	 * initiator sent the first packet, nat_src the initiator's address
+	 * after the gateway.  nat_missing: the ruleset does not translate
+	 * the destination the capture shows translated, so the kernel
+	 * delivers it to the gateway itself (its fix is a finding, not an
+	 * accept rule).
+	 */
+	bool		 nat;
+	struct fa_endpoint nat_dst, nat_src;
+	bool		 nat_missing;
 };
 
 /* A narrower rule for what an overly broad one was used for. */
