@@ -132,6 +132,9 @@ replies(struct jw *w, const struct fa_command *c, bool codes)
 	for (i = 0; i < c->nreplies; i++) {
 		r = &c->replies[i];
 		if (codes) {
+			/* A line without a code has none, as in Suricata. */
+			if (r->code == 0)
+				continue;
 			code[0] = (char)('0' + r->code / 100 % 10);
 			code[1] = (char)('0' + r->code / 10 % 10);
 			code[2] = (char)('0' + r->code % 10);
