@@ -365,6 +365,20 @@ cmd_transfer(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 				    fc->arg_len);
 		} else if (t->dir == FA_DIR_LISTING && s->cwd != NULL)
 			t->path = session_path(s, s->cwd, NULL, 0);
+		t->binary = s->type[0] == 'I' || s->type[0] == 'i' ||
+		    s->type[0] == 'L' || s->type[0] == 'l';
+		t->restarted = x->rest;
+		/* SIZE announces a download's size, not an upload's: before
+		 * STOR it asks what is there already, and the upload
+		 * changes it. */
+		if (x->size_path != NULL && t->path != NULL &&
+		    strcmp(x->size_path, t->path) == 0) {
+			if (t->dir == FA_DIR_DOWNLOAD) {
+				t->has_size = true;
+				t->size = x->size_val;
+			} else
+				x->size_path = NULL;
+		}
 		p->xfer = (int32_t)(i - 1);
 		return;
 	}
@@ -414,6 +428,18 @@ cmd_account(struct fa_engine *e, struct fa_session *s, const struct ftp_cmd *fc)
 		    sizeof hidden - 1);
 }
 
+/* REST to anything but offset 0 (clients send "REST 0" to probe). */
+static bool
+rest_offset(const struct ftp_cmd *fc)
+{
+	size_t i;
+
+	for (i = 0; fc->arg != NULL && i < fc->arg_len; i++)
+		if (fc->arg[i] != '0' && fc->arg[i] != ' ')
+			return true;
+	return false;
+}
+
 static void
 cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
     const struct ftp_line *ln, int32_t ci, struct pending *p)
@@ -455,9 +481,19 @@ cmd_effects(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	case FTP_VERB_ABOR:
 		x->abor_pending = true;
 		break;
+	case FTP_VERB_REST:
+		x->rest = rest_offset(fc);
+		break;
+	case FTP_VERB_DELE:
+	case FTP_VERB_RNFR:
+	case FTP_VERB_RNTO:
+		x->size_path = NULL;	/* the file SIZE measured may be gone */
+		break;
 	default:
-		if (ftp_verb_flags(fc->id) & FTP_VF_TRANSFER)
+		if (ftp_verb_flags(fc->id) & FTP_VF_TRANSFER) {
 			cmd_transfer(e, x, fc, ci, p);
+			x->rest = false;
+		}
 		break;
 	}
 }
@@ -705,6 +741,38 @@ reply_type(struct fa_session *s, const struct pending *p)
 	s->type[n] = '\0';
 }
 
+/* A 213 to SIZE: the size of that path for the RETRs after it. */
+static void
+reply_size(struct ctl *x, const struct pending *p, const struct fa_reply *r)
+{
+	struct fa_session *s = x->sess;
+	struct fa_command *cmd = cmd_at(s, p->cmd);
+	uint64_t v;
+
+	if (cmd == NULL || !cmd->has_arg || cmd->arg.len == 0 ||
+	    !ftp_parse_size_213(r->text.p, r->text.len, &v))
+		return;
+	if ((x->size_path = session_path(s, s->cwd, cmd->arg.p,
+	    cmd->arg.len)) != NULL)
+		x->size_val = v;
+}
+
+/* A 1xx to a data command: the size it announces, which is this
+ * transfer's own, so it wins over a SIZE asked before. */
+static void
+prelim_effects(struct ctl *x, const struct pending *p, const struct fa_reply *r)
+{
+	struct fa_transfer *t;
+	uint64_t v;
+
+	if (p->xfer < 0 || (uint32_t)p->xfer >= x->sess->nxfers ||
+	    !ftp_parse_size_150(r->text.p, r->text.len, &v))
+		return;
+	t = &x->sess->xfers[p->xfer];
+	t->has_size = true;
+	t->size = v;
+}
+
 static void
 reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
     const struct fa_reply *r)
@@ -764,6 +832,10 @@ reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
 	case FTP_VERB_ABOR:
 		x->abor_pending = false;
 		break;
+	case FTP_VERB_SIZE:
+		if (c == 213)
+			reply_size(x, p, r);
+		break;
 	default:
 		if (ftp_verb_flags(p->verb) & FTP_VF_TRANSFER)
 			data_reply(e, x, p, r);
@@ -810,7 +882,9 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 		if (cmd != NULL)
 			cmd->reply_code = code;
 		reply_effects(e, x, p, &r);
-	} else if (p == NULL && code >= 227 && code <= 229) {
+	} else if (p != NULL && code >= 100)
+		prelim_effects(x, p, &r);
+	else if (p == NULL && code >= 227 && code <= 229) {
 		/* Its PASV/EPSV was lost; the port it opens is still real. */
 		reply_passive(e, x, &r, code == 229 ? FTP_VERB_EPSV :
 		    FTP_VERB_PASV);

@@ -276,6 +276,31 @@ data_end(struct fa_engine *e, struct conn *c, uint64_t ts)
 		t->end_us = ts;
 }
 
+/*
+ * A complete transfer whose data connection was seen whole, from SYN to
+ * FIN, should carry what the server announced.  Not in ASCII mode (the
+ * default, or TYPE A): servers announce the stored size, and line-end
+ * conversion changes the count on the wire.  Not after REST: the
+ * announcement may be the whole file's.
+ */
+static void
+size_check(struct fa_engine *e, struct fa_session *s,
+    const struct fa_transfer *t)
+{
+	uint64_t bytes;
+
+	if (!t->has_size || t->status != FA_XS_COMPLETE || !t->connected ||
+	    !t->closed || t->handshake != FA_HS_COMPLETE || !t->binary ||
+	    t->restarted || (t->dir != FA_DIR_DOWNLOAD &&
+	    t->dir != FA_DIR_UPLOAD))
+		return;
+	if ((bytes = fa_transfer_bytes(t)) == t->size)
+		return;
+	engine_anomaly(e, s, t->end_us, "transfer_size_mismatch",
+	    "transfer %u: %llu bytes carried, %llu announced", t->id,
+	    (unsigned long long)bytes, (unsigned long long)t->size);
+}
+
 /* Session over: every transfer gets its final status. */
 void
 xfer_finish(struct fa_engine *e, struct fa_session *s)
@@ -301,6 +326,7 @@ xfer_finish(struct fa_engine *e, struct fa_session *s)
 				    fa_neg_str(t->neg), t->expected.port);
 			}
 		}
+		size_check(e, s, t);
 		engine_transfer_end(e, s, t);
 	}
 }

@@ -51,6 +51,10 @@ struct ctl {
 	bool		 confirmed;	/* detected on another port: first command seen */
 	bool		 abor_pending;
 	bool		 path_said;	/* path_too_long reported */
+	const char	*size_path;	/* pooled: path of the last SIZE answered */
+	uint64_t	 size_val;	/* and its size, until an upload to it,
+					   DELE or a rename */
+	bool		 rest;		/* REST to a non-zero offset, until one */
 	/* In the engine's index of encrypted sessions (engine_tls_open):
 	 * its bucket's chain, newest first. */
 	bool		 tls_listed;

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ftpaudit/ftp_parse.h"
 
@@ -684,6 +685,63 @@ ftp_reply_asm_line(struct ftp_reply_asm *ra, const uint8_t *line, size_t len,
 		break;
 	}
 	return FTP_REPLY_EV_JUNK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Announced sizes. */
+
+/* The decimal number of the len bytes at p, all digits; false when empty,
+ * not all digits or past 64 bits. */
+static bool
+size_digits(const uint8_t *p, size_t len, uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	if (len == 0)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (!is_digit(p[i]) || x > UINT64_MAX / 10 ||
+		    (x == UINT64_MAX / 10 &&
+		    (uint64_t)(p[i] - '0') > UINT64_MAX % 10))
+			return false;
+		x = x * 10 + (uint64_t)(p[i] - '0');
+	}
+	*v = x;
+	return true;
+}
+
+bool
+ftp_parse_size_150(const uint8_t *text, size_t len, uint64_t *size)
+{
+	size_t i, d;
+
+	if (text == NULL)
+		return false;
+	/* The last match wins: a file name may hold "(1 bytes)" too. */
+	for (i = len; i-- > 0;) {
+		if (text[i] != ' ' || len - i < 6 ||
+		    strncasecmp((const char *)text + i + 1, "bytes", 5) != 0)
+			continue;
+		for (d = i; d > 0 && is_digit(text[d - 1]); d--)
+			;
+		if (d == i || (d > 0 && text[d - 1] != '(' &&
+		    text[d - 1] != ' '))
+			continue;
+		if (size_digits(text + d, i - d, size))
+			return true;
+	}
+	return false;
+}
+
+bool
+ftp_parse_size_213(const uint8_t *text, size_t len, uint64_t *size)
+{
+	if (text == NULL)
+		return false;
+	while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t'))
+		len--;
+	return size_digits(text, len, size);
 }
 
 /* ---------------------------------------------------------------------- */

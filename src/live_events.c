@@ -144,6 +144,11 @@ on_transfer_end(void *arg, const struct fa_session *s, const struct fa_transfer 
 	jw_key(w, "connected"); jw_bool(w, t->connected);
 	jw_key(w, "bytes"); jw_uint(w, fa_transfer_bytes(t));
 	jw_key(w, "bytes_captured"); jw_uint(w, fa_transfer_bytes_captured(t));
+	jw_key(w, "size");
+	if (t->has_size)
+		jw_uint(w, t->size);
+	else
+		jw_null(w);
 	emit(arg);
 }
 

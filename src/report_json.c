@@ -146,6 +146,11 @@ transfer(struct jw *w, const struct fa_transfer *t)
 	report_json_cstr(w, "direction", fa_dir_str(t->dir));
 	jw_key(w, "bytes"); jw_uint(w, fa_transfer_bytes(t));
 	jw_key(w, "bytes_captured"); jw_uint(w, fa_transfer_bytes_captured(t));
+	jw_key(w, "size");
+	if (t->has_size)
+		jw_uint(w, t->size);
+	else
+		jw_null(w);
 	ts_or_null(w, "start", t->connected, t->start_us);
 	ts_or_null(w, "end", t->connected, t->end_us);
 	jw_key(w, "duration_s");

@@ -52,7 +52,15 @@ put_transfer(FILE *f, const struct fa_session *s, const struct fa_transfer *t)
 	else
 		fputs("-", f);
 	fputs("  ", f);
-	fputs(fmt_human(b, bytes), f);
+	/* Unseen data is not "0 B": the size, when announced, still is. */
+	if (t->connected)
+		fputs(fmt_human(b, bytes), f);
+	else
+		fputs("not captured", f);
+	if (t->has_size) {
+		fputs(t->connected ? " of " : ", announced ", f);
+		fputs(fmt_human(b, t->size), f);
+	}
 	if (t->connected && dur > 0) {
 		fputs(" in ", f);
 		fputs(fmt_ms(b, t->end_us - t->start_us), f);

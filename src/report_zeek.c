@@ -602,19 +602,29 @@ json_row(struct zeek *z, const struct fa_session *s, const char *uid,
 		z->error = 1;
 }
 
-/* The size a reply announced for c's file: RETR's 150, else the 213
- * of the last SIZE before it, when for the same argument (prev: that
- * SIZE, or NULL); SIZE's own 213. */
+/* The size a reply announced for c's file (the ci'th command): its
+ * transfer's size, which the engine took from RETR's 150 or the SIZE
+ * just before; without a transfer (no negotiation seen), RETR's 150,
+ * else the 213 of the last SIZE before it, when for the same argument
+ * (prev: that SIZE, or NULL); SIZE's own 213. */
 static bool
-announced_size(const struct fa_command *c, const struct fa_command *prev,
-    uint64_t *v)
+announced_size(const struct fa_session *s, uint32_t ci,
+    const struct fa_command *c, const struct fa_command *prev, uint64_t *v)
 {
 	const struct fa_reply *r;
+	uint32_t i;
 
 	if (c->id == FTP_VERB_SIZE)
 		return (r = reply_with(c, 213)) != NULL && reply_size(r, v);
 	if (c->id != FTP_VERB_RETR)
 		return false;
+	for (i = 0; i < s->nxfers; i++) {
+		if (s->xfers[i].cmd_index != (int)ci)
+			continue;
+		if (s->xfers[i].has_size)
+			*v = s->xfers[i].size;
+		return s->xfers[i].has_size;
+	}
 	if ((r = reply_with(c, 150)) != NULL && reply_size(r, v))
 		return true;
 	return prev != NULL && prev->id == FTP_VERB_SIZE && prev->has_arg &&
@@ -676,7 +686,8 @@ zeek_session(struct zeek *z, const struct fa_session *s)
 		if (logged(z, c)) {
 			row.arg = file_cmd(c->id) ? file_url(s, c, cwd, url,
 			    sizeof url) : NULL;
-			row.has_size = announced_size(c, last_size, &row.size);
+			row.has_size = announced_size(s, i, c, last_size,
+			    &row.size);
 			data_channel(s, c, &row);
 			if (z->json)
 				json_row(z, s, uid, &row);

@@ -172,6 +172,18 @@ struct ftp_reply_asm {
 enum ftp_reply_event ftp_reply_asm_line(struct ftp_reply_asm *ra,
 	    const uint8_t *line, size_t len, struct ftp_reply_line *out);
 
+/*
+ * Announced sizes.  ftp_parse_size_150 finds the exact byte count a 150
+ * (or 125) reply's text gives, in the form servers write it: digits just
+ * before " bytes" (any case), after "(" or a blank: "... for f (12345
+ * bytes).".  "5289713.5 kbytes to download" (pure-ftpd) is not exact and
+ * gives none.  ftp_parse_size_213 reads a SIZE answer (RFC 3659: the
+ * text is the number alone, trailing blanks allowed).  Both return false,
+ * leaving *size alone, when there is no size or it overflows 64 bits.
+ */
+bool	ftp_parse_size_150(const uint8_t *text, size_t len, uint64_t *size);
+bool	ftp_parse_size_213(const uint8_t *text, size_t len, uint64_t *size);
+
 /* Negotiations.  Each returns FTP_NEG_OK and fills out, or an error code;
  * an error never leaves out half-filled in a way a caller could use. */
 enum ftp_neg_status {

@@ -104,6 +104,10 @@ struct fa_transfer {
 	enum fa_dir	 dir;
 	enum fa_xstatus	 status;
 	int		 reply_code;
+	bool		 has_size;	/* the server announced size */
+	uint64_t	 size;		/* its 150, or the 213 to SIZE before */
+	bool		 binary;	/* TYPE I or L in effect: bytes as stored */
+	bool		 restarted;	/* after a REST to a non-zero offset */
 	bool		 closed;	/* data connection ended (FIN/RST) */
 	bool		 reported;	/* transfer_end was sent to the sinks */
 	bool		 has_isn;	/* data connection's SYN seen */

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -360,6 +361,93 @@ test_passive_bytes(void **state)
 			nat += strcmp(se->anoms[i].type, "nat_mismatch") == 0;
 		assert_int_equal(nat, 1);
 	}
+	world_free(&w);
+}
+
+/* PASV to port 50000 + i, cmd, then (unless unseen) a data connection
+ * carrying data, the 150 prelim and 226. */
+static void
+sized_retr(struct world *w, struct peer *c, struct peer *s, int i,
+    const char *cmd, const char *prelim, const char *data, int unseen)
+{
+	struct peer dc = P(10, 0, 0, 1, (uint16_t)(40200 + i), 77);
+	struct peer ds = P(10, 0, 0, 2, (uint16_t)(50000 + i), 9000);
+	char line[128];
+
+	send_seg(w, c, s, 0, "PASV\r\n", 0);
+	snprintf(line, sizeof line, "227 Entering Passive Mode (10,0,0,2,195,%d).\r\n",
+	    80 + i);
+	send_seg(w, s, c, 0, line, 0);
+	send_seg(w, c, s, 0, cmd, 0);
+	if (!unseen)
+		handshake(w, &dc, &ds);
+	send_seg(w, s, c, 0, prelim, 0);
+	if (!unseen) {
+		send_seg(w, &ds, &dc, 0, data, 0);
+		teardown(w, &dc, &ds);
+	}
+	send_seg(w, s, c, 0, "226 done\r\n", 0);
+}
+
+/*
+ * Announced sizes: the 150's "(N bytes)", else the 213 to a SIZE of the
+ * same path just before; a binary transfer seen whole that carried other
+ * than that raises transfer_size_mismatch, an ASCII one does not.
+ */
+static void
+test_announced_size(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40010, 1000), s = P(10, 0, 0, 2, 21, 5000);
+	const struct fa_session *se;
+	uint32_t i;
+	int mismatch = 0;
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	send_seg(&w, &c, &s, 0, "TYPE I\r\n", 0);
+	send_seg(&w, &s, &c, 0, "200 binary\r\n", 0);
+	send_seg(&w, &c, &s, 0, "SIZE f.bin\r\n", 0);
+	send_seg(&w, &s, &c, 0, "213 5\r\n", 0);
+	sized_retr(&w, &c, &s, 0, "RETR f.bin\r\n", "150 go\r\n", "12345", 0);
+	sized_retr(&w, &c, &s, 1, "RETR g.bin\r\n", "150 Opening BINARY mode "
+	    "data connection for g (1 bytes).bin (8 bytes).\r\n", "123456", 0);
+	send_seg(&w, &c, &s, 0, "SIZE x\r\n", 0);
+	send_seg(&w, &s, &c, 0, "213 100\r\n", 0);
+	sized_retr(&w, &c, &s, 2, "RETR y\r\n", "150-Accepted data connection\r\n"
+	    "150 5289713.5 kbytes to download\r\n", "1", 0);
+	sized_retr(&w, &c, &s, 3, "RETR z\r\n", "150 z (4 bytes)\r\n", NULL, 1);
+	send_seg(&w, &c, &s, 0, "TYPE A\r\n", 0);
+	send_seg(&w, &s, &c, 0, "200 ascii\r\n", 0);
+	sized_retr(&w, &c, &s, 4, "RETR h.txt\r\n", "150 h.txt (9 Bytes)\r\n",
+	    "1234567", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	se = w.ended[0];
+	assert_int_equal(se->nxfers, 5);
+	assert_true(se->xfers[0].has_size);
+	assert_int_equal(se->xfers[0].size, 5);
+	assert_int_equal(fa_transfer_bytes(&se->xfers[0]), 5);
+	assert_true(se->xfers[1].has_size);
+	assert_int_equal(se->xfers[1].size, 8);
+	assert_int_equal(fa_transfer_bytes(&se->xfers[1]), 6);
+	assert_int_equal(se->xfers[1].status, FA_XS_COMPLETE);
+	assert_false(se->xfers[2].has_size);
+	assert_true(se->xfers[3].has_size);
+	assert_int_equal(se->xfers[3].size, 4);
+	assert_false(se->xfers[3].connected);
+	assert_true(se->xfers[4].has_size);
+	assert_int_equal(se->xfers[4].size, 9);
+	assert_false(se->xfers[4].binary);
+	for (i = 0; i < se->nanoms; i++)
+		if (strcmp(se->anoms[i].type, "transfer_size_mismatch") == 0) {
+			mismatch++;
+			assert_string_equal(se->anoms[i].detail,
+			    "transfer 2: 6 bytes carried, 8 announced");
+		}
+	assert_int_equal(mismatch, 1);
 	world_free(&w);
 }
 
@@ -1265,6 +1353,7 @@ main(void)
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_lost_reply),
 		cmocka_unit_test(test_invalid_reply),
+		cmocka_unit_test(test_announced_size),
 		cmocka_unit_test(test_lost_command),
 		cmocka_unit_test(test_lost_both),
 		cmocka_unit_test(test_passive_bytes),

@@ -1755,6 +1755,53 @@ test_random_input(void **state)
 	ftp_linebuf_free(&lb);
 }
 
+/* The size forms of 150 replies servers send, and SIZE's 213. */
+static void
+test_announced_size(void **state)
+{
+	static const struct {
+		const char	*text;
+		bool		 ok;
+		uint64_t	 size;
+	} c150[] = {
+		/* vsftpd, ProFTPD, wu-ftpd */
+		{ "Opening BINARY mode data connection for f.iso (734003200 bytes).", true, 734003200 },
+		{ "Opening BINARY mode data connection for f (48 bytes)", true, 48 },
+		/* Serv-U */
+		{ "Opening ASCII mode data connection for /a.txt (1234 Bytes).", true, 1234 },
+		{ "Opening BINARY mode data connection for x (12 BYTES) using SSL/TLS.", true, 12 },
+		/* the last one counts: the name may hold one too */
+		{ "Opening data connection for a (3 bytes).zip (70 bytes).", true, 70 },
+		{ "Data connection already open; 0 bytes", true, 0 },
+		/* pure-ftpd: not exact */
+		{ "Accepted data connection\n5289713.5 kbytes to download", false, 0 },
+		{ "Opening BINARY mode data connection.", false, 0 },
+		{ "Here (12345bytes)", false, 0 },
+		{ "Here (x12 bytes)", false, 0 },
+		{ "Here (99999999999999999999 bytes)", false, 0 },
+		{ "bytes", false, 0 },
+		{ "", false, 0 },
+	};
+	uint64_t v;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof c150 / sizeof c150[0]; i++) {
+		v = 7;
+		assert_int_equal(ftp_parse_size_150((const uint8_t *)c150[i].text,
+		    strlen(c150[i].text), &v), c150[i].ok);
+		assert_int_equal(v, c150[i].ok ? c150[i].size : 7);
+	}
+	assert_true(ftp_parse_size_213((const uint8_t *)"48", 2, &v));
+	assert_int_equal(v, 48);
+	assert_true(ftp_parse_size_213((const uint8_t *)"18446744073709551615 ", 21, &v));
+	assert_true(v == UINT64_MAX);
+	assert_false(ftp_parse_size_213((const uint8_t *)"18446744073709551616", 20, &v));
+	assert_false(ftp_parse_size_213((const uint8_t *)"20260101120000 x", 16, &v));
+	assert_false(ftp_parse_size_213((const uint8_t *)"", 0, &v));
+	assert_false(ftp_parse_size_213(NULL, 0, &v));
+}
+
 int
 main(void)
 {
@@ -1803,6 +1850,7 @@ main(void)
 		cmocka_unit_test(test_229_invalid),
 		cmocka_unit_test(test_neg_strerror),
 		cmocka_unit_test(test_random_input),
+		cmocka_unit_test(test_announced_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
