@@ -76,11 +76,21 @@ flow_write(struct jw *w, const struct audit *a, const struct audit_flow *f)
 	}
 	free(lines);
 	jw_end_arr(w);
-	if (f->verdict == AV_INDETERMINATE && f->why != NULL) {
+	if ((f->verdict == AV_INDETERMINATE || f->nat_missing) && f->why != NULL) {
 		jw_key(w, "reason"); jw_str(w, f->why);
 	}
 	if (f->excluded != NULL) {
 		jw_key(w, "excluded"); jw_lit(w, f->excluded);
+	}
+	if (f->nat) {
+		/* The gateway's translation as the capture shows it. */
+		jw_key(w, "nat");
+		jw_obj(w);
+		jw_key(w, "sent_to"); jw_endpoint(w, &f->nat_dst, true);
+		jw_key(w, "initiator_translated");
+		jw_endpoint(w, &f->nat_src, true);
+		jw_key(w, "untranslated"); jw_bool(w, f->nat_missing);
+		jw_end_obj(w);
 	}
 	jw_end_obj(w);
 	return 0;
