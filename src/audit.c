@@ -422,6 +422,7 @@ nat_pre(const struct audit *a, struct audit *rec, struct audit_flow *f, int k,
 		    NULL, &p->daddr, p->dport, &want.daddr, want.dport, "") < 0 ?
 		    -1 : 1;
 	}
+	want.ctstatus = r.xlat.ctstatus;	/* what the dnat set */
 	*p = want;
 	p->ct_nat = NULL;
 	return 0;
@@ -461,6 +462,21 @@ nat_post(const struct audit *a, struct audit *rec, struct audit_flow *f, int k,
 	return 0;
 }
 
+/* The ct status bits of the flow's connection once translated. */
+static uint8_t
+nat_status(const struct audit_flow *f)
+{
+	uint8_t st = 0;
+
+	if (!fa_addr_eq(&f->nat_dst.ip, &f->responder.ip) ||
+	    f->nat_dst.port != f->responder.port)
+		st |= RS_CTS_DNAT;
+	if (!fa_addr_eq(&f->nat_src.ip, &f->initiator.ip) ||
+	    f->nat_src.port != f->initiator.port)
+		st |= RS_CTS_SNAT;
+	return st;
+}
+
 /* A flow seen on both sides of the audited gateway: each packet's
  * translation as conntrack and the nat chains make it. */
 static int
@@ -477,6 +493,10 @@ eval_nat(const struct audit *a, struct audit *rec, struct audit_flow *f,
 		from_server = f->server_initiates ? k != 1 : k == 1;
 		pkt_ifaces(a, from_server, &p);
 		nat_tuple(f, k, 0, &p);
+		/* Later packets, and a related one (the helper's expectation
+		 * translates it): the status the translation set. */
+		p.ctstatus_known = true;
+		p.ctstatus = k == 0 && !f->related ? 0 : nat_status(f);
 		if ((rc = nat_pre(a, rec, f, k, &p, helper_out, tr)) != 0)
 			return rc < 0 ? -1 : 0;
 		if ((rc = eval_hook(a, rec, f, k, RS_HOOK_FORWARD, &p, &r,

@@ -78,6 +78,7 @@ cond_implies(const struct rs_match *mr, const struct rs_match *ms)
 		return false;
 	switch (ms->key) {
 	case RS_K_CTSTATE:
+	case RS_K_CTSTATUS:
 		return ms->neg ? (ms->mask & ~mr->mask) == 0 : (mr->mask & ~ms->mask) == 0;
 	case RS_K_TCPFLAGS:
 		return mr->mask == ms->mask && mr->value == ms->value &&

@@ -880,6 +880,13 @@ match_one(const struct rs_match *m, enum rs_hook hook, const struct rs_pkt *p,
 		for (size_t i = 0; i < m->nnames; i++)
 			in = in || strcmp(m->names[i], p->helper) == 0;
 		return in != m->neg;
+	case RS_K_CTSTATUS:
+		if (!p->ctstatus_known) {
+			*why = "ct status: whether the connection is translated "
+			    "is known only when both sides of the gateway are seen";
+			return -1;
+		}
+		return ((p->ctstatus & m->mask) != 0) != m->neg;
 	case RS_K_TCPFLAGS:
 		if (p->l4proto != 6)
 			return 0;
@@ -1008,6 +1015,8 @@ run_rule(struct run_ctx *x, const struct rs_rule *r, int depth, bool *done)
 	    is_nat_chain(x->base)) {
 		x->res->nat_rule = r;
 		rs_nat_apply(&r->nat, &x->res->xlat, &x->res->xlat_addr_unknown);
+		x->res->xlat.ctstatus |= r->nat.kind == RS_NAT_DNAT ||
+		    r->nat.kind == RS_NAT_REDIRECT ? RS_CTS_DNAT : RS_CTS_SNAT;
 	}
 	if (r->helper_set != NULL && x->pkt->ctstate == RS_CT_NEW) {
 		if (helper_effective(x, r)) {

@@ -11,7 +11,7 @@
 
 /* What the right-hand side of a match holds. */
 enum vclass { VC_ADDR4, VC_ADDR6, VC_NUM, VC_PORT, VC_PROTO, VC_NFPROTO,
-	VC_NAME, VC_CTSTATE, VC_FLAGS };
+	VC_NAME, VC_CTSTATE, VC_FLAGS, VC_CTSTATUS };
 
 struct nft_ctx {
 	struct ruleset	*rs;
@@ -96,6 +96,9 @@ scalar_num(enum vclass vc, json_t *v)
 		    strcmp(s, "ipv6") == 0 || strcmp(s, "ip6") == 0 ? 6 : -1;
 	case VC_CTSTATE: return rs_ctstate_word(s) ? (long)rs_ctstate_word(s) : -1;
 	case VC_FLAGS: return tcp_flag(s) ? (long)tcp_flag(s) : -1;
+	case VC_CTSTATUS:
+		return strcmp(s, "snat") == 0 ? RS_CTS_SNAT :
+		    strcmp(s, "dnat") == 0 ? RS_CTS_DNAT : -1;
 	default: return -1;
 	}
 }
@@ -155,7 +158,7 @@ add_scalar(struct rs_match *m, enum vclass vc, json_t *v)
 		lo = hi = scalar_num(vc, v);
 	if (lo < 0 || hi < 0)
 		return -1;
-	if (vc == VC_CTSTATE || vc == VC_FLAGS) {
+	if (vc == VC_CTSTATE || vc == VC_FLAGS || vc == VC_CTSTATUS) {
 		m->mask |= (uint32_t)lo;
 		return 0;
 	}
@@ -328,6 +331,11 @@ ct_key(json_t *ct, enum rs_key *key, enum vclass *vc)
 	if (strcmp(k, "state") == 0) {
 		*key = RS_K_CTSTATE;
 		*vc = VC_CTSTATE;
+		return 0;
+	}
+	if (strcmp(k, "status") == 0) {
+		*key = RS_K_CTSTATUS;
+		*vc = VC_CTSTATUS;
 		return 0;
 	}
 	if (strcmp(k, "helper") == 0) {

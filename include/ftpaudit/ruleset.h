@@ -20,10 +20,13 @@ enum { RS_FAM_IP = 1, RS_FAM_IP6 = 2, RS_FAM_INET = 3 };
 
 enum rs_key { RS_K_SADDR, RS_K_DADDR, RS_K_SPORT, RS_K_DPORT, RS_K_L4PROTO,
 	RS_K_NFPROTO, RS_K_IIF, RS_K_OIF, RS_K_CTSTATE, RS_K_HELPER,
-	RS_K_TCPFLAGS };
+	RS_K_TCPFLAGS, RS_K_CTSTATUS };
 
 enum { RS_CT_NEW = 1, RS_CT_ESTABLISHED = 2, RS_CT_RELATED = 4,
 	RS_CT_INVALID = 8, RS_CT_UNTRACKED = 16 };
+
+/* ct status bits a rule may test (nft ct status snat/dnat). */
+enum { RS_CTS_SNAT = 1, RS_CTS_DNAT = 2 };
 
 enum { RS_TCP_FIN = 0x01, RS_TCP_SYN = 0x02, RS_TCP_RST = 0x04,
 	RS_TCP_PSH = 0x08, RS_TCP_ACK = 0x10 };
@@ -156,6 +159,10 @@ struct rs_pkt {
 	 * gives it at this hook's NAT priority (the first packet's
 	 * translation, or its reverse for a reply); NULL: none. */
 	const struct rs_pkt *ct_nat;
+	/* RS_CTS_* of its connection, when known (both sides of a
+	 * translation seen); unknown: ct status matches are undecidable. */
+	uint8_t		 ctstatus;
+	bool		 ctstatus_known;
 };
 
 struct rs_result {

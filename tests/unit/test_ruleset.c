@@ -1204,6 +1204,7 @@ static const char nft_gw[] = NFT_HEAD
 	RULE("seen", 5, M(PL("ip", "daddr"), "==", "\"10.0.2.2\"") "," CNT)
 	RULE("fwd", 6, M(CT("state"), "in", "[\"established\", \"related\"]") "," ACCEPT)
 	RULE("fwd", 7, M(PL("ip", "daddr"), "==", "\"10.0.2.2\"") "," M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
+	RULE("fwd", 10, M(CT("status"), "in", "\"dnat\"") "," ACCEPT)
 	RULE("snat", 8, M(PL("ip", "saddr"), "==", "{\"prefix\": {\"addr\": \"10.0.1.0\", \"len\": 24}}") "," "{\"masquerade\": null}")
 	RULE("snat", 9, M(PL("ip", "saddr"), "==", "\"10.0.3.3\"") "," "{\"snat\": {\"family\": \"ip\", \"addr\": {\"range\": [\"198.51.100.1\", \"198.51.100.2\"]}, \"port\": {\"range\": [1024, 2000]}}}")
 	NFT_TAIL;
@@ -1285,6 +1286,17 @@ test_nft_nat(void **state)
 	assert_string_equal(fa_addr_str(&res.xlat.saddr, a), "198.51.100.1");
 	assert_int_equal(res.xlat.sport, 1024);
 	assert_false(res.xlat_addr_unknown);
+	/* ct status dnat: known only with both sides of the translation. */
+	pkt(&p, "198.51.100.7", 50000, "10.0.2.9", 22, RS_CT_NEW);
+	ruleset_eval(rs, RS_HOOK_FORWARD, &p, &res, NULL, NULL);
+	assert_true(res.indeterminate);
+	p.ctstatus_known = true;
+	ruleset_eval(rs, RS_HOOK_FORWARD, &p, &res, NULL, NULL);
+	assert_int_equal(res.verdict, RS_V_DROP);
+	p.ctstatus = RS_CTS_DNAT;
+	ruleset_eval(rs, RS_HOOK_FORWARD, &p, &res, NULL, NULL);
+	assert_int_equal(res.verdict, RS_V_ACCEPT);
+	assert_int_equal(res.rule->handle, 10);
 	/* IPv6 stays without NAT. */
 	pkt(&p, "fd00:1::2", 50000, "fd00:2::2", 21, RS_CT_NEW);
 	ruleset_eval(rs, RS_HOOK_PREROUTING, &p, &res, NULL, NULL);
