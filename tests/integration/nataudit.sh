@@ -4,7 +4,8 @@
 # and a 2-port passive range to vsftpd (pasv_address set), once with the
 # range forwarded and once without; curl transfers through it (EPSV, and
 # PASV trusting the 227 address), captured with -i any.  For each
-# scenario the gateway's own ruleset (nft -j list ruleset) is audited
+# scenario (and once more with the ftp helper and no range forwarded)
+# the gateway's own ruleset (nft -j list ruleset) is audited
 # against the capture with --side gateway:
 #   - every transfer's flows are accepted exactly when the kernel let the
 #     transfer work;
@@ -88,6 +89,19 @@ nat_curl "$CAPS/fwd.res" epsv 37010 "ftp://$PUB$F"
 nat_curl "$CAPS/fwd.res" pasv-trust 37020 "ftp://$PUB$F" --disable-epsv --no-ftp-skip-pasv-ip
 nat_capture_stop || { echo "ERROR: capture lost packets"; exit 99; }
 check fwd "$CAPS/fwd.res"
+
+# The helper on, the range not forwarded, vsftpd announcing its own
+# address: nf_nat_ftp rewrites the 227 and translates each data
+# connection it expects (related), no dnat rule needed.
+lab_vsftpd_stop
+lab_vsftpd --pasv "$RANGE" || exit 99
+nat_gw dnat --helper --range "$RANGE" --no-range || exit 99
+nat_capture_start "$CAPS" helper || exit 99
+: >"$CAPS/helper.res"
+nat_curl "$CAPS/helper.res" pasv 37050 "ftp://$PUB$F" --disable-epsv
+nat_curl "$CAPS/helper.res" epsv 37060 "ftp://$PUB$F"
+nat_capture_stop || { echo "ERROR: capture lost packets"; exit 99; }
+check helper "$CAPS/helper.res"
 
 # The range not forwarded: passive data reaches the gateway itself.  The
 # server's range is one port here, so the fix (the ports the capture
