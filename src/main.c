@@ -42,6 +42,8 @@ usage(FILE *f)
 "      --nft-chain[=TABLE]        nft: regular chains in TABLE (inet filter)\n"
 "      --standalone               nft/iptables: a complete default-drop firewall\n"
 "      --allow-empty              write the rules even with nothing to recommend\n"
+"      --dnat=PUBLIC[:PORT]=INSIDE[:PORT]  --masquerade=NET  (gateway, IPv4)\n"
+"                                 NAT the captures did not show, to add\n"
 "  -q, --quiet   no progress line, no warnings     -v, --verbose  statistics on stderr\n"
 "  -h, --help    this text                         -V, --version\n"
 "\n"
