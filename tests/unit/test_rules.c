@@ -1016,6 +1016,41 @@ test_nat_dnat(void **state)
 	rules_free(r);
 }
 
+/* Active data from a server behind a port forward: snat to the public
+ * address with static rules; the helper translates it itself. */
+static void
+test_nat_dnat_active(void **state)
+{
+	struct fa_session *s;
+	struct rules *r;
+	char *buf;
+
+	(void)state;
+	s = nat_session(FA_NAT_DNAT, "203.0.113.5", "203.0.113.5", "10.0.1.1",
+	    "198.51.100.1");
+	active(s, 20, 50000);
+	r = run(RULES_GATEWAY, RULES_STATIC, RULES_PEERS_OBSERVED);
+	buf = nft_of(r, NULL);
+	assert_non_null(strstr(buf, "\t\tip saddr 10.0.1.1 ip daddr "
+	    "203.0.113.5/32 tcp dport 1024-65535 snat ip to 198.51.100.1 comment "
+	    "\"N1 dnat active-data\"\n"));
+	assert_null(strstr(buf, "dnat passive-data"));
+	free(buf);
+	buf = ipt_of(r, FA_AF_INET);
+	assert_non_null(strstr(buf, "-A FTPAUDIT-POSTROUTING -p tcp -s "
+	    "10.0.1.1/32 -d 203.0.113.5/32 --dport 1024:65535 -m comment "
+	    "--comment \"N1 dnat active-data\" -j SNAT --to-source 198.51.100.1\n"));
+	free(buf);
+	rules_free(r);
+	r = run(RULES_GATEWAY, RULES_HELPER, RULES_PEERS_OBSERVED);
+	buf = nft_of(r, NULL);
+	assert_null(strstr(buf, "active-data\""));
+	assert_null(strstr(buf, "nat_postrouting"));
+	assert_non_null(strstr(buf, "dnat ip to 10.0.1.1:21"));
+	free(buf);
+	rules_free(r);
+}
+
 static void
 test_nat_snat(void **state)
 {
@@ -1136,6 +1171,7 @@ main(void)
 		cmocka_unit_test(test_ranges_add),
 		cmocka_unit_test_setup(test_placed, setup),
 		cmocka_unit_test_setup(test_nat_dnat, setup),
+		cmocka_unit_test_setup(test_nat_dnat_active, setup),
 		cmocka_unit_test_setup(test_nat_snat, setup),
 		cmocka_unit_test_setup(test_nat_given, setup),
 	};
