@@ -258,6 +258,10 @@ profile() {
 	    "$FTPAUDIT" analyze -F json -o /dev/null "$PCAP"
 	pair text "ftpaudit analyze -F text -o /dev/null" \
 	    "$FTPAUDIT" analyze -F text -o /dev/null "$PCAP"
+	pair zeek "ftpaudit analyze -F zeek -o /dev/null" \
+	    "$FTPAUDIT" analyze -F zeek -o /dev/null "$PCAP"
+	pair eve "ftpaudit analyze -F eve -o /dev/null" \
+	    "$FTPAUDIT" analyze -F eve -o /dev/null "$PCAP"
 	pair rules "ftpaudit rules -F json -o /dev/null" \
 	    "$FTPAUDIT" rules -F json -o /dev/null "$PCAP"
 	pair audit "ftpaudit audit --ruleset=$(basename "$RULESET") --no-fail -o /dev/null" \
@@ -363,6 +367,8 @@ m_floor=$p_floor m_wall=$p_wall m_rss=$p_rss m_diff=$p_diff
 pair_target ndjson "throughput, main capture ($N sessions), -F ndjson" 85
 pair_target json "throughput, main capture, -F json" 85
 pair_target text "throughput, main capture, -F text" 85
+pair_target zeek "throughput, main capture, -F zeek" 85
+pair_target eve "throughput, main capture, -F eve" 85
 pair_target rules "throughput, main capture, rules -F json" 85
 pair_target audit "throughput, main capture, audit" 85
 target "peak RSS, main capture, NDJSON" "under 64 MiB" "$(mib "$m_rss") MiB" \
@@ -373,7 +379,7 @@ target "differences against the truth, main capture" "0" "$m_diff" \
 if [ "$BULK" -gt 0 ]; then
 	profile "Bulk capture: $BULK sessions, 80% background" "$BULK" "$B" ""
 	pair_target ndjson "throughput, bulk capture ($BULK sessions), -F ndjson" 100
-	for k in json text rules audit; do
+	for k in json text zeek eve rules audit; do
 		pair_target $k "throughput, bulk capture, $k" 85
 	done
 	target "differences against the truth, bulk capture" "0" "$p_diff" \
