@@ -16,8 +16,8 @@
 #include "ftpaudit/engine.h"
 #include "ftpaudit/expect.h"
 #include "../frame.h"
-#include "../../src/engine_int.h"
-#include "../../src/session_int.h"
+#include "engine_int.h"
+#include "session_int.h"
 
 /* One TCP peer: its address, port and next sequence number. */
 struct peer {

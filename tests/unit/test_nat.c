@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "ftpaudit/nat.h"
-#include "../../src/session_int.h"
+#include "session_int.h"
 
 static struct fa_endpoint
 ep(const char *ip, uint16_t port)

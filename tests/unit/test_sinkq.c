@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "ftpaudit/sinkq.h"
-#include "../../src/session_int.h"
+#include "session_int.h"
 
 #define N	20000
 

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "ftpaudit/session.h"
-#include "../../src/tui_int.h"
+#include "tui_int.h"
 
 #define EVIL	"\x1b]0;pwned\x07\x1b[2J\x9b" "31m\r\n\xc3\xa9\x7f"
 
