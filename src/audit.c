@@ -100,6 +100,9 @@ audit_free(struct audit *a)
 	for (i = 0; i < a->nfinds; i++)
 		free(a->finds[i].text);
 	free(a->flows);
+	for (i = 0; i < a->nsensors; i++)
+		free(a->sensors[i]);
+	free(a->sensors);
 	audit_fixes_free(a);
 	free(a->used);
 	free(a->early);
@@ -553,10 +556,33 @@ eval_flow(const struct audit *a, struct audit *rec, struct audit_flow *f,
 	return 0;
 }
 
+/* The name, kept once for all the flows that carry it; NULL on ENOMEM. */
+static const char *
+sensor_name(struct audit *a, const char *name)
+{
+	char **v;
+	size_t i;
+
+	for (i = 0; i < a->nsensors; i++)
+		if (strcmp(a->sensors[i], name) == 0)
+			return a->sensors[i];
+	if ((v = audit_grow(a->sensors, &a->sensors_cap, a->nsensors,
+	    sizeof *v)) == NULL)
+		return NULL;
+	a->sensors = v;
+	if ((v[a->nsensors] = strdup(name)) == NULL)
+		return NULL;
+	return v[a->nsensors++];
+}
+
 static struct audit_flow *
 new_flow(struct audit *a, const struct fa_session *s)
 {
 	struct audit_flow *v;
+	const char *sensor = NULL;
+
+	if (s->sensor != NULL && (sensor = sensor_name(a, s->sensor)) == NULL)
+		return NULL;
 
 	if ((v = audit_grow(a->flows, &a->fcap, a->nflows, sizeof *v)) == NULL)
 		return NULL;
@@ -564,6 +590,7 @@ new_flow(struct audit *a, const struct fa_session *s)
 	v = &a->flows[a->nflows];
 	memset(v, 0, sizeof *v);
 	v->session = s->id;
+	v->sensor = sensor;
 	v->tls = s->tls;
 	return v;
 }
@@ -740,9 +767,14 @@ static int
 by_session(const void *x, const void *y)
 {
 	const struct audit_flow *f = x, *g = y;
+	int c;
 
 	if (f->session != g->session)
 		return f->session < g->session ? -1 : 1;
+	/* Records of several sensors may share a session id. */
+	if (f->sensor != g->sensor && (c = strcmp(f->sensor ? f->sensor : "",
+	    g->sensor ? g->sensor : "")) != 0)
+		return c;
 	return f->transfer < g->transfer ? -1 : f->transfer > g->transfer;
 }
 

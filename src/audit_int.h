@@ -10,6 +10,8 @@ struct audit {
 	struct rules_opts vet;		/* what rules_vet takes: trust vetted */
 	struct audit_flow *flows;
 	size_t		 nflows, fcap;
+	char		**sensors;	/* owned: the flows' sensor names */
+	size_t		 nsensors, sensors_cap;
 	struct audit_fix *fixes;
 	size_t		 nfixes, xcap;
 	size_t		*denied;	/* owned: flows with a fix, in order */

@@ -50,6 +50,9 @@ flow_write(struct jw *w, const struct audit *a, const struct audit_flow *f)
 		return -1;
 	jw_obj(w);
 	jw_key(w, "session"); jw_uint(w, f->session);
+	if (f->sensor != NULL) {
+		jw_key(w, "sensor"); jw_wire_str(w, f->sensor);
+	}
 	jw_key(w, "transfer");
 	if (f->transfer)
 		jw_uint(w, f->transfer);

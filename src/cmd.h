@@ -16,7 +16,8 @@ void	usage(FILE *);
 /* cmd_rules.c: the options analyze shares with rules, and the sink that
  * feeds ended sessions to the recommendation. */
 enum { OPT_SIDE = OPT_CMD_BASE, OPT_STRATEGY, OPT_PEERS, OPT_NFT_CHAIN,
-	OPT_TRUST, OPT_STANDALONE, OPT_ALLOW_EMPTY, OPT_DNAT, OPT_MASQUERADE };
+	OPT_TRUST, OPT_STANDALONE, OPT_ALLOW_EMPTY, OPT_DNAT, OPT_MASQUERADE,
+	OPT_RECORDS };
 #define RULES_LONGOPTS \
 	{ "side", required_argument, NULL, OPT_SIDE },		\
 	{ "strategy", required_argument, NULL, OPT_STRATEGY },	\

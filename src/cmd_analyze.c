@@ -12,12 +12,13 @@
  * (glibc's setvbuf ignores the size unless given the buffer.) */
 static char out_buf[1024 * 1024];
 
-enum { OPT_ZEEK_COMMANDS = OPT_CMD_BASE + 64 };
+enum { OPT_ZEEK_COMMANDS = OPT_CMD_BASE + 64, OPT_SENSOR };
 
 static const struct option analyze_opts[] = {
 	CLI_INPUT_LONGOPTS,
 	RULES_LONGOPTS,
 	{ "zeek-commands", required_argument, NULL, OPT_ZEEK_COMMANDS },
+	{ "sensor", required_argument, NULL, OPT_SENSOR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -118,7 +119,7 @@ cmd_analyze(int argc, char **argv)
 	struct fa_sink down[2];
 	FILE *out = NULL;
 	char *cause = NULL;
-	const char *zeek_cmds = NULL, *why = NULL;
+	const char *zeek_cmds = NULL, *why = NULL, *sensor = NULL;
 	int ch, rrc, rc = EXIT_RUNTIME;
 
 	cli_input_init(&io);
@@ -132,6 +133,10 @@ cmd_analyze(int argc, char **argv)
 		}
 		if (ch == OPT_ZEEK_COMMANDS) {
 			zeek_cmds = optarg;
+			continue;
+		}
+		if (ch == OPT_SENSOR) {
+			sensor = optarg;
 			continue;
 		}
 		/* getopt or the option itself said what is wrong, in one line. */
@@ -149,6 +154,10 @@ cmd_analyze(int argc, char **argv)
 	}
 	if (zeek_cmds != NULL && fmt != REPORT_ZEEK && fmt != REPORT_ZEEK_JSON) {
 		cli_warn("--zeek-commands: only with -F zeek or -F zeek-json");
+		return EXIT_USAGE;
+	}
+	if (sensor != NULL && fmt != REPORT_NDJSON) {
+		cli_warn("--sensor: only with -F ndjson");
 		return EXIT_USAGE;
 	}
 	if (cli_open_captures(&cap, argv + optind, (size_t)(argc - optind),
@@ -184,6 +193,7 @@ cmd_analyze(int argc, char **argv)
 	rules_ids_only(fd.r);
 	rules_feed_sink(&fd, &down[0]);
 	report_set_extend(r, add_firewall, &fd);
+	report_set_sensor(r, sensor);
 	report_sink(r, &down[1]);
 	cli_signals();
 	cli_run(e, cap, down, 2);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ftpaudit/audit.h"
+#include "ftpaudit/records.h"
 #include "cli.h"
 #include "cmd.h"
 
@@ -22,6 +23,7 @@ static const struct option audit_opts[] = {
 	{ "iface", required_argument, NULL, OPTA_IFACE },
 	{ "all-unused", no_argument, NULL, OPTA_ALL_UNUSED },
 	{ "trust", required_argument, NULL, OPTA_TRUST },
+	{ "records", no_argument, NULL, OPT_RECORDS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -36,6 +38,7 @@ struct audit_args {
 	enum audit_side	 side;
 	bool		 no_fail;
 	bool		 all_unused;
+	bool		 records;	/* the operands are -F ndjson records */
 	enum rules_trust trust;
 	enum { OUT_TEXT, OUT_JSON, OUT_NFT, OUT_IPT, OUT_IP6T } out;
 	char		 ifaces[2][64];	/* --iface: [0] first name, [1] second */
@@ -101,6 +104,9 @@ audit_option(struct audit_args *o, int ch, const char *arg)
 		return -1;
 	case OPTA_IFACE:
 		return iface_option(o, arg);
+	case OPT_RECORDS:
+		o->records = true;
+		return 0;
 	}
 	return 1;
 }
@@ -208,6 +214,40 @@ feed_session_end(void *arg, struct fa_session *s)
 		fd->oom = true;
 }
 
+static int
+feed_record(void *arg, struct fa_session *s)
+{
+	struct feed *fd = arg;
+
+	feed_session_end(fd, s);
+	return fd->oom ? -1 : 0;
+}
+
+/* The sessions of captures or, with --records, of records: 0, or -1
+ * said. */
+static int
+feed(const struct audit_args *o, struct fa_engine *e, struct capture *cap,
+    char **paths, size_t npaths, struct feed *fd)
+{
+	struct fa_sink sink;
+	char err[512];
+
+	if (o->records) {
+		if (records_read(paths, npaths, feed_record, fd, err,
+		    sizeof err) == -1 && !fd->oom) {
+			cli_warn("%s", err);
+			return -1;
+		}
+	} else {
+		memset(&sink, 0, sizeof sink);
+		sink.session_end = feed_session_end;
+		sink.arg = fd;
+		cli_signals();
+		cli_run(e, cap, &sink, 1);
+	}
+	return 0;
+}
+
 static void
 set_ifaces(struct audit *a, const struct audit_args *o)
 {
@@ -229,11 +269,11 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 	struct fa_engine *e = NULL;
 	struct audit *a = NULL;
 	struct feed fd = { NULL, false };
-	struct fa_sink sink;
 	FILE *out = NULL;
 	int rc = EXIT_RUNTIME;
 
-	if (cli_open_captures(&cap, paths, npaths, io->filter) == -1)
+	if (!o->records && cli_open_captures(&cap, paths, npaths,
+	    io->filter) == -1)
 		return EXIT_RUNTIME;
 	if ((out = cli_open_output(io->output)) == NULL)
 		goto done;
@@ -246,11 +286,8 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 	audit_set_all_unused(a, o->all_unused);
 	audit_set_trust(a, o->trust);
 	fd.a = a;
-	memset(&sink, 0, sizeof sink);
-	sink.session_end = feed_session_end;
-	sink.arg = &fd;
-	cli_signals();
-	cli_run(e, cap, &sink, 1);
+	if (feed(o, e, cap, paths, npaths, &fd) == -1)
+		goto done;
 	if (fd.oom || audit_finish(a) == -1) {
 		cli_warn("out of memory");
 		goto done;

@@ -28,7 +28,7 @@ enum live_format { LIVE_TUI, LIVE_NDJSON, LIVE_JSON };
 
 enum {
 	OPT_DURATION = OPT_CMD_BASE, OPT_STATS_INTERVAL, OPT_MAX_ENDED,
-	OPT_ZEEK_COMMANDS,
+	OPT_ZEEK_COMMANDS, OPT_SENSOR,
 };
 
 static const struct option live_longopts[] = {
@@ -46,6 +46,7 @@ static const struct option live_longopts[] = {
 	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 	{ "max-ended", required_argument, NULL, OPT_MAX_ENDED },
 	{ "zeek-commands", required_argument, NULL, OPT_ZEEK_COMMANDS },
+	{ "sensor", required_argument, NULL, OPT_SENSOR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -56,6 +57,7 @@ struct live_args {
 	enum live_format fmt;
 	enum report_format rfmt;	/* LIVE_JSON: which report */
 	const char	*zeek_cmds;	/* --zeek-commands */
+	const char	*sensor;	/* --sensor */
 	const char	*user;		/* -Z */
 	uint64_t	 count;		/* -c, 0 for no limit */
 	uint64_t	 duration_s;	/* 0 for no limit */
@@ -175,6 +177,7 @@ live_option(struct live_args *a, int ch, const char *arg)
 	case OPT_STATS_INTERVAL: NUM("stats-interval", 1, 86400, a->stats_s);
 	case OPT_MAX_ENDED: NUM("max-ended", 1, 1000000, a->max_ended);
 	case OPT_ZEEK_COMMANDS: a->zeek_cmds = arg; return 0;
+	case OPT_SENSOR: a->sensor = arg; return 0;
 	}
 #undef NUM
 	cli_warn("live: unknown option");
@@ -350,6 +353,7 @@ setup_outputs(struct live_run *r, FILE *out, struct report **rep)
 	if (r->a->fmt == LIVE_NDJSON) {
 		if ((r->ev = events_new(out)) == NULL)
 			return -1;
+		events_set_sensor(r->ev, r->a->sensor);
 		events_sink(r->ev, &sk);
 	} else if (r->a->fmt == LIVE_JSON) {
 		const char *why = NULL;

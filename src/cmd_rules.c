@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ftpaudit/jw.h"
+#include "ftpaudit/records.h"
 #include "ftpaudit/rules.h"
 #include "cli.h"
 #include "cmd.h"
@@ -20,6 +21,7 @@ static const struct option rules_longopts[] = {
 	{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
 	{ "dnat", required_argument, NULL, OPT_DNAT },
 	{ "masquerade", required_argument, NULL, OPT_MASQUERADE },
+	{ "records", no_argument, NULL, OPT_RECORDS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -144,6 +146,7 @@ render(const struct rules *r, enum rules_format fmt, const char *chain_table,
 struct rules_args {
 	const char	*chain_table;	/* --nft-chain, NULL when not given */
 	bool		 allow_empty;
+	bool		 records;	/* the operands are -F ndjson records */
 };
 
 /* --dnat PUBLIC[:PORT]=INSIDE[:PORT], --masquerade NET: 0 or -1 (said). */
@@ -194,6 +197,10 @@ parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
 		if (ch == OPT_DNAT || ch == OPT_MASQUERADE) {
 			if (nat_option(ro, ch, optarg) == -1)
 				return -1;
+			continue;
+		}
+		if (ch == OPT_RECORDS) {
+			a->records = true;
 			continue;
 		}
 		if (ch == OPT_STANDALONE || ch == OPT_ALLOW_EMPTY) {
@@ -277,6 +284,33 @@ check_args(enum rules_format fmt, const struct rules_opts *ro,
 }
 
 static int
+feed_record(void *arg, struct fa_session *s)
+{
+	struct rules_feed *fd = arg;
+
+	feed_session_end(fd, s);
+	return fd->oom ? -1 : 0;
+}
+
+/* Sessions from records, not captures: 0, or -1 said. */
+static int
+run_records(char **files, size_t n, struct rules *r)
+{
+	struct rules_feed fd = { r, false, false, false, 0, NULL, 0 };
+	char err[512];
+
+	if (records_read(files, n, feed_record, &fd, err, sizeof err) == -1) {
+		cli_warn("%s", err);
+		return -1;
+	}
+	if (rules_finish(r) == -1) {
+		cli_warn("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
 run(struct cli_input *io, struct capture *cap, struct rules *r)
 {
 	struct fa_engine *e;
@@ -302,7 +336,7 @@ cmd_rules(int argc, char **argv)
 	enum rules_format fmt;
 	struct capture *cap = NULL;
 	struct rules *r = NULL;
-	struct rules_args a = { NULL, false };
+	struct rules_args a = { NULL, false, false };
 	char sum[RULES_SUMMARYLEN];
 	FILE *out = NULL;
 	int rc = EXIT_RUNTIME;
@@ -320,10 +354,16 @@ cmd_rules(int argc, char **argv)
 		cli_warn("rules: no capture given (use - for standard input)");
 		return EXIT_USAGE;
 	}
-	if (cli_open_captures(&cap, argv + optind, (size_t)(argc - optind),
-	    io.filter) == -1)
+	if (a.records) {
+		if ((r = rules_new(&ro)) == NULL)
+			cli_warn("out of memory");
+		if (r == NULL || run_records(argv + optind,
+		    (size_t)(argc - optind), r) == -1)
+			goto done;
+	} else if (cli_open_captures(&cap, argv + optind,
+	    (size_t)(argc - optind), io.filter) == -1)
 		return EXIT_RUNTIME;
-	if ((r = rules_new(&ro)) == NULL || run(&io, cap, r) == -1) {
+	else if ((r = rules_new(&ro)) == NULL || run(&io, cap, r) == -1) {
 		cli_warn("out of memory");
 		goto done;
 	}

@@ -11,7 +11,14 @@ struct events {
 	FILE		*out;		/* borrowed */
 	struct jw	 jw;		/* the line being written */
 	int		 error;
+	const char	*sensor;	/* borrowed: each event's observer */
 };
+
+void
+events_set_sensor(struct events *ev, const char *name)
+{
+	ev->sensor = name;
+}
 
 struct events *
 events_new(FILE *out)
@@ -52,6 +59,10 @@ event_new(struct events *ev, const char *name, uint64_t ts_us,
 	jw_obj(w);
 	jw_key(w, "event"); jw_lit(w, name);
 	jw_key(w, "ts"); jw_ts(w, ts_us);
+	if (ev->sensor != NULL) {
+		jw_key(w, "sensor");
+		jw_wire_str(w, ev->sensor);
+	}
 	if (s != NULL) {
 		jw_key(w, "session");
 		jw_uint(w, s->id);

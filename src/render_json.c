@@ -75,6 +75,13 @@ evidence_write(struct jw *w, const struct rules_evidence *ev)
 	for (i = 0; i < ev->nsessions; i++)
 		jw_uint(w, ev->sessions[i]);
 	jw_end_arr(w);
+	if (ev->nsensors > 0) {
+		jw_key(w, "sensors");
+		jw_arr(w);
+		for (i = 0; i < ev->nsensors; i++)
+			jw_wire_str(w, ev->sensors[i]);
+		jw_end_arr(w);
+	}
 	jw_key(w, "connections"); jw_uint(w, ev->connections);
 	jw_key(w, "first_seen"); ts_or_null(w, ev->first_us);
 	jw_key(w, "last_seen"); ts_or_null(w, ev->last_us);

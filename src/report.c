@@ -48,6 +48,7 @@ struct report {
 	void		*tail_arg;
 	char		*tail_title;	/* owned */
 	struct zeek	*zeek;		/* owned (zeek, zeek-json) */
+	const char	*sensor;	/* borrowed: NDJSON records' observer */
 	struct eve	*eve;		/* owned (eve) */
 	int		 error;
 };
@@ -100,6 +101,12 @@ report_set_formats(struct report *r, const char *zeek_commands,
 	return 0;
 }
 
+void
+report_set_sensor(struct report *r, const char *name)
+{
+	r->sensor = name;
+}
+
 int
 report_set_tail(struct report *r, const char *title, report_tail_fn fn, void *arg)
 {
@@ -126,6 +133,10 @@ ndjson_begin(struct report *r, const char *kind)
 	jw_obj(&r->jw);
 	jw_key(&r->jw, "record");
 	jw_lit(&r->jw, kind);
+	if (r->sensor != NULL) {
+		jw_key(&r->jw, "sensor");
+		jw_wire_str(&r->jw, r->sensor);
+	}
 	return &r->jw;
 }
 

@@ -8,6 +8,7 @@
 #include "ftpaudit/community_id.h"
 #include "ftpaudit/jw.h"
 #include "ftpaudit/nat.h"
+#include "ftpaudit/records.h"
 #include "report_int.h"
 
 #define SCHEMA_VERSION	1
@@ -125,6 +126,20 @@ ts_or_null(struct jw *w, const char *key, bool has, uint64_t ts)
 
 static void	nat(struct jw *, const struct fa_nat *);
 
+/* Why the helper would not open it, as words: records carry them back. */
+static void
+helper_obstacles(struct jw *w, uint32_t flags)
+{
+	uint32_t bit;
+
+	jw_key(w, "helper_obstacles");
+	jw_arr(w);
+	for (bit = 1; bit <= FA_HELPER_FAMILY; bit <<= 1)
+		if (flags & bit)
+			jw_lit(w, records_helper_word(bit));
+	jw_end_arr(w);
+}
+
 static void
 transfer(struct jw *w, const struct fa_transfer *t)
 {
@@ -165,6 +180,9 @@ transfer(struct jw *w, const struct fa_transfer *t)
 	else
 		jw_null(w);
 	nat(w, t->nat);
+	endpoint(w, "expected", &t->expected);
+	jw_key(w, "negotiated"); jw_ts(w, t->neg_ts_us);
+	helper_obstacles(w, t->helper_flags);
 	jw_end_obj(w);
 }
 

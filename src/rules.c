@@ -419,6 +419,9 @@ rules_rule_release(struct rules_rule *u)
 	free(u->sport);
 	free(u->dport);
 	free(u->ev.sessions);
+	for (size_t i = 0; i < u->ev.nsensors; i++)
+		free(u->ev.sensors[i]);
+	free(u->ev.sensors);
 	free(u->ev.ports);
 	memset(&u->saddr, 0, sizeof u->saddr);
 	memset(&u->daddr, 0, sizeof u->daddr);
@@ -534,6 +537,29 @@ ports_add(struct rules_evidence *ev, uint16_t port)
 }
 
 /* Count one use of rule u by session s at ts; port 0: none to note. */
+/* The session record's observer (records.c), once, in order. */
+static int
+sensor_add(struct rules_evidence *ev, const char *name)
+{
+	size_t i;
+	int c = 1;
+	char *p;
+
+	for (i = 0; i < ev->nsensors && (c = strcmp(ev->sensors[i], name)) < 0;
+	    i++)
+		;
+	if (c == 0)
+		return 0;
+	if (grow((void **)&ev->sensors, ev->nsensors, &ev->sensors_cap,
+	    sizeof *ev->sensors) == -1 || (p = strdup(name)) == NULL)
+		return -1;
+	memmove(&ev->sensors[i + 1], &ev->sensors[i],
+	    (ev->nsensors - i) * sizeof *ev->sensors);
+	ev->sensors[i] = p;
+	ev->nsensors++;
+	return 0;
+}
+
 static int
 evidence_add(struct rules_rule *u, const struct fa_session *s, uint64_t ts,
     bool connection, uint16_t port)
@@ -547,6 +573,8 @@ evidence_add(struct rules_rule *u, const struct fa_session *s, uint64_t ts,
 		ev->sessions[ev->nsessions++] = s->id;
 		u->last_session = s->id;
 	}
+	if (s->sensor != NULL && sensor_add(ev, s->sensor) == -1)
+		return -1;
 	if (connection)
 		ev->connections++;
 	if (ts != 0 && (ev->first_us == 0 || ts < ev->first_us))

@@ -277,6 +277,7 @@ session_free(struct fa_session *s)
 	}
 	free(s->anoms);
 	free(s->cwd);
+	free(s->sensor);
 	free(s);
 }
 

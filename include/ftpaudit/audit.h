@@ -17,6 +17,8 @@ enum audit_verdict { AV_ACCEPT, AV_DROP, AV_REJECT, AV_INDETERMINATE };
 
 struct audit_flow {
 	uint64_t	 session;
+	const char	*sensor;	/* the session record's observer, or
+					   NULL; owned by the audit */
 	uint32_t	 transfer;	/* 0: the control connection */
 	enum audit_purpose purpose;
 	struct fa_endpoint initiator, responder;

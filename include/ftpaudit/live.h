@@ -54,6 +54,8 @@ void	 live_close(struct live *);
 struct events;
 struct events *events_new(FILE *out);	/* out borrowed */
 void	 events_sink(struct events *, struct fa_sink *);
+/* Each event gains "sensor": name (borrowed), its observer. */
+void	 events_set_sensor(struct events *, const char *name);
 /* A "stats" line; ts is the wall clock in microseconds.  The final one,
  * after the engine ended every session, closes the stream. */
 void	 events_stats(struct events *, uint64_t ts_us, const struct fa_stats *,

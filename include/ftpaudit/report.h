@@ -44,6 +44,8 @@ int	 report_set_formats(struct report *, const char *zeek_commands,
 	    const char *pcap_filename, const char **why);
 /* Text: after the sessions, title and then fn's text for each session
  * (called as the session ends); nothing when there was no session. */
+/* -F ndjson: each record gains "sensor": name (borrowed), its observer. */
+void	 report_set_sensor(struct report *, const char *name);
 int	 report_set_tail(struct report *, const char *title, report_tail_fn,
 	    void *arg);
 /* The engine sink that feeds this report. */

@@ -119,6 +119,9 @@ struct rules_evidence {
 	uint64_t	 first_us, last_us;
 	uint16_t	*ports;		/* owned, sorted, distinct */
 	size_t		 nports, ports_cap;
+	char		**sensors;	/* owned, as their names: sorted, distinct
+					   observers of session records */
+	size_t		 nsensors, sensors_cap;
 };
 
 struct rules_rule {

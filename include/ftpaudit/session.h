@@ -176,6 +176,7 @@ struct fa_session {
 	uint64_t	 synack_us;	/* when the server's SYN was seen */
 	struct fa_nat	*nat;		/* pooled; NULL unless paired (nat.c) */
 	uint64_t	 nat_pair_id;	/* the other side's session id, 0 when none */
+	char		*sensor;	/* owned: the record's observer, or NULL */
 	/* Owned: what "pooled" fields point into, freed with the session. */
 	struct fa_pool	*pool;
 	uint32_t	 pool_first;	/* engine's hint: the first chunk's size */
