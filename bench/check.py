@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """check.py: compare ftpaudit's NDJSON sessions with the generator's truth.
 
 usage: check.py [--limit N] TRUTH.ndjson FTPAUDIT.ndjson

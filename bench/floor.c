@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* floor.c: the bare libpcap read loop, the speed no pcap analyser can beat. */
 
 /*

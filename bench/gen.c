@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* gen.c: write a large, deterministic FTP-plus-background pcap and its ground truth. */
 
 /*

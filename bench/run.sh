@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # run.sh: time ftpaudit, the bare libpcap loop and tshark on generated
 # captures, measure its memory, and check each target of the benchmark.
 #

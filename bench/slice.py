@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """slice.py: copy the first packets of a classic pcap, up to a byte budget.
 
 usage: slice.py IN.pcap OUT.pcap MAX_BYTES

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Crafted FTP captures for reassembly edge cases, with their expectations.
 
 Usage: /usr/bin/python3 samples/craft.py [OUTDIR]     (default: samples/)

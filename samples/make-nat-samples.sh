@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Regenerate the NAT samples: samples/nat-*.pcap and their .expect.json.
 # Run as root:
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Regenerate the lab sample captures in samples/ and their .expect.json files,
 # then the crafted ones (craft.py).  Run as root:
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """nat_expect.py PCAP SPEC OUT: the expectation of a NAT sample.
 
 PCAP was taken with tcpdump -i any on the lab's gateway (both sides of

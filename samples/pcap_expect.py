@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Write NAME.expect.json for a real (lab) capture and check it.
 
 Usage: pcap_expect.py PCAP SPEC.json OUT.expect.json

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* addr.c: IP address helpers. */
 #include <sys/random.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* audit.c: every observed FTP connection run through an existing ruleset
  * the way netfilter would run its packets: verdicts, traces, the rules
  * each packet used, and a fix for every denied connection. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* audit_fix.c: the denied flows turned into fixes that apply: accept
  * rules of the kind `rules` recommends, one per server, purpose and
  * chain with their peers and ports merged, each placed before the first

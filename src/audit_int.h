@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* audit_int.h: what audit.c and audit_rules.c share: the audit itself. */
 #ifndef FTPAUDIT_AUDIT_INT_H
 #define FTPAUDIT_AUDIT_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* audit_report.c: the audit as JSON (schema_version 1, ftpaudit(1);
  * written by jw), as text an administrator reads at a glance, and its
  * fixes as commands. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* audit_rules.c: what the audited traffic says about the rules: those an
  * earlier rule shadows, accept rules far broader than what they were used
  * for, and FTP findings (helper, passive range, active port 20). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* capture.c: offline capture input.  libpcap parses pcap and pcapng; gzip
  * is undone by zlib under a stdio cookie so libpcap never knows.  Several
  * inputs are merged by timestamp, one packet held per input. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cli.c: the capture-reading options and read loop that every subcommand
  * shares. */
 #include <errno.h>

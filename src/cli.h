@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cli.h: what the subcommands (analyze, rules, live, audit) share: the
  * capture-reading options, the read loop, messages and exit codes. */
 #ifndef FTPAUDIT_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd.h: the subcommands; each returns the process exit status. */
 #ifndef FTPAUDIT_CMD_H
 #define FTPAUDIT_CMD_H

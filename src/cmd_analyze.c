@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_analyze.c: `ftpaudit analyze`: captures in, session report out. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_audit.c: `ftpaudit audit`: an existing ruleset against captures;
  * the exit status is a CI gate (3 when any flow would be denied). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_live.c: `ftpaudit live`: capture on an interface and show sessions as
  * they happen (ncurses view), stream them as NDJSON events, or write the
  * analyze JSON document when the capture ends. */

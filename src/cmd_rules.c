@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cmd_rules.c: `ftpaudit rules`: captures in, the firewall rules that FTP
  * service needed out, as JSON, text, nft or iptables-restore input. */
 #include <stdio.h>

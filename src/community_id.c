@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* community_id.c: Community ID v1.
  *
  * The hashed bytes are: seed (2 bytes, network order), source address,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn.c: the TCP connection table.  Entries come from slabs and a free
  * list, so the per-packet path never calls malloc once the pool is warm;
  * the table never holds more than its cap. */

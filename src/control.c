@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* control.c: an FTP control connection: reassembly of both directions,
  * lines, commands and replies paired in order, and the session state they
  * drive (login, cwd, TLS, negotiations). */

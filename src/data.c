@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* data.c: data connections: negotiations become transfers and
  * expectations; a new connection that matches one is counted against its
  * transfer with a few additions per packet, never buffered. */

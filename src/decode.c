@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* decode.c: link, IP and TCP header decoding.  Every read is checked
  * against the captured length; no struct is ever cast onto packet bytes. */
 #include <string.h>

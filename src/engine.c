@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* engine.c: the packet path.  Decode, one connection lookup, then hand the
  * packet to its control stream or count it against its data transfer;
  * everything else costs a lookup and a timestamp. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* engine_int.h: what engine.c, control.c and data.c share. */
 #ifndef FTPAUDIT_ENGINE_INT_H
 #define FTPAUDIT_ENGINE_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* expect.c: the expectation table.  A chained hash of the endpoints
  * announced, alone and with the address expected to connect, each with
  * its expectations newest first; expectations also sit on a list in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fmt.c: numbers, times, endpoints and wire bytes as text for the
  * writers (jw.c, the text reports, the live view). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ftp_parse.c: FTP line assembly, command/reply and negotiation parsers. */
 #include <arpa/inet.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* jw.c: the streaming JSON writer (jw.h).  Building a jansson tree and
  * dumping it took 70% of analyze's time on the NDJSON benchmark; writing
  * the text directly does the same work once. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* live.c: live capture from an interface with libpcap, and the -w packet
  * dump with tcpdump's -C/-G rotation.  Never blocks: the caller polls
  * live_fd() and calls live_dispatch() when it is readable. */

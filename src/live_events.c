@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* live_events.c: `ftpaudit live -F ndjson`: one JSON object a line, written and
  * flushed as the engine reports, so a pipe reader sees each event at once. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* main.c: the command line.  Parses options, wires capture, engine and
  * sinks together, and is the only place that prints errors or exits. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* nat.c: pair the two sides of a NAT translation into one session, and
  * diagnose what breaks FTP through NAT. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reader.c: read and decode a capture ahead, on a thread of its own.
  *

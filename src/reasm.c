@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* reasm.c: reassembly of one TCP direction into an in-order byte stream. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* records.c: -F ndjson session records read back into sessions, so that
  * rules and audit take the records of many sensors in place of captures. */
 #include <errno.h>

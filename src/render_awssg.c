@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* render_awssg.c: the recommendation as the input of
  * `aws ec2 authorize-security-group-ingress --cli-input-json` (server
  * side) or authorize-security-group-egress (client side).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* render_firewalld.c: the recommendation as firewalld configuration
  * files, for /etc/firewalld, in one stream: each file after a line
  * "==> PATH <==" (PATH relative to /etc/firewalld), as head(1) separates

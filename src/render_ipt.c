@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* render_ipt.c: the recommendation as iptables-restore or ip6tables-restore
  * input.  By default, for `iptables-restore --noflush`: ftpaudit's own
  * chains (FTPAUDIT-INPUT, ...), declared (which creates or flushes them)

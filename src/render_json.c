@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* render_json.c: the recommendation and a session's openings as JSON
  * (schema_version 1, documented in ftpaudit(1)), written with jw, the
  * project's one JSON writer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* render_nft.c: the recommendation as an nft script.
  *
  * The default form is `table inet ftpaudit`, declared, deleted and defined

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* render_text.c: the recommendation as a table an administrator reads at a
  * glance: one line per rule, then what the helper misses, then hints. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report.c: the analyze report's life, for its three formats: each
  * session is written as it ends, and what is known only at the end (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report_eve.c: -F eve: Suricata's EVE JSON lines for FTP: an "ftp"
  * event per command and an "ftp_data" event per captured data

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* report_fmt.h: the formats other tools read, written from the same
  * session events as the report (report.c): Zeek's ftp.log as TSV and as
  * JSON lines (report_zeek.c) and Suricata's EVE JSON (report_eve.c). */

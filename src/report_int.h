@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* report_int.h: the text report's pieces (report_text.c), for report.c,
  * which puts every format together. */
 #ifndef FTPAUDIT_REPORT_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* report_json.c: the analyze report's JSON pieces (schema version 1):
  * sessions, unattributed connections, inputs and totals, for the -F json
  * document and the -F ndjson records that report.c puts together, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* report_text.c: the readable per-session summary.  Every byte from the
  * wire goes through fput_wire() (sanitize()'s escaping) before it is
  * printed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * report_zeek.c: -F zeek and -F zeek-json: Zeek's ftp.log, one row per
  * logged command, with the columns and meaning of Zeek's base FTP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rules.c: from sessions to the firewall openings they needed and the
  * aggregated least-privilege recommendation.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ruleset.c: the ruleset model both parsers fill, and the traversal of one
  * packet through the base chains of a hook as netfilter would run it. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ruleset_ipt.c: iptables-save / ip6tables-save output (with or without
  * -c counters) into the ruleset model.  Unknown matches and targets make
  * the rule undecidable, with the reason; they are never guessed. */

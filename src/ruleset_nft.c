@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ruleset_nft.c: `nft -j list ruleset` into the ruleset model.  What it
  * does not understand makes the rule undecidable, with the reason. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* session.c: the session model: lifetime, bounded lists, names of enums,
  * and the working-directory arithmetic. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* session_int.h: model helpers shared inside the engine. */
 #ifndef FTPAUDIT_SESSION_INT_H
 #define FTPAUDIT_SESSION_INT_H

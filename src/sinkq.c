@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sinkq.c: run an engine's sinks where there is time for them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* spool.c: text appended to an unlinked temporary file and copied out at
  * the end (spool.h).  The file is gone from the directory as soon as it
  * is made, so a killed run leaves nothing behind. */

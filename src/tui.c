@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tui.c: the ncurses view of `ftpaudit live`.  The capture loop calls
  * tui_keys() and tui_tick(); the screen is redrawn on a clock (at most
  * REDRAW_US apart, or soon after a key) from a snapshot, so a packet flood

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tui_int.h: what tui.c (the terminal) and tui_text.c (the text it draws)
  * share.  tui_text.c never touches curses, so the escaping of wire text can
  * be checked without a terminal. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tui_text.c: the text of the live view: table rows, the session detail and
  * the firewall needs.  Every byte that came off the wire goes through
  * sanitize() here, so nothing the peers sent can reach the terminal as a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # distfiles.sh DISTDIR SRCDIR: run by `make dist` (dist-hook) to check the
 # distribution against git, when the sources are a git checkout: every
 # tracked file must be in it (else a file was added without its EXTRA_DIST

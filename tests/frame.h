@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* frame.h: the Ethernet/IPv4/TCP frame the tests and the hostile capture
  * writer build, and the pcap record that carries it: one builder where
  * there were three. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # install-check.sh DESTDIR BINDIR MAN1DIR PKGDATADIR DOCDIR SCHEMAS DOCS:
 # `make installcheck`: after `make install`, everything is where a
 # packager looks for it: the program (it runs and says its version), its

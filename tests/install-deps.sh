@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Install (as root, with apt-get) what the whole test suite needs on Debian
 # 12: the build dependencies, python3 with jsonschema and scapy, and the
 # real servers, clients and firewalls of the network-namespace tests.

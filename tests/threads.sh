@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # threads.sh: ftpaudit's two threads, the reader and the engine, and the
 # reports either writes (src/reader.c, src/sinkq.c) under ThreadSanitizer.
 #

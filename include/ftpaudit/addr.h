@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* addr.h: IP addresses and endpoints as the engine keeps them. */
 #ifndef FTPAUDIT_ADDR_H
 #define FTPAUDIT_ADDR_H

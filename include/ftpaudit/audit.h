@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* audit.h: an existing ruleset judged against observed FTP traffic: the
  * verdict on every control and data connection, the fix for each denied
  * one, unused, overly broad and shadowed rules, and FTP findings. */

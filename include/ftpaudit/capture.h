@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* capture.h: reading captures: pcap or pcapng, plain or gzip, files or
  * standard input, several merged in timestamp order. */
 #ifndef FTPAUDIT_CAPTURE_H

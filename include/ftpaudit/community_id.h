@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* community_id.h: Community ID v1 flow hashes (Corelight's specification),
  * the key that joins ftpaudit's records with Zeek's, Suricata's and
  * Wireshark's for the same connection. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn.h: the TCP connection table: one hash per packet, looked up among
  * the open connections (and the closed ones only when no open one matches),
  * entries from a bounded pool, least recently used first out. */

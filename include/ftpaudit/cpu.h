@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* cpu.h: the CPU time of the calling thread, for ftpaudit -v. */
 #ifndef FTPAUDIT_CPU_H
 #define FTPAUDIT_CPU_H

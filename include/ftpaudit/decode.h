@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* decode.h: link, IP and TCP header decoding, bounds-checked. */
 #ifndef FTPAUDIT_DECODE_H
 #define FTPAUDIT_DECODE_H

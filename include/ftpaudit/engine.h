@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* engine.h: the packet-to-session engine shared by analyze, live, rules and
  * audit.  It knows nothing about output: sinks receive session events. */
 #ifndef FTPAUDIT_ENGINE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* expect.h: expected data connections, announced by PORT/EPRT/LPRT or by
  * 227/228/229 replies, looked up when a new TCP connection appears. */
 #ifndef FTPAUDIT_EXPECT_H

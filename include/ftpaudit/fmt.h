@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fmt.h: numbers, times, endpoints and wire bytes as text, without
  * printf's format parsing: the helpers every writer shares (the JSON
  * writer, jw.h, and the text reports). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ftp_parse.h: pure parsers for FTP control lines, commands, replies and
  * data-connection negotiations.  No globals, no allocation: every function
  * reads a byte span and fills a caller-owned struct. */

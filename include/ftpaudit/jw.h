@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jw.h: ftpaudit's one JSON writer.  Every JSON document and line the
  * tool writes goes through it (jansson only reads: nft -j).  It streams

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* live.h: live capture from an interface (libpcap), the optional packet
  * dump with tcpdump-style rotation, and the live outputs: the NDJSON event
  * stream (live_events.c) and the ncurses view (tui.c). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* nat.h: the two sides of a NAT translation paired into one session, and
  * the FTP-through-NAT diagnoses.  A stage between the engine's ended
  * sessions and the sinks: it reads sessions, never packets. */

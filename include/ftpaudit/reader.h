@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* reader.h: read and decode a capture ahead, on a thread of its own. */
 #ifndef FTPAUDIT_READER_H
 #define FTPAUDIT_READER_H

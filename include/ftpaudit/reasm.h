@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* reasm.h: reassembly of one direction of a TCP control connection into an
  * in-order byte stream.  Only control connections are reassembled; data
  * connections are counted elsewhere and never come here. */

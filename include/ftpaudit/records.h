@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* records.h: -F ndjson session records read back into sessions. */
 #ifndef FTPAUDIT_RECORDS_H
 #define FTPAUDIT_RECORDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* report.h: the analyze report: the -F json document, the -F ndjson
  * records and the text report, written as sessions end, and the JSON
  * pieces live's event stream shares with them.  They read sessions; they

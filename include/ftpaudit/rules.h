@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* rules.h: the firewall openings FTP sessions needed, and the smallest
  * rule set that lets all of them work.  Pure computation over sessions;
  * the renderers (render_*.c) turn the result into JSON, text, nft and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ruleset.h: an existing firewall ruleset (nft -j list ruleset, or
  * iptables-save / ip6tables-save) as one model, and how one packet of a
  * known conntrack state traverses it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* session.h: the FTP session model the engine builds and every sink reads. */
 #ifndef FTPAUDIT_SESSION_H
 #define FTPAUDIT_SESSION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* sinkq.h: run an engine's sinks where there is time for them. */
 #ifndef FTPAUDIT_SINKQ_H
 #define FTPAUDIT_SINKQ_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* spool.h: text appended to a temporary file as it comes and copied out
  * at the end: how the text report keeps its second section (each
  * session's firewall openings, written after all the sessions) without

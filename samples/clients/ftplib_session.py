@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """One scripted Python ftplib session for the pyftpd-ftplib sample.
 
 Usage: ftplib_session.py HOST PORT USER PASSWORD UPLOAD_FILE

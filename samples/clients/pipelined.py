@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Raw-socket FTP client that pipelines commands, for the pyftpd-pipelined
 sample.
 

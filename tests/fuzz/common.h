@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* common.h: shared by the packet-path harnesses (fuzz_pcap,
  * fuzz_engine): the engine configuration with small caps, so the fuzzer
  * reaches every limit, and the report sink writing to /dev/null. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_engine.c: libFuzzer harness for the packet path without libpcap:
  * frames go straight to fa_engine_packet.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_ftp_line.c: libFuzzer harness for FTP control line handling.
  *
  * Input: byte 0 picks the line cap, bytes 1..4 the chunk sizes (cycled),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_negotiation.c: libFuzzer harness for the data-connection
  * negotiation parsers: PORT, EPRT and LPRT arguments, 227, 228 and 229
  * reply texts.  The whole input goes to each of them from an exact-size

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_pcap.c: libFuzzer harness for the whole packet path through
  * libpcap: the input is a capture file (pcap or pcapng, maybe gzip),
  * opened with capture_open from a memfd, read with capture_dispatch as

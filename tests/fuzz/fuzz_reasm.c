@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_reasm.c: libFuzzer harness for the control-stream reassembler.
  *
  * Two streams share one small out-of-order budget.  The input is a header

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_ruleset_ipt.c: libFuzzer harness for ruleset_ipt.c, the reader of
  * iptables-save and ip6tables-save output (with or without -c).  The
  * whole input is the file; the checks are in ruleset_check.h (one-line

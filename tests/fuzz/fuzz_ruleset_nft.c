@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_ruleset_nft.c: libFuzzer harness for ruleset_nft.c, the reader of
  * `nft -j list ruleset`.  The whole input is the document; the checks are
  * in ruleset_check.h (one-line cause or a ruleset that evaluates). */

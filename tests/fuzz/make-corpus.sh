@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make-corpus.sh: build seed corpora for the libFuzzer harnesses from
 # samples/*.pcap* and the hand seeds in tests/fuzz/seeds/.
 #

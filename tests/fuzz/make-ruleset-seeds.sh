@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make-ruleset-seeds.sh: regenerate the committed seeds of the ruleset
 # harnesses, tests/fuzz/seeds/ruleset_nft/*.json and ruleset_ipt/*.ipt,
 # as the kernel lists rulesets back: each source is loaded into a scratch

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* ruleset_check.h: what both ruleset harnesses check, beyond ASan, UBSan
  * and the leak check.  A parse either gives a ruleset and no cause, or no
  * ruleset and a cause that is one non-empty line of printable text (it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # audit.sh: the proof that `ftpaudit audit` agrees with the kernel.  In
 # network namespaces (lab.sh), vsftpd (passive port 40000 only, active
 # from port 20) serves curl transfers in PASV, EPSV, PORT and EPRT mode

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # audit_cli.sh: `ftpaudit audit` without root: the sample captures against
 # rulesets taken from a real kernel (tests/integration/audit-data), the
 # verdicts, findings and JSON contract (schema/audit.schema.json when

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # shellcheck shell=bash disable=SC2034
 # audit_lab.sh: the lab of audit.sh and fixes.sh: vsftpd in the server
 # namespace (passive port 40000 only, active from port 20), curl

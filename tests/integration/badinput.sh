@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Bad input: each case gives its one-line error and exit code, or a warning
 # and a partial report; never a crash.
 set -u

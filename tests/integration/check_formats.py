@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """check_formats.py FTPAUDIT SRCDIR SHARED TMP: the formats other tools
 read (issue 19 parts 3 to 5), over every sample and every public capture.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Compare ftpaudit's JSON report of each sample with its expectation.
 
 usage: check_samples.py FTPAUDIT SAMPLES_DIR

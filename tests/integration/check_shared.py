@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Run ftpaudit on every public capture in shared/pcaps and cross-check
 the commands it decodes with tshark's FTP dissector.
 

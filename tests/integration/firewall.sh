@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # firewall.sh: the proof that `ftpaudit rules` recommends rules a real Linux
 # firewall can run FTP behind.  In network namespaces (lab.sh): capture curl
 # transfers (PASV, EPSV, PORT, EPRT; IPv4 and IPv6; download, upload,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # fixes.sh: the fixes `ftpaudit audit` prints apply.  For each ruleset of
 # audit.sh (audit_lab.sh) that denies a transfer: the transfers run and
 # are captured, the ruleset the kernel holds is dumped and audited with

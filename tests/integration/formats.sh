@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # formats.sh: the formats other tools read (issue 19, parts 3 to 5).
 # check_formats.py runs every sample and every public capture through
 # -F ndjson (community_id against tshark's), -F eve (each event against

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # formats_live.sh: `ftpaudit live -F zeek`, `-F zeek-json`, `-F eve` and
 # the community_id of `-F ndjson` events, on the server's veth while
 # curl downloads over PASV and EPRT from vsftpd, then SIGINT: each

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # fwtargets.sh: `ftpaudit rules -F aws-sg` and `-F firewalld` on every
 # sample capture, for each side, strategy and peers setting, checked by the
 # targets' own tools: aws-sg by botocore's parameter validator against the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """fwtargets_check.py aws-sg SIDE FILE...: validate each `ftpaudit rules -F
 aws-sg` document with botocore's own parameter validator against the EC2
 service model (authorize-security-group-ingress for the server side,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Hostile input: a million SYNs to port 21, a million pipelined commands,
 # a 100 MB reply line, a million PORT commands, 100,000 sessions open at
 # once, all awaiting the same passive port (also after long sessions have

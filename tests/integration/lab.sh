@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # shellcheck shell=bash disable=SC2034,SC2119,SC2120
 # lab.sh - a small FTP lab in network namespaces, for sample captures and
 # integration tests.  Source it from bash; it defines functions and variables

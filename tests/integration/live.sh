@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # live.sh: `ftpaudit live -F ndjson` on the server's veth while curl runs real
 # transfers against vsftpd (PASV and EPRT downloads, an EPSV upload, an IPv6
 # download) and one session stays logged in, then SIGINT: exit 0, every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # shellcheck shell=bash disable=SC2034
 # nat_lib.sh - NAT on the lab's gateway (lab.sh), for natlab.sh and for
 # samples/make-nat-samples.sh.  Source it after lab.sh.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # nataudit.sh: audit follows the gateway's NAT as the kernel does.  In the
 # NAT lab (lab.sh, nat_lib.sh) the gateway forwards $NAT_PUBLIC's port 21
 # and a 2-port passive range to vsftpd (pasv_address set), once with the

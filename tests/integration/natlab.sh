@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # natlab.sh: FTP through NAT with real kernels, servers and clients, and
 # what ftpaudit makes of the captures.  In network namespaces (lab.sh,
 # nat_lib.sh) the gateway masquerades the client (snat) or forwards its

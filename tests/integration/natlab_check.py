@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """natlab_check.py: ftpaudit's analysis of the NAT lab's captures against
 what the kernel did.  Called by natlab.sh:
 

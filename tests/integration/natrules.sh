@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # natrules.sh: `ftpaudit rules --side gateway` with NAT, proved on real
 # kernels.  In the NAT lab (lab.sh, nat_lib.sh) the gateway first runs the
 # lab's own NAT (nat_gw, with the helper) while the client transfers in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # records.sh: `rules --records` and `audit --records` equal the same from
 # the captures.  For every capture in samples/ and ../shared/pcaps (when
 # there): `analyze -F ndjson` records, whole, split over two files by

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Zeek's captures of replies without a valid code: the code-less line
 # answers the pending command (code null, an invalid_reply anomaly) and
 # "221 Bye" still answers QUIT (issue 19, part 2).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # roundtrip.sh: rules and audit agree.  For every capture in samples/ and
 # ../shared/pcaps (when there), every side (server, client, gateway) and
 # strategy (static, helper), and both firewalls: `ftpaudit rules` is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # rules.sh: `ftpaudit rules` on every sample capture, without root, for each
 # side, strategy and peers setting: the JSON validates against
 # schema/rules.schema.json (when python3-jsonschema is there); every

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # safety.sh: the proof that the default output of `ftpaudit rules` is safe to
 # load on a host that has other work to do (issue 17, "safe by default").
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The JSON contract: every sample and every public capture through
 # `analyze -F json`, a few through `-F ndjson`, standard input, several
 # captures at once and a capture cut off mid-packet, all validated against

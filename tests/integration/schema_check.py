@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """Validate ftpaudit JSON output against a JSON Schema (draft 2020-12).
 
 usage: schema_check.py SCHEMA.json[#/POINTER] [--ndjson] FILE...

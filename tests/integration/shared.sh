@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Every public capture in ../shared/pcaps: no crash, no hang, and every
 # command tshark decoded appears in ftpaudit's session for that client.
 pcaps="${FTPAUDIT_SHARED:-${srcdir:-.}/../shared}/pcaps"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # SIGINT and SIGTERM give the report and exit 0 (ftpaudit(1)) whenever
 # they come: here while the capture comes slowly through a pipe, before
 # and after its first bytes, with the signal's disposition inherited as

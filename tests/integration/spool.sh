@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The text report keeps its second section (each session's firewall
 # openings) in a temporary file in $TMPDIR: it leaves nothing behind, even
 # when the run is killed, and when it fills up the run says so in one line

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Time that runs backwards within a capture file: warned about once per
 # file on standard error (the file, the frame, how far back), counted in
 # the stats and in the file's inputs entry, in every report format; small

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tui.sh: the ncurses view under tmux while a paced upload runs: the row
 # with the user appears during the transfer, Enter opens the detail view
 # with the command log, the transfer and its firewall needs, Esc goes

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tui_escape.sh: wire text with terminal escape sequences (a USER with an
 # OSC title change and a clear-screen, a banner and a reply with more) is
 # drawn as harmless \xHH text in the table and in the detail view: the

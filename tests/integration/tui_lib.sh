@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # shellcheck shell=bash
 # tui_lib.sh: drive `ftpaudit live -F tui` in a detached tmux pane.  Sourced
 # by tui.sh and tui_escape.sh after lab.sh.  A tmux server of our own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* hostile.c: writes the hostile captures of the hardening tests: a SYN
  * flood, a million pipelined commands, a 100 MB reply line, a million
  * PORT commands; and for make bench, N TCP connections open at once; N

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_community_id.c: Community ID v1 against the specification's
  * published vectors, and SHA-1 against FIPS 180's examples.  The IPv6
  * TCP vectors are Wireshark's (tshark --enable-protocol communityid) for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_conn.c: the connection table against a plain model: lookups from
  * both ends, deletion from the open-addressing indexes under churn (runs
  * that wrap around the end of the slots included), closed entries moving

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_engine.c: the engine end to end on hand-built frames: pairing of
  * replies with commands when packets are lost or pipelined, detection on
  * other ports, data-connection correlation and byte counts. */

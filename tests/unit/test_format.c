@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_format.c: the report's hand-written formatters against the C
  * library's.  fa_addr_str() writes what inet_ntop() writes: fixed cases
  * for each rule of the compressed form, then a million addresses with

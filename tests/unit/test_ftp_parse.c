@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_ftp_parse.c: unit tests for line assembly, command/reply parsing and the negotiation parsers. */
 #include <stdarg.h>
 #include <stddef.h>

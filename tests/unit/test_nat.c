@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_nat.c: the two sides of a translation become one session, paired
  * by the SYN's sequence number, with the diagnosis each failure deserves;
  * everything else goes through the stage untouched, and it holds no more

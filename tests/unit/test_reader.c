@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_reader.c: the reader thread keeps whole every payload a control
  * stream can need and only the start of the others, and the engine it
  * feeds writes the same report as the engine reading for itself. */

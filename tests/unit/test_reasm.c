@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_reasm.c: unit tests for the TCP stream reassembler. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_regress.c: regression tests for the findings of the libFuzzer
  * harnesses in tests/fuzz (see tests/fuzz/README.md).  Each test names
  * the harness and the crash input it came from. */

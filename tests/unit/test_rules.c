@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_rules.c: the firewall recommendation from sessions built in memory. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_ruleset.c: the nft JSON and iptables-save parsers, packet traversal,
  * and the audit of synthetic FTP sessions against small rulesets. */
 #include <stdarg.h>

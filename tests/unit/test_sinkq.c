@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_sinkq.c: the sink queue delivers every item once, in the order the
  * engine put them, whichever thread delivers it, and drops each session's
  * reference. */

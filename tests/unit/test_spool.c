@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_spool.c: records come back in the order they were appended,
  * across the spool's buffer; a failed write is kept and the copy says
  * so; an unusable TMPDIR is an error that names it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* test_tui_text.c: the live view's text never carries a control byte,
  * whatever the peers sent: escape sequences, C1 controls, CR/LF and
  * UTF-8 come out as \xHH, and the text around them is kept. */
