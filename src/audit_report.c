@@ -206,34 +206,6 @@ denied_el(struct jw *w, const struct audit *a, size_t i)
 	return 0;
 }
 
-static void
-addrs_write(struct jw *w, const struct rules_addrs *s)
-{
-	if (s->any || s->n == 0)
-		jw_lit(w, "any");
-	else
-		cidrs_write(w, s->v, s->n);
-}
-
-static void
-ranges_write(struct jw *w, const struct rules_range *v, size_t n)
-{
-	size_t i;
-
-	if (n == 0) {
-		jw_lit(w, "any");
-		return;
-	}
-	jw_arr(w);
-	for (i = 0; i < n; i++) {
-		jw_arr(w);
-		jw_uint(w, v[i].lo);
-		jw_uint(w, v[i].hi);
-		jw_end_arr(w);
-	}
-	jw_end_arr(w);
-}
-
 /* Where the fix goes: "insert" before a rule, or "add" at the end. */
 static void
 place_write(struct jw *w, const struct audit_fix *x)
@@ -269,15 +241,7 @@ fix_write(struct jw *w, const struct audit *a, const struct audit_fix *x)
 	jw_key(w, "id"); jw_lit(w, x->id);
 	jw_key(w, "purpose"); jw_lit(w, rules_purpose_str(u->purpose));
 	jw_key(w, "chain"); jw_lit(w, rs_hook_str(x->hook));
-	jw_key(w, "family"); jw_lit(w, rules_family_str(u->family));
-	jw_key(w, "protocol"); jw_lit(w, "tcp");
-	jw_key(w, "saddr"); addrs_write(w, &u->saddr);
-	jw_key(w, "daddr"); addrs_write(w, &u->daddr);
-	jw_key(w, "sport"); ranges_write(w, u->sport, u->nsport);
-	jw_key(w, "dport"); ranges_write(w, u->dport, u->ndport);
-	jw_key(w, "ct_state"); ctstate_write(w, u->ct_state & RULES_CT_NEW,
-	    u->ct_state & RULES_CT_ESTABLISHED, u->ct_state & RULES_CT_RELATED);
-	jw_key(w, "action"); jw_lit(w, "accept");
+	rules_match_write(w, u);
 	jw_key(w, "evidence");
 	jw_obj(w);
 	jw_key(w, "sessions");

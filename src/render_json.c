@@ -97,6 +97,19 @@ evidence_write(struct jw *w, const struct rules_evidence *ev)
 	jw_end_obj(w);
 }
 
+void
+rules_match_write(struct jw *w, const struct rules_rule *u)
+{
+	jw_key(w, "family"); jw_lit(w, rules_family_str(u->family));
+	jw_key(w, "protocol"); jw_lit(w, "tcp");
+	jw_key(w, "saddr"); addrs_write(w, &u->saddr);
+	jw_key(w, "daddr"); addrs_write(w, &u->daddr);
+	jw_key(w, "sport"); ranges_write(w, u->sport, u->nsport);
+	jw_key(w, "dport"); ranges_write(w, u->dport, u->ndport);
+	jw_key(w, "ct_state"); ct_write(w, u->ct_state);
+	jw_key(w, "action"); jw_lit(w, "accept");
+}
+
 static void
 rule_write(struct jw *w, const struct rules_rule *u)
 {
@@ -107,14 +120,7 @@ rule_write(struct jw *w, const struct rules_rule *u)
 	jw_key(w, "id"); jw_lit(w, id);
 	jw_key(w, "purpose"); jw_lit(w, rules_purpose_str(u->purpose));
 	jw_key(w, "chain"); jw_lit(w, rules_chain_str(u->chain));
-	jw_key(w, "family"); jw_lit(w, rules_family_str(u->family));
-	jw_key(w, "protocol"); jw_lit(w, "tcp");
-	jw_key(w, "saddr"); addrs_write(w, &u->saddr);
-	jw_key(w, "daddr"); addrs_write(w, &u->daddr);
-	jw_key(w, "sport"); ranges_write(w, u->sport, u->nsport);
-	jw_key(w, "dport"); ranges_write(w, u->dport, u->ndport);
-	jw_key(w, "ct_state"); ct_write(w, u->ct_state);
-	jw_key(w, "action"); jw_lit(w, "accept");
+	rules_match_write(w, u);
 	jw_key(w, "evidence"); evidence_write(w, &u->ev);
 	jw_end_obj(w);
 }

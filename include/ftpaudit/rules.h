@@ -337,6 +337,9 @@ struct jw;
 void	 rules_write(struct jw *, const struct rules *);
 /* The session's "firewall" list, written as a key and its array. */
 void	 rules_openings_write(struct jw *, const struct rules_opening *, size_t n);
+/* A rule's match and action members, "family" to "action": the rules
+ * document's rules and audit's fixes are written by this one function. */
+void	 rules_match_write(struct jw *, const struct rules_rule *);
 /* render_text.c, render_nft.c, render_ipt.c: 0, or -1 on a write error.
  * The nft and iptables forms act on the FTP surface only (rules_surface_of)
  * unless opts.standalone.  chain_table: NULL for table inet ftpaudit,
