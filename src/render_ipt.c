@@ -257,37 +257,6 @@ put_base(FILE *f, const char *chain, int family, bool local)
 }
 
 static void
-put_header(FILE *f, const struct rules *r, int family)
-{
-	const struct rules_opts *o = rules_options(r);
-	const struct rules_uncovered *unc;
-	const struct rules_hint *h;
-	char sum[RULES_SUMMARYLEN];
-	size_t i, n;
-
-	fprintf(f, "# ftpaudit %s: firewall rules for the %s side, strategy %s, "
-	    "peers %s, trust %s, from %zu FTP sessions.\n", PACKAGE_VERSION,
-	    rules_side_str(o->side), rules_strategy_str(o->strategy),
-	    rules_peers_str(o->peers), rules_trust_str(o->trust),
-	    rules_nsessions(r));
-	if (o->trust == RULES_TRUST_ALL)
-		fputs("# Evidence: every negotiation taken (--trust=all), "
-		    "bounces and refused ones included.\n", f);
-	else
-		fprintf(f, "# Evidence excluded (transfers): %s.\n",
-		    rules_excluded_summary(r, sum, sizeof sum));
-	unc = rules_uncovered(r, &n);
-	for (i = 0; i < n; i++)
-		fprintf(f, "# helper does not cover session %llu: %s\n",
-		    (unsigned long long)unc[i].session, unc[i].reason);
-	h = rules_hints(r, &n);
-	for (i = 0; i < n; i++)
-		fprintf(f, "# hint %s: %s\n", h[i].type, h[i].text);
-	rules_nat_notes(r, f, "# ");
-	(void)family;
-}
-
-static void
 put_scope(FILE *f, const struct rules *r, int family, unsigned raw,
     unsigned filter)
 {
@@ -514,7 +483,7 @@ rules_ipt(const struct rules *r, FILE *f, int family)
 	unsigned raw = chains_used(r, family, true);
 	unsigned filter = chains_used(r, family, false);
 
-	put_header(f, r, family);
+	rules_comment_header(r, f);
 	put_scope(f, r, family, raw, filter);
 	if (rules_options(r)->standalone) {
 		put_standalone(f, r, family);

@@ -427,36 +427,6 @@ has_helper(const struct rules *r)
 	return false;
 }
 
-static void
-put_header(FILE *f, const struct rules *r)
-{
-	const struct rules_opts *o = rules_options(r);
-	const struct rules_uncovered *unc;
-	const struct rules_hint *h;
-	char sum[RULES_SUMMARYLEN];
-	size_t i, n;
-
-	fprintf(f, "# ftpaudit %s: firewall rules for the %s side, strategy %s, "
-	    "peers %s, trust %s, from %zu FTP sessions.\n", PACKAGE_VERSION,
-	    rules_side_str(o->side), rules_strategy_str(o->strategy),
-	    rules_peers_str(o->peers), rules_trust_str(o->trust),
-	    rules_nsessions(r));
-	if (o->trust == RULES_TRUST_ALL)
-		fputs("# Evidence: every negotiation taken (--trust=all), "
-		    "bounces and refused ones included.\n", f);
-	else
-		fprintf(f, "# Evidence excluded (transfers): %s.\n",
-		    rules_excluded_summary(r, sum, sizeof sum));
-	unc = rules_uncovered(r, &n);
-	for (i = 0; i < n; i++)
-		fprintf(f, "# helper does not cover session %llu: %s\n",
-		    (unsigned long long)unc[i].session, unc[i].reason);
-	h = rules_hints(r, &n);
-	for (i = 0; i < n; i++)
-		fprintf(f, "# hint %s: %s\n", h[i].type, h[i].text);
-	rules_nat_notes(r, f, "# ");
-}
-
 /* Where the rules act, and how they go with a firewall already there. */
 static void
 put_scope(FILE *f, const struct rules *r)
@@ -523,7 +493,7 @@ put_table(FILE *f, const struct rules *r)
 	bool drop;
 
 	fputs("#!/usr/sbin/nft -f\n", f);
-	put_header(f, r);
+	rules_comment_header(r, f);
 	put_scope(f, r);
 	fputs("table inet ftpaudit {}\ndelete table inet ftpaudit\n"
 	    "table inet ftpaudit {\n", f);
@@ -589,7 +559,7 @@ put_chains(FILE *f, const struct rules *r, const char *table)
 		return;		/* checked by the caller */
 	tf = strcmp(fam, "ip") == 0 ? FA_AF_INET : strcmp(fam, "ip6") == 0 ?
 	    FA_AF_INET6 : 0;
-	put_header(f, r);
+	rules_comment_header(r, f);
 	fprintf(f, "# Regular chains for the existing table %s %s; jump to each "
 	    "from your base chain of the\n"
 	    "# same hook, early (before your own accepts of FTP traffic), e.g.\n"

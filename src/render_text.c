@@ -163,6 +163,38 @@ rules_nat_notes(const struct rules *r, FILE *f, const char *prefix)
 		    "connections it expects.\n", prefix, prefix);
 }
 
+/* The comment lines every nft and iptables script starts with: the
+ * options, the evidence left out, what the helper cannot cover, hints. */
+void
+rules_comment_header(const struct rules *r, FILE *f)
+{
+	const struct rules_opts *o = rules_options(r);
+	const struct rules_uncovered *unc;
+	const struct rules_hint *h;
+	char sum[RULES_SUMMARYLEN];
+	size_t i, n;
+
+	fprintf(f, "# ftpaudit %s: firewall rules for the %s side, strategy %s, "
+	    "peers %s, trust %s, from %zu FTP sessions.\n", PACKAGE_VERSION,
+	    rules_side_str(o->side), rules_strategy_str(o->strategy),
+	    rules_peers_str(o->peers), rules_trust_str(o->trust),
+	    rules_nsessions(r));
+	if (o->trust == RULES_TRUST_ALL)
+		fputs("# Evidence: every negotiation taken (--trust=all), "
+		    "bounces and refused ones included.\n", f);
+	else
+		fprintf(f, "# Evidence excluded (transfers): %s.\n",
+		    rules_excluded_summary(r, sum, sizeof sum));
+	unc = rules_uncovered(r, &n);
+	for (i = 0; i < n; i++)
+		fprintf(f, "# helper does not cover session %llu: %s\n",
+		    (unsigned long long)unc[i].session, unc[i].reason);
+	h = rules_hints(r, &n);
+	for (i = 0; i < n; i++)
+		fprintf(f, "# hint %s: %s\n", h[i].type, h[i].text);
+	rules_nat_notes(r, f, "# ");
+}
+
 /* One translation, in words. */
 static void
 put_nat(FILE *f, const struct rules_nat *x)

@@ -356,6 +356,8 @@ void	 rules_scope_notes(const struct rules *, FILE *, const char *heading,
 /* On the gateway side: whether NAT rules are there, that IPv6 has none,
  * each line after prefix. */
 void	 rules_nat_notes(const struct rules *, FILE *, const char *prefix);
+/* The "# " lines an nft or iptables script opens with. */
+void	 rules_comment_header(const struct rules *, FILE *);
 int	 rules_openings_text(const struct rules_opening *, size_t n,
 	    uint64_t session, FILE *);
 int	 rules_nft(const struct rules *, FILE *, const char *chain_table);
