@@ -153,17 +153,6 @@ replies(struct jw *w, const struct fa_command *c, bool codes)
 	jw_end_arr(w);
 }
 
-static const struct fa_reply *
-reply_with(const struct fa_command *c, int code)
-{
-	uint32_t i;
-
-	for (i = 0; i < c->nreplies; i++)
-		if (c->replies[i].code == code)
-			return &c->replies[i];
-	return NULL;
-}
-
 /* The port a negotiation announced: PORT and EPRT as sent, PASV and
  * EPSV as answered; 0 when none parses. */
 static uint16_t
@@ -178,9 +167,9 @@ dynamic_port(const struct fa_command *c, bool *passive)
 		st = ftp_parse_port(c->arg.p, c->arg.len, &hp);
 	else if (c->id == FTP_VERB_EPRT && c->has_arg)
 		st = ftp_parse_eprt(c->arg.p, c->arg.len, &hp);
-	else if (c->id == FTP_VERB_PASV && (r = reply_with(c, 227)) != NULL)
+	else if (c->id == FTP_VERB_PASV && (r = report_reply_with(c, 227)) != NULL)
 		st = ftp_parse_227(r->text.p, r->text.len, &hp);
-	else if (c->id == FTP_VERB_EPSV && (r = reply_with(c, 229)) != NULL)
+	else if (c->id == FTP_VERB_EPSV && (r = report_reply_with(c, 229)) != NULL)
 		st = ftp_parse_229(r->text.p, r->text.len, &hp);
 	return st == FTP_NEG_OK ? hp.port : 0;
 }

@@ -21,6 +21,8 @@ struct jw;
  */
 uint64_t report_flow_hash(const struct fa_endpoint *a,
 	    const struct fa_endpoint *b, uint64_t start_us);
+/* The command's first reply with this code, or NULL. */
+const struct fa_reply *report_reply_with(const struct fa_command *, int code);
 
 struct zeek;
 /* out is borrowed.  NULL when out of memory. */

@@ -297,8 +297,8 @@ quoted_path(const struct fa_reply *r, char *buf, size_t size)
 	return true;
 }
 
-static const struct fa_reply *
-reply_with(const struct fa_command *c, int code)
+const struct fa_reply *
+report_reply_with(const struct fa_command *c, int code)
 {
 	uint32_t i;
 
@@ -317,19 +317,19 @@ follow_cwd(const struct fa_command *c, char *cwd)
 
 	switch (c->id) {
 	case FTP_VERB_CWD:
-		if (reply_with(c, 250) != NULL && c->has_arg &&
+		if (report_reply_with(c, 250) != NULL && c->has_arg &&
 		    memchr(c->arg.p, '\0', c->arg.len) == NULL &&
 		    build_path(cwd, c->arg.p, c->arg.len, nb))
 			snprintf(cwd, ZEEK_PATHMAX, "%s", nb);
 		break;
 	case FTP_VERB_CDUP:
-		if ((reply_with(c, 200) != NULL || reply_with(c, 250) != NULL) &&
+		if ((report_reply_with(c, 200) != NULL || report_reply_with(c, 250) != NULL) &&
 		    build_path(cwd, (const uint8_t *)"/..", 3, nb))
 			snprintf(cwd, ZEEK_PATHMAX, "%s", nb);
 		break;
 	case FTP_VERB_PWD:
 	case FTP_VERB_XPWD:
-		if ((r = reply_with(c, 257)) != NULL &&
+		if ((r = report_reply_with(c, 257)) != NULL &&
 		    quoted_path(r, nb, sizeof nb))
 			snprintf(cwd, ZEEK_PATHMAX, "%s", nb);
 		break;
@@ -371,13 +371,13 @@ data_channel(const struct fa_session *s, const struct fa_command *c,
 		row->dc_passive = false;
 		row->dc_orig = s->server.ip;
 		row->dc_resp = hp.addr;
-	} else if (c->id == FTP_VERB_PASV && (r = reply_with(c, 227)) != NULL) {
+	} else if (c->id == FTP_VERB_PASV && (r = report_reply_with(c, 227)) != NULL) {
 		if (ftp_parse_227(r->text.p, r->text.len, &hp) != FTP_NEG_OK)
 			return;
 		row->dc_passive = true;
 		row->dc_orig = s->client.ip;
 		row->dc_resp = hp.addr;
-	} else if (c->id == FTP_VERB_EPSV && (r = reply_with(c, 229)) != NULL) {
+	} else if (c->id == FTP_VERB_EPSV && (r = report_reply_with(c, 229)) != NULL) {
 		if (ftp_parse_229(r->text.p, r->text.len, &hp) != FTP_NEG_OK)
 			return;
 		row->dc_passive = true;
@@ -616,7 +616,7 @@ announced_size(const struct fa_session *s, uint32_t ci,
 	uint32_t i;
 
 	if (c->id == FTP_VERB_SIZE)
-		return (r = reply_with(c, 213)) != NULL && reply_size(r, v);
+		return (r = report_reply_with(c, 213)) != NULL && reply_size(r, v);
 	if (c->id != FTP_VERB_RETR)
 		return false;
 	for (i = 0; i < s->nxfers; i++) {
@@ -626,12 +626,12 @@ announced_size(const struct fa_session *s, uint32_t ci,
 			*v = s->xfers[i].size;
 		return s->xfers[i].has_size;
 	}
-	if ((r = reply_with(c, 150)) != NULL && reply_size(r, v))
+	if ((r = report_reply_with(c, 150)) != NULL && reply_size(r, v))
 		return true;
 	return prev != NULL && prev->id == FTP_VERB_SIZE && prev->has_arg &&
 	    c->has_arg && prev->arg.len == c->arg.len &&
 	    memcmp(prev->arg.p, c->arg.p, c->arg.len) == 0 &&
-	    (r = reply_with(prev, 213)) != NULL && reply_size(r, v);
+	    (r = report_reply_with(prev, 213)) != NULL && reply_size(r, v);
 }
 
 /* "ftp://HOST/PATH" for a file command, into buf. */
