@@ -9,6 +9,7 @@
 
 #include "engine_int.h"
 #include "session_int.h"
+#include "grow.h"
 
 #define SWEEP_INTERVAL_US	1000000ULL
 /* How long an ended connection stays to absorb late packets (a final ACK,
@@ -137,8 +138,8 @@ engine_anomaly(struct fa_engine *e, struct fa_session *s, uint64_t ts,
 	va_list ap;
 	char *d;
 
-	if (s->nanoms >= 1000 || grow_array((void **)&s->anoms, s->nanoms,
-	    &s->anoms_cap, sizeof *s->anoms) == -1) {
+	if (s->nanoms >= 1000 || fa_grow(&s->anoms, s->nanoms, &s->anoms_cap,
+	    sizeof *s->anoms, 8) == -1) {
 		s->anoms_dropped++;
 		return;
 	}

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "ftpaudit/rules.h"
+#include "grow.h"
 
 /* A passive range wider than this earns the "configure a range" hint. */
 #define RULES_WIDE_PASV	256
@@ -70,22 +71,6 @@ struct walk {
 	size_t		 n, cap;
 	bool		 logged_in;
 };
-
-static int
-grow(void **p, size_t n, size_t *cap, size_t size)
-{
-	size_t ncap;
-	void *np;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	if ((np = realloc(*p, ncap * size)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
-}
 
 void
 rules_opts_defaults(struct rules_opts *o)
@@ -361,7 +346,7 @@ rule_add(struct rules *r, enum rules_purpose p, enum rules_chain c, int family,
 
 	if ((r->n + 1) * 2 > r->nslot && rules_rehash(r) == -1)
 		return NULL;
-	if (grow((void **)&r->v, r->n, &r->cap, sizeof *r->v) == -1)
+	if (fa_grow(&r->v, r->n, &r->cap, sizeof *r->v, 8) == -1)
 		return NULL;
 	u = &r->v[r->n];
 	memset(u, 0, sizeof *u);
@@ -506,7 +491,7 @@ rules_addrs_add(struct rules_addrs *s, const struct fa_addr *a)
 		return -1;
 	if (*(slot = addrs_slot(s, a)) != 0)
 		return 0;
-	if (grow((void **)&s->v, s->n, &s->cap, sizeof *s->v) == -1)
+	if (fa_grow(&s->v, s->n, &s->cap, sizeof *s->v, 8) == -1)
 		return -1;
 	s->v[s->n++] = *a;
 	*slot = (uint32_t)s->n;
@@ -527,8 +512,8 @@ ports_add(struct rules_evidence *ev, uint16_t port)
 		else
 			hi = mid;
 	}
-	if (grow((void **)&ev->ports, ev->nports, &ev->ports_cap,
-	    sizeof *ev->ports) == -1)
+	if (fa_grow(&ev->ports, ev->nports, &ev->ports_cap,
+	    sizeof *ev->ports, 8) == -1)
 		return -1;
 	memmove(&ev->ports[lo + 1], &ev->ports[lo],
 	    (ev->nports - lo) * sizeof *ev->ports);
@@ -551,8 +536,8 @@ sensor_add(struct rules_evidence *ev, const char *name)
 		;
 	if (c == 0)
 		return 0;
-	if (grow((void **)&ev->sensors, ev->nsensors, &ev->sensors_cap,
-	    sizeof *ev->sensors) == -1 || (p = strdup(name)) == NULL)
+	if (fa_grow(&ev->sensors, ev->nsensors, &ev->sensors_cap,
+	    sizeof *ev->sensors, 8) == -1 || (p = strdup(name)) == NULL)
 		return -1;
 	memmove(&ev->sensors[i + 1], &ev->sensors[i],
 	    (ev->nsensors - i) * sizeof *ev->sensors);
@@ -568,8 +553,8 @@ evidence_add(struct rules_rule *u, const struct fa_session *s, uint64_t ts,
 	struct rules_evidence *ev = &u->ev;
 
 	if (u->last_session != s->id || ev->nsessions == 0) {
-		if (grow((void **)&ev->sessions, ev->nsessions, &ev->cap,
-		    sizeof *ev->sessions) == -1)
+		if (fa_grow(&ev->sessions, ev->nsessions, &ev->cap,
+		    sizeof *ev->sessions, 8) == -1)
 			return -1;
 		ev->sessions[ev->nsessions++] = s->id;
 		u->last_session = s->id;
@@ -605,7 +590,7 @@ walk_push(struct walk *w, const struct rules_opening *o)
 	for (i = 0; i < w->n; i++)
 		if (opening_eq(&w->v[i], o))
 			return 0;
-	if (grow((void **)&w->v, w->n, &w->cap, sizeof *w->v) == -1)
+	if (fa_grow(&w->v, w->n, &w->cap, sizeof *w->v, 8) == -1)
 		return -1;
 	w->v[w->n++] = *o;
 	return 0;
@@ -619,7 +604,7 @@ uncovered_add(struct rules *r, uint64_t session, const char *reason)
 	for (i = r->nunc; i > 0 && r->unc[i - 1].session == session; i--)
 		if (r->unc[i - 1].reason == reason)
 			return 0;
-	if (grow((void **)&r->unc, r->nunc, &r->unc_cap, sizeof *r->unc) == -1)
+	if (fa_grow(&r->unc, r->nunc, &r->unc_cap, sizeof *r->unc, 8) == -1)
 		return -1;
 	r->unc[r->nunc].session = session;
 	r->unc[r->nunc].reason = reason;
@@ -649,8 +634,8 @@ hint_add(struct rules *r, const char *type, const char *fmt, ...)
 			free(text);
 			return 0;
 		}
-	if (grow((void **)&r->hints, r->nhints, &r->hints_cap,
-	    sizeof *r->hints) == -1) {
+	if (fa_grow(&r->hints, r->nhints, &r->hints_cap,
+	    sizeof *r->hints, 8) == -1) {
 		free(text);
 		return -1;
 	}
@@ -980,7 +965,7 @@ excluded_add(struct rules *r, const struct fa_session *s,
 	struct rules_excluded *x;
 
 	r->nexc_reason[rx]++;
-	if (grow((void **)&r->exc, r->nexc, &r->exc_cap, sizeof *r->exc) == -1)
+	if (fa_grow(&r->exc, r->nexc, &r->exc_cap, sizeof *r->exc, 8) == -1)
 		return -1;
 	x = &r->exc[r->nexc++];
 	x->session = s->id;
@@ -1091,8 +1076,8 @@ nat_find(struct rules *r, enum rules_nat_kind k, const struct fa_addr *daddr,
 		    fa_addr_eq(&n->net.addr, &net->addr))))
 			return n;
 	}
-	if (!add || grow((void **)&r->nat, r->nnat, &r->nat_cap,
-	    sizeof *r->nat) == -1)
+	if (!add || fa_grow(&r->nat, r->nnat, &r->nat_cap,
+	    sizeof *r->nat, 8) == -1)
 		return NULL;
 	n = &r->nat[r->nnat];
 	memset(n, 0, sizeof *n);

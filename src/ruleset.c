@@ -9,27 +9,13 @@
 #include <string.h>
 
 #include "ftpaudit/ruleset.h"
+#include "grow.h"
 
 /* Deeper jump stacks than this are loops (the kernel refuses them). */
 #define RS_MAX_DEPTH	32
 /* NF_IP_PRI_CONNTRACK: ct helper set in a chain at or before this
  * priority runs before the packet has a conntrack entry. */
 #define RS_PRIO_CONNTRACK	(-200)
-
-static void *
-grow(void *p, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *q;
-
-	if (n < *cap)
-		return p;
-	ncap = *cap ? *cap * 2 : 8;
-	if ((q = realloc(p, ncap * size)) == NULL)
-		return NULL;
-	*cap = ncap;
-	return q;
-}
 
 struct ruleset *
 rs_new(enum rs_format fmt, const char *source)
@@ -78,11 +64,11 @@ struct rs_chain *
 rs_chain_add(struct ruleset *rs, const char *family, const char *table,
     const char *name)
 {
-	struct rs_chain **v, *c;
+	struct rs_chain *c;
 
-	if ((v = grow(rs->chains, &rs->cap, rs->nchains, sizeof *v)) == NULL)
+	if (fa_grow(&rs->chains, rs->nchains, &rs->cap, sizeof *rs->chains,
+	    8) == -1)
 		return NULL;
-	rs->chains = v;
 	if ((c = calloc(1, sizeof *c)) == NULL)
 		return NULL;
 	c->family = strdup(family);
@@ -105,11 +91,10 @@ rs_chain_add(struct ruleset *rs, const char *family, const char *table,
 struct rs_rule *
 rs_rule_add(struct ruleset *rs, struct rs_chain *c)
 {
-	struct rs_rule **v, *r;
+	struct rs_rule *r;
 
-	if ((v = grow(c->rules, &c->cap, c->nrules, sizeof *v)) == NULL)
+	if (fa_grow(&c->rules, c->nrules, &c->cap, sizeof *c->rules, 8) == -1)
 		return NULL;
-	c->rules = v;
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
 	r->chain = c;
@@ -124,7 +109,7 @@ rs_match_add(struct rs_rule *r, enum rs_key key)
 {
 	struct rs_match *v;
 
-	if ((v = realloc(r->m, (r->nm + 1) * sizeof *v)) == NULL)
+	if ((v = reallocarray(r->m, r->nm + 1, sizeof *v)) == NULL)
 		return NULL;
 	r->m = v;
 	memset(&v[r->nm], 0, sizeof v[r->nm]);
@@ -137,7 +122,7 @@ rs_match_range(struct rs_match *m, uint32_t lo, uint32_t hi)
 {
 	struct rs_range *v;
 
-	if ((v = realloc(m->r, (m->nr + 1) * sizeof *v)) == NULL)
+	if ((v = reallocarray(m->r, m->nr + 1, sizeof *v)) == NULL)
 		return -1;
 	m->r = v;
 	v[m->nr].lo = lo < hi ? lo : hi;
@@ -150,7 +135,7 @@ rs_match_addr(struct rs_match *m, const struct fa_addr *lo, const struct fa_addr
 {
 	struct rs_arange *v;
 
-	if ((v = realloc(m->a, (m->na + 1) * sizeof *v)) == NULL)
+	if ((v = reallocarray(m->a, m->na + 1, sizeof *v)) == NULL)
 		return -1;
 	m->a = v;
 	v[m->na].lo = *lo;
@@ -180,7 +165,7 @@ rs_match_name(struct rs_match *m, const char *name)
 {
 	char **v;
 
-	if ((v = realloc(m->names, (m->nnames + 1) * sizeof *v)) == NULL)
+	if ((v = reallocarray(m->names, m->nnames + 1, sizeof *v)) == NULL)
 		return -1;
 	m->names = v;
 	if ((v[m->nnames] = strdup(name)) == NULL)
@@ -297,7 +282,7 @@ merge_parts(struct ruleset *into, struct ruleset *from)
 	char *src;
 	size_t i;
 
-	if ((v = realloc(into->parts, (into->nparts + from->nparts) *
+	if ((v = reallocarray(into->parts, into->nparts + from->nparts,
 	    sizeof *v)) == NULL)
 		return -1;
 	into->parts = v;
@@ -320,12 +305,13 @@ ruleset_merge(struct ruleset *into, struct ruleset *from)
 	size_t i, j;
 	int rc = -1;
 
-	cv = realloc(into->chains, (into->nchains + from->nchains) * sizeof *cv);
+	cv = reallocarray(into->chains, into->nchains + from->nchains,
+	    sizeof *cv);
 	if (cv == NULL)
 		goto out;
 	into->chains = cv;
 	into->cap = into->nchains + from->nchains;
-	hv = realloc(into->helpers, (into->nhelpers + from->nhelpers + 1) *
+	hv = reallocarray(into->helpers, into->nhelpers + from->nhelpers + 1,
 	    sizeof *hv);
 	if (hv == NULL)
 		goto out;

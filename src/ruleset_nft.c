@@ -1048,7 +1048,7 @@ parse_helper(struct nft_ctx *x, json_t *o)
 
 	if (f == NULL || t == NULL || n == NULL || type == NULL)
 		return -1;
-	if ((v = realloc(rs->helpers, (rs->nhelpers + 1) * sizeof *v)) == NULL)
+	if ((v = reallocarray(rs->helpers, rs->nhelpers + 1, sizeof *v)) == NULL)
 		return -2;
 	rs->helpers = v;
 	v = &rs->helpers[rs->nhelpers];

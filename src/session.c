@@ -297,29 +297,6 @@ fa_session_unref(struct fa_session *s)
 }
 
 /*
- * Grow *arr (of n, capacity *cap) to hold one more; -1 on ENOMEM.  The
- * first array takes about 256 bytes, whatever the element: a session
- * waiting on one transfer held 1.8 KB for eight, and a million open
- * sessions are only bounded by --max-connections.
- */
-int
-grow_array(void **arr, uint32_t n, uint32_t *cap, size_t elem)
-{
-	uint32_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : elem >= 128 ? 1 : (uint32_t)(256 / elem);
-	/* reallocarray checks ncap * elem; the doubling is checked here. */
-	if (ncap <= *cap || (p = reallocarray(*arr, ncap, elem)) == NULL)
-		return -1;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
-/*
  * Resolve a path argument, not empty, against the working directory, the
  * way a Unix server does: "." and ".." are folded, "//" collapsed; a
  * relative path stays relative when cwd is unknown.  Into out, which has

@@ -6,7 +6,6 @@
 #include "ftpaudit/session.h"
 
 struct fa_session *session_new(uint64_t id);
-int	 grow_array(void **arr, uint32_t n, uint32_t *cap, size_t elem);
 /* From the session's pool, freed only with the session.  Its first chunk
  * is pool_first bytes, within limits. */
 void	*session_alloc(struct fa_session *, size_t);

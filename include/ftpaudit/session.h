@@ -160,8 +160,9 @@ struct fa_session {
 	uint64_t	 xfers_dropped;
 
 	struct fa_anomaly *anoms;	/* owned array */
-	uint32_t	 nanoms, anoms_cap;
+	size_t		 anoms_cap;
 	uint64_t	 anoms_dropped;
+	uint32_t	 nanoms;
 
 	uint32_t	 gaps;		/* holes in either control stream */
 	uint64_t	 lines_cut;

@@ -14,6 +14,7 @@
 
 #include "ftpaudit/nat.h"
 #include "session_int.h"
+#include "grow.h"
 
 static struct fa_endpoint
 ep(const char *ip, uint16_t port)
@@ -394,8 +395,8 @@ test_one_sided_fix(void **state)
 	struct fa_session *a = sess(1, "192.0.2.50", 40000, "203.0.113.1", 21, 9, 100);
 
 	(void)state;
-	assert_int_equal(grow_array((void **)&a->anoms, a->nanoms, &a->anoms_cap,
-	    sizeof *a->anoms), 0);
+	assert_int_equal(fa_grow(&a->anoms, a->nanoms, &a->anoms_cap,
+	    sizeof *a->anoms, 8), 0);
 	a->anoms[0] = (struct fa_anomaly){ 1, "nat_mismatch",
 	    strdup("PASV announced 10.1.1.5 port 40001, connection went to 203.0.113.1"),
 	    NULL };
