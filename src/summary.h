@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * summary.h: what a report says before its sessions: totals, each
+ * server, the busiest clients, anomalies by type.  Filled one ended
+ * session at a time (never per packet), read at the end by the text
+ * report (report_text.c) and the HTML report.
+ *
+ * Memory is bounded: at most SUMMARY_MAX_SERVERS servers and
+ * SUMMARY_MAX_CLIENTS clients are told apart; the sessions of the
+ * others still count in the totals, and *_untracked says how many there
+ * were, so that a report says what it could not break down.
+ */
+#ifndef FTPAUDIT_SUMMARY_H
+#define FTPAUDIT_SUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ftpaudit/engine.h"
+#include "ftpaudit/session.h"
+
+#define SUMMARY_MAX_SERVERS	1024
+#define SUMMARY_MAX_CLIENTS	65536
+#define SUMMARY_MAX_ANOMALY_TYPES 64
+#define SUMMARY_NSTATUS		6	/* enum fa_xstatus */
+
+/* What the totals, each server and each client count alike. */
+struct summary_counts {
+	uint64_t	 sessions;
+	/* Sessions by login outcome (enum fa_login: none, success, failed). */
+	uint64_t	 logins_ok, logins_failed, logins_none;
+	uint64_t	 login_failures;	/* failed attempts, summed */
+	uint64_t	 transfers[2];		/* by enum fa_mode */
+	uint64_t	 bytes;			/* data bytes (fa_transfer_bytes) */
+	uint64_t	 anomalies;		/* recorded in the sessions */
+};
+
+/* A server: its address and control port. */
+struct summary_server {
+	struct fa_endpoint ep;
+	struct summary_counts c;
+	/* The server's ports of the passive data connections seen. */
+	uint16_t	 pasv_min, pasv_max;
+	uint32_t	 pasv_ports;		/* distinct; 0: none seen */
+	uint8_t		*pasv_seen;		/* owned: 65536-bit map, or NULL */
+};
+
+/* A client: its address (its ports change with each connection). */
+struct summary_client {
+	struct fa_addr	 addr;
+	struct summary_counts c;
+};
+
+struct summary_anomaly {
+	char		*type;			/* owned */
+	uint64_t	 count;
+};
+
+struct summary {
+	struct summary_counts total;
+	uint64_t	 status[SUMMARY_NSTATUS];	/* transfers by enum fa_xstatus */
+	uint64_t	 not_captured;		/* transfers with no data connection seen */
+	uint64_t	 tls;			/* sessions with an encrypted control channel */
+	uint64_t	 unattributed;		/* data-like connections no session claimed */
+	/* What the sessions could not keep (the engine's per-session caps). */
+	uint64_t	 cmds_dropped, xfers_dropped, anoms_dropped, replies_dropped;
+	uint64_t	 lines_cut, gaps, sessions_with_gaps;
+
+	/* Read only; the arrays are the summary's. */
+	struct summary_server *servers;
+	size_t		 nservers;
+	uint64_t	 servers_untracked;	/* sessions to servers past the cap */
+	struct summary_client *clients;
+	size_t		 nclients;
+	uint64_t	 clients_untracked;	/* sessions of clients past the cap */
+	struct summary_anomaly *anomalies;
+	size_t		 nanomalies;
+	uint64_t	 anomalies_untyped;	/* of types past the cap */
+
+	/* Private: the tables and sorted views (summary.c). */
+	uint32_t	*server_slots, *client_slots;	/* owned: index + 1, 0 free */
+	const struct summary_server **by_sessions;	/* owned, or NULL */
+	const struct summary_client **top;		/* owned, or NULL */
+	int		 oom;			/* an allocation failed: counts are short */
+};
+
+/* Owned by the caller; NULL when out of memory. */
+struct summary *summary_new(void);
+void	 summary_free(struct summary *);
+/* The session (borrowed) is counted; it may be freed right after. */
+void	 summary_add_session(struct summary *, const struct fa_session *);
+void	 summary_add_unattributed(struct summary *, const struct fa_unattributed *);
+
+/*
+ * Sorted views, the summary's, valid until the next summary_add_*: the
+ * servers by sessions (most first; ties by address, then port), the
+ * clients the same way (ties by address), the anomaly types by count
+ * (ties by name).  NULL with *n 0 when out of memory.
+ */
+const struct summary_server **summary_servers(struct summary *, size_t *n);
+const struct summary_client **summary_clients(struct summary *, size_t *n);
+const struct summary_anomaly *summary_anomaly_types(struct summary *, size_t *n);
+
+#endif
