@@ -5,6 +5,8 @@
 #ifndef FTPAUDIT_COMMUNITY_ID_H
 #define FTPAUDIT_COMMUNITY_ID_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ftpaudit/addr.h"
@@ -22,7 +24,11 @@
 int	 community_id_v1(const struct fa_endpoint *a, const struct fa_endpoint *b,
 	    uint8_t proto, uint16_t seed, char *buf);
 
-/* SHA-1 (FIPS 180-4) of one buffer, for the above and its tests. */
+/* SHA-1 (FIPS 180-4) of one buffer, for the above and its tests: with
+ * the CPU's SHA instructions when it has them. */
 void	 community_id_sha1(const void *data, size_t len, uint8_t digest[20]);
+/* The same, with the portable rounds when portable is set. */
+void	 community_id_sha1_with(const void *data, size_t len,
+	    uint8_t digest[20], bool portable);
 
 #endif
