@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ftpaudit/ruleset.h"
+#include "ruleset_int.h"
 #include "grow.h"
 
 /* Deeper jump stacks than this are loops (the kernel refuses them). */

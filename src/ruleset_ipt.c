@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ftpaudit/ruleset.h"
+#include "ruleset_int.h"
 
 #define IPT_MAXTOK	256
 

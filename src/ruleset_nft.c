@@ -8,7 +8,7 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "ftpaudit/ruleset.h"
+#include "ruleset_int.h"
 
 /* What the right-hand side of a match holds. */
 enum vclass { VC_ADDR4, VC_ADDR6, VC_NUM, VC_PORT, VC_PROTO, VC_NFPROTO,

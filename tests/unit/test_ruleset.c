@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "ftpaudit/audit.h"
-#include "ftpaudit/ruleset.h"
+#include "ruleset_int.h"
 
 /* ---------------------------------------------------------------------- */
 /* Fixtures: shaped like `nft -j list ruleset` from nftables 1.0.6. */
