@@ -6,7 +6,7 @@
 
 #include "ftpaudit/jw.h"
 #include "ftpaudit/live.h"
-#include "ftpaudit/report.h"
+#include "report_fmt.h"
 
 struct events {
 	FILE		*out;		/* borrowed */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
-/* report_fmt.h: the formats other tools read, written from the same
- * session events as the report (report.c): Zeek's ftp.log as TSV and as
- * JSON lines (report_zeek.c) and Suricata's EVE JSON (report_eve.c). */
+/* report_fmt.h: what the format writers share: the JSON pieces of the
+ * report (report_json.c) that live's events write too, and the formats
+ * other tools read, written from the same session events as the report
+ * (report.c): Zeek's ftp.log as TSV and as JSON lines (report_zeek.c)
+ * and Suricata's EVE JSON (report_eve.c). */
 #ifndef FTPAUDIT_REPORT_FMT_H
 #define FTPAUDIT_REPORT_FMT_H
 
@@ -9,9 +11,36 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ftpaudit/session.h"
+#include "ftpaudit/report.h"
 
 struct jw;
+
+/* JSON pieces (report_json.c), for the report and live's events. */
+/* The session object, as -F json and -F ndjson write it and live's
+ * session_end event carries it; its members alone, inside an object
+ * the caller opened. */
+void	 report_session_write(struct jw *, const struct fa_session *,
+	    report_extend_fn, void *);
+void	 report_session_members(struct jw *, const struct fa_session *,
+	    report_extend_fn, void *);
+/* An unattributed connection's members: initiator, responder, start,
+ * bytes. */
+void	 report_unattributed_members(struct jw *, const struct fa_unattributed *);
+/* "community_id": the Community ID v1 (seed 0) of the TCP connection
+ * between a and b, null when their families differ. */
+void	 report_community_id(struct jw *, const struct fa_endpoint *a,
+	    const struct fa_endpoint *b);
+/* The "stats" object. */
+void	 report_stats_write(struct jw *, const struct fa_stats *);
+/* key and wire bytes (jw_wire), or null when there are none (!has, s
+ * NULL). */
+void	 report_json_bytes(struct jw *, const char *key, bool has,
+	    const struct fa_bytes *);
+void	 report_json_cstr(struct jw *, const char *key, const char *s);
+/* "tool", "version" and "schema_version", as members. */
+void	 report_json_tool(struct jw *);
+/* The "inputs" array (empty for NULL: live). */
+void	 report_json_inputs(struct jw *, const struct capture *);
 
 /*
  * A stable 64-bit hash of one TCP connection: its two endpoints in the

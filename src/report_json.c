@@ -10,6 +10,7 @@
 #include "ftpaudit/jw.h"
 #include "ftpaudit/nat.h"
 #include "ftpaudit/records.h"
+#include "report_fmt.h"
 #include "report_int.h"
 
 #define SCHEMA_VERSION	1

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* report.h: the analyze report: the -F json document, the -F ndjson
- * records and the text report, written as sessions end, and the JSON
- * pieces live's event stream shares with them.  They read sessions; they
- * never see packets. */
+/* report.h: the analyze report's life cycle: the -F json document, the
+ * -F ndjson records and the text report, written as sessions end.  They
+ * read sessions; they never see packets.  The pieces the writers share
+ * are in report_fmt.h. */
 #ifndef FTPAUDIT_REPORT_H
 #define FTPAUDIT_REPORT_H
 
@@ -58,32 +58,5 @@ int	 report_finish(struct report *, const struct capture *,
  * writing the output failed. */
 const char *report_error(const struct report *);
 void	 report_free(struct report *);
-
-/* JSON pieces (report_json.c), for the report and live's events. */
-/* The session object, as -F json and -F ndjson write it and live's
- * session_end event carries it; its members alone, inside an object
- * the caller opened. */
-void	 report_session_write(struct jw *, const struct fa_session *,
-	    report_extend_fn, void *);
-void	 report_session_members(struct jw *, const struct fa_session *,
-	    report_extend_fn, void *);
-/* An unattributed connection's members: initiator, responder, start,
- * bytes. */
-void	 report_unattributed_members(struct jw *, const struct fa_unattributed *);
-/* "community_id": the Community ID v1 (seed 0) of the TCP connection
- * between a and b, null when their families differ. */
-void	 report_community_id(struct jw *, const struct fa_endpoint *a,
-	    const struct fa_endpoint *b);
-/* The "stats" object. */
-void	 report_stats_write(struct jw *, const struct fa_stats *);
-/* key and wire bytes (jw_wire), or null when there are none (!has, s
- * NULL). */
-void	 report_json_bytes(struct jw *, const char *key, bool has,
-	    const struct fa_bytes *);
-void	 report_json_cstr(struct jw *, const char *key, const char *s);
-/* "tool", "version" and "schema_version", as members. */
-void	 report_json_tool(struct jw *);
-/* The "inputs" array (empty for NULL: live). */
-void	 report_json_inputs(struct jw *, const struct capture *);
 
 #endif
