@@ -13,13 +13,15 @@
  * (glibc's setvbuf ignores the size unless given the buffer.) */
 static char out_buf[1024 * 1024];
 
-enum { OPT_ZEEK_COMMANDS = OPT_CMD_BASE + 64, OPT_SENSOR };
+enum { OPT_ZEEK_COMMANDS = OPT_CMD_BASE + 64, OPT_SENSOR, OPT_SUMMARY, OPT_COLOR };
 
 static const struct option analyze_opts[] = {
 	CLI_INPUT_LONGOPTS,
 	RULES_LONGOPTS,
 	{ "zeek-commands", required_argument, NULL, OPT_ZEEK_COMMANDS },
 	{ "sensor", required_argument, NULL, OPT_SENSOR },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -83,6 +85,34 @@ add_firewall(void *arg, struct jw *w, const struct fa_session *s)
 	free(v);
 }
 
+/* --color=auto|always|never: -1 on another word. */
+static int
+color_word(const char *when)
+{
+	if (when == NULL || strcmp(when, "auto") == 0)
+		return 0;
+	if (strcmp(when, "always") == 0)
+		return 1;
+	if (strcmp(when, "never") == 0)
+		return 2;
+	cli_warn("--color: expected auto, always or never, got '%s'", when);
+	return -1;
+}
+
+/* auto colours a terminal unless NO_COLOR is set and not empty
+ * (no-color.org) or TERM is dumb; always wins over NO_COLOR, as
+ * no-color.org asks of an explicit option. */
+static bool
+text_color(int word, FILE *out)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (word != 0)
+		return word == 1;
+	return isatty(fileno(out)) && (nc == NULL || *nc == '\0') &&
+	    (term == NULL || strcmp(term, "dumb") != 0);
+}
+
 /* The text report ends with what each session needed of the firewall. */
 static void
 firewall_text(void *arg, FILE *out, const struct fa_session *s)
@@ -121,6 +151,9 @@ cmd_analyze(int argc, char **argv)
 	FILE *out = NULL;
 	char *cause = NULL;
 	const char *zeek_cmds = NULL, *why = NULL, *sensor = NULL;
+	const char *color_when = NULL;
+	bool summary = false;
+	int color;
 	int ch, rrc, rc = EXIT_RUNTIME;
 
 	cli_input_init(&io);
@@ -138,6 +171,12 @@ cmd_analyze(int argc, char **argv)
 		}
 		if (ch == OPT_SENSOR) {
 			sensor = optarg;
+			continue;
+		}
+		if (ch == OPT_SUMMARY || ch == OPT_COLOR) {
+			summary |= ch == OPT_SUMMARY;
+			if (ch == OPT_COLOR)
+				color_when = optarg;
 			continue;
 		}
 		/* getopt or the option itself said what is wrong, in one line. */
@@ -161,6 +200,12 @@ cmd_analyze(int argc, char **argv)
 		cli_warn("--sensor: only with -F ndjson");
 		return EXIT_USAGE;
 	}
+	if (summary && fmt != REPORT_TEXT) {
+		cli_warn("--summary: only with -F text");
+		return EXIT_USAGE;
+	}
+	if ((color = color_word(color_when)) == -1)
+		return EXIT_USAGE;
 	if (cli_open_captures(&cap, argv + optind, (size_t)(argc - optind),
 	    io.filter) == -1)
 		return EXIT_RUNTIME;
@@ -178,7 +223,8 @@ cmd_analyze(int argc, char **argv)
 	if ((e = fa_engine_new(&io.cfg)) == NULL ||
 	    (r = report_new(fmt, out, &cause)) == NULL ||
 	    (fd.r = rules_new(&ro)) == NULL ||
-	    (fmt == REPORT_TEXT && set_firewall_text(r, &fd, &ro) == -1)) {
+	    (fmt == REPORT_TEXT && !summary &&
+	    set_firewall_text(r, &fd, &ro) == -1)) {
 		cli_warn("%s", cause ? cause : "out of memory");
 		goto done;
 	}
@@ -195,6 +241,7 @@ cmd_analyze(int argc, char **argv)
 	rules_feed_sink(&fd, &down[0]);
 	report_set_extend(r, add_firewall, &fd);
 	report_set_sensor(r, sensor);
+	report_set_text(r, summary, text_color(color, out));
 	report_sink(r, &down[1]);
 	cli_signals();
 	cli_run(e, cap, down, 2);

@@ -5,10 +5,21 @@
 #define FTPAUDIT_REPORT_INT_H
 
 #include "ftpaudit/report.h"
+#include "summary.h"
 
-void	 report_text_session(FILE *, const struct fa_session *);
+/* How the text is written: color adds ANSI colours to failures and
+ * anomalies (a terminal's, unless NO_COLOR). */
+struct text_style {
+	bool		 color;
+};
+
+void	 report_text_session(FILE *, const struct fa_session *,
+	    const struct text_style *);
 void	 report_text_unattributed(FILE *, const struct fa_unattributed *, size_t);
-/* The inputs and the totals, written last. */
-void	 report_text_summary(FILE *, const struct capture *, const struct fa_stats *);
+/* The summary the report opens with: the inputs, the totals, each
+ * server, the top clients, the anomalies by type and what limits cut
+ * (un_dropped: the unattributed connections the report did not keep). */
+void	 report_text_summary(FILE *, struct summary *, const struct capture *,
+	    const struct fa_stats *, uint64_t un_dropped, const struct text_style *);
 
 #endif

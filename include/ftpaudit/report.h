@@ -49,6 +49,9 @@ int	 report_set_formats(struct report *, const char *zeek_commands,
 void	 report_set_sensor(struct report *, const char *name);
 int	 report_set_tail(struct report *, const char *title, report_tail_fn,
 	    void *arg);
+/* Text: the summary alone (summary_only), failures and anomalies in
+ * ANSI colours (color).  Before the first session. */
+void	 report_set_text(struct report *, bool summary_only, bool color);
 /* The engine sink that feeds this report. */
 void	 report_sink(struct report *, struct fa_sink *);
 /* Write what comes last; 0, or -1 on a write error. */

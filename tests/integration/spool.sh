@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
-# The text report keeps its second section (each session's firewall
-# openings) in a temporary file in $TMPDIR: it leaves nothing behind, even
+# The text report keeps its sessions and its second section (each
+# session's firewall openings) in two temporary files in $TMPDIR, as its
+# summary comes first: it leaves nothing behind, even
 # when the run is killed, and when it fills up the run says so in one line
-# and exits 1, and the report stops short of its summary.  JSON and NDJSON
+# and exits 1, and the report is not written at all: its summary, first,
+# would count sessions it does not show.  JSON and NDJSON
 # write every session as it ends and need no temporary file.  Needs root
 # to mount a small tmpfs.
 set -u
@@ -58,7 +60,7 @@ fi
 TMPDIR=$tmp/dir "$FTPAUDIT" analyze -F text -o "$tmp/out" "$tmp/ended.pcap"
 if [ $? -eq 0 ] && [ -z "$(ls -A "$tmp/dir")" ] &&
     [ "$(grep -c '^Session ' "$tmp/out")" -eq 20000 ] &&
-    grep -q "^20000 FTP session(s)" "$tmp/out"; then
+    grep -q "^Summary: 20000 FTP session(s)" "$tmp/out"; then
 	ok "-F text: 20000 sessions, TMPDIR left empty"
 else
 	bad "-F text: TMPDIR holds $(ls -A "$tmp/dir")"
@@ -75,8 +77,8 @@ spool=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -c "$tmp/dir/ftpaudit-.* (delet
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 exec 3>&-
-if [ "$spool" -eq 1 ] && [ -z "$(ls -A "$tmp/dir")" ]; then
-	ok "killed mid-run: its spool was open and unlinked, TMPDIR left empty"
+if [ "$spool" -eq 2 ] && [ -z "$(ls -A "$tmp/dir")" ]; then
+	ok "killed mid-run: its spools (sessions, firewall) were open and unlinked, TMPDIR left empty"
 else
 	bad "killed mid-run: $spool spool open, TMPDIR holds $(ls -A "$tmp/dir")"
 fi
