@@ -8,6 +8,7 @@
 #include "ftpaudit/report.h"
 #include "cli.h"
 #include "cmd.h"
+#include "report_int.h"
 
 /* The report's stdio buffer: static, as stdout may be flushed at exit.
  * (glibc's setvbuf ignores the size unless given the buffer.) */
@@ -122,7 +123,7 @@ firewall_text(void *arg, FILE *out, const struct fa_session *s)
 
 	if (openings(arg, s, &v, &n) == -1)
 		return;
-	rules_openings_text(v, n, s->id, out);
+	report_text_openings(out, v, n, s->id);
 	free(v);
 }
 

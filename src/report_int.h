@@ -15,6 +15,11 @@ struct text_style {
 
 void	 report_text_session(FILE *, const struct fa_session *,
 	    const struct text_style *);
+struct rules_opening;
+/* analyze's firewall section: a session's openings (rules.h); 0, or -1
+ * when writing failed. */
+int	 report_text_openings(FILE *, const struct rules_opening *, size_t n,
+	    uint64_t session);
 void	 report_text_unattributed(FILE *, const struct fa_unattributed *, size_t);
 /* The summary the report opens with: the inputs, the totals, each
  * server, the top clients, the anomalies by type and what limits cut

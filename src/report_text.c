@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ftpaudit/nat.h"
+#include "ftpaudit/rules.h"
 #include "report_int.h"
 
 #define TEXT_WIDTH	100
@@ -530,12 +531,13 @@ put_capture(FILE *f, const struct capture_input *in)
 	fputc('\n', f);
 	if (in->time_jumps > 0)
 		fprintf(f, "                time runs back %llu time(s), first at "
-		    "frame %llu by %llu.%06llu s%s\n",
+		    "frame %llu by %llu.%06llu s\n%s",
 		    (unsigned long long)in->time_jumps,
 		    (unsigned long long)in->jump_frame,
 		    (unsigned long long)(in->jump_us / 1000000),
 		    (unsigned long long)(in->jump_us % 1000000),
-		    in->jump_to_start ? " (to the first frame's time)" : "");
+		    in->jump_to_start ? "                (to the first frame's "
+		    "time)\n" : "");
 }
 
 /* n in colour when it is not zero. */
@@ -827,4 +829,69 @@ report_text_summary(FILE *f, struct summary *sum, const struct capture *cap,
 	put_clients(f, sum, ts);
 	put_anomaly_types(f, sum, ts);
 	put_limits(f, sum, cap, st, un_dropped);
+}
+
+/* "  (helper would cover)" and the like: what follows an opening. */
+static const char *
+opening_note(const struct rules_opening *o, char *b, size_t len)
+{
+	if (o->excluded != NULL)
+		snprintf(b, len, "  (excluded: %s)", o->excluded);
+	else if (o->purpose != RP_CONTROL)
+		snprintf(b, len, "  (helper would %s)", o->helper_covers ? "cover" :
+		    "not cover");
+	else
+		b[0] = '\0';
+	return b;
+}
+
+/*
+ * The firewall section's lines for one session: "  session N  R3
+ * control  a -> b  (note)", b under a on a line of its own when they do
+ * not fit in TEXT_WIDTH, and then the note too when it does not fit
+ * after b.  Called for every session: no printf.
+ */
+int
+report_text_openings(FILE *f, const struct rules_opening *v, size_t n,
+    uint64_t session)
+{
+	char note[96];
+	size_t i, wa, wb, wn;
+
+	for (i = 0; i < n; i++) {
+		if (i == 0) {
+			fputs("  session ", f);
+			fput_uint(f, session, 5);
+			fputc(' ', f);
+		} else
+			fputs("                ", f);	/* "  %-13s " */
+		if (v[i].rule) {
+			fputc('R', f);
+			fput_uint(f, v[i].rule, 3);
+		} else
+			fput_pad(f, "-", 4);
+		fputc(' ', f);
+		fput_pad(f, rules_purpose_str(v[i].purpose), 13);
+		fputc(' ', f);
+		wa = endpoint_width(&v[i].initiator, v[i].initiator_port_known);
+		wb = endpoint_width(&v[i].responder, true);
+		wn = strlen(opening_note(&v[i], note, sizeof note));
+		fput_endpoint(f, &v[i].initiator, v[i].initiator_port_known);
+		if (35 + wa + 4 + wb + wn <= TEXT_WIDTH) {
+			fputs(" -> ", f);
+			fput_endpoint(f, &v[i].responder, true);
+		} else {
+			fputc('\n', f);
+			spaces(f, 32);
+			fputs("-> ", f);
+			fput_endpoint(f, &v[i].responder, true);
+			if (35 + wb + wn > TEXT_WIDTH) {
+				fputc('\n', f);
+				spaces(f, 33);
+			}
+		}
+		fputs(note, f);
+		fputc('\n', f);
+	}
+	return ferror(f) ? -1 : 0;
 }
