@@ -42,9 +42,11 @@ parse_format(const char *s, enum report_format *fmt)
 		*fmt = REPORT_ZEEK_JSON;
 	else if (strcmp(s, "eve") == 0)
 		*fmt = REPORT_EVE;
+	else if (strcmp(s, "html") == 0)
+		*fmt = REPORT_HTML;
 	else {
-		cli_warn("--format: expected text, json, ndjson, zeek, zeek-json "
-		    "or eve, got '%s'", s);
+		cli_warn("--format: expected text, json, ndjson, zeek, zeek-json, "
+		    "eve or html, got '%s'", s);
 		return -1;
 	}
 	return 0;
@@ -112,6 +114,14 @@ text_color(int word, FILE *out)
 		return word == 1;
 	return isatty(fileno(out)) && (nc == NULL || *nc == '\0') &&
 	    (term == NULL || strcmp(term, "dumb") != 0);
+}
+
+/* -F html: each session's openings, for its ladder. */
+static int
+html_openings(void *arg, const struct fa_session *s, struct rules_opening **v,
+    size_t *n)
+{
+	return openings(arg, s, v, n);
 }
 
 /* The text report ends with what each session needed of the firewall. */
@@ -241,6 +251,7 @@ cmd_analyze(int argc, char **argv)
 	rules_ids_only(fd.r);
 	rules_feed_sink(&fd, &down[0]);
 	report_set_extend(r, add_firewall, &fd);
+	report_set_openings(r, html_openings, &fd);
 	report_set_sensor(r, sensor);
 	report_set_text(r, summary, text_color(color, out));
 	report_sink(r, &down[1]);

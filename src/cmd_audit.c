@@ -9,6 +9,7 @@
 #include "ftpaudit/records.h"
 #include "cli.h"
 #include "cmd.h"
+#include "html.h"
 
 #define EXIT_DENIED	3
 
@@ -41,7 +42,7 @@ struct audit_args {
 	bool		 all_unused;
 	bool		 records;	/* the operands are -F ndjson records */
 	enum rules_trust trust;
-	enum { OUT_TEXT, OUT_JSON, OUT_NFT, OUT_IPT, OUT_IP6T } out;
+	enum { OUT_TEXT, OUT_JSON, OUT_NFT, OUT_IPT, OUT_IP6T, OUT_HTML } out;
 	char		 ifaces[2][64];	/* --iface: [0] first name, [1] second */
 	int		 nifaces;
 };
@@ -141,8 +142,10 @@ parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
 		o->out = OUT_IPT;
 	else if (strcmp(io->format, "ip6tables") == 0)
 		o->out = OUT_IP6T;
+	else if (strcmp(io->format, "html") == 0)
+		o->out = OUT_HTML;
 	else {
-		cli_warn("--format: expected text, json, nft, iptables or "
+		cli_warn("--format: expected text, json, html, nft, iptables or "
 		    "ip6tables, got '%s'", io->format);
 		return -1;
 	}
@@ -169,6 +172,7 @@ write_out(const struct audit *a, const struct audit_args *o, FILE *out)
 	switch (o->out) {
 	case OUT_TEXT: return audit_text(a, out);
 	case OUT_JSON: return audit_json_write(a, out);
+	case OUT_HTML: return audit_html(a, out);
 	case OUT_NFT: return audit_fixes_nft(a, out);
 	case OUT_IPT: return audit_fixes_ipt(a, FA_AF_INET, out);
 	default: return audit_fixes_ipt(a, FA_AF_INET6, out);
@@ -183,7 +187,7 @@ check_fix_format(const struct audit_args *o, const struct ruleset *rs)
 	enum rs_format want = o->out == OUT_NFT ? RS_FMT_NFT : RS_FMT_IPT;
 	size_t i;
 
-	if (o->out == OUT_TEXT || o->out == OUT_JSON)
+	if (o->out == OUT_TEXT || o->out == OUT_JSON || o->out == OUT_HTML)
 		return 0;
 	for (i = 0; i < rs->nparts; i++) {
 		if (rs->parts[i].format == want)

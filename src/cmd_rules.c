@@ -10,9 +10,10 @@
 #include "ftpaudit/rules.h"
 #include "cli.h"
 #include "cmd.h"
+#include "html.h"
 
 enum rules_format { RF_JSON, RF_TEXT, RF_NFT, RF_IPT, RF_IP6T, RF_AWSSG,
-	RF_FIREWALLD };
+	RF_FIREWALLD, RF_HTML };
 
 static const struct option rules_longopts[] = {
 	CLI_INPUT_LONGOPTS,
@@ -87,7 +88,7 @@ static int
 parse_format(const char *s, enum rules_format *fmt)
 {
 	static const char *const names[] = { "json", "text", "nft", "iptables",
-		"ip6tables", "aws-sg", "firewalld" };
+		"ip6tables", "aws-sg", "firewalld", "html" };
 	size_t i;
 
 	if (s == NULL) {
@@ -100,7 +101,7 @@ parse_format(const char *s, enum rules_format *fmt)
 			return 0;
 		}
 	cli_warn("--format: expected json, text, nft, iptables, ip6tables, "
-	    "aws-sg or firewalld, "
+	    "aws-sg, firewalld or html, "
 	    "got '%s'", s);
 	return -1;
 }
@@ -115,6 +116,8 @@ render(const struct rules *r, enum rules_format fmt, const char *chain_table,
 	switch (fmt) {
 	case RF_TEXT:
 		return rules_text(r, out);
+	case RF_HTML:
+		return rules_html(r, out);
 	case RF_NFT:
 		return rules_nft(r, out, chain_table);
 	case RF_IPT:
@@ -232,7 +235,7 @@ check_args(enum rules_format fmt, const struct rules_opts *ro,
     const struct rules_args *a)
 {
 	static const char *const names[] = { "json", "text", "nft", "iptables",
-		"ip6tables", "aws-sg", "firewalld" };
+		"ip6tables", "aws-sg", "firewalld", "html" };
 	const char *name;
 	char fam[16];
 

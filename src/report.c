@@ -23,6 +23,7 @@
 #include "ftpaudit/jw.h"
 #include "ftpaudit/spool.h"
 #include "report_fmt.h"
+#include "report_html.h"
 #include "report_int.h"
 
 /* The documents keep unattributed connections until the end: a cap, and
@@ -58,6 +59,7 @@ struct report {
 	struct zeek	*zeek;		/* owned (zeek, zeek-json) */
 	const char	*sensor;	/* borrowed: NDJSON records' observer */
 	struct eve	*eve;		/* owned (eve) */
+	struct html_report *html;	/* owned (html) */
 	int		 error;
 };
 
@@ -85,7 +87,8 @@ report_new(enum report_format fmt, FILE *out, char **cause)
 	    (r->sum = summary_new()) == NULL)) ||
 	    ((fmt == REPORT_ZEEK || fmt == REPORT_ZEEK_JSON) &&
 	    (r->zeek = zeek_new(out, fmt == REPORT_ZEEK_JSON)) == NULL) ||
-	    (fmt == REPORT_EVE && (r->eve = eve_new(out, NULL)) == NULL)) {
+	    (fmt == REPORT_EVE && (r->eve = eve_new(out, NULL)) == NULL) ||
+	    (fmt == REPORT_HTML && (r->html = html_report_new(out, cause)) == NULL)) {
 		report_free(r);
 		return NULL;
 	}
@@ -116,6 +119,13 @@ report_set_text(struct report *r, bool summary_only, bool color)
 {
 	r->summary_only = summary_only;
 	r->ts.color = color;
+}
+
+void
+report_set_openings(struct report *r, report_openings_fn fn, void *arg)
+{
+	if (r->html != NULL)
+		html_report_set_openings(r->html, fn, arg);
 }
 
 void
@@ -209,6 +219,9 @@ on_session_end(void *arg, struct fa_session *s)
 	case REPORT_EVE:
 		eve_session(r->eve, s);
 		break;
+	case REPORT_HTML:
+		html_report_session(r->html, s);
+		break;
 	}
 }
 
@@ -241,6 +254,10 @@ on_unattributed(void *arg, const struct fa_unattributed *u)
 
 	if (r->zeek != NULL || r->eve != NULL)
 		return;		/* neither Zeek's ftp.log nor EVE has them */
+	if (r->html != NULL) {
+		html_report_unattributed(r->html, u);
+		return;
+	}
 	if (r->fmt != REPORT_NDJSON) {
 		keep_unattributed(r, u);
 		return;
@@ -354,6 +371,10 @@ report_finish(struct report *r, const struct capture *cap,
 		if (eve_finish(r->eve) == -1)
 			r->error = 1;
 		break;
+	case REPORT_HTML:
+		if (html_report_finish(r->html, cap, st) == -1)
+			r->error = 1;
+		break;
 	}
 	if (fflush(r->out) == EOF || ferror(r->out))
 		r->error = 1;
@@ -365,6 +386,8 @@ report_error(const struct report *r)
 {
 	if (r->body != NULL && spool_error(r->body) != NULL)
 		return spool_error(r->body);
+	if (r->html != NULL)
+		return html_report_error(r->html);
 	return r->spool != NULL ? spool_error(r->spool) : NULL;
 }
 
@@ -378,6 +401,7 @@ report_free(struct report *r)
 	summary_free(r->sum);
 	zeek_free(r->zeek);
 	eve_free(r->eve);
+	html_report_free(r->html);
 	free(r->un);
 	free(r->tail_title);
 	jw_free(&r->jw);

@@ -97,9 +97,15 @@ spool_end(struct spool *sp)
 int
 spool_copy(struct spool *sp, FILE *out)
 {
+	return spool_copy_n(sp, out, UINT64_MAX);
+}
+
+int
+spool_copy_n(struct spool *sp, FILE *out, uint64_t len)
+{
 	char *b;
 	off_t off = 0;
-	ssize_t n;
+	ssize_t n = 0;
 	int rc = 0;
 
 	spool_end(sp);
@@ -113,7 +119,9 @@ spool_copy(struct spool *sp, FILE *out)
 		fail(sp, "read");
 		return -1;
 	}
-	while ((n = pread(fileno(sp->f), b, SPOOL_BUFSZ, off)) > 0) {
+	while ((uint64_t)off < len && (n = pread(fileno(sp->f), b,
+	    len - (uint64_t)off < SPOOL_BUFSZ ? (size_t)(len - (uint64_t)off) :
+	    SPOOL_BUFSZ, off)) > 0) {
 		if (fwrite(b, 1, (size_t)n, out) != (size_t)n) {
 			rc = -1;
 			break;

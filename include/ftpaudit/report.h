@@ -15,7 +15,7 @@
 /* ZEEK, ZEEK_JSON: Zeek's ftp.log (TSV, JSON lines); EVE: Suricata's
  * EVE JSON lines (report_zeek.c, report_eve.c). */
 enum report_format { REPORT_TEXT, REPORT_JSON, REPORT_NDJSON, REPORT_ZEEK,
-	REPORT_ZEEK_JSON, REPORT_EVE };
+	REPORT_ZEEK_JSON, REPORT_EVE, REPORT_HTML };
 
 struct jw;
 /* Adds fields of later issues (firewall needs, ...) to a session object:
@@ -24,6 +24,13 @@ typedef void (*report_extend_fn)(void *arg, struct jw *, const struct fa_session
 
 /* Text: a second section after the sessions, one part per session. */
 typedef void (*report_tail_fn)(void *arg, FILE *, const struct fa_session *);
+
+/* HTML: the session's firewall openings (rules.h: the control
+ * connection's, then one per transfer); *v is the caller's to free.
+ * 0, or -1 when out of memory. */
+struct rules_opening;
+typedef int (*report_openings_fn)(void *arg, const struct fa_session *,
+	    struct rules_opening **v, size_t *n);
 
 struct report;
 
@@ -52,6 +59,8 @@ int	 report_set_tail(struct report *, const char *title, report_tail_fn,
 /* Text: the summary alone (summary_only), failures and anomalies in
  * ANSI colours (color).  Before the first session. */
 void	 report_set_text(struct report *, bool summary_only, bool color);
+/* -F html: where each session's openings and their rules come from. */
+void	 report_set_openings(struct report *, report_openings_fn, void *arg);
 /* The engine sink that feeds this report. */
 void	 report_sink(struct report *, struct fa_sink *);
 /* Write what comes last; 0, or -1 on a write error. */

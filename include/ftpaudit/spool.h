@@ -22,6 +22,8 @@ void	 spool_end(struct spool *);
 /* Everything appended, in order, to out: 0, or -1 when the spool failed
  * (spool_error() says why) or writing out failed (spool_error() NULL). */
 int	 spool_copy(struct spool *, FILE *out);
+/* The same for the first len bytes appended (a size ftello() gave). */
+int	 spool_copy_n(struct spool *, FILE *out, uint64_t len);
 /* What failed in the spool first, or NULL. */
 const char *spool_error(const struct spool *);
 
