@@ -98,12 +98,20 @@ fail:
 	return NULL;
 }
 
+static struct pending *
+pending_at(struct ctl *x, uint32_t i)
+{
+	struct pending *v = x->pend.p;
+
+	return &v[(x->pend_head + i) % x->pend_cap];
+}
+
 static void
 pending_clear(struct ctl *x)
 {
 	while (x->npend > 0) {
-		free(x->pend[x->pend_head].target);
-		x->pend[x->pend_head].target = NULL;
+		free(pending_at(x, 0)->target);
+		pending_at(x, 0)->target = NULL;
 		x->pend_head = (x->pend_head + 1) % x->pend_cap;
 		x->npend--;
 	}
@@ -116,16 +124,14 @@ ctl_free(struct ctl *x)
 
 	if (x == NULL)
 		return;
-	if (x->pend != NULL)
+	if (x->pend.p != NULL)
 		pending_clear(x);
-	if (x->pend_owned)
-		free(x->pend);
+	fa_buf_free(&x->pend);
 	for (i = 0; i < 2; i++) {
 		reasm_free(&x->rs[i]);
 		ftp_linebuf_free(&x->lb[i]);
 	}
-	if (x->rtext_owned)
-		free(x->rtext.p);
+	fa_buf_free(&x->rtext);
 	fa_session_unref(x->sess);
 	free(x);
 }
@@ -188,26 +194,31 @@ cmd_record(struct fa_engine *e, struct ctl *x, const struct ftp_cmd *fc,
 	return (int32_t)s->ncmds++;
 }
 
-/* Double the ring up to MAX_PENDING, unrolling it; -1 when at the cap. */
+/*
+ * Double the full ring up to MAX_PENDING; -1 when at the cap.  The first
+ * ring is the pool's, the ones after it ours.  The entries before the
+ * head move past the old end, so the ring runs on from the head.
+ */
 static int
 pending_grow(struct ctl *x)
 {
-	uint32_t ncap = x->pend_cap ? x->pend_cap * 2 : 2, i;
+	uint32_t ncap = x->pend_cap ? x->pend_cap * 2 : 2;
 	struct pending *n;
 
-	/* The first ring is the pool's, the ones after it ours. */
-	if (ncap > MAX_PENDING || (n = x->pend_cap == 0 ?
-	    session_alloc(x->sess, ncap * sizeof *n) :
-	    calloc(ncap, sizeof *n)) == NULL)
+	if (ncap > MAX_PENDING)
 		return -1;
-	for (i = 0; i < x->npend; i++)
-		n[i] = x->pend[(x->pend_head + i) % x->pend_cap];
-	if (x->pend_owned)
-		free(x->pend);
-	x->pend_owned = x->pend_cap != 0;
-	x->pend = n;
+	if (x->pend_cap == 0) {
+		if ((n = session_alloc(x->sess, ncap * sizeof *n)) == NULL)
+			return -1;
+		fa_buf_borrow(&x->pend, n, ncap * sizeof *n);
+	} else {
+		if (fa_buf_resize(&x->pend, ncap * sizeof *n,
+		    x->pend_cap * sizeof *n) == -1)
+			return -1;
+		n = x->pend.p;
+		memcpy(&n[x->pend_cap], n, x->pend_head * sizeof *n);
+	}
 	x->pend_cap = ncap;
-	x->pend_head = 0;
 	return 0;
 }
 
@@ -218,20 +229,14 @@ pending_push(struct ctl *x)
 
 	if (x->npend == x->pend_cap && pending_grow(x) == -1) {
 		/* Hostile pipelining: forget the oldest rather than grow. */
-		free(x->pend[x->pend_head].target);
+		free(pending_at(x, 0)->target);
 		x->pend_head = (x->pend_head + 1) % x->pend_cap;
 		x->npend--;
 	}
-	p = &x->pend[(x->pend_head + x->npend) % x->pend_cap];
+	p = pending_at(x, x->npend);
 	memset(p, 0, sizeof *p);
 	x->npend++;
 	return p;
-}
-
-static struct pending *
-pending_at(struct ctl *x, uint32_t i)
-{
-	return &x->pend[(x->pend_head + i) % x->pend_cap];
 }
 
 /* Remove entry i (0 = oldest) of the pending ring. */
@@ -847,7 +852,7 @@ reply_effects(struct fa_engine *e, struct ctl *x, struct pending *p,
 /* A whole reply: pair it, act on it, record it. */
 static void
 on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
-    uint32_t ack, bool ack_valid, struct fa_bytes *text)
+    uint32_t ack, bool ack_valid)
 {
 	struct fa_session *s = x->sess;
 	struct fa_reply r, *stored = NULL;
@@ -860,7 +865,8 @@ on_reply(struct fa_engine *e, struct ctl *x, int code, uint64_t ts,
 	x->gaps_at_last_reply = x->server_gaps;
 	r.ts_us = ts;
 	r.code = code;
-	r.text = *text;		/* borrowed: add_reply keeps a copy */
+	r.text.p = x->rtext.p;	/* borrowed: add_reply keeps a copy */
+	r.text.len = x->rtext_len;
 
 	if (lost && unseen_command(x, ack, ack_valid)) {
 		/* Server bytes were lost and the server had received client
@@ -917,37 +923,33 @@ rtext_add(struct ctl *x, const uint8_t *p, size_t len)
 	size_t size;
 	uint8_t *n;
 
-	if (len > REPLY_TEXT_MAX - x->rtext.len)
-		len = REPLY_TEXT_MAX - x->rtext.len;
-	if (x->rtext.len + len + 1 > x->rtext_size) {
-		for (size = x->rtext_size ? x->rtext_size : RTEXT_FIRST;
-		    size < x->rtext.len + len + 1; size *= 2)
+	if (len > REPLY_TEXT_MAX - x->rtext_len)
+		len = REPLY_TEXT_MAX - x->rtext_len;
+	if (x->rtext_len + len + 1 > x->rtext.size) {
+		for (size = x->rtext.size ? x->rtext.size : RTEXT_FIRST;
+		    size < x->rtext_len + len + 1; size *= 2)
 			;
-		/* The first buffer is the pool's; the ones after it ours. */
-		if (x->rtext_size == 0)
-			n = session_alloc(x->sess, size);
-		else if (x->rtext_owned)
-			n = realloc(x->rtext.p, size);
-		else if ((n = malloc(size)) != NULL) {
-			memcpy(n, x->rtext.p, x->rtext.len);
-			x->rtext_owned = true;
-		}
-		if (n == NULL)
-			return;		/* the text stays as it was */
-		x->rtext.p = n;
-		x->rtext_size = size;
+		/* The first buffer is the pool's; the ones after it ours.
+		 * When memory runs out the text stays as it was. */
+		if (x->rtext.size == 0) {
+			if ((n = session_alloc(x->sess, size)) == NULL)
+				return;
+			fa_buf_borrow(&x->rtext, n, size);
+		} else if (fa_buf_resize(&x->rtext, size, x->rtext_len) == -1)
+			return;
 	}
+	n = x->rtext.p;
 	if (len)
-		memcpy(x->rtext.p + x->rtext.len, p, len);
-	x->rtext.len += len;
-	x->rtext.p[x->rtext.len] = '\0';
+		memcpy(n + x->rtext_len, p, len);
+	x->rtext_len += len;
+	n[x->rtext_len] = '\0';
 }
 
 static void
 reply_begin(struct ctl *x, const struct ftp_line *ln, int code,
     const uint8_t *text, size_t len)
 {
-	x->rtext.len = 0;
+	x->rtext_len = 0;
 	rtext_add(x, text, len);
 	x->rcode = code;
 	x->rts = ln->ts_us;
@@ -980,7 +982,7 @@ on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 	switch (ev) {
 	case FTP_REPLY_EV_SINGLE:
 		reply_begin(x, ln, rl.code, rl.text, rl.text_len);
-		on_reply(e, x, rl.code, x->rts, x->rack, x->rack_valid, &x->rtext);
+		on_reply(e, x, rl.code, x->rts, x->rack, x->rack_valid);
 		x->rcode = 0;
 		break;
 	case FTP_REPLY_EV_BEGIN:
@@ -1004,7 +1006,7 @@ on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 		x->rbare_lf |= ln->bare_lf;
 		if (ev == FTP_REPLY_EV_END) {
 			on_reply(e, x, x->rcode, x->rts,
-			    x->rack, x->rack_valid, &x->rtext);
+			    x->rack, x->rack_valid);
 			x->rcode = 0;
 		}
 		break;
@@ -1025,8 +1027,7 @@ on_reply_line(struct fa_engine *e, struct ctl *x, const struct ftp_line *ln)
 		 */
 		if (pending_match(x, ln->ack, true, false) >= 0) {
 			reply_begin(x, ln, 0, rl.text, rl.text_len);
-			on_reply(e, x, 0, x->rts, x->rack, x->rack_valid,
-			    &x->rtext);
+			on_reply(e, x, 0, x->rts, x->rack, x->rack_valid);
 			x->rcode = 0;
 		}
 		break;
@@ -1109,7 +1110,7 @@ reasm_event_cb(void *arg, const struct reasm_event *ev)
 		}
 		if (!x->decoding)
 			return;
-		if (x->lb[cb->role].buf == NULL && !lb_start(e, x, cb->role))
+		if (x->lb[cb->role].buf.p == NULL && !lb_start(e, x, cb->role))
 			return;
 		ftp_linebuf_feed(&x->lb[cb->role], ev->data, ev->len, ev->ts_us,
 		    ev->ack, ev->seq, line_cb, cb);
@@ -1178,7 +1179,7 @@ ctl_flush(struct fa_engine *e, struct ctl *x)
 			    x->rs[role].next_seq, line_cb, &cb);
 	}
 	if (x->rcode != 0 && x->decoding) {
-		on_reply(e, x, x->rcode, x->rts, x->rack, x->rack_valid, &x->rtext);
+		on_reply(e, x, x->rcode, x->rts, x->rack, x->rack_valid);
 		x->rcode = 0;
 	}
 }

@@ -6,6 +6,7 @@
 #include "ftpaudit/engine.h"
 #include "ftpaudit/conn.h"
 #include "ftpaudit/expect.h"
+#include "ftpaudit/buf.h"
 #include "ftpaudit/ftp_parse.h"
 #include "ftpaudit/reasm.h"
 
@@ -36,18 +37,18 @@ struct ctl {
 	struct ftp_reply_asm ra;
 	/* Multi-line reply being assembled. */
 	int		 rcode;
-	struct fa_bytes	 rtext;		/* rtext_size bytes: pooled, or owned */
-	size_t		 rtext_size;
-	bool		 rtext_owned;
+	struct fa_buf	 rtext;		/* rtext_len bytes and a NUL: the
+					   pool's first, then owned */
+	size_t		 rtext_len;
 	uint64_t	 rts;
 	uint32_t	 rack;
 	bool		 rack_valid;
 	bool		 rsplit, rbare_lf;
 	uint32_t	 server_gaps;	/* gaps seen in the server stream */
 	uint32_t	 gaps_at_last_reply;
-	struct pending	*pend;		/* ring of pend_cap: pooled, or owned */
+	struct fa_buf	 pend;		/* ring of pend_cap struct pending:
+					   the pool's first, then owned */
 	uint32_t	 pend_head, npend, pend_cap;
-	bool		 pend_owned;
 	bool		 decoding;	/* false once TLS starts */
 	bool		 confirmed;	/* detected on another port: first command seen */
 	bool		 abor_pending;

@@ -191,7 +191,7 @@ ftp_linebuf_init(struct ftp_linebuf *lb, size_t cap)
 	if ((buf = malloc(FTP_LINE_FIRST)) == NULL)
 		return -1;
 	ftp_linebuf_init_in(lb, cap, buf, FTP_LINE_FIRST);
-	lb->owned = true;
+	lb->buf.owned = true;	/* here the first buffer is its own too */
 	return 0;
 }
 
@@ -202,8 +202,7 @@ ftp_linebuf_init_in(struct ftp_linebuf *lb, size_t cap, uint8_t *buf,
 	memset(lb, 0, sizeof *lb);
 	if (cap == 0)
 		cap = FTP_LINE_MAX;
-	lb->buf = buf;
-	lb->size = size < cap ? size : cap;
+	fa_buf_borrow(&lb->buf, buf, size < cap ? size : cap);
 	lb->cap = cap;
 }
 
@@ -213,34 +212,24 @@ static size_t
 lb_room(struct ftp_linebuf *lb, size_t n)
 {
 	size_t want, size;
-	uint8_t *p;
 
-	if (lb->buf == NULL)
+	if (lb->buf.p == NULL)
 		return 0;
-	if (n > lb->size - lb->len && lb->size < lb->cap) {
+	if (n > lb->buf.size - lb->len && lb->buf.size < lb->cap) {
 		want = n > lb->cap - lb->len ? lb->cap : lb->len + n;
-		for (size = lb->size; size < want; size *= 2)
+		for (size = lb->buf.size; size < want; size *= 2)
 			;
 		if (size > lb->cap)
 			size = lb->cap;
-		/* The caller's first buffer is left to the caller. */
-		p = lb->owned ? realloc(lb->buf, size) : malloc(size);
-		if (p != NULL) {
-			if (!lb->owned)
-				memcpy(p, lb->buf, lb->len);
-			lb->buf = p;
-			lb->size = size;
-			lb->owned = true;
-		}
+		(void)fa_buf_resize(&lb->buf, size, lb->len);
 	}
-	return lb->size - lb->len;
+	return lb->buf.size - lb->len;
 }
 
 void
 ftp_linebuf_free(struct ftp_linebuf *lb)
 {
-	if (lb->owned)
-		free(lb->buf);
+	fa_buf_free(&lb->buf);
 	memset(lb, 0, sizeof *lb);
 }
 
@@ -260,7 +249,7 @@ lb_put_run(struct ftp_linebuf *lb, const uint8_t *p, size_t n)
 	if (n < room)
 		room = n;
 	if (room > 0) {
-		memcpy(lb->buf + lb->len, p, room);
+		memcpy((uint8_t *)lb->buf.p + lb->len, p, room);
 		lb->len += room;
 	}
 	lb->full_len = lb->full_len > UINT64_MAX - n ? UINT64_MAX :
@@ -334,7 +323,7 @@ lb_emit(struct ftp_linebuf *lb, bool bare_lf, bool unterminated,
 	struct ftp_line	 l;
 
 	memset(&l, 0, sizeof l);
-	l.data = lb->buf;
+	l.data = lb->buf.p;
 	l.len = lb->len;
 	l.full_len = lb->full_len;
 	l.truncated = lb->full_len > lb->len;
@@ -445,7 +434,7 @@ ftp_linebuf_feed(struct ftp_linebuf *lb, const uint8_t *data, size_t len,
 		/* A whole line in the chunk, nothing of it held: handed over
 		 * as a view of the chunk, not copied.  Most lines come so. */
 		if (!counted && lb->chunks == 0 && lb->full_len == 0 &&
-		    lb->iac_state == IAC_NONE && !lb->cr && lb->buf != NULL &&
+		    lb->iac_state == IAC_NONE && !lb->cr && lb->buf.p != NULL &&
 		    (run = plain_run(data + i, len - i)) + 1 < len - i &&
 		    data[i + run] == '\r' && data[i + run + 1] == '\n' &&
 		    run <= lb->cap) {

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "ftpaudit/addr.h"
+#include "ftpaudit/buf.h"
 
 #define FTP_LINE_MAX	4096	/* default longest line kept; longer ones are cut */
 #define FTP_VERB_MAX	16	/* longest verb copied (longer verbs are cut) */
@@ -48,9 +49,9 @@ struct ftp_line {
 typedef void (*ftp_line_cb)(void *arg, const struct ftp_line *line);
 
 struct ftp_linebuf {
-	uint8_t		*buf;		/* size bytes; owned when owned */
-	bool		 owned;		/* false: the first buffer, the caller's */
-	size_t		 size;		/* grows with the longest line, up to cap */
+	/* Borrowed first (the caller's), then the linebuf's own: its size
+	 * grows with the longest line, up to cap. */
+	struct fa_buf	 buf;
 	size_t		 cap;
 	size_t		 len;
 	uint64_t	 full_len;

@@ -149,7 +149,7 @@ test_line_crlf(void **state)
 	assert_int_equal(g.v[0].l.ts_us, 1000);
 	assert_int_equal(g.v[1].l.ack, 77);
 	ftp_linebuf_free(&lb);
-	assert_null(lb.buf);
+	assert_null(lb.buf.p);
 }
 
 /* Started in the caller's buffer, a longer line moves to one of the
@@ -165,12 +165,12 @@ test_line_init_in(void **state)
 
 	(void)state;
 	ftp_linebuf_init_in(&lb, 64, first, sizeof first);
-	assert_ptr_equal(lb.buf, first);
-	assert_false(lb.owned);
+	assert_ptr_equal(lb.buf.p, first);
+	assert_false(lb.buf.owned);
 	FEED(&lb, "PWD\r\n", 1000, 1, 1, &g);
 	FEED(&lb, "RETR another-long-file-name\r\n", 1000, 1, 6, &g);
-	assert_ptr_equal(lb.buf, first);
-	assert_false(lb.owned);
+	assert_ptr_equal(lb.buf.p, first);
+	assert_false(lb.buf.owned);
 	FEED(&lb, "STOR a-long-", 1000, 1, 36, &g);
 	FEED(&lb, "file-name\r\n", 1000, 1, 48, &g);
 	assert_int_equal(g.n, 3);
@@ -179,16 +179,16 @@ test_line_init_in(void **state)
 	ASSERT_LINE(&g, 2, "STOR a-long-file-name");
 	assert_true(g.v[2].l.split);
 	assert_int_equal(g.v[2].l.end_seq, 59);
-	assert_true(lb.owned);
+	assert_true(lb.buf.owned);
 	/* A Telnet command alone in a chunk ties it to the next line. */
 	FEED(&lb, "\xff\xf1", 1000, 1, 59, &g);
 	FEED(&lb, "NOOP\r\n", 1000, 1, 61, &g);
 	assert_int_equal(g.n, 4);
 	ASSERT_LINE(&g, 3, "NOOP");
 	assert_true(g.v[3].l.split);
-	assert_ptr_not_equal(lb.buf, first);
+	assert_ptr_not_equal(lb.buf.p, first);
 	ftp_linebuf_free(&lb);
-	assert_null(lb.buf);
+	assert_null(lb.buf.p);
 }
 
 /* The lines of a stream fed in one chunk (whole lines go out as views of
@@ -678,7 +678,7 @@ test_line_init_default_and_empty_feed(void **state)
 	(void)state;
 	assert_int_equal(ftp_linebuf_init(&lb, 0), 0);
 	assert_int_equal(lb.cap, FTP_LINE_MAX);
-	assert_non_null(lb.buf);
+	assert_non_null(lb.buf.p);
 	ftp_linebuf_feed(&lb, NULL, 0, 0, 0, 0, collect, &g);
 	FEED(&lb, "", 0, 0, 0, &g);
 	FEED(&lb, "A", 0, 0, 0, &g);
