@@ -290,6 +290,10 @@ eval_hook(const struct audit *a, struct audit *rec, struct audit_flow *f,
 		deny(f, k, h, r);
 		return 1;
 	}
+	/* A nat chain's rule translates; a filter rule or policy decides
+	 * (masquerade in postrouting comes after forward's accept). */
+	if (k == 0 && r->rule != NULL && r->rule == r->nat_rule)
+		return 0;
 	if (k == 0 && r->rule != NULL) {
 		f->rule = f->first_rule = r->rule;
 		f->first_hook = h;
