@@ -9,6 +9,7 @@
 # passed when ../shared is absent.
 set -u
 FTPAUDIT=${FTPAUDIT:-./ftpaudit}
+case $FTPAUDIT in /*) ;; *) FTPAUDIT=$PWD/$FTPAUDIT ;; esac
 src=${srcdir:-.}
 [ -x /usr/bin/python3 ] || { echo "SKIP: /usr/bin/python3 missing"; exit 77; }
 tmp=$(mktemp -d) || exit 1
@@ -125,6 +126,21 @@ if head -n 1 "$tmp/none" | grep -q "^Summary: 0 FTP session(s)" &&
 	ok "no session: the summary alone"
 else
 	bad "no session: $(head -c 300 "$tmp/none")"
+fi
+
+# The README's summary is what this build writes.
+readme=$src/README.md
+if [ -f "$readme" ]; then
+	sed -n '/^\$ ftpaudit analyze --summary samples/,/^```$/p' "$readme" |
+	    sed '1,2d;$d' >"$tmp/readme.want"
+	(cd "$src" && "$FTPAUDIT" analyze -q --summary samples/vsftpd-mixed.pcap \
+	    samples/crafted-bounce.pcap samples/vsftpd-curl-badlogin.pcap \
+	    samples/nat-dnat-pasv-private.pcap) >"$tmp/readme.got" 2>&1
+	if [ -s "$tmp/readme.want" ] && cmp -s "$tmp/readme.want" "$tmp/readme.got"; then
+		ok "README: its summary is this build's"
+	else
+		bad "README: its summary differs: $(diff "$tmp/readme.want" "$tmp/readme.got" | head -5)"
+	fi
 fi
 
 pcaps="${FTPAUDIT_SHARED:-$src/../shared}/pcaps"
