@@ -552,6 +552,23 @@ same_dialogue(const struct fa_session *a, const struct fa_session *b)
 	return true;
 }
 
+/*
+ * The ftp helper records an expectation only when the address in PORT/EPRT
+ * or 227 is the sender's own, as its side of the gateway shows it
+ * (nf_conntrack_ftp compares it with the connection's tuple before NAT,
+ * loose=0): the client's on a's side, the server's on b's.  A server with
+ * pasv_address behind a port forward announces the public address, which
+ * the helper ignores: its data connection is new, not related.
+ */
+static void
+helper_addr(struct fa_transfer *ta, const struct fa_transfer *tb)
+{
+	if (ta->mode != FA_MODE_PASSIVE)
+		return;
+	ta->helper_flags = (ta->helper_flags & ~(uint32_t)FA_HELPER_ADDR) |
+	    (tb->helper_flags & FA_HELPER_ADDR);
+}
+
 static int
 merge(struct nat_stage *st, struct fa_session *a, const struct fa_session *b)
 {
@@ -578,6 +595,7 @@ merge(struct nat_stage *st, struct fa_session *a, const struct fa_session *b)
 		if (ta->mode != tb->mode || ta->neg != tb->neg)
 			break;
 		bconn = tb->connected;
+		helper_addr(ta, tb);
 		if (ta->neg != FA_NEG_TLS) {
 			any = true;
 			if (rewritten(ta, tb)) {

@@ -202,15 +202,26 @@ static int
 add_states(struct rs_match *m, const char *arg)
 {
 	char buf[128], *s, *save = NULL;
-	uint32_t b;
+	uint32_t b, nat = 0;
 
 	if (strlen(arg) >= sizeof buf)
 		return -1;
 	strcpy(buf, arg);
 	for (s = strtok_r(buf, ",", &save); s != NULL; s = strtok_r(NULL, ",", &save)) {
+		/* xt_conntrack's virtual states: the ct status bits. */
+		if (strcmp(s, "SNAT") == 0 || strcmp(s, "DNAT") == 0) {
+			nat |= s[0] == 'S' ? RS_CTS_SNAT : RS_CTS_DNAT;
+			continue;
+		}
 		if ((b = rs_ctstate_word(s)) == 0)
-			return -1;	/* SNAT, DNAT, ...: not tracked here */
+			return -1;	/* UNTRACKED, ...: not tracked here */
 		m->mask |= b;
+	}
+	if (nat != 0 && m->mask != 0)
+		return -1;	/* either one: no single match says it */
+	if (nat != 0) {
+		m->key = RS_K_CTSTATUS;
+		m->mask = nat;
 	}
 	return 0;
 }

@@ -23,6 +23,17 @@
 #         ports (or --helper-ports) in a filter chain of hook prerouting
 #         (after conntrack and dstnat), and nf_nat_ftp rewrites payloads.
 #   --no-range: the passive range is not forwarded.
+# Every rule counts its packets (nft -j list ruleset shows them), so that
+# an audit's deciding rules can be compared with the kernel's counters.
+#
+#   nat_gw_ipt snat|dnat|both [--helper] [--no-range] [--snat]
+#
+# the same gateway with iptables-restore (the nft-backed iptables):
+# *raw CT --helper ftp on port 21, *nat DNAT / MASQUERADE (--snat: SNAT
+# to the gateway's server-side address) and a REDIRECT of port 2121 to
+# the gateway itself, *filter FORWARD policy DROP; ip6tables forwards
+# IPv6 without NAT (port 21, the helper's related data, established).
+# Counters are reset on each load (iptables-save -c shows them).
 
 NAT_PUBLIC=${NAT_PUBLIC:-$LAB_GW4_CLIENT}
 
@@ -50,30 +61,30 @@ nat_gw() {
 		echo "	chain nat_pre {"
 		echo "		type nat hook prerouting priority dstnat; policy accept;"
 		if [ "$kind" != snat ]; then
-			echo "		iifname \"$LAB_DEV_GW_CLIENT\" ip daddr $NAT_PUBLIC tcp dport { $ctl } dnat to $LAB_SERVER4"
+			echo "		iifname \"$LAB_DEV_GW_CLIENT\" ip daddr $NAT_PUBLIC tcp dport { $ctl } counter dnat to $LAB_SERVER4"
 			[ "$fwd_range" = 1 ] &&
-				echo "		iifname \"$LAB_DEV_GW_CLIENT\" ip daddr $NAT_PUBLIC tcp dport $range dnat to $LAB_SERVER4"
+				echo "		iifname \"$LAB_DEV_GW_CLIENT\" ip daddr $NAT_PUBLIC tcp dport $range counter dnat to $LAB_SERVER4"
 		fi
 		echo "	}"
 		echo "	chain nat_post {"
 		echo "		type nat hook postrouting priority srcnat; policy accept;"
 		[ "$kind" != dnat ] &&
-			echo "		oifname \"$LAB_DEV_GW_SERVER\" ip saddr $LAB_CLIENT4/24 masquerade"
+			echo "		oifname \"$LAB_DEV_GW_SERVER\" ip saddr $LAB_CLIENT4/24 counter masquerade"
 		echo "	}"
 		if [ "$helper" = 1 ]; then
 			echo "	chain helper_assign {"
 			echo "		type filter hook prerouting priority filter; policy accept;"
-			echo "		tcp dport { $hports } ct helper set \"ftp-std\""
+			echo "		tcp dport { $hports } counter ct helper set \"ftp-std\""
 			echo "	}"
 		fi
 		echo "	chain forwarding {"
 		echo "		type filter hook forward priority filter; policy drop;"
-		echo "		ct state established,related accept"
-		echo "		ct status dnat accept"
+		echo "		ct state established,related counter accept"
+		echo "		ct status dnat counter accept"
 		if [ "$kind" = dnat ]; then
-			echo "		iifname \"$LAB_DEV_GW_SERVER\" accept"
+			echo "		iifname \"$LAB_DEV_GW_SERVER\" counter accept"
 		else
-			echo "		iifname \"$LAB_DEV_GW_CLIENT\" accept"
+			echo "		iifname \"$LAB_DEV_GW_CLIENT\" counter accept"
 		fi
 		echo "	}"
 		echo "}"
@@ -82,6 +93,82 @@ nat_gw() {
 	# Connections of the last scenario must not keep its NAT bindings.
 	lab_gw conntrack -F >/dev/null 2>&1 || true
 	lab_log "gateway: $kind helper=$helper range=$fwd_range"
+}
+
+nat_gw_ipt() {
+	local kind=$1 helper=0 range=40000:40001 fwd_range=1 snat=0
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--helper) helper=1 ;;
+		--no-range) fwd_range=0 ;;
+		--snat) snat=1 ;;
+		*) lab_die "nat_gw_ipt: unknown option $1"; return 1 ;;
+		esac
+		shift
+	done
+	local f="$LAB_DIR/natlab-$kind-$helper-$fwd_range-$snat.ipt"
+	local f6="$LAB_DIR/natlab-$helper.ip6t" c=$LAB_DEV_GW_CLIENT s=$LAB_DEV_GW_SERVER
+	lab_gw nft delete table ip natlab 2>/dev/null || true
+	{
+		echo "*raw"
+		echo ":PREROUTING ACCEPT [0:0]"
+		echo ":OUTPUT ACCEPT [0:0]"
+		[ "$helper" = 1 ] && echo "-A PREROUTING -p tcp --dport 21 -j CT --helper ftp"
+		echo "COMMIT"
+		echo "*nat"
+		echo ":PREROUTING ACCEPT [0:0]"
+		echo ":INPUT ACCEPT [0:0]"
+		echo ":OUTPUT ACCEPT [0:0]"
+		echo ":POSTROUTING ACCEPT [0:0]"
+		if [ "$kind" != snat ]; then
+			echo "-A PREROUTING -i $c -d $NAT_PUBLIC/32 -p tcp --dport 21 -j DNAT --to-destination $LAB_SERVER4"
+			[ "$fwd_range" = 1 ] &&
+				echo "-A PREROUTING -i $c -d $NAT_PUBLIC/32 -p tcp --dport $range -j DNAT --to-destination $LAB_SERVER4"
+		fi
+		echo "-A PREROUTING -i $c -d $NAT_PUBLIC/32 -p tcp --dport 2121 -j REDIRECT --to-ports 21"
+		if [ "$kind" != dnat ]; then
+			if [ "$snat" = 1 ]; then
+				echo "-A POSTROUTING -o $s -s $LAB_CLIENT4/24 -j SNAT --to-source $LAB_GW4_SERVER"
+			else
+				echo "-A POSTROUTING -o $s -s $LAB_CLIENT4/24 -j MASQUERADE"
+			fi
+		fi
+		echo "COMMIT"
+		echo "*filter"
+		echo ":INPUT ACCEPT [0:0]"
+		echo ":FORWARD DROP [0:0]"
+		echo ":OUTPUT ACCEPT [0:0]"
+		echo "-A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT"
+		echo "-A FORWARD -m conntrack --ctstate RELATED -m helper --helper ftp -j ACCEPT"
+		echo "-A FORWARD -m conntrack --ctstate DNAT -j ACCEPT"
+		if [ "$kind" = dnat ]; then
+			echo "-A FORWARD -i $s -j ACCEPT"
+		else
+			echo "-A FORWARD -i $c -j ACCEPT"
+		fi
+		echo "COMMIT"
+	} >"$f"
+	{
+		echo "*raw"
+		echo ":PREROUTING ACCEPT [0:0]"
+		echo ":OUTPUT ACCEPT [0:0]"
+		[ "$helper" = 1 ] && echo "-A PREROUTING -p tcp --dport 21 -j CT --helper ftp"
+		echo "COMMIT"
+		echo "*filter"
+		echo ":INPUT ACCEPT [0:0]"
+		echo ":FORWARD DROP [0:0]"
+		echo ":OUTPUT ACCEPT [0:0]"
+		echo "-A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT"
+		echo "-A FORWARD -m conntrack --ctstate RELATED -m helper --helper ftp -j ACCEPT"
+		echo "-A FORWARD -p ipv6-icmp -j ACCEPT"
+		echo "-A FORWARD -i $c -p tcp --dport 21 -m conntrack --ctstate NEW -j ACCEPT"
+		echo "COMMIT"
+	} >"$f6"
+	lab_gw iptables-restore -c <"$f" || { lab_die "iptables-restore $f failed"; return 1; }
+	lab_gw ip6tables-restore -c <"$f6" || { lab_die "ip6tables-restore $f6 failed"; return 1; }
+	lab_gw conntrack -F >/dev/null 2>&1 || true
+	lab_log "gateway (iptables): $kind helper=$helper range=$fwd_range snat=$snat"
 }
 
 # nat_capture_start DIR NAME: three captures on the gateway: NAME-any.pcap

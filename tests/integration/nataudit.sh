@@ -2,27 +2,43 @@
 # SPDX-License-Identifier: ISC
 # nataudit.sh: audit follows the gateway's NAT as the kernel does.  In the
 # NAT lab (lab.sh, nat_lib.sh) the gateway forwards $NAT_PUBLIC's port 21
-# and a 2-port passive range to vsftpd (pasv_address set), once with the
-# range forwarded and once without; curl transfers through it (EPSV, and
-# PASV trusting the 227 address), captured with -i any.  For each
-# scenario (and once more with the ftp helper and no range forwarded)
-# the gateway's own ruleset (nft -j list ruleset) is audited
-# against the capture with --side gateway:
+# and a 2-port passive range to vsftpd, or masquerades the client; curl
+# transfers through it, captured with -i any.  Scenarios (nft unless
+# said):
+#   - fwd: the range forwarded, vsftpd with pasv_address;
+#   - helper: the ftp helper, the range not forwarded, vsftpd on its own
+#     address (nf_nat_ftp rewrites the 227 and translates the data);
+#   - helperaddr, helperaddr-fwd: the helper and vsftpd with pasv_address:
+#     the helper ignores a 227 that names another address than the
+#     server's, so PASV data needs the range's dnat (the kernel refuses
+#     it without, accepts it with); rules --strategy helper emits it;
+#   - norange: the range not forwarded (and the fix's dnat, loaded alone);
+#   - masq-active-0/1: the client behind masquerade in active mode,
+#     without the helper (vsftpd refuses the inside address) and with it;
+#   - ipt-*: iptables *raw CT --helper, *nat DNAT + MASQUERADE or SNAT (and
+#     a REDIRECT), *filter --ctstate DNAT, with IPv6 forwarded without NAT
+#     in the same capture.
+# For each, the gateway's own ruleset (nft -j list ruleset, or
+# iptables-save -c and ip6tables-save -c), read after the transfers, is
+# audited against the capture with --side gateway (nataudit_check.py):
 #   - every transfer's flows are accepted exactly when the kernel let the
 #     transfer work;
+#   - the rule audit names as deciding each flow counted packets in the
+#     kernel, and no rule audit calls unused did;
 #   - the passive range not forwarded gives reject (the gateway takes the
 #     connection itself) and a nat-not-forwarded finding; the dnat rule
 #     the finding names, added alone to the gateway's nat chain, makes the
 #     transfer work;
-#   - the trace shows the dnat translation of the control connection.
-# Root, netns, nft, vsftpd and curl, else SKIP (77).
+#   - the trace shows the dnat translation of the control connection;
+#   - IPv6 flows carry no translation.
+# Root, netns, nft, iptables, vsftpd and curl, else SKIP (77).
 set -u
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 FTPAUDIT=${FTPAUDIT:-$srcdir/ftpaudit}
 . "$srcdir/tests/integration/lab.sh"
 . "$srcdir/tests/integration/nat_lib.sh"
 
-lab_need_root curl nft "$LAB_VSFTPD_BIN"
+lab_need_root curl nft iptables-restore "$LAB_VSFTPD_BIN"
 [ -x "$LAB_PYTHON" ] || lab_skip "missing $LAB_PYTHON"
 [ -x "$FTPAUDIT" ] || { echo "ERROR: $FTPAUDIT is not an executable"; exit 99; }
 
@@ -40,46 +56,40 @@ bad() { echo "not ok - $*"; failed=$((failed + 1)); }
 lab_vsftpd --pasv "$RANGE" --conf-extra "pasv_address=$PUB" \
 	--conf-extra listen=YES --conf-extra listen_ipv6=NO || exit 99
 
-# check NAME RESULTS: audit the gateway's ruleset against NAME's capture
-# and compare each transfer's verdict with the kernel's outcome.
+# check NAME RESULTS [--dnat-trace]: audit the gateway's ruleset (nft,
+# with counters) against NAME's capture and compare each transfer's
+# verdict, and the rules it names, with the kernel's (nataudit_check.py).
 check() {
 	local name=$1 res=$2
+	shift 2
 	lab_gw nft -j list ruleset >"$CAPS/$name.json"
-	"$FTPAUDIT" audit -q --no-fail --side gateway --ruleset "$CAPS/$name.json" \
+	audit_check "$name" "$res" "$@" "$CAPS/$name.json"
+}
+
+# check_ipt NAME RESULTS: the same for the iptables gateway (nat_gw_ipt):
+# iptables-save -c and ip6tables-save -c, given together.
+check_ipt() {
+	local name=$1 res=$2
+	lab_gw iptables-save -c >"$CAPS/$name.ipt"
+	lab_gw ip6tables-save -c >"$CAPS/$name.ip6t"
+	audit_check "$name" "$res" "$CAPS/$name.ipt" "$CAPS/$name.ip6t"
+}
+
+audit_check() {
+	local name=$1 res=$2 a rs=()
+	shift 2
+	for a in "$@"; do
+		case $a in
+		--*) ;;
+		*) rs+=(--ruleset "$a") ;;
+		esac
+	done
+	"$FTPAUDIT" audit -q --no-fail --all-unused --side gateway "${rs[@]}" \
 		--iface="$LAB_DEV_GW_CLIENT,$LAB_DEV_GW_SERVER" \
 		-F json "$CAPS/$name-any.pcap" >"$CAPS/$name.audit.json" 2>"$CAPS/err" ||
 		{ bad "$name: audit failed: $(head -c 300 "$CAPS/err")"; return; }
-	"$LAB_PYTHON" - "$CAPS/$name.audit.json" "$res" "$name" <<'PYEOF'
-import json, sys
-a = json.load(open(sys.argv[1]))
-name = sys.argv[3]
-bad = 0
-flows = a["flows"]
-for line in open(sys.argv[2]):
-    if line.startswith("#"):
-        continue
-    tag, lport, outcome, _ = line.split()
-    lport = int(lport)
-    ctl = [f for f in flows if f["purpose"] == "control"
-           and f["initiator"]["port"] == lport]
-    if len(ctl) != 1:
-        print("not ok - %s %s: %d control flows from port %d" % (name, tag, len(ctl), lport))
-        bad += 1
-        continue
-    mine = [f for f in flows if f["session"] == ctl[0]["session"]]
-    verdict = "ok" if all(f["verdict"] == "accept" for f in mine) else "fail"
-    if verdict != outcome:
-        print("not ok - %s %s: kernel %s, audit %s (%s)" % (name, tag, outcome,
-              verdict, [(f["purpose"], f["verdict"]) for f in mine]))
-        bad += 1
-    else:
-        print("ok - %s %s: kernel and audit say %s" % (name, tag, outcome))
-    if not any("prerouting dstnat: dnat" in t for t in ctl[0]["trace"]):
-        print("not ok - %s %s: no dnat line in the trace %s" % (name, tag, ctl[0]["trace"]))
-        bad += 1
-sys.exit(1 if bad else 0)
-PYEOF
-	[ $? = 0 ] || failed=$((failed + 1))
+	"$LAB_PYTHON" "$srcdir/tests/integration/nataudit_check.py" "$name" \
+		"$CAPS/$name.audit.json" "$res" "$@" || failed=$((failed + 1))
 }
 
 # The range forwarded: everything works.
@@ -89,7 +99,7 @@ nat_capture_start "$CAPS" fwd || exit 99
 nat_curl "$CAPS/fwd.res" epsv 37010 "ftp://$PUB$F"
 nat_curl "$CAPS/fwd.res" pasv-trust 37020 "ftp://$PUB$F" --disable-epsv --no-ftp-skip-pasv-ip
 nat_capture_stop || { echo "ERROR: capture lost packets"; exit 99; }
-check fwd "$CAPS/fwd.res"
+check fwd "$CAPS/fwd.res" --dnat-trace
 
 # The helper on, the range not forwarded, vsftpd announcing its own
 # address: nf_nat_ftp rewrites the 227 and translates each data
@@ -102,7 +112,45 @@ nat_capture_start "$CAPS" helper || exit 99
 nat_curl "$CAPS/helper.res" pasv 37050 "ftp://$PUB$F" --disable-epsv
 nat_curl "$CAPS/helper.res" epsv 37060 "ftp://$PUB$F"
 nat_capture_stop || { echo "ERROR: capture lost packets"; exit 99; }
-check helper "$CAPS/helper.res"
+check helper "$CAPS/helper.res" --dnat-trace
+
+# The helper on, the range not forwarded, vsftpd with pasv_address: the
+# 227 names the public address, not the server's own, and nf_conntrack_ftp
+# (loose=0) records no expectation: the PASV data connection is new, no
+# dnat translates it, and the gateway refuses it.  EPSV names no address
+# and the helper expects it.  Then the same with the range forwarded: the
+# dnat alone makes PASV work (the kernel proves the rule is needed), and
+# rules --strategy helper, from the failing capture, emits it.
+lab_vsftpd_stop
+lab_vsftpd --pasv "$RANGE" --conf-extra "pasv_address=$PUB" \
+	--conf-extra listen=YES --conf-extra listen_ipv6=NO || exit 99
+nat_gw dnat --helper --range "$RANGE" --no-range || exit 99
+nat_capture_start "$CAPS" helperaddr || exit 99
+: >"$CAPS/helperaddr.res"
+nat_curl "$CAPS/helperaddr.res" pasv-trust 37070 "ftp://$PUB$F" --disable-epsv --no-ftp-skip-pasv-ip
+nat_curl "$CAPS/helperaddr.res" pasv 37080 "ftp://$PUB$F" --disable-epsv
+nat_curl "$CAPS/helperaddr.res" epsv 37090 "ftp://$PUB$F"
+nat_capture_stop || { echo "ERROR: capture lost packets"; exit 99; }
+check helperaddr "$CAPS/helperaddr.res" --dnat-trace
+grep -q '^pasv-trust 37070 fail' "$CAPS/helperaddr.res" &&
+	ok "helperaddr: the kernel refuses PASV data without the range's dnat" ||
+	bad "helperaddr: PASV worked without the range's dnat: $(cat "$CAPS/helperaddr.res")"
+"$FTPAUDIT" rules -q --side gateway --strategy helper -F nft \
+	"$CAPS/helperaddr-any.pcap" >"$CAPS/helperaddr.rules.nft" 2>"$CAPS/err"
+grep -Eq "daddr $PUB/32 tcp dport [{ ]*4000[01].* dnat ip to $LAB_SERVER4" \
+	"$CAPS/helperaddr.rules.nft" &&
+	ok "helperaddr: rules --strategy helper forwards the passive range" ||
+	bad "helperaddr: rules --strategy helper does not forward the range: $(grep dnat "$CAPS/helperaddr.rules.nft")"
+nat_gw dnat --helper --range "$RANGE" || exit 99
+nat_capture_start "$CAPS" helperaddr-fwd || exit 99
+: >"$CAPS/helperaddr-fwd.res"
+nat_curl "$CAPS/helperaddr-fwd.res" pasv-trust 37100 "ftp://$PUB$F" --disable-epsv --no-ftp-skip-pasv-ip
+nat_curl "$CAPS/helperaddr-fwd.res" epsv 37110 "ftp://$PUB$F"
+nat_capture_stop || { echo "ERROR: capture lost packets"; exit 99; }
+check helperaddr-fwd "$CAPS/helperaddr-fwd.res" --dnat-trace
+grep -q '^pasv-trust 37100 ok' "$CAPS/helperaddr-fwd.res" &&
+	ok "helperaddr-fwd: the range's dnat makes PASV work" ||
+	bad "helperaddr-fwd: PASV fails with the range's dnat: $(cat "$CAPS/helperaddr-fwd.res")"
 
 # The range not forwarded: passive data reaches the gateway itself.  The
 # server's range is one port here, so the fix (the ports the capture
@@ -115,7 +163,7 @@ nat_capture_start "$CAPS" norange || exit 99
 : >"$CAPS/norange.res"
 nat_curl "$CAPS/norange.res" pasv-trust 37030 "ftp://$PUB$F" --disable-epsv --no-ftp-skip-pasv-ip
 nat_capture_stop || { echo "ERROR: capture lost packets"; exit 99; }
-check norange "$CAPS/norange.res"
+check norange "$CAPS/norange.res" --dnat-trace
 grep -q '"type": *"nat-not-forwarded"' "$CAPS/norange.audit.json" &&
 	ok "norange: nat-not-forwarded finding" ||
 	bad "norange: no nat-not-forwarded finding"
@@ -144,6 +192,78 @@ if [ -n "$rule" ]; then
 else
 	bad "norange: no dnat rule in the finding"
 fi
+
+# The client behind masquerade, active mode (PORT and EPRT): without the
+# helper vsftpd refuses the inside address (500), no data connection is
+# made, and the analysis says nat_active_unrewritten; with the helper
+# nf_nat_ftp rewrites the address and its expectation translates the
+# server's data connection back to the client.
+lab_vsftpd_stop
+lab_vsftpd --pasv "$RANGE" || exit 99
+for h in 0 1; do
+	name=masq-active-$h
+	if [ $h = 1 ]; then nat_gw snat --helper || exit 99; else nat_gw snat || exit 99; fi
+	nat_capture_start "$CAPS" $name || exit 99
+	: >"$CAPS/$name.res"
+	nat_curl "$CAPS/$name.res" port $((37200 + h * 100)) "ftp://$LAB_SERVER4$F" -P - --disable-eprt
+	nat_curl "$CAPS/$name.res" eprt $((37210 + h * 100)) "ftp://$LAB_SERVER4$F" -P -
+	nat_curl "$CAPS/$name.res" pasv $((37220 + h * 100)) "ftp://$LAB_SERVER4$F" --disable-epsv
+	nat_capture_stop || { echo "ERROR: capture lost packets"; exit 99; }
+	if [ $h = 0 ]; then
+		# vsftpd answered 500: the firewall had nothing to decide.
+		grep -Eq '^(port|eprt) [0-9]+ ok' "$CAPS/$name.res" &&
+			bad "$name: active mode worked without the helper: $(cat "$CAPS/$name.res")"
+		sed -i -E 's/^(port|eprt) ([0-9]+) fail/\1 \2 refused/' "$CAPS/$name.res"
+		"$FTPAUDIT" analyze -q -F json "$CAPS/$name-any.pcap" >"$CAPS/$name.report.json"
+		"$LAB_PYTHON" - "$CAPS/$name.report.json" <<'PYEOF' &&
+import json, sys
+r = json.load(open(sys.argv[1]))
+got = {s["client"]["port"]: any(a["type"] == "nat_active_unrewritten"
+       for a in s["anomalies"]) for s in r["sessions"]}
+sys.exit(0 if got == {37200: True, 37210: True, 37220: False} else 1)
+PYEOF
+			ok "$name: nat_active_unrewritten on PORT and EPRT, not PASV" ||
+			bad "$name: nat_active_unrewritten not exactly on the active sessions"
+	fi
+	check $name "$CAPS/$name.res"
+done
+
+# iptables: the same gateways in *raw (CT --helper ftp), *nat (DNAT,
+# MASQUERADE or SNAT, a REDIRECT the traffic never meets) and *filter,
+# with IPv6 forwarded alongside without NAT (ip6tables): a client behind
+# masquerade or SNAT reaches a server behind a port forward (both), in
+# active and passive mode, with the helper and without, and over IPv6 in
+# the same capture, whose flows must stay untranslated.
+lab_vsftpd_stop
+lab_vsftpd --pasv "$RANGE" || exit 99
+V6URL=$(lab_ftp_url 6 "$F")
+for v in "0 0" "1 0" "1 1"; do
+	set -- $v
+	name=ipt-h$1-s$2
+	args=()
+	[ "$1" = 1 ] && args+=(--helper)
+	[ "$2" = 1 ] && args+=(--snat)
+	nat_gw_ipt both "${args[@]}" || exit 99
+	base=$((37400 + $1 * 100 + $2 * 50))
+	nat_capture_start "$CAPS" $name || exit 99
+	: >"$CAPS/$name.res"
+	nat_curl "$CAPS/$name.res" epsv $base "ftp://$PUB$F"
+	nat_curl "$CAPS/$name.res" pasv $((base + 10)) "ftp://$PUB$F" --disable-epsv
+	nat_curl "$CAPS/$name.res" port $((base + 20)) "ftp://$PUB$F" -P - --disable-eprt
+	nat_curl "$CAPS/$name.res" v6-epsv $((base + 30)) -g "$V6URL"
+	nat_capture_stop || { echo "ERROR: capture lost packets"; exit 99; }
+	# Without the helper vsftpd refuses the inside address (500).
+	[ "$1" = 0 ] && sed -i -E 's/^port ([0-9]+) fail/port \1 refused/' "$CAPS/$name.res"
+	check_ipt $name "$CAPS/$name.res"
+	"$LAB_PYTHON" - "$CAPS/$name.audit.json" "$name" <<'PYEOF' || failed=$((failed + 1))
+import json, sys
+a = json.load(open(sys.argv[1]))
+v6 = [f for f in a["flows"] if ":" in f["initiator"]["ip"]]
+bad = [f for f in v6 if f.get("nat") or any("dstnat" in t or "srcnat" in t for t in f["trace"])]
+print("%s - %s: %d IPv6 flows, none translated" % ("not ok" if bad or not v6 else "ok", sys.argv[2], len(v6)))
+sys.exit(1 if bad or not v6 else 0)
+PYEOF
+done
 lab_vsftpd_stop
 [ -n "${NATAUDIT_KEEP:-}" ] && mkdir -p "$NATAUDIT_KEEP" && cp "$CAPS"/* "$NATAUDIT_KEEP"/
 echo "# $failed failed"

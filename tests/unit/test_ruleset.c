@@ -340,12 +340,19 @@ test_ipt_parse(void **state)
 	rs = parse("*filter\n:INPUT DROP [0:0]\n"
 	    "-A INPUT -p tcp --dport ftp -j ACCEPT\n"
 	    "-A INPUT -p tcp --dport 99999 -j ACCEPT\n"
-	    "-A INPUT -m conntrack --ctstate DNAT -j ACCEPT\nCOMMIT\n");
+	    "-A INPUT -m conntrack --ctstate NEW,DNAT -j ACCEPT\n"
+	    "-A INPUT -m conntrack ! --ctstate SNAT,DNAT -j ACCEPT\nCOMMIT\n");
 	assert_int_equal(rs->chains[0]->rules[0]->m[1].r[0].lo, 21);
 	assert_null(rs->chains[0]->rules[0]->unknown);
 	assert_non_null(strstr(rs->chains[0]->rules[1]->unknown, "99999"));
 	assert_int_equal(rs->chains[0]->rules[1]->nm, 1);
-	assert_non_null(rs->chains[0]->rules[2]->unknown);
+	assert_non_null(rs->chains[0]->rules[2]->unknown);	/* state or status */
+	/* xt_conntrack's SNAT and DNAT are the ct status bits. */
+	assert_null(rs->chains[0]->rules[3]->unknown);
+	assert_int_equal(rs->chains[0]->rules[3]->m[0].key, RS_K_CTSTATUS);
+	assert_int_equal(rs->chains[0]->rules[3]->m[0].mask,
+	    RS_CTS_SNAT | RS_CTS_DNAT);
+	assert_true(rs->chains[0]->rules[3]->m[0].neg);
 	ruleset_free(rs);
 }
 
