@@ -18,7 +18,7 @@ void	usage(FILE *);
  * feeds ended sessions to the recommendation. */
 enum { OPT_SIDE = OPT_CMD_BASE, OPT_STRATEGY, OPT_PEERS, OPT_NFT_CHAIN,
 	OPT_TRUST, OPT_STANDALONE, OPT_ALLOW_EMPTY, OPT_DNAT, OPT_MASQUERADE,
-	OPT_RECORDS };
+	OPT_RECORDS, OPT_AGGREGATE };
 #define RULES_LONGOPTS \
 	{ "side", required_argument, NULL, OPT_SIDE },		\
 	{ "strategy", required_argument, NULL, OPT_STRATEGY },	\

@@ -24,6 +24,7 @@ static const struct option rules_longopts[] = {
 	{ "dnat", required_argument, NULL, OPT_DNAT },
 	{ "masquerade", required_argument, NULL, OPT_MASQUERADE },
 	{ "records", no_argument, NULL, OPT_RECORDS },
+	{ "aggregate", required_argument, NULL, OPT_AGGREGATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -205,6 +206,15 @@ parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
 		}
 		if (ch == OPT_RECORDS) {
 			a->records = true;
+			continue;
+		}
+		if (ch == OPT_AGGREGATE) {
+			if (rules_aggregate_parse(optarg, ro) == -1) {
+				cli_warn("--aggregate: expected exact, none, /N (IPv4, "
+				    "0-32) or /N,/M (M: IPv6, 0-128), got '%s'",
+				    optarg);
+				return -1;
+			}
 			continue;
 		}
 		if (ch == OPT_STANDALONE || ch == OPT_ALLOW_EMPTY) {

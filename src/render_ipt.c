@@ -19,16 +19,45 @@
 
 static unsigned nat_used(const struct rules *, int);
 
+/*
+ * An aggregated list as CIDR prefixes: -s takes no range, and -m iprange
+ * takes one range per rule, which would multiply the rules by the ranges
+ * of both lists; the prefixes of the ranges are as many rules as the
+ * kernel gets from -s a,b anyway.  On ENOMEM the hosts one by one.
+ */
+static void
+put_prefixes(FILE *f, const struct rules_addrs *s)
+{
+	char buf[FA_ADDRSTRLEN];
+	struct agg_prefix *p;
+	size_t i, n;
+
+	if (aggregate_prefixes(s->agg, s->nagg, &p, &n) == -1) {
+		for (i = 0; i < s->n; i++)
+			fprintf(f, "%s%s/%d", i ? "," : "", fa_addr_str(&s->v[i],
+			    buf), s->v[i].family == FA_AF_INET6 ? 128 : 32);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%s/%u", i ? "," : "", fa_addr_str(&p[i].addr, buf),
+		    p[i].plen);
+	free(p);
+}
+
 static void
 put_addrs(FILE *f, const char *opt, const struct rules_addrs *s)
 {
 	char buf[RULES_CIDRLEN];
 	size_t i;
 
-	if (s->any || s->n == 0)
+	if (s->any || (s->aggregated ? s->nagg : s->n) == 0)
 		return;
 	/* iptables-restore makes one rule per address of a list. */
 	fprintf(f, " %s ", opt);
+	if (s->aggregated) {
+		put_prefixes(f, s);
+		return;
+	}
 	for (i = 0; i < s->n; i++)
 		fprintf(f, "%s%s", i ? "," : "", rules_cidr(&s->v[i], buf));
 }
@@ -477,8 +506,68 @@ put_standalone(FILE *f, const struct rules *r, int family)
 	put_nat(f, r, nat_used(r, family));
 }
 
-int
-rules_ipt(const struct rules *r, FILE *f, int family)
+/*
+ * iptables-restore takes no parameter of 1024 bytes or more ("Parameter
+ * too long!"): an address list after -s or -d longer than this is split
+ * over several lines, the rest of the line repeated, which is what the
+ * kernel gets from one line anyway (a rule per address).
+ */
+#define IPT_PARAM_MAX	1000
+
+/* The first address list in line[0..len) longer than IPT_PARAM_MAX: its
+ * length, and its offset in *off; 0 when none. */
+static size_t
+long_list(const char *line, size_t len, size_t *off)
+{
+	size_t i, j;
+
+	for (i = 0; i + 3 < len; i++) {
+		if ((i > 0 && line[i - 1] != ' ') || line[i] != '-' ||
+		    (line[i + 1] != 's' && line[i + 1] != 'd') || line[i + 2] != ' ')
+			continue;
+		for (j = i + 3; j < len && line[j] != ' '; j++)
+			;
+		if (j - (i + 3) > IPT_PARAM_MAX) {
+			*off = i + 3;
+			return j - *off;
+		}
+	}
+	return 0;
+}
+
+/* One line, each long list cut at commas into parts that fit. */
+static void
+put_split(FILE *f, const char *line, size_t len)
+{
+	size_t off, n, a, b;
+	char *part;
+
+	if ((n = long_list(line, len, &off)) == 0) {
+		fwrite(line, 1, len, f);
+		fputc('\n', f);
+		return;
+	}
+	for (a = off; a < off + n; a = b + 1) {
+		b = a + IPT_PARAM_MAX;
+		if (b >= off + n)
+			b = off + n;
+		else
+			while (b > a && line[b] != ',')
+				b--;
+		if (b == a)		/* one address longer than that */
+			b = off + n;
+		if ((part = malloc(len)) == NULL)
+			return;
+		memcpy(part, line, off);
+		memcpy(part + off, line + a, b - a);
+		memcpy(part + off + (b - a), line + off + n, len - off - n);
+		put_split(f, part, len - n + (b - a));
+		free(part);
+	}
+}
+
+static void
+put_document(FILE *f, const struct rules *r, int family)
 {
 	unsigned raw = chains_used(r, family, true);
 	unsigned filter = chains_used(r, family, false);
@@ -487,7 +576,7 @@ rules_ipt(const struct rules *r, FILE *f, int family)
 	put_scope(f, r, family, raw, filter);
 	if (rules_options(r)->standalone) {
 		put_standalone(f, r, family);
-		return ferror(f) ? -1 : 0;
+		return;
 	}
 	if (raw != 0) {
 		fputs("*raw\n", f);
@@ -501,6 +590,29 @@ rules_ipt(const struct rules *r, FILE *f, int family)
 	put_surfaces(f, r, family);
 	fputs("COMMIT\n", f);
 	put_nat(f, r, nat_used(r, family));
+}
+
+/* The document is built apart, then written line by line (put_split). */
+int
+rules_ipt(const struct rules *r, FILE *f, int family)
+{
+	char *doc = NULL, *p, *nl;
+	size_t len = 0;
+	FILE *m;
+
+	if ((m = open_memstream(&doc, &len)) == NULL)
+		return -1;
+	put_document(m, r, family);
+	if (fclose(m) != 0 || doc == NULL) {
+		free(doc);
+		return -1;
+	}
+	for (p = doc; p < doc + len; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(doc + len - p))) == NULL)
+			nl = doc + len;
+		put_split(f, p, (size_t)(nl - p));
+	}
+	free(doc);
 	return ferror(f) ? -1 : 0;
 }
 

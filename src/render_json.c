@@ -8,20 +8,45 @@
 #include "ftpaudit/jw.h"
 #include "ftpaudit/rules.h"
 
+/* The hosts of a list, as seen. */
 static void
-addrs_write(struct jw *w, const struct rules_addrs *s)
+hosts_write(struct jw *w, const struct rules_addrs *s)
 {
 	char buf[RULES_CIDRLEN];
 	size_t i;
+
+	jw_arr(w);
+	for (i = 0; i < s->n; i++)
+		jw_lit(w, rules_cidr(&s->v[i], buf));
+	jw_end_arr(w);
+}
+
+/* What a rule matches: the aggregated list as CIDR prefixes (ranges
+ * split, so that every consumer of CIDR strings reads it), else the
+ * hosts.  On ENOMEM the hosts. */
+static void
+addrs_write(struct jw *w, const struct rules_addrs *s)
+{
+	char a[FA_ADDRSTRLEN], buf[RULES_CIDRLEN];
+	struct agg_prefix *p;
+	size_t i, n;
 
 	if (s->any) {
 		jw_lit(w, "any");
 		return;
 	}
+	if (!s->aggregated || aggregate_prefixes(s->agg, s->nagg, &p, &n) == -1) {
+		hosts_write(w, s);
+		return;
+	}
 	jw_arr(w);
-	for (i = 0; i < s->n; i++)
-		jw_lit(w, rules_cidr(&s->v[i], buf));
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof buf, "%s/%u", fa_addr_str(&p[i].addr, a),
+		    p[i].plen);
+		jw_lit(w, buf);
+	}
 	jw_end_arr(w);
+	free(p);
 }
 
 static void
@@ -65,9 +90,29 @@ ts_or_null(struct jw *w, uint64_t ts)
 		jw_null(w);
 }
 
+/* With aggregation, the addresses seen (the match may hold more). */
 static void
-evidence_write(struct jw *w, const struct rules_evidence *ev)
+seen_addrs_write(struct jw *w, const struct rules_rule *u)
 {
+	if (!u->saddr.aggregated && !u->daddr.aggregated)
+		return;
+	jw_key(w, "addresses");
+	jw_obj(w);
+	if (!u->saddr.any) {
+		jw_key(w, "saddr");
+		hosts_write(w, &u->saddr);
+	}
+	if (!u->daddr.any) {
+		jw_key(w, "daddr");
+		hosts_write(w, &u->daddr);
+	}
+	jw_end_obj(w);
+}
+
+static void
+evidence_write(struct jw *w, const struct rules_rule *u)
+{
+	const struct rules_evidence *ev = &u->ev;
 	size_t i;
 
 	jw_obj(w);
@@ -94,6 +139,7 @@ evidence_write(struct jw *w, const struct rules_evidence *ev)
 		jw_key(w, "count"); jw_uint(w, ev->nports);
 		jw_end_obj(w);
 	}
+	seen_addrs_write(w, u);
 	jw_end_obj(w);
 }
 
@@ -121,7 +167,7 @@ rule_write(struct jw *w, const struct rules_rule *u)
 	jw_key(w, "purpose"); jw_lit(w, rules_purpose_str(u->purpose));
 	jw_key(w, "chain"); jw_lit(w, rules_chain_str(u->chain));
 	rules_match_write(w, u);
-	jw_key(w, "evidence"); evidence_write(w, &u->ev);
+	jw_key(w, "evidence"); evidence_write(w, u);
 	jw_end_obj(w);
 }
 
@@ -222,6 +268,22 @@ nat_write(struct jw *w, const struct rules_nat *x)
 	jw_end_obj(w);
 }
 
+/* --aggregate, unless none (the lists are then the hosts seen). */
+static void
+aggregate_write(struct jw *w, const struct rules_opts *o)
+{
+	if (o->aggregate == RULES_AGG_NONE)
+		return;
+	jw_key(w, "aggregate");
+	jw_obj(w);
+	jw_key(w, "mode");
+	jw_lit(w, o->aggregate == RULES_AGG_EXACT ? "exact" : "prefix");
+	jw_key(w, "ipv4_prefix"); jw_uint(w, o->agg_plen4);
+	jw_key(w, "ipv6_prefix"); jw_uint(w, o->agg_plen6);
+	jw_key(w, "widened"); jw_bool(w, rules_aggregate_widens(o));
+	jw_end_obj(w);
+}
+
 void
 rules_write(struct jw *w, const struct rules *r)
 {
@@ -240,6 +302,7 @@ rules_write(struct jw *w, const struct rules *r)
 	jw_key(w, "peers"); jw_lit(w, rules_peers_str(o->peers));
 	jw_key(w, "trust"); jw_lit(w, rules_trust_str(o->trust));
 	jw_key(w, "scope"); jw_lit(w, o->standalone ? "standalone" : "ftp-surface");
+	aggregate_write(w, o);
 	jw_key(w, "sessions"); jw_uint(w, rules_nsessions(r));
 	jw_key(w, "rules");
 	jw_arr(w);

@@ -20,15 +20,82 @@
 
 #define HELPER_OBJ	"ftpaudit-ftp"
 
-static void
-put_addrs(FILE *f, const char *fam, const char *dir, const struct rules_addrs *s)
+/*
+ * The named sets of a script: each aggregated address list of more than
+ * one element, once per distinct list (rules matching the same addresses
+ * share a set), named after the first rule using it.
+ */
+struct nft_set {
+	char		 name[32];	/* R3_peers */
+	const struct rules_addrs *a;	/* the first list, borrowed */
+};
+struct nft_sets {
+	struct nft_set	*v;		/* owned */
+	size_t		 n;
+	const char	*prefix;	/* before each name: "" or "ftpaudit_" */
+};
+
+static bool
+same_ranges(const struct rules_addrs *x, const struct rules_addrs *y)
 {
+	return x->nagg == y->nagg && x->nagg > 0 && memcmp(x->agg, y->agg,
+	    x->nagg * sizeof *x->agg) == 0;
+}
+
+static const struct nft_set *
+set_find(const struct nft_sets *ns, const struct rules_addrs *a)
+{
+	size_t i;
+
+	if (ns == NULL || !a->aggregated || a->any || a->nagg < 2)
+		return NULL;
+	for (i = 0; i < ns->n; i++)
+		if (same_ranges(ns->v[i].a, a))
+			return &ns->v[i];
+	return NULL;
+}
+
+/* One element: a host (bare in a list, as /32 or /128 alone, as without
+ * aggregation), a prefix, or a range lo-hi. */
+static void
+put_elem(FILE *f, const struct agg_range *r, bool alone)
+{
+	char a[FA_ADDRSTRLEN], b[FA_ADDRSTRLEN];
+	int plen = aggregate_range_plen(r);
+
+	if (plen == (r->lo.family == FA_AF_INET6 ? 128 : 32) && !alone)
+		fputs(fa_addr_str(&r->lo, a), f);
+	else if (plen >= 0)
+		fprintf(f, "%s/%d", fa_addr_str(&r->lo, a), plen);
+	else
+		fprintf(f, "%s-%s", fa_addr_str(&r->lo, a),
+		    fa_addr_str(&r->hi, b));
+}
+
+static void
+put_addrs(FILE *f, const char *fam, const char *dir, const struct rules_addrs *s,
+    const struct nft_sets *ns)
+{
+	const struct nft_set *set;
 	char buf[RULES_CIDRLEN];
 	size_t i;
 
-	if (s->any || s->n == 0)
+	if (s->any || (s->aggregated ? s->nagg : s->n) == 0)
 		return;
 	fprintf(f, " %s %s ", fam, dir);
+	if ((set = set_find(ns, s)) != NULL) {
+		fprintf(f, "@%s%s", ns->prefix, set->name);
+		return;
+	}
+	if (s->aggregated) {
+		fputs(s->nagg > 1 ? "{ " : "", f);
+		for (i = 0; i < s->nagg; i++) {
+			fputs(i ? ", " : "", f);
+			put_elem(f, &s->agg[i], s->nagg == 1);
+		}
+		fputs(s->nagg > 1 ? " }" : "", f);
+		return;
+	}
 	if (s->n == 1) {
 		fputs(rules_cidr(&s->v[0], buf), f);
 		return;
@@ -37,6 +104,124 @@ put_addrs(FILE *f, const char *fam, const char *dir, const struct rules_addrs *s
 	for (i = 0; i < s->n; i++)
 		fprintf(f, "%s%s", i ? ", " : "", rules_cidr(&s->v[i], buf));
 	fputs(" }", f);
+}
+
+/* The FTP client's addresses: saddr of what clients open, daddr of
+ * active data. */
+static bool
+is_peers(const struct rules_rule *u, const struct rules_addrs *a)
+{
+	return (u->purpose == RP_ACTIVE) == (a == &u->daddr);
+}
+
+/* Register a's set, unless it has one or needs none; -1 on ENOMEM. */
+static int
+set_add(struct nft_sets *ns, const struct rules_rule *u,
+    const struct rules_addrs *a)
+{
+	struct nft_set *nv;
+
+	if (!a->aggregated || a->any || a->nagg < 2 || set_find(ns, a) != NULL)
+		return 0;
+	if ((nv = reallocarray(ns->v, ns->n + 1, sizeof *nv)) == NULL)
+		return -1;
+	ns->v = nv;
+	snprintf(nv[ns->n].name, sizeof nv[ns->n].name, "R%u_%s", u->id,
+	    is_peers(u, a) ? "peers" : "servers");
+	nv[ns->n].a = a;
+	ns->n++;
+	return 0;
+}
+
+static bool fits(const struct rules_rule *, int);
+
+/* The sets of the rules a table of table_family holds; on ENOMEM the
+ * lists are written inline, which nft takes as well. */
+static void
+sets_collect(struct nft_sets *ns, const struct rules *r, int table_family,
+    const char *prefix)
+{
+	const struct rules_rule *v;
+	size_t i, n;
+
+	memset(ns, 0, sizeof *ns);
+	ns->prefix = prefix;
+	v = rules_list(r, &n);
+	for (i = 0; i < n; i++)
+		if (fits(&v[i], table_family) && (set_add(ns, &v[i],
+		    &v[i].saddr) == -1 || set_add(ns, &v[i], &v[i].daddr) == -1))
+			return;
+}
+
+/* The elements of list a, a few per line after indent. */
+static void
+put_elements(FILE *f, const struct rules_addrs *a, const char *indent)
+{
+	char *e = NULL;
+	size_t i, len = 0, col = 0;
+	FILE *m;
+
+	for (i = 0; i < a->nagg; i++) {
+		if ((m = open_memstream(&e, &len)) == NULL)
+			return;
+		put_elem(m, &a->agg[i], false);
+		fclose(m);
+		if (e == NULL)
+			return;
+		if (col > 0 && col + len + 2 > 64) {
+			fprintf(f, ",\n%s", indent);
+			col = 0;
+		} else if (col > 0) {
+			fputs(", ", f);
+			col += 2;
+		} else
+			fputs(indent, f);
+		fputs(e, f);
+		col += len;
+		free(e);
+		e = NULL;
+	}
+	if (a->nagg > 0)
+		fputc('\n', f);
+}
+
+static const char *
+set_type(const struct rules_addrs *a)
+{
+	return a->agg[0].lo.family == FA_AF_INET6 ? "ipv6_addr" : "ipv4_addr";
+}
+
+/* The table form: each set declared in the table's body. */
+static void
+put_sets_table(FILE *f, const struct nft_sets *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++) {
+		fprintf(f, "\tset %s {\n\t\ttype %s; flags interval\n"
+		    "\t\telements = {\n", ns->v[i].name, set_type(ns->v[i].a));
+		put_elements(f, ns->v[i].a, "\t\t\t");
+		fputs("\t\t}\n\t}\n", f);
+	}
+}
+
+/* The chain form: added (a no-op when there), flushed and filled, so
+ * that loading twice gives the same sets. */
+static void
+put_sets_cmds(FILE *f, const struct nft_sets *ns, const char *fam,
+    const char *table)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++) {
+		fprintf(f, "add set %s %s %s%s { type %s; flags interval; }\n"
+		    "flush set %s %s %s%s\nadd element %s %s %s%s {\n", fam,
+		    table, ns->prefix, ns->v[i].name, set_type(ns->v[i].a), fam,
+		    table, ns->prefix, ns->v[i].name, fam, table, ns->prefix,
+		    ns->v[i].name);
+		put_elements(f, ns->v[i].a, "\t");
+		fputs("}\n", f);
+	}
 }
 
 static void
@@ -70,7 +255,7 @@ put_ports(FILE *f, const char *dir, const struct rules_range *v, size_t n)
 
 /* A port or address rule: family, addresses, ports, ct state. */
 static void
-put_flow(FILE *f, const struct rules_rule *u)
+put_flow(FILE *f, const struct rules_rule *u, const struct nft_sets *ns)
 {
 	const char *fam = u->family == FA_AF_INET6 ? "ip6" : "ip";
 	bool addrs = !u->saddr.any || !u->daddr.any;
@@ -78,8 +263,8 @@ put_flow(FILE *f, const struct rules_rule *u)
 	if (!addrs)
 		fprintf(f, " meta nfproto %s", u->family == FA_AF_INET6 ?
 		    "ipv6" : "ipv4");
-	put_addrs(f, fam, "saddr", &u->saddr);
-	put_addrs(f, fam, "daddr", &u->daddr);
+	put_addrs(f, fam, "saddr", &u->saddr, ns);
+	put_addrs(f, fam, "daddr", &u->daddr, ns);
 	if (u->nsport == 0 && u->ndport == 0)
 		fputs(" meta l4proto tcp", f);
 	put_ports(f, "sport", u->sport, u->nsport);
@@ -88,7 +273,7 @@ put_flow(FILE *f, const struct rules_rule *u)
 }
 
 static void
-put_body(FILE *f, const struct rules_rule *u)
+put_body(FILE *f, const struct rules_rule *u, const struct nft_sets *ns)
 {
 	switch (u->purpose) {
 	case RP_ESTABLISHED:
@@ -105,7 +290,7 @@ put_body(FILE *f, const struct rules_rule *u)
 	case RP_CONTROL:
 	case RP_PASSIVE:
 	case RP_ACTIVE:
-		put_flow(f, u);
+		put_flow(f, u, ns);
 		fputs(" accept", f);
 		break;
 	}
@@ -113,7 +298,8 @@ put_body(FILE *f, const struct rules_rule *u)
 
 /* The body is built apart: its parts each start with a blank. */
 static void
-put_rule(FILE *f, const struct rules_rule *u, const char *prefix)
+put_rule(FILE *f, const struct rules_rule *u, const char *prefix,
+    const struct nft_sets *ns)
 {
 	char *body = NULL;
 	size_t len = 0;
@@ -121,9 +307,9 @@ put_rule(FILE *f, const struct rules_rule *u, const char *prefix)
 
 	if ((m = open_memstream(&body, &len)) == NULL) {
 		fputs(prefix, f);
-		put_body(f, u);
+		put_body(f, u, ns);
 	} else {
-		put_body(m, u);
+		put_body(m, u, ns);
 		fclose(m);
 		fprintf(f, "%s%s%s", prefix, prefix[0] == '\t' ? "" : " ",
 		    body ? body + 1 : "");
@@ -138,12 +324,12 @@ put_rule(FILE *f, const struct rules_rule *u, const char *prefix)
 }
 
 static void
-put_surface_body(FILE *f, const struct rules_rule *u)
+put_surface_body(FILE *f, const struct rules_rule *u, const struct nft_sets *ns)
 {
 	if (u->purpose == RP_HELPER_RELATED)
 		fputs(" meta l4proto tcp ct state related ct helper \"ftp\"", f);
 	else
-		put_flow(f, u);
+		put_flow(f, u, ns);
 	fputs(" drop", f);
 }
 
@@ -151,7 +337,7 @@ put_surface_body(FILE *f, const struct rules_rule *u)
  * text owned) remembers the bodies written. */
 static void
 put_surface(FILE *f, const struct rules_rule *u, const char *prefix,
-    char ***seen, size_t *nseen)
+    const struct nft_sets *ns, char ***seen, size_t *nseen)
 {
 	struct rules_rule sf;
 	char *body = NULL, **nv;
@@ -160,7 +346,7 @@ put_surface(FILE *f, const struct rules_rule *u, const char *prefix,
 
 	if (!rules_surface_of(u, &sf) || (m = open_memstream(&body, &len)) == NULL)
 		return;
-	put_surface_body(m, &sf);
+	put_surface_body(m, &sf, ns);
 	fclose(m);
 	if (body == NULL)
 		return;
@@ -191,7 +377,8 @@ fits(const struct rules_rule *u, int table_family)
  * rule (rules_helper_surface). */
 static void
 put_helper_surface(FILE *f, const struct rules *r, enum rules_chain c,
-    const char *prefix, int table_family, char ***seen, size_t *nseen)
+    const char *prefix, int table_family, const struct nft_sets *ns,
+    char ***seen, size_t *nseen)
 {
 	const struct rules_rule *v, *sv;
 	struct rules_rule u;
@@ -211,7 +398,7 @@ put_helper_surface(FILE *f, const struct rules *r, enum rules_chain c,
 			continue;
 		u = sv[i];
 		u.id = id;
-		put_surface(f, &u, prefix, seen, nseen);
+		put_surface(f, &u, prefix, ns, seen, nseen);
 	}
 }
 
@@ -243,14 +430,14 @@ put_nat_ports(FILE *f, uint16_t port, const struct rules_range *pasv,
 /* One translation's rules of one hook, each part with a leading blank. */
 static void
 put_nat_body(FILE *f, const struct rules_nat *x, bool post, bool is_nft_ip,
-    int part)
+    int part, const struct nft_sets *ns)
 {
 	char a[FA_ADDRSTRLEN], b[RULES_CIDRLEN];
 	struct rules_range one;
 	const char *to = is_nft_ip ? "to" : "ip to";
 
 	if (x->kind == RN_DNAT && !post) {
-		put_addrs(f, "ip", "saddr", &x->saddr);
+		put_addrs(f, "ip", "saddr", &x->saddr, ns);
 		fprintf(f, " ip daddr %s", rules_cidr(&x->daddr, b));
 		one.lo = one.hi = x->port;
 		if (part == 0)
@@ -267,7 +454,7 @@ put_nat_body(FILE *f, const struct rules_nat *x, bool post, bool is_nft_ip,
 	}
 	if (x->kind == RN_DNAT) {
 		fprintf(f, " ip saddr %s", fa_addr_str(&x->to, a));
-		put_addrs(f, "ip", "daddr", &x->saddr);
+		put_addrs(f, "ip", "daddr", &x->saddr, ns);
 		fprintf(f, " tcp dport 1024-65535 snat %s %s comment "
 		    "\"N%u dnat active-data\"", to, fa_addr_str(&x->daddr, a),
 		    x->id);
@@ -277,7 +464,7 @@ put_nat_body(FILE *f, const struct rules_nat *x, bool post, bool is_nft_ip,
 		fprintf(f, " ip saddr %s/%u", fa_addr_str(&x->net.addr, a),
 		    x->net.plen);
 	else
-		put_addrs(f, "ip", "saddr", &x->saddr);
+		put_addrs(f, "ip", "saddr", &x->saddr, ns);
 	fprintf(f, " ip daddr %s", rules_cidr(&x->daddr, b));
 	put_nat_ports(f, x->port, x->pasv, x->npasv);
 	if (x->kind == RN_SNAT)
@@ -290,7 +477,7 @@ put_nat_body(FILE *f, const struct rules_nat *x, bool post, bool is_nft_ip,
 /* The rules of translation x in the hook (pre- or postrouting). */
 static void
 put_nat_rule(FILE *f, const char *prefix, const struct rules_nat *x,
-    bool post, bool is_nft_ip)
+    bool post, bool is_nft_ip, const struct nft_sets *ns)
 {
 	char *body;
 	size_t len;
@@ -305,7 +492,7 @@ put_nat_rule(FILE *f, const char *prefix, const struct rules_nat *x,
 		body = NULL;
 		if ((m = open_memstream(&body, &len)) == NULL)
 			return;
-		put_nat_body(m, x, post, is_nft_ip, part);
+		put_nat_body(m, x, post, is_nft_ip, part, ns);
 		fclose(m);
 		if (body != NULL)
 			fprintf(f, "%s%s%s\n", prefix, prefix[0] == '\t' ? "" :
@@ -330,19 +517,19 @@ has_nat(const struct rules *r, bool post)
 
 static void
 put_nat_rules(FILE *f, const struct rules *r, bool post, const char *prefix,
-    bool is_nft_ip)
+    bool is_nft_ip, const struct nft_sets *ns)
 {
 	const struct rules_nat *v;
 	size_t i, n;
 
 	v = rules_nat_list(r, &n);
 	for (i = 0; i < n; i++)
-		put_nat_rule(f, prefix, &v[i], post, is_nft_ip);
+		put_nat_rule(f, prefix, &v[i], post, is_nft_ip, ns);
 }
 
 /* The NAT chains of the table form. */
 static void
-put_nat_chains(FILE *f, const struct rules *r)
+put_nat_chains(FILE *f, const struct rules *r, const struct nft_sets *ns)
 {
 	int post;
 
@@ -352,7 +539,7 @@ put_nat_chains(FILE *f, const struct rules *r)
 		fprintf(f, "\tchain nat_%s {\n\t\ttype nat hook %s priority %s; "
 		    "policy accept;\n", post ? "postrouting" : "prerouting",
 		    post ? "postrouting" : "prerouting", post ? "srcnat" : "dstnat");
-		put_nat_rules(f, r, post, "\t\t", false);
+		put_nat_rules(f, r, post, "\t\t", false, ns);
 		fputs("\t}\n", f);
 	}
 }
@@ -377,7 +564,7 @@ put_base(FILE *f, enum rules_chain c)
  * then the accepts, then, unless standalone, the drops of the surface. */
 static void
 put_chain_rules(FILE *f, const struct rules *r, enum rules_chain c,
-    const char *prefix, int table_family)
+    const char *prefix, int table_family, const struct nft_sets *ns)
 {
 	const struct rules_rule *v;
 	char **seen = NULL;
@@ -389,13 +576,13 @@ put_chain_rules(FILE *f, const struct rules *r, enum rules_chain c,
 		for (i = 0; i < n; i++)
 			if (v[i].chain == c && fits(&v[i], table_family) &&
 			    (v[i].purpose == RP_HELPER_ASSIGN) == (pass == 0))
-				put_rule(f, &v[i], prefix);
+				put_rule(f, &v[i], prefix, ns);
 	if (rules_options(r)->standalone)
 		return;
 	for (i = 0; i < n; i++)
 		if (v[i].chain == c && fits(&v[i], table_family))
-			put_surface(f, &v[i], prefix, &seen, &nseen);
-	put_helper_surface(f, r, c, prefix, table_family, &seen, &nseen);
+			put_surface(f, &v[i], prefix, ns, &seen, &nseen);
+	put_helper_surface(f, r, c, prefix, table_family, ns, &seen, &nseen);
 	for (i = 0; i < nseen; i++)
 		free(seen[i]);
 	free(seen);
@@ -488,10 +675,12 @@ static void
 put_table(FILE *f, const struct rules *r)
 {
 	bool standalone = rules_options(r)->standalone;
+	struct nft_sets ns;
 	enum rules_chain c;
 	size_t i;
 	bool drop;
 
+	sets_collect(&ns, r, 0, "");
 	fputs("#!/usr/sbin/nft -f\n", f);
 	rules_comment_header(r, f);
 	put_scope(f, r);
@@ -500,7 +689,8 @@ put_table(FILE *f, const struct rules *r)
 	if (has_helper(r))
 		fputs("\tct helper " HELPER_OBJ " {\n"
 		    "\t\ttype \"ftp\" protocol tcp\n\t}\n", f);
-	put_nat_chains(f, r);
+	put_sets_table(f, &ns);
+	put_nat_chains(f, r, &ns);
 	for (i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
 		c = hooks[i].chain;
 		if (!has_chain(r, c, 0))
@@ -511,17 +701,18 @@ put_table(FILE *f, const struct rules *r)
 		    drop ? "drop" : "accept");
 		if (drop)
 			put_base(f, c);
-		put_chain_rules(f, r, c, "\t\t", 0);
+		put_chain_rules(f, r, c, "\t\t", 0, &ns);
 		fputs("\t}\n", f);
 	}
 	fputs("}\n", f);
+	free(ns.v);
 }
 
 /* The NAT part as regular chains ftpaudit_nat_<hook>, for the
  * administrator's type nat base chains to jump to; none in an ip6 table. */
 static void
 put_nat_regular(FILE *f, const struct rules *r, const char *fam,
-    const char *name, int tf)
+    const char *name, int tf, const struct nft_sets *ns)
 {
 	char prefix[600];
 	int post;
@@ -541,7 +732,7 @@ put_nat_regular(FILE *f, const struct rules *r, const char *fam,
 		    post ? "postrouting" : "prerouting");
 		snprintf(prefix, sizeof prefix, "add rule %s %s ftpaudit_nat_%s",
 		    fam, name, post ? "postrouting" : "prerouting");
-		put_nat_rules(f, r, post, prefix, tf == FA_AF_INET);
+		put_nat_rules(f, r, post, prefix, tf == FA_AF_INET, ns);
 	}
 }
 
@@ -551,6 +742,7 @@ static void
 put_chains(FILE *f, const struct rules *r, const char *table)
 {
 	char fam[16], prefix[600];
+	struct nft_sets ns;
 	const char *name;
 	int tf;
 	size_t i;
@@ -559,6 +751,7 @@ put_chains(FILE *f, const struct rules *r, const char *table)
 		return;		/* checked by the caller */
 	tf = strcmp(fam, "ip") == 0 ? FA_AF_INET : strcmp(fam, "ip6") == 0 ?
 	    FA_AF_INET6 : 0;
+	sets_collect(&ns, r, tf, "ftpaudit_");
 	rules_comment_header(r, f);
 	fprintf(f, "# Regular chains for the existing table %s %s; jump to each "
 	    "from your base chain of the\n"
@@ -577,6 +770,7 @@ put_chains(FILE *f, const struct rules *r, const char *table)
 	if (has_helper(r))
 		fprintf(f, "add ct helper %s %s " HELPER_OBJ
 		    " { type \"ftp\" protocol tcp; }\n", fam, name);
+	put_sets_cmds(f, &ns, fam, name);
 	for (i = 0; i < sizeof hooks / sizeof hooks[0]; i++) {
 		if (!has_chain(r, hooks[i].chain, tf))
 			continue;
@@ -585,9 +779,10 @@ put_chains(FILE *f, const struct rules *r, const char *table)
 		    fam, name, hooks[i].hook);
 		snprintf(prefix, sizeof prefix, "add rule %s %s ftpaudit_%s", fam,
 		    name, hooks[i].hook);
-		put_chain_rules(f, r, hooks[i].chain, prefix, tf);
+		put_chain_rules(f, r, hooks[i].chain, prefix, tf, &ns);
 	}
-	put_nat_regular(f, r, fam, name, tf);
+	put_nat_regular(f, r, fam, name, tf, &ns);
+	free(ns.v);
 }
 
 int
@@ -670,7 +865,7 @@ rules_nft_placed(const struct rules_rule *v, const struct rules_place *pl,
 		else
 			snprintf(prefix, sizeof prefix, "add rule %s %s %s", fam,
 			    name, pl[i].chain);
-		put_rule(f, &v[i], prefix);
+		put_rule(f, &v[i], prefix, NULL);
 	}
 	return ferror(f) ? -1 : 0;
 }

@@ -2,10 +2,39 @@
 /* render_text.c: the recommendation as a table an administrator reads at a
  * glance: one line per rule, then what the helper misses, then hints. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ftpaudit/report.h"
 #include "ftpaudit/rules.h"
+
+/* The prefixes of an aggregated list when they fit the column (hosts
+ * bare, as unaggregated), else their count. */
+static void
+agg_str(const struct rules_addrs *s, char *buf, size_t len)
+{
+	char a[FA_ADDRSTRLEN];
+	struct agg_prefix *p;
+	size_t i, n, off = 0;
+
+	if (aggregate_prefixes(s->agg, s->nagg, &p, &n) == -1) {
+		snprintf(buf, len, "%zu prefixes", aggregate_nprefixes(s->agg,
+		    s->nagg));
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++) {
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "," : "",
+		    fa_addr_str(&p[i].addr, a));
+		if (p[i].plen != (p[i].addr.family == FA_AF_INET6 ? 128 : 32) &&
+		    off < len)
+			off += (size_t)snprintf(buf + off, len - off, "/%u",
+			    p[i].plen);
+	}
+	if (off > 18)
+		snprintf(buf, len, "%zu prefixes", n);
+	free(p);
+}
 
 static void
 addrs_str(const struct rules_addrs *s, char *buf, size_t len)
@@ -13,8 +42,12 @@ addrs_str(const struct rules_addrs *s, char *buf, size_t len)
 	char a[FA_ADDRSTRLEN];
 	size_t i, off = 0;
 
-	if (s->any || s->n == 0) {
+	if (s->any || (s->aggregated ? s->nagg : s->n) == 0) {
 		snprintf(buf, len, "any");
+		return;
+	}
+	if (s->aggregated) {
+		agg_str(s, buf, len);
 		return;
 	}
 	buf[0] = '\0';
@@ -163,6 +196,31 @@ rules_nat_notes(const struct rules *r, FILE *f, const char *prefix)
 		    "connections it expects.\n", prefix, prefix);
 }
 
+/* How the address lists were aggregated (--aggregate), after prefix;
+ * nothing for none, the lists then being the addresses seen. */
+static void
+put_aggregate(const struct rules *r, FILE *f, const char *prefix)
+{
+	const struct rules_opts *o = rules_options(r);
+	char w[RULES_AGGLEN], v4[16], v6[16];
+
+	if (o->aggregate == RULES_AGG_NONE)
+		return;
+	rules_aggregate_str(o, w);
+	if (!rules_aggregate_widens(o)) {
+		fprintf(f, "%sAddresses: each list sorted and merged into the "
+		    "fewest prefixes and ranges that hold\n%sexactly the "
+		    "addresses seen (--aggregate=%s).\n", prefix, prefix, w);
+		return;
+	}
+	snprintf(v4, sizeof v4, "/%u", o->agg_plen4);
+	snprintf(v6, sizeof v6, "/%u", o->agg_plen6);
+	fprintf(f, "%sAddresses WIDENED (--aggregate=%s): IPv4 %s, IPv6 %s; each "
+	    "list holds the whole\n%sprefix of every address seen, addresses "
+	    "never seen included.\n", prefix, w, o->agg_plen4 < 32 ? v4 :
+	    "exact", o->agg_plen6 < 128 ? v6 : "exact", prefix);
+}
+
 /* The comment lines every nft and iptables script starts with: the
  * options, the evidence left out, what the helper cannot cover, hints. */
 void
@@ -179,6 +237,7 @@ rules_comment_header(const struct rules *r, FILE *f)
 	    rules_side_str(o->side), rules_strategy_str(o->strategy),
 	    rules_peers_str(o->peers), rules_trust_str(o->trust),
 	    rules_nsessions(r));
+	put_aggregate(r, f, "# ");
 	if (o->trust == RULES_TRUST_ALL)
 		fputs("# Evidence: every negotiation taken (--trust=all), "
 		    "bounces and refused ones included.\n", f);
@@ -243,6 +302,9 @@ rules_text(const struct rules *r, FILE *f)
 	    "standalone: everything else dropped" :
 	    "the rest of the servers' FTP surface dropped, all other traffic "
 	    "untouched");
+	put_aggregate(r, f, "");
+	if (o->aggregate != RULES_AGG_NONE)
+		fputc('\n', f);
 	fprintf(f, "%-4s %-10s %-14s %-4s %-18s %-6s %-18s %-12s %s\n", "ID",
 	    "CHAIN", "PURPOSE", "FAM", "FROM", "SPORT", "TO", "DPORT", "SEEN");
 	v = rules_list(r, &n);

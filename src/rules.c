@@ -80,6 +80,9 @@ rules_opts_defaults(struct rules_opts *o)
 	o->strategy = RULES_STATIC;
 	o->peers = RULES_PEERS_OBSERVED;
 	fa_portset_add(&o->helper_ports, 21);
+	o->aggregate = RULES_AGG_EXACT;
+	o->agg_plen4 = 32;
+	o->agg_plen6 = 128;
 }
 
 static int
@@ -215,6 +218,63 @@ rules_net_parse(const char *s, struct rules_net *out)
 		if (i >= (int)len)
 			out->addr.a[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
 	return 0;
+}
+
+/* "/N" with N in 0..max into *out, *end after the number; 0 or -1. */
+static int
+plen_parse(const char *s, unsigned max, uint8_t *out, const char **end)
+{
+	unsigned long v;
+	char *e;
+
+	if (s[0] != '/' || s[1] < '0' || s[1] > '9')
+		return -1;
+	v = strtoul(s + 1, &e, 10);	/* saturates: never wraps below max */
+	if (v > max)
+		return -1;
+	*out = (uint8_t)v;
+	*end = e;
+	return 0;
+}
+
+int
+rules_aggregate_parse(const char *s, struct rules_opts *o)
+{
+	enum rules_aggregate a = RULES_AGG_PREFIX;
+	uint8_t p4 = 32, p6 = 128;
+	const char *e;
+
+	if (strcmp(s, "exact") == 0)
+		a = RULES_AGG_EXACT;
+	else if (strcmp(s, "none") == 0)
+		a = RULES_AGG_NONE;
+	else if (plen_parse(s, 32, &p4, &e) == -1 ||
+	    (*e == ',' && plen_parse(e + 1, 128, &p6, &e) == -1) || *e != '\0')
+		return -1;
+	o->aggregate = a;
+	o->agg_plen4 = p4;
+	o->agg_plen6 = p6;
+	return 0;
+}
+
+const char *
+rules_aggregate_str(const struct rules_opts *o, char *buf)
+{
+	if (o->aggregate != RULES_AGG_PREFIX)
+		snprintf(buf, RULES_AGGLEN, "%s", o->aggregate == RULES_AGG_NONE ?
+		    "none" : "exact");
+	else if (o->agg_plen6 == 128)
+		snprintf(buf, RULES_AGGLEN, "/%u", o->agg_plen4);
+	else
+		snprintf(buf, RULES_AGGLEN, "/%u,/%u", o->agg_plen4, o->agg_plen6);
+	return buf;
+}
+
+bool
+rules_aggregate_widens(const struct rules_opts *o)
+{
+	return o->aggregate == RULES_AGG_PREFIX &&
+	    (o->agg_plen4 < 32 || o->agg_plen6 < 128);
 }
 
 const char *rules_nat_kind_str(enum rules_nat_kind x) { return nat_words[x]; }
@@ -402,6 +462,8 @@ rules_rule_release(struct rules_rule *u)
 	free(u->saddr.slot);
 	free(u->daddr.v);
 	free(u->daddr.slot);
+	free(u->saddr.agg);
+	free(u->daddr.agg);
 	free(u->sport);
 	free(u->dport);
 	free(u->ev.sessions);
@@ -430,6 +492,7 @@ rules_free(struct rules *r)
 	for (i = 0; i < r->nnat; i++) {
 		free(r->nat[i].saddr.v);
 		free(r->nat[i].saddr.slot);
+		free(r->nat[i].saddr.agg);
 		free(r->nat[i].pasv);
 	}
 	free(r->nat);
@@ -1295,7 +1358,22 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Port ranges from the evidence, by the documented generalisations. */
+/* The list as the renderers match it (--aggregate); v stays as seen. */
+static int
+addrs_aggregate(const struct rules_opts *o, struct rules_addrs *s)
+{
+	bool prefix = o->aggregate == RULES_AGG_PREFIX;
+
+	if (o->aggregate == RULES_AGG_NONE || s->any)
+		return 0;
+	free(s->agg);
+	s->aggregated = true;
+	return aggregate_ranges(s->v, s->n, prefix ? o->agg_plen4 : 32,
+	    prefix ? o->agg_plen6 : 128, &s->agg, &s->nagg);
+}
+
+/* Port ranges from the evidence, by the documented generalisations;
+ * the address lists aggregated. */
 static int
 rule_finish(struct rules *r, struct rules_rule *u)
 {
@@ -1306,6 +1384,9 @@ rule_finish(struct rules *r, struct rules_rule *u)
 
 	if (ev->nsessions > 1)	/* qsort(NULL, 0) is undefined */
 		qsort(ev->sessions, ev->nsessions, sizeof *ev->sessions, cmp_u64);
+	if (addrs_aggregate(&r->opts, &u->saddr) == -1 ||
+	    addrs_aggregate(&r->opts, &u->daddr) == -1)
+		return -1;
 	switch (u->purpose) {
 	case RP_CONTROL:
 		return range_set(&u->dport, &u->ndport, u->key_port, u->key_port);
@@ -1422,6 +1503,8 @@ nat_finish(struct rules *r)
 		n = &r->nat[i];
 		if (n->kind == RN_DNAT ? nat_pasv(r, n, &n->to, n->to_port) :
 		    nat_pasv(r, n, &n->daddr, n->port))
+			return -1;
+		if (addrs_aggregate(&r->opts, &n->saddr) == -1)
 			return -1;
 		masq |= n->kind != RN_DNAT;
 	}

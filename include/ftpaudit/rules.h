@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "ftpaudit/aggregate.h"
 #include "ftpaudit/engine.h"
 #include "ftpaudit/session.h"
 
@@ -20,6 +21,12 @@ enum rules_peers { RULES_PEERS_OBSERVED, RULES_PEERS_ANY };
 /* vetted: only what legitimate negotiations prove (rules_vet); all: every
  * negotiation, as before the vetting, for forensic use. */
 enum rules_trust { RULES_TRUST_VETTED, RULES_TRUST_ALL };
+/* --aggregate: how rules_finish turns a rule's address list into what the
+ * renderers match.  exact: the fewest ranges holding exactly the addresses
+ * seen; prefix: each address first widened to its /agg_plen4 (IPv4) or
+ * /agg_plen6 (IPv6) prefix; none: the addresses one by one, in the order
+ * first seen. */
+enum rules_aggregate { RULES_AGG_EXACT, RULES_AGG_PREFIX, RULES_AGG_NONE };
 
 /* Translations given on the command line (--dnat, --masquerade), IPv4
  * only: IPv6 stays without NAT. */
@@ -46,6 +53,8 @@ struct rules_opts {
 	size_t		 ndnat;
 	struct rules_net masq[RULES_NAT_GIVEN_MAX];	/* --masquerade */
 	size_t		 nmasq;
+	enum rules_aggregate aggregate;
+	uint8_t		 agg_plen4, agg_plen6;	/* RULES_AGG_PREFIX; 32, 128: exact */
 };
 void	 rules_opts_defaults(struct rules_opts *);
 /* "server" ... into the enum; 0 or -1. */
@@ -57,6 +66,14 @@ int	 rules_trust_parse(const char *, enum rules_trust *);
 int	 rules_dnat_parse(const char *, struct rules_dnat_spec *out);
 /* "ADDR[/LEN]" (IPv4) into *out; 0 or -1. */
 int	 rules_net_parse(const char *, struct rules_net *out);
+/* --aggregate: "exact", "none", "/N" (IPv4, 0-32; IPv6 stays exact) or
+ * "/N,/M" (M for IPv6, 0-128) into o; 0 or -1 (o unchanged). */
+int	 rules_aggregate_parse(const char *, struct rules_opts *o);
+/* The same words back, into buf of RULES_AGGLEN bytes. */
+const char *rules_aggregate_str(const struct rules_opts *, char *buf);
+#define RULES_AGGLEN	16
+/* Addresses are widened beyond what was seen (/N shorter than a host). */
+bool	 rules_aggregate_widens(const struct rules_opts *);
 
 /* Why a data transfer earns no rule (rules_vet), in the order tested. */
 enum rules_reason { RX_BOUNCE, RX_PRIVILEGED_PORT, RX_THIRD_PARTY,
@@ -111,6 +128,13 @@ struct rules_addrs {
 	size_t		 n, cap;
 	uint32_t	*slot;		/* owned hash index: 0 empty, else i + 1 */
 	size_t		 nslot;
+	/* Set by rules_finish unless --aggregate=none: what the renderers
+	 * match instead of v (which stays the evidence), as sorted ranges
+	 * (aggregate_ranges).  Rules built elsewhere (audit fixes) leave it
+	 * unset and match v. */
+	bool		 aggregated;
+	struct agg_range *agg;		/* owned; NULL when nagg is 0 */
+	size_t		 nagg;
 };
 
 struct rules_evidence {
