@@ -318,11 +318,29 @@ put_transfer(FILE *f, const struct fa_transfer *t, const struct text_style *ts)
 		put_nat(f, 9, "nat ", t->nat, t->initiator_server);
 }
 
-/* A command as the list shows it: "VERB arg [code]"; its columns. */
+/* The whole verb: verb keeps 16 bytes of a longer one. */
+static struct fa_bytes
+cmd_verb(const struct fa_command *c)
+{
+	struct fa_bytes v = c->verb_long;
+
+	if (v.p == NULL) {
+		v.p = (uint8_t *)(uintptr_t)c->verb;
+		v.len = strlen(c->verb);
+	}
+	return v;
+}
+
+/* A command as the list shows it: "VERB arg [code]", the verb and the
+ * argument cut at ARG_COLS; its columns. */
 static size_t
 cmd_width(const struct fa_command *c)
 {
-	size_t w = wire_width((const uint8_t *)c->verb, strlen(c->verb)), a;
+	struct fa_bytes v = cmd_verb(c);
+	size_t w = wire_width(v.p, v.len), a;
+
+	if (w > ARG_COLS)
+		w = ARG_COLS;
 
 	if (c->has_arg && c->arg.len > 0) {
 		a = wire_width(c->arg.p, c->arg.len);
@@ -336,7 +354,9 @@ cmd_width(const struct fa_command *c)
 static void
 put_cmd(FILE *f, const struct fa_command *c, const struct text_style *ts)
 {
-	fput_wire(f, (const uint8_t *)c->verb, strlen(c->verb));
+	struct fa_bytes v = cmd_verb(c);
+
+	put_wire_cut(f, v.p, v.len, ARG_COLS);
 	if (c->has_arg && c->arg.len > 0) {
 		fputc(' ', f);
 		put_wire_cut(f, c->arg.p, c->arg.len, ARG_COLS);
