@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +62,19 @@ cli_input_init(struct cli_input *io)
 static uint32_t nat_cap = NAT_CAP_DEFAULT;
 static struct nat_stats nat_st;
 
+/* -r FILE: one more capture, in the order given. */
+static int
+add_read(struct cli_input *io, const char *arg)
+{
+	if (io->nreads == CLI_READS_MAX) {
+		cli_warn("-r: at most %d files (give more as operands, "
+		    "without -r)", CLI_READS_MAX);
+		return -1;
+	}
+	io->reads[io->nreads++] = (char *)arg;
+	return 0;
+}
+
 /* Options every capture-reading command shares. */
 int
 cli_input_option(struct cli_input *io, int ch, const char *arg)
@@ -73,6 +87,7 @@ cli_input_option(struct cli_input *io, int ch, const char *arg)
 	case 'f': io->filter = arg; return 0;
 	case 'o': io->output = arg; return 0;
 	case 'F': io->format = arg; return 0;
+	case 'r': return add_read(io, arg);
 	case 'P':
 	case OPT_TLS_PORTS:
 		if (fa_portset_parse(ch == 'P' ? &c->ports : &c->tls_ports, arg,
@@ -384,3 +399,274 @@ cli_print_stats(const struct fa_stats *st)
 		    "engine thread %.2f\n", cpu_reader, cpu_engine);
 }
 
+
+/* Command-line habits: one-line usage errors, tcpdump's -r, --help. */
+
+const char *cli_command = "";
+
+/* Levenshtein distance of a and b, stopping at 3: a typo is closer. */
+int
+cli_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int row[64], prev, cur, best;
+
+	if (la >= 64 || lb >= 64)
+		return 3;
+	for (j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (int)i;
+		best = row[0];
+		for (j = 1; j <= lb; j++) {
+			cur = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (cur + 1 < row[j])
+				row[j] = cur + 1;
+			if (row[j] < best)
+				best = row[j];
+			prev = cur;
+		}
+		if (best >= 3)
+			return 3;
+	}
+	return row[lb] < 3 ? row[lb] : 3;
+}
+
+/* The long option whose name the word (after "--", up to '=') starts
+ * with, and how many do; an exact name is the only match. */
+static const struct option *
+long_match(const struct option *lo, const char *w, size_t len, int *count)
+{
+	const struct option *found = NULL;
+
+	*count = 0;
+	for (; lo->name != NULL; lo++) {
+		if (strncmp(lo->name, w, len) != 0)
+			continue;
+		if (lo->name[len] == '\0') {
+			*count = 1;
+			return lo;
+		}
+		if (found == NULL || found->val != lo->val || found->has_arg !=
+		    lo->has_arg)
+			(*count)++;
+		if (found == NULL)
+			found = lo;
+	}
+	return found;
+}
+
+static void
+append(char *buf, const char *s, size_t size)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, "%s", s);
+}
+
+/* An unknown or ambiguous --word: the candidates, or the closest. */
+static void
+bad_long(const struct option *lo, const char *w, size_t len)
+{
+	const struct option *o, *close = NULL;
+	char name[64], list[160] = "";
+	int n, shown = 0;
+
+	snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), w);
+	if (long_match(lo, name, len, &n) != NULL && n > 1) {
+		for (o = lo; o->name != NULL; o++) {
+			if (strncmp(o->name, name, len) != 0)
+				continue;
+			if (shown++ == 4) {
+				append(list, ", ...", sizeof list);
+				break;
+			}
+			if (shown > 1)
+				append(list, ", ", sizeof list);
+			append(list, "--", sizeof list);
+			append(list, o->name, sizeof list);
+		}
+		cli_warn("%s: option '--%s' is ambiguous: %s", cli_command,
+		    name, list);
+		return;
+	}
+	for (o = lo; o->name != NULL; o++)
+		if (cli_distance(name, o->name) <= 2 && (close == NULL ||
+		    cli_distance(name, o->name) < cli_distance(name, close->name)))
+			close = o;
+	if (close != NULL)
+		cli_warn("%s: unknown option '--%s'; did you mean --%s?",
+		    cli_command, name, close->name);
+	else
+		cli_warn("%s: unknown option '--%s'", cli_command, name);
+}
+
+/* The one line for what getopt_long refused: ch is '?' or ':'. */
+static void
+bad_option(int ch, int argc, char **argv, const struct option *lo)
+{
+	const char *a = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	const struct option *o;
+	size_t len;
+	int n;
+
+	if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
+		a += 2;
+		len = strcspn(a, "=");
+		o = long_match(lo, a, len, &n);
+		if (optopt == 0 || o == NULL || o->val != optopt) {
+			if (optopt == 0) {
+				bad_long(lo, a, len);
+				return;
+			}
+		} else if (ch == ':') {
+			cli_warn("%s: option '--%s' needs a value", cli_command,
+			    o->name);
+			return;
+		} else {
+			cli_warn("%s: option '--%s' takes no value", cli_command,
+			    o->name);
+			return;
+		}
+	}
+	if (ch == ':')
+		cli_warn("%s: option '-%c' needs a value", cli_command, optopt);
+	else if (optopt == 'r' && strcmp(cli_command, "live") == 0)
+		cli_warn("%s: unknown option '-r' (ftpaudit analyze -r FILE "
+		    "reads a capture)", cli_command);
+	else if (optopt > ' ' && optopt < 127)
+		cli_warn("%s: unknown option '-%c'", cli_command, optopt);
+	else
+		cli_warn("%s: unknown option", cli_command);
+}
+
+int
+cli_getopt(int argc, char **argv, const char *shortopts,
+    const struct option *longopts)
+{
+	char opts[128];
+	int ch;
+
+	/* A leading ':' tells a missing value from an unknown option. */
+	snprintf(opts, sizeof opts, ":%s", shortopts);
+	opterr = 0;
+	ch = getopt_long(argc, argv, opts, longopts, NULL);
+	if (ch == '?' || ch == ':') {
+		bad_option(ch, argc, argv, longopts);
+		return '?';
+	}
+	return ch;
+}
+
+/* The words after the options, joined by spaces as tcpdump does. */
+static char *
+join_words(char **w, int n)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(w[i]) + 1;
+	if ((s = calloc(1, len)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, w[i]);
+	}
+	return s;
+}
+
+int
+cli_input_captures(struct cli_input *io, int argc, char **argv,
+    char ***paths, size_t *n)
+{
+	struct stat sb;
+	int i;
+
+	if (io->nreads == 0) {
+		if (optind >= argc) {
+			cli_warn("%s: no capture given (use - for standard "
+			    "input)", cli_command);
+			return -1;
+		}
+		*paths = argv + optind;
+		*n = (size_t)(argc - optind);
+		return 0;
+	}
+	*paths = io->reads;
+	*n = io->nreads;
+	if (optind >= argc)
+		return 0;
+	if (io->filter != NULL) {
+		cli_warn("%s: give the filter with -f or after the options, "
+		    "not both", cli_command);
+		return -1;
+	}
+	/* A file there was meant as one more capture, not as a filter. */
+	for (i = optind; i < argc; i++)
+		if (stat(argv[i], &sb) == 0 && S_ISREG(sb.st_mode)) {
+			cli_warn("%s: '%s' is a file, but after -r the words "
+			    "after the options are the filter: give it with -r",
+			    cli_command, argv[i]);
+			return -1;
+		}
+	if ((io->expr = join_words(argv + optind, argc - optind)) == NULL) {
+		cli_warn("out of memory");
+		return -1;
+	}
+	io->filter = io->expr;
+	return 0;
+}
+
+void
+cli_input_free(struct cli_input *io)
+{
+	free(io->expr);
+	io->expr = NULL;
+}
+
+void
+cli_usage_hint(void)
+{
+	if (*cli_command != '\0')
+		fprintf(stderr, "see ftpaudit %s --help\n", cli_command);
+	else
+		fputs("see ftpaudit --help\n", stderr);
+}
+
+void
+cli_help_input(FILE *f, bool read)
+{
+	fputs("input:\n", f);
+	if (read)
+		fputs(
+"  -r FILE                        read FILE (again for more); the words after\n"
+"                                 the options are then the filter, as tcpdump's\n", f);
+	fputs(
+"  -o, --output=FILE              write to FILE (- standard output)\n"
+"  -f, --filter=BPF               libpcap filter applied while reading\n"
+"  -P, --ports=LIST               FTP control ports (default 21)\n"
+"      --tls-ports=LIST           implicit FTPS control ports (default 990)\n"
+"      --no-detect                do not look for FTP on other ports\n"
+"      --show-passwords           print passwords instead of <hidden>\n"
+"      --verify-checksums         skip packets with bad IP/TCP checksums\n"
+"limits:\n"
+"      --max-connections=N --idle-timeout=S --expect-timeout=S\n"
+"      --reasm-cap=BYTES --reasm-total-cap=BYTES --max-line=BYTES\n"
+"      --max-commands=N --max-transfers=N --max-expectations=N\n"
+"      --bruteforce-threshold=N --nat-cap=N\n"
+"messages:\n", f);
+	fputs(read ?
+"  -q, --quiet                    no progress line, no warnings\n" :
+"  -q, --quiet                    no warnings\n", f);
+	fputs(
+"  -v, --verbose                  statistics on standard error at the end\n"
+"  -h, --help                     this text\n"
+"See ftpaudit(1).\n", f);
+}

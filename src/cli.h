@@ -47,11 +47,19 @@ enum {
 	{ "quiet", no_argument, NULL, 'q' },				\
 	{ "verbose", no_argument, NULL, 'v' }
 
+#define CLI_READS_MAX	256	/* -r files; more are given as operands */
+
 struct cli_input {
 	struct fa_config cfg;
 	const char	*filter;
 	const char	*output;	/* NULL or "-": standard output */
 	const char	*format;	/* as given, NULL when not */
+	/* -r FILE, again for more (borrowed from argv); with them the
+	 * words after the options are the filter, joined in expr (owned,
+	 * cli_input_free).  cli_input_captures() sorts that out. */
+	char		*reads[CLI_READS_MAX];
+	size_t		 nreads;
+	char		*expr;
 };
 
 extern int cli_quiet, cli_verbose;
@@ -79,5 +87,31 @@ bool	 cli_stopped(void);
 void	 cli_run(struct fa_engine *, struct capture *, const struct fa_sink *,
 	    int nsinks);
 void	 cli_print_stats(const struct fa_stats *);
+
+/*
+ * Command-line habits (tcpdump's -r, one-line usage errors, --help per
+ * subcommand).  The short options of the commands that read captures
+ * (analyze, rules, audit), besides CLI_INPUT_SHORTOPTS.
+ */
+#define CLI_READ_SHORTOPTS	"r:"
+/* The subcommand run ("analyze"), for messages; set by main(). */
+extern const char *cli_command;
+/* getopt_long, that on an error writes one line naming the option and
+ * returns '?'. */
+int	 cli_getopt(int argc, char **argv, const char *shortopts,
+	    const struct option *longopts);
+/* The captures to read: -r's, else the words after the options (argv
+ * from optind); with -r, those words are the filter, as in tcpdump.
+ * -1 usage error (said).  *paths is borrowed from io or argv. */
+int	 cli_input_captures(struct cli_input *, int argc, char **argv,
+	    char ***paths, size_t *n);
+void	 cli_input_free(struct cli_input *);
+/* The part of a subcommand's --help about the input options (read: the
+ * command reads captures, with -r), the limits and the messages. */
+void	 cli_help_input(FILE *, bool read);
+/* Edit distance of two words, 3 for 3 or more: "did you mean". */
+int	 cli_distance(const char *, const char *);
+/* The second line of every usage error. */
+void	 cli_usage_hint(void);
 
 #endif

@@ -38,6 +38,8 @@ struct rules_feed {
 	struct rules_opening *v;
 	size_t		 n;
 };
+/* The lines of --help about RULES_LONGOPTS. */
+void	rules_help_shared(FILE *);
 /* 0 when ch was one of RULES_LONGOPTS, 1 when not, -1 usage error (said). */
 int	rules_cli_option(struct rules_opts *, int ch, const char *arg);
 /* Add it before any sink that prints sessions: ids are then known. */

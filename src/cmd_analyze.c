@@ -27,6 +27,27 @@ static const struct option analyze_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static void
+analyze_help(FILE *f)
+{
+	fputs(
+"usage: ftpaudit analyze [options] CAPTURE...\n"
+"       ftpaudit analyze [options] -r CAPTURE [-r CAPTURE]... [BPF EXPRESSION]\n"
+"Report every FTP session of the captures (pcap, pcapng, gzip; - stdin).\n"
+"\n"
+"  -F, --format=FORMAT            text (default), json, ndjson, zeek,\n"
+"                                 zeek-json, eve or html\n"
+"      --zeek-commands=LIST       -F zeek, zeek-json: the commands that get\n"
+"                                 a row (default Zeek's)\n"
+"      --sensor=NAME              -F ndjson: stamp the records with NAME\n"
+"      --summary                  -F text: the summary alone\n"
+"      --color=WHEN               -F text: auto (a terminal, unless NO_COLOR),\n"
+"                                 always or never\n"
+"firewall openings, numbered as ftpaudit rules numbers them:\n", f);
+	rules_help_shared(f);
+	cli_help_input(f, true);
+}
+
 static int
 parse_format(const char *s, enum report_format *fmt)
 {
@@ -165,16 +186,19 @@ cmd_analyze(int argc, char **argv)
 	const char *color_when = NULL;
 	bool summary = false;
 	int color;
+	char **paths;
+	size_t npaths;
 	int ch, rrc, rc = EXIT_RUNTIME;
 
 	cli_input_init(&io);
 	rules_opts_defaults(&ro);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, CLI_INPUT_SHORTOPTS "h",
-	    analyze_opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, CLI_INPUT_SHORTOPTS
+	    CLI_READ_SHORTOPTS "h", analyze_opts)) != -1) {
 		if (ch == 'h') {
-			usage(stdout);
-			return 0;
+			analyze_help(stdout);
+			rc = 0;
+			goto done;
 		}
 		if (ch == OPT_ZEEK_COMMANDS) {
 			zeek_cmds = optarg;
@@ -199,10 +223,6 @@ cmd_analyze(int argc, char **argv)
 	ro.helper_ports = io.cfg.ports;
 	if (parse_format(io.format, &fmt) == -1)
 		return EXIT_USAGE;
-	if (optind >= argc) {
-		cli_warn("analyze: no capture given (use - for standard input)");
-		return EXIT_USAGE;
-	}
 	if (zeek_cmds != NULL && fmt != REPORT_ZEEK && fmt != REPORT_ZEEK_JSON) {
 		cli_warn("--zeek-commands: only with -F zeek or -F zeek-json");
 		return EXIT_USAGE;
@@ -217,9 +237,10 @@ cmd_analyze(int argc, char **argv)
 	}
 	if ((color = color_word(color_when)) == -1)
 		return EXIT_USAGE;
-	if (cli_open_captures(&cap, argv + optind, (size_t)(argc - optind),
-	    io.filter) == -1)
-		return EXIT_RUNTIME;
+	if (cli_input_captures(&io, argc, argv, &paths, &npaths) == -1)
+		return EXIT_USAGE;
+	if (cli_open_captures(&cap, paths, npaths, io.filter) == -1)
+		goto done;
 	if ((out = cli_open_output(io.output)) == NULL)
 		goto done;
 	/* The report goes out in large writes: a write(2) for every 4 KiB
@@ -240,8 +261,8 @@ cmd_analyze(int argc, char **argv)
 		goto done;
 	}
 	/* EVE's pcap_filename: the capture, when there is one. */
-	if (report_set_formats(r, zeek_cmds, argc - optind == 1 ?
-	    argv[optind] : NULL, &why) == -1) {
+	if (report_set_formats(r, zeek_cmds, npaths == 1 ? paths[0] : NULL,
+	    &why) == -1) {
 		cli_warn("--zeek-commands: %s", why);
 		rc = EXIT_USAGE;
 		goto done;
@@ -272,6 +293,7 @@ cmd_analyze(int argc, char **argv)
 		cli_print_stats(fa_engine_stats(e));
 	rc = 0;
 done:
+	cli_input_free(&io);
 	free(cause);
 	report_free(r);
 	free(fd.v);

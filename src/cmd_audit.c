@@ -45,6 +45,8 @@ struct audit_args {
 	enum { OUT_TEXT, OUT_JSON, OUT_NFT, OUT_IPT, OUT_IP6T, OUT_HTML } out;
 	char		 ifaces[2][64];	/* --iface: [0] first name, [1] second */
 	int		 nifaces;
+	char		**paths;	/* the captures, borrowed */
+	size_t		 npaths;
 };
 
 /* --iface=NAME, or CLIENT_SIDE,SERVER_SIDE for a gateway. */
@@ -113,16 +115,43 @@ audit_option(struct audit_args *o, int ch, const char *arg)
 	return 1;
 }
 
+static void
+audit_help(FILE *f)
+{
+	fputs(
+"usage: ftpaudit audit --ruleset=FILE [options] CAPTURE...\n"
+"       ftpaudit audit --ruleset=FILE [options] -r CAPTURE [-r CAPTURE]...\n"
+"                      [BPF EXPRESSION]\n"
+"       ftpaudit audit --ruleset=FILE --records [options] RECORDS...\n"
+"Check firewall rulesets against the FTP traffic of the captures: exit 3\n"
+"when a flow would be denied.\n"
+"\n"
+"      --ruleset=FILE             nft -j list ruleset, or iptables-save output;\n"
+"                                 again for more (rules.v4 and rules.v6)\n"
+"      --ruleset-format=auto|nft-json|iptables-save  (default auto)\n"
+"      --side=server|client|gateway  whose firewall (default server)\n"
+"  -F, --format=FORMAT            text (default), json, html, or the fixes\n"
+"                                 as nft, iptables or ip6tables input\n"
+"      --all-unused               unused rules off the FTP surface too\n"
+"      --trust=vetted|all         which transfers count, as for rules\n"
+"      --no-fail                  exit 0 even when flows are denied (else 3)\n"
+"      --iface=NAME | --iface=CLIENT_SIDE,SERVER_SIDE (gateway)\n"
+"                                 interface names, for iif/oif rules\n"
+"      --records                  the operands are -F ndjson session records\n"
+"                                 (- stdin), not captures\n", f);
+	cli_help_input(f, true);
+}
+
 static int
 parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
 {
 	int ch, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, CLI_INPUT_SHORTOPTS "h", audit_opts,
-	    NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, CLI_INPUT_SHORTOPTS
+	    CLI_READ_SHORTOPTS "h", audit_opts)) != -1) {
 		if (ch == 'h') {
-			usage(stdout);
+			audit_help(stdout);
 			return 1;
 		}
 		if (ch == '?')
@@ -159,11 +188,7 @@ parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
 		cli_warn("audit: --ruleset=FILE is required");
 		return -1;
 	}
-	if (optind >= argc) {
-		cli_warn("audit: no capture given (use - for standard input)");
-		return -1;
-	}
-	return 0;
+	return cli_input_captures(io, argc, argv, &o->paths, &o->npaths);
 }
 
 static int
@@ -357,13 +382,12 @@ cmd_audit(int argc, char **argv)
 	o.side = AUDIT_SERVER;
 	if ((rc = parse_args(argc, argv, &io, &o)) != 0)
 		return rc == 1 ? 0 : EXIT_USAGE;
-	if ((rs = load_rulesets(&o)) == NULL)
-		return EXIT_RUNTIME;
-	if (check_fix_format(&o, rs) == -1) {
-		ruleset_free(rs);
-		return EXIT_RUNTIME;
-	}
-	rc = run(&io, &o, rs, argv + optind, (size_t)(argc - optind));
+	if ((rs = load_rulesets(&o)) == NULL ||
+	    check_fix_format(&o, rs) == -1)
+		rc = EXIT_RUNTIME;
+	else
+		rc = run(&io, &o, rs, o.paths, o.npaths);
 	ruleset_free(rs);
+	cli_input_free(&io);
 	return rc;
 }

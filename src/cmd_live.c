@@ -152,6 +152,34 @@ parse_format(struct live_args *a)
 	return 0;
 }
 
+static void
+live_help(FILE *f)
+{
+	fputs(
+"usage: ftpaudit live -i IFACE [options] [BPF EXPRESSION]\n"
+"Follow the FTP sessions on a network interface as they happen.\n"
+"\n"
+"  -i, --interface=IFACE          capture on IFACE\n"
+"  -F, --format=FORMAT            tui (default on a terminal), ndjson (else),\n"
+"                                 or at the end json, zeek, zeek-json or eve\n"
+"      --zeek-commands=LIST       -F zeek, zeek-json: the commands that get\n"
+"                                 a row (default Zeek's)\n"
+"      --sensor=NAME              -F ndjson: stamp the events with NAME\n"
+"  -s, --snaplen=SNAPLEN          bytes kept of each packet\n"
+"  -B, --buffer-size=KIB          kernel buffer (default 8192)\n"
+"  -p, --no-promiscuous-mode      do not put the interface in promiscuous mode\n"
+"  -Z, --relinquish-privileges=USER  become USER once the interface is open\n"
+"  -w, --write=FILE               also write the packets to FILE\n"
+"  -C, --file-size=MB             rotate FILE as tcpdump, by size\n"
+"  -G, --rotate-seconds=SECONDS   ... or by time\n"
+"  -c, --count=COUNT              stop after COUNT packets\n"
+"      --duration=SECONDS         stop after SECONDS\n"
+"      --stats-interval=SECONDS   ndjson stats events (default 5)\n"
+"      --max-ended=N              ended sessions the view keeps (default 200)\n"
+"  SIGUSR1 writes capture statistics on standard error.\n", f);
+	cli_help_input(f, false);
+}
+
 /* One live option; 0 done, -1 usage error (said). */
 static int
 live_option(struct live_args *a, int ch, const char *arg)
@@ -198,8 +226,8 @@ parse_args(struct live_args *a, int argc, char **argv)
 	a->stats_s = STATS_SECS;
 	a->max_ended = MAX_ENDED;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, CLI_INPUT_SHORTOPTS "i:s:B:pZ:w:C:G:c:h",
-	    live_longopts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, CLI_INPUT_SHORTOPTS
+	    "i:s:B:pZ:w:C:G:c:h", live_longopts)) != -1) {
 		if (ch == 'h')
 			return 1;
 		if (ch == '?')
@@ -473,7 +501,7 @@ cmd_live(int argc, char **argv)
 	if ((rc = parse_args(&a, argc, argv)) != 0) {
 		free(a.expr);
 		if (rc == 1) {
-			usage(stdout);
+			live_help(stdout);
 			return 0;
 		}
 		return EXIT_USAGE;

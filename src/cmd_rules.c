@@ -57,6 +57,43 @@ rules_cli_option(struct rules_opts *o, int ch, const char *arg)
 	return 1;
 }
 
+void
+rules_help_shared(FILE *f)
+{
+	fputs(
+"      --side=server|client|gateway  whose firewall (default server)\n"
+"      --strategy=static|helper   port rules (default), or the ftp conntrack\n"
+"                                 helper\n"
+"      --peers=observed|any       remote addresses as seen (default), or any\n"
+"      --trust=vetted|all         legitimate negotiations only (default), or\n"
+"                                 all\n", f);
+}
+
+static void
+rules_help(FILE *f)
+{
+	fputs(
+"usage: ftpaudit rules [options] CAPTURE...\n"
+"       ftpaudit rules [options] -r CAPTURE [-r CAPTURE]... [BPF EXPRESSION]\n"
+"       ftpaudit rules --records [options] RECORDS...\n"
+"The firewall rules the FTP traffic of the captures needed.\n"
+"\n"
+"  -F, --format=FORMAT            json (default), text, nft, iptables,\n"
+"                                 ip6tables, aws-sg, firewalld or html\n", f);
+	rules_help_shared(f);
+	fputs(
+"      --nft-chain[=TABLE]        -F nft: regular chains in TABLE (inet filter)\n"
+"      --standalone               -F nft, iptables: a complete default-drop\n"
+"                                 firewall\n"
+"      --allow-empty              write the rules even with nothing to\n"
+"                                 recommend\n"
+"      --dnat=PUBLIC[:PORT]=INSIDE[:PORT]  --side=gateway: a port forward\n"
+"      --masquerade=NET           --side=gateway: masqueraded IPv4 clients\n"
+"      --records                  the operands are -F ndjson session records\n"
+"                                 (- stdin), not captures\n", f);
+	cli_help_input(f, true);
+}
+
 static void
 feed_session_end(void *arg, struct fa_session *s)
 {
@@ -189,10 +226,10 @@ parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
 	int ch, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, CLI_INPUT_SHORTOPTS "h",
-	    rules_longopts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, CLI_INPUT_SHORTOPTS
+	    CLI_READ_SHORTOPTS "h", rules_longopts)) != -1) {
 		if (ch == 'h') {
-			usage(stdout);
+			rules_help(stdout);
 			return 1;
 		}
 		if (ch == OPT_NFT_CHAIN) {
@@ -353,6 +390,8 @@ cmd_rules(int argc, char **argv)
 	struct rules_args a = { NULL, false, false };
 	char sum[RULES_SUMMARYLEN];
 	FILE *out = NULL;
+	char **paths;
+	size_t npaths;
 	int rc = EXIT_RUNTIME;
 
 	cli_input_init(&io);
@@ -364,19 +403,15 @@ cmd_rules(int argc, char **argv)
 		return EXIT_USAGE;
 	if (check_args(fmt, &ro, &a) == -1)
 		return EXIT_RUNTIME;
-	if (optind >= argc) {
-		cli_warn("rules: no capture given (use - for standard input)");
+	if (cli_input_captures(&io, argc, argv, &paths, &npaths) == -1)
 		return EXIT_USAGE;
-	}
 	if (a.records) {
 		if ((r = rules_new(&ro)) == NULL)
 			cli_warn("out of memory");
-		if (r == NULL || run_records(argv + optind,
-		    (size_t)(argc - optind), r) == -1)
+		if (r == NULL || run_records(paths, npaths, r) == -1)
 			goto done;
-	} else if (cli_open_captures(&cap, argv + optind,
-	    (size_t)(argc - optind), io.filter) == -1)
-		return EXIT_RUNTIME;
+	} else if (cli_open_captures(&cap, paths, npaths, io.filter) == -1)
+		goto done;
 	else if ((r = rules_new(&ro)) == NULL || run(&io, cap, r) == -1) {
 		cli_warn("out of memory");
 		goto done;
@@ -384,11 +419,11 @@ cmd_rules(int argc, char **argv)
 	if (rules_empty(r) && !a.allow_empty) {
 		if (rules_nsessions(r) == 0)
 			cli_warn("%s: nothing to recommend: no FTP session "
-			    "(--allow-empty writes the rules anyway)", argv[optind]);
+			    "(--allow-empty writes the rules anyway)", paths[0]);
 		else
 			cli_warn("%s: nothing to recommend: none of %zu FTP "
 			    "sessions logged in; excluded transfers: %s "
-			    "(--allow-empty writes the rules anyway)", argv[optind],
+			    "(--allow-empty writes the rules anyway)", paths[0],
 			    rules_nsessions(r), rules_excluded_summary(r, sum,
 			    sizeof sum));
 		goto done;
@@ -401,6 +436,7 @@ cmd_rules(int argc, char **argv)
 	}
 	rc = 0;
 done:
+	cli_input_free(&io);
 	rules_free(r);
 	capture_close(cap);
 	if (out != NULL && out != stdout && fclose(out) == EOF && rc == 0) {

@@ -4,79 +4,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "ftpaudit/addr.h"
 #include "ftpaudit/report.h"
 #include "cli.h"
 #include "cmd.h"
 
+/* The global summary; each command's options are in its own --help. */
 void
 usage(FILE *f)
 {
 	fputs(
 "usage: ftpaudit analyze [options] CAPTURE...\n"
+"       ftpaudit analyze [options] -r CAPTURE [-r CAPTURE]... [BPF EXPRESSION]\n"
 "       ftpaudit rules [options] CAPTURE...\n"
 "       ftpaudit live -i IFACE [options] [BPF EXPRESSION]\n"
 "       ftpaudit audit --ruleset=FILE [options] CAPTURE...\n"
-"       ftpaudit --version\n"
+"       ftpaudit --help | --version\n"
 "\n"
-"analyze options:\n"
-"  -F, --format=text|json|ndjson  report format (default text)\n"
-"  -o, --output=FILE              write the report to FILE\n"
-"  -f, --filter=BPF               libpcap filter applied while reading\n"
-"  -P, --ports=LIST               FTP control ports (default 21)\n"
-"      --tls-ports=LIST           implicit FTPS control ports (default 990)\n"
-"      --no-detect                do not look for FTP on other ports\n"
-"      --show-passwords           print passwords instead of <hidden>\n"
-"      --verify-checksums         skip packets with bad IP/TCP checksums\n"
-"  limits: --max-connections=N --idle-timeout=S --expect-timeout=S\n"
-"          --reasm-cap=BYTES --reasm-total-cap=BYTES --max-line=BYTES\n"
-"          --max-commands=N --max-transfers=N --max-expectations=N\n"
-"          --bruteforce-threshold=N --nat-cap=N\n"
-"      --side=server|client|gateway  whose firewall (default server)\n"
-"      --strategy=static|helper   port rules, or the ftp conntrack helper\n"
-"      --peers=observed|any       remote addresses as seen, or any\n"
-"      --trust=vetted|all         legitimate negotiations only (default), or all\n"
-"rules options: the above, and\n"
-"  -F, --format=json|text|nft|iptables|ip6tables|aws-sg|firewalld\n"
-"                                 (default json)\n"
-"      --nft-chain[=TABLE]        nft: regular chains in TABLE (inet filter)\n"
-"      --standalone               nft/iptables: a complete default-drop firewall\n"
-"      --allow-empty              write the rules even with nothing to recommend\n"
-"      --dnat=PUBLIC[:PORT]=INSIDE[:PORT]  --masquerade=NET  (gateway, IPv4)\n"
-"                                 NAT the captures did not show, to add\n"
-"      --records                  rules, audit: the operands are -F ndjson\n"
-"                                 records (- stdin), not captures\n"
-"      --sensor=NAME              analyze, live -F ndjson: stamp the records\n"
-"  -q, --quiet   no progress line, no warnings     -v, --verbose  statistics on stderr\n"
-"  -h, --help    this text                         -V, --version\n"
+"commands:\n"
+"  analyze   report every FTP session of the captures\n"
+"  rules     the firewall rules the captures' FTP traffic needed\n"
+"  live      follow the FTP sessions on a network interface\n"
+"  audit     check firewall rulesets against the captures' FTP traffic\n"
 "\n"
-"live options (and -o -f -P --tls-ports --show-passwords and the limits above):\n"
-"  -i, --interface=IFACE          capture on IFACE\n"
-"  -F, --format=tui|ndjson|json   view, event stream or report at the end\n"
-"                                 (default tui on a terminal, else ndjson)\n"
-"  -s SNAPLEN  -B KIB (buffer, default 8192)  -p (not promiscuous)  -Z USER\n"
-"                                 (become USER once the interface is open)\n"
-"  -w FILE (also write packets)  -C MB  -G SECONDS (rotate FILE as tcpdump)\n"
-"  -c COUNT, --duration=SECONDS   stop after COUNT packets or SECONDS\n"
-"      --stats-interval=SECONDS   ndjson stats events (default 5)\n"
-"      --max-ended=N              ended sessions the view keeps (default 200)\n"
-"  SIGUSR1 prints capture statistics on stderr.\n"
-"\n"
-"audit options (and the analyze input options):\n"
-"      --ruleset=FILE             nft -j list ruleset, or iptables-save output;\n"
-"                                 again for more (rules.v4 and rules.v6)\n"
-"      --ruleset-format=auto|nft-json|iptables-save  (default auto)\n"
-"      --side=server|client|gateway  whose firewall (default server)\n"
-"  -F, --format=text|json|nft|iptables|ip6tables  report (default text),\n"
-"                                 or the fixes as nft -f or iptables-restore\n"
-"                                 --noflush input\n"
-"      --all-unused               unused rules off the FTP surface too\n"
-"      --trust=vetted|all         which transfers count, as for rules\n"
-"      --no-fail                  exit 0 even when flows are denied (else 3)\n"
-"      --iface=NAME | --iface=CLIENT_SIDE,SERVER_SIDE (gateway)\n"
-"                                 interface names, for iif/oif rules\n"
-"See ftpaudit(1).\n", f);
+"A capture is pcap or pcapng, plain or gzip; - is standard input.  rules and\n"
+"audit take -r as analyze does.  ftpaudit COMMAND --help lists the options\n"
+"of COMMAND.  See ftpaudit(1).\n", f);
 }
 
 static const struct {
@@ -89,16 +45,115 @@ static const struct {
 	{ "audit", cmd_audit },
 };
 
+/* A word that names a capture rather than a command. */
+static bool
+capture_like(const char *w)
+{
+	static const char *const ext[] = { ".pcap", ".pcapng", ".cap", ".gz" };
+	size_t i, len = strlen(w), el;
+	struct stat sb;
+
+	if (strcmp(w, "-") == 0)
+		return true;
+	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		el = strlen(ext[i]);
+		if (len > el && strcasecmp(w + len - el, ext[i]) == 0)
+			return true;
+	}
+	return w[0] != '-' && stat(w, &sb) == 0 && (S_ISREG(sb.st_mode) ||
+	    S_ISFIFO(sb.st_mode));
+}
+
+/* A word as the shell takes it back: quoted unless plain. */
+static void
+put_word(const char *w)
+{
+	const char *p;
+
+	if (*w != '\0' && strspn(w, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,@%+-") == strlen(w)) {
+		fputs(w, stderr);
+		return;
+	}
+	fputc('\'', stderr);
+	for (p = w; *p != '\0'; p++) {
+		if (*p == '\'')
+			fputs("'\\''", stderr);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\'', stderr);
+}
+
+/* One line: the command line with cmd in front of the words from
+ * argv[from], and exit 2. */
+static int
+did_you_mean(const char *unknown, const char *cmd, int argc, char **argv,
+    int from)
+{
+	int i;
+
+	fputs("ftpaudit: ", stderr);
+	if (unknown != NULL)
+		fprintf(stderr, "unknown command '%s'; ", unknown);
+	fprintf(stderr, "did you mean: ftpaudit %s", cmd);
+	for (i = from; i < argc; i++) {
+		fputc(' ', stderr);
+		put_word(argv[i]);
+	}
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+/* What the first word was, when it is no command. */
+static int
+not_a_command(int argc, char **argv)
+{
+	const char *w = argv[1];
+	size_t i, best = 0;
+	int d, bestd = 3, k;
+
+	if (capture_like(w))
+		return did_you_mean(NULL, "analyze", argc, argv, 1);
+	if (w[0] == '-') {
+		/* Options and then a capture: analyze's, as in tcpdump. */
+		for (k = 2; k < argc; k++)
+			if (capture_like(argv[k]))
+				return did_you_mean(NULL, "analyze", argc, argv, 1);
+		cli_warn("unknown option '%s' (a command comes first: analyze, "
+		    "rules, live or audit)", w);
+		cli_usage_hint();
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		d = cli_distance(w, commands[i].name);
+		if (strlen(w) >= 2 && strncmp(w, commands[i].name,
+		    strlen(w)) == 0)
+			d = 1;
+		if (d < bestd) {
+			bestd = d;
+			best = i;
+		}
+	}
+	if (bestd <= 2)
+		return did_you_mean(w, commands[best].name, argc, argv, 2);
+	cli_warn("unknown command '%s' (analyze, rules, live or audit)", w);
+	cli_usage_hint();
+	return EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
 	static char name[64];
 	size_t i;
+	int rc;
 
 	cli_signals();
 	fa_hash_key_random();
 	if (argc < 2) {
-		usage(stderr);
+		cli_warn("no command given (analyze, rules, live or audit)");
+		cli_usage_hint();
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -111,12 +166,14 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0) {
-			/* getopt names argv[0] in its messages. */
+			cli_command = commands[i].name;
 			snprintf(name, sizeof name, "ftpaudit %s", argv[1]);
 			argv[1] = name;
-			return commands[i].fn(argc - 1, argv + 1);
+			/* Every usage error: its one line, then the hint. */
+			if ((rc = commands[i].fn(argc - 1, argv + 1)) ==
+			    EXIT_USAGE)
+				cli_usage_hint();
+			return rc;
 		}
-	cli_warn("unknown command '%s'", argv[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	return not_a_command(argc, argv);
 }

@@ -19,7 +19,9 @@ check() {
 	if [ "$rc" -ne "$want" ] ||
 	    { [ -n "$msg" ] && ! grep -q -- "$msg" "$tmp/err"; } ||
 	    { [ -z "$msg" ] && [ -s "$tmp/err" ]; } ||
-	    [ "$(wc -l <"$tmp/err")" -gt 1 ]; then
+	    { [ "$want" != 2 ] && [ "$(wc -l <"$tmp/err")" -gt 1 ]; } ||
+	    { [ "$want" = 2 ] && [ "$(sed -n '2,$p' "$tmp/err")" != \
+	    "see ftpaudit analyze --help" ]; }; then
 		echo "FAIL $name: exit $rc (want $want), stderr: $(head -c 300 "$tmp/err")"
 		fail=$((fail + 1))
 	else
@@ -146,7 +148,7 @@ fi
 kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
 
 check "usage: no capture" 2 "no capture given"
-check "usage: bad format" 2 "expected text, json, ndjson, zeek, zeek-json or eve" -F yaml "$good"
+check "usage: bad format" 2 "expected text, json, ndjson, zeek, zeek-json, eve or html" -F yaml "$good"
 check "usage: bad ports" 2 "--ports" -P 21,x "$good"
 check "usage: bad number" 2 "--max-line" --max-line=abc "$good"
 echo "$pass passed, $fail failed"

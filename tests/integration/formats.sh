@@ -60,18 +60,20 @@ b=$("$FTPAUDIT" analyze -q -F zeek "$ipv4" | grep -v '^#' | cut -f2 | sort -u)
 [ -n "$a" ] && [ "$a" = "$b" ] && [ "$(echo "$a" | wc -l)" = 1 ] || bad "uid not stable: $a / $b"
 case $a in C[0-9A-Za-z]*) ;; *) bad "uid $a is not C and base62" ;; esac
 
-# Usage errors: one line, exit 2.
+# Usage errors: one line and the hint, exit 2.
 expect_usage() {
 	"$FTPAUDIT" "$@" >"$tmp/o" 2>"$tmp/e"
 	local rc=$?
 	[ "$rc" = 2 ] || bad "$*: exit $rc, want 2"
-	[ "$(wc -l <"$tmp/e")" = 1 ] || bad "$*: not one line: $(cat "$tmp/e")"
+	[ "$(wc -l <"$tmp/e")" = 2 ] &&
+	    [ "$(sed -n 2p "$tmp/e")" = "see ftpaudit $1 --help" ] ||
+	    bad "$*: not one line and the hint: $(cat "$tmp/e")"
 	[ -s "$tmp/o" ] && bad "$*: wrote output"
 }
 expect_usage analyze -F zeek --zeek-commands=RETR,BOGUS "$ipv4"
 expect_usage analyze -F json --zeek-commands=RETR "$ipv4"
 expect_usage analyze -F zeeky "$ipv4"
-grep -q "zeek, zeek-json or eve" "$tmp/e" || bad "-F zeeky: error does not list the formats"
+grep -q "zeek, zeek-json, eve or html" "$tmp/e" || bad "-F zeeky: error does not list the formats"
 expect_usage live -i lo -F eve2
 
 exit $fail
