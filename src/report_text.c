@@ -430,12 +430,17 @@ put_user(FILE *f, const struct fa_session *s, const struct text_style *ts)
 		paint(f, ts, SGR_OFF);
 	fputs("  tls ", f);
 	fputs(s->tls ? (s->implicit_tls ? "implicit" : "yes") : "no", f);
-	/* At most 12 + 32 + 30 + 14 + 24 so far: the rest for the cwd. */
+	/* The columns so far: the rest is for the cwd. */
 	col += 8 + strlen(fa_login_str(s->login)) + 6 +
 	    strlen(s->tls ? (s->implicit_tls ? "implicit" : "yes") : "no");
 	if (s->login_failures)
 		col += 10 + num_width(s->login_failures);
 	if (s->cwd != NULL) {
+		/* A long user and failures leave little room: a line of its own. */
+		if (col + 6 + 16 > TEXT_WIDTH) {
+			fputs("\n           ", f);
+			col = 11;
+		}
 		fputs("  cwd ", f);
 		put_str_cut(f, s->cwd, TEXT_WIDTH - col - 6);
 	}
@@ -489,7 +494,7 @@ report_text_session(FILE *f, const struct fa_session *s, const struct text_style
 	fputs(fmt_ms(b, s->end_us - s->start_us), f);
 	fputs(" s  ", f);
 	fputs(fa_end_reason_str(s->end_reason), f);
-	fputs(s->detected ? "  (found on a non-standard port)\n" : "\n", f);
+	fputs(s->detected ? "  (non-standard port)\n" : "\n", f);
 	fputs("  control   ", f);
 	put_flow(f, 12, &s->client, true, &s->server);
 	if (s->has_banner) {

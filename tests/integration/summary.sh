@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: ISC
 # The text report's summary: its counts equal the JSON document's on every
-# sample and every ../shared capture (check_summary.py, which also checks
+# sample, hostile capture and ../shared capture (check_summary.py, which also checks
 # that no line is over 100 columns and that --summary writes the summary
 # alone); colour on a terminal only (under script(1)'s pty), never with
 # NO_COLOR or into a pipe, and --color to choose; --summary and --color
@@ -23,6 +23,24 @@ if /usr/bin/python3 "$src/tests/integration/check_summary.py" "$FTPAUDIT" \
 	ok "samples: $(tail -n 1 "$tmp/log")"
 else
 	bad "samples:"; grep -v '^ok' "$tmp/log"
+fi
+
+# Hostile captures: deep paths, long lines, pipelines, many ports.
+GEN=${HOSTILE_GEN:-./tests/stress/hostile}
+if [ -x "$GEN" ]; then
+	for m in "cwd 200" "longline 3" "pipeline 300" "ports 300" "multiline 50" \
+	    "ended 2000"; do
+		set -- $m
+		"$GEN" "$1" "$2" "$tmp/h-$1.pcap" >/dev/null 2>&1 || bad "hostile $m"
+	done
+	if /usr/bin/python3 "$src/tests/integration/check_summary.py" "$FTPAUDIT" \
+	    "$tmp"/h-*.pcap >"$tmp/log"; then
+		ok "hostile: $(tail -n 1 "$tmp/log")"
+	else
+		bad "hostile:"; grep -v '^ok' "$tmp/log"
+	fi
+else
+	echo "skip hostile captures: $GEN not built"
 fi
 
 # Colour: a failed login (red) and anomalies (yellow), on a pty only.
