@@ -248,10 +248,44 @@ def check_analyze(drv, ftpaudit, pcap, out, hostile):
     picks = ss[:1] + [s for s in ss if s.get("anomalies")][:1]
     for s in picks:
         click_session(drv, str(s["id"]), str(s["id"]) in detailed, what)
+    check_sort_filter(drv, ss, what)
     check_quiet(drv, what + " after clicks")
     if hostile:
         check_hostile(drv, what)
     return len(ss)
+
+
+def check_sort_filter(drv, ss, what):
+    """Sorting by id twice puts the highest first; "anomalous only" shows
+    the sessions with anomalies; a filter word shows the rows holding it."""
+    if not ss:
+        return
+    th = drv.find_elements(By.CSS_SELECTOR, "#sessions-head th")[0]
+    drv.execute_script("arguments[0].scrollIntoView({block: 'center'})", th)
+    th.click()
+    th.click()
+    first = drv.find_element(By.CSS_SELECTOR, "#sessions tbody tr")
+    if first.get_attribute("data-session-id") != str(max(s["id"] for s in ss)):
+        fail("%s: sorting by id (descending) does not put %d first"
+             % (what, max(s["id"] for s in ss)))
+    anom = drv.find_element(By.ID, "anom")
+    drv.execute_script("arguments[0].scrollIntoView({block: 'center'})", anom)
+    anom.click()
+    want = sum(1 for s in ss if s["anomalies"] or
+               s.get("limits", {}).get("anomalies_dropped"))
+    shown = int(drv.find_element(By.ID, "shown").text)
+    if shown != want:
+        fail("%s: anomalous only shows %d rows, %d sessions have anomalies"
+             % (what, shown, want))
+    visible = len([r for r in drv.find_elements(
+        By.CSS_SELECTOR, "#sessions tr[data-session-id]") if r.is_displayed()])
+    if visible != want:
+        fail("%s: anomalous only: %d rows visible, %d wanted"
+             % (what, visible, want))
+    anom.click()
+    shown = int(drv.find_element(By.ID, "shown").text)
+    if shown != len(ss):
+        fail("%s: %d rows shown after the filter is off" % (what, shown))
 
 
 def check_hostile(drv, what):
