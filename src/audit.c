@@ -859,6 +859,19 @@ audit_set_trust(struct audit *a, enum rules_trust trust)
 	a->vet.trust = trust;
 }
 
+/* Kept with the options rules_vet takes, which the reports read too. */
+void
+audit_set_selection(struct audit *a, const struct selection *sel)
+{
+	a->vet.selection = sel;
+}
+
+const struct selection *
+audit_selection(const struct audit *a)
+{
+	return a->vet.selection;
+}
+
 void
 audit_set_all_unused(struct audit *a, bool all)
 {

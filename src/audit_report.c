@@ -8,6 +8,7 @@
 
 #include "ftpaudit/audit.h"
 #include "ftpaudit/jw.h"
+#include "ftpaudit/select.h"
 
 #define AUDIT_SCHEMA_VERSION	1
 
@@ -462,6 +463,9 @@ head_write(struct jw *w, const struct audit *a)
 	}
 	jw_end_arr(w);
 	jw_key(w, "unused_other"); jw_uint(w, audit_unused_other(a));
+	if (audit_selection(a) != NULL) {
+		jw_key(w, "selection"); select_json(w, audit_selection(a));
+	}
 }
 
 /*
@@ -668,6 +672,7 @@ audit_text(const struct audit *a, FILE *out)
 	f = audit_flows(a, &n);
 	for (i = 0; i < n; i++)
 		nacc += f[i].verdict == AV_ACCEPT;
+	select_comment(out, audit_selection(a), "");
 	fprintf(out, "ruleset %s (%s, %zu rules), %s side: %zu flows, %zu accepted, "
 	    "%zu not\n", rs->source, ruleset_format_str(rs->format), ruleset_count(rs),
 	    audit_side_str(audit_side(a)), n, nacc, n - nacc);
@@ -701,6 +706,7 @@ fixes_header(const struct audit *a, FILE *out, size_t n, const char *how,
 	fprintf(out, "# ftpaudit %s: %zu fix%s for %s (%s side); apply with %s\n",
 	    PACKAGE_VERSION, n, n == 1 ? "" : "es", audit_ruleset(a)->source,
 	    audit_side_str(audit_side(a)), how);
+	select_comment(out, audit_selection(a), "# ");
 	fx = audit_fixes(a, &nall);
 	for (i = 0; i < nall; i++) {
 		if (!fix_for(&fx[i], fmt, family))

@@ -19,6 +19,7 @@ enum {
 	OPT_MAX_CONNS, OPT_IDLE, OPT_EXPECT_TIMEOUT, OPT_REASM, OPT_REASM_TOTAL,
 	OPT_MAX_LINE, OPT_MAX_CMDS, OPT_MAX_XFERS, OPT_MAX_EXPECT, OPT_BRUTE,
 	OPT_NAT_CAP,
+	OPT_SESSION, OPT_HOST, OPT_SERVER, OPT_CLIENT, OPT_ANOMALOUS,
 	OPT_CMD_BASE = 512,	/* subcommands number their own options from here */
 };
 
@@ -44,6 +45,11 @@ enum {
 	{ "max-expectations", required_argument, NULL, OPT_MAX_EXPECT }, \
 	{ "bruteforce-threshold", required_argument, NULL, OPT_BRUTE },	\
 	{ "nat-cap", required_argument, NULL, OPT_NAT_CAP },		\
+	{ "session", required_argument, NULL, OPT_SESSION },		\
+	{ "host", required_argument, NULL, OPT_HOST },			\
+	{ "server", required_argument, NULL, OPT_SERVER },		\
+	{ "client", required_argument, NULL, OPT_CLIENT },		\
+	{ "anomalous", no_argument, NULL, OPT_ANOMALOUS },		\
 	{ "quiet", no_argument, NULL, 'q' },				\
 	{ "verbose", no_argument, NULL, 'v' }
 
@@ -87,6 +93,22 @@ bool	 cli_stopped(void);
 void	 cli_run(struct fa_engine *, struct capture *, const struct fa_sink *,
 	    int nsinks);
 void	 cli_print_stats(const struct fa_stats *);
+
+/*
+ * The selection (--session, --host, --server, --client, --anomalous;
+ * select.h), the same for every command.  cli_selection: NULL when none
+ * was given.  cli_select_wrap: with one, *sink replaced by a stage in
+ * front of it (*st, to free after cli_run); -1 out of memory.
+ * cli_selected: whether a session read from records is kept.  A bad
+ * value is an error of exit status 1, as ftpaudit(1) says:
+ * cli_usage_status() is the status of the last usage error.
+ */
+struct selection;
+struct select_stage;
+struct selection *cli_selection(void);
+int	 cli_select_wrap(struct fa_sink *sink, struct select_stage **st);
+bool	 cli_selected(const struct fa_session *);
+int	 cli_usage_status(void);
 
 /*
  * Command-line habits (tcpdump's -r, one-line usage errors, --help per

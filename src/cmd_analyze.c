@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "ftpaudit/report.h"
+#include "ftpaudit/select.h"
 #include "cli.h"
 #include "cmd.h"
 #include "report_int.h"
@@ -180,6 +181,7 @@ cmd_analyze(int argc, char **argv)
 	struct rules_opts ro;
 	struct rules_feed fd = { NULL, false, true, false, 0, NULL, 0 };
 	struct fa_sink down[2];
+	struct select_stage *st = NULL;
 	FILE *out = NULL;
 	char *cause = NULL;
 	const char *zeek_cmds = NULL, *why = NULL, *sensor = NULL;
@@ -218,7 +220,7 @@ cmd_analyze(int argc, char **argv)
 		if (ch == '?' || (rrc = rules_cli_option(&ro, ch, optarg)) == -1)
 			return EXIT_USAGE;
 		if (rrc == 1 && cli_input_option(&io, ch, optarg) != 0)
-			return EXIT_USAGE;
+			return cli_usage_status();
 	}
 	ro.helper_ports = io.cfg.ports;
 	if (parse_format(io.format, &fmt) == -1)
@@ -276,6 +278,12 @@ cmd_analyze(int argc, char **argv)
 	report_set_sensor(r, sensor);
 	report_set_text(r, summary, text_color(color, out));
 	report_sink(r, &down[1]);
+	/* The selection is what is reported; the rules still see every
+	 * session, so the ids they give are those of `ftpaudit rules`. */
+	if (cli_select_wrap(&down[1], &st) == -1) {
+		cli_warn("out of memory");
+		goto done;
+	}
 	cli_signals();
 	cli_run(e, cap, down, 2);
 	if (report_finish(r, cap, fa_engine_stats(e), &io.cfg) == -1) {
@@ -296,6 +304,7 @@ done:
 	cli_input_free(&io);
 	free(cause);
 	report_free(r);
+	select_stage_free(st);
 	free(fd.v);
 	rules_free(fd.r);
 	fa_engine_free(e);

@@ -7,6 +7,7 @@
 
 #include "ftpaudit/audit.h"
 #include "ftpaudit/records.h"
+#include "ftpaudit/select.h"
 #include "cli.h"
 #include "cmd.h"
 #include "html.h"
@@ -249,7 +250,8 @@ feed_record(void *arg, struct fa_session *s)
 {
 	struct feed *fd = arg;
 
-	feed_session_end(fd, s);
+	if (cli_selected(s))
+		feed_session_end(fd, s);
 	return fd->oom ? -1 : 0;
 }
 
@@ -260,6 +262,7 @@ feed(const struct audit_args *o, struct fa_engine *e, struct capture *cap,
     char **paths, size_t npaths, struct feed *fd)
 {
 	struct fa_sink sink;
+	struct select_stage *st;
 	char err[512];
 
 	if (o->records) {
@@ -272,8 +275,13 @@ feed(const struct audit_args *o, struct fa_engine *e, struct capture *cap,
 		memset(&sink, 0, sizeof sink);
 		sink.session_end = feed_session_end;
 		sink.arg = fd;
+		if (cli_select_wrap(&sink, &st) == -1) {
+			fd->oom = true;
+			return 0;
+		}
 		cli_signals();
 		cli_run(e, cap, &sink, 1);
+		select_stage_free(st);
 	}
 	return 0;
 }
@@ -315,6 +323,7 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 	set_ifaces(a, o);
 	audit_set_all_unused(a, o->all_unused);
 	audit_set_trust(a, o->trust);
+	audit_set_selection(a, cli_selection());
 	fd.a = a;
 	if (feed(o, e, cap, paths, npaths, &fd) == -1)
 		goto done;
@@ -381,7 +390,7 @@ cmd_audit(int argc, char **argv)
 	o.rfmt = RS_FMT_AUTO;
 	o.side = AUDIT_SERVER;
 	if ((rc = parse_args(argc, argv, &io, &o)) != 0)
-		return rc == 1 ? 0 : EXIT_USAGE;
+		return rc == 1 ? 0 : cli_usage_status();
 	if ((rs = load_rulesets(&o)) == NULL ||
 	    check_fix_format(&o, rs) == -1)
 		rc = EXIT_RUNTIME;

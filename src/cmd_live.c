@@ -238,6 +238,12 @@ parse_args(struct live_args *a, int argc, char **argv)
 			return -1;
 	}
 	a->lo.dump_max_bytes *= 1000000;	/* -C is in millions of bytes */
+	/* Chosen as sessions end (select.c): live shows them as they go. */
+	if (cli_selection() != NULL) {
+		cli_warn("live: --session, --host, --server, --client and "
+		    "--anomalous apply to analyze, rules and audit");
+		return -1;
+	}
 	if (a->lo.iface == NULL) {
 		cli_warn("live: no interface given (-i IFACE)");
 		return -1;
@@ -357,7 +363,7 @@ run_loop(struct live_run *r)
 	int n;
 
 	r->start_mono = clock_us(CLOCK_MONOTONIC);
-	while (!cli_stopped() && tick(r)) {
+	while (!cli_interrupted && tick(r)) {
 		wait_input(r);
 		n = live_dispatch(r->l, r->e, dispatch_max(r, seen), r->err,
 		    sizeof r->err);

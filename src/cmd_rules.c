@@ -8,6 +8,7 @@
 #include "ftpaudit/jw.h"
 #include "ftpaudit/records.h"
 #include "ftpaudit/rules.h"
+#include "ftpaudit/select.h"
 #include "cli.h"
 #include "cmd.h"
 #include "html.h"
@@ -82,9 +83,6 @@ rules_help(FILE *f)
 "                                 ip6tables, aws-sg, firewalld or html\n", f);
 	rules_help_shared(f);
 	fputs(
-"      --aggregate=exact|/N|none  addresses merged into the fewest prefixes\n"
-"                                 (default), widened to /N (/N,/M: IPv6 /M),\n"
-"                                 or one by one\n"
 "      --nft-chain[=TABLE]        -F nft: regular chains in TABLE (inet filter)\n"
 "      --standalone               -F nft, iptables: a complete default-drop\n"
 "                                 firewall\n"
@@ -342,7 +340,8 @@ feed_record(void *arg, struct fa_session *s)
 {
 	struct rules_feed *fd = arg;
 
-	feed_session_end(fd, s);
+	if (cli_selected(s))
+		feed_session_end(fd, s);
 	return fd->oom ? -1 : 0;
 }
 
@@ -370,14 +369,20 @@ run(struct cli_input *io, struct capture *cap, struct rules *r)
 	struct fa_engine *e;
 	struct rules_feed fd = { r, false, false, false, 0, NULL, 0 };
 	struct fa_sink sink;
+	struct select_stage *st;
 
 	if ((e = fa_engine_new(&io->cfg)) == NULL)
 		return -1;
 	rules_feed_sink(&fd, &sink);
+	if (cli_select_wrap(&sink, &st) == -1) {
+		fa_engine_free(e);
+		return -1;
+	}
 	cli_signals();
 	cli_run(e, cap, &sink, 1);
 	if (cli_verbose)
 		cli_print_stats(fa_engine_stats(e));
+	select_stage_free(st);
 	fa_engine_free(e);
 	return fd.oom || rules_finish(r) == -1 ? -1 : 0;
 }
@@ -400,7 +405,8 @@ cmd_rules(int argc, char **argv)
 	cli_input_init(&io);
 	rules_opts_defaults(&ro);
 	if ((rc = parse_args(argc, argv, &io, &ro, &a)) != 0)
-		return rc == 1 ? 0 : EXIT_USAGE;
+		return rc == 1 ? 0 : cli_usage_status();
+	ro.selection = cli_selection();
 	rc = EXIT_RUNTIME;
 	if (parse_format(io.format, &fmt) == -1)
 		return EXIT_USAGE;
@@ -420,7 +426,12 @@ cmd_rules(int argc, char **argv)
 		goto done;
 	}
 	if (rules_empty(r) && !a.allow_empty) {
-		if (rules_nsessions(r) == 0)
+		if (rules_nsessions(r) == 0 && ro.selection != NULL)
+			cli_warn("%s: nothing to recommend: none of %llu FTP "
+			    "sessions selected (--allow-empty writes the rules "
+			    "anyway)", paths[0],
+			    (unsigned long long)ro.selection->seen);
+		else if (rules_nsessions(r) == 0)
 			cli_warn("%s: nothing to recommend: no FTP session "
 			    "(--allow-empty writes the rules anyway)", paths[0]);
 		else

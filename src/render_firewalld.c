@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "ftpaudit/rules.h"
+#include "ftpaudit/select.h"
 
 #define FWD_SERVICE	"ftpaudit-ftp"
 
@@ -110,6 +111,13 @@ put_service(FILE *f, const struct rules *r, const struct rules_rule *v,
 	    "The FTP control ports and passive data ranges ftpaudit observed "
 	    "(static strategy: no helper). The server must keep a fixed "
 	    "passive range for these ports to stay true.");
+	if (rules_options(r)->selection != NULL) {
+		char d[SELECT_DESCLEN];
+
+		fputs(" Evidence limited to the sessions of ", f);
+		xml_put(f, select_describe(rules_options(r)->selection, d));
+		fputc('.', f);
+	}
 	fputs("</description>\n", f);
 	for (i = 0; i < np; i++) {
 		fputs("  ", f);

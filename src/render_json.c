@@ -7,6 +7,7 @@
 
 #include "ftpaudit/jw.h"
 #include "ftpaudit/rules.h"
+#include "ftpaudit/select.h"
 
 /* The hosts of a list, as seen. */
 static void
@@ -304,6 +305,9 @@ rules_write(struct jw *w, const struct rules *r)
 	jw_key(w, "scope"); jw_lit(w, o->standalone ? "standalone" : "ftp-surface");
 	aggregate_write(w, o);
 	jw_key(w, "sessions"); jw_uint(w, rules_nsessions(r));
+	if (o->selection != NULL) {
+		jw_key(w, "selection"); select_json(w, o->selection);
+	}
 	jw_key(w, "rules");
 	jw_arr(w);
 	v = rules_list(r, &n);

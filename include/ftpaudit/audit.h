@@ -148,6 +148,10 @@ void	 audit_set_all_unused(struct audit *, bool);
 /* RULES_TRUST_ALL: no transfer is excluded (as rules --trust=all); before
  * adding sessions. */
 void	 audit_set_trust(struct audit *, enum rules_trust);
+/* The sessions the evidence was limited to (select.h), for the reports
+ * to say so; borrowed, NULL (the default): every session. */
+void	 audit_set_selection(struct audit *, const struct selection *);
+const struct selection *audit_selection(const struct audit *);
 const struct audit_broad *audit_broad(const struct audit *, size_t *n);
 const struct audit_shadow *audit_shadowed(const struct audit *, size_t *n);
 const struct audit_finding *audit_findings(const struct audit *, size_t *n);

@@ -49,6 +49,9 @@ struct rules_opts {
 	 * act only on the FTP surface of the servers seen. */
 	bool		 standalone;
 	struct fa_portset helper_ports;	/* control ports the helper is assigned to */
+	/* Renderers: the sessions the evidence was limited to (select.h),
+	 * borrowed; NULL: every session. */
+	const struct selection *selection;
 	struct rules_dnat_spec dnat[RULES_NAT_GIVEN_MAX];	/* --dnat */
 	size_t		 ndnat;
 	struct rules_net masq[RULES_NAT_GIVEN_MAX];	/* --masquerade */
