@@ -140,6 +140,11 @@ parse_format(struct live_args *a)
 		a->fmt = LIVE_JSON;
 		a->rfmt = s[0] == 'e' ? REPORT_EVE : s[4] == '\0' ? REPORT_ZEEK :
 		    REPORT_ZEEK_JSON;
+	} else if (strcmp(s, "html") == 0) {
+		/* A page is written once, at the end: nothing to stream. */
+		cli_warn("-F html: not for live: capture with -w FILE, then "
+		    "ftpaudit analyze -F html FILE");
+		return -1;
 	} else {
 		cli_warn("--format: expected tui, ndjson, json, zeek, zeek-json "
 		    "or eve, got '%s'", s);
@@ -363,7 +368,7 @@ run_loop(struct live_run *r)
 	int n;
 
 	r->start_mono = clock_us(CLOCK_MONOTONIC);
-	while (!cli_stopped() && tick(r)) {
+	while (!cli_interrupted && tick(r)) {
 		wait_input(r);
 		n = live_dispatch(r->l, r->e, dispatch_max(r, seen), r->err,
 		    sizeof r->err);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/fmt.h"
 #include "ftpaudit/rules.h"
 #include "ftpaudit/spool.h"
 #include "html.h"
@@ -664,10 +665,8 @@ put_limits(struct html_report *h, FILE *f, const struct fa_stats *st,
 	const struct summary *m = h->sum;
 
 	fputs("<h3>Limits and exclusions</h3>\n<table class=\"kv\">", f);
-	fprintf(f, "<tr><td>sessions with full detail<td class=\"n\">%zu of %llu "
-	    "<td class=\"note\">at most %d, anomalous sessions first; the others "
-	    "are table rows", nshown, (unsigned long long)m->total.sessions,
-	    HTML_DETAIL_MAX);
+	fprintf(f, "<tr><td>sessions with full detail<td class=\"n\">%zu of %llu",
+	    nshown, (unsigned long long)m->total.sessions);
 	kv_uint(f, "connections evicted at the table's cap", st->conn_cap_hits);
 	kv_uint(f, "reassembly caps hit", st->reasm_cap_hits);
 	kv_uint(f, "sessions with gaps in the control stream", m->sessions_with_gaps);
@@ -678,7 +677,9 @@ put_limits(struct html_report *h, FILE *f, const struct fa_stats *st,
 	kv_uint(f, "anomalies beyond the per-session cap", m->anoms_dropped);
 	kv_uint(f, "expectations beyond the cap", st->expect_cap_hits);
 	kv_uint(f, "malformed packets", st->malformed);
-	fputs("</table>\n", f);
+	fprintf(f, "</table>\n<p class=\"note\">Full detail (ladder, timeline) "
+	    "for at most %d sessions,<br>the anomalous ones first; the others "
+	    "are table rows.</p>\n", HTML_DETAIL_MAX);
 }
 
 static int

@@ -46,6 +46,15 @@ for f in suricata-verify/ftp__ftp-bounce__test.pcap \
 	[ -r "$shared/$f" ] && pcaps+=("$shared/$f")
 done
 
+# live streams: no page.  A usage error (exit 2, ftpaudit(1)), whose
+# first line says what to do instead.
+err=$("$FTPAUDIT" live -i lo -F html 2>&1 >/dev/null)
+rc=$?
+case "$rc:$err" in
+2:"ftpaudit: -F html: not for live"*) ;;
+*) echo "FAIL: live -F html: exit $rc: $err"; exit 1 ;;
+esac
+
 "$PY" "$check" "$FTPAUDIT" "$tmp" "$src/tests/integration/audit-data/server-mixed.nft.json" \
     "${pcaps[@]}"
 rc=$?

@@ -356,10 +356,12 @@ def check_screenshot(drv, outdir, sid):
     path = os.path.join(outdir, "ladder.png")
     ladder.screenshot(path)
     shots.append(path)
+    drv.set_window_size(1280, 1400)
     drv.execute_script("window.scrollTo(0, 0)")
     path = os.path.join(outdir, "report.png")
     drv.save_screenshot(path)
     shots.append(path)
+    drv.set_window_size(1280, 1100)
     for path in shots:
         n = png_colours(path)
         if n <= 16:
