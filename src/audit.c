@@ -105,6 +105,7 @@ audit_free(struct audit *a)
 		free(a->sensors[i]);
 	free(a->sensors);
 	audit_fixes_free(a);
+	free(a->hits.v);
 	free(a->used);
 	free(a->early);
 	free(a->maybe);
@@ -113,22 +114,6 @@ audit_free(struct audit *a)
 	free(a->shadow);
 	free(a->finds);
 	free(a);
-}
-
-void *
-audit_grow(void *p, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *q;
-
-	if (n < *cap)
-		return p;
-	ncap = *cap ? *cap * 2 : 16;
-	if ((q = realloc(p, ncap * size)) == NULL)
-		return NULL;
-	memset((char *)q + *cap * size, 0, (ncap - *cap) * size);
-	*cap = ncap;
-	return q;
 }
 
 /* Trace lines being collected (owned). */
@@ -208,15 +193,55 @@ trace_line(const struct rs_pkt *p, enum rs_hook h, const struct rs_result *r)
 	return s;
 }
 
+/* One more thing a flow's packets showed about rule seq; on ENOMEM the
+ * record says so, and the flow's evaluation fails. */
+static void
+hit(struct audit_hits *h, size_t seq, enum audit_hit_kind what)
+{
+	if (h->oom)
+		return;
+	if (fa_grow(&h->v, h->n, &h->cap, sizeof *h->v, 64) == -1) {
+		h->oom = true;
+		return;
+	}
+	h->v[h->n].seq = seq;
+	h->v[h->n++].what = what;
+}
+
 static void
 mark_used(void *arg, const struct rs_rule *r, const struct rs_chain *base)
 {
-	struct audit *a = arg;
+	struct audit_hits *h = arg;
 
 	(void)base;
-	a->used[r->seq] = true;
+	hit(h, r->seq, AH_USED);
 	if (r->leader != NULL)
-		a->used[r->leader->seq] = true;
+		hit(h, r->leader->seq, AH_USED);
+}
+
+/* What a flow's evaluation recorded, into the audit's rule marks. */
+static int
+record_hits(struct audit *a, struct audit_hits *h)
+{
+	size_t i;
+
+	if (h->oom)
+		return -1;
+	for (i = 0; i < h->n; i++) {
+		switch (h->v[i].what) {
+		case AH_USED:
+			a->used[h->v[i].seq] = true;
+			break;
+		case AH_EARLY:
+			a->early[h->v[i].seq] = true;
+			break;
+		case AH_MAYBE:
+			a->maybe[h->v[i].seq] = true;
+			break;
+		}
+	}
+	h->n = 0;
+	return 0;
 }
 
 /* Packet k of a flow: 0 the opening SYN, 1 the answer, 2 what follows. */
@@ -271,7 +296,7 @@ covered(const struct audit *a, const struct audit_flow *f)
  * decide (the flow's verdict is set), 0 when it goes on, -1 on ENOMEM.
  */
 static int
-eval_hook(const struct audit *a, struct audit *rec, struct audit_flow *f,
+eval_hook(const struct audit *a, struct audit_hits *rec, struct audit_flow *f,
     int k, enum rs_hook h, const struct rs_pkt *p, struct rs_result *r,
     const char **helper_out, struct trace *tr)
 {
@@ -281,11 +306,11 @@ eval_hook(const struct audit *a, struct audit *rec, struct audit_flow *f,
 	    r->policy != NULL) && trace_add(tr, trace_line(p, h, r)) == -1)
 		return -1;
 	if (rec != NULL && r->helper_early != NULL)
-		rec->early[r->helper_early->seq] = true;
+		hit(rec, r->helper_early->seq, AH_EARLY);
 	if (k == 0 && r->helper != NULL && helper_out != NULL)
 		*helper_out = r->helper;
 	if (rec != NULL && r->indeterminate && r->rule != NULL)
-		rec->maybe[r->rule->seq] = true;
+		hit(rec, r->rule->seq, AH_MAYBE);
 	if (r->indeterminate || r->verdict != RS_V_ACCEPT) {
 		deny(f, k, h, r);
 		return 1;
@@ -352,7 +377,7 @@ nat_line(struct trace *tr, const char *where, const struct rs_rule *rule,
  * went: without dnat it is the gateway's own, and its input hook
  * decides; nothing listens there, so what is accepted is refused. */
 static int
-nat_local(const struct audit *a, struct audit *rec, struct audit_flow *f,
+nat_local(const struct audit *a, struct audit_hits *rec, struct audit_flow *f,
     const struct rs_pkt *p, struct trace *tr)
 {
 	struct rs_result r;
@@ -396,7 +421,7 @@ nat_mismatch(struct audit_flow *f, enum rs_hook h, const struct rs_result *r)
 /* Packet k's dstnat (k == 0: the ruleset's, checked against the
  * capture); 1 when the flow's verdict is settled, 0, or -1. */
 static int
-nat_pre(const struct audit *a, struct audit *rec, struct audit_flow *f, int k,
+nat_pre(const struct audit *a, struct audit_hits *rec, struct audit_flow *f, int k,
     struct rs_pkt *p, const char **helper_out, struct trace *tr)
 {
 	struct rs_pkt want = *p;
@@ -438,7 +463,7 @@ nat_pre(const struct audit *a, struct audit *rec, struct audit_flow *f, int k,
 
 /* Packet k's srcnat, as nat_pre. */
 static int
-nat_post(const struct audit *a, struct audit *rec, struct audit_flow *f, int k,
+nat_post(const struct audit *a, struct audit_hits *rec, struct audit_flow *f, int k,
     struct rs_pkt *p, struct trace *tr)
 {
 	struct rs_pkt want = *p;
@@ -488,7 +513,7 @@ nat_status(const struct audit_flow *f)
 /* A flow seen on both sides of the audited gateway: each packet's
  * translation as conntrack and the nat chains make it. */
 static int
-eval_nat(const struct audit *a, struct audit *rec, struct audit_flow *f,
+eval_nat(const struct audit *a, struct audit_hits *rec, struct audit_flow *f,
     const char **helper_out, struct trace *tr)
 {
 	struct rs_result r;
@@ -518,12 +543,12 @@ eval_nat(const struct audit *a, struct audit *rec, struct audit_flow *f,
 
 /*
  * Run the flow's packets through the ruleset, with f->helper, and set its
- * verdict.  rec (the audit itself, or NULL when a trace is replayed) gets
- * the rules they used; tr, when not NULL, a line per base chain; and
+ * verdict.  The audit is only read: rec (NULL when a trace is replayed)
+ * gets what the packets showed of the rules, which record_hits applies; tr, when not NULL, a line per base chain; and
  * *helper_out what the first packet assigned.
  */
 static int
-eval_flow(const struct audit *a, struct audit *rec, struct audit_flow *f,
+eval_flow(const struct audit *a, struct audit_hits *rec, struct audit_flow *f,
     const char **helper_out, struct trace *tr)
 {
 	enum rs_hook hooks[3];
@@ -571,10 +596,10 @@ sensor_name(struct audit *a, const char *name)
 	for (i = 0; i < a->nsensors; i++)
 		if (strcmp(a->sensors[i], name) == 0)
 			return a->sensors[i];
-	if ((v = audit_grow(a->sensors, &a->sensors_cap, a->nsensors,
-	    sizeof *v)) == NULL)
+	if (fa_grow(&a->sensors, a->nsensors, &a->sensors_cap, sizeof *v,
+	    16) == -1)
 		return NULL;
-	a->sensors = v;
+	v = a->sensors;
 	if ((v[a->nsensors] = strdup(name)) == NULL)
 		return NULL;
 	return v[a->nsensors++];
@@ -589,9 +614,8 @@ new_flow(struct audit *a, const struct fa_session *s)
 	if (s->sensor != NULL && (sensor = sensor_name(a, s->sensor)) == NULL)
 		return NULL;
 
-	if ((v = audit_grow(a->flows, &a->fcap, a->nflows, sizeof *v)) == NULL)
+	if (fa_grow(&a->flows, a->nflows, &a->fcap, sizeof *v, 16) == -1)
 		return NULL;
-	a->flows = v;
 	v = &a->flows[a->nflows];
 	memset(v, 0, sizeof *v);
 	v->session = s->id;
@@ -606,7 +630,10 @@ finish_flow(struct audit *a, struct audit_flow *f, const char *helper,
 {
 	a->nflows++;
 	f->helper = helper;
-	return eval_flow(a, a, f, helper_out, NULL);
+	a->hits.n = 0;
+	if (eval_flow(a, &a->hits, f, helper_out, NULL) == -1)
+		return -1;
+	return record_hits(a, &a->hits);
 }
 
 /* The helper would open this data connection: assigned to the control

@@ -128,9 +128,8 @@ find_fix(struct audit *a, struct fix_index *ix, const struct audit_flow *f)
 	for (; ix->slot[j] != 0; j = (j + 1) & (ix->nslot - 1))
 		if (same_key(&a->fixes[ix->slot[j] - 1], c, p, family, server))
 			return &a->fixes[ix->slot[j] - 1];
-	if ((x = audit_grow(a->fixes, &a->xcap, a->nfixes, sizeof *x)) == NULL)
+	if (fa_grow(&a->fixes, a->nfixes, &a->xcap, sizeof *x, 16) == -1)
 		return NULL;
-	a->fixes = x;
 	ix->slot[j] = (uint32_t)a->nfixes + 1;
 	x = &a->fixes[a->nfixes++];
 	memset(x, 0, sizeof *x);
@@ -192,9 +191,9 @@ add_flow(struct audit *a, struct fix_index *ix, size_t idx)
 		return 0;
 	if ((x = find_fix(a, ix, f)) == NULL)
 		return -1;
-	if ((v = audit_grow(x->flows, &x->fcap, x->nflows, sizeof *v)) == NULL)
+	if (fa_grow(&x->flows, x->nflows, &x->fcap, sizeof *v, 16) == -1)
 		return -1;
-	x->flows = v;
+	v = x->flows;
 	v[x->nflows++] = idx;
 	if (f->rule != NULL && (x->before == NULL || f->rule->index <
 	    x->before->index))
@@ -298,8 +297,8 @@ audit_make_fixes(struct audit *a)
 	for (i = 0; i < a->nflows; i++) {
 		if (a->flows[i].fix == 0)
 			continue;
-		if ((a->denied = audit_grow(a->denied, &a->dcap, a->ndenied,
-		    sizeof *a->denied)) == NULL)
+		if (fa_grow(&a->denied, a->ndenied, &a->dcap,
+		    sizeof *a->denied, 16) == -1)
 			return -1;
 		a->denied[a->ndenied++] = i;
 	}

@@ -4,6 +4,19 @@
 #define FTPAUDIT_AUDIT_INT_H
 
 #include "ftpaudit/audit.h"
+#include "grow.h"
+
+/* What the packets of one flow showed about the ruleset's rules, while
+ * the audit is only read; applied to it afterwards. */
+enum audit_hit_kind { AH_USED, AH_EARLY, AH_MAYBE };
+struct audit_hits {
+	struct audit_hit {
+		size_t	 seq;		/* the rule's rs_rule.seq */
+		enum audit_hit_kind what;
+	}		*v;		/* owned, reused from flow to flow */
+	size_t		 n, cap;
+	bool		 oom;
+};
 
 struct audit {
 	const struct ruleset *rs;
@@ -22,6 +35,7 @@ struct audit {
 	bool		*maybe;		/* reached, but undecidable */
 	bool		*surface;	/* may match the FTP surface's TCP */
 	bool		 all_unused;	/* list unused rules off the surface too */
+	struct audit_hits hits;		/* the flow being evaluated */
 	const char	*if_client, *if_server;	/* borrowed, or NULL */
 	struct audit_broad *broad;
 	size_t		 nbroad;
@@ -31,9 +45,6 @@ struct audit {
 	size_t		 nfinds, ncap;
 	size_t		 ndata;		/* data connections evaluated */
 };
-
-/* audit.c: grow an array of size-byte items to hold n + 1 (zeroed). */
-void	*audit_grow(void *p, size_t *cap, size_t n, size_t size);
 
 /* audit_fix.c: the fixes of the denied flows; 0, or -1 on ENOMEM. */
 int	 audit_make_fixes(struct audit *);

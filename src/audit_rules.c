@@ -31,11 +31,11 @@ finding(struct audit *a, const char *type, const char *fmt, ...)
 	va_end(ap);
 	if (n == -1)
 		return -1;
-	if ((v = audit_grow(a->finds, &a->ncap, a->nfinds, sizeof *v)) == NULL) {
+	if (fa_grow(&a->finds, a->nfinds, &a->ncap, sizeof *v, 16) == -1) {
 		free(s);
 		return -1;
 	}
-	a->finds = v;
+	v = a->finds;
 	v[a->nfinds].type = type;
 	v[a->nfinds++].text = s;
 	return 0;
@@ -138,9 +138,10 @@ audit_find_shadowed(struct audit *a)
 				if (!terminal(c->rules[i]) || !covers(c->rules[i], c->rules[j]) ||
 				    same_rule(c->rules[i], c->rules[j]))
 					continue;
-				if ((v = audit_grow(a->shadow, &a->scap, a->nshadow, sizeof *v)) == NULL)
+				if (fa_grow(&a->shadow, a->nshadow, &a->scap,
+				    sizeof *v, 16) == -1)
 					return -1;
-				a->shadow = v;
+				v = a->shadow;
 				v[a->nshadow].rule = c->rules[j];
 				v[a->nshadow++].by = c->rules[i];
 				break;
