@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/fmt.h"
 #include "ftpaudit/report.h"
 #include "ftpaudit/rules.h"
-#include "ftpaudit/select.h"
 
 /* The prefixes of an aggregated list when they fit the column (hosts
  * bare, as unaggregated), else their count. */
@@ -217,9 +217,10 @@ put_aggregate(const struct rules *r, FILE *f, const char *prefix)
 	snprintf(v4, sizeof v4, "/%u", o->agg_plen4);
 	snprintf(v6, sizeof v6, "/%u", o->agg_plen6);
 	fprintf(f, "%sAddresses WIDENED (--aggregate=%s): IPv4 %s, IPv6 %s; each "
-	    "list holds the whole\n%sprefix of every address seen, addresses "
-	    "never seen included.\n", prefix, w, o->agg_plen4 < 32 ? v4 :
-	    "exact", o->agg_plen6 < 128 ? v6 : "exact", prefix);
+	    "list of %s holds\n%sthe whole prefix of every address seen, "
+	    "addresses never seen included.\n", prefix, w, o->agg_plen4 < 32 ?
+	    v4 : "exact", o->agg_plen6 < 128 ? v6 : "exact",
+	    o->side == RULES_CLIENT ? "servers" : "clients", prefix);
 }
 
 /* The comment lines every nft and iptables script starts with: the
@@ -238,7 +239,6 @@ rules_comment_header(const struct rules *r, FILE *f)
 	    rules_side_str(o->side), rules_strategy_str(o->strategy),
 	    rules_peers_str(o->peers), rules_trust_str(o->trust),
 	    rules_nsessions(r));
-	select_comment(f, o->selection, "# ");
 	put_aggregate(r, f, "# ");
 	if (o->trust == RULES_TRUST_ALL)
 		fputs("# Evidence: every negotiation taken (--trust=all), "
@@ -296,7 +296,6 @@ rules_text(const struct rules *r, FILE *f)
 	const struct rules_hint *h;
 	size_t i, n;
 
-	select_comment(f, o->selection, "");
 	fprintf(f, "Firewall rules for the %s side (strategy %s, peers %s, "
 	    "trust %s), from %zu FTP sessions; %s.\n\n",
 	    rules_side_str(o->side), rules_strategy_str(o->strategy),

@@ -19,7 +19,7 @@
  * address cannot be known and no rule is made (the opening has rule 0).
  *
  * Aggregation keys: control and passive data per server address and
- * control port, active data per server address (see walk_transfer), all
+ * control port, active data per server address (see transfer_need), all
  * per family.  On the client side with --peers=any the server address is
  * dropped from the keys, since it is no longer matched.
  *
@@ -65,11 +65,47 @@ struct rules {
 	size_t		 nnat, nat_cap;
 };
 
-/* What one walk over a session collects. */
-struct walk {
-	struct rules_opening *v;
-	size_t		 n, cap;
+/*
+ * A rule's key and the two hosts of one flow: cli and srv are the FTP
+ * client's and server's addresses of the flow.
+ */
+struct flow {
+	enum rules_purpose purpose;
+	enum rules_chain chain;
+	int		 family;
+	struct fa_addr	 cli, srv;
+	uint16_t	 ctl_port;
+	bool		 client_initiates;
+};
+
+/*
+ * What a session needs, a pure function of the session and the options
+ * (session_needs): for its control connection and each transfer, the
+ * opening and what covers it.  The rules are widened from it
+ * (rules_widen) or only read (opening_rule).
+ */
+enum need_kind {
+	NK_NONE,	/* excluded, or its ends of two families: no rule */
+	NK_FLOW,	/* a port rule, keyed by f */
+	NK_HELPER,	/* the helper's rules, related in chain f.chain */
+};
+struct need {
+	struct rules_opening o;		/* rule 0: set by opening_rule */
+	const struct fa_transfer *t;	/* borrowed; NULL: control */
+	int		 rx;		/* enum rules_reason, or -1: kept */
+	enum need_kind	 kind;
+	struct flow	 f;
+};
+struct needs {
+	struct need	*v;		/* owned */
+	size_t		 n;
 	bool		 logged_in;
+};
+
+/* A session's openings, each once (rules_openings). */
+struct openings {
+	struct rules_opening *v;	/* owned */
+	size_t		 n, cap;
 };
 
 void
@@ -646,7 +682,7 @@ opening_eq(const struct rules_opening *x, const struct rules_opening *y)
 }
 
 static int
-walk_push(struct walk *w, const struct rules_opening *o)
+openings_push(struct openings *w, const struct rules_opening *o)
 {
 	size_t i;
 
@@ -708,19 +744,6 @@ hint_add(struct rules *r, const char *type, const char *fmt, ...)
 	return 0;
 }
 
-/*
- * The rule for one flow: found, or (when adding) made and widened.
- * cli/srv are the FTP client's and server's addresses of the flow.
- */
-struct flow {
-	enum rules_purpose purpose;
-	enum rules_chain chain;
-	int		 family;
-	struct fa_addr	 cli, srv;
-	uint16_t	 ctl_port;
-	bool		 client_initiates;
-};
-
 static bool
 keeps_server(const struct rules_opts *o)
 {
@@ -733,18 +756,29 @@ keeps_client(const struct rules_opts *o)
 	return o->side == RULES_CLIENT || o->peers == RULES_PEERS_OBSERVED;
 }
 
-static struct rules_rule *
-flow_rule(struct rules *r, const struct flow *f, bool add)
+/* A flow's rule key: the server's address unless it is not matched. */
+static struct fa_addr
+flow_key(const struct rules_opts *o, const struct flow *f)
 {
 	struct fa_addr key;
+
+	memset(&key, 0, sizeof key);
+	if (keeps_server(o))
+		key = f->srv;
+	return key;
+}
+
+/* The rule of a flow, made (matching any address on a side that is not
+ * kept) when missing; NULL on ENOMEM. */
+static struct rules_rule *
+flow_get(struct rules *r, const struct flow *f)
+{
+	struct fa_addr key = flow_key(&r->opts, f);
 	struct rules_rule *u;
 	struct rules_addrs *ca, *sa;
 
-	memset(&key, 0, sizeof key);
-	if (keeps_server(&r->opts))
-		key = f->srv;
 	u = rule_find(r, f->purpose, f->chain, f->family, &key, f->ctl_port);
-	if (u != NULL || !add)
+	if (u != NULL)
 		return u;
 	if ((u = rule_add(r, f->purpose, f->chain, f->family, &key,
 	    f->ctl_port)) == NULL)
@@ -756,45 +790,41 @@ flow_rule(struct rules *r, const struct flow *f, bool add)
 	return u;
 }
 
-static struct rules_rule *
-flow_widen(struct rules *r, const struct flow *f, bool add)
+/* Rule u of flow f holds its hosts. */
+static int
+flow_addrs(struct rules_rule *u, const struct flow *f)
 {
-	struct rules_rule *u;
-	struct rules_addrs *ca, *sa;
-
-	if ((u = flow_rule(r, f, add)) == NULL || !add || r->ids_only)
-		return u;
-	ca = f->client_initiates ? &u->saddr : &u->daddr;
-	sa = f->client_initiates ? &u->daddr : &u->saddr;
-	if (rules_addrs_add(ca, &f->cli) == -1 ||
-	    rules_addrs_add(sa, &f->srv) == -1)
-		return NULL;
-	return u;
+	if (rules_addrs_add(f->client_initiates ? &u->saddr : &u->daddr,
+	    &f->cli) == -1 ||
+	    rules_addrs_add(f->client_initiates ? &u->daddr : &u->saddr,
+	    &f->srv) == -1)
+		return -1;
+	return 0;
 }
 
-/* The helper's two rules for a covered data flow. */
+/* Where the helper is assigned: before conntrack sees the first packet. */
+static enum rules_chain
+assign_chain(const struct rules_opts *o)
+{
+	return o->side == RULES_CLIENT ? RC_OUTPUT : RC_PREROUTING;
+}
+
+/* The helper's two rules for a covered data flow, made when missing: the
+ * assignment, then the related accept in chain c, which is returned. */
 static struct rules_rule *
-helper_rules(struct rules *r, const struct fa_session *s, enum rules_chain c,
-    bool add)
+helper_get(struct rules *r, enum rules_chain c)
 {
 	struct fa_addr none;
-	enum rules_chain ac;
-	struct rules_rule *u;
 
 	memset(&none, 0, sizeof none);
-	ac = r->opts.side == RULES_CLIENT ? RC_OUTPUT : RC_PREROUTING;
-	u = rule_find(r, RP_HELPER_ASSIGN, ac, 0, &none, 0);
-	if (u == NULL && add)
-		u = rule_add(r, RP_HELPER_ASSIGN, ac, 0, &none, 0);
-	if (u == NULL && add)
+	if (rule_find(r, RP_HELPER_ASSIGN, assign_chain(&r->opts), 0, &none,
+	    0) == NULL && rule_add(r, RP_HELPER_ASSIGN, assign_chain(&r->opts),
+	    0, &none, 0) == NULL)
 		return NULL;
-	if (add && !r->ids_only &&
-	    evidence_add(u, s, s->start_us, false, s->server.port) == -1)
+	if (rule_find(r, RP_HELPER_RELATED, c, 0, &none, 0) == NULL &&
+	    rule_add(r, RP_HELPER_RELATED, c, 0, &none, 0) == NULL)
 		return NULL;
-	u = rule_find(r, RP_HELPER_RELATED, c, 0, &none, 0);
-	if (u == NULL && add)
-		u = rule_add(r, RP_HELPER_RELATED, c, 0, &none, 0);
-	return u;
+	return rule_find(r, RP_HELPER_RELATED, c, 0, &none, 0);
 }
 
 static uint32_t
@@ -1038,62 +1068,79 @@ excluded_add(struct rules *r, const struct fa_session *s,
 	return 0;
 }
 
-/* One data transfer: its opening and, when adding, its rule. */
-static int
-walk_transfer(struct rules *r, const struct fa_session *s,
-    const struct fa_transfer *t, bool add, struct walk *w)
+/* What one data transfer needs. */
+static void
+transfer_need(const struct rules_opts *o, const struct fa_session *s,
+    const struct fa_transfer *t, bool login, struct need *nd)
 {
-	struct rules_opening o;
-	struct rules_rule *u = NULL;
-	struct flow f;
-	int rx;
+	struct rules_opening *op = &nd->o;
+	struct flow *f = &nd->f;
 
-	memset(&o, 0, sizeof o);
-	data_ends(s, t, &o);
-	o.helper_flags = helper_flags(&r->opts, s, t);
-	o.helper_covers = o.helper_flags == 0;
-	if ((rx = vet(&r->opts, s, t, w->logged_in)) >= 0) {
-		o.excluded = reason_words[rx];
-		if (add && !r->ids_only && (transfer_hints(r, s, t) == -1 ||
-		    excluded_add(r, s, t, &o, rx) == -1))
-			return -1;
-		return walk_push(w, &o);
+	memset(nd, 0, sizeof *nd);
+	nd->t = t;
+	data_ends(s, t, op);
+	op->helper_flags = helper_flags(o, s, t);
+	op->helper_covers = op->helper_flags == 0;
+	if ((nd->rx = vet(o, s, t, login)) >= 0) {
+		op->excluded = reason_words[nd->rx];
+		nd->kind = NK_NONE;
+		return;
 	}
-	f.purpose = o.purpose;
-	f.client_initiates = o.purpose == RP_PASSIVE;
-	f.chain = chain_for(r->opts.side, f.client_initiates);
-	f.family = o.responder.ip.family;
-	f.cli = f.client_initiates ? o.initiator.ip : o.responder.ip;
-	f.srv = f.client_initiates ? o.responder.ip : o.initiator.ip;
+	f->purpose = op->purpose;
+	f->client_initiates = op->purpose == RP_PASSIVE;
+	f->chain = chain_for(o->side, f->client_initiates);
+	f->family = op->responder.ip.family;
+	f->cli = f->client_initiates ? op->initiator.ip : op->responder.ip;
+	f->srv = f->client_initiates ? op->responder.ip : op->initiator.ip;
 	/* A data connection carries no trace of its control port: two active
 	 * rules of one address would only differ in sport, one subsuming
 	 * the other.  So active data is one rule per server address. */
-	f.ctl_port = o.purpose == RP_ACTIVE ? 0 : s->server.port;
-	if (add && !r->ids_only && (note_uncovered(r, s, o.helper_flags) == -1 ||
-	    transfer_hints(r, s, t) == -1))
-		return -1;
-	if (o.initiator.ip.family != o.responder.ip.family)
-		return walk_push(w, &o);	/* no rule: see the top */
-	if (o.helper_covers)
-		r->helper_used |= add;
-	if (r->opts.strategy == RULES_HELPER && o.helper_covers)
-		u = helper_rules(r, s, f.chain, add);
+	f->ctl_port = op->purpose == RP_ACTIVE ? 0 : s->server.port;
+	if (op->initiator.ip.family != op->responder.ip.family)
+		nd->kind = NK_NONE;	/* no rule: see the top */
+	else if (o->strategy == RULES_HELPER && op->helper_covers)
+		nd->kind = NK_HELPER;
 	else
-		u = flow_widen(r, &f, add);
-	if (u == NULL && add)
+		nd->kind = NK_FLOW;
+}
+
+/* What the control connection needs. */
+static void
+control_need(const struct rules_opts *o, const struct fa_session *s,
+    struct need *nd)
+{
+	memset(nd, 0, sizeof *nd);
+	nd->rx = -1;
+	nd->kind = NK_FLOW;
+	nd->o.purpose = RP_CONTROL;
+	nd->o.initiator = s->client;
+	nd->o.initiator_port_known = true;
+	nd->o.responder = s->server;
+	nd->f.purpose = RP_CONTROL;
+	nd->f.client_initiates = true;
+	nd->f.chain = chain_for(o->side, true);
+	nd->f.family = s->server.ip.family;
+	nd->f.cli = s->client.ip;
+	nd->f.srv = s->server.ip;
+	nd->f.ctl_port = s->server.port;
+}
+
+/* The session's needs into *out (out->v owned by the caller); 0 or -1. */
+static int
+session_needs(const struct rules_opts *o, const struct fa_session *s,
+    struct needs *out)
+{
+	uint32_t i;
+
+	out->logged_in = logged_in(s);
+	out->n = (size_t)s->nxfers + 1;
+	if ((out->v = reallocarray(NULL, out->n, sizeof *out->v)) == NULL)
 		return -1;
-	if (add && !r->ids_only) {
-		if (evidence_add(u, s, t->connected ? t->start_us : t->neg_ts_us,
-		    t->connected, u->purpose == RP_HELPER_RELATED ? 0 :
-		    o.responder.port) == -1)
-			return -1;
-		if (t->connected && o.purpose == RP_ACTIVE) {
-			u->active_seen = true;
-			u->all_from_20 &= o.initiator.port == 20;
-		}
-	}
-	o.rule = u ? u->id : 0;
-	return walk_push(w, &o);
+	control_need(o, s, &out->v[0]);
+	for (i = 0; i < s->nxfers; i++)
+		transfer_need(o, s, &s->xfers[i], out->logged_in,
+		    &out->v[i + 1]);
+	return 0;
 }
 
 static int
@@ -1119,13 +1166,13 @@ session_hints(struct rules *r, const struct fa_session *s)
 }
 
 /*
- * The NAT part.  Entries are few (one per translation and server), so
- * they are found by a linear search.
+ * The NAT part: an entry found, or made when missing.  Entries are few
+ * (one per translation and server), so they are found by a linear search.
  */
 static struct rules_nat *
 nat_find(struct rules *r, enum rules_nat_kind k, const struct fa_addr *daddr,
     uint16_t port, const struct fa_addr *to, uint16_t to_port,
-    const struct rules_net *net, bool add)
+    const struct rules_net *net)
 {
 	struct rules_nat *n;
 	size_t i;
@@ -1139,8 +1186,7 @@ nat_find(struct rules *r, enum rules_nat_kind k, const struct fa_addr *daddr,
 		    fa_addr_eq(&n->net.addr, &net->addr))))
 			return n;
 	}
-	if (!add || fa_grow(&r->nat, r->nnat, &r->nat_cap,
-	    sizeof *r->nat, 8) == -1)
+	if (fa_grow(&r->nat, r->nnat, &r->nat_cap, sizeof *r->nat, 8) == -1)
 		return NULL;
 	n = &r->nat[r->nnat];
 	memset(n, 0, sizeof *n);
@@ -1191,7 +1237,7 @@ nat_observe(struct rules *r, const struct fa_session *s)
 	if (x->kind == FA_NAT_DNAT || x->kind == FA_NAT_BOTH) {
 		if ((n = nat_find(r, RN_DNAT, &x->out_server.ip,
 		    x->out_server.port, &x->in_server.ip, x->in_server.port,
-		    NULL, true)) == NULL ||
+		    NULL)) == NULL ||
 		    rules_addrs_add(&n->saddr, &x->out_client.ip) == -1)
 			return -1;
 		n->nsessions++;
@@ -1199,8 +1245,7 @@ nat_observe(struct rules *r, const struct fa_session *s)
 	}
 	if (x->kind == FA_NAT_SNAT || x->kind == FA_NAT_BOTH) {
 		if ((n = nat_find(r, RN_SNAT, &x->in_server.ip,
-		    x->in_server.port, &x->out_client.ip, 0, NULL,
-		    true)) == NULL ||
+		    x->in_server.port, &x->out_client.ip, 0, NULL)) == NULL ||
 		    rules_addrs_add(&n->saddr, &x->in_client.ip) == -1)
 			return -1;
 		n->nsessions++;
@@ -1208,45 +1253,139 @@ nat_observe(struct rules *r, const struct fa_session *s)
 	return 0;
 }
 
-static int
-walk_session(struct rules *r, const struct fa_session *s, bool add,
-    struct walk *w)
+/* The id of the rule that covers nd so far, or 0. */
+static uint32_t
+opening_rule(const struct rules *r, const struct need *nd)
 {
-	struct rules_opening o;
-	struct rules_rule *u;
-	struct flow f;
-	uint32_t i;
+	const struct rules_rule *u = NULL;
+	struct fa_addr key;
 
-	w->logged_in = logged_in(s);
-	if (add && (w->logged_in || r->opts.trust == RULES_TRUST_ALL))
+	switch (nd->kind) {
+	case NK_NONE:
+		return 0;
+	case NK_HELPER:
+		memset(&key, 0, sizeof key);
+		u = rule_find(r, RP_HELPER_RELATED, nd->f.chain, 0, &key, 0);
+		break;
+	case NK_FLOW:
+		key = flow_key(&r->opts, &nd->f);
+		u = rule_find(r, nd->f.purpose, nd->f.chain, nd->f.family, &key,
+		    nd->f.ctl_port);
+		break;
+	}
+	return u != NULL ? u->id : 0;
+}
+
+/* The session's openings, each once, with the ids of their rules. */
+static int
+openings_of(const struct rules *r, const struct needs *ns,
+    struct rules_opening **out, size_t *n)
+{
+	struct openings w;
+	struct rules_opening o;
+	size_t i;
+
+	memset(&w, 0, sizeof w);
+	for (i = 0; i < ns->n; i++) {
+		o = ns->v[i].o;
+		o.rule = opening_rule(r, &ns->v[i]);
+		if (openings_push(&w, &o) == -1) {
+			free(w.v);
+			*out = NULL;
+			*n = 0;
+			return -1;
+		}
+	}
+	*out = w.v;
+	*n = w.n;
+	return 0;
+}
+
+/* The evidence of one need on its rule u (and the helper's assignment). */
+static int
+need_evidence(struct rules *r, const struct fa_session *s,
+    const struct need *nd, struct rules_rule *u)
+{
+	const struct fa_transfer *t = nd->t;
+	struct rules_rule *a;
+	struct fa_addr none;
+
+	if (t == NULL)
+		return evidence_add(u, s, s->start_us, true, s->server.port);
+	if (nd->kind == NK_HELPER) {
+		memset(&none, 0, sizeof none);
+		a = rule_find(r, RP_HELPER_ASSIGN, assign_chain(&r->opts), 0,
+		    &none, 0);
+		if (evidence_add(a, s, s->start_us, false, s->server.port) == -1)
+			return -1;
+	}
+	if (evidence_add(u, s, t->connected ? t->start_us : t->neg_ts_us,
+	    t->connected, u->purpose == RP_HELPER_RELATED ? 0 :
+	    nd->o.responder.port) == -1)
+		return -1;
+	if (t->connected && nd->o.purpose == RP_ACTIVE) {
+		u->active_seen = true;
+		u->all_from_20 &= nd->o.initiator.port == 20;
+	}
+	return 0;
+}
+
+/* Notes, hints and exclusions a transfer earns. */
+static int
+transfer_notes(struct rules *r, const struct fa_session *s,
+    const struct need *nd)
+{
+	if (nd->rx >= 0)
+		return transfer_hints(r, s, nd->t) == -1 ||
+		    excluded_add(r, s, nd->t, &nd->o, nd->rx) == -1 ? -1 : 0;
+	if (note_uncovered(r, s, nd->o.helper_flags) == -1 ||
+	    transfer_hints(r, s, nd->t) == -1)
+		return -1;
+	return 0;
+}
+
+/* The rule of one need, made when missing and, unless ids only, widened
+ * to its hosts and evidence. */
+static int
+widen_need(struct rules *r, const struct fa_session *s, const struct need *nd)
+{
+	struct rules_rule *u;
+
+	if (nd->t != NULL && !r->ids_only && transfer_notes(r, s, nd) == -1)
+		return -1;
+	if (nd->kind == NK_NONE)
+		return 0;
+	if (nd->t != NULL && nd->o.helper_covers)
+		r->helper_used = true;
+	u = nd->kind == NK_HELPER ? helper_get(r, nd->f.chain) :
+	    flow_get(r, &nd->f);
+	if (u == NULL)
+		return -1;
+	if (r->ids_only)
+		return 0;
+	if (nd->kind == NK_FLOW && flow_addrs(u, &nd->f) == -1)
+		return -1;
+	if (need_evidence(r, s, nd, u) == -1)
+		return -1;
+	return nd->t == NULL ? session_hints(r, s) : 0;
+}
+
+/* The rules widened by what a session needs, in order: a rule is made
+ * when an opening is first seen. */
+static int
+rules_widen(struct rules *r, const struct fa_session *s,
+    const struct needs *ns)
+{
+	bool counts = ns->logged_in || r->opts.trust == RULES_TRUST_ALL;
+	size_t i;
+
+	if (counts)
 		r->nlogged_in++;
-	if (add && !r->ids_only && r->opts.side == RULES_GATEWAY &&
-	    (w->logged_in || r->opts.trust == RULES_TRUST_ALL) &&
+	if (counts && !r->ids_only && r->opts.side == RULES_GATEWAY &&
 	    nat_observe(r, s) == -1)
 		return -1;
-	memset(&o, 0, sizeof o);
-	o.purpose = RP_CONTROL;
-	o.initiator = s->client;
-	o.initiator_port_known = true;
-	o.responder = s->server;
-	f.purpose = RP_CONTROL;
-	f.client_initiates = true;
-	f.chain = chain_for(r->opts.side, true);
-	f.family = s->server.ip.family;
-	f.cli = s->client.ip;
-	f.srv = s->server.ip;
-	f.ctl_port = s->server.port;
-	if ((u = flow_widen(r, &f, add)) == NULL && add)
-		return -1;
-	if (add && !r->ids_only &&
-	    (evidence_add(u, s, s->start_us, true, s->server.port) == -1 ||
-	    session_hints(r, s) == -1))
-		return -1;
-	o.rule = u ? u->id : 0;
-	if (walk_push(w, &o) == -1)
-		return -1;
-	for (i = 0; i < s->nxfers; i++)
-		if (walk_transfer(r, s, &s->xfers[i], add, w) == -1)
+	for (i = 0; i < ns->n; i++)
+		if (widen_need(r, s, &ns->v[i]) == -1)
 			return -1;
 	return 0;
 }
@@ -1263,27 +1402,24 @@ rules_add_session(struct rules *r, const struct fa_session *s)
 	return rc;
 }
 
-/* An opening's rule is found by its key, or added under it: a walk that
- * only reads, after this one, gives the same ids. */
 int
 rules_add_openings(struct rules *r, const struct fa_session *s,
     struct rules_opening **out, size_t *n)
 {
-	struct walk w;
+	struct needs ns;
 	int rc;
 
-	memset(&w, 0, sizeof w);
-	rc = walk_session(r, s, true, &w);
+	*out = NULL;
+	*n = 0;
+	rc = session_needs(&r->opts, s, &ns);
+	if (rc == 0)
+		rc = rules_widen(r, s, &ns);
 	if (rc == 0 && r->shadow != NULL)
 		rc = rules_add_session(r->shadow, s);
 	r->nsessions++;
-	if (rc == -1) {
-		free(w.v);
-		w.v = NULL;
-		w.n = 0;
-	}
-	*out = w.v;
-	*n = w.n;
+	if (rc == 0)
+		rc = openings_of(r, &ns, out, n);
+	free(ns.v);
 	return rc;
 }
 
@@ -1291,19 +1427,16 @@ int
 rules_openings(const struct rules *r, const struct fa_session *s,
     struct rules_opening **out, size_t *n)
 {
-	struct walk w;
+	struct needs ns;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
-	memset(&w, 0, sizeof w);
-	/* Without add the walk only reads r. */
-	if (walk_session((struct rules *)r, s, false, &w) == -1) {
-		free(w.v);
+	if (session_needs(&r->opts, s, &ns) == -1)
 		return -1;
-	}
-	*out = w.v;
-	*n = w.n;
-	return 0;
+	rc = openings_of(r, &ns, out, n);
+	free(ns.v);
+	return rc;
 }
 
 static int
@@ -1358,11 +1491,13 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The list as the renderers match it (--aggregate); v stays as seen. */
+/* The list as the renderers match it (--aggregate); v stays as seen.
+ * Only the peers' list is widened (the clients; on the client side the
+ * servers, as --peers has it): the other is the host the rule is for. */
 static int
-addrs_aggregate(const struct rules_opts *o, struct rules_addrs *s)
+addrs_aggregate(const struct rules_opts *o, struct rules_addrs *s, bool peers)
 {
-	bool prefix = o->aggregate == RULES_AGG_PREFIX;
+	bool prefix = o->aggregate == RULES_AGG_PREFIX && peers;
 
 	if (o->aggregate == RULES_AGG_NONE || s->any)
 		return 0;
@@ -1381,11 +1516,14 @@ rule_finish(struct rules *r, struct rules_rule *u)
 	char a[FA_ADDRSTRLEN];
 	size_t i;
 	uint16_t lo;
+	bool peers_s;
 
 	if (ev->nsessions > 1)	/* qsort(NULL, 0) is undefined */
 		qsort(ev->sessions, ev->nsessions, sizeof *ev->sessions, cmp_u64);
-	if (addrs_aggregate(&r->opts, &u->saddr) == -1 ||
-	    addrs_aggregate(&r->opts, &u->daddr) == -1)
+	/* saddr is the FTP client's but for active data. */
+	peers_s = (u->purpose != RP_ACTIVE) == (r->opts.side != RULES_CLIENT);
+	if (addrs_aggregate(&r->opts, &u->saddr, peers_s) == -1 ||
+	    addrs_aggregate(&r->opts, &u->daddr, !peers_s) == -1)
 		return -1;
 	switch (u->purpose) {
 	case RP_CONTROL:
@@ -1468,7 +1606,7 @@ nat_given(struct rules *r)
 	for (i = 0; i < o->ndnat; i++) {
 		d = &o->dnat[i];
 		if ((n = nat_find(r, RN_DNAT, &d->pub, d->pub_port, &d->in,
-		    d->in_port, NULL, true)) == NULL)
+		    d->in_port, NULL)) == NULL)
 			return -1;
 		n->given = true;
 		n->saddr.any = true;
@@ -1480,8 +1618,8 @@ nat_given(struct rules *r)
 			    r->v[j].key_addr.family != FA_AF_INET)
 				continue;
 			if ((n = nat_find(r, RN_MASQUERADE, &r->v[j].key_addr,
-			    r->v[j].key_port, &r->v[j].key_addr, 0, &o->masq[i],
-			    true)) == NULL)
+			    r->v[j].key_port, &r->v[j].key_addr, 0,
+			    &o->masq[i])) == NULL)
 				return -1;
 			n->given = true;
 		}
@@ -1504,7 +1642,7 @@ nat_finish(struct rules *r)
 		if (n->kind == RN_DNAT ? nat_pasv(r, n, &n->to, n->to_port) :
 		    nat_pasv(r, n, &n->daddr, n->port))
 			return -1;
-		if (addrs_aggregate(&r->opts, &n->saddr) == -1)
+		if (addrs_aggregate(&r->opts, &n->saddr, true) == -1)
 			return -1;
 		masq |= n->kind != RN_DNAT;
 	}
