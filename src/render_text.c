@@ -8,6 +8,7 @@
 #include "ftpaudit/fmt.h"
 #include "ftpaudit/report.h"
 #include "ftpaudit/rules.h"
+#include "ftpaudit/select.h"
 
 /* The prefixes of an aggregated list when they fit the column (hosts
  * bare, as unaggregated), else their count. */
@@ -239,6 +240,7 @@ rules_comment_header(const struct rules *r, FILE *f)
 	    rules_side_str(o->side), rules_strategy_str(o->strategy),
 	    rules_peers_str(o->peers), rules_trust_str(o->trust),
 	    rules_nsessions(r));
+	select_comment(f, o->selection, "# ");
 	put_aggregate(r, f, "# ");
 	if (o->trust == RULES_TRUST_ALL)
 		fputs("# Evidence: every negotiation taken (--trust=all), "
@@ -296,6 +298,7 @@ rules_text(const struct rules *r, FILE *f)
 	const struct rules_hint *h;
 	size_t i, n;
 
+	select_comment(f, o->selection, "");
 	fprintf(f, "Firewall rules for the %s side (strategy %s, peers %s, "
 	    "trust %s), from %zu FTP sessions; %s.\n\n",
 	    rules_side_str(o->side), rules_strategy_str(o->strategy),
