@@ -39,6 +39,7 @@ struct pipe_src {
 	z_stream	 z;		/* when gz */
 	uint8_t		*in;		/* owned; PIPE_GZ_BUFSZ bytes */
 	size_t		 off, have;	/* not gz: first bytes not yet given */
+	uint64_t	 raw;		/* bytes read from fd, for progress */
 };
 
 struct input {
@@ -48,6 +49,7 @@ struct input {
 	char		*buf;		/* stdio buffer, owned */
 	gzFile		 gz;		/* owned by the cookie */
 	bool		 piped;		/* read through a pipe_src: size unknown */
+	const struct pipe_src *ps;	/* when piped; owned by the cookie */
 	bool		 pending;	/* hdr/data hold the next packet */
 	bool		 done;
 	struct pcap_pkthdr *hdr;
@@ -114,7 +116,9 @@ pipe_raw(struct pipe_src *ps, void *buf, size_t len)
 	for (;;) {
 		if (stop_requested())
 			return 0;
-		if ((n = read(ps->fd, buf, len)) >= 0 || errno != EINTR)
+		if ((n = read(ps->fd, buf, len)) > 0)
+			ps->raw += (uint64_t)n;
+		if (n >= 0 || errno != EINTR)
 			return n;
 	}
 }
@@ -231,6 +235,7 @@ pipe_fdopen(int fd, struct input *in)
 	if ((in->buf = malloc(READ_BUFSZ)) != NULL)
 		setvbuf(fp, in->buf, _IOFBF, READ_BUFSZ);
 	in->piped = true;
+	in->ps = ps;
 	return fp;
 }
 
@@ -558,21 +563,36 @@ capture_input(const struct capture *c, size_t i)
 	return i < c->n ? &c->in[i].info : NULL;
 }
 
+/*
+ * On the thread that reads: stdio's position of a plain file (no system
+ * call), zlib's in the compressed file (one lseek), the bytes a pipe
+ * gave.  One input of unknown size makes the total unknown (0).
+ */
 void
 capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
 {
+	const struct input *in;
+	bool unknown = false;
 	size_t i;
 	off_t o;
 
 	*done = *total = 0;
 	for (i = 0; i < c->n; i++) {
-		if (c->in[i].gz != NULL || c->in[i].piped ||
-		    c->in[i].fp == NULL)
+		in = &c->in[i];
+		if (in->piped) {
+			*done += in->ps->raw;
+			unknown = true;
 			continue;
-		if ((o = ftello(c->in[i].fp)) > 0)
+		}
+		if (in->fp == NULL)
+			continue;
+		o = in->gz != NULL ? gzoffset(in->gz) : ftello(in->fp);
+		if (o > 0)
 			*done += (uint64_t)o;
-		*total += c->in[i].info.size;
+		*total += in->info.size;
 	}
+	if (unknown)
+		*total = 0;
 }
 
 void

@@ -2,6 +2,7 @@
 /* cli.c: the capture-reading options and read loop that every subcommand
  * shares. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "ftpaudit/select.h"
 #include "ftpaudit/sinkq.h"
 #include "cli.h"
+#include "progress.h"
 
 static int	 select_option(int ch, const char *arg);
 
@@ -275,32 +277,6 @@ cli_open_output(const char *path)
 	return f;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-progress(uint64_t done, uint64_t total, uint64_t packets, double start,
-    bool end)
-{
-	if (end) {
-		fputs("\r\033[K", stderr);
-		return;
-	}
-	if (total > 0)
-		fprintf(stderr, "\r\033[K%5.1f%%  %llu packets  %.0f MB/s",
-		    100.0 * (double)done / (double)total,
-		    (unsigned long long)packets,
-		    (double)done / 1e6 / (now_s() - start + 1e-9));
-	else
-		fprintf(stderr, "\r\033[K%llu packets", (unsigned long long)packets);
-}
-
 static void
 on_packet(void *arg, const struct capture_pkt *pk)
 {
@@ -315,56 +291,87 @@ on_packet(void *arg, const struct capture_pkt *pk)
 /* CPU seconds of the last cli_run's threads, for -v; 0 when not run. */
 static double cpu_reader, cpu_engine;
 
-/* What the reader and the engine do rather than wait for each other. */
-static bool
-write_reports(void *q)
+/* What feed() shares with the reader's idle callback. */
+struct feed_ctx {
+	struct sinkq	*q;		/* borrowed; NULL: no reports queued */
+	struct fa_engine *e;		/* borrowed */
+	struct capture	*cap;		/* borrowed */
+	struct reader	*rd;		/* NULL: read on this thread */
+	pthread_t	 engine;	/* the thread that runs feed() */
+	struct progress	 pg;
+};
+
+/* The status line, from the engine's thread: what it has seen. */
+static void
+show_progress(struct feed_ctx *c)
 {
-	return sinkq_help(q);
+	const struct fa_stats *st = fa_engine_stats(c->e);
+	struct progress_figures fg;
+
+	if (c->rd != NULL)
+		reader_progress(c->rd, &fg.done, &fg.total);
+	else
+		capture_progress(c->cap, &fg.done, &fg.total);
+	fg.packets = st->packets;
+	fg.sessions = st->ftp_sessions;
+	progress_show(&c->pg, &fg);
+}
+
+/*
+ * What the reader and the engine do rather than wait for each other:
+ * write reports and, on the engine's thread, keep the status line
+ * going while a slow input keeps it waiting.
+ */
+static bool
+feed_idle(void *arg)
+{
+	struct feed_ctx *c = arg;
+
+	if (c->pg.f != NULL && pthread_equal(pthread_self(), c->engine) &&
+	    progress_due(&c->pg))
+		show_progress(c);
+	return c->q != NULL && sinkq_help(c->q);
 }
 
 /*
  * Feed the engine every packet: through the reader thread (reader.c) when
  * it starts, else read here; the reports queued in q are written by
- * either thread when it has time.  Returns false when the reader ran out
- * of memory and stopped.
+ * either thread when it has time.  The status line is looked at once a
+ * batch (some thousand packets), never per packet.  Returns false when
+ * the reader ran out of memory and stopped.
  */
 static bool
 feed(struct fa_engine *e, struct capture *cap, const struct fa_config *cfg,
     struct sinkq *q)
 {
-	bool show = !cli_quiet && isatty(2), ok = true;
-	double start = now_s(), last = start, t;
-	uint64_t n = 0, done, total;
-	struct reader *rd;
+	struct feed_ctx c;
+	bool ok = true;
 	size_t got;
 
-	rd = reader_new(cap, cfg, q != NULL ? write_reports : NULL, q,
-	    &cli_interrupted);
+	memset(&c, 0, sizeof c);
+	c.q = q;
+	c.e = e;
+	c.cap = cap;
+	c.engine = pthread_self();
+	progress_init(&c.pg, stderr, !cli_quiet);
+	c.rd = reader_new(cap, cfg, feed_idle, &c, &cli_interrupted);
 	for (;;) {
 		/* The reader hands over what it read, then stops. */
-		if (cli_stopped() && rd == NULL)
+		if (cli_stopped() && c.rd == NULL)
 			break;
-		if (rd != NULL)
-			got = reader_feed(rd, e);
+		if (c.rd != NULL)
+			got = reader_feed(c.rd, e);
 		else
 			got = capture_dispatch(cap, RUN_BATCH, on_packet, e);
 		if (got == 0) {
-			ok = rd == NULL || !reader_failed(rd);
+			ok = c.rd == NULL || !reader_failed(c.rd);
 			break;
 		}
-		n += got;
-		if (show && (t = now_s()) - last > 0.5) {
-			if (rd != NULL)
-				reader_progress(rd, &done, &total);
-			else
-				capture_progress(cap, &done, &total);
-			progress(done, total, n, start, false);
-			last = t;
-		}
+		if (progress_due(&c.pg))
+			show_progress(&c);
 	}
-	reader_free(rd, &cpu_reader);
-	if (show && last != start)
-		progress(0, 0, n, start, true);
+	reader_free(c.rd, &cpu_reader);
+	progress_end(&c.pg);
 	return ok;
 }
 

@@ -368,7 +368,7 @@ run_loop(struct live_run *r)
 	int n;
 
 	r->start_mono = clock_us(CLOCK_MONOTONIC);
-	while (!cli_interrupted && tick(r)) {
+	while (!cli_stopped() && tick(r)) {
 		wait_input(r);
 		n = live_dispatch(r->l, r->e, dispatch_max(r, seen), r->err,
 		    sizeof r->err);

@@ -83,6 +83,9 @@ rules_help(FILE *f)
 "                                 ip6tables, aws-sg, firewalld or html\n", f);
 	rules_help_shared(f);
 	fputs(
+"      --aggregate=exact|/N|none  addresses merged into the fewest prefixes\n"
+"                                 (default), widened to /N (/N,/M: IPv6 /M),\n"
+"                                 or one by one\n"
 "      --nft-chain[=TABLE]        -F nft: regular chains in TABLE (inet filter)\n"
 "      --standalone               -F nft, iptables: a complete default-drop\n"
 "                                 firewall\n"

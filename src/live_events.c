@@ -100,11 +100,7 @@ on_command(void *arg, const struct fa_session *s, const struct fa_command *c)
 {
 	struct jw *w = event_new(arg, "command", c->ts_us, s);
 
-	jw_key(w, "command");
-	if (c->verb_long.p != NULL)
-		jw_wire(w, c->verb_long.p, c->verb_long.len);
-	else
-		jw_wire_str(w, c->verb);
+	jw_key(w, "command"); report_json_verb(w, c);
 	report_json_bytes(w, "arg", c->has_arg, &c->arg);
 	report_json_bytes(w, "user", s->has_user, &s->user);
 	emit(arg);
@@ -148,19 +144,9 @@ on_transfer_end(void *arg, const struct fa_session *s, const struct fa_transfer 
 
 	transfer_fields(w, t);
 	jw_key(w, "status"); jw_lit(w, fa_xstatus_str(t->status));
-	jw_key(w, "reply_code");
-	if (t->reply_code)
-		jw_int(w, t->reply_code);
-	else
-		jw_null(w);
+	report_json_code(w, "reply_code", t->reply_code);
 	jw_key(w, "connected"); jw_bool(w, t->connected);
-	jw_key(w, "bytes"); jw_uint(w, fa_transfer_bytes(t));
-	jw_key(w, "bytes_captured"); jw_uint(w, fa_transfer_bytes_captured(t));
-	jw_key(w, "size");
-	if (t->has_size)
-		jw_uint(w, t->size);
-	else
-		jw_null(w);
+	report_transfer_bytes(w, t);
 	emit(arg);
 }
 

@@ -153,27 +153,6 @@ replies(struct jw *w, const struct fa_command *c, bool codes)
 	jw_end_arr(w);
 }
 
-/* The port a negotiation announced: PORT and EPRT as sent, PASV and
- * EPSV as answered; 0 when none parses. */
-static uint16_t
-dynamic_port(const struct fa_command *c, bool *passive)
-{
-	struct ftp_hostport hp;
-	const struct fa_reply *r;
-	enum ftp_neg_status st = FTP_NEG_SYNTAX;
-
-	*passive = c->id == FTP_VERB_PASV || c->id == FTP_VERB_EPSV;
-	if (c->id == FTP_VERB_PORT && c->has_arg)
-		st = ftp_parse_port(c->arg.p, c->arg.len, &hp);
-	else if (c->id == FTP_VERB_EPRT && c->has_arg)
-		st = ftp_parse_eprt(c->arg.p, c->arg.len, &hp);
-	else if (c->id == FTP_VERB_PASV && (r = report_reply_with(c, 227)) != NULL)
-		st = ftp_parse_227(r->text.p, r->text.len, &hp);
-	else if (c->id == FTP_VERB_EPSV && (r = report_reply_with(c, 229)) != NULL)
-		st = ftp_parse_229(r->text.p, r->text.len, &hp);
-	return st == FTP_NEG_OK ? hp.port : 0;
-}
-
 /* Whether the engine cut the command's line, or one of its replies',
  * at --max-line: its line_too_long anomaly has the line's time. */
 static bool
@@ -202,25 +181,21 @@ ftp_event(struct eve *ev, const struct fa_session *s, uint32_t ci,
     const struct flow *f)
 {
 	const struct fa_command *c = &s->cmds[ci];
+	struct ftp_hostport hp;
 	struct jw *w;
-	uint16_t port;
 	bool passive;
 
 	w = event_begin(ev, c->ts_us, "ftp", f);
 	jw_key(w, "ftp");
 	jw_obj(w);
-	jw_key(w, "command");
-	if (c->verb_long.p != NULL)
-		jw_wire(w, c->verb_long.p, c->verb_long.len);
-	else
-		jw_wire_str(w, c->verb);
+	jw_key(w, "command"); report_json_verb(w, c);
 	if (c->has_arg && c->arg.len > 0) {
 		jw_key(w, "command_data"); jw_wire(w, c->arg.p, c->arg.len);
 	}
 	replies(w, c, false);
 	replies(w, c, true);
-	if ((port = dynamic_port(c, &passive)) != 0) {
-		jw_key(w, "dynamic_port"); jw_uint(w, port);
+	if (report_announced(c, &hp, &passive) && hp.port != 0) {
+		jw_key(w, "dynamic_port"); jw_uint(w, hp.port);
 		jw_key(w, "mode"); jw_lit(w, passive ? "passive" : "active");
 	}
 	jw_key(w, "reply_received"); jw_lit(w, c->nreplies > 0 ? "yes" : "no");

@@ -14,6 +14,7 @@
 #include "ftpaudit/report.h"
 
 struct jw;
+struct ftp_hostport;
 
 /* JSON pieces (report_json.c), for the report and live's events. */
 /* The session object, as -F json and -F ndjson write it and live's
@@ -37,6 +38,13 @@ void	 report_stats_write(struct jw *, const struct fa_stats *);
 void	 report_json_bytes(struct jw *, const char *key, bool has,
 	    const struct fa_bytes *);
 void	 report_json_cstr(struct jw *, const char *key, const char *s);
+/* key and a reply code, or null when there is none (0). */
+void	 report_json_code(struct jw *, const char *key, int code);
+/* The command's verb as sent (its whole verb when longer than 16). */
+void	 report_json_verb(struct jw *, const struct fa_command *);
+/* A transfer's "bytes", "bytes_captured" and "size" (null when no reply
+ * announced one). */
+void	 report_transfer_bytes(struct jw *, const struct fa_transfer *);
 /* "tool", "version" and "schema_version", as members. */
 void	 report_json_tool(struct jw *);
 /* The "inputs" array (empty for NULL: live). */
@@ -52,6 +60,11 @@ uint64_t report_flow_hash(const struct fa_endpoint *a,
 	    const struct fa_endpoint *b, uint64_t start_us);
 /* The command's first reply with this code, or NULL. */
 const struct fa_reply *report_reply_with(const struct fa_command *, int code);
+/* The data channel a command announced: PORT and EPRT as sent, PASV and
+ * EPSV as answered (227, 229).  true with *hp when one parses; *passive
+ * for PASV and EPSV. */
+bool	 report_announced(const struct fa_command *, struct ftp_hostport *hp,
+	    bool *passive);
 
 struct zeek;
 /* out is borrowed.  NULL when out of memory. */

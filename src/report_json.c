@@ -35,6 +35,37 @@ report_json_cstr(struct jw *w, const char *key, const char *s)
 		jw_null(w);
 }
 
+void
+report_json_code(struct jw *w, const char *key, int code)
+{
+	jw_key(w, key);
+	if (code)
+		jw_int(w, code);
+	else
+		jw_null(w);
+}
+
+void
+report_json_verb(struct jw *w, const struct fa_command *c)
+{
+	if (c->verb_long.p != NULL)
+		jw_wire(w, c->verb_long.p, c->verb_long.len);
+	else
+		jw_wire_str(w, c->verb);
+}
+
+void
+report_transfer_bytes(struct jw *w, const struct fa_transfer *t)
+{
+	jw_key(w, "bytes"); jw_uint(w, fa_transfer_bytes(t));
+	jw_key(w, "bytes_captured"); jw_uint(w, fa_transfer_bytes_captured(t));
+	jw_key(w, "size");
+	if (t->has_size)
+		jw_uint(w, t->size);
+	else
+		jw_null(w);
+}
+
 static void
 endpoint(struct jw *w, const char *key, const struct fa_endpoint *ep)
 {
@@ -61,11 +92,8 @@ reply(struct jw *w, const struct fa_reply *r)
 {
 	jw_obj(w);
 	jw_key(w, "ts"); jw_ts(w, r->ts_us);
-	jw_key(w, "code");
-	if (r->code)
-		jw_int(w, r->code);
-	else
-		jw_null(w);	/* a line without a valid code */
+	/* null: a line without a valid code */
+	report_json_code(w, "code", r->code);
 	jw_key(w, "text"); jw_wire(w, r->text.p, r->text.len);
 	jw_end_obj(w);
 }
@@ -77,22 +105,14 @@ command(struct jw *w, const struct fa_command *c)
 
 	jw_obj(w);
 	jw_key(w, "ts"); jw_ts(w, c->ts_us);
-	jw_key(w, "command");
-	if (c->verb_long.p != NULL)
-		jw_wire(w, c->verb_long.p, c->verb_long.len);
-	else
-		jw_wire_str(w, c->verb);
+	jw_key(w, "command"); report_json_verb(w, c);
 	report_json_bytes(w, "arg", c->has_arg, &c->arg);
 	jw_key(w, "replies");
 	jw_arr(w);
 	for (i = 0; i < c->nreplies; i++)
 		reply(w, &c->replies[i]);
 	jw_end_arr(w);
-	jw_key(w, "reply_code");
-	if (c->reply_code)
-		jw_int(w, c->reply_code);
-	else
-		jw_null(w);
+	report_json_code(w, "reply_code", c->reply_code);
 	if (c->replies_dropped) {
 		jw_key(w, "replies_dropped");
 		jw_uint(w, c->replies_dropped);
@@ -161,13 +181,7 @@ transfer(struct jw *w, const struct fa_transfer *t)
 	report_json_bytes(w, "arg", t->arg.p != NULL, &t->arg);
 	report_json_cstr(w, "path", t->path);
 	report_json_cstr(w, "direction", fa_dir_str(t->dir));
-	jw_key(w, "bytes"); jw_uint(w, fa_transfer_bytes(t));
-	jw_key(w, "bytes_captured"); jw_uint(w, fa_transfer_bytes_captured(t));
-	jw_key(w, "size");
-	if (t->has_size)
-		jw_uint(w, t->size);
-	else
-		jw_null(w);
+	report_transfer_bytes(w, t);
 	ts_or_null(w, "start", t->connected, t->start_us);
 	ts_or_null(w, "end", t->connected, t->end_us);
 	jw_key(w, "duration_s");
@@ -176,11 +190,7 @@ transfer(struct jw *w, const struct fa_transfer *t)
 	else
 		jw_null(w);
 	jw_key(w, "status"); jw_lit(w, fa_xstatus_str(t->status));
-	jw_key(w, "reply_code");
-	if (t->reply_code)
-		jw_int(w, t->reply_code);
-	else
-		jw_null(w);
+	report_json_code(w, "reply_code", t->reply_code);
 	nat(w, t->nat);
 	endpoint(w, "expected", &t->expected);
 	jw_key(w, "negotiated"); jw_ts(w, t->neg_ts_us);

@@ -308,6 +308,31 @@ report_reply_with(const struct fa_command *c, int code)
 	return NULL;
 }
 
+bool
+report_announced(const struct fa_command *c, struct ftp_hostport *hp,
+    bool *passive)
+{
+	const struct fa_reply *r;
+	enum ftp_neg_status st;
+
+	*passive = false;
+	if (c->id == FTP_VERB_PORT && c->has_arg)
+		st = ftp_parse_port(c->arg.p, c->arg.len, hp);
+	else if (c->id == FTP_VERB_EPRT && c->has_arg)
+		st = ftp_parse_eprt(c->arg.p, c->arg.len, hp);
+	else if (c->id == FTP_VERB_PASV &&
+	    (r = report_reply_with(c, 227)) != NULL) {
+		st = ftp_parse_227(r->text.p, r->text.len, hp);
+		*passive = true;
+	} else if (c->id == FTP_VERB_EPSV &&
+	    (r = report_reply_with(c, 229)) != NULL) {
+		st = ftp_parse_229(r->text.p, r->text.len, hp);
+		*passive = true;
+	} else
+		return false;
+	return st == FTP_NEG_OK;
+}
+
 /* The directory after c, as Zeek follows it (directory_cmds). */
 static void
 follow_cwd(const struct fa_command *c, char *cwd)
@@ -354,39 +379,20 @@ file_cmd(enum ftp_verb v)
 	}
 }
 
-/* The data channel a row announces: PORT and EPRT when sent, PASV and
- * EPSV when answered (Zeek's add_expected_data_channel). */
+/* The data channel a row announces (Zeek's add_expected_data_channel):
+ * its originator is the side that connects; EPSV names no address, the
+ * server's is meant. */
 static void
 data_channel(const struct fa_session *s, const struct fa_command *c,
     struct zrow *row)
 {
 	struct ftp_hostport hp;
-	const struct fa_reply *r;
 
-	row->has_dc = false;
-	if ((c->id == FTP_VERB_PORT || c->id == FTP_VERB_EPRT) && c->has_arg) {
-		if ((c->id == FTP_VERB_PORT ? ftp_parse_port(c->arg.p, c->arg.len,
-		    &hp) : ftp_parse_eprt(c->arg.p, c->arg.len, &hp)) != FTP_NEG_OK)
-			return;
-		row->dc_passive = false;
-		row->dc_orig = s->server.ip;
-		row->dc_resp = hp.addr;
-	} else if (c->id == FTP_VERB_PASV && (r = report_reply_with(c, 227)) != NULL) {
-		if (ftp_parse_227(r->text.p, r->text.len, &hp) != FTP_NEG_OK)
-			return;
-		row->dc_passive = true;
-		row->dc_orig = s->client.ip;
-		row->dc_resp = hp.addr;
-	} else if (c->id == FTP_VERB_EPSV && (r = report_reply_with(c, 229)) != NULL) {
-		if (ftp_parse_229(r->text.p, r->text.len, &hp) != FTP_NEG_OK)
-			return;
-		row->dc_passive = true;
-		row->dc_orig = s->client.ip;
-		row->dc_resp = hp.addr.family == FA_AF_NONE ? s->server.ip : hp.addr;
-	} else
+	if (!(row->has_dc = report_announced(c, &hp, &row->dc_passive)))
 		return;
+	row->dc_orig = row->dc_passive ? s->client.ip : s->server.ip;
+	row->dc_resp = hp.addr.family == FA_AF_NONE ? s->server.ip : hp.addr;
 	row->dc_port = hp.port;
-	row->has_dc = true;
 }
 
 /*

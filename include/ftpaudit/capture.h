@@ -61,7 +61,9 @@ typedef void (*capture_cb)(void *arg, const struct capture_pkt *);
 size_t	 capture_dispatch(struct capture *, size_t max, capture_cb, void *arg);
 size_t	 capture_count(const struct capture *);
 const struct capture_input *capture_input(const struct capture *, size_t i);
-/* Bytes consumed and known total, for a progress line. */
+/* Bytes of the inputs read (gzip: of the compressed file) and their
+ * total, 0 when one is of unknown size (a pipe); for a progress line,
+ * on the thread that reads. */
 void	 capture_progress(const struct capture *, uint64_t *done, uint64_t *total);
 void	 capture_close(struct capture *);
 /*

@@ -214,5 +214,105 @@ fi
 	[ "$(nsess "$tmp/r.json")" = "$(nsess "$tmp/all.json")" ] &&
 	ok "-r -: standard input" || bad "-r - does not read standard input"
 
+# --- progress: a status line on a terminal only ---------------------------
+
+# A capture of the sample's sessions and 40,000 more frames, fed through a
+# pipe over about 3 s (a file is read in less than the second the line
+# waits for); standard error is a pseudo-terminal, or a file.
+$PY - "$FTPAUDIT" "$mixed" "$ruleset" "$tmp" <<'PY' >"$tmp/progress.out" 2>&1
+import os, pty, re, select, struct, subprocess, sys, threading, time
+ftpaudit, sample, ruleset, tmp = sys.argv[1:5]
+raw = open(sample, "rb").read()
+assert struct.unpack("<I", raw[:4])[0] == 0xa1b2c3d4, "a little-endian pcap"
+recs, off, last = [], 24, 0
+while off < len(raw):
+    ts, us, incl, orig = struct.unpack("<IIII", raw[off:off + 16])
+    recs.append(raw[off:off + 16 + incl])
+    last, off = ts, off + 16 + incl
+def frame(i):
+    eth = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00"
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40 + 16, i & 0xffff, 0, 64, 6, 0,
+                     bytes([10, 9, 0, 1]), bytes([10, 9, 0, 2]))
+    tcp = struct.pack("!HHIIBBHHH", 40000 + i % 1000, 80, i, 0, 0x50, 0x18, 512, 0, 0)
+    return eth + ip + tcp + b"x" * 16
+body = b"".join(recs)
+for i in range(40000):
+    f = frame(i)
+    body += struct.pack("<IIII", last + 1 + i // 1000, i % 1000, len(f), len(f)) + f
+cap = raw[:24] + body
+fails = 0
+def run(args, tty, name):
+    """Feed cap slowly on stdin; stderr a pty (tty) or a file; what it got."""
+    global fails
+    if tty:
+        master, slave = pty.openpty()
+        err = slave
+    else:
+        err = open(os.path.join(tmp, name + ".err"), "wb")
+    out = open(os.path.join(tmp, name + ".out"), "wb")
+    p = subprocess.Popen([ftpaudit] + args, stdin=subprocess.PIPE, stdout=out, stderr=err)
+    got = bytearray()
+    def feed():
+        step = len(cap) // 75 + 1
+        for i in range(0, len(cap), step):
+            p.stdin.write(cap[i:i + step]); p.stdin.flush(); time.sleep(0.04)
+        p.stdin.close()
+    t = threading.Thread(target=feed); t.start()
+    if tty:
+        os.close(slave)
+        while True:
+            r, _, _ = select.select([master], [], [], 30)
+            if not r:
+                break
+            try:
+                b = os.read(master, 4096)
+            except OSError:
+                break
+            if not b:
+                break
+            got += b
+        os.close(master)
+    t.join(); rc = p.wait(); out.close()
+    if not tty:
+        err.close()
+        got = open(os.path.join(tmp, name + ".err"), "rb").read()
+    if rc != 0:
+        print("FAIL %s: exit %d: %r" % (name, rc, bytes(got[:300]))); fails += 1
+    return bytes(got)
+line = re.compile(rb"\r\x1b\[K[0-9.]+ MB  [0-9.]+ MB/s  [0-9]+ packets  [0-9]+ sessions")
+for name, args in (("analyze", ["analyze", "-F", "json", "-"]),
+                   ("rules", ["rules", "-"]),
+                   ("audit", ["audit", "--no-fail", "--ruleset=" + ruleset, "-"])):
+    got = run(args, True, name)
+    lines = line.findall(got)
+    if lines and got.endswith(b"\r\x1b[K") and b"\n" not in got:
+        print("ok   progress: %s on a terminal: %d status lines, cleared at the end (%s)" %
+              (name, len(lines), lines[-1][4:].decode()))
+    else:
+        print("FAIL progress: %s on a terminal: %r" % (name, got[-300:])); fails += 1
+    if name == "analyze":
+        n = int(re.findall(rb"([0-9]+) packets", lines[-1])[0]) if lines else 0
+        if 0 < n <= 40000 + len(recs):
+            print("ok   progress: packets counted (%d at the last line)" % n)
+        else:
+            print("FAIL progress: %d packets" % n); fails += 1
+got = run(["analyze", "-q", "-F", "json", "-"], True, "quiet")
+if got == b"":
+    print("ok   progress: nothing with -q")
+else:
+    print("FAIL progress: -q wrote %r" % got[:300]); fails += 1
+got = run(["analyze", "-F", "json", "-"], False, "piped")
+if got == b"":
+    print("ok   progress: nothing when standard error is not a terminal")
+else:
+    print("FAIL progress: stderr a file got %r" % got[:300]); fails += 1
+sys.exit(1 if fails else 0)
+PY
+prc=$?
+cat "$tmp/progress.out"
+p=$(grep -c '^ok ' "$tmp/progress.out"); f=$(grep -c '^FAIL' "$tmp/progress.out")
+pass=$((pass + p)); fail=$((fail + f))
+[ $prc = 0 ] || [ "$f" -gt 0 ] || bad "progress: the check stopped: $(tail -3 "$tmp/progress.out")"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
