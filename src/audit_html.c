@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ftpaudit/audit.h"
+#include "ftpaudit/select.h"
 #include "html.h"
 
 /* Flows listed: denied ones first, so that the cap never hides one that
@@ -103,11 +104,8 @@ put_commands(FILE *f, const struct audit *a, int which)
 	    which == 4 ? FA_AF_INET : FA_AF_INET6, m);
 	if (fclose(m) == EOF)
 		rc = -1;
-	if (rc == 0 && len > 0) {
-		fputs("<pre>", f);
-		html_esc(f, (const uint8_t *)buf, len);
-		fputs("</pre>\n", f);
-	}
+	if (rc == 0 && len > 0)
+		html_pre(f, (const uint8_t *)buf, len);
 	free(buf);
 	return rc;
 }
@@ -228,6 +226,29 @@ put_findings(FILE *f, const struct audit *a)
 	fputs("</ul>\n", f);
 }
 
+/* What --session, --host... kept, as the text report says it. */
+static void
+put_selection(FILE *f, const struct audit *a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if ((m = open_memstream(&buf, &len)) == NULL)
+		return;
+	select_comment(m, audit_selection(a), "");
+	if (fclose(m) == 0) {
+		while (len > 0 && buf[len - 1] == '\n')
+			len--;
+		if (len > 0) {
+			fputs("<p class=\"warn\">", f);
+			html_esc(f, (const uint8_t *)buf, len);
+			fputs("</p>\n", f);
+		}
+	}
+	free(buf);
+}
+
 int
 audit_html(const struct audit *a, FILE *f)
 {
@@ -240,6 +261,7 @@ audit_html(const struct audit *a, FILE *f)
 	fprintf(f, "</code> (%s, %zu rules), %s side.</p>\n",
 	    ruleset_format_str(rs->format), ruleset_count(rs),
 	    audit_side_str(audit_side(a)));
+	put_selection(f, a);
 	put_flows(f, a);
 	rc = put_fixes(f, a);
 	put_rules(f, a);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /* html.c: the escaper and the frame of the -F html pages (html.h). */
+#include <stdbool.h>
 #include <string.h>
 
 #include "html.h"
 
-void
-html_esc(FILE *f, const uint8_t *p, size_t len)
+/* The escaper; lines: newlines and tabs kept, for a <pre>. */
+static void
+escape(FILE *f, const uint8_t *p, size_t len, bool lines)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, run = 0;
@@ -14,6 +16,10 @@ html_esc(FILE *f, const uint8_t *p, size_t len)
 		uint8_t c = p[i];
 		const char *ent = NULL;
 
+		if (lines && (c == '\n' || c == '\t')) {
+			run++;
+			continue;
+		}
 		switch (c) {
 		case '&': ent = "&amp;"; break;
 		case '<': ent = "&lt;"; break;
@@ -41,6 +47,20 @@ html_esc(FILE *f, const uint8_t *p, size_t len)
 	}
 	if (run > 0)
 		fwrite(p + len - run, 1, run, f);
+}
+
+void
+html_esc(FILE *f, const uint8_t *p, size_t len)
+{
+	escape(f, p, len, false);
+}
+
+void
+html_pre(FILE *f, const uint8_t *p, size_t len)
+{
+	fputs("<pre>", f);
+	escape(f, p, len, true);
+	fputs("</pre>\n", f);
 }
 
 void

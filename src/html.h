@@ -18,6 +18,9 @@
  * element text and in quoted attribute values, never in a script.
  */
 void	 html_esc(FILE *, const uint8_t *p, size_t len);
+/* A <pre> of the text of one of ftpaudit's own writers (an nft script),
+ * through the same escaper with its newlines and tabs kept. */
+void	 html_pre(FILE *, const uint8_t *p, size_t len);
 /* The same for at most max bytes of p, then "..." when it was longer. */
 void	 html_esc_cut(FILE *, const uint8_t *p, size_t len, size_t max);
 /* A C string through html_esc; "" for NULL. */

@@ -149,11 +149,8 @@ put_pre(FILE *f, const struct rules *r, int which)
 		rc = rules_nft(r, m, NULL);
 	if (fclose(m) == EOF)
 		rc = -1;
-	if (rc == 0) {
-		fputs("<pre>", f);
-		html_esc(f, (const uint8_t *)buf, len);
-		fputs("</pre>\n", f);
-	}
+	if (rc == 0)
+		html_pre(f, (const uint8_t *)buf, len);
 	free(buf);
 	return rc;
 }

@@ -38,6 +38,8 @@ from selenium.webdriver.common.by import By
 HOSTILE_USERS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
 HOSTILE_BANNER = "220 </script><script>alert(2)</script> & 'quoted'"
 HOSTILE_FILE = '<svg onload=alert(3)>.bin'
+# A ruleset's comment is not from the wire, but is escaped all the same.
+HOSTILE_COMMENT = '</code></pre><img src=x onerror=alert(4)>'
 
 failures = []
 
@@ -382,6 +384,7 @@ def check_rules_audit(drv, ftpaudit, pcap, ruleset, outdir):
         if n != nrules:
             fail("rules -F html: %d rows, %d rules in the JSON" % (n, nrules))
     out = os.path.join(outdir, "audit.html")
+    ruleset = hostile_ruleset(ruleset, outdir)
     args = ["audit", "-q", "--no-fail", "--ruleset=" + ruleset]
     r = run([ftpaudit] + args + ["-F", "json", pcap])
     nflows = len(json.loads(r.stdout)["flows"]) if r.returncode == 0 else -1
@@ -393,6 +396,25 @@ def check_rules_audit(drv, ftpaudit, pcap, ruleset, outdir):
     n = len(drv.find_elements(By.CSS_SELECTOR, "#flows tbody tr .tag"))
     if n != nflows:
         fail("audit -F html: %d verdicts, %d flows in the JSON" % (n, nflows))
+    text = drv.execute_script("return document.body.textContent")
+    if HOSTILE_COMMENT not in text:
+        fail("audit -F html: the rule's comment is not shown as text")
+    if drv.find_elements(By.TAG_NAME, "img") or alert_open(drv):
+        fail("audit -F html: the rule's comment made an element")
+
+
+def hostile_ruleset(path, outdir):
+    """The ruleset with a hostile comment on its rule of handle 16 (unused
+    by the first capture's flows, so listed)."""
+    with open(path) as f:
+        d = json.load(f)
+    for e in d["nftables"]:
+        if e.get("rule", {}).get("handle") == 16:
+            e["rule"]["comment"] = HOSTILE_COMMENT
+    out = os.path.join(outdir, "hostile.nft.json")
+    with open(out, "w") as f:
+        json.dump(d, f)
+    return out
 
 
 def main():
