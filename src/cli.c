@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ftpaudit/cpu.h"
+#include "ftpaudit/fmt.h"
 #include "ftpaudit/reader.h"
 #include "ftpaudit/report.h"
 #include "ftpaudit/nat.h"

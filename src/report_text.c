@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/fmt.h"
 #include "ftpaudit/nat.h"
 #include "ftpaudit/rules.h"
 #include "report_int.h"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ftpaudit/live.h"
+#include "ftpaudit/fmt.h"
 #include "ftpaudit/report.h"
 #include "tui_int.h"
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ftpaudit/fmt.h"
 #include "ftpaudit/report.h"
 #include "ftpaudit/rules.h"
 #include "tui_int.h"

@@ -10,7 +10,6 @@
 
 #include "ftpaudit/engine.h"
 #include "ftpaudit/capture.h"
-#include "ftpaudit/fmt.h"	/* for the writers that include this for it */
 
 /* ZEEK, ZEEK_JSON: Zeek's ftp.log (TSV, JSON lines); EVE: Suricata's
  * EVE JSON lines (report_zeek.c, report_eve.c). */
