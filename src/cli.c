@@ -453,6 +453,7 @@ cli_run(struct fa_engine *e, struct capture *cap, const struct fa_sink *down,
 	sinkq_free(q);
 	if (nat != NULL) {
 		nat_st = *nat_stage_stats(nat);
+		fa_engine_sessions_merged(e, nat_st.paired / 2);
 		if (nat_st.cap_hits > 0 && !cli_quiet)
 			cli_warn("warning: %llu sessions were not paired with the "
 			    "other side of a NAT translation: --nat-cap (%u) was "

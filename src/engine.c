@@ -119,6 +119,12 @@ fa_engine_stats(const struct fa_engine *e)
 }
 
 void
+fa_engine_sessions_merged(struct fa_engine *e, uint64_t n)
+{
+	e->st.ftp_sessions -= n < e->st.ftp_sessions ? n : e->st.ftp_sessions;
+}
+
+void
 fa_engine_add_time_jumps(struct fa_engine *e, uint64_t n)
 {
 	e->st.time_jumps_back += n;

@@ -110,6 +110,9 @@ void	 fa_engine_prefetch(const struct fa_engine *, const struct fa_pkt *pk);
 /* Ends every open session as capture_end and reports it. */
 void	 fa_engine_finish(struct fa_engine *);
 const struct fa_stats *fa_engine_stats(const struct fa_engine *);
+/* n sessions were the other side of one already counted (the two sides
+ * of a NAT translation, nat.c): ftp_sessions counts each pair once. */
+void	 fa_engine_sessions_merged(struct fa_engine *, uint64_t n);
 /* Add the inputs' backward time jumps to the stats (the engine's clock,
  * the newest time seen, never goes back itself). */
 void	 fa_engine_add_time_jumps(struct fa_engine *, uint64_t n);

@@ -284,9 +284,15 @@ def main():
             one_sided(name, r)
             two_sided(name, r, [name + "-any.pcap"])
             two_sided(name, r, [name + "-client.pcap", name + "-server.pcap"])
-        n = len(analyze(name + "-any.pcap")["sessions"])
-        check(n == len(rs), "%s: %d sessions from -i any for %d client connections" %
-              (name, n, len(rs)))
+        for caps in ([name + "-any.pcap"], [name + "-client.pcap", name + "-server.pcap"]):
+            rep = analyze(*caps)
+            n = len(rep["sessions"])
+            check(n == len(rs), "%s %s: %d sessions for %d client connections" %
+                  (name, caps, n, len(rs)))
+            # The stats count a pair once, as the report lists it.
+            check(rep.get("stats", {}).get("ftp_sessions") == n,
+                  "%s %s: stats.ftp_sessions %s for %d sessions" %
+                  (name, caps, rep.get("stats", {}).get("ftp_sessions"), n))
         one_sided_fix(name)
         if len(v4) != len(rs):
             ipv6(name)
