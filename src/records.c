@@ -344,6 +344,10 @@ session(json_t *rec, const char *sensor, const char **why)
 	s->implicit_tls = bool_of(rec, "implicit_tls");
 	s->epsv_all = bool_of(rec, "epsv_all");
 	s->detected = bool_of(rec, "detected");
+	/* Anomalies are not read back, but how many there were is, in the
+	 * count of those not kept: --anomalous (select.c) reads it. */
+	s->anoms_dropped = json_array_size(json_object_get(rec, "anomalies")) +
+	    (uint64_t)int_of(rec, "anomalies_dropped");
 	if (bytes(s, rec, "user", &s->user, &s->has_user) == -1 ||
 	    bytes(s, rec, "banner", &s->banner, &s->has_banner) == -1)
 		goto bad;

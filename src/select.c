@@ -341,7 +341,8 @@ client_in(const struct selection *sel, enum select_kind k,
 {
 	if (any_net(sel, k, &s->client.ip))
 		return true;
-	return s->nat != NULL && (any_net(sel, k, &s->nat->in_client.ip) ||
+	return s->nat != NULL && s->nat->kind != FA_NAT_NONE &&
+	    (any_net(sel, k, &s->nat->in_client.ip) ||
 	    any_net(sel, k, &s->nat->out_client.ip));
 }
 
@@ -351,7 +352,8 @@ server_in(const struct selection *sel, enum select_kind k,
 {
 	if (any_net(sel, k, &s->server.ip))
 		return true;
-	return s->nat != NULL && (any_net(sel, k, &s->nat->in_server.ip) ||
+	return s->nat != NULL && s->nat->kind != FA_NAT_NONE &&
+	    (any_net(sel, k, &s->nat->in_server.ip) ||
 	    any_net(sel, k, &s->nat->out_server.ip));
 }
 
