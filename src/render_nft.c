@@ -32,6 +32,10 @@ struct nft_set {
 struct nft_sets {
 	struct nft_set	*v;		/* owned */
 	size_t		 n;
+	/* Owned index of v by the lists' hash: 0 empty, else i + 1; a busy
+	 * capture has a rule per server, each looked up per rule. */
+	uint32_t	*slot;
+	size_t		 nslot;		/* power of two, at least 2n */
 	const char	*prefix;	/* before each name: "" or "ftpaudit_" */
 };
 
@@ -42,17 +46,63 @@ same_ranges(const struct rules_addrs *x, const struct rules_addrs *y)
 	    x->nagg * sizeof *x->agg) == 0;
 }
 
+/* FNV-1a over the ranges: lists are built by rules, not the wire. */
+static uint32_t
+ranges_hash(const struct rules_addrs *a)
+{
+	const uint8_t *p = (const uint8_t *)a->agg;
+	size_t i, len = a->nagg * sizeof *a->agg;
+	uint32_t h = 2166136261u;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static bool
+wants_set(const struct rules_addrs *a)
+{
+	return a->aggregated && !a->any && a->nagg >= 2;
+}
+
+/* The slot of a's set, or the empty one where it belongs. */
+static uint32_t *
+set_slot(const struct nft_sets *ns, const struct rules_addrs *a)
+{
+	size_t i = ranges_hash(a) & (ns->nslot - 1);
+
+	while (ns->slot[i] != 0 && !same_ranges(ns->v[ns->slot[i] - 1].a, a))
+		i = (i + 1) & (ns->nslot - 1);
+	return &ns->slot[i];
+}
+
 static const struct nft_set *
 set_find(const struct nft_sets *ns, const struct rules_addrs *a)
 {
-	size_t i;
+	uint32_t i;
 
-	if (ns == NULL || !a->aggregated || a->any || a->nagg < 2)
+	if (ns == NULL || ns->nslot == 0 || !wants_set(a))
 		return NULL;
+	i = *set_slot(ns, a);
+	return i != 0 ? &ns->v[i - 1] : NULL;
+}
+
+/* Keep the index at most half full. */
+static int
+sets_rehash(struct nft_sets *ns)
+{
+	size_t i, n = ns->nslot ? ns->nslot * 2 : 64;
+	uint32_t *old = ns->slot;
+
+	if ((ns->slot = calloc(n, sizeof *ns->slot)) == NULL) {
+		ns->slot = old;
+		return -1;
+	}
+	free(old);
+	ns->nslot = n;
 	for (i = 0; i < ns->n; i++)
-		if (same_ranges(ns->v[i].a, a))
-			return &ns->v[i];
-	return NULL;
+		*set_slot(ns, ns->v[i].a) = (uint32_t)i + 1;
+	return 0;
 }
 
 /* One element: a host (bare in a list, as /32 or /128 alone, as without
@@ -121,8 +171,10 @@ set_add(struct nft_sets *ns, const struct rules_rule *u,
 {
 	struct nft_set *nv;
 
-	if (!a->aggregated || a->any || a->nagg < 2 || set_find(ns, a) != NULL)
+	if (!wants_set(a) || set_find(ns, a) != NULL)
 		return 0;
+	if ((ns->n + 1) * 2 > ns->nslot && sets_rehash(ns) == -1)
+		return -1;
 	if ((nv = reallocarray(ns->v, ns->n + 1, sizeof *nv)) == NULL)
 		return -1;
 	ns->v = nv;
@@ -130,6 +182,7 @@ set_add(struct nft_sets *ns, const struct rules_rule *u,
 	    is_peers(u, a) ? "peers" : "servers");
 	nv[ns->n].a = a;
 	ns->n++;
+	*set_slot(ns, a) = (uint32_t)ns->n;
 	return 0;
 }
 
@@ -706,6 +759,7 @@ put_table(FILE *f, const struct rules *r)
 	}
 	fputs("}\n", f);
 	free(ns.v);
+	free(ns.slot);
 }
 
 /* The NAT part as regular chains ftpaudit_nat_<hook>, for the
@@ -783,6 +837,7 @@ put_chains(FILE *f, const struct rules *r, const char *table)
 	}
 	put_nat_regular(f, r, fam, name, tf, &ns);
 	free(ns.v);
+	free(ns.slot);
 }
 
 int

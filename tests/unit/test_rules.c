@@ -1156,6 +1156,127 @@ test_nat_given(void **state)
 	rules_free(r);
 }
 
+/* --aggregate: the words, exact merging with a shared nft set, /N on the
+ * peers only, none as before. */
+static void
+test_aggregate(void **state)
+{
+	static const char *const good[] = { "exact", "none", "/24", "/0",
+		"/24,/64", "/32,/128", "/8,/0" };
+	static const char *const bad[] = { "/33", "/24,/129", "/", "/24,", "24",
+		"/-1", "/ 4", "/24,/64,/8", "/24/64", "", "exact,/24",
+		"/99999999999999999999" };
+	struct rules_opts o;
+	struct rules *r;
+	const struct rules_rule *u;
+	char w[RULES_AGGLEN], *buf;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		rules_opts_defaults(&o);
+		assert_int_equal(rules_aggregate_parse(good[i], &o), 0);
+		assert_string_equal(rules_aggregate_str(&o, w),
+		    strcmp(good[i], "/32,/128") == 0 ? "/32" : good[i]);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		rules_opts_defaults(&o);
+		assert_int_equal(rules_aggregate_parse(bad[i], &o), -1);
+		assert_int_equal(o.aggregate, RULES_AGG_EXACT);
+	}
+	assert_int_equal(rules_aggregate_parse("/32", &o), 0);
+	assert_false(rules_aggregate_widens(&o));
+	assert_int_equal(rules_aggregate_parse("/32,/64", &o), 0);
+	assert_true(rules_aggregate_widens(&o));
+
+	/* 10.0.0.1-3 and .5: two elements, one set for the control and the
+	 * passive rules, which have the same clients. */
+	passive(session("10.0.0.3", "10.0.1.1", 21), 40000);
+	passive(session("10.0.0.1", "10.0.1.1", 21), 40000);
+	passive(session("10.0.0.5", "10.0.1.1", 21), 40000);
+	passive(session("10.0.0.2", "10.0.1.1", 21), 40000);
+	r = run(RULES_SERVER, RULES_STATIC, RULES_PEERS_OBSERVED);
+	u = find(r, RP_CONTROL, 0);
+	assert_true(u->saddr.aggregated);
+	assert_int_equal(u->saddr.nagg, 2);
+	assert_int_equal(u->saddr.n, 4);	/* the evidence stays */
+	assert_int_equal(u->daddr.nagg, 1);
+	buf = nft_of(r, NULL);
+	assert_non_null(strstr(buf, "\tset R3_peers {\n\t\ttype ipv4_addr; flags "
+	    "interval\n\t\telements = {\n\t\t\t10.0.0.1-10.0.0.3, 10.0.0.5\n"
+	    "\t\t}\n\t}\n"));
+	assert_null(strstr(buf, "R4_peers"));
+	assert_non_null(strstr(buf, "ip saddr @R3_peers ip daddr 10.0.1.1/32 "
+	    "tcp dport 21 ct state new accept comment \"R3 control\"\n"));
+	assert_non_null(strstr(buf, "ip saddr @R3_peers ip daddr 10.0.1.1/32 "
+	    "tcp dport 40000 ct state new accept comment \"R4 passive-data\"\n"));
+	assert_non_null(strstr(buf, "# Addresses: each list sorted and merged"));
+	free(buf);
+	buf = nft_of(r, "inet filter");
+	assert_non_null(strstr(buf, "add set inet filter ftpaudit_R3_peers { type "
+	    "ipv4_addr; flags interval; }\nflush set inet filter "
+	    "ftpaudit_R3_peers\nadd element inet filter ftpaudit_R3_peers {\n"
+	    "\t10.0.0.1-10.0.0.3, 10.0.0.5\n}\n"));
+	assert_non_null(strstr(buf, "ip saddr @ftpaudit_R3_peers ip daddr"));
+	free(buf);
+	buf = ipt_of(r, FA_AF_INET);
+	assert_non_null(strstr(buf, " -s 10.0.0.1/32,10.0.0.2/31,10.0.0.5/32 "
+	    "-d 10.0.1.1/32 --dport 21 "));
+	free(buf);
+	rules_free(r);
+
+	/* /24: the clients' prefix, the server stays itself. */
+	rules_opts_defaults(&o);
+	assert_int_equal(rules_aggregate_parse("/24", &o), 0);
+	assert_non_null(r = rules_new(&o));
+	for (i = 0; i < (size_t)nsess; i++)
+		assert_int_equal(rules_add_session(r, &sess[i]), 0);
+	assert_int_equal(rules_finish(r), 0);
+	buf = nft_of(r, NULL);
+	assert_non_null(strstr(buf, "ip saddr 10.0.0.0/24 ip daddr 10.0.1.1/32 "
+	    "tcp dport 21 "));
+	assert_null(strstr(buf, "\tset "));
+	assert_non_null(strstr(buf, "# Addresses WIDENED (--aggregate=/24): "
+	    "IPv4 /24, IPv6 exact; each list of clients holds\n"));
+	free(buf);
+	rules_free(r);
+
+	/* none: the hosts in the order first seen, as before. */
+	rules_opts_defaults(&o);
+	assert_int_equal(rules_aggregate_parse("none", &o), 0);
+	assert_non_null(r = rules_new(&o));
+	for (i = 0; i < (size_t)nsess; i++)
+		assert_int_equal(rules_add_session(r, &sess[i]), 0);
+	assert_int_equal(rules_finish(r), 0);
+	assert_false(find(r, RP_CONTROL, 0)->saddr.aggregated);
+	buf = nft_of(r, NULL);
+	assert_non_null(strstr(buf, "ip saddr { 10.0.0.3/32, 10.0.0.1/32, "
+	    "10.0.0.5/32, 10.0.0.2/32 } ip daddr 10.0.1.1/32 tcp dport 21 "));
+	assert_null(strstr(buf, "Addresses"));
+	free(buf);
+	rules_free(r);
+
+	/* The client side widens the servers, its own hosts stay exact. */
+	nsess = 0;
+	passive(session("10.0.0.1", "192.0.2.1", 21), 40000);
+	passive(session("10.0.0.9", "192.0.2.77", 21), 40000);
+	rules_opts_defaults(&o);
+	o.side = RULES_CLIENT;
+	assert_int_equal(rules_aggregate_parse("/24", &o), 0);
+	assert_non_null(r = rules_new(&o));
+	for (i = 0; i < (size_t)nsess; i++)
+		assert_int_equal(rules_add_session(r, &sess[i]), 0);
+	assert_int_equal(rules_finish(r), 0);
+	buf = nft_of(r, NULL);
+	assert_non_null(strstr(buf, "ip saddr 10.0.0.1/32 ip daddr 192.0.2.0/24 "
+	    "tcp dport 21 "));
+	assert_non_null(strstr(buf, "ip saddr 10.0.0.9/32 ip daddr 192.0.2.0/24 "
+	    "tcp dport 21 "));
+	assert_non_null(strstr(buf, "each list of servers holds"));
+	free(buf);
+	rules_free(r);
+}
+
 int
 main(void)
 {
@@ -1175,6 +1296,7 @@ main(void)
 		cmocka_unit_test_setup(test_nat_dnat_active, setup),
 		cmocka_unit_test_setup(test_nat_snat, setup),
 		cmocka_unit_test_setup(test_nat_given, setup),
+		cmocka_unit_test_setup(test_aggregate, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
