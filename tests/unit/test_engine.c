@@ -170,6 +170,37 @@ test_pipelined(void **state)
 	world_free(&w);
 }
 
+/* The ring of commands awaiting a reply grows while it wraps: USER is
+ * answered, TYPE takes its slot at the ring's start, and PWD doubles the
+ * ring with the head past the start.  Each reply still pairs in order. */
+static void
+test_pipelined_wrap(void **state)
+{
+	struct world w;
+	struct peer c = P(10, 0, 0, 1, 40000, 1000), s = P(10, 0, 0, 2, 21, 5000);
+
+	(void)state;
+	world_init(&w, NULL);
+	handshake(&w, &c, &s);
+	send_seg(&w, &s, &c, 0, "220 hi\r\n", 0);
+	send_seg(&w, &c, &s, 0, "USER a\r\nPASS b\r\n", 0);
+	send_seg(&w, &s, &c, 0, "331 ok\r\n", 0);
+	send_seg(&w, &c, &s, 0, "TYPE I\r\nPWD\r\nSYST\r\nNOOP\r\nFEAT\r\n", 0);
+	send_seg(&w, &s, &c, 0, "230 in\r\n200 binary\r\n257 \"/x\"\r\n"
+	    "215 UNIX\r\n200 noop\r\n211 none\r\n", 0);
+	teardown(&w, &c, &s);
+	assert_int_equal(w.nended, 1);
+	assert_cmd(w.ended[0], 0, "USER", 331);
+	assert_cmd(w.ended[0], 1, "PASS", 230);
+	assert_cmd(w.ended[0], 2, "TYPE", 200);
+	assert_cmd(w.ended[0], 3, "PWD", 257);
+	assert_cmd(w.ended[0], 4, "SYST", 215);
+	assert_cmd(w.ended[0], 5, "NOOP", 200);
+	assert_cmd(w.ended[0], 6, "FEAT", 211);
+	assert_string_equal(w.ended[0]->cwd, "/x");
+	world_free(&w);
+}
+
 /* A reply lost from the capture must not shift later pairings. */
 static void
 test_lost_reply(void **state)
@@ -1352,6 +1383,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipelined),
+		cmocka_unit_test(test_pipelined_wrap),
 		cmocka_unit_test(test_lost_reply),
 		cmocka_unit_test(test_invalid_reply),
 		cmocka_unit_test(test_announced_size),
