@@ -385,8 +385,6 @@ void	 rules_scope_notes(const struct rules *, FILE *, const char *heading,
 void	 rules_nat_notes(const struct rules *, FILE *, const char *prefix);
 /* The "# " lines an nft or iptables script opens with. */
 void	 rules_comment_header(const struct rules *, FILE *);
-int	 rules_openings_text(const struct rules_opening *, size_t n,
-	    uint64_t session, FILE *);
 int	 rules_nft(const struct rules *, FILE *, const char *chain_table);
 int	 rules_ipt(const struct rules *, FILE *, int family);
 /* render_awssg.c: the input of aws ec2 authorize-security-group-ingress
