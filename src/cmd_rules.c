@@ -174,6 +174,11 @@ render(const struct rules *r, enum rules_format fmt, const char *chain_table,
 			cli_warn("aws-sg: %zu active-data rules need the other "
 			    "direction of the security group: not in this document",
 			    rules_awssg_other(r));
+		if (rules_options(r)->selection != NULL)
+			cli_warn("aws-sg: the evidence is %llu selected of %llu "
+			    "sessions: not said in this document",
+			    (unsigned long long)rules_options(r)->selection->taken,
+			    (unsigned long long)rules_options(r)->selection->seen);
 		return rules_awssg(r, out);
 	case RF_FIREWALLD:
 		return rules_firewalld(r, out);
