@@ -6,15 +6,17 @@
 # whole /24, runs, scattered hosts; the same clients reach two servers.
 # Checks:
 #  - exact (default): every rule's saddr/daddr hold exactly the hosts of
-#    its evidence (python ipaddress, address by address), sorted, no two
-#    prefixes mergeable; every session's client is in its rules;
+#    the same rule with --aggregate=none (python ipaddress, address by
+#    address), sorted, no two prefixes mergeable; the hosts of every
+#    control rule are the clients of its server's sessions;
 #  - nft: the lists are named sets (type ipv4_addr / ipv6_addr, flags
 #    interval), one per distinct list, shared by the rules that match the
 #    same clients; the script, its --standalone and --nft-chain forms load
 #    (nft -c -f in a private network namespace) and so does the
 #    iptables-restore input (--test);
-#  - /24,/64: the header and the JSON say WIDENED; the lists are /24 and
-#    /64 prefixes holding every host;
+#  - /24,/64: the header and the JSON say WIDENED; the clients' lists are
+#    /24 and /64 prefixes holding every host of evidence.addresses, which
+#    only a widened document has;
 #  - none: one /32 per host, as without aggregation;
 #  - bad input: --aggregate=/99, /24,/129, /, wide...: a usage error as
 #    ftpaudit(1) has it, exit 2, one line naming the option (and the
@@ -110,13 +112,17 @@ check(ex["aggregate"] == {"mode": "exact", "ipv4_prefix": 32, "ipv6_prefix": 128
 check(wide["aggregate"]["widened"] and wide["aggregate"]["ipv4_prefix"] == 24 and
     wide["aggregate"]["ipv6_prefix"] == 64, "wide: aggregate %s" % wide.get("aggregate"))
 check("aggregate" not in none, "none: an aggregate member")
-byid = {r["id"]: r for r in ex["rules"]}
+exact_of = {r["id"]: r for r in none["rules"]}
+check(len(none["rules"]) == len(ex["rules"]), "none and exact: other rules")
+check(all("addresses" not in r["evidence"] for r in ex["rules"] + none["rules"]),
+    "exact or none: evidence.addresses")
 big = 0
 for r in ex["rules"]:
     for k in ("saddr", "daddr"):
         if r[k] == "any":
+            check(exact_of[r["id"]][k] == "any", "%s %s: any only in exact" % (r["id"], k))
             continue
-        seen = hosts(r["evidence"]["addresses"][k])
+        seen = hosts(exact_of[r["id"]][k])
         ns = nets(r[k])
         # Exactly: every prefix address by address (the sets are small).
         got = {a for n in ns for a in n}
@@ -138,7 +144,7 @@ for r in ex["rules"]:
     if r["purpose"] != "control":
         continue
     srv = r["daddr"][0].split("/")[0]
-    check(hosts(r["evidence"]["addresses"]["saddr"]) == clients[srv],
+    check({a for n in nets(r["saddr"]) for a in n} == clients[srv],
         "%s: clients of %s differ" % (r["id"], srv))
 # none: the hosts, one by one.
 for r in none["rules"]:
