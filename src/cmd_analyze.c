@@ -276,7 +276,7 @@ cmd_analyze(int argc, char **argv)
 	report_set_extend(r, add_firewall, &fd);
 	report_set_openings(r, html_openings, &fd);
 	report_set_sensor(r, sensor);
-	report_set_text(r, summary, text_color(color, out));
+	report_set_text(r, summary, text_color(color, out), rules_options(fd.r));
 	report_sink(r, &down[1]);
 	/* The selection is what is reported; the rules still see every
 	 * session, so the ids they give are those of `ftpaudit rules`. */

@@ -115,10 +115,13 @@ report_set_formats(struct report *r, const char *zeek_commands,
 }
 
 void
-report_set_text(struct report *r, bool summary_only, bool color)
+report_set_text(struct report *r, bool summary_only, bool color,
+    const struct rules_opts *vet)
 {
 	r->summary_only = summary_only;
 	r->ts.color = color;
+	if (r->sum != NULL)
+		summary_set_vet(r->sum, vet);
 }
 
 void

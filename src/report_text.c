@@ -13,6 +13,7 @@
 #include "ftpaudit/fmt.h"
 #include "ftpaudit/nat.h"
 #include "ftpaudit/rules.h"
+#include "ftpaudit/select.h"
 #include "report_int.h"
 
 #define TEXT_WIDTH	100
@@ -801,6 +802,7 @@ static void
 put_limits(FILE *f, const struct summary *sum, const struct capture *cap,
     const struct fa_stats *st, uint64_t un_dropped)
 {
+	char what[96];
 	bool any = false;
 	uint64_t cut = 0;
 	size_t i;
@@ -830,6 +832,19 @@ put_limits(FILE *f, const struct summary *sum, const struct capture *cap,
 	limit(f, &any, sum->clients_untracked, "sessions of clients past the summary's cap");
 	limit(f, &any, sum->anomalies_untyped, "anomalies of types past the summary's cap");
 	limit(f, &any, st->time_jumps_back, "times a capture's clock ran back");
+	if (sum->vet != NULL && sum->vet->selection != NULL) {
+		char desc[SELECT_DESCLEN];
+		const struct selection *sel = sum->vet->selection;
+
+		snprintf(what, sizeof what, "sessions not selected (%.60s)",
+		    select_describe(sel, desc));
+		limit(f, &any, sel->seen - sel->taken, what);
+	}
+	for (i = 0; i < sum->nexcluded; i++) {
+		snprintf(what, sizeof what, "transfers left out of the firewall "
+		    "rules: %s", sum->excluded[i].reason);
+		limit(f, &any, sum->excluded[i].count, what);
+	}
 	if (sum->oom) {
 		fputs("  out of memory: the summary's counts are short\n", f);
 		any = true;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/rules.h"
 #include "summary.h"
 
 /* Twice the caps, powers of two: a probe run stays short when full. */
@@ -169,12 +170,35 @@ pasv_port(struct summary *s, struct summary_server *sv, uint16_t port)
 	sv->pasv_ports++;
 }
 
+void
+summary_set_vet(struct summary *s, const struct rules_opts *o)
+{
+	s->vet = o;
+}
+
+static void
+excluded_count(struct summary *s, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < s->nexcluded; i++)
+		if (s->excluded[i].reason == reason) {
+			s->excluded[i].count++;
+			return;
+		}
+	if (s->nexcluded == SUMMARY_NREASONS)
+		return;		/* rules_vet() has fewer */
+	s->excluded[s->nexcluded].reason = reason;
+	s->excluded[s->nexcluded++].count = 1;
+}
+
 /* The transfers: into d, the totals' statuses and the server's ports. */
 static void
 transfers_add(struct summary *s, struct summary_counts *d,
     struct summary_server *sv, const struct fa_session *ss)
 {
 	const struct fa_transfer *t;
+	const char *why;
 	uint32_t i;
 
 	for (i = 0; i < ss->nxfers; i++) {
@@ -183,6 +207,8 @@ transfers_add(struct summary *s, struct summary_counts *d,
 		d->bytes += fa_transfer_bytes(t);
 		if ((unsigned)t->status < SUMMARY_NSTATUS)
 			s->status[t->status]++;
+		if (s->vet != NULL && (why = rules_vet(s->vet, ss, t)) != NULL)
+			excluded_count(s, why);
 		if (!t->connected)
 			s->not_captured++;
 		else if (sv != NULL && t->mode == FA_MODE_PASSIVE)

@@ -23,6 +23,9 @@
 #define SUMMARY_MAX_CLIENTS	65536
 #define SUMMARY_MAX_ANOMALY_TYPES 64
 #define SUMMARY_NSTATUS		6	/* enum fa_xstatus */
+#define SUMMARY_NREASONS	8	/* rules_vet()'s reasons, and room */
+
+struct rules_opts;
 
 /* What the totals, each server and each client count alike. */
 struct summary_counts {
@@ -56,6 +59,12 @@ struct summary_anomaly {
 	uint64_t	 count;
 };
 
+/* Transfers that earn no firewall rule, by rules_vet()'s reason. */
+struct summary_excluded {
+	const char	*reason;		/* static */
+	uint64_t	 count;
+};
+
 struct summary {
 	struct summary_counts total;
 	uint64_t	 status[SUMMARY_NSTATUS];	/* transfers by enum fa_xstatus */
@@ -65,6 +74,10 @@ struct summary {
 	/* What the sessions could not keep (the engine's per-session caps). */
 	uint64_t	 cmds_dropped, xfers_dropped, anoms_dropped, replies_dropped;
 	uint64_t	 lines_cut, gaps, sessions_with_gaps;
+	/* With summary_set_vet(): what the firewall rules leave out. */
+	const struct rules_opts *vet;		/* borrowed, or NULL */
+	struct summary_excluded excluded[SUMMARY_NREASONS];
+	size_t		 nexcluded;
 
 	/* Read only; the arrays are the summary's. */
 	struct summary_server *servers;
@@ -90,6 +103,9 @@ void	 summary_free(struct summary *);
 /* The session (borrowed) is counted; it may be freed right after. */
 void	 summary_add_session(struct summary *, const struct fa_session *);
 void	 summary_add_unattributed(struct summary *, const struct fa_unattributed *);
+/* Count the transfers that the rules with these options (borrowed, for
+ * the summary's life) leave out, by reason.  Before the first session. */
+void	 summary_set_vet(struct summary *, const struct rules_opts *);
 
 /*
  * Sorted views, the summary's, valid until the next summary_add_*: the

@@ -56,8 +56,11 @@ void	 report_set_sensor(struct report *, const char *name);
 int	 report_set_tail(struct report *, const char *title, report_tail_fn,
 	    void *arg);
 /* Text: the summary alone (summary_only), failures and anomalies in
- * ANSI colours (color).  Before the first session. */
-void	 report_set_text(struct report *, bool summary_only, bool color);
+ * ANSI colours (color), and the transfers that rules with these options
+ * (vet, borrowed; NULL: none) leave out.  Before the first session. */
+struct rules_opts;
+void	 report_set_text(struct report *, bool summary_only, bool color,
+	    const struct rules_opts *vet);
 /* -F html: where each session's openings and their rules come from. */
 void	 report_set_openings(struct report *, report_openings_fn, void *arg);
 /* The engine sink that feeds this report. */

@@ -7,9 +7,10 @@ usage: check_summary.py FTPAUDIT CAPTURE...
 For each capture: every count of `analyze --summary` (totals, logins,
 transfers by mode and outcome, bytes, each server's row and passive
 ports, the top clients, the anomalies by type, the limits) equals what
-`analyze -F json` says; the full text report starts with the same
-summary, has one "Session N" per session and no line wider than 100
-columns; --summary writes nothing else.
+`analyze -F json` says, and the transfers left out of the firewall rules
+the excluded_counts of `rules -F json`; the full text report starts with
+the same summary, has one "Session N" per session and no line wider than
+100 columns; --summary writes nothing else.
 """
 import ipaddress
 import json
@@ -233,7 +234,7 @@ LIMITS = [
 ]
 
 
-def check_limits(ck, sec, doc, e):
+def check_limits(ck, sec, doc, rules, e):
     s = sec.get("Left out and cut by limits", [])
     got = {}
     for ln in s[1:]:
@@ -249,6 +250,9 @@ def check_limits(ck, sec, doc, e):
                      "unattributed connections not listed (cap)")):
         if n:
             want[what] = n
+    for reason, n in rules["excluded_counts"].items():
+        if n:
+            want["transfers left out of the firewall rules: %s" % reason] = n
     ck.eq("limits", got, want)
     if not want:
         ck.eq("limits, none", s[1:], ["  nothing"])
@@ -263,7 +267,8 @@ def check(ftpaudit, path):
     js = run([ftpaudit, "analyze", "-q", "-F", "json", path])
     sm = run([ftpaudit, "analyze", "-q", "--summary", path])
     full = run([ftpaudit, "analyze", "-q", path])
-    for what, r in (("json", js), ("--summary", sm), ("text", full)):
+    rl = run([ftpaudit, "rules", "-q", "-F", "json", "--allow-empty", path])
+    for what, r in (("json", js), ("--summary", sm), ("text", full), ("rules", rl)):
         if r.returncode != 0:
             ck.errs.append("%s: exit %d: %s" % (what, r.returncode, r.stderr[:200]))
     if ck.errs:
@@ -281,7 +286,7 @@ def check(ftpaudit, path):
     check_servers(ck, sec, e)
     check_clients(ck, sec, e)
     check_anomalies(ck, sec, e)
-    check_limits(ck, sec, doc, e)
+    check_limits(ck, sec, doc, json.loads(rl.stdout), e)
     ftext = full.stdout.decode("ascii")
     ck.eq("text starts with the summary", ftext.startswith(text), True)
     ck.eq("--summary alone: no session", "\nSession " in text, False)
