@@ -226,18 +226,23 @@ transfer_lines(struct tui_lines *l, const struct fa_session *s)
 	char by[16], tot[16], bar[40], dc[64], ds[64], *path;
 	uint64_t size;
 	uint32_t i;
+	bool nocap;
 
 	tui_lines_add(l, "Transfers (%u)", s->nxfers);
 	for (i = 0; i < s->nxfers; i++) {
 		t = &s->xfers[i];
 		path = t->path ? sanitize((const uint8_t *)t->path, strlen(t->path)) : NULL;
 		size = announced_size(s, t);
-		progress(bar, sizeof bar, fa_transfer_bytes(t), size);
+		/* Ended with no data connection seen: not "0 of" its size. */
+		nocap = t->reported && !t->connected;
+		progress(bar, sizeof bar, fa_transfer_bytes(t), nocap ? 0 : size);
 		tui_lines_add(l, "  #%u %s %s %s %s  %s%s%s%s  %s", t->id,
 		    fa_neg_str(t->neg), fa_mode_str(t->mode),
 		    t->dir == FA_DIR_NONE ? "-" : fa_dir_str(t->dir),
-		    path ? path : "-", tui_fmt_bytes(fa_transfer_bytes(t), by),
-		    size ? " of " : "", size ? tui_fmt_bytes(size, tot) : "", bar,
+		    path ? path : "-", nocap ? "not captured" :
+		    tui_fmt_bytes(fa_transfer_bytes(t), by),
+		    size ? (nocap ? ", announced " : " of ") : "",
+		    size ? tui_fmt_bytes(size, tot) : "", bar,
 		    t->reported ? fa_xstatus_str(t->status) :
 		    t->connected ? "in progress" : "negotiated");
 		if (t->connected)

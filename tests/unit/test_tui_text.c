@@ -119,6 +119,30 @@ test_detail(void **state)
 	tui_lines_clear(&l);
 }
 
+/* A transfer that ended with no data connection seen says so, not "0". */
+static void
+test_not_captured(void **state)
+{
+	struct tui_lines l = { 0 };
+	struct fa_session s;
+	struct fa_command c;
+	struct fa_reply r;
+	struct fa_transfer t;
+	struct fa_anomaly a;
+	bool said = false;
+	size_t i;
+
+	(void)state;
+	session_init(&s, &c, &r, &t, &a);
+	t.reported = true;
+	t.status = FA_XS_COMPLETE;
+	tui_session_lines(&l, &s);
+	for (i = 0; i < l.n; i++)
+		said |= strstr(l.v[i], "  not captured  complete") != NULL;
+	assert_true(said);
+	tui_lines_clear(&l);
+}
+
 static void
 test_bytes(void **state)
 {
@@ -138,6 +162,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_row),
 		cmocka_unit_test(test_detail),
+		cmocka_unit_test(test_not_captured),
 		cmocka_unit_test(test_bytes),
 	};
 
