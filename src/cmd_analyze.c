@@ -223,6 +223,8 @@ cmd_analyze(int argc, char **argv)
 			return cli_usage_status();
 	}
 	ro.helper_ports = io.cfg.ports;
+	/* For the text summary's count of what was left out. */
+	ro.selection = cli_selection();
 	if (parse_format(io.format, &fmt) == -1)
 		return EXIT_USAGE;
 	if (zeek_cmds != NULL && fmt != REPORT_ZEEK && fmt != REPORT_ZEEK_JSON) {
