@@ -750,7 +750,16 @@ cli_help_input(FILE *f, bool read)
 "      --tls-ports=LIST           implicit FTPS control ports (default 990)\n"
 "      --no-detect                do not look for FTP on other ports\n"
 "      --show-passwords           print passwords instead of <hidden>\n"
-"      --verify-checksums         skip packets with bad IP/TCP checksums\n"
+"      --verify-checksums         skip packets with bad IP/TCP checksums\n", f);
+	if (read)
+		fputs(
+"selection (a session must match every kind of option given):\n"
+"      --session=ID[,FIRST-LAST]  sessions by id\n"
+"      --host=ADDR[/PREFIX],...   sessions of these clients or servers\n"
+"      --server=ADDR[/PREFIX],... sessions of these servers\n"
+"      --client=ADDR[/PREFIX],... sessions of these clients\n"
+"      --anomalous                sessions with an anomaly\n", f);
+	fputs(
 "limits:\n"
 "      --max-connections=N --idle-timeout=S --expect-timeout=S\n"
 "      --reasm-cap=BYTES --reasm-total-cap=BYTES --max-line=BYTES\n"

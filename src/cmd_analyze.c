@@ -19,6 +19,7 @@ enum { OPT_ZEEK_COMMANDS = OPT_CMD_BASE + 64, OPT_SENSOR, OPT_SUMMARY, OPT_COLOR
 
 static const struct option analyze_opts[] = {
 	CLI_INPUT_LONGOPTS,
+	CLI_SELECT_LONGOPTS,
 	RULES_LONGOPTS,
 	{ "zeek-commands", required_argument, NULL, OPT_ZEEK_COMMANDS },
 	{ "sensor", required_argument, NULL, OPT_SENSOR },

@@ -19,6 +19,7 @@ enum { OPTA_RULESET = OPT_CMD_BASE + 64, OPTA_RULESET_FORMAT, OPTA_SIDE,
 
 static const struct option audit_opts[] = {
 	CLI_INPUT_LONGOPTS,
+	CLI_SELECT_LONGOPTS,
 	{ "ruleset", required_argument, NULL, OPTA_RULESET },
 	{ "ruleset-format", required_argument, NULL, OPTA_RULESET_FORMAT },
 	{ "side", required_argument, NULL, OPTA_SIDE },

@@ -18,6 +18,7 @@ enum rules_format { RF_JSON, RF_TEXT, RF_NFT, RF_IPT, RF_IP6T, RF_AWSSG,
 
 static const struct option rules_longopts[] = {
 	CLI_INPUT_LONGOPTS,
+	CLI_SELECT_LONGOPTS,
 	RULES_LONGOPTS,
 	{ "nft-chain", optional_argument, NULL, OPT_NFT_CHAIN },
 	{ "standalone", no_argument, NULL, OPT_STANDALONE },

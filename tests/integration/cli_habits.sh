@@ -43,7 +43,7 @@ done
 	ok "ftpaudit --help: the global summary" || bad "ftpaudit --help"
 
 # Each command's long options, read from its option table (and the shared
-# ones it splices in), must all be in its --help.
+# ones it splices in), must all be in its --help and in ftpaudit(1).
 $PY - "$src" "$tmp" $cmds <<'PY' >"$tmp/opts.out" || bad "option tables: $(cat "$tmp/opts.out")"
 import os, re, sys
 src, tmp, cmds = sys.argv[1], sys.argv[2], sys.argv[3:]
@@ -56,6 +56,7 @@ def names(block):
     return re.findall(r'\{\s*"([a-z0-9-]+)"\s*,', block)
 cli_h, cmd_h = text("src/cli.h"), text("src/cmd.h")
 shared = {"CLI_INPUT_LONGOPTS": names(macro(cli_h, "CLI_INPUT_LONGOPTS")),
+          "CLI_SELECT_LONGOPTS": names(macro(cli_h, "CLI_SELECT_LONGOPTS")),
           "RULES_LONGOPTS": names(macro(cmd_h, "RULES_LONGOPTS"))}
 man = text("man/ftpaudit.1").replace("\\-", "-")
 bad = 0
@@ -74,10 +75,12 @@ for c in cmds:
     for o in sorted(set(opts)):
         if not re.search(r"--" + re.escape(o) + r"\b", helptext):
             print("%s --help does not list --%s" % (c, o)); bad = 1
+        if not re.search(r"--" + re.escape(o) + r"\b", man):
+            print("ftpaudit(1) does not describe --%s" % o); bad = 1
     open(os.path.join(tmp, "opts." + c), "w").write("\n".join(sorted(set(opts))) + "\n")
 sys.exit(bad)
 PY
-[ -s "$tmp/opts.out" ] || ok "every option of every command in its --help"
+[ -s "$tmp/opts.out" ] || ok "every option of every command in its --help and in ftpaudit(1)"
 
 # An option in another command's help and not in this one's is refused as
 # unknown; one in its own is taken (whatever else is then missing).
