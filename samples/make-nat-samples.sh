@@ -149,6 +149,25 @@ if want nat-dnat-range-not-forwarded; then
 	vsftpd_restart
 fi
 
+if want nat-dnat-helper-pasv-address; then
+	vsftpd_restart "$PUB"
+	nat_gw dnat --helper --range "$RANGE" --no-range
+	begin nat-dnat-helper-pasv-address
+	ncurl 36080 "ftp://$PUB$F"
+	[ "$(stat -c %s "$WORK/dl")" = "$LAB_SIZE_SMALL" ]
+	ncurl 36090 "ftp://$PUB$F" --disable-epsv --no-ftp-skip-pasv-ip
+	spec dnat "server behind a port forward of port 21 only with the gateway's FTP helper, vsftpd with pasv_address: EPSV names no address and the helper expects its data (works); the 227 names the public address, not the server's own, so the helper expects nothing and the gateway resets the PASV data connection" \
+		"{\"lport\":36080,\"server_port\":21,\"user\":\"anonymous\",\"login\":\"success\",
+		  \"commands\":[$V_LOGIN,[\"EPSV\",229],[\"TYPE\",200],[\"SIZE\",213],[\"RETR\",226],[\"QUIT\",221]],
+		  \"transfers\":[{\"mode\":\"passive\",\"negotiation\":\"EPSV\",$DL}],
+		  \"nat_anomalies\":[]},
+		 {\"lport\":36090,\"server_port\":21,\"user\":\"anonymous\",\"login\":\"success\",
+		  \"commands\":[$V_LOGIN,[\"PASV\",227]],\"transfers\":[],
+		  \"nat_anomalies\":[\"nat_passive_range_not_forwarded\"]}"
+	finish
+	vsftpd_restart
+fi
+
 if want nat-helper-port; then
 	lab_vsftpd --pasv "$RANGE" --port 2121
 	VS2121=$LAB_VSFTPD_PID
