@@ -179,6 +179,14 @@ merge_flow(struct audit_fix *x, const struct audit_flow *f)
 	return rules_ranges_add(&u->dport, &u->ndport, port, port);
 }
 
+/*
+ * A flow the gateway did not translate (nat_missing) gets a finding, not
+ * a fix: its cure is a dnat (or the helper's assignment), and a fix is a
+ * struct rules_rule, an accept with no translation target, drawn by the
+ * filter renderers into the denying filter chain.  A NAT fix would need
+ * its own rule type, renderers that insert into the audited nat chain
+ * (or create one), and a fixes[] shape in the schema.
+ */
 static int
 add_flow(struct audit *a, struct fix_index *ix, size_t idx)
 {
