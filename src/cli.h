@@ -45,6 +45,11 @@ enum {
 	{ "max-expectations", required_argument, NULL, OPT_MAX_EXPECT }, \
 	{ "bruteforce-threshold", required_argument, NULL, OPT_BRUTE },	\
 	{ "nat-cap", required_argument, NULL, OPT_NAT_CAP },		\
+	{ "session", required_argument, NULL, OPT_SESSION },		\
+	{ "host", required_argument, NULL, OPT_HOST },			\
+	{ "server", required_argument, NULL, OPT_SERVER },		\
+	{ "client", required_argument, NULL, OPT_CLIENT },		\
+	{ "anomalous", no_argument, NULL, OPT_ANOMALOUS },		\
 	{ "quiet", no_argument, NULL, 'q' },				\
 	{ "verbose", no_argument, NULL, 'v' }
 /* The selection, for the commands that read captures (not live, which

@@ -53,13 +53,6 @@ grow(void **p, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-/* The item s[0..len) as a string for the error message (owned). */
-static char *
-item_dup(const char *s, size_t len)
-{
-	return strndup(s, len);
-}
-
 /* A decimal id in s[0..len), 1 or more: 0 or -1. */
 static int
 parse_id(const char *s, size_t len, uint64_t *out)
@@ -126,7 +119,7 @@ each_item(const char *list, int (*fn)(void *, const char *, size_t,
 			return -1;
 		}
 		if (fn(arg, p, len, cause) == -1) {
-			*bad = item_dup(p, len);
+			*bad = strndup(p, len);
 			return -1;
 		}
 		if (comma == NULL)
@@ -449,9 +442,11 @@ select_describe(const struct selection *sel, char *buf)
 	}
 	for (k = 0; k < SELECT_NKINDS; k++)
 		for (i = 0; i < sel->nnets[k]; i++) {
-			snprintf(item, sizeof item, "%s--%s=", off > 0 ? " " : "",
-			    kind_opt[k]);
-			if (i > 0)
+			/* " --host=" before the first, "," between. */
+			if (i == 0)
+				snprintf(item, sizeof item, "%s--%s=",
+				    off > 0 ? " " : "", kind_opt[k]);
+			else
 				strcpy(item, ",");
 			if (!put(buf, &off, item))
 				return buf;
