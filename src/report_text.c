@@ -62,6 +62,8 @@ put_wire_cut(FILE *f, const uint8_t *p, size_t len, size_t max)
 		fput_wire(f, p, len);
 		return wire_width(p, len);
 	}
+	if (max < 4)
+		max = 4;	/* "x...": callers leave more */
 	for (i = 0; i < len; i++) {
 		cw = plain(p[i]) ? 1 : 4;
 		if (used + cw > max - 3)

@@ -93,9 +93,9 @@ client_find(struct summary *s, const struct fa_addr *a)
 	}
 	if (s->nclients == SUMMARY_MAX_CLIENTS)
 		return -1;
-	/* Grows by doubling: nclients is a power of two or zero here. */
+	/* The array holds a power of two: full when nclients is one. */
 	if ((s->nclients & (s->nclients - 1)) == 0) {
-		cap = s->nclients ? s->nclients * 2 : 64;
+		cap = s->nclients ? s->nclients * 2 : 1;
 		if ((n = reallocarray(s->clients, cap, sizeof *n)) == NULL) {
 			s->oom = 1;
 			return -1;
