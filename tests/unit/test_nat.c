@@ -197,6 +197,39 @@ test_range_not_forwarded(void **state)
 	fa_session_unref(b);
 }
 
+/*
+ * The helper's address check is the sender's: behind a port forward, a
+ * 227 naming the public address (pasv_address) is no obstacle on the
+ * client's side but is on the server's, where nf_conntrack_ftp compares
+ * it; one naming the server's own address is the reverse.  The merged
+ * transfer carries the server's view.  Active mode keeps the client's.
+ */
+static void
+test_helper_address(void **state)
+{
+	struct fa_session *a = sess(1, "192.0.2.50", 40000, "203.0.113.1", 21, 9, 100);
+	struct fa_session *b = sess(2, "192.0.2.50", 40000, "10.1.1.5", 21, 9, 110);
+	struct fa_transfer *ta, *tb;
+
+	(void)state;
+	ta = xfer(a, FA_MODE_PASSIVE, FA_NEG_PASV, "203.0.113.1", 40001);
+	tb = xfer(b, FA_MODE_PASSIVE, FA_NEG_PASV, "203.0.113.1", 40001);
+	tb->helper_flags = FA_HELPER_ADDR | FA_HELPER_SPLIT;
+	ta = xfer(a, FA_MODE_PASSIVE, FA_NEG_PASV, "10.1.1.5", 40000);
+	tb = xfer(b, FA_MODE_PASSIVE, FA_NEG_PASV, "10.1.1.5", 40000);
+	ta->helper_flags = FA_HELPER_ADDR;
+	ta = xfer(a, FA_MODE_ACTIVE, FA_NEG_PORT, "10.9.9.9", 50000);
+	tb = xfer(b, FA_MODE_ACTIVE, FA_NEG_PORT, "10.9.9.9", 50000);
+	ta->helper_flags = FA_HELPER_ADDR;
+	(void)tb;
+	assert_int_equal(nat_merge(a, b), 0);
+	assert_int_equal(a->xfers[0].helper_flags, FA_HELPER_ADDR);
+	assert_int_equal(a->xfers[1].helper_flags, 0);
+	assert_int_equal(a->xfers[2].helper_flags, FA_HELPER_ADDR);
+	fa_session_unref(a);
+	fa_session_unref(b);
+}
+
 /* Same endpoints on both sides: not a translation. */
 static void
 test_not_translated(void **state)
@@ -415,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_active_rewritten),
 		cmocka_unit_test(test_passive_private),
 		cmocka_unit_test(test_range_not_forwarded),
+		cmocka_unit_test(test_helper_address),
 		cmocka_unit_test(test_not_translated),
 		cmocka_unit_test(test_stage_pairs),
 		cmocka_unit_test(test_stage_cap),
