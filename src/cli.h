@@ -45,11 +45,6 @@ enum {
 	{ "max-expectations", required_argument, NULL, OPT_MAX_EXPECT }, \
 	{ "bruteforce-threshold", required_argument, NULL, OPT_BRUTE },	\
 	{ "nat-cap", required_argument, NULL, OPT_NAT_CAP },		\
-	{ "session", required_argument, NULL, OPT_SESSION },		\
-	{ "host", required_argument, NULL, OPT_HOST },			\
-	{ "server", required_argument, NULL, OPT_SERVER },		\
-	{ "client", required_argument, NULL, OPT_CLIENT },		\
-	{ "anomalous", no_argument, NULL, OPT_ANOMALOUS },		\
 	{ "quiet", no_argument, NULL, 'q' },				\
 	{ "verbose", no_argument, NULL, 'v' }
 /* The selection, for the commands that read captures (not live, which
@@ -104,7 +99,8 @@ void	 cli_print_stats(const struct fa_stats *);
 
 /*
  * The selection (--session, --host, --server, --client, --anomalous;
- * select.h), the same for every command.  cli_selection: NULL when none
+ * select.h; CLI_SELECT_LONGOPTS: analyze, rules and audit).
+ * cli_selection: NULL when none
  * was given.  cli_select_wrap: with one, *sink replaced by a stage in
  * front of it (*st, to free after cli_run); -1 out of memory.
  * cli_selected: whether a session read from records is kept.  A bad

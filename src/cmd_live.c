@@ -243,12 +243,6 @@ parse_args(struct live_args *a, int argc, char **argv)
 			return -1;
 	}
 	a->lo.dump_max_bytes *= 1000000;	/* -C is in millions of bytes */
-	/* Chosen as sessions end (select.c): live shows them as they go. */
-	if (cli_selection() != NULL) {
-		cli_warn("live: --session, --host, --server, --client and "
-		    "--anomalous apply to analyze, rules and audit");
-		return -1;
-	}
 	if (a->lo.iface == NULL) {
 		cli_warn("live: no interface given (-i IFACE)");
 		return -1;
