@@ -47,6 +47,19 @@
 #define L_ROW		22
 #define L_TOP		46
 
+/* The openings of the sessions, by the id of the rule `rules` gives
+ * them (analyze keeps only the ids), and those left out, by reason. */
+#define MAX_RULE_IDS	4096
+#define MAX_REASONS	16
+struct rule_use {
+	uint64_t	 conns;
+	enum rules_purpose purpose;
+};
+struct excluded_use {
+	const char	*why;		/* static, rules_vet's */
+	uint64_t	 n;
+};
+
 struct tl_xfer {
 	uint64_t	 start, end;
 	uint8_t		 mode, ok;
@@ -74,6 +87,11 @@ struct html_report {
 	void		*openings_arg;
 
 	struct summary	*sum;		/* owned: the text report's numbers */
+	struct rule_use	*ruse;		/* owned: MAX_RULE_IDS + 1, by rule id */
+	uint32_t	 maxrule;
+	uint64_t	 ruse_beyond, no_rule;
+	struct excluded_use excl[MAX_REASONS];
+	size_t		 nexcl;
 	uint64_t	 anomalous;	/* sessions with anomalies */
 	struct fa_unattributed un[MAX_UNATTRIBUTED];
 	size_t		 nun;
@@ -92,6 +110,7 @@ html_report_new(FILE *out, char **cause)
 	if ((h->norm_end = calloc(HTML_DETAIL_MAX, sizeof *h->norm_end)) == NULL ||
 	    (h->tl = calloc(2 * HTML_DETAIL_MAX, sizeof *h->tl)) == NULL ||
 	    (h->sum = summary_new()) == NULL ||
+	    (h->ruse = calloc(MAX_RULE_IDS + 1, sizeof *h->ruse)) == NULL ||
 	    (h->rows = spool_new(cause)) == NULL ||
 	    (h->anom = spool_new(cause)) == NULL ||
 	    (h->norm = spool_new(cause)) == NULL) {
@@ -110,6 +129,7 @@ html_report_free(struct html_report *h)
 	spool_free(h->anom);
 	spool_free(h->norm);
 	summary_free(h->sum);
+	free(h->ruse);
 	free(h->norm_end);
 	free(h->tl);
 	free(h);
@@ -463,21 +483,45 @@ keep_timeline(struct tl_row *r, const struct fa_session *s)
  * room: the first HTML_DETAIL_MAX of each, of which the page takes all
  * the anomalous ones and the others up to the cap. */
 static void
-keep_detail(struct html_report *h, const struct fa_session *s)
+count_openings(struct html_report *h, const struct rules_opening *op, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (op[i].rule > MAX_RULE_IDS)
+			h->ruse_beyond++;
+		else if (op[i].rule > 0) {
+			h->ruse[op[i].rule].conns++;
+			h->ruse[op[i].rule].purpose = op[i].purpose;
+			if (op[i].rule > h->maxrule)
+				h->maxrule = op[i].rule;
+		} else if (op[i].excluded == NULL)
+			h->no_rule++;
+		else {
+			for (j = 0; j < h->nexcl; j++)
+				if (strcmp(h->excl[j].why, op[i].excluded) == 0)
+					break;
+			if (j == h->nexcl && h->nexcl == MAX_REASONS)
+				continue;
+			if (j == h->nexcl)
+				h->excl[h->nexcl++].why = op[i].excluded;
+			h->excl[j].n++;
+		}
+	}
+}
+
+static void
+keep_detail(struct html_report *h, const struct fa_session *s,
+    const struct rules_opening *op, size_t nop)
 {
 	bool a = anomalous(s);
 	struct spool *sp = a ? h->anom : h->norm;
 	size_t *n = a ? &h->nanom : &h->nnorm;
-	struct rules_opening *op = NULL;
-	size_t nop = 0;
 	FILE *f;
 
 	if (*n >= HTML_DETAIL_MAX || (f = spool_file(sp)) == NULL)
 		return;
-	if (h->openings != NULL && h->openings(h->openings_arg, s, &op, &nop) == -1)
-		h->oom = true;
 	ladder(f, s, op, nop);
-	free(op);
 	spool_end(sp);
 	keep_timeline(&h->tl[(a ? 0 : HTML_DETAIL_MAX) + *n], s);
 	if (!a)
@@ -488,8 +532,15 @@ keep_detail(struct html_report *h, const struct fa_session *s)
 void
 html_report_session(struct html_report *h, const struct fa_session *s)
 {
+	struct rules_opening *op = NULL;
+	size_t nop = 0;
 	FILE *f;
 
+	/* The rules feed worked them out as the session ended (cmd_analyze):
+	 * taking them costs nothing more. */
+	if (h->openings != NULL && h->openings(h->openings_arg, s, &op, &nop) == -1)
+		h->oom = true;
+	count_openings(h, op, nop);
 	summary_add_session(h->sum, s);
 	h->anomalous += anomalous(s);
 	if ((f = spool_file(h->rows)) != NULL) {
@@ -499,7 +550,8 @@ html_report_session(struct html_report *h, const struct fa_session *s)
 		table_row(f, s);
 		spool_end(h->rows);
 	}
-	keep_detail(h, s);
+	keep_detail(h, s, op, nop);
+	free(op);
 }
 
 void
@@ -682,6 +734,32 @@ put_limits(struct html_report *h, FILE *f, const struct fa_stats *st,
 	    "are table rows.</p>\n", HTML_DETAIL_MAX);
 }
 
+static void
+put_firewall(struct html_report *h, FILE *f)
+{
+	uint32_t i;
+	size_t j;
+
+	fputs("<h3>Firewall openings</h3>\n<table class=\"sortable\"><thead><tr>"
+	    "<th>rule<th>purpose<th class=\"n\">connections</tr></thead><tbody>\n",
+	    f);
+	for (i = 1; i <= h->maxrule; i++)
+		if (h->ruse[i].conns > 0)
+			fprintf(f, "<tr><td data-v=\"%u\">R%u<td>%s<td class=\"n\">%llu"
+			    "</tr>\n", i, i, rules_purpose_str(h->ruse[i].purpose),
+			    (unsigned long long)h->ruse[i].conns);
+	for (j = 0; j < h->nexcl; j++)
+		fprintf(f, "<tr><td>none<td class=\"warn\">excluded: %s"
+		    "<td class=\"n\">%llu</tr>\n", h->excl[j].why,
+		    (unsigned long long)h->excl[j].n);
+	if (h->no_rule > 0)
+		fprintf(f, "<tr><td>none<td>no rule (families differ)<td class=\"n\">"
+		    "%llu</tr>\n", (unsigned long long)h->no_rule);
+	fputs("</tbody></table>\n<p class=\"note\">Rule ids as <code>ftpaudit "
+	    "rules</code> numbers them (its -F html has the rules);<br>each "
+	    "ladder names the rule of each connection.</p>\n", f);
+}
+
 static int
 tl_cmp(const void *a, const void *b)
 {
@@ -700,6 +778,11 @@ tl_cmp(const void *a, const void *b)
 static double
 tl_x(uint64_t t, uint64_t t0, uint64_t span)
 {
+	/* A data connection's packets may lie outside its session's. */
+	if (t < t0)
+		t = t0;
+	if (t - t0 > span)
+		t = t0 + span;
 	return TL_LEFT + (double)(t - t0) * (TL_WIDTH - TL_LEFT - 10) / (double)span;
 }
 
@@ -721,7 +804,7 @@ tl_draw_row(FILE *f, const struct tl_row *r, int y, uint64_t t0, uint64_t span)
 	fprintf(f, "<g class=\"tlr\" data-tl=\"%llu\"><title>session %llu, %s s%s"
 	    "</title><text x=\"4\" y=\"%d\" font-size=\"10\">#%llu</text>",
 	    (unsigned long long)r->id, (unsigned long long)r->id,
-	    fmt_ms(b, r->end - r->start), r->anomalous ? ", anomalous" : "",
+	    fmt_ms(b, r->end > r->start ? r->end - r->start : 0), r->anomalous ? ", anomalous" : "",
 	    y + 9, (unsigned long long)r->id);
 	tl_bar(f, tl_x(r->start, t0, span), tl_x(r->end, t0, span), y + 1, 9,
 	    " class=\"c\"", r->login_failed ? "#ef9a9a" : "#cfd8dc",
@@ -760,6 +843,8 @@ put_timeline(struct html_report *h, FILE *f, size_t nnorm)
 		t0 = v[i]->start < t0 ? v[i]->start : t0;
 		t1 = v[i]->end > t1 ? v[i]->end : t1;
 	}
+	if (t1 < t0)
+		t1 = t0;
 	height = (int)n * TL_ROW + 24;
 	fprintf(f, "<p class=\"legend\"><span><i class=\"sw\" style=\"background:"
 	    "#cfd8dc\"></i>control connection</span><span><i class=\"sw\" style=\""
@@ -833,11 +918,11 @@ html_report_finish(struct html_report *h, const struct capture *cap,
 	put_inputs(f, cap);
 	fputs("<h2>Summary</h2>\n<div class=\"cols\"><div>", f);
 	put_totals(h, f, st);
+	put_anomaly_types(h, f);
 	fputs("</div><div>", f);
 	put_servers(h, f);
 	put_clients(h, f);
-	fputs("</div><div>", f);
-	put_anomaly_types(h, f);
+	put_firewall(h, f);
 	put_limits(h, f, st, h->nanom + nnorm);
 	fputs("</div></div>\n", f);
 	put_timeline(h, f, nnorm);
