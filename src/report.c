@@ -122,6 +122,8 @@ report_set_text(struct report *r, bool summary_only, bool color,
 	r->ts.color = color;
 	if (r->sum != NULL)
 		summary_set_vet(r->sum, vet);
+	if (r->html != NULL)
+		html_report_set_vet(r->html, vet);
 }
 
 void

@@ -16,6 +16,7 @@
 
 #include "ftpaudit/fmt.h"
 #include "ftpaudit/rules.h"
+#include "ftpaudit/select.h"
 #include "ftpaudit/spool.h"
 #include "html.h"
 #include "summary.h"
@@ -83,6 +84,7 @@ struct html_report {
 	struct tl_row	*tl;		/* owned: HTML_DETAIL_MAX anomalous rows,
 					   then HTML_DETAIL_MAX others */
 	size_t		 nanom, nnorm;	/* ladders kept */
+	const struct rules_opts *vet;	/* borrowed, or NULL */
 	report_openings_fn openings;
 	void		*openings_arg;
 
@@ -140,6 +142,13 @@ html_report_set_openings(struct html_report *h, report_openings_fn fn, void *arg
 {
 	h->openings = fn;
 	h->openings_arg = arg;
+}
+
+void
+html_report_set_vet(struct html_report *h, const struct rules_opts *vet)
+{
+	h->vet = vet;
+	summary_set_vet(h->sum, vet);
 }
 
 const char *
@@ -590,6 +599,21 @@ put_inputs(FILE *f, const struct capture *cap)
 }
 
 static void
+put_selection(struct html_report *h, FILE *f)
+{
+	const struct selection *sel;
+	char desc[SELECT_DESCLEN];
+
+	if (h->vet == NULL || (sel = h->vet->selection) == NULL)
+		return;
+	fputs("<p class=\"warn\">Selection: ", f);
+	html_str(f, select_describe(sel, desc));
+	fprintf(f, ": %llu of %llu FTP sessions; the rule ids are those of all "
+	    "of them.</p>\n", (unsigned long long)sel->taken,
+	    (unsigned long long)sel->seen);
+}
+
+static void
 put_totals(struct html_report *h, FILE *f, const struct fa_stats *st)
 {
 	const struct summary *m = h->sum;
@@ -916,6 +940,7 @@ html_report_finish(struct html_report *h, const struct capture *cap,
 		nnorm = HTML_DETAIL_MAX - h->nanom;
 	html_begin(f, "ftpaudit analyze");
 	put_inputs(f, cap);
+	put_selection(h, f);
 	fputs("<h2>Summary</h2>\n<div class=\"cols\"><div>", f);
 	put_totals(h, f, st);
 	put_anomaly_types(h, f);

@@ -24,6 +24,8 @@ struct html_report;
 struct html_report *html_report_new(FILE *out, char **cause);
 void	 html_report_set_openings(struct html_report *, report_openings_fn,
 	    void *arg);
+/* The rules' options (borrowed): the selection, said on the page. */
+void	 html_report_set_vet(struct html_report *, const struct rules_opts *);
 void	 html_report_session(struct html_report *, const struct fa_session *);
 void	 html_report_unattributed(struct html_report *,
 	    const struct fa_unattributed *);

@@ -403,6 +403,29 @@ def check_rules_audit(drv, ftpaudit, pcap, ruleset, outdir):
         fail("audit -F html: the rule's comment made an element")
 
 
+def check_selection(drv, ftpaudit, pcap, outdir):
+    """--host: the page's rows are the sessions -F json selects, and it
+    says so."""
+    ss = sessions_of(ftpaudit, pcap)
+    if not ss:
+        return
+    host = "--host=" + ss[0]["client"]["ip"]
+    r = run([ftpaudit, "analyze", "-q", "-F", "json", host, pcap])
+    want = sorted(s["id"] for s in json.loads(r.stdout)["sessions"])
+    out = os.path.join(outdir, "selected.html")
+    r = run([ftpaudit, "analyze", "-q", "-F", "html", host, "-o", out, pcap])
+    if r.returncode != 0:
+        fail("%s: analyze -F html exit %d" % (host, r.returncode))
+        return
+    load(drv, out, host)
+    got = sorted(int(e.get_attribute("data-session-id")) for e in
+                 drv.find_elements(By.CSS_SELECTOR, "[data-session-id]"))
+    if got != want:
+        fail("%s: page rows %s, JSON sessions %s" % (host, got, want))
+    if "Selection: " + host not in drv.find_element(By.TAG_NAME, "body").text:
+        fail("%s: the page does not say its selection" % host)
+
+
 def hostile_ruleset(path, outdir):
     """The ruleset with a hostile comment on its rule of handle 16 (unused
     by the first capture's flows, so listed)."""
@@ -437,6 +460,7 @@ def main():
                     check_screenshot(drv, outdir, ss[0]["id"])
                 else:
                     fail("%s: no session to take a picture of" % p)
+        check_selection(drv, ftpaudit, pcaps[0], outdir)
         check_rules_audit(drv, ftpaudit, pcaps[0], ruleset, outdir)
     finally:
         drv.quit()
