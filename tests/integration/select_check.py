@@ -14,6 +14,7 @@ session's and its NAT sides' addresses, its anomalies), then:
     connection (control or data, by 4-tuple) belongs to a kept session;
   - text: the "Session N" blocks are those of the kept sessions, each as
     in the full report;
+  - html: the page's data-session-id elements are the kept sessions;
   - rules -F json: the "selection" member says what was asked and counted,
     every rule's evidence is among the kept sessions, and the document
     equals `rules --records` of the full NDJSON filtered here to those
@@ -40,8 +41,8 @@ SHARED_CAPS = [
     'suricata-verify/firewall__ruletype-firewall-116-ftp-all-data-ipv4__input.pcap',
 ]
 failures = []
-checked = {'json': 0, 'ndjson': 0, 'rows': 0, 'text': 0, 'rules': 0,
-           'audit': 0}
+checked = {'json': 0, 'ndjson': 0, 'rows': 0, 'text': 0, 'html': 0,
+           'rules': 0, 'audit': 0}
 # With python3-jsonschema: the documents against schema/.
 try:
     from jsonschema import Draft202012Validator
@@ -280,6 +281,21 @@ def check_text(cap, args, full_blocks, keep):
     checked['text'] += 1
 
 
+HTML_ID = re.compile(r'data-session-id="(\d+)"')
+
+
+def check_html(cap, args, keep):
+    """The page's sessions (data-session-id) are those kept."""
+    got = run(['analyze', '-q', '-F', 'html'] + args + [cap])
+    if got is None:
+        return
+    ids = {int(x) for x in HTML_ID.findall(got)}
+    if ids != keep:
+        fail('%s %s -F html: sessions %s, want %s' % (
+            cap, ' '.join(args), sorted(ids)[:10], sorted(keep)[:10]))
+    checked['html'] += 1
+
+
 # rules and audit: evidence limited to the selection.
 
 def records_of(full_nd, keep, path):
@@ -417,6 +433,8 @@ def main():
             for fmt in ('zeek', 'zeek-json', 'eve'):
                 check_rows(cap, args, full_rows, own, keep, fmt)
             check_text(cap, args, full_blocks, keep)
+            if not big:
+                check_html(cap, args, keep)
             # One capture of hundreds of sessions: its first selections.
             if big and checked['rules'] > 0 and args[0] != '--anomalous':
                 continue
