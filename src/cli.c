@@ -499,36 +499,42 @@ cli_print_stats(const struct fa_stats *st)
 
 const char *cli_command = "";
 
-/* Levenshtein distance of a and b, stopping at 3: a typo is closer. */
+/* Edits from a to b (insert, delete, change, swap two neighbours: the
+ * optimal string alignment distance), 3 for 3 or more. */
 int
 cli_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j;
-	int row[64], prev, cur, best;
+	int d[64][64], v;
 
 	if (la >= 64 || lb >= 64)
 		return 3;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (int)i;
 	for (j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = (int)i;
-		best = row[0];
+		d[0][j] = (int)j;
+	for (i = 1; i <= la; i++)
 		for (j = 1; j <= lb; j++) {
-			cur = row[j];
-			row[j] = prev + (a[i - 1] != b[j - 1]);
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			if (cur + 1 < row[j])
-				row[j] = cur + 1;
-			if (row[j] < best)
-				best = row[j];
-			prev = cur;
+			v = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
 		}
-		if (best >= 3)
-			return 3;
-	}
-	return row[lb] < 3 ? row[lb] : 3;
+	return d[la][lb] < 3 ? d[la][lb] : 3;
+}
+
+bool
+cli_close(const char *typed, const char *name)
+{
+	int d = cli_distance(typed, name);
+
+	/* Two edits in a word of four is another word ("help", "live"). */
+	return d <= 2 && (size_t)d * 2 < strlen(typed);
 }
 
 /* The long option whose name the word (after "--", up to '=') starts
@@ -590,7 +596,7 @@ bad_long(const struct option *lo, const char *w, size_t len)
 		return;
 	}
 	for (o = lo; o->name != NULL; o++)
-		if (cli_distance(name, o->name) <= 2 && (close == NULL ||
+		if (cli_close(name, o->name) && (close == NULL ||
 		    cli_distance(name, o->name) < cli_distance(name, close->name)))
 			close = o;
 	if (close != NULL)

@@ -137,6 +137,8 @@ void	 cli_input_free(struct cli_input *);
 void	 cli_help_input(FILE *, bool read);
 /* Edit distance of two words, 3 for 3 or more: "did you mean". */
 int	 cli_distance(const char *, const char *);
+/* Whether a typed word is a typo of name: a suggestion is worth it. */
+bool	 cli_close(const char *typed, const char *name);
 /* The second line of every usage error. */
 void	 cli_usage_hint(void);
 

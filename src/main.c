@@ -126,7 +126,8 @@ not_a_command(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		d = cli_distance(w, commands[i].name);
+		d = cli_close(w, commands[i].name) ? cli_distance(w,
+		    commands[i].name) : 3;
 		if (strlen(w) >= 2 && strncmp(w, commands[i].name,
 		    strlen(w)) == 0)
 			d = 1;
@@ -142,28 +143,14 @@ not_a_command(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-int
-main(int argc, char **argv)
+/* The command argv[1], with its arguments after it. */
+static int
+run(int argc, char **argv)
 {
 	static char name[64];
 	size_t i;
 	int rc;
 
-	cli_signals();
-	fa_hash_key_random();
-	if (argc < 2) {
-		cli_warn("no command given (analyze, rules, live or audit)");
-		cli_usage_hint();
-		return EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("ftpaudit %s\n", PACKAGE_VERSION);
-		return 0;
-	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0) {
 			cli_command = commands[i].name;
@@ -176,4 +163,37 @@ main(int argc, char **argv)
 			return rc;
 		}
 	return not_a_command(argc, argv);
+}
+
+int
+main(int argc, char **argv)
+{
+	static char help[] = "--help";
+	char *v[4];
+
+	cli_signals();
+	fa_hash_key_random();
+	if (argc < 2) {
+		cli_warn("no command given (analyze, rules, live or audit)");
+		cli_usage_hint();
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    (strcmp(argv[1], "help") == 0 && argc == 2)) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("ftpaudit %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	/* git's habit: "ftpaudit help rules" is "ftpaudit rules --help". */
+	if (strcmp(argv[1], "help") == 0 && argc == 3) {
+		v[0] = argv[0];
+		v[1] = argv[2];
+		v[2] = help;
+		v[3] = NULL;
+		return run(3, v);
+	}
+	return run(argc, argv);
 }

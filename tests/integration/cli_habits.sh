@@ -179,6 +179,14 @@ mean "a word with a space" "did you mean: ftpaudit analyze 'my trace.cap'" "my t
 mean "analyse" "did you mean: ftpaudit analyze $mixed" analyse "$mixed"
 mean "rule" "did you mean: ftpaudit rules" rule
 mean "audti" "did you mean: ftpaudit audit" audti
+mean "lvie" "did you mean: ftpaudit live" lvie
+"$FTPAUDIT" hlep >/dev/null 2>"$tmp/err"
+[ $? = 2 ] && ! grep -q "did you mean" "$tmp/err" &&
+	ok "hlep: no suggestion (two edits in four letters)" || bad "hlep: $(cat "$tmp/err")"
+"$FTPAUDIT" help rules >"$tmp/h" 2>"$tmp/err" && [ ! -s "$tmp/err" ] &&
+    cmp -s "$tmp/h" "$tmp/help.rules" && "$FTPAUDIT" help >"$tmp/h" &&
+    cmp -s "$tmp/h" "$tmp/help.global" &&
+	ok "ftpaudit help [COMMAND]: as --help" || bad "ftpaudit help rules"
 # The suggestion is a command that works.
 sug=$("$FTPAUDIT" "$mixed" 2>&1 | sed 's/.*did you mean: ftpaudit //')
 "$FTPAUDIT" $sug -q -F json >"$tmp/out" 2>"$tmp/err" &&
