@@ -267,6 +267,13 @@ profile() {
 	    "$FTPAUDIT" rules -F json -o /dev/null "$PCAP"
 	pair audit "ftpaudit audit --ruleset=$(basename "$RULESET") --no-fail -o /dev/null" \
 	    "$FTPAUDIT" audit --ruleset="$RULESET" --no-fail -o /dev/null "$PCAP"
+	# Formats whose size matters as much as their time: kept for sizes().
+	pair html "ftpaudit analyze -F html -o FILE" \
+	    "$FTPAUDIT" analyze -F html -o "$OUT/report.html" "$PCAP"
+	pair nft "ftpaudit rules -F nft -o FILE" \
+	    "$FTPAUDIT" rules -F nft -o "$OUT/rules.nft" "$PCAP"
+	"$FTPAUDIT" rules -q -F nft --aggregate=none -o "$OUT/rules-none.nft" \
+	    "$PCAP" || status=1
 	# The floor's best of all, first in the table.
 	wall=$best_floor cpu=$best_fcpu rss=$best_frss rc=0
 	[ -n "$wall" ] || { wall=0 rc=1; }
@@ -332,13 +339,35 @@ profile() {
 		echo
 		table
 		echo
+		echo "### Output sizes"
+		echo
+		sizes
+		echo
 		echo "### Correctness"
 		echo
 		echo "bench/check.py, ftpaudit against the generator's truth: $check"
 		echo
 	} >>"$body"
+	rm -f "$OUT/report.html" "$OUT/rules.nft" "$OUT/rules-none.nft"
 	table
 	echo "check.py: $check"
+}
+
+# sizes: the size of the page and of the nft rules kept by profile, a
+# table; a file that is missing (its command failed) is said so.
+sizes() {
+	echo "| output | bytes | lines |"
+	echo "|---|---:|---:|"
+	for x in "analyze -F html|report.html" "rules -F nft|rules.nft" \
+	    "rules -F nft --aggregate=none|rules-none.nft"; do
+		f=$OUT/${x#*|}
+		if [ -f "$f" ]; then
+			echo "| ftpaudit ${x%%|*} | $(wc -c <"$f" | tr -d ' ') |" \
+			    "$(wc -l <"$f" | tr -d ' ') |"
+		else
+			echo "| ftpaudit ${x%%|*} | not written | |"
+		fi
+	done
 }
 
 # pct FLOOR WALL: ftpaudit's throughput as a share of the floor's.
