@@ -17,6 +17,10 @@ chromium and chromium-driver, through Selenium), and the page must:
     a file name and a reply) renders every string as text: the page's
     text holds them literally, no alert opens, no img element exists and
     the only script is the page's own.
+A capture of 1300 sessions (written here, 13 with an anomaly) passes the
+page's cap of 1000 ladders: a row for every session, a ladder for every
+anomalous one and for the first others to end, the note for one without.
+--host on the first capture gives the rows -F json selects.
 rules -F html and audit -F html (with RULESET) of the first capture
 load likewise and hold one row per rule and a verdict per flow.  The
 screenshot of the first capture, with a ladder open, must not be blank
@@ -136,6 +140,34 @@ def hostile_pcap(path):
         c.send(True, b"QUIT\r\n")
         c.send(False, b"221 Goodbye.\r\n")
         c.close()
+    write_frames(path, frames)
+
+
+def many_pcap(path, n, every):
+    """n short sessions; each every-th sends a PORT naming a third host
+    (an FTP bounce: an anomaly) after its login, the others a NOOP."""
+    frames, t = [], [1700000000.0]
+    for i in range(n):
+        cli = "10.50.%d.%d" % (1 + i // 250, 1 + i % 250)
+        c = Conn(frames, t, cli, "10.50.0.1", 30000 + i % 30000, 21)
+        c.send(False, b"220 ready\r\n")
+        c.send(True, b"USER u\r\n")
+        c.send(False, b"331 password\r\n")
+        c.send(True, b"PASS p\r\n")
+        c.send(False, b"230 ok\r\n")
+        if i % every == every - 1:
+            c.send(True, b"PORT 192,0,2,99,0,80\r\n")
+            c.send(False, b"200 PORT ok\r\n")
+        else:
+            c.send(True, b"NOOP\r\n")
+            c.send(False, b"200 ok\r\n")
+        c.send(True, b"QUIT\r\n")
+        c.send(False, b"221 bye\r\n")
+        c.close()
+    write_frames(path, frames)
+
+
+def write_frames(path, frames):
     with open(path, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for ts, fr in frames:
@@ -143,6 +175,34 @@ def hostile_pcap(path):
             f.write(struct.pack("<IIII", sec, int(round((ts - sec) * 1e6)),
                                 len(fr), len(fr)))
             f.write(fr)
+
+
+def check_cap(drv, ftpaudit, outdir):
+    """Past the page's cap of 1000 ladders: every session a row, every
+    anomalous one a ladder, the rest of the ladders the first to end."""
+    pcap = os.path.join(outdir, "many.pcap")
+    many_pcap(pcap, 1300, 100)
+    ss = sessions_of(ftpaudit, pcap)
+    anom = {s["id"] for s in ss if s["anomalies"]}
+    out = os.path.join(outdir, "many.html")
+    r = run([ftpaudit, "analyze", "-q", "-F", "html", "-o", out, pcap])
+    if r.returncode != 0 or len(ss) != 1300 or len(anom) != 13:
+        fail("cap: exit %d, %d sessions, %d anomalous (1300, 13 wanted)"
+             % (r.returncode, len(ss), len(anom)))
+        return
+    load(drv, out, "cap")
+    rows = drv.find_elements(By.CSS_SELECTOR, "[data-session-id]")
+    ladders = {int(e.get_attribute("data-ladder")) for e in
+               drv.find_elements(By.CSS_SELECTOR, "[data-ladder]")}
+    first = [s["id"] for s in ss if s["id"] not in anom][:1000 - len(anom)]
+    if len(rows) != len(ss):
+        fail("cap: %d rows for %d sessions" % (len(rows), len(ss)))
+    if ladders != anom | set(first):
+        fail("cap: %d ladders, not the anomalous and the first to end"
+             % len(ladders))
+    last = [s["id"] for s in ss if s["id"] not in ladders][-1]
+    click_session(drv, str(last), False, "cap")
+    print("cap: %d sessions, %d ladders" % (len(rows), len(ladders)))
 
 
 # ------------------------------------------------------------ the browser
@@ -461,6 +521,7 @@ def main():
                 else:
                     fail("%s: no session to take a picture of" % p)
         check_selection(drv, ftpaudit, pcaps[0], outdir)
+        check_cap(drv, ftpaudit, outdir)
         check_rules_audit(drv, ftpaudit, pcaps[0], ruleset, outdir)
     finally:
         drv.quit()
