@@ -190,7 +190,14 @@ parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
 		cli_warn("audit: --ruleset=FILE is required");
 		return -1;
 	}
-	return cli_input_captures(io, argc, argv, &o->paths, &o->npaths);
+	if (cli_input_captures(io, argc, argv, &o->paths, &o->npaths) == -1)
+		return -1;
+	if (o->records && io->filter != NULL) {
+		cli_warn("audit: --records: no filter (records are not packets)");
+		cli_input_free(io);
+		return -1;
+	}
+	return 0;
 }
 
 static int

@@ -423,6 +423,11 @@ cmd_rules(int argc, char **argv)
 		return EXIT_RUNTIME;
 	if (cli_input_captures(&io, argc, argv, &paths, &npaths) == -1)
 		return EXIT_USAGE;
+	if (a.records && io.filter != NULL) {
+		cli_warn("rules: --records: no filter (records are not packets)");
+		rc = EXIT_USAGE;
+		goto done;
+	}
 	if (a.records) {
 		if ((r = rules_new(&ro)) == NULL)
 			cli_warn("out of memory");

@@ -143,6 +143,8 @@ usage "rules no capture" rules
 usage "rules bad side" rules --side=middle "$pasv"
 usage "audit no ruleset" audit "$pasv"
 usage "audit no capture" audit --ruleset="$ruleset"
+usage "rules --records and a filter" rules --records -r - port 21
+usage "audit --records and a filter" audit --ruleset="$ruleset" --records -f "port 21" -
 usage "live no interface" live
 usage "live -r" live -i lo -r "$pasv"
 usage "live unknown option" live -i lo --ruleset=x
