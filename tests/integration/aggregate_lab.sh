@@ -32,7 +32,9 @@ check() {	# check OK|FAIL MESSAGE
 
 lab_up "ag$$" || exit 99
 lab_files || exit 99
-lab_vsftpd --pasv 40000-40001 || exit 99
+# One passive port: the rule opens the ports seen, and a second one,
+# picked at random, might not be among them.
+lab_vsftpd --pasv 40000-40000 || exit 99
 NET4=${LAB_CLIENT4%.*} NET6=${LAB_CLIENT6%::*}
 SEEN4="$NET4.2 $NET4.7 $NET4.9" SEEN6="$NET6::2 $NET6::7 $NET6::9"
 for a in 7 9 5; do
