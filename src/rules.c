@@ -1390,15 +1390,31 @@ rules_widen(struct rules *r, const struct fa_session *s,
 	return 0;
 }
 
+/* The session's needs into *ns (ns->v owned by the caller, also on -1),
+ * and the rules widened by them. */
+static int
+session_add(struct rules *r, const struct fa_session *s, struct needs *ns)
+{
+	int rc;
+
+	ns->v = NULL;
+	rc = session_needs(&r->opts, s, ns);
+	if (rc == 0)
+		rc = rules_widen(r, s, ns);
+	if (rc == 0 && r->shadow != NULL)
+		rc = rules_add_session(r->shadow, s);
+	r->nsessions++;
+	return rc;
+}
+
 int
 rules_add_session(struct rules *r, const struct fa_session *s)
 {
-	struct rules_opening *v;
-	size_t n;
+	struct needs ns;
 	int rc;
 
-	rc = rules_add_openings(r, s, &v, &n);
-	free(v);
+	rc = session_add(r, s, &ns);
+	free(ns.v);
 	return rc;
 }
 
@@ -1411,13 +1427,7 @@ rules_add_openings(struct rules *r, const struct fa_session *s,
 
 	*out = NULL;
 	*n = 0;
-	rc = session_needs(&r->opts, s, &ns);
-	if (rc == 0)
-		rc = rules_widen(r, s, &ns);
-	if (rc == 0 && r->shadow != NULL)
-		rc = rules_add_session(r->shadow, s);
-	r->nsessions++;
-	if (rc == 0)
+	if ((rc = session_add(r, s, &ns)) == 0)
 		rc = openings_of(r, &ns, out, n);
 	free(ns.v);
 	return rc;
