@@ -31,8 +31,8 @@ usage(FILE *f)
 "  audit     check firewall rulesets against the captures' FTP traffic\n"
 "\n"
 "A capture is pcap or pcapng, plain or gzip; - is standard input.  rules and\n"
-"audit take -r as analyze does.  ftpaudit COMMAND --help lists the options\n"
-"of COMMAND.  See ftpaudit(1).\n", f);
+"audit take -r as analyze does.  ftpaudit COMMAND --help (or ftpaudit help\n"
+"COMMAND) lists the options of COMMAND.  See ftpaudit(1).\n", f);
 }
 
 static const struct {
