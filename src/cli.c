@@ -574,7 +574,7 @@ static void
 bad_long(const struct option *lo, const char *w, size_t len)
 {
 	const struct option *o, *close = NULL;
-	char name[64], list[160] = "";
+	char name[64], list[160] = "", *safe;
 	int n, shown = 0;
 
 	snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), w);
@@ -599,11 +599,14 @@ bad_long(const struct option *lo, const char *w, size_t len)
 		if (cli_close(name, o->name) && (close == NULL ||
 		    cli_distance(name, o->name) < cli_distance(name, close->name)))
 			close = o;
+	safe = sanitize((const uint8_t *)name, strlen(name));
 	if (close != NULL)
 		cli_warn("%s: unknown option '--%s'; did you mean --%s?",
-		    cli_command, name, close->name);
+		    cli_command, safe ? safe : "?", close->name);
 	else
-		cli_warn("%s: unknown option '--%s'", cli_command, name);
+		cli_warn("%s: unknown option '--%s'", cli_command,
+		    safe ? safe : "?");
+	free(safe);
 }
 
 /* The one line for what getopt_long refused: ch is '?' or ':'. */
@@ -688,6 +691,7 @@ cli_input_captures(struct cli_input *io, int argc, char **argv,
     char ***paths, size_t *n)
 {
 	struct stat sb;
+	char *shown;
 	int i;
 
 	if (io->nreads == 0) {
@@ -712,9 +716,12 @@ cli_input_captures(struct cli_input *io, int argc, char **argv,
 	/* A file there was meant as one more capture, not as a filter. */
 	for (i = optind; i < argc; i++)
 		if (stat(argv[i], &sb) == 0 && S_ISREG(sb.st_mode)) {
+			shown = sanitize((const uint8_t *)argv[i],
+			    strlen(argv[i]));
 			cli_warn("%s: '%s' is a file, but after -r the words "
 			    "after the options are the filter: give it with -r",
-			    cli_command, argv[i]);
+			    cli_command, shown ? shown : "?");
+			free(shown);
 			return -1;
 		}
 	if ((io->expr = join_words(argv + optind, argc - optind)) == NULL) {

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "ftpaudit/addr.h"
+#include "ftpaudit/fmt.h"
 #include "ftpaudit/report.h"
 #include "cli.h"
 #include "cmd.h"
@@ -64,20 +65,27 @@ capture_like(const char *w)
 	    S_ISFIFO(sb.st_mode));
 }
 
-/* A word as the shell takes it back: quoted unless plain. */
+/* A word as the shell takes it back: quoted unless plain; a control
+ * byte as bash's $'\xHH', never raw on the terminal, and the line stays
+ * one line. */
 static void
 put_word(const char *w)
 {
-	const char *p;
+	const unsigned char *p;
+	bool ctl = false;
 
 	if (*w != '\0' && strspn(w, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,@%+-") == strlen(w)) {
 		fputs(w, stderr);
 		return;
 	}
-	fputc('\'', stderr);
-	for (p = w; *p != '\0'; p++) {
-		if (*p == '\'')
+	for (p = (const unsigned char *)w; *p != '\0'; p++)
+		ctl |= *p < 0x20 || *p == 0x7f;
+	fputs(ctl ? "$'" : "'", stderr);
+	for (p = (const unsigned char *)w; *p != '\0'; p++) {
+		if (ctl && (*p < 0x20 || *p == 0x7f || *p == '\\' || *p == '\''))
+			fprintf(stderr, "\\x%02x", *p);
+		else if (!ctl && *p == '\'')
 			fputs("'\\''", stderr);
 		else
 			fputc(*p, stderr);
@@ -94,8 +102,11 @@ did_you_mean(const char *unknown, const char *cmd, int argc, char **argv,
 	int i;
 
 	fputs("ftpaudit: ", stderr);
-	if (unknown != NULL)
-		fprintf(stderr, "unknown command '%s'; ", unknown);
+	if (unknown != NULL) {
+		fputs("unknown command '", stderr);
+		fput_wire(stderr, (const uint8_t *)unknown, strlen(unknown));
+		fputs("'; ", stderr);
+	}
 	fprintf(stderr, "did you mean: ftpaudit %s", cmd);
 	for (i = from; i < argc; i++) {
 		fputc(' ', stderr);
@@ -110,6 +121,7 @@ static int
 not_a_command(int argc, char **argv)
 {
 	const char *w = argv[1];
+	char *shown;
 	size_t i, best = 0;
 	int d, bestd = 3, k;
 
@@ -120,8 +132,10 @@ not_a_command(int argc, char **argv)
 		for (k = 2; k < argc; k++)
 			if (capture_like(argv[k]))
 				return did_you_mean(NULL, "analyze", argc, argv, 1);
+		shown = sanitize((const uint8_t *)w, strlen(w));
 		cli_warn("unknown option '%s' (a command comes first: analyze, "
-		    "rules, live or audit)", w);
+		    "rules, live or audit)", shown ? shown : "?");
+		free(shown);
 		cli_usage_hint();
 		return EXIT_USAGE;
 	}
@@ -138,7 +152,10 @@ not_a_command(int argc, char **argv)
 	}
 	if (bestd <= 2)
 		return did_you_mean(w, commands[best].name, argc, argv, 2);
-	cli_warn("unknown command '%s' (analyze, rules, live or audit)", w);
+	shown = sanitize((const uint8_t *)w, strlen(w));
+	cli_warn("unknown command '%s' (analyze, rules, live or audit)",
+	    shown ? shown : "?");
+	free(shown);
 	cli_usage_hint();
 	return EXIT_USAGE;
 }

@@ -155,6 +155,12 @@ usage "live unknown option" live -i lo --ruleset=x
 "$FTPAUDIT" </dev/null >"$tmp/out" 2>"$tmp/err"
 [ $? = 2 ] && [ "$(wc -l <"$tmp/err")" = 2 ] && [ "$(sed -n 2p "$tmp/err")" = "see ftpaudit --help" ] &&
 	ok "no command: one line and the hint" || bad "no command: $(cat "$tmp/err")"
+"$FTPAUDIT" $'frob\nnicate' </dev/null >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] && [ "$(wc -l <"$tmp/err")" = 2 ] && grep -qF "unknown command 'frob\x0anicate'" "$tmp/err" &&
+	ok "a newline in a command: escaped, still one line" || bad "newline: $(cat "$tmp/err")"
+"$FTPAUDIT" analyze $'--no\nsuch' "$pasv" </dev/null >"$tmp/out" 2>"$tmp/err"
+[ $? = 2 ] && [ "$(wc -l <"$tmp/err")" = 2 ] &&
+	ok "a newline in an option: still one line" || bad "newline in an option: $(cat "$tmp/err")"
 "$FTPAUDIT" frobnicate </dev/null >"$tmp/out" 2>"$tmp/err"
 [ $? = 2 ] && [ "$(wc -l <"$tmp/err")" = 2 ] && grep -q "unknown command 'frobnicate'" "$tmp/err" &&
 	ok "unknown command: one line and the hint" || bad "unknown command: $(cat "$tmp/err")"
@@ -178,6 +184,7 @@ mean "a name ending in .pcapng" "did you mean: ftpaudit analyze none.pcapng" non
 mean "a .gz name" "did you mean: ftpaudit analyze x.pcap.gz" x.pcap.gz
 mean "options, then a capture" "did you mean: ftpaudit analyze -F json $mixed" -F json "$mixed"
 mean "a word with a space" "did you mean: ftpaudit analyze 'my trace.cap'" "my trace.cap"
+mean "a control byte, escaped" "did you mean: ftpaudit analyze \$'a\\x1b[2Jb.pcap'" $'a\e[2Jb.pcap'
 mean "analyse" "did you mean: ftpaudit analyze $mixed" analyse "$mixed"
 mean "rule" "did you mean: ftpaudit rules" rule
 mean "audti" "did you mean: ftpaudit audit" audti
