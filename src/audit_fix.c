@@ -3,7 +3,8 @@
  * rules of the kind `rules` recommends, one per server, purpose and
  * chain with their peers and ports merged, each placed before the first
  * rule that denied one of its flows (or at the end of the chain whose
- * policy did). */
+ * policy did); and, for passive data the gateway did not translate, the
+ * dnat `rules --side gateway` recommends, in its prerouting nat chain. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,30 +180,123 @@ merge_flow(struct audit_fix *x, const struct audit_flow *f)
 	return rules_ranges_add(&u->dport, &u->ndport, port, port);
 }
 
+/* The audited ruleset's IPv4 prerouting nat chain (the first one), or
+ * NULL: then the flow keeps its finding only, since a chain created
+ * beside the user's own would run in an order they did not choose. */
+static const struct rs_chain *
+nat_chain(const struct ruleset *rs)
+{
+	const struct rs_chain *c;
+	size_t i;
+
+	for (i = 0; i < rs->nchains; i++) {
+		c = rs->chains[i];
+		if (c->base && c->hook == RS_HOOK_PREROUTING && c->type != NULL &&
+		    strcmp(c->type, "nat") == 0 && (c->fam & RS_FAM_IP) != 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* Passive data sent to the public address that no dnat translated: a
+ * dnat of the public address's ports to the inside server, ports kept,
+ * one per public address and server.  Active data (the helper's
+ * expectation) and ports the capture shows changed keep the finding. */
+static bool
+nat_fixable(const struct audit_flow *f)
+{
+	return f->nat_missing && !f->server_initiates &&
+	    f->purpose == AP_PASSIVE && f->initiator.ip.family == FA_AF_INET &&
+	    f->nat_dst.port == f->responder.port;
+}
+
+static struct audit_fix *
+find_nat_fix(struct audit *a, const struct rs_chain *c,
+    const struct audit_flow *f)
+{
+	struct audit_fix *x;
+	size_t i;
+
+	/* Few: one per public address and inside server. */
+	for (i = 0; i < a->nfixes; i++) {
+		x = &a->fixes[i];
+		if (x->nat != NULL && x->chain == c &&
+		    fa_addr_eq(&x->nat->daddr, &f->nat_dst.ip) &&
+		    fa_addr_eq(&x->nat->to, &f->responder.ip))
+			return x;
+	}
+	if (fa_grow(&a->fixes, a->nfixes, &a->xcap, sizeof *x, 16) == -1)
+		return NULL;
+	x = &a->fixes[a->nfixes];
+	memset(x, 0, sizeof *x);
+	if ((x->nat = calloc(1, sizeof *x->nat)) == NULL)
+		return NULL;
+	a->nfixes++;
+	x->chain = c;
+	x->hook = RS_HOOK_PREROUTING;
+	x->before = c->nrules > 0 ? c->rules[0] : NULL;
+	x->rule.purpose = RP_PASSIVE;
+	x->rule.family = FA_AF_INET;
+	x->server = f->responder.ip;
+	x->plo = 65535;
+	x->nat->kind = RN_DNAT;
+	x->nat->daddr = f->nat_dst.ip;
+	x->nat->to = f->responder.ip;
+	return x;
+}
+
+static int
+add_index(struct audit_fix *x, size_t idx)
+{
+	size_t *v;
+
+	if (fa_grow(&x->flows, x->nflows, &x->fcap, sizeof *v, 16) == -1)
+		return -1;
+	v = x->flows;
+	v[x->nflows++] = idx;
+	return 0;
+}
+
 /*
- * A flow the gateway did not translate (nat_missing) gets a finding, not
- * a fix: its cure is a dnat (or the helper's assignment), and a fix is a
- * struct rules_rule, an accept with no translation target, drawn by the
- * filter renderers into the denying filter chain.  A NAT fix would need
- * its own rule type, renderers that insert into the audited nat chain
- * (or create one), and a fixes[] shape in the schema.
+ * A flow the gateway did not translate (nat_missing) gets a dnat fix
+ * when it is passive data (nat_fixable) and the ruleset has a prerouting
+ * nat chain to put it in: the filter chains after it then see the inside
+ * server, as with the port forwarded.  It goes at the top of that chain,
+ * since no rule of it translated the flow and a later rule that stops
+ * the chain (accept, return) would leave it unmet.
  */
+static int
+add_nat_flow(struct audit *a, size_t idx)
+{
+	const struct audit_flow *f = &a->flows[idx];
+	const struct rs_chain *c;
+	struct audit_fix *x;
+	uint16_t port = f->responder.port;
+
+	if (!nat_fixable(f) || (c = nat_chain(a->rs)) == NULL)
+		return 0;
+	if ((x = find_nat_fix(a, c, f)) == NULL || add_index(x, idx) == -1)
+		return -1;
+	x->plo = port < x->plo ? port : x->plo;
+	x->phi = port > x->phi ? port : x->phi;
+	return 0;
+}
+
 static int
 add_flow(struct audit *a, struct fix_index *ix, size_t idx)
 {
 	const struct audit_flow *f = &a->flows[idx];
 	struct audit_fix *x;
-	size_t *v;
 
 	if ((f->verdict != AV_DROP && f->verdict != AV_REJECT) ||
-	    f->excluded != NULL || f->nat_missing || deny_chain(f) == NULL)
+	    f->excluded != NULL)
 		return 0;
-	if ((x = find_fix(a, ix, f)) == NULL)
+	if (f->nat_missing)
+		return add_nat_flow(a, idx);
+	if (deny_chain(f) == NULL)
+		return 0;
+	if ((x = find_fix(a, ix, f)) == NULL || add_index(x, idx) == -1)
 		return -1;
-	if (fa_grow(&x->flows, x->nflows, &x->fcap, sizeof *v, 16) == -1)
-		return -1;
-	v = x->flows;
-	v[x->nflows++] = idx;
 	if (f->rule != NULL && (x->before == NULL || f->rule->index <
 	    x->before->index))
 		x->before = f->rule;
@@ -214,6 +308,10 @@ static int
 finish_rule(struct audit_fix *x)
 {
 	struct rules_rule *u = &x->rule;
+
+	if (x->nat != NULL)
+		return rules_ranges_add(&x->nat->pasv, &x->nat->npasv, x->plo,
+		    x->phi);
 
 	if (u->purpose == RP_PASSIVE && rules_ranges_add(&u->dport, &u->ndport,
 	    x->plo, x->phi) == -1)
@@ -278,6 +376,8 @@ place(struct audit *a)
 			x->place.handle = x->before->handle;
 		if (x->before != NULL && c->format != RS_FMT_NFT)
 			x->place.index = (uint32_t)(x->before->index + 1 + shift++);
+		if (x->nat != NULL)
+			x->nat->id = (uint32_t)i + 1;	/* "N<i> dnat ..." */
 		for (j = 0; j < x->nflows; j++)
 			a->flows[x->flows[j]].fix = (uint32_t)i + 1;
 	}
@@ -328,6 +428,9 @@ audit_fixes_free(struct audit *a)
 	for (i = 0; i < a->nfixes; i++) {
 		rules_rule_release(&a->fixes[i].rule);
 		free(a->fixes[i].flows);
+		if (a->fixes[i].nat != NULL)
+			free(a->fixes[i].nat->pasv);
+		free(a->fixes[i].nat);
 	}
 	free(a->fixes);
 	free(a->denied);

@@ -228,7 +228,40 @@ place_write(struct jw *w, const struct audit_fix *x)
 	jw_end_obj(w);
 }
 
-/* A fix, shaped as a rule of the rules document, with its place. */
+/* A dnat fix's translation: the public address and its ports to the
+ * inside server, ports kept (what `rules --side gateway` forwards). */
+static void
+nat_rule_write(struct jw *w, const struct rules_nat *x)
+{
+	char a[FA_ADDRSTRLEN];
+	size_t i;
+
+	jw_key(w, "rule");
+	jw_obj(w);
+	jw_key(w, "clients"); jw_lit(w, "any");
+	jw_key(w, "public");
+	jw_obj(w);
+	jw_key(w, "ip"); jw_lit(w, fa_addr_str(&x->daddr, a));
+	jw_key(w, "ports");
+	jw_arr(w);
+	for (i = 0; i < x->npasv; i++) {
+		jw_arr(w);
+		jw_uint(w, x->pasv[i].lo);
+		jw_uint(w, x->pasv[i].hi);
+		jw_end_arr(w);
+	}
+	jw_end_arr(w);
+	jw_end_obj(w);
+	jw_key(w, "to");
+	jw_obj(w);
+	jw_key(w, "ip"); jw_lit(w, fa_addr_str(&x->to, a));
+	jw_key(w, "port"); jw_null(w);
+	jw_end_obj(w);
+	jw_end_obj(w);
+}
+
+/* A fix, shaped as a rule of the rules document (an accept), or a dnat
+ * with its translation, with its place. */
 static void
 fix_write(struct jw *w, const struct audit *a, const struct audit_fix *x)
 {
@@ -240,9 +273,16 @@ fix_write(struct jw *w, const struct audit *a, const struct audit_fix *x)
 	f = audit_flows(a, &n);
 	jw_obj(w);
 	jw_key(w, "id"); jw_lit(w, x->id);
+	if (x->nat != NULL) {
+		jw_key(w, "kind"); jw_lit(w, "dnat");
+	}
 	jw_key(w, "purpose"); jw_lit(w, rules_purpose_str(u->purpose));
 	jw_key(w, "chain"); jw_lit(w, rs_hook_str(x->hook));
-	rules_match_write(w, u);
+	if (x->nat != NULL) {
+		jw_key(w, "family"); jw_lit(w, "ip");
+		nat_rule_write(w, x->nat);
+	} else
+		rules_match_write(w, u);
 	jw_key(w, "evidence");
 	jw_obj(w);
 	jw_key(w, "sessions");
@@ -571,9 +611,13 @@ place_text(const struct audit_fix *x, FILE *out)
 {
 	char r[640];
 
+	if (x->nat != NULL)
+		fputs("dnat (the gateway did not translate them), ", out);
 	if (x->before != NULL)
 		fprintf(out, "insert before %s", rs_rule_describe(x->before, r,
 		    sizeof r));
+	else if (x->nat != NULL)
+		fprintf(out, "add to %s", rs_chain_name(x->chain, r, sizeof r));
 	else
 		fprintf(out, "add at the end of %s (its policy drops)",
 		    rs_chain_name(x->chain, r, sizeof r));
@@ -591,7 +635,11 @@ fix_command(const struct audit_fix *x, FILE *out)
 
 	if ((m = open_memstream(&buf, &len)) == NULL)
 		return;
-	if (x->chain->format == RS_FMT_NFT)
+	if (x->nat != NULL && x->chain->format == RS_FMT_NFT)
+		rc = rules_nft_nat_placed(x->nat, &x->place, 1, m);
+	else if (x->nat != NULL)
+		rc = rules_ipt_nat_placed(x->nat, &x->place, 1, m);
+	else if (x->chain->format == RS_FMT_NFT)
 		rc = rules_nft_placed(&x->rule, &x->place, 1, m);
 	else
 		rc = rules_ipt_placed(&x->rule, &x->place, 1, x->rule.family, m);
@@ -720,62 +768,84 @@ fixes_header(const struct audit *a, FILE *out, size_t n, const char *how,
 }
 
 /* The fixes going into rulesets of one format (and family), their rules
- * and places side by side as the renderers take them; *n of them. */
+ * and places side by side as the renderers take them: the accepts (*n,
+ * rv, pv) and the dnats (*nn, nv, npv); borrowed, not released. */
+struct gathered {
+	struct rules_rule *rv;
+	struct rules_place *pv, *npv;
+	struct rules_nat *nv;
+	size_t		 n, nn;
+};
+
 static int
 gather(const struct audit *a, enum rs_format fmt, int family,
-    struct rules_rule **rv, struct rules_place **pv, size_t *n)
+    struct gathered *g)
 {
 	const struct audit_fix *fx;
 	size_t i, nall;
 
 	fx = audit_fixes(a, &nall);
-	*n = 0;
-	*rv = calloc(nall + 1, sizeof **rv);
-	*pv = calloc(nall + 1, sizeof **pv);
-	if (*rv == NULL || *pv == NULL)
+	memset(g, 0, sizeof *g);
+	g->rv = calloc(nall + 1, sizeof *g->rv);
+	g->pv = calloc(nall + 1, sizeof *g->pv);
+	g->nv = calloc(nall + 1, sizeof *g->nv);
+	g->npv = calloc(nall + 1, sizeof *g->npv);
+	if (g->rv == NULL || g->pv == NULL || g->nv == NULL || g->npv == NULL)
 		return -1;
 	for (i = 0; i < nall; i++) {
 		if (!fix_for(&fx[i], fmt, family))
 			continue;
-		(*rv)[*n] = fx[i].rule;		/* borrowed: not released */
-		(*pv)[(*n)++] = fx[i].place;
+		if (fx[i].nat != NULL) {
+			g->nv[g->nn] = *fx[i].nat;
+			g->npv[g->nn++] = fx[i].place;
+			continue;
+		}
+		g->rv[g->n] = fx[i].rule;
+		g->pv[g->n++] = fx[i].place;
 	}
 	return 0;
+}
+
+static void
+gathered_free(struct gathered *g)
+{
+	free(g->rv);
+	free(g->pv);
+	free(g->nv);
+	free(g->npv);
 }
 
 int
 audit_fixes_nft(const struct audit *a, FILE *out)
 {
-	struct rules_rule *rv;
-	struct rules_place *pv;
-	size_t n;
+	struct gathered g;
 	int rc = -1;
 
-	if (gather(a, RS_FMT_NFT, 0, &rv, &pv, &n) == 0) {
+	if (gather(a, RS_FMT_NFT, 0, &g) == 0) {
 		fputs("#!/usr/sbin/nft -f\n", out);
-		fixes_header(a, out, n, "nft -f FILE", RS_FMT_NFT, 0);
-		rc = rules_nft_placed(rv, pv, n, out);
+		fixes_header(a, out, g.n + g.nn, "nft -f FILE", RS_FMT_NFT, 0);
+		rc = rules_nft_placed(g.rv, g.pv, g.n, out);
+		if (rc == 0)
+			rc = rules_nft_nat_placed(g.nv, g.npv, g.nn, out);
 	}
-	free(rv);
-	free(pv);
+	gathered_free(&g);
 	return rc == 0 && !ferror(out) ? 0 : -1;
 }
 
 int
 audit_fixes_ipt(const struct audit *a, int family, FILE *out)
 {
-	struct rules_rule *rv;
-	struct rules_place *pv;
-	size_t n;
+	struct gathered g;
 	int rc = -1;
 
-	if (gather(a, RS_FMT_IPT, family, &rv, &pv, &n) == 0) {
-		fixes_header(a, out, n, family == FA_AF_INET6 ?
+	if (gather(a, RS_FMT_IPT, family, &g) == 0) {
+		fixes_header(a, out, g.n + g.nn, family == FA_AF_INET6 ?
 		    "ip6tables-restore --noflush < FILE" :
 		    "iptables-restore --noflush < FILE", RS_FMT_IPT, family);
-		rc = rules_ipt_placed(rv, pv, n, family, out);
+		rc = rules_ipt_placed(g.rv, g.pv, g.n, family, out);
+		if (rc == 0)
+			rc = rules_ipt_nat_placed(g.nv, g.npv, g.nn, out);
 	}
-	free(rv);
-	free(pv);
+	gathered_free(&g);
 	return rc == 0 && !ferror(out) ? 0 : -1;
 }

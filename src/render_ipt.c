@@ -381,34 +381,46 @@ put_nat_ports(FILE *f, uint16_t port, const struct rules_range *pasv,
 }
 
 static void
-put_nat_one(FILE *f, const struct rules_nat *x, bool post, const char *chain)
+put_dnat_pasv(FILE *f, const struct rules_nat *x, const char *head)
+{
+	char a[FA_ADDRSTRLEN], b[RULES_CIDRLEN];
+
+	if (x->npasv == 0)
+		return;
+	fprintf(f, "%s -p tcp", head);
+	put_addrs(f, "-s", &x->saddr);
+	fprintf(f, " -d %s", rules_cidr(&x->daddr, b));
+	put_ports(f, "dport", x->pasv, x->npasv);
+	fprintf(f, " -m comment --comment \"N%u dnat passive-data\" -j DNAT "
+	    "--to-destination %s\n", x->id, fa_addr_str(&x->to, a));
+}
+
+/* head: "-A CHAIN", or "-I CHAIN N" for one line (port 0: a dnat of the
+ * passive ranges alone, an audit fix). */
+static void
+put_nat_one(FILE *f, const struct rules_nat *x, bool post, const char *head)
 {
 	char a[FA_ADDRSTRLEN], b[RULES_CIDRLEN];
 	struct rules_range one;
 
-	if (x->kind == RN_DNAT && !post) {
+	if (x->kind == RN_DNAT && !post && x->port != 0) {
 		one.lo = one.hi = x->port;
-		fprintf(f, "-A %s -p tcp", chain);
+		fprintf(f, "%s -p tcp", head);
 		put_addrs(f, "-s", &x->saddr);
 		fprintf(f, " -d %s", rules_cidr(&x->daddr, b));
 		put_ports(f, "dport", &one, 1);
 		fprintf(f, " -m comment --comment \"N%u dnat control\" -j DNAT "
 		    "--to-destination %s:%u\n", x->id, fa_addr_str(&x->to, a),
 		    x->to_port);
-		if (x->npasv == 0)
-			return;
-		fprintf(f, "-A %s -p tcp", chain);
-		put_addrs(f, "-s", &x->saddr);
-		fprintf(f, " -d %s", rules_cidr(&x->daddr, b));
-		put_ports(f, "dport", x->pasv, x->npasv);
-		fprintf(f, " -m comment --comment \"N%u dnat passive-data\" -j DNAT "
-		    "--to-destination %s\n", x->id, fa_addr_str(&x->to, a));
+	}
+	if (x->kind == RN_DNAT && !post) {
+		put_dnat_pasv(f, x, head);
 		return;
 	}
 	if (x->kind == RN_DNAT) {
 		if (!x->active)
 			return;
-		fprintf(f, "-A %s -p tcp -s %s", chain, rules_cidr(&x->to, b));
+		fprintf(f, "%s -p tcp -s %s", head, rules_cidr(&x->to, b));
 		put_addrs(f, "-d", &x->saddr);
 		fprintf(f, " --dport 1024:65535 -m comment --comment \"N%u dnat "
 		    "active-data\" -j SNAT --to-source %s\n", x->id,
@@ -417,7 +429,7 @@ put_nat_one(FILE *f, const struct rules_nat *x, bool post, const char *chain)
 	}
 	if (!post)
 		return;
-	fprintf(f, "-A %s -p tcp", chain);
+	fprintf(f, "%s -p tcp", head);
 	if (x->has_net)
 		fprintf(f, " -s %s/%u", fa_addr_str(&x->net.addr, a), x->net.plen);
 	else
@@ -460,6 +472,7 @@ put_nat(FILE *f, const struct rules *r, unsigned used)
 	static const char *const builtin[] = { "PREROUTING", "POSTROUTING" };
 	bool standalone = rules_options(r)->standalone;
 	const struct rules_nat *v;
+	char head[64];
 	size_t i, n;
 	int post;
 
@@ -478,10 +491,12 @@ put_nat(FILE *f, const struct rules *r, unsigned used)
 				fprintf(f, "-F %s\n", own[post]);
 	}
 	v = rules_nat_list(r, &n);
-	for (post = 0; post < 2; post++)
+	for (post = 0; post < 2; post++) {
+		snprintf(head, sizeof head, "-A %s", standalone ? builtin[post] :
+		    own[post]);
 		for (i = 0; i < n; i++)
-			put_nat_one(f, &v[i], post, standalone ? builtin[post] :
-			    own[post]);
+			put_nat_one(f, &v[i], post, head);
+	}
 	fputs("COMMIT\n", f);
 }
 
@@ -663,5 +678,34 @@ rules_ipt_placed(const struct rules_rule *v, const struct rules_place *pl,
 		}
 		fputs("COMMIT\n", f);
 	}
+	return ferror(f) ? -1 : 0;
+}
+
+/* DNAT fixes of the passive ranges (port 0) in *nat, IPv4 only. */
+int
+rules_ipt_nat_placed(const struct rules_nat *v, const struct rules_place *pl,
+    size_t n, FILE *f)
+{
+	char head[64];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!ipt_name_ok(pl[i].table) || !ipt_name_ok(pl[i].chain) ||
+		    strcmp(pl[i].table, "nat") != 0) {
+			errno = EINVAL;
+			return -1;
+		}
+	if (n == 0)
+		return 0;
+	fputs("*nat\n", f);
+	for (i = 0; i < n; i++) {
+		if (pl[i].index != 0)
+			snprintf(head, sizeof head, "-I %s %u", pl[i].chain,
+			    pl[i].index);
+		else
+			snprintf(head, sizeof head, "-A %s", pl[i].chain);
+		put_nat_one(f, &v[i], false, head);
+	}
+	fputs("COMMIT\n", f);
 	return ferror(f) ? -1 : 0;
 }

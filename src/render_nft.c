@@ -541,7 +541,9 @@ put_nat_rule(FILE *f, const char *prefix, const struct rules_nat *x,
 		nparts = post ? x->active : 1 + (x->npasv > 0);
 	else
 		nparts = post;
-	for (part = 0; part < nparts; part++) {
+	/* Port 0: the passive ranges alone (an audit fix). */
+	for (part = x->kind == RN_DNAT && !post && x->port == 0; part < nparts;
+	    part++) {
 		body = NULL;
 		if ((m = open_memstream(&body, &len)) == NULL)
 			return;
@@ -898,29 +900,59 @@ rules_nft_table_parse(const char *s, char *family, size_t famlen,
 	return rules_nft_name_ok(sp + 1) ? 0 : -2;
 }
 
+/* "insert rule FAMILY TABLE CHAIN position H" or "add rule ..." into
+ * prefix; 0, or -1 (errno EINVAL) on a name nft would not take. */
+static int
+place_prefix(const struct rules_place *pl, char *fam, size_t famlen,
+    char *prefix, size_t len)
+{
+	const char *name;
+
+	if (pl->table == NULL || pl->chain == NULL ||
+	    rules_nft_table_parse(pl->table, fam, famlen, &name) != 0 ||
+	    !rules_nft_name_ok(pl->chain)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (pl->handle != 0)
+		snprintf(prefix, len, "insert rule %s %s %s position %llu", fam,
+		    name, pl->chain, (unsigned long long)pl->handle);
+	else
+		snprintf(prefix, len, "add rule %s %s %s", fam, name, pl->chain);
+	return 0;
+}
+
 int
 rules_nft_placed(const struct rules_rule *v, const struct rules_place *pl,
     size_t n, FILE *f)
 {
 	char fam[16], prefix[640];
-	const char *name;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (pl[i].table == NULL || pl[i].chain == NULL ||
-		    rules_nft_table_parse(pl[i].table, fam, sizeof fam,
-		    &name) != 0 || !rules_nft_name_ok(pl[i].chain)) {
-			errno = EINVAL;
+		if (place_prefix(&pl[i], fam, sizeof fam, prefix,
+		    sizeof prefix) == -1)
 			return -1;
-		}
-		if (pl[i].handle != 0)
-			snprintf(prefix, sizeof prefix, "insert rule %s %s %s "
-			    "position %llu", fam, name, pl[i].chain,
-			    (unsigned long long)pl[i].handle);
-		else
-			snprintf(prefix, sizeof prefix, "add rule %s %s %s", fam,
-			    name, pl[i].chain);
 		put_rule(f, &v[i], prefix, NULL);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+/* A dnat in a prerouting nat chain that exists; an ip table's dnat
+ * takes "to", an inet one "ip to". */
+int
+rules_nft_nat_placed(const struct rules_nat *v, const struct rules_place *pl,
+    size_t n, FILE *f)
+{
+	char fam[16], prefix[640];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (place_prefix(&pl[i], fam, sizeof fam, prefix,
+		    sizeof prefix) == -1)
+			return -1;
+		put_nat_rule(f, prefix, &v[i], false, strcmp(fam, "ip") == 0,
+		    NULL);
 	}
 	return ferror(f) ? -1 : 0;
 }

@@ -92,6 +92,11 @@ struct audit_fix {
 	struct fa_addr	 server;
 	bool		 all20;		/* active: every one from port 20 */
 	uint16_t	 plo, phi;	/* passive: lowest and highest port */
+	/* A dnat fix instead of an accept (rule unused): passive data the
+	 * gateway did not translate (nat_missing), forwarded to the inside
+	 * server in the ruleset's prerouting nat chain, drawn by
+	 * rules_nft_nat_placed, rules_ipt_nat_placed; owned, or NULL. */
+	struct rules_nat *nat;
 };
 
 struct audit_broad {

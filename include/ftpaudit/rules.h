@@ -217,7 +217,9 @@ struct rules_nat {
 	bool		 has_net;	/* masquerade: net instead of saddr */
 	struct rules_net net;
 	struct fa_addr	 daddr;		/* dnat: public address; else server */
-	uint16_t	 port;		/* dnat: public control port; else server's */
+	uint16_t	 port;		/* dnat: public control port (0: only the
+					   passive ranges, an audit fix);
+					   else server's */
 	struct fa_addr	 to;		/* dnat: inside server; snat: outside address */
 	uint16_t	 to_port;	/* dnat: inside control port */
 	struct rules_range *pasv;	/* owned; set by rules_finish */
@@ -350,6 +352,12 @@ int	 rules_nft_placed(const struct rules_rule *, const struct rules_place *,
 	    size_t n, FILE *);
 int	 rules_ipt_placed(const struct rules_rule *, const struct rules_place *,
 	    size_t n, int family, FILE *);
+/* The same for NAT: dnat fixes (port 0, passive ranges) in an existing
+ * prerouting nat chain; iptables writes one *nat table. */
+int	 rules_nft_nat_placed(const struct rules_nat *,
+	    const struct rules_place *, size_t n, FILE *);
+int	 rules_ipt_nat_placed(const struct rules_nat *,
+	    const struct rules_place *, size_t n, FILE *);
 /* A table or chain name nft takes unquoted. */
 bool	 rules_nft_name_ok(const char *);
 /* "inet filter" or "filter" (family ip) into family (of famlen bytes)

@@ -30,7 +30,10 @@
 #     the finding names, added alone to the gateway's nat chain, makes the
 #     transfer work;
 #   - the trace shows the dnat translation of the control connection;
-#   - IPv6 flows carry no translation.
+#   - IPv6 flows carry no translation;
+#   - natfix-iptables, natfix-nft: the range not forwarded, the audit's
+#     dnat fix (fixes[] kind dnat) loaded alone from -F iptables / -F nft
+#     makes the transfer work, and the fixed ruleset denies nothing.
 # Root, netns, nft, iptables, vsftpd and curl, else SKIP (77).
 set -u
 srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -264,6 +267,118 @@ print("%s - %s: %d IPv6 flows, none translated" % ("not ok" if bad or not v6 els
 sys.exit(1 if bad or not v6 else 0)
 PYEOF
 done
+lab_vsftpd_stop
+
+# The audit's NAT fix, applied as the user would: the range not
+# forwarded (one passive port, vsftpd with pasv_address), audit -F json
+# names a dnat fix (fixes[] kind dnat) for the untranslated passive flow,
+# and -F iptables / -F nft, loaded alone on the gateway (iptables-restore
+# --noflush, nft -f), make the failing transfer work; the fixed ruleset,
+# audited with the same capture, denies nothing.
+lab_vsftpd --pasv 40000-40000 --conf-extra "pasv_address=$PUB" \
+	--conf-extra listen=YES --conf-extra listen_ipv6=NO || exit 99
+natfix_json() {
+	"$LAB_PYTHON" - "$1" "$srcdir/schema/audit.schema.json" "$2" "$PUB" \
+	    "$LAB_SERVER4" <<'PYEOF'
+import json, sys
+a = json.load(open(sys.argv[1]))
+name, pub, inside = sys.argv[3], sys.argv[4], sys.argv[5]
+err = []
+nat = [x for x in a["fixes"] if x.get("kind") == "dnat"]
+if len(nat) != 1:
+    err.append("%d dnat fixes" % len(nat))
+else:
+    x = nat[0]
+    r = x["rule"]
+    if (r["public"]["ip"], r["public"]["ports"], r["to"]["ip"]) != (pub, [[40000, 40000]], inside):
+        err.append("dnat fix rule %s" % r)
+    if x["chain"] != "prerouting" or x["place"]["position"] != "insert":
+        err.append("dnat fix place %s %s" % (x["chain"], x["place"]))
+    unt = [i for i, f in enumerate(a["flows"]) if f.get("nat", {}).get("untranslated")]
+    if not unt or sorted(x["flows"]) != unt:
+        err.append("dnat fix flows %s, untranslated %s" % (x["flows"], unt))
+    den = {d["flow"]: d["fix"] for d in a["denied"]}
+    if any(den.get(i) != x["id"] for i in unt):
+        err.append("denied %s does not name %s" % (a["denied"], x["id"]))
+try:
+    import jsonschema
+    s = json.load(open(sys.argv[2]))
+    e = list(jsonschema.validators.validator_for(s)(s).iter_errors(a))
+    if e:
+        err.append("schema: %s" % e[0].message)
+except ImportError:
+    pass
+print("%s - %s: the untranslated passive flow's fix is a dnat%s" % (
+    "not ok" if err else "ok", name, ": " + "; ".join(err) if err else ""))
+sys.exit(1 if err else 0)
+PYEOF
+}
+# natfix_audit NAME FORMAT RULESET...: audit -F FORMAT of the gateway's
+# ruleset files against NAME's capture, to stdout.
+natfix_audit() {
+	local name=$1 fmt=$2 a rs=()
+	shift 2
+	for a in "$@"; do rs+=(--ruleset "$a"); done
+	"$FTPAUDIT" audit -q --no-fail --side gateway "${rs[@]}" \
+		--iface="$LAB_DEV_GW_CLIENT,$LAB_DEV_GW_SERVER" -F "$fmt" \
+		"$CAPS/$name-any.pcap" 2>"$CAPS/err"
+}
+for fmt in iptables nft; do
+	name=natfix-$fmt
+	lab_gw nft flush ruleset
+	if [ $fmt = iptables ]; then nat_gw_ipt dnat --no-range || exit 99
+	else nat_gw dnat --range "$RANGE" --no-range || exit 99; fi
+	nat_capture_start "$CAPS" $name || exit 99
+	: >"$CAPS/$name.res"
+	nat_curl "$CAPS/$name.res" pasv-trust 37800 "ftp://$PUB$F" --disable-epsv --no-ftp-skip-pasv-ip
+	nat_capture_stop || { echo "ERROR: capture lost packets"; exit 99; }
+	grep -q ' fail' "$CAPS/$name.res" &&
+		ok "$name: the transfer fails with the range not forwarded" ||
+		bad "$name: the transfer works without the range's dnat: $(cat "$CAPS/$name.res")"
+	if [ $fmt = iptables ]; then
+		lab_gw iptables-save -c >"$CAPS/$name.ipt"
+		set -- "$CAPS/$name.ipt"
+	else
+		lab_gw nft -j list ruleset >"$CAPS/$name.json"
+		set -- "$CAPS/$name.json"
+	fi
+	natfix_audit $name json "$@" >"$CAPS/$name.audit.json" &&
+		natfix_json "$CAPS/$name.audit.json" $name || failed=$((failed + 1))
+	natfix_audit $name $fmt "$@" >"$CAPS/$name.fix" ||
+		bad "$name: audit -F $fmt failed: $(head -c 300 "$CAPS/err")"
+	grep -q dnat "$CAPS/$name.fix" || grep -q DNAT "$CAPS/$name.fix" ||
+		bad "$name: no dnat in audit -F $fmt: $(cat "$CAPS/$name.fix")"
+	if [ $fmt = iptables ]; then
+		lab_gw iptables-restore --noflush <"$CAPS/$name.fix"
+	else
+		lab_gw nft -f "$CAPS/$name.fix"
+	fi && ok "$name: audit -F $fmt loads on the gateway" ||
+		bad "$name: audit -F $fmt refused: $(cat "$CAPS/$name.fix")"
+	lab_gw conntrack -F >/dev/null 2>&1 || true
+	: >"$CAPS/$name-fixed.res"
+	nat_curl "$CAPS/$name-fixed.res" pasv-trust 37810 "ftp://$PUB$F" --disable-epsv --no-ftp-skip-pasv-ip
+	grep -q ' ok' "$CAPS/$name-fixed.res" &&
+		ok "$name: the audit's fix alone makes the transfer work" ||
+		bad "$name: the transfer still fails with the fix: $(cat "$CAPS/$name-fixed.res")"
+	if [ $fmt = iptables ]; then
+		lab_gw iptables-save -c >"$CAPS/$name-fixed.ipt"
+		set -- "$CAPS/$name-fixed.ipt"
+	else
+		lab_gw nft -j list ruleset >"$CAPS/$name-fixed.json"
+		set -- "$CAPS/$name-fixed.json"
+	fi
+	natfix_audit $name json "$@" >"$CAPS/$name-fixed.audit.json"
+	"$LAB_PYTHON" - "$CAPS/$name-fixed.audit.json" $name <<'PYEOF' || failed=$((failed + 1))
+import json, sys
+a = json.load(open(sys.argv[1]))
+bad = [f for f in a["flows"] if f["verdict"] != "accept"]
+ok = not bad and not a["denied"] and not a["fixes"] and a["flows"]
+print("%s - %s: the fixed ruleset accepts every flow of the failing capture%s" % (
+    "ok" if ok else "not ok", sys.argv[2], "" if ok else ": %s" % (bad or a["fixes"])))
+sys.exit(0 if ok else 1)
+PYEOF
+done
+lab_gw nft flush ruleset
 lab_vsftpd_stop
 [ -n "${NATAUDIT_KEEP:-}" ] && mkdir -p "$NATAUDIT_KEEP" && cp "$CAPS"/* "$NATAUDIT_KEEP"/
 echo "# $failed failed"
