@@ -928,6 +928,28 @@ put_table_head(struct html_report *h, FILE *f)
 	    (unsigned long long)h->sum->total.sessions);
 }
 
+/* The title names the capture, for a browser with many tabs open. */
+static void
+page_begin(FILE *f, const struct capture *cap)
+{
+	char title[256];
+	const char *src, *base;
+	size_t n = cap != NULL ? capture_count(cap) : 0;
+
+	if (n == 0) {
+		html_begin(f, "ftpaudit analyze");
+		return;
+	}
+	src = capture_input(cap, 0)->source;
+	base = strrchr(src, '/') != NULL ? strrchr(src, '/') + 1 : src;
+	if (n == 1)
+		snprintf(title, sizeof title, "ftpaudit analyze %.200s", base);
+	else
+		snprintf(title, sizeof title, "ftpaudit analyze %.200s and %zu more",
+		    base, n - 1);
+	html_begin(f, title);
+}
+
 int
 html_report_finish(struct html_report *h, const struct capture *cap,
     const struct fa_stats *st)
@@ -938,7 +960,7 @@ html_report_finish(struct html_report *h, const struct capture *cap,
 
 	if (h->nanom + nnorm > HTML_DETAIL_MAX)
 		nnorm = HTML_DETAIL_MAX - h->nanom;
-	html_begin(f, "ftpaudit analyze");
+	page_begin(f, cap);
 	put_inputs(f, cap);
 	put_selection(h, f);
 	fputs("<h2>Summary</h2>\n<div class=\"cols\"><div>", f);
