@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ftpaudit/jw.h"
+#include "grow.h"
 #include "ftpaudit/select.h"
 
 /* Longest list item looked at: an IPv6 address and its prefix. */
@@ -34,23 +35,6 @@ select_free(struct selection *sel)
 	for (k = 0; k < SELECT_NKINDS; k++)
 		free(sel->nets[k]);
 	select_init(sel);
-}
-
-/* Room for one more item of size bytes in *p; -1 on ENOMEM. */
-static int
-grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *np;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap == 0 ? 4 : *cap * 2;
-	if ((np = reallocarray(*p, ncap, size)) == NULL)
-		return -1;
-	*p = np;
-	*cap = ncap;
-	return 0;
 }
 
 /* A decimal id in s[0..len), 1 or more: 0 or -1. */
@@ -136,8 +120,8 @@ add_id(void *arg, const char *s, size_t len, const char **cause)
 
 	if (parse_range(s, len, &r, cause) == -1)
 		return -1;
-	if (grow((void **)&sel->ranges, &sel->ranges_cap, sel->nranges,
-	    sizeof *sel->ranges) == -1) {
+	if (fa_grow(&sel->ranges, sel->nranges, &sel->ranges_cap,
+	    sizeof *sel->ranges, 4) == -1) {
 		*cause = "out of memory";
 		return -1;
 	}
@@ -237,8 +221,8 @@ add_net(void *arg, const char *s, size_t len, const char **cause)
 
 	if (select_net_parse(s, len, &n, cause) == -1)
 		return -1;
-	if (grow((void **)&sel->nets[a->kind], &sel->nets_cap[a->kind],
-	    sel->nnets[a->kind], sizeof n) == -1) {
+	if (fa_grow(&sel->nets[a->kind], sel->nnets[a->kind],
+	    &sel->nets_cap[a->kind], sizeof n, 4) == -1) {
 		*cause = "out of memory";
 		return -1;
 	}
