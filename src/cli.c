@@ -666,9 +666,8 @@ cli_getopt(int argc, char **argv, const char *shortopts,
 	return ch;
 }
 
-/* The words after the options, joined by spaces as tcpdump does. */
-static char *
-join_words(char **w, int n)
+char *
+cli_join_words(char **w, int n)
 {
 	size_t len = 1;
 	char *s;
@@ -724,7 +723,7 @@ cli_input_captures(struct cli_input *io, int argc, char **argv,
 			free(shown);
 			return -1;
 		}
-	if ((io->expr = join_words(argv + optind, argc - optind)) == NULL) {
+	if ((io->expr = cli_join_words(argv + optind, argc - optind)) == NULL) {
 		cli_warn("out of memory");
 		return -1;
 	}

@@ -132,6 +132,9 @@ int	 cli_getopt(int argc, char **argv, const char *shortopts,
 int	 cli_input_captures(struct cli_input *, int argc, char **argv,
 	    char ***paths, size_t *n);
 void	 cli_input_free(struct cli_input *);
+/* Words joined by spaces, as tcpdump joins a filter's (owned by the
+ * caller); NULL when out of memory. */
+char	*cli_join_words(char **w, int n);
 /* The part of a subcommand's --help about the input options (read: the
  * command reads captures, with -r), the limits and the messages. */
 void	 cli_help_input(FILE *, bool read);

@@ -98,28 +98,6 @@ clock_us(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Trailing words form the filter, as tcpdump takes them. */
-static int
-join_expr(char **out, char **argv, int argc)
-{
-	size_t len = 1;
-	int i;
-
-	*out = NULL;
-	if (argc == 0)
-		return 0;
-	for (i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	if ((*out = calloc(1, len)) == NULL)
-		return -1;
-	for (i = 0; i < argc; i++) {
-		if (i > 0)
-			strcat(*out, " ");
-		strcat(*out, argv[i]);
-	}
-	return 0;
-}
-
 static int
 parse_format(struct live_args *a)
 {
@@ -247,7 +225,9 @@ parse_args(struct live_args *a, int argc, char **argv)
 		cli_warn("live: no interface given (-i IFACE)");
 		return -1;
 	}
-	if (join_expr(&a->expr, argv + optind, argc - optind) == -1) {
+	/* Trailing words form the filter, as tcpdump takes them. */
+	if (optind < argc && (a->expr = cli_join_words(argv + optind,
+	    argc - optind)) == NULL) {
 		cli_warn("out of memory");
 		return -1;
 	}
