@@ -13,6 +13,7 @@
 struct fix_index {
 	uint32_t	*slot;		/* owned */
 	size_t		 nslot;		/* a power of two */
+	size_t		 nat_last;	/* the last dnat fix merged into, + 1 */
 };
 
 static enum rules_chain
@@ -210,28 +211,38 @@ nat_fixable(const struct audit_flow *f)
 	    f->nat_dst.port == f->responder.port;
 }
 
+static bool
+same_nat(const struct audit_fix *x, const struct rs_chain *c,
+    const struct audit_flow *f)
+{
+	return x->nat != NULL && x->chain == c &&
+	    fa_addr_eq(&x->nat->daddr, &f->nat_dst.ip) &&
+	    fa_addr_eq(&x->nat->to, &f->responder.ip);
+}
+
+/* Few (one per public address and inside server), and a server's flows
+ * mostly follow each other: the last one first, then a scan. */
 static struct audit_fix *
-find_nat_fix(struct audit *a, const struct rs_chain *c,
+find_nat_fix(struct audit *a, struct fix_index *ix, const struct rs_chain *c,
     const struct audit_flow *f)
 {
 	struct audit_fix *x;
 	size_t i;
 
-	/* Few: one per public address and inside server. */
-	for (i = 0; i < a->nfixes; i++) {
-		x = &a->fixes[i];
-		if (x->nat != NULL && x->chain == c &&
-		    fa_addr_eq(&x->nat->daddr, &f->nat_dst.ip) &&
-		    fa_addr_eq(&x->nat->to, &f->responder.ip))
-			return x;
-	}
+	if (ix->nat_last != 0 && same_nat(&a->fixes[ix->nat_last - 1], c, f))
+		return &a->fixes[ix->nat_last - 1];
+	for (i = 0; i < a->nfixes; i++)
+		if (same_nat(&a->fixes[i], c, f)) {
+			ix->nat_last = i + 1;
+			return &a->fixes[i];
+		}
 	if (fa_grow(&a->fixes, a->nfixes, &a->xcap, sizeof *x, 16) == -1)
 		return NULL;
 	x = &a->fixes[a->nfixes];
 	memset(x, 0, sizeof *x);
 	if ((x->nat = calloc(1, sizeof *x->nat)) == NULL)
 		return NULL;
-	a->nfixes++;
+	ix->nat_last = ++a->nfixes;
 	x->chain = c;
 	x->hook = RS_HOOK_PREROUTING;
 	x->before = c->nrules > 0 ? c->rules[0] : NULL;
@@ -266,7 +277,7 @@ add_index(struct audit_fix *x, size_t idx)
  * the chain (accept, return) would leave it unmet.
  */
 static int
-add_nat_flow(struct audit *a, size_t idx)
+add_nat_flow(struct audit *a, struct fix_index *ix, size_t idx)
 {
 	const struct audit_flow *f = &a->flows[idx];
 	const struct rs_chain *c;
@@ -275,7 +286,7 @@ add_nat_flow(struct audit *a, size_t idx)
 
 	if (!nat_fixable(f) || (c = nat_chain(a->rs)) == NULL)
 		return 0;
-	if ((x = find_nat_fix(a, c, f)) == NULL || add_index(x, idx) == -1)
+	if ((x = find_nat_fix(a, ix, c, f)) == NULL || add_index(x, idx) == -1)
 		return -1;
 	x->plo = port < x->plo ? port : x->plo;
 	x->phi = port > x->phi ? port : x->phi;
@@ -292,7 +303,7 @@ add_flow(struct audit *a, struct fix_index *ix, size_t idx)
 	    f->excluded != NULL)
 		return 0;
 	if (f->nat_missing)
-		return add_nat_flow(a, idx);
+		return add_nat_flow(a, ix, idx);
 	if (deny_chain(f) == NULL)
 		return 0;
 	if ((x = find_fix(a, ix, f)) == NULL || add_index(x, idx) == -1)
@@ -386,7 +397,7 @@ place(struct audit *a)
 int
 audit_make_fixes(struct audit *a)
 {
-	struct fix_index ix = { NULL, 0 };
+	struct fix_index ix = { NULL, 0, 0 };
 	size_t i;
 	int rc = 0;
 

@@ -51,8 +51,8 @@ struct audit_flow {
 	 * initiator sent the first packet, nat_src the initiator's address
 	 * after the gateway.  nat_missing: the ruleset does not translate
 	 * the destination the capture shows translated, so the kernel
-	 * delivers it to the gateway itself (its fix is a finding, not an
-	 * accept rule).
+	 * delivers it to the gateway itself (passive data: its fix is a
+	 * dnat, audit_fix nat; else a finding only).
 	 */
 	bool		 nat;
 	struct fa_endpoint nat_dst, nat_src;
