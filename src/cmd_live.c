@@ -122,7 +122,7 @@ parse_format(struct live_args *a)
 		/* A page is written once, at the end: nothing to stream. */
 		cli_warn("-F html: not for live: capture with -w FILE, then "
 		    "ftpaudit analyze -F html FILE");
-		return -1;
+		return -2;	/* a format live cannot write: exit 1 */
 	} else {
 		cli_warn("--format: expected tui, ndjson, json, zeek, zeek-json "
 		    "or eve, got '%s'", s);
@@ -196,7 +196,8 @@ live_option(struct live_args *a, int ch, const char *arg)
 	return -1;
 }
 
-/* 0, 1 for --help, -1 usage error (said). */
+/* 0, 1 for --help, -1 usage error, -2 a format live cannot write (both
+ * said). */
 static int
 parse_args(struct live_args *a, int argc, char **argv)
 {
@@ -221,6 +222,9 @@ parse_args(struct live_args *a, int argc, char **argv)
 			return -1;
 	}
 	a->lo.dump_max_bytes *= 1000000;	/* -C is in millions of bytes */
+	/* The format first: -F html is refused whatever else is missing. */
+	if ((rc = parse_format(a)) != 0)
+		return rc;
 	if (a->lo.iface == NULL) {
 		cli_warn("live: no interface given (-i IFACE)");
 		return -1;
@@ -236,7 +240,7 @@ parse_args(struct live_args *a, int argc, char **argv)
 		return -1;
 	}
 	a->lo.filter = a->expr != NULL ? a->expr : a->io.filter;
-	return parse_format(a);
+	return 0;
 }
 
 static void
@@ -489,7 +493,7 @@ cmd_live(int argc, char **argv)
 			live_help(stdout);
 			return 0;
 		}
-		return EXIT_USAGE;
+		return rc == -2 ? EXIT_RUNTIME : EXIT_USAGE;
 	}
 	rc = live_main(&a);
 	free(a.expr);

@@ -228,7 +228,8 @@ nat_option(struct rules_opts *ro, int ch, const char *arg)
 	return 0;
 }
 
-/* Options into io, ro and *a; -1 usage error, 1 help shown. */
+/* Options into io, ro and *a; -1 usage error, -2 bad value (said), 1 help
+ * shown. */
 static int
 parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
     struct rules_args *a)
@@ -256,11 +257,13 @@ parse_args(int argc, char **argv, struct cli_input *io, struct rules_opts *ro,
 			continue;
 		}
 		if (ch == OPT_AGGREGATE) {
+			/* A prefix length the addresses cannot take: a bad
+			 * value, exit 1 and one line (ftpaudit(1)). */
 			if (rules_aggregate_parse(optarg, ro) == -1) {
 				cli_warn("--aggregate: expected exact, none, /N (IPv4, "
 				    "0-32) or /N,/M (M: IPv6, 0-128), got '%s'",
 				    optarg);
-				return -1;
+				return -2;
 			}
 			continue;
 		}
@@ -414,7 +417,7 @@ cmd_rules(int argc, char **argv)
 	cli_input_init(&io);
 	rules_opts_defaults(&ro);
 	if ((rc = parse_args(argc, argv, &io, &ro, &a)) != 0)
-		return rc == 1 ? 0 : cli_usage_status();
+		return rc == 1 ? 0 : rc == -2 ? EXIT_RUNTIME : cli_usage_status();
 	ro.selection = cli_selection();
 	rc = EXIT_RUNTIME;
 	if (parse_format(io.format, &fmt) == -1)

@@ -46,14 +46,19 @@ for f in suricata-verify/ftp__ftp-bounce__test.pcap \
 	[ -r "$shared/$f" ] && pcaps+=("$shared/$f")
 done
 
-# live streams: no page.  A usage error (exit 2, ftpaudit(1)), whose
-# first line says what to do instead.
-err=$("$FTPAUDIT" live -i lo -F html 2>&1 >/dev/null)
-rc=$?
-case "$rc:$err" in
-2:"ftpaudit: -F html: not for live"*) ;;
-*) echo "FAIL: live -F html: exit $rc: $err"; exit 1 ;;
-esac
+# live streams: no page.  A format live cannot write (exit 1,
+# ftpaudit(1)): one line, which says what to do instead, with or
+# without an interface.
+for args in "-i lo -F html" "-F html"; do
+	err=$("$FTPAUDIT" live $args 2>&1 >/dev/null)
+	rc=$?
+	case "$rc:$err" in
+	1:"ftpaudit: -F html: not for live"*)
+		[ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] ||
+		    { echo "FAIL: live $args: more than one line: $err"; exit 1; } ;;
+	*) echo "FAIL: live $args: exit $rc: $err"; exit 1 ;;
+	esac
+done
 
 "$PY" "$check" "$FTPAUDIT" "$tmp" "$src/tests/integration/audit-data/server-mixed.nft.json" \
     "${pcaps[@]}"
