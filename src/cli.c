@@ -165,8 +165,8 @@ select_option(int ch, const char *arg)
 	}
 	if (rc == 0)
 		return 0;
-	/* ftpaudit(1), EXIT STATUS: a selection that cannot be read is an
-	 * error of status 1, as issue 20 asks, not a usage error (2). */
+	/* ftpaudit(1), EXIT STATUS: a selection that cannot be read is a
+	 * bad value (1, one line), not a usage error (2). */
 	usage_status = EXIT_RUNTIME;
 	shown = sanitize((const uint8_t *)(bad != NULL ? bad : arg),
 	    strlen(bad != NULL ? bad : arg));
@@ -213,7 +213,6 @@ cli_selected(const struct fa_session *s)
 
 	return c == NULL || select_take(c, s);
 }
-
 
 /* The reader's thread reads the flag too (capture.c, reader.c): an
  * atomic store, which a handler may make, and errno as it was. */
