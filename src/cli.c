@@ -737,6 +737,29 @@ cli_input_free(struct cli_input *io)
 	io->expr = NULL;
 }
 
+/* The global summary; each command's options are in its own --help. */
+void
+cli_usage(FILE *f)
+{
+	fputs(
+"usage: ftpaudit analyze [options] CAPTURE...\n"
+"       ftpaudit analyze [options] -r CAPTURE [-r CAPTURE]... [BPF EXPRESSION]\n"
+"       ftpaudit rules [options] CAPTURE...\n"
+"       ftpaudit live -i IFACE [options] [BPF EXPRESSION]\n"
+"       ftpaudit audit --ruleset=FILE [options] CAPTURE...\n"
+"       ftpaudit --help | --version\n"
+"\n"
+"commands:\n"
+"  analyze   report every FTP session of the captures\n"
+"  rules     the firewall rules the captures' FTP traffic needed\n"
+"  live      follow the FTP sessions on a network interface\n"
+"  audit     check firewall rulesets against the captures' FTP traffic\n"
+"\n"
+"A capture is pcap or pcapng, plain or gzip; - is standard input.  rules and\n"
+"audit take -r as analyze does.  ftpaudit COMMAND --help (or ftpaudit help\n"
+"COMMAND) lists the options of COMMAND.  See ftpaudit(1).\n", f);
+}
+
 void
 cli_usage_hint(void)
 {

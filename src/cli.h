@@ -142,6 +142,8 @@ void	 cli_help_input(FILE *, bool read);
 int	 cli_distance(const char *, const char *);
 /* Whether a typed word is a typo of name: a suggestion is worth it. */
 bool	 cli_close(const char *typed, const char *name);
+/* The global usage: the commands, each with its --help. */
+void	 cli_usage(FILE *);
 /* The second line of every usage error. */
 void	 cli_usage_hint(void);
 

@@ -12,7 +12,6 @@ int	cmd_analyze(int argc, char **argv);
 int	cmd_audit(int argc, char **argv);
 int	cmd_live(int argc, char **argv);
 int	cmd_rules(int argc, char **argv);
-void	usage(FILE *);
 
 /* cmd_rules.c: the options analyze shares with rules, and the sink that
  * feeds ended sessions to the recommendation. */

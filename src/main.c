@@ -13,29 +13,6 @@
 #include "cli.h"
 #include "cmd.h"
 
-/* The global summary; each command's options are in its own --help. */
-void
-usage(FILE *f)
-{
-	fputs(
-"usage: ftpaudit analyze [options] CAPTURE...\n"
-"       ftpaudit analyze [options] -r CAPTURE [-r CAPTURE]... [BPF EXPRESSION]\n"
-"       ftpaudit rules [options] CAPTURE...\n"
-"       ftpaudit live -i IFACE [options] [BPF EXPRESSION]\n"
-"       ftpaudit audit --ruleset=FILE [options] CAPTURE...\n"
-"       ftpaudit --help | --version\n"
-"\n"
-"commands:\n"
-"  analyze   report every FTP session of the captures\n"
-"  rules     the firewall rules the captures' FTP traffic needed\n"
-"  live      follow the FTP sessions on a network interface\n"
-"  audit     check firewall rulesets against the captures' FTP traffic\n"
-"\n"
-"A capture is pcap or pcapng, plain or gzip; - is standard input.  rules and\n"
-"audit take -r as analyze does.  ftpaudit COMMAND --help (or ftpaudit help\n"
-"COMMAND) lists the options of COMMAND.  See ftpaudit(1).\n", f);
-}
-
 static const struct {
 	const char	*name;
 	int		(*fn)(int, char **);
@@ -197,7 +174,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    (strcmp(argv[1], "help") == 0 && argc == 2)) {
-		usage(stdout);
+		cli_usage(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
