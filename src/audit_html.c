@@ -89,25 +89,27 @@ put_flows(FILE *f, const struct audit *a)
 }
 
 /* The fixes' commands, as audit_fixes_nft or audit_fixes_ipt write them
- * for the ruleset's format, escaped. */
+ * for the ruleset's format (which: 0 nft, 4 or 6 iptables), escaped. */
+struct commands {
+	const struct audit	*a;
+	int			 which;
+};
+
+static int
+draw_commands(const void *arg, FILE *m)
+{
+	const struct commands *c = arg;
+
+	return c->which == 0 ? audit_fixes_nft(c->a, m) : audit_fixes_ipt(c->a,
+	    c->which == 4 ? FA_AF_INET : FA_AF_INET6, m);
+}
+
 static int
 put_commands(FILE *f, const struct audit *a, int which)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
-	int rc;
+	struct commands c = { a, which };
 
-	if ((m = open_memstream(&buf, &len)) == NULL)
-		return -1;
-	rc = which == 0 ? audit_fixes_nft(a, m) : audit_fixes_ipt(a,
-	    which == 4 ? FA_AF_INET : FA_AF_INET6, m);
-	if (fclose(m) == EOF)
-		rc = -1;
-	if (rc == 0 && len > 0)
-		html_pre(f, (const uint8_t *)buf, len);
-	free(buf);
-	return rc;
+	return html_pre_of(f, draw_commands, &c);
 }
 
 static int

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* html.c: the escaper and the frame of the -F html pages (html.h). */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "html.h"
@@ -61,6 +62,26 @@ html_pre(FILE *f, const uint8_t *p, size_t len)
 	fputs("<pre>", f);
 	escape(f, p, len, true);
 	fputs("</pre>\n", f);
+}
+
+int
+html_pre_of(FILE *f, int (*draw)(const void *, FILE *),
+    const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int rc;
+
+	if ((m = open_memstream(&buf, &len)) == NULL)
+		return -1;
+	rc = draw(arg, m);
+	if (fclose(m) == EOF)
+		rc = -1;
+	if (rc == 0 && len > 0)
+		html_pre(f, (const uint8_t *)buf, len);
+	free(buf);
+	return rc;
 }
 
 void

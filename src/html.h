@@ -21,6 +21,11 @@ void	 html_esc(FILE *, const uint8_t *p, size_t len);
 /* A <pre> of the text of one of ftpaudit's own writers (an nft script),
  * through the same escaper with its newlines and tabs kept. */
 void	 html_pre(FILE *, const uint8_t *p, size_t len);
+/* A <pre> of what draw(arg, m) writes into m (a text writer caught in
+ * memory); nothing when it writes nothing.  0, or -1 when draw failed or
+ * memory ran out. */
+int	 html_pre_of(FILE *, int (*draw)(const void *, FILE *),
+	    const void *arg);
 /* The same for at most max bytes of p, then "..." when it was longer. */
 void	 html_esc_cut(FILE *, const uint8_t *p, size_t len, size_t max);
 /* A C string through html_esc; "" for NULL. */

@@ -134,25 +134,22 @@ put_excluded(FILE *f, const struct rules *r)
  * comment header (options, selection, helper misses, hints, NAT notes)
  * and the nft script are drawn by their own renderers. */
 static int
+draw_header(const void *r, FILE *m)
+{
+	rules_comment_header(r, m);
+	return 0;
+}
+
+static int
+draw_nft(const void *r, FILE *m)
+{
+	return rules_nft(r, m, NULL);
+}
+
+static int
 put_pre(FILE *f, const struct rules *r, int which)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
-	int rc = 0;
-
-	if ((m = open_memstream(&buf, &len)) == NULL)
-		return -1;
-	if (which == 0)
-		rules_comment_header(r, m);
-	else
-		rc = rules_nft(r, m, NULL);
-	if (fclose(m) == EOF)
-		rc = -1;
-	if (rc == 0)
-		html_pre(f, (const uint8_t *)buf, len);
-	free(buf);
-	return rc;
+	return html_pre_of(f, which == 0 ? draw_header : draw_nft, r);
 }
 
 int
