@@ -16,6 +16,7 @@
 
 #include "ftpaudit/capture.h"
 #include "ftpaudit/decode.h"
+#include "ftpaudit/pcapfile.h"
 
 #define READ_BUFSZ	(1024 * 1024)	/* libpcap's stdio default is 4 KiB */
 #define PIPE_GZ_BUFSZ	(256 * 1024)	/* compressed bytes read at once */
@@ -50,10 +51,10 @@ struct input {
 	gzFile		 gz;		/* owned by the cookie */
 	bool		 piped;		/* read through a pipe_src: size unknown */
 	const struct pipe_src *ps;	/* when piped; owned by the cookie */
-	bool		 pending;	/* hdr/data hold the next packet */
+	struct pcapfile	*pf;		/* owned; reading in place, or NULL */
+	bool		 pending;	/* next holds the next packet */
 	bool		 done;
-	struct pcap_pkthdr *hdr;
-	const u_char	*data;
+	struct capture_pkt next;
 	uint64_t	 prev_us;	/* the time of the frame before */
 };
 
@@ -355,13 +356,16 @@ input_open(struct input *in, const char *path, const char *filter, char *err,
 			return -1;
 		}
 		pcap_freecode(&prog);
-	}
+	} else if (!in->piped && in->gz == NULL)
+		in->pf = pcapfile_open(fileno(fp), in->info.size,
+		    (uint32_t)pcap_snapshot(in->pcap));
 	return 0;
 }
 
 static void
 input_close(struct input *in)
 {
+	pcapfile_close(in->pf);
 	if (in->pcap != NULL)
 		pcap_close(in->pcap);	/* closes fp too */
 	else if (in->fp != NULL)
@@ -414,25 +418,76 @@ input_stop(struct input *in, int r)
 	}
 }
 
-/* Make sure in holds its next packet, unless it is finished. */
-static void
-input_fill(struct input *in)
-{
-	int r;
-
-	if (in->pending || in->done)
-		return;
-	r = pcap_next_ex(in->pcap, &in->hdr, &in->data);
-	if (r == 1)
-		in->pending = true;
-	else
-		input_stop(in, r);
-}
-
 static uint64_t
 hdr_us(const struct pcap_pkthdr *h)
 {
 	return (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec;
+}
+
+/*
+ * The in-place reader stopped (pcapfile.h): libpcap reads on from where
+ * it did.  Should the file not seek there, the input ends as a
+ * truncated one.
+ */
+static void
+input_unmap(struct input *in)
+{
+	off_t off = (off_t)pcapfile_offset(in->pf);
+
+	pcapfile_close(in->pf);
+	in->pf = NULL;
+	if (fseeko(in->fp, off, SEEK_SET) == 0)
+		return;
+	in->done = true;
+	in->info.truncated = true;
+	snprintf(in->info.warning, sizeof in->info.warning,
+	    "cannot seek to byte %lld", (long long)off);
+}
+
+/* The next packet of in, read in place, into *pk; false when libpcap
+ * reads on. */
+static bool
+input_mapped(struct input *in, struct capture_pkt *pk)
+{
+	struct pcapfile_pkt fp;
+
+	if (pcapfile_next(in->pf, &fp) == 0) {
+		input_unmap(in);
+		return false;
+	}
+	pk->ts_us = fp.ts_us;
+	pk->data = fp.data;
+	pk->caplen = fp.caplen;
+	pk->wirelen = fp.wirelen;
+	return true;
+}
+
+/* Make sure in holds its next packet, unless it is finished. */
+static void
+input_fill(struct input *in)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int r;
+
+	if (in->pending || in->done)
+		return;
+	if (in->pf != NULL && input_mapped(in, &in->next)) {
+		in->pending = true;
+		return;
+	}
+	if (in->done)
+		return;
+	r = pcap_next_ex(in->pcap, &h, &data);
+	if (r != 1) {
+		input_stop(in, r);
+		return;
+	}
+	in->next.ts_us = hdr_us(h);
+	in->next.data = data;
+	in->next.caplen = h->caplen;
+	in->next.wirelen = h->len;
+	in->pending = true;
 }
 
 /*
@@ -456,18 +511,14 @@ time_back(struct capture_input *in, uint64_t prev_us, uint64_t ts_us)
 	in->jump_to_start = ts_us == in->first_us;
 }
 
-/* Hand over the packet h, data of input i, and count it. */
+/* Hand over pk (its time, lengths and data set) of input i, and count
+ * it. */
 static void
-deliver(struct capture *c, size_t i, const struct pcap_pkthdr *h,
-    const u_char *data, struct capture_pkt *pk)
+deliver(struct capture *c, size_t i, struct capture_pkt *pk)
 {
 	struct input *in = &c->in[i];
 
 	pk->dlt = in->info.dlt;
-	pk->ts_us = hdr_us(h);
-	pk->data = data;
-	pk->caplen = h->caplen;
-	pk->wirelen = h->len;
 	pk->input = i;
 	if (in->info.packets++ == 0)
 		in->info.first_us = pk->ts_us;
@@ -476,14 +527,13 @@ deliver(struct capture *c, size_t i, const struct pcap_pkthdr *h,
 	in->prev_us = pk->ts_us;
 	if (pk->ts_us > in->info.last_us)
 		in->info.last_us = pk->ts_us;
-	in->info.bytes += h->len;
+	in->info.bytes += pk->wirelen;
 }
 
 int
 capture_next(struct capture *c, struct capture_pkt *pk)
 {
 	struct input *in, *best = NULL;
-	uint64_t ts, best_ts = 0;
 	size_t i;
 
 	for (i = 0; i < c->n; i++) {
@@ -491,18 +541,16 @@ capture_next(struct capture *c, struct capture_pkt *pk)
 		input_fill(in);
 		if (!in->pending)
 			continue;
-		ts = hdr_us(in->hdr);
-		if (best == NULL || ts < best_ts) {
+		if (best == NULL || in->next.ts_us < best->next.ts_us)
 			best = in;
-			best_ts = ts;
-		}
 		if (c->n == 1)
 			break;
 	}
 	if (best == NULL)
 		return 0;
 	best->pending = false;
-	deliver(c, (size_t)(best - c->in), best->hdr, best->data, pk);
+	*pk = best->next;
+	deliver(c, (size_t)(best - c->in), pk);
 	return 1;
 }
 
@@ -518,14 +566,32 @@ dispatch_one(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	struct dispatch *d = (struct dispatch *)user;
 	struct capture_pkt pk;
 
-	deliver(d->c, 0, h, data, &pk);
+	pk.ts_us = hdr_us(h);
+	pk.data = data;
+	pk.caplen = h->caplen;
+	pk.wirelen = h->len;
+	deliver(d->c, 0, &pk);
 	d->cb(d->arg, &pk);
 }
 
+/* One input, read in place: up to max packets to cb. */
+static size_t
+dispatch_mapped(struct capture *c, size_t max, capture_cb cb, void *arg)
+{
+	struct capture_pkt pk;
+	size_t n;
+
+	for (n = 0; n < max && input_mapped(&c->in[0], &pk); n++) {
+		deliver(c, 0, &pk);
+		cb(arg, &pk);
+	}
+	return n;
+}
+
 /*
- * One input needs no merging, so libpcap's own loop hands the packets
- * over: pcap_next_ex() sets up a read per packet, and that was an eighth
- * of the time libpcap took on the bench capture.
+ * One input needs no merging, so it is read in place or by libpcap's
+ * own loop: pcap_next_ex() sets up a read per packet, and that was an
+ * eighth of the time libpcap took on the bench capture.
  */
 size_t
 capture_dispatch(struct capture *c, size_t max, capture_cb cb, void *arg)
@@ -537,6 +603,8 @@ capture_dispatch(struct capture *c, size_t max, capture_cb cb, void *arg)
 	int r;
 
 	if (c->n == 1 && !in->pending) {
+		if (in->pf != NULL && (n = dispatch_mapped(c, max, cb, arg)) > 0)
+			return n;
 		if (in->done || max == 0)
 			return 0;
 		r = pcap_dispatch(in->pcap, max > INT32_MAX ? INT32_MAX :
@@ -586,7 +654,10 @@ capture_progress(const struct capture *c, uint64_t *done, uint64_t *total)
 		}
 		if (in->fp == NULL)
 			continue;
-		o = in->gz != NULL ? gzoffset(in->gz) : ftello(in->fp);
+		if (in->pf != NULL)
+			o = (off_t)pcapfile_offset(in->pf);
+		else
+			o = in->gz != NULL ? gzoffset(in->gz) : ftello(in->fp);
 		if (o > 0)
 			*done += (uint64_t)o;
 		*total += in->info.size;

@@ -7,12 +7,17 @@
  * as NDJSON.  Inputs whose size is 3 mod 4 are opened twice, to exercise
  * the merge.  Inputs of even size are read once more through the reader
  * thread (src/reader.c), which keeps only part of some payloads: the
- * two reports must be the same, byte for byte. */
+ * two reports must be the same, byte for byte.  Every input libpcap
+ * opens by itself is also read packet by packet both ways: what
+ * capture.c hands over, read in place (src/pcapfile.c) or not, must be
+ * what libpcap hands over. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <pcap/pcap.h>
 
 #include "common.h"
 #include "ftpaudit/reader.h"
@@ -93,6 +98,44 @@ analyze(const char *path, size_t n, bool threaded, const uint8_t *data,
 	return doc;
 }
 
+static void
+same_as_libpcap(const char *path)
+{
+	char			 perr[PCAP_ERRBUF_SIZE], err[512];
+	char			*paths[1] = { (char *)path };
+	const struct capture_input *in;
+	struct pcap_pkthdr	*h;
+	struct capture_pkt	 pk;
+	struct capture		*cap;
+	const u_char		*d;
+	pcap_t			*p;
+	int			 r;
+
+	p = pcap_open_offline_with_tstamp_precision(path,
+	    PCAP_TSTAMP_PRECISION_MICRO, perr);
+	if (p == NULL)
+		return;
+	if (capture_open(&cap, paths, 1, NULL, err, sizeof err) == -1) {
+		pcap_close(p);
+		return;		/* a link type ftpaudit does not decode */
+	}
+	while ((r = pcap_next_ex(p, &h, &d)) == 1)
+		if (capture_next(cap, &pk) != 1 ||
+		    pk.ts_us != (uint64_t)h->ts.tv_sec * 1000000 +
+		    (uint64_t)h->ts.tv_usec || pk.caplen != h->caplen ||
+		    pk.wirelen != h->len ||
+		    (h->caplen > 0 && memcmp(pk.data, d, h->caplen) != 0))
+			__builtin_trap();
+	if (capture_next(cap, &pk) == 1)
+		__builtin_trap();
+	in = capture_input(cap, 0);
+	if (in->truncated != (r == PCAP_ERROR) || (r == PCAP_ERROR &&
+	    strncmp(in->warning, pcap_geterr(p), sizeof in->warning - 1) != 0))
+		__builtin_trap();
+	capture_close(cap);
+	pcap_close(p);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -105,6 +148,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (write_all(fd, data, size) == -1)
 		abort();
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	same_as_libpcap(path);
 	direct = analyze(path, n, false, data, size);
 	if (direct != NULL && size % 2 == 0) {
 		threaded = analyze(path, n, true, data, size);

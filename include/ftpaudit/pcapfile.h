@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * pcapfile.h: a classic pcap file read in place, through a window of it
+ * mapped into memory, for capture.c.  Only what libpcap itself would hand
+ * over unchanged is read this way: the file's own byte order, version
+ * 2.4, records no longer than the snapshot length.  At anything else (the
+ * end included) it stops, and libpcap reads on from pcapfile_offset(), so
+ * that errors, warnings and odd files stay libpcap's.
+ */
+#ifndef FTPAUDIT_PCAPFILE_H
+#define FTPAUDIT_PCAPFILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pcapfile;
+
+struct pcapfile_pkt {
+	uint64_t	 ts_us;
+	const uint8_t	*data;		/* in the window: until the next call */
+	uint32_t	 caplen, wirelen;
+};
+
+/*
+ * For the regular file fd (borrowed: it must stay open), size bytes
+ * long, whose header libpcap has read and accepted with the snapshot
+ * length snaplen: a reader positioned at the first record, or NULL when
+ * the file is not one it reads (libpcap then does, as before).
+ */
+struct pcapfile *pcapfile_open(int fd, uint64_t size, uint32_t snaplen);
+/* 1 with the next record, or 0: stop, and let libpcap read from
+ * pcapfile_offset() on (nothing, at the end of the file). */
+int	 pcapfile_next(struct pcapfile *, struct pcapfile_pkt *);
+/* The file offset of the next record. */
+uint64_t pcapfile_offset(const struct pcapfile *);
+void	 pcapfile_close(struct pcapfile *);
+
+#endif
