@@ -51,7 +51,7 @@ struct input {
 	gzFile		 gz;		/* owned by the cookie */
 	bool		 piped;		/* read through a pipe_src: size unknown */
 	const struct pipe_src *ps;	/* when piped; owned by the cookie */
-	struct pcapfile	*pf;		/* owned; reading in place, or NULL */
+	struct pcapfile	*pf;		/* owned; reading by itself, or NULL */
 	bool		 pending;	/* next holds the next packet */
 	bool		 done;
 	struct capture_pkt next;
@@ -444,10 +444,10 @@ input_unmap(struct input *in)
 	    "cannot seek to byte %lld", (long long)off);
 }
 
-/* The next packet of in, read in place, into *pk; false when libpcap
+/* The next packet of in, read by pcapfile.c, into *pk; false when libpcap
  * reads on. */
 static bool
-input_mapped(struct input *in, struct capture_pkt *pk)
+input_direct(struct input *in, struct capture_pkt *pk)
 {
 	struct pcapfile_pkt fp;
 
@@ -472,7 +472,7 @@ input_fill(struct input *in)
 
 	if (in->pending || in->done)
 		return;
-	if (in->pf != NULL && input_mapped(in, &in->next)) {
+	if (in->pf != NULL && input_direct(in, &in->next)) {
 		in->pending = true;
 		return;
 	}
@@ -574,14 +574,14 @@ dispatch_one(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 	d->cb(d->arg, &pk);
 }
 
-/* One input, read in place: up to max packets to cb. */
+/* One input, read by pcapfile.c: up to max packets to cb. */
 static size_t
-dispatch_mapped(struct capture *c, size_t max, capture_cb cb, void *arg)
+dispatch_direct(struct capture *c, size_t max, capture_cb cb, void *arg)
 {
 	struct capture_pkt pk;
 	size_t n;
 
-	for (n = 0; n < max && input_mapped(&c->in[0], &pk); n++) {
+	for (n = 0; n < max && input_direct(&c->in[0], &pk); n++) {
 		deliver(c, 0, &pk);
 		cb(arg, &pk);
 	}
@@ -589,7 +589,7 @@ dispatch_mapped(struct capture *c, size_t max, capture_cb cb, void *arg)
 }
 
 /*
- * One input needs no merging, so it is read in place or by libpcap's
+ * One input needs no merging, so it is read by pcapfile.c or by libpcap's
  * own loop: pcap_next_ex() sets up a read per packet, and that was an
  * eighth of the time libpcap took on the bench capture.
  */
@@ -603,7 +603,7 @@ capture_dispatch(struct capture *c, size_t max, capture_cb cb, void *arg)
 	int r;
 
 	if (c->n == 1 && !in->pending) {
-		if (in->pf != NULL && (n = dispatch_mapped(c, max, cb, arg)) > 0)
+		if (in->pf != NULL && (n = dispatch_direct(c, max, cb, arg)) > 0)
 			return n;
 		if (in->done || max == 0)
 			return 0;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * pcapfile.h: a classic pcap file read in place, through a window of it
- * mapped into memory, for capture.c.  Only what libpcap itself would hand
- * over unchanged is read this way: the file's own byte order, version
+ * pcapfile.h: a classic pcap file read a block at a time, each record
+ * handed over where it lies in the block, for capture.c.  Only what
+ * libpcap itself would hand over unchanged is read this way: the file's own byte order, version
  * 2.4, records no longer than the snapshot length.  At anything else (the
  * end included) it stops, and libpcap reads on from pcapfile_offset(), so
  * that errors, warnings and odd files stay libpcap's.
@@ -17,7 +17,7 @@ struct pcapfile;
 
 struct pcapfile_pkt {
 	uint64_t	 ts_us;
-	const uint8_t	*data;		/* in the window: until the next call */
+	const uint8_t	*data;		/* in the block: until the next call */
 	uint32_t	 caplen, wirelen;
 };
 

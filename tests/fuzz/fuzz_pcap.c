@@ -9,7 +9,7 @@
  * thread (src/reader.c), which keeps only part of some payloads: the
  * two reports must be the same, byte for byte.  Every input libpcap
  * opens by itself is also read packet by packet both ways: what
- * capture.c hands over, read in place (src/pcapfile.c) or not, must be
+ * capture.c hands over, read by src/pcapfile.c or not, must be
  * what libpcap hands over. */
 #include <stdint.h>
 #include <stdio.h>

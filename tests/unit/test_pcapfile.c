@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* test_pcapfile.c: a classic pcap read in place (pcapfile.c) hands over
+/* test_pcapfile.c: a classic pcap read by pcapfile.c hands over
  * exactly what libpcap hands over, packets, times, lengths, bytes and the
  * warning it stops with, for the files it reads and for those it leaves
  * to libpcap part way. */
@@ -200,7 +200,7 @@ read_in_place(const char *path)
 	return pf != NULL;
 }
 
-/* Many records of every size, some across the edge of the 4 MiB window,
+/* Many records of every size, some across the edges of the blocks read,
  * and one of the largest size libpcap takes. */
 static void
 test_many_records(void **state)
