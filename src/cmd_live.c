@@ -382,6 +382,7 @@ setup_outputs(struct live_run *r, FILE *out, struct report **rep)
 			free(cause);
 			return -1;
 		}
+		report_write_each(*rep);
 		if (report_set_formats(*rep, r->a->zeek_cmds, NULL, &why) == -1) {
 			snprintf(r->err, sizeof r->err, "--zeek-commands: %s", why);
 			return -1;
@@ -455,6 +456,11 @@ live_main(struct live_args *a)
 	}
 	if (a->fmt != LIVE_TUI && (out = cli_open_output(a->io.output)) == NULL)
 		goto done;
+	/* The reports write each record as it is made (report_write_each),
+	 * in one write(2): a pipeline reading a file or a pipe must not wait
+	 * for stdio's buffer to fill. */
+	if (a->fmt == LIVE_JSON)
+		setvbuf(out, NULL, _IONBF, 0);
 	if ((r.e = fa_engine_new(&a->io.cfg)) == NULL) {
 		cli_warn("out of memory");
 		goto done;

@@ -86,13 +86,24 @@ report_new(enum report_format fmt, FILE *out, char **cause)
 	    (r->body = spool_new(cause)) == NULL ||
 	    (r->sum = summary_new()) == NULL)) ||
 	    ((fmt == REPORT_ZEEK || fmt == REPORT_ZEEK_JSON) &&
-	    (r->zeek = zeek_new(out, fmt == REPORT_ZEEK_JSON)) == NULL) ||
-	    (fmt == REPORT_EVE && (r->eve = eve_new(out, NULL)) == NULL) ||
+	    (r->zeek = zeek_new(out, fmt == REPORT_ZEEK_JSON,
+	    r->batch)) == NULL) ||
+	    (fmt == REPORT_EVE && (r->eve = eve_new(out, NULL, r->batch)) == NULL) ||
 	    (fmt == REPORT_HTML && (r->html = html_report_new(out, cause)) == NULL)) {
 		report_free(r);
 		return NULL;
 	}
 	return r;
+}
+
+void
+report_write_each(struct report *r)
+{
+	r->batch = 0;
+	if (r->zeek != NULL)
+		zeek_set_batch(r->zeek, 0);
+	if (r->eve != NULL)
+		eve_set_batch(r->eve, 0);
 }
 
 void

@@ -66,21 +66,26 @@ const struct fa_reply *report_reply_with(const struct fa_command *, int code);
 bool	 report_announced(const struct fa_command *, struct ftp_hostport *hp,
 	    bool *passive);
 
+/* zeek_new and eve_new write out once they have batch bytes gathered,
+ * and at the end; 0 writes out each row or event as it is made. */
 struct zeek;
 /* out is borrowed.  NULL when out of memory. */
-struct zeek	*zeek_new(FILE *out, bool json);
+struct zeek	*zeek_new(FILE *out, bool json, size_t batch);
 /* The logged commands, comma-separated ("RETR,STOR"); "" logs none.
  * -1 with *why (static) on a word that is not a command verb. */
 int	 zeek_set_commands(struct zeek *, const char *list, const char **why);
+void	 zeek_set_batch(struct zeek *, size_t batch);
 void	 zeek_session(struct zeek *, const struct fa_session *);
-/* The #close line (TSV); 0, or -1 when a write failed. */
+/* What is gathered, and the #close line (TSV); 0, or -1 when a write
+ * failed. */
 int	 zeek_finish(struct zeek *);
 void	 zeek_free(struct zeek *);
 
 struct eve;
 /* out and pcap_filename (NULL: none, as live) are borrowed. */
-struct eve	*eve_new(FILE *out, const char *pcap_filename);
+struct eve	*eve_new(FILE *out, const char *pcap_filename, size_t batch);
 void	 eve_set_pcap_filename(struct eve *, const char *);
+void	 eve_set_batch(struct eve *, size_t batch);
 void	 eve_session(struct eve *, const struct fa_session *);
 int	 eve_finish(struct eve *);
 void	 eve_free(struct eve *);

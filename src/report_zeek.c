@@ -29,7 +29,8 @@ struct zeek {
 	bool		 header;	/* TSV: the header is out */
 	char		 cmds[ZEEK_MAXCMDS][17];
 	size_t		 ncmds;
-	struct jw	 jw;		/* zeek-json: the line being written */
+	struct jw	 jw;		/* rows not yet written out */
+	size_t		 batch;		/* zeek_new's */
 	int		 error;
 };
 
@@ -82,7 +83,7 @@ report_flow_hash(const struct fa_endpoint *a, const struct fa_endpoint *b,
 }
 
 struct zeek *
-zeek_new(FILE *out, bool json)
+zeek_new(FILE *out, bool json, size_t batch)
 {
 	struct zeek *z;
 	size_t i;
@@ -91,10 +92,25 @@ zeek_new(FILE *out, bool json)
 		return NULL;
 	z->out = out;
 	z->json = json;
+	z->batch = batch;
 	for (i = 0; i < sizeof default_cmds / sizeof default_cmds[0]; i++)
 		snprintf(z->cmds[z->ncmds++], sizeof z->cmds[0], "%s", default_cmds[i]);
 	jw_init(&z->jw, false);
 	return z;
+}
+
+void
+zeek_set_batch(struct zeek *z, size_t batch)
+{
+	z->batch = batch;
+}
+
+/* Out with the rows gathered once there are batch bytes of them. */
+static void
+rows_out(struct zeek *z, size_t batch)
+{
+	if (z->jw.len >= batch && jw_flush(&z->jw, z->out) == -1)
+		z->error = 1;
 }
 
 int
@@ -570,7 +586,7 @@ json_row(struct zeek *z, const struct fa_session *s, const char *uid,
 	const uint8_t *mp;
 	size_t ml;
 
-	jw_reset(w);
+	jw_next(w);
 	jw_obj(w);
 	jw_key(w, "ts"); jw_usecs(w, c->ts_us);
 	jw_key(w, "uid"); jw_lit(w, uid);
@@ -605,8 +621,7 @@ json_row(struct zeek *z, const struct fa_session *s, const char *uid,
 	report_community_id(w, &s->client, &s->server);
 	jw_end_obj(w);
 	jw_text(w, "\n", 1);
-	if (jw_flush(w, z->out) == -1)
-		z->error = 1;
+	rows_out(z, z->batch);
 }
 
 /* The size a reply announced for c's file (the ci'th command): its
@@ -675,8 +690,6 @@ zeek_session(struct zeek *z, const struct fa_session *s)
 	memset(&row, 0, sizeof row);
 	row.clientlen = fa_addr_fmt(&s->client.ip, row.client);
 	row.serverlen = fa_addr_fmt(&s->server.ip, row.server);
-	if (!z->json)
-		jw_reset(&z->jw);
 	row.user = "<unknown>";
 	row.userlen = strlen(row.user);
 	for (i = 0; i < s->ncmds; i++) {
@@ -705,8 +718,8 @@ zeek_session(struct zeek *z, const struct fa_session *s)
 		if (c->id == FTP_VERB_SIZE)
 			last_size = c;
 	}
-	if (!z->json && jw_flush(&z->jw, z->out) == -1)
-		z->error = 1;
+	if (!z->json)
+		rows_out(z, z->batch);
 }
 
 int
@@ -716,6 +729,7 @@ zeek_finish(struct zeek *z)
 	time_t now = time(NULL);
 	struct tm tm;
 
+	rows_out(z, 0);
 	if (!z->json) {
 		if (!z->header)
 			tsv_header(z);

@@ -44,6 +44,10 @@ struct report;
  */
 struct report *report_new(enum report_format, FILE *out, char **cause);
 void	 report_set_extend(struct report *, report_extend_fn, void *arg);
+/* Write each record out as it is made, whatever out is: a live run's
+ * reader waits for them.  Otherwise they go out a megabyte at a time,
+ * except to a terminal. */
+void	 report_write_each(struct report *);
 /* -F zeek, zeek-json: the logged commands, comma-separated (NULL keeps
  * Zeek's default set); -F eve: the pcap_filename of every event (NULL:
  * none, as live).  Both borrowed.  -1 with *why (static) on a bad list. */

@@ -3,7 +3,8 @@
 # formats_live.sh: `ftpaudit live -F zeek`, `-F zeek-json`, `-F eve` and
 # the community_id of `-F ndjson` events, on the server's veth while
 # curl downloads over PASV and EPRT from vsftpd, then SIGINT: each
-# writes its rows or events, exit 0; the ftp.log has a row for each
+# writes its rows or events as the sessions end (before the SIGINT),
+# exit 0; the ftp.log has a row for each
 # logged command with the server's size and data channel, the EVE events
 # validate against schema/eve.schema.json and name the files, and all of
 # them give each connection the same Community ID.  Root and netns, else
@@ -33,6 +34,13 @@ c() { lab_client curl --max-time 15 -sS "$@"; }
 c --disable-epsv -o /dev/null "ftp://$LAB_SERVER4/pub/medium.bin"
 c -P - -o /dev/null "ftp://$LAB_SERVER4/pub/small.bin"
 lab_settle
+
+# A live run writes each row and event as its session ends, not at exit:
+# a pipeline reading it (Filebeat, zeek-cut) must not wait for them.
+for f in zeek zeek-json eve; do
+	lab_poll 250 0.02 grep -qs RETR "$LAB_DIR/live.$f" ||
+		{ echo "FAIL: live -F $f held its rows back" >&2; exit 1; }
+done
 
 rc=0
 for p in "${pids[@]}"; do kill -INT "$p"; done
