@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ftpaudit/audit.h"
 #include "ftpaudit/records.h"
@@ -13,6 +14,9 @@
 #include "html.h"
 
 #define EXIT_DENIED	3
+
+/* The report's stdio buffer: static, as stdout may be flushed at exit. */
+static char out_buf[1024 * 1024];
 
 enum { OPTA_RULESET = OPT_CMD_BASE + 64, OPTA_RULESET_FORMAT, OPTA_SIDE,
 	OPTA_NO_FAIL, OPTA_IFACE, OPTA_ALL_UNUSED, OPTA_TRUST };
@@ -323,6 +327,10 @@ run(struct cli_input *io, struct audit_args *o, struct ruleset *rs,
 		return EXIT_RUNTIME;
 	if ((out = cli_open_output(io->output)) == NULL)
 		goto done;
+	/* A line for every flow, all written at the end: in large writes,
+	 * not stdio's 4 KiB (10,817 write(2)s on the bench's capture). */
+	if (!isatty(fileno(out)))
+		setvbuf(out, out_buf, _IOFBF, sizeof out_buf);
 	if ((e = fa_engine_new(&io->cfg)) == NULL ||
 	    (a = audit_new(rs, o->side)) == NULL) {
 		cli_warn("out of memory");
