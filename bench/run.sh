@@ -49,6 +49,7 @@ OUT=${BENCH_OUT:-bench/out}
 GEN=${GEN:-bench/gen}
 FLOOR=${FLOOR:-bench/floor}
 HOSTILE=${HOSTILE:-bench/hostile}
+XCORE=${XCORE:-bench/xcore}
 FTPAUDIT=${FTPAUDIT:-./ftpaudit}
 TSHARK=${TSHARK:-tshark}
 PY=/usr/bin/python3
@@ -122,6 +123,7 @@ measure() {
 measure_pair() {
 	pname=$1
 	shift
+	xc=$("$XCORE" 2>/dev/null || echo '?')
 	i=0 f_wall='' a_wall=''
 	f_cpu='' f_rss='' f_rc=0 a_cpu='' a_rss='' a_rc=0
 	while [ "$i" -lt "$RUNS" ]; do
@@ -140,6 +142,7 @@ measure_pair() {
 		fi
 		i=$((i + 1))
 	done
+	xc="$xc, $("$XCORE" 2>/dev/null || echo '?')"
 	if [ "$f_rc" -eq 0 ] && { [ -z "$best_floor" ] || awk -v a="$f_wall" \
 	    -v b="$best_floor" 'BEGIN { exit !(a < b) }'; }; then
 		best_floor=$f_wall best_fcpu=$f_cpu best_frss=$f_rss
@@ -190,10 +193,10 @@ fact() {
 # floor's time measured in turn with it.
 row() {
 	awk -v l="$1" -v p="$2" -v b="$3" -v k="$4" -v fl="${5:-}" -v w="$wall" \
-	    -v c="$cpu" -v r="$rss" -v rc="$rc" 'BEGIN {
-		if (rc != 0) { printf "%s|failed (exit %s)||||||\n", l, rc; exit }
-		printf "%s|%.3f|%.2f|%.0f|%.0f|%.1f|%s|\n", l, w * k, c * k,
-		    r / 1024, (w > 0 ? p / w : 0), (w > 0 ? b / w / 1e6 : 0), fl
+	    -v c="$cpu" -v r="$rss" -v rc="$rc" -v x="${6:-}" 'BEGIN {
+		if (rc != 0) { printf "%s|failed (exit %s)|||||||\n", l, rc; exit }
+		printf "%s|%.3f|%.2f|%.0f|%.0f|%.1f|%s||%s\n", l, w * k, c * k,
+		    r / 1024, (w > 0 ? p / w : 0), (w > 0 ? b / w / 1e6 : 0), fl, x
 	}' >>"$rows"
 }
 
@@ -202,16 +205,16 @@ row() {
 table() {
 	awk -F'|' '
 	BEGIN {
-		print "| run | wall s | CPU s | peak RSS MiB | packets/s | MB/s | floor s, in turn | x floor | % of the floor |"
-		print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+		print "| run | wall s | CPU s | peak RSS MiB | packets/s | MB/s | floor s, in turn | x floor | % of the floor | CPU to CPU round trip, ns |"
+		print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	}
 	$1 ~ /^libpcap floor/ { f = $2 }
 	{
 		g = ($7 != "") ? $7 : f
 		x = ($2 + 0 > 0 && g + 0 > 0) ? sprintf("%.2f", $2 / g) : ""
 		q = ($2 + 0 > 0 && g + 0 > 0) ? sprintf("%.0f%%", 100 * g / $2) : ""
-		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3,
-		    $4, $5, $6, $7, x, q
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2,
+		    $3, $4, $5, $6, $7, x, q, $9
 	}' "$rows"
 }
 
@@ -250,7 +253,7 @@ profile() {
 		wall=$a_wall cpu=$a_cpu rss=$a_rss rc=$a_rc
 		[ "$f_rc" -eq 0 ] || status=1
 		[ "$rc" -eq 0 ] || status=1
-		row "$label" "$packets" "$size" 1 "$f_wall"
+		row "$label" "$packets" "$size" 1 "$f_wall" "$xc"
 		echo "$key|$f_wall|$a_wall|$a_rss|$a_rc" >>"$pairs"
 	}
 	pair ndjson "ftpaudit analyze -F ndjson -o /dev/null" \
@@ -529,6 +532,12 @@ rev=${BENCH_REV:-$(git -C "$srcdir" describe --always --dirty 2>/dev/null || ech
 	echo "is the slice's.  ftpaudit runs on two threads (a reader that"
 	echo "reads and decodes ahead, and the engine; either writes the reports"
 	echo "when it has time), so its CPU time can exceed its wall time."
+	echo "The last column is bench/xcore, before and after the row's runs:"
+	echo "the time a cache line takes to go from one CPU to the other and"
+	echo "back.  On a virtual machine whose CPUs share a cache only at times"
+	echo "(bench/README.md), it tells which of the two machines a row ran on;"
+	echo "everything ftpaudit's threads hand each other costs more on the"
+	echo "slower one."
 	echo
 	echo "## Targets"
 	echo
