@@ -425,12 +425,11 @@ hdr_us(const struct pcap_pkthdr *h)
 }
 
 /*
- * The in-place reader stopped (pcapfile.h): libpcap reads on from where
- * it did.  Should the file not seek there, the input ends as a
- * truncated one.
+ * pcapfile.c stopped (pcapfile.h): libpcap reads on from where it did.
+ * Should the file not seek there, the input ends as a truncated one.
  */
 static void
-input_unmap(struct input *in)
+input_handover(struct input *in)
 {
 	off_t off = (off_t)pcapfile_offset(in->pf);
 
@@ -452,7 +451,7 @@ input_direct(struct input *in, struct capture_pkt *pk)
 	struct pcapfile_pkt fp;
 
 	if (pcapfile_next(in->pf, &fp) == 0) {
-		input_unmap(in);
+		input_handover(in);
 		return false;
 	}
 	pk->ts_us = fp.ts_us;

@@ -2,10 +2,11 @@
 /*
  * pcapfile.h: a classic pcap file read a block at a time, each record
  * handed over where it lies in the block, for capture.c.  Only what
- * libpcap itself would hand over unchanged is read this way: the file's own byte order, version
- * 2.4, records no longer than the snapshot length.  At anything else (the
- * end included) it stops, and libpcap reads on from pcapfile_offset(), so
- * that errors, warnings and odd files stay libpcap's.
+ * libpcap itself would hand over unchanged is read this way: this host's
+ * byte order, version 2.4, records no longer than the snapshot length.
+ * At anything else (the end included) it stops, and libpcap reads on
+ * from pcapfile_offset(), so that errors, warnings and odd files stay
+ * libpcap's.
  */
 #ifndef FTPAUDIT_PCAPFILE_H
 #define FTPAUDIT_PCAPFILE_H

@@ -185,7 +185,7 @@ check_file(struct file *w, uint64_t wanted)
 
 /* Whether pcapfile.c itself takes the file. */
 static bool
-read_in_place(const char *path)
+read_by_pcapfile(const char *path)
 {
 	struct pcapfile *pf;
 	FILE *f = fopen(path, "rb");
@@ -216,7 +216,7 @@ test_many_records(void **state)
 		    n, n + (i % 3) * 10, n);
 	}
 	file_close(&w);
-	assert_true(read_in_place(w.path));
+	assert_true(read_by_pcapfile(w.path));
 	check_file(&w, 9000);
 }
 
@@ -234,7 +234,7 @@ test_nanoseconds(void **state)
 	file_record(&w, 0x90000000u, 5, 60, 60, 60);
 	file_record(&w, 0, 999, 0, 0, 0);
 	file_close(&w);
-	assert_true(read_in_place(w.path));
+	assert_true(read_by_pcapfile(w.path));
 	check_file(&w, 4);
 }
 
@@ -301,18 +301,18 @@ test_left_to_libpcap(void **state)
 	file_record(&w, 1, 2, 100, 100, 100);
 	file_record(&w, 3, 4, 60, 80, 60);
 	file_close(&w);
-	assert_false(read_in_place(w.path));
+	assert_false(read_by_pcapfile(w.path));
 	check_file(&w, 2);
 
 	file_open(&w, MAGIC_US, 3, 65535, false);
 	file_record(&w, 1, 2, 100, 100, 100);
 	file_close(&w);
-	assert_false(read_in_place(w.path));
+	assert_false(read_by_pcapfile(w.path));
 	check_file(&w, 1);
 
 	file_open(&w, MAGIC_US, 4, 65535, false);
 	file_close(&w);
-	assert_true(read_in_place(w.path));
+	assert_true(read_by_pcapfile(w.path));
 	check_file(&w, 0);
 }
 
