@@ -67,7 +67,8 @@ main(void)
 	for (i = 0; i < ROUNDS; i++) {
 		v = 2 * i;
 		atomic_store_explicit(&turn, v + 1, memory_order_release);
-		while (atomic_load_explicit(&turn, memory_order_acquire) != v + 2)
+		while (atomic_load_explicit(&turn,
+		    memory_order_acquire) != v + 2)
 			;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -674,7 +674,8 @@ text_flows(const struct audit *a, FILE *out)
 		s = audit_purpose_str(f[i].purpose);
 		put_pad(&l, s, strlen(s), 12);
 		put(&l, " ", 1);
-		put_endpoint(&l, &f[i].initiator, f[i].initiator_port_known, 22);
+		put_endpoint(&l, &f[i].initiator, f[i].initiator_port_known,
+		    22);
 		put(&l, " -> ", 4);
 		put_endpoint(&l, &f[i].responder, true, 22);
 		put(&l, " ", 1);

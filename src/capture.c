@@ -602,7 +602,8 @@ capture_dispatch(struct capture *c, size_t max, capture_cb cb, void *arg)
 	int r;
 
 	if (c->n == 1 && !in->pending) {
-		if (in->pf != NULL && (n = dispatch_direct(c, max, cb, arg)) > 0)
+		if (in->pf != NULL &&
+		    (n = dispatch_direct(c, max, cb, arg)) > 0)
 			return n;
 		if (in->done || max == 0)
 			return 0;

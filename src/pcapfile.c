@@ -36,7 +36,7 @@ struct pcapfile {
 	uint32_t	 snaplen;	/* no record longer is read here */
 	bool		 nsec;
 	uint8_t		*buf;		/* owned; BUF_SIZE bytes */
-	size_t		 pos, end;	/* the bytes of buf not yet handed over */
+	size_t		 pos, end;	/* buf's bytes not yet handed over */
 	uint64_t	 off;		/* file offset of buf[pos] */
 };
 

@@ -88,7 +88,8 @@ report_new(enum report_format fmt, FILE *out, char **cause)
 	    ((fmt == REPORT_ZEEK || fmt == REPORT_ZEEK_JSON) &&
 	    (r->zeek = zeek_new(out, fmt == REPORT_ZEEK_JSON,
 	    r->batch)) == NULL) ||
-	    (fmt == REPORT_EVE && (r->eve = eve_new(out, NULL, r->batch)) == NULL) ||
+	    (fmt == REPORT_EVE &&
+	    (r->eve = eve_new(out, NULL, r->batch)) == NULL) ||
 	    (fmt == REPORT_HTML && (r->html = html_report_new(out, cause)) == NULL)) {
 		report_free(r);
 		return NULL;
