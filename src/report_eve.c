@@ -23,6 +23,11 @@
 struct eve {
 	FILE		*out;		/* borrowed */
 	const char	*pcap;		/* borrowed; NULL: none */
+	/* pcap as JSON writes it, quotes and all, made once: it goes into
+	 * every event (1.2 million on the bench's main capture).  Empty
+	 * when there is no name, in error when there was no memory (then
+	 * it is escaped for each event). */
+	struct jw	 pcap_json;
 	struct jw	 jw;		/* events not yet written out */
 	size_t		 batch;		/* eve_new's */
 	int		 error;
@@ -36,9 +41,9 @@ eve_new(FILE *out, const char *pcap_filename, size_t batch)
 	if ((ev = calloc(1, sizeof *ev)) == NULL)
 		return NULL;
 	ev->out = out;
-	ev->pcap = pcap_filename;
 	ev->batch = batch;
 	jw_init(&ev->jw, false);
+	eve_set_pcap_filename(ev, pcap_filename);
 	return ev;
 }
 
@@ -52,6 +57,9 @@ void
 eve_set_pcap_filename(struct eve *ev, const char *pcap_filename)
 {
 	ev->pcap = pcap_filename;
+	jw_free(&ev->pcap_json);
+	if (pcap_filename != NULL)
+		jw_str(&ev->pcap_json, pcap_filename);
 }
 
 /* Suricata's "2012-02-21T16:52:44.864218+0000" (UTC). */
@@ -97,7 +105,11 @@ event_begin(struct eve *ev, uint64_t ts_us, const char *type,
 	jw_key(w, "timestamp"); eve_ts(w, ts_us);
 	jw_key(w, "flow_id"); jw_uint(w, f->id);
 	if (ev->pcap != NULL) {
-		jw_key(w, "pcap_filename"); jw_str(w, ev->pcap);
+		jw_key(w, "pcap_filename");
+		if (ev->pcap_json.err || ev->pcap_json.len < 2)
+			jw_str(w, ev->pcap);
+		else	/* escaped already: within its quotes */
+			jw_litn(w, ev->pcap_json.p + 1, ev->pcap_json.len - 2);
 	}
 	jw_key(w, "event_type"); jw_lit(w, type);
 	jw_key(w, "src_ip"); jw_addr(w, &src->ip);
@@ -271,5 +283,6 @@ eve_free(struct eve *ev)
 	if (ev == NULL)
 		return;
 	jw_free(&ev->jw);
+	jw_free(&ev->pcap_json);
 	free(ev);
 }
