@@ -602,21 +602,13 @@ static void
 put_endpoint(struct line *l, const struct fa_endpoint *ep, bool port_known,
     size_t width)
 {
-	char b[FA_ADDRSTRLEN + 8], *e = b + sizeof b, *q;
-	size_t n = 0;
+	char b[FA_ENDPOINTLEN + 2];
+	size_t n = fmt_endpoint(b, ep, port_known);
 
-	if (ep->ip.family == FA_AF_INET6)
-		b[n++] = '[';
-	n += fa_addr_fmt(&ep->ip, b + n);
-	if (ep->ip.family == FA_AF_INET6)
-		b[n++] = ']';
-	b[n++] = ':';
-	if (port_known) {
-		q = fmt_uint(e, ep->port);
-		memmove(b + n, q, (size_t)(e - q));
-		n += (size_t)(e - q);
-	} else
+	if (!port_known) {
+		b[n++] = ':';
 		b[n++] = '*';
+	}
 	put_pad(l, b, n, width);
 }
 

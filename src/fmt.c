@@ -66,17 +66,15 @@ fput_pad(FILE *f, const char *s, int width)
 		fputc(' ', f);
 }
 
-void
-fput_endpoint(FILE *f, const struct fa_endpoint *ep, bool port_known)
+size_t
+fmt_endpoint(char *buf, const struct fa_endpoint *ep, bool port_known)
 {
-	char b[FA_ADDRSTRLEN + 8], *q = b, *e;
+	char *q = buf, *e;
 	size_t n;
 
-	/* One write: a text report writes two or three endpoints a line. */
 	if (ep->ip.family == FA_AF_INET6)
 		*q++ = '[';
-	fa_addr_str(&ep->ip, q);
-	q += strlen(q);
+	q += fa_addr_fmt(&ep->ip, q);
 	if (ep->ip.family == FA_AF_INET6)
 		*q++ = ']';
 	if (port_known) {
@@ -86,7 +84,16 @@ fput_endpoint(FILE *f, const struct fa_endpoint *ep, bool port_known)
 		memmove(q, e - n, n);
 		q += n;
 	}
-	fwrite(b, 1, (size_t)(q - b), f);
+	return (size_t)(q - buf);
+}
+
+void
+fput_endpoint(FILE *f, const struct fa_endpoint *ep, bool port_known)
+{
+	char b[FA_ENDPOINTLEN];
+
+	/* One write: a text report writes two or three endpoints a line. */
+	fwrite(b, 1, fmt_endpoint(b, ep, port_known), f);
 }
 
 /*

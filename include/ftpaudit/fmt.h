@@ -23,7 +23,11 @@ char	*fmt_uint(char *end, uint64_t v);
  * "%-*llu"); s, then spaces to width ("%-*s"). */
 void	 fput_uint(FILE *, uint64_t v, int width);
 void	 fput_pad(FILE *, const char *s, int width);
-/* "10.0.0.1:21", "[2001:db8::1]:21"; without ":port" unless port_known. */
+/* "10.0.0.1:21", "[2001:db8::1]:21"; without ":port" unless port_known.
+ * fmt_endpoint writes it into buf (FA_ENDPOINTLEN bytes, not
+ * NUL-terminated) and returns its length. */
+#define FA_ENDPOINTLEN	(FA_ADDRSTRLEN + 8)
+size_t	 fmt_endpoint(char *buf, const struct fa_endpoint *, bool port_known);
 void	 fput_endpoint(FILE *, const struct fa_endpoint *, bool port_known);
 /* Terminal-safe copy of wire bytes (controls, non-ASCII and the
  * backslash as \xHH), owned by the caller; NULL when out of memory. */
