@@ -560,16 +560,68 @@ jw_addr(struct jw *w, const struct fa_addr *ip)
 	(void)quoted(w, x->s, x->len, 0);
 }
 
+/* Pretty only: a line's end and depth d's indentation at q. */
+static char *
+indent(const struct jw *w, char *q, int d)
+{
+	if (!w->pretty)
+		return q;
+	memcpy(q, jw_indent, JW_INDENT);
+	return q + 1 + 2 * d;
+}
+
+/* A key and its colon at q. */
+static char *
+key_at(const struct jw *w, char *q, const char *key, size_t n)
+{
+	memcpy(q, key, n);
+	q += n;
+	*q++ = ':';
+	if (w->pretty)
+		*q++ = ' ';
+	return q;
+}
+
+/*
+ * {"ip": address, "port": number}, written in one piece: the same text as
+ * jw_obj, two jw_keys, the values and jw_end_obj, which cost 300
+ * instructions an endpoint, and a session's record names about ten.
+ */
 void
 jw_endpoint(struct jw *w, const struct fa_endpoint *ep, bool port_known)
 {
-	jw_obj(w);
-	jw_key(w, "ip");
-	jw_addr(w, &ep->ip);
-	jw_key(w, "port");
-	if (port_known)
-		jw_uint(w, ep->port);
-	else
-		jw_null(w);
-	jw_end_obj(w);
+	const struct jw_addr *x;
+	char b[8], *e = b + sizeof b, *s, *q;
+
+	if (ep->ip.family == FA_AF_NONE || w->depth + 1 >= JW_MAXDEPTH) {
+		/* null for the address, or nesting too deep: as it comes. */
+		jw_obj(w);
+		jw_key(w, "ip");
+		jw_addr(w, &ep->ip);
+		jw_key(w, "port");
+		if (port_known)
+			jw_uint(w, ep->port);
+		else
+			jw_null(w);
+		jw_end_obj(w);
+		return;
+	}
+	x = addr_text(w, &ep->ip);
+	s = port_known ? fmt_uint(e, ep->port) : memcpy(e - 4, "null", 4);
+	sep(w);
+	if (!reserve(w, 3 * JW_INDENT + x->len + 32))
+		return;
+	q = w->p + w->len;
+	*q++ = '{';
+	q = key_at(w, indent(w, q, w->depth + 1), "\"ip\"", 4);
+	*q++ = '"';
+	memcpy(q, x->s, x->len);
+	q += x->len;
+	*q++ = '"';
+	*q++ = ',';
+	q = key_at(w, indent(w, q, w->depth + 1), "\"port\"", 6);
+	memcpy(q, s, (size_t)(e - s));
+	q = indent(w, q + (e - s), w->depth);
+	*q++ = '}';
+	w->len = (size_t)(q - w->p);
 }
