@@ -317,61 +317,71 @@ publish(struct reader *r)
 	return go;
 }
 
+/* The block being filled, with room for n bytes more; NULL when told to
+ * stop, or out of memory. */
+static struct block *
+room(struct reader *r, size_t n)
+{
+	struct block *b = &r->b[r->fill];
+	char *m;
+
+	if (b->len + n > b->cap && b->len > 0) {
+		if (!publish(r))
+			return NULL;
+		b = &r->b[r->fill];
+	}
+	if (n > b->cap) {
+		/* Only a frame larger than a block: rare enough to allocate. */
+		if ((m = realloc(b->mem, n)) == NULL) {
+			r->failed = true;
+			return NULL;
+		}
+		b->mem = m;
+		b->cap = n;
+	}
+	return b;
+}
+
 static void
 take(void *arg, const struct capture_pkt *cp)
 {
 	struct reader *r = arg;
 	struct block *b;
-	struct fa_pkt pk;
-	enum decode_status st;
+	struct fa_pkt *pk;
 	struct rec *rec;
+	const uint8_t *payload;
 	uint32_t keep = 0;
-	size_t size;
-	char *m;
 
 	if (abandoned(r) || r->failed)
 		return;
-	st = decode_frame(cp->dlt, cp->data, cp->caplen, r->verify, &pk);
-	if (st == DECODE_TCP) {
-		/* A FIN or a RST may end a connection kept whole. */
-		keep = pk.caplen_payload;
-		if ((keep > KEEP_FIRST || (pk.flags & (TCP_FIN | TCP_RST))) &&
-		    !wanted(r, &pk) && keep > KEEP_FIRST)
-			keep = KEEP_FIRST;
-	}
-	size = (sizeof *rec + keep + 7) & ~(size_t)7;
-	b = &r->b[r->fill];
-	if (b->len + size > b->cap && b->len > 0) {
-		if (!publish(r))
-			return;
-		b = &r->b[r->fill];
-	}
-	if (size > b->cap) {
-		/* Only a frame larger than a block: rare enough to allocate. */
-		if ((m = realloc(b->mem, size)) == NULL) {
-			r->failed = true;
-			return;
-		}
-		b->mem = m;
-		b->cap = size;
-	}
+	/* Decoded where the engine will read it, not copied there: room
+	 * for the record and the frame's every byte, more than it keeps. */
+	if ((b = room(r, sizeof *rec + cp->caplen + 7)) == NULL)
+		return;
 	rec = (struct rec *)(b->mem + b->len);
+	pk = &rec->p.pk;
+	rec->p.status = decode_frame(cp->dlt, cp->data, cp->caplen,
+	    r->verify, pk);
 	rec->p.ts_us = cp->ts_us;
 	rec->p.wirelen = cp->wirelen;
-	rec->p.status = st;
-	rec->size = (uint32_t)size;
-	if (st == DECODE_TCP) {
-		rec->p.pk = pk;
-		rec->p.pk.payload = (const uint8_t *)(rec + 1);
-		rec->p.pk.cut = keep < pk.caplen_payload;
+	if (rec->p.status == DECODE_TCP) {
+		/* A FIN or a RST may end a connection kept whole. */
+		keep = pk->caplen_payload;
+		if ((keep > KEEP_FIRST || (pk->flags & (TCP_FIN | TCP_RST))) &&
+		    !wanted(r, pk) && keep > KEEP_FIRST)
+			keep = KEEP_FIRST;
+		payload = pk->payload;
+		pk->payload = (const uint8_t *)(rec + 1);
+		pk->cut = keep < pk->caplen_payload;
 		/* Most payloads are cut to KEEP_FIRST: a fixed copy, not a
 		 * call to memcpy for four bytes. */
 		if (keep == KEEP_FIRST)
-			memcpy(rec + 1, pk.payload, KEEP_FIRST);
+			memcpy(rec + 1, payload, KEEP_FIRST);
 		else
-			memcpy(rec + 1, pk.payload, keep);
+			memcpy(rec + 1, payload, keep);
 	}
-	b->len += size;
+	rec->size = (uint32_t)((sizeof *rec + keep + 7) & ~(size_t)7);
+	b->len += rec->size;
 }
 
 static void *
