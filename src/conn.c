@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "ftpaudit/conn.h"
+#include "hugemem.h"
 
-#define SLAB_SHIFT	12
+#define SLAB_SHIFT	14	/* 2 MiB: one huge page (hugemem.c) */
 #define SLAB_CONNS	(1u << SLAB_SHIFT)
 #define MIN_SLOTS	8192
 
@@ -311,7 +312,8 @@ idx_room(struct index *x)
 
 	if ((uint64_t)(x->n + 1) * 2 <= x->nslots)
 		return true;
-	if (x->nslots < (1u << 31) && (ns = calloc(n, sizeof *ns)) != NULL) {
+	if (x->nslots < (1u << 31) &&
+	    (ns = huge_alloc((size_t)n * sizeof *ns, 1)) != NULL) {
 		x->longest = 0;
 		for (i = 0; i < x->nslots; i++)
 			if (x->slots[i].id != 0)
@@ -373,8 +375,8 @@ conn_alloc(struct conn_table *t)
 			t->slabs = ns;
 			t->slabs_cap = n;
 		}
-		if ((t->slabs[t->nslabs] = aligned_alloc(_Alignof(struct slab),
-		    sizeof (struct slab))) == NULL)
+		if ((t->slabs[t->nslabs] = huge_alloc(sizeof (struct slab),
+		    0)) == NULL)
 			return NULL;
 		t->nslabs++;
 		t->slab_used = 0;
