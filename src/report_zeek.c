@@ -27,8 +27,8 @@ struct zeek {
 	FILE		*out;		/* borrowed */
 	bool		 json;
 	bool		 header;	/* TSV: the header is out */
-	char		 cmds[ZEEK_MAXCMDS][17];
-	size_t		 ncmds;
+	bool		 logs[FTP_VERB_COUNT];	/* the verbs that get a row */
+	size_t		 ncmds;		/* --zeek-commands words */
 	struct jw	 jw;		/* rows not yet written out */
 	size_t		 batch;		/* zeek_new's */
 	int		 error;
@@ -94,7 +94,8 @@ zeek_new(FILE *out, bool json, size_t batch)
 	z->json = json;
 	z->batch = batch;
 	for (i = 0; i < sizeof default_cmds / sizeof default_cmds[0]; i++)
-		snprintf(z->cmds[z->ncmds++], sizeof z->cmds[0], "%s", default_cmds[i]);
+		z->logs[ftp_verb_lookup((const uint8_t *)default_cmds[i],
+		    strlen(default_cmds[i]))] = true;
 	jw_init(&z->jw, false);
 	return z;
 }
@@ -117,15 +118,17 @@ int
 zeek_set_commands(struct zeek *z, const char *list, const char **why)
 {
 	const char *p = list, *e;
-	size_t len, i;
+	enum ftp_verb v;
+	size_t len;
 
+	memset(z->logs, 0, sizeof z->logs);
 	z->ncmds = 0;
 	while (*p != '\0') {
 		e = strchr(p, ',');
 		len = e != NULL ? (size_t)(e - p) : strlen(p);
 		if (len > 0) {
-			if (len > 16 || ftp_verb_lookup((const uint8_t *)p, len) ==
-			    FTP_VERB_NONE) {
+			if (len > 16 || (v = ftp_verb_lookup((const uint8_t *)p,
+			    len)) == FTP_VERB_NONE) {
 				*why = "not an FTP command verb";
 				return -1;
 			}
@@ -133,10 +136,8 @@ zeek_set_commands(struct zeek *z, const char *list, const char **why)
 				*why = "too many commands";
 				return -1;
 			}
-			for (i = 0; i < len; i++)
-				z->cmds[z->ncmds][i] = (char)(p[i] >= 'a' && p[i] <= 'z' ?
-				    p[i] - 32 : p[i]);
-			z->cmds[z->ncmds++][len] = '\0';
+			z->logs[v] = true;
+			z->ncmds++;
 		}
 		p += len;
 		if (*p == ',')
@@ -145,17 +146,13 @@ zeek_set_commands(struct zeek *z, const char *list, const char **why)
 	return 0;
 }
 
+/* By the verb's number: comparing its name with each of the list's cost
+ * eight strcmps a command. */
 static bool
 logged(const struct zeek *z, const struct fa_command *c)
 {
-	size_t i;
-
-	if (c->verb_long.p != NULL)
-		return false;
-	for (i = 0; i < z->ncmds; i++)
-		if (strcmp(z->cmds[i], c->verb) == 0)
-			return true;
-	return false;
+	return c->verb_long.p == NULL && c->id != FTP_VERB_NONE &&
+	    z->logs[c->id];
 }
 
 /* Zeek's uid: "C" and base62 of the control connection's hash. */
