@@ -523,6 +523,19 @@ jw_raw(struct jw *w, const char *s, size_t len)
 }
 
 void
+jw_members(struct jw *w, const char *s, size_t len)
+{
+	if (w->pretty || w->after_key || w->depth == 0) {
+		w->err = true;
+		return;
+	}
+	if (len == 0)
+		return;
+	sep(w);
+	put(w, s, len);
+}
+
+void
 jw_text(struct jw *w, const char *s, size_t len)
 {
 	put(w, s, len);

@@ -179,6 +179,10 @@ void	 jw_addr(struct jw *, const struct fa_addr *);
 void	 jw_endpoint(struct jw *, const struct fa_endpoint *, bool port_known);
 /* An already serialised JSON value, written as it is. */
 void	 jw_raw(struct jw *, const char *s, size_t len);
+/* Members already serialised by a compact writer ("a":1,"b":"x", without
+ * the braces), written into the open object as they are: what many
+ * records repeat is made once.  Compact writers only (else w->err). */
+void	 jw_members(struct jw *, const char *s, size_t len);
 /* Bytes outside the JSON structure (a line's end between documents). */
 void	 jw_text(struct jw *, const char *s, size_t len);
 

@@ -181,6 +181,125 @@ test_endpoint_cache(void **state)
 	jw_free(&w);
 }
 
+/* An endpoint the long way: what jw_endpoint writes in one piece. */
+static void
+endpoint_calls(struct jw *w, const struct fa_endpoint *ep, bool port_known)
+{
+	jw_obj(w);
+	jw_key(w, "ip");
+	jw_addr(w, &ep->ip);
+	jw_key(w, "port");
+	if (port_known)
+		jw_uint(w, ep->port);
+	else
+		jw_null(w);
+	jw_end_obj(w);
+}
+
+/* A document with endpoints as a member, after one and as array
+ * elements, at two depths; via jw_endpoint when one is true. */
+static void
+endpoint_doc(struct jw *w, const struct fa_endpoint *ep, bool port_known,
+    bool one)
+{
+	void (*put)(struct jw *, const struct fa_endpoint *, bool) =
+	    one ? jw_endpoint : endpoint_calls;
+
+	jw_obj(w);
+	jw_key(w, "first");
+	put(w, ep, port_known);
+	jw_key(w, "n");
+	jw_uint(w, 7);
+	jw_key(w, "list");
+	jw_arr(w);
+	put(w, ep, port_known);
+	put(w, ep, !port_known);
+	jw_obj(w);
+	jw_key(w, "deeper");
+	put(w, ep, port_known);
+	jw_end_obj(w);
+	jw_end_arr(w);
+	jw_end_obj(w);
+	jw_text(w, "\n", 1);
+	jw_next(w);
+	put(w, ep, port_known);		/* a document of its own */
+}
+
+/* jw_endpoint's one piece is the text of the calls it stands for:
+ * compact and pretty, v4, v6 and no address, port or null. */
+static void
+test_endpoint_forms(void **state)
+{
+	struct fa_endpoint ep[3];
+	struct jw a, b;
+	int i, pretty, known;
+
+	(void)state;
+	memset(ep, 0, sizeof ep);
+	ep[0].ip.family = FA_AF_INET;
+	memcpy(ep[0].ip.a, "\xc0\x00\x02\x01", 4);
+	ep[0].port = 65535;
+	ep[1].ip.family = FA_AF_INET6;
+	ep[1].ip.a[0] = 0x20;
+	ep[1].ip.a[1] = 0x01;
+	ep[1].ip.a[15] = 9;
+	ep[1].port = 21;
+	ep[2].port = 0;			/* FA_AF_NONE: ip is null */
+	for (i = 0; i < 3; i++)
+		for (pretty = 0; pretty < 2; pretty++)
+			for (known = 0; known < 2; known++) {
+				jw_init(&a, pretty);
+				jw_init(&b, pretty);
+				endpoint_doc(&a, &ep[i], known, true);
+				endpoint_doc(&b, &ep[i], known, false);
+				assert_false(a.err);
+				assert_false(b.err);
+				assert_int_equal(a.len, b.len);
+				assert_memory_equal(a.p, b.p, a.len);
+				jw_free(&a);
+				jw_free(&b);
+			}
+}
+
+/* jw_members: serialised members go in with the commas they need; a
+ * pretty writer refuses them. */
+static void
+test_members(void **state)
+{
+	static const char want[] = "{\"a\":1,\"b\":\"x\",\"c\":2,"
+	    "\"d\":{\"b\":\"x\",\"c\":2}}";
+	static const char bc[] = "\"b\":\"x\",\"c\":2";
+	struct jw w;
+
+	(void)state;
+	jw_init(&w, false);
+	jw_obj(&w);
+	jw_key(&w, "a");
+	jw_uint(&w, 1);
+	jw_members(&w, bc, strlen(bc));
+	jw_members(&w, "", 0);
+	jw_key(&w, "d");
+	jw_obj(&w);
+	jw_members(&w, bc, strlen(bc));
+	jw_end_obj(&w);
+	jw_end_obj(&w);
+	assert_false(w.err);
+	assert_int_equal(w.len, strlen(want));
+	assert_memory_equal(w.p, want, w.len);
+	jw_free(&w);
+
+	jw_init(&w, true);
+	jw_obj(&w);
+	jw_members(&w, "\"b\":1", 5);
+	assert_true(w.err);
+	jw_free(&w);
+
+	jw_init(&w, false);
+	jw_members(&w, "\"b\":1", 5);		/* not in an object */
+	assert_true(w.err);
+	jw_free(&w);
+}
+
 static void
 usecs(uint64_t us)
 {
@@ -712,6 +831,8 @@ main(void)
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_against_inet_ntop),
 		cmocka_unit_test(test_endpoint_cache),
+		cmocka_unit_test(test_endpoint_forms),
+		cmocka_unit_test(test_members),
 		cmocka_unit_test(test_lit_names),
 		cmocka_unit_test(test_usecs),
 		cmocka_unit_test(test_wire),
