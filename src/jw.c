@@ -243,23 +243,7 @@ jw_utf8_len(const uint8_t *p, size_t len)
 	return n;
 }
 
-/*
- * Whether none of the eight bytes in v needs a second look: each is
- * printable ASCII other than the quote, the backslash and DEL.  Once no
- * byte has its high bit set, x - n sets it exactly in the bytes below n
- * (a borrow comes only from a lower byte below n, which fails anyway).
- */
-static inline bool
-plain8(uint64_t v)
-{
-	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
-	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\'), d = v ^ (ones * 0x7f);
-
-	return ((v | (v - ones * 0x20) | (q - ones) | (b - ones) | (d - ones)) &
-	    high) == 0;
-}
-
-/* plain8 for four bytes. */
+/* fmt_plain8 for four bytes, with the quote. */
 static inline bool
 plain4(uint32_t v)
 {
@@ -385,7 +369,7 @@ jw_wire(struct jw *w, const uint8_t *p, size_t len)
 	if (len >= 8) {
 		for (; i + 8 <= len; i += 8) {
 			memcpy(&v, p + i, 8);
-			if (!plain8(v))
+			if (!fmt_plain8(v, '"'))
 				break;
 			memcpy(q + i, &v, 8);
 		}
@@ -393,7 +377,7 @@ jw_wire(struct jw *w, const uint8_t *p, size_t len)
 		 * overlapping what is already checked and copied. */
 		if (i < len && i + 8 > len) {
 			memcpy(&v, p + len - 8, 8);
-			if (plain8(v)) {
+			if (fmt_plain8(v, '"')) {
 				memcpy(q + len - 8, &v, 8);
 				i = len;
 			}

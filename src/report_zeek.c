@@ -434,6 +434,7 @@ tsv_str(struct jw *b, const uint8_t *p, size_t len)
 	static const char hex[] = "0123456789abcdef";
 	char esc[4] = { '\\', 'x', 0, 0 };
 	size_t i, run, u;
+	uint64_t v;
 
 	if (len == 0) {
 		putstr(b, "(empty)");
@@ -444,7 +445,13 @@ tsv_str(struct jw *b, const uint8_t *p, size_t len)
 		return;
 	}
 	for (i = 0; i < len; ) {
-		for (run = i; run < len && p[run] >= 0x20 && p[run] < 0x7f &&
+		/* Eight bytes at a time while none needs a look, then one. */
+		for (run = i; len - run >= 8; run += 8) {
+			memcpy(&v, p + run, 8);
+			if (!fmt_plain8(v, '\\'))
+				break;
+		}
+		for (; run < len && p[run] >= 0x20 && p[run] < 0x7f &&
 		    p[run] != '\\'; run++)
 			;
 		if (run > i) {

@@ -12,6 +12,24 @@
 
 #include "ftpaudit/addr.h"
 
+/*
+ * Whether none of the eight bytes in v (as they lie in memory) needs an
+ * escape: each is printable ASCII other than the backslash, DEL and also
+ * (JSON's quote; TSV passes the backslash again).  Once no byte has its
+ * high bit set, x - n sets it exactly in the bytes below n (a borrow
+ * comes only from a lower byte below n, which fails anyway).
+ */
+static inline bool
+fmt_plain8(uint64_t v, uint8_t also)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones << 7;
+	uint64_t q = v ^ (ones * also), b = v ^ (ones * '\\'),
+	    d = v ^ (ones * 0x7f);
+
+	return ((v | (v - ones * 0x20) | (q - ones) | (b - ones) | (d - ones)) &
+	    high) == 0;
+}
+
 /* "2026-11-25T16:49:01.123456Z" into buf of FA_TSLEN bytes: always
  * FA_TSCHARS characters (the year is kept to four digits). */
 #define FA_TSLEN	64
