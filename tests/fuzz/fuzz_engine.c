@@ -2,8 +2,8 @@
 /* fuzz_engine.c: libFuzzer harness for the packet path without libpcap:
  * frames go straight to fa_engine_packet.
  *
- * Input: byte 0 picks the link type, byte 1 the report format (bits 0-1)
- * and checksum verification (bit 2); then records of a 2-byte big-endian
+ * Input: byte 0 picks the link type, byte 1 the report format (bits 0-1
+ * and 3) and checksum verification (bit 2); then records of a 2-byte big-endian
  * frame length, one timing byte and the frame.  Timing byte: bits 0-5 a
  * delay (milliseconds, or tens of seconds with bit 6, so idle and
  * expectation timeouts fire); bit 7 says the frame was cut by the snaplen
@@ -16,8 +16,9 @@
 
 /* Index 9 is a link type the decoder does not know. */
 static const int dlts[10] = { 1, 113, 276, 0, 108, 12, 228, 229, 14, 147 };
-static const enum report_format fmts[4] = {
+static const enum report_format fmts[8] = {
 	REPORT_NDJSON, REPORT_JSON, REPORT_TEXT, REPORT_NDJSON,
+	REPORT_ZEEK, REPORT_ZEEK_JSON, REPORT_EVE, REPORT_EVE,
 };
 
 int
@@ -33,7 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	dlt = dlts[data[0] % 10];
-	fuzz_run_start(&run, fmts[data[1] & 3], (data[1] & 4) != 0);
+	fuzz_run_start(&run, fmts[(data[1] & 3) | (data[1] >> 1 & 4)],
+	    (data[1] & 4) != 0);
 	while (off + 3 <= size) {
 		len = (uint32_t)data[off] << 8 | data[off + 1];
 		if (len > size - off - 3)
