@@ -587,34 +587,31 @@ key_at(const struct jw *w, char *q, const char *key, size_t n)
 void
 jw_endpoint(struct jw *w, const struct fa_endpoint *ep, bool port_known)
 {
-	const struct jw_addr *x;
+	const struct jw_addr *x = NULL;
 	char b[8], *e = b + sizeof b, *s, *q;
 
-	if (ep->ip.family == FA_AF_NONE || w->depth + 1 >= JW_MAXDEPTH) {
-		/* null for the address, or nesting too deep: as it comes. */
-		jw_obj(w);
-		jw_key(w, "ip");
-		jw_addr(w, &ep->ip);
-		jw_key(w, "port");
-		if (port_known)
-			jw_uint(w, ep->port);
-		else
-			jw_null(w);
-		jw_end_obj(w);
+	if (w->depth + 1 >= JW_MAXDEPTH) {
+		jw_obj(w);	/* too deep: sets w->err */
 		return;
 	}
-	x = addr_text(w, &ep->ip);
+	if (ep->ip.family != FA_AF_NONE)
+		x = addr_text(w, &ep->ip);
 	s = port_known ? fmt_uint(e, ep->port) : memcpy(e - 4, "null", 4);
 	sep(w);
-	if (!reserve(w, 3 * JW_INDENT + x->len + 32))
+	if (!reserve(w, 3 * JW_INDENT + FA_ADDRSTRLEN + 32))
 		return;
 	q = w->p + w->len;
 	*q++ = '{';
 	q = key_at(w, indent(w, q, w->depth + 1), "\"ip\"", 4);
-	*q++ = '"';
-	memcpy(q, x->s, x->len);
-	q += x->len;
-	*q++ = '"';
+	if (x == NULL) {
+		memcpy(q, "null", 4);
+		q += 4;
+	} else {
+		*q++ = '"';
+		memcpy(q, x->s, x->len);
+		q += x->len;
+		*q++ = '"';
+	}
 	*q++ = ',';
 	q = key_at(w, indent(w, q, w->depth + 1), "\"port\"", 6);
 	memcpy(q, s, (size_t)(e - s));

@@ -259,6 +259,14 @@ test_endpoint_forms(void **state)
 				jw_free(&a);
 				jw_free(&b);
 			}
+	/* Too deep for the object: an error, as jw_obj says. */
+	jw_init(&a, false);
+	for (i = 0; i < JW_MAXDEPTH - 1; i++)
+		jw_arr(&a);
+	assert_false(a.err);
+	jw_endpoint(&a, &ep[0], true);
+	assert_true(a.err);
+	jw_free(&a);
 }
 
 /* jw_members: serialised members go in with the commas they need; a
