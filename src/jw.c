@@ -91,13 +91,22 @@ const char jw_indent[JW_INDENT] = "\n"
     "                               "
     "                                ";
 
+/* Pretty only: a line's end and depth d's indentation at q. */
+static char *
+indent(const struct jw *w, char *q, int d)
+{
+	if (!w->pretty)
+		return q;
+	memcpy(q, jw_indent, JW_INDENT);
+	return q + 1 + 2 * d;
+}
+
 static void
 newline(struct jw *w)
 {
 	if (!w->pretty || !reserve(w, JW_INDENT))
 		return;
-	memcpy(w->p + w->len, jw_indent, JW_INDENT);
-	w->len += 1 + 2 * (size_t)w->depth;
+	w->len = (size_t)(indent(w, w->p + w->len, w->depth) - w->p);
 }
 
 /* Before a value: the comma and the indentation, unless a key came first.
@@ -555,16 +564,6 @@ jw_addr(struct jw *w, const struct fa_addr *ip)
 	x = addr_text(w, ip);
 	sep(w);
 	(void)quoted(w, x->s, x->len, 0);
-}
-
-/* Pretty only: a line's end and depth d's indentation at q. */
-static char *
-indent(const struct jw *w, char *q, int d)
-{
-	if (!w->pretty)
-		return q;
-	memcpy(q, jw_indent, JW_INDENT);
-	return q + 1 + 2 * d;
 }
 
 /* A key and its colon at q. */
