@@ -23,13 +23,67 @@ addr_cmp(const struct fa_addr *x, const struct fa_addr *y)
 {
 	if (x->family != y->family)
 		return x->family < y->family ? -1 : 1;
-	return memcmp(x->a, y->a, width(x));
+	return fa_addr_bytes_cmp(x->a, y->a);	/* IPv4's last 12 are zero */
 }
 
-static int
-addr_qcmp(const void *x, const void *y)
+#define KEY_BYTES	17	/* the family, then the 16 bytes */
+
+static uint8_t
+key_byte(const struct fa_addr *a, unsigned k)
 {
-	return addr_cmp(x, y);
+	return k == 0 ? a->family : a->a[k - 1];
+}
+
+/*
+ * v sorted in addr_cmp's order.  qsort's calls to addr_cmp and memcmp
+ * were most of the aggregation of a recommendation, all of it after the
+ * capture.  Short lists by insertion; longer ones by a radix sort from
+ * the last byte, with a pass only for the bytes that differ.
+ */
+static int
+addr_sort(struct fa_addr *v, size_t n)
+{
+	uint8_t differ[KEY_BYTES] = { 0 };
+	size_t cnt[256], i, j, sum, x;
+	struct fa_addr *tmp, *src = v, *dst, *t, a;
+	unsigned k, c;
+
+	if (n <= 32) {
+		for (i = 1; i < n; i++) {
+			a = v[i];
+			for (j = i; j > 0 && addr_cmp(&v[j - 1], &a) > 0; j--)
+				v[j] = v[j - 1];
+			v[j] = a;
+		}
+		return 0;
+	}
+	for (i = 1; i < n; i++)
+		for (k = 0; k < KEY_BYTES; k++)
+			differ[k] |= key_byte(&v[i], k) ^ key_byte(&v[0], k);
+	if ((tmp = reallocarray(NULL, n, sizeof *tmp)) == NULL)
+		return -1;
+	dst = tmp;
+	for (k = KEY_BYTES; k-- > 0;) {
+		if (differ[k] == 0)
+			continue;
+		memset(cnt, 0, sizeof cnt);
+		for (i = 0; i < n; i++)
+			cnt[key_byte(&src[i], k)]++;
+		for (sum = 0, c = 0; c < 256; c++) {
+			x = cnt[c];
+			cnt[c] = sum;
+			sum += x;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[key_byte(&src[i], k)]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof *v);
+	free(tmp);
+	return 0;
 }
 
 /* Clear (or set) the host bits below a /plen prefix. */
@@ -124,7 +178,11 @@ aggregate_ranges(const struct fa_addr *v, size_t n, unsigned plen4,
 		return -1;
 	}
 	memcpy(s, v, n * sizeof *s);
-	qsort(s, n, sizeof *s, addr_qcmp);
+	if (addr_sort(s, n) == -1) {
+		free(s);
+		free(r);
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		plen = s[i].family == FA_AF_INET6 ? plen6 : plen4;
 		lo = hi = s[i];

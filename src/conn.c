@@ -109,22 +109,6 @@ entry(const struct conn_table *t, uint32_t id)
 	return &t->slabs[id >> SLAB_SHIFT]->c[id & (SLAB_CONNS - 1)];
 }
 
-/* memcmp's order, a word at a time: memcmp was a call per packet. */
-static int
-addr_cmp(const uint8_t *a, const uint8_t *b)
-{
-	uint64_t x, y;
-	int i;
-
-	for (i = 0; i < 16; i += 8) {
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y)
-			return be64toh(x) < be64toh(y) ? -1 : 1;
-	}
-	return 0;
-}
-
 static void
 make_key(const struct fa_pkt *pk, struct conn_key *k, int *side)
 {
@@ -132,7 +116,7 @@ make_key(const struct fa_pkt *pk, struct conn_key *k, int *side)
 
 	/* Every byte key_hash and ep_eq read is written: no memset. */
 	k->family = pk->src.ip.family;
-	c = addr_cmp(pk->src.ip.a, pk->dst.ip.a);
+	c = fa_addr_bytes_cmp(pk->src.ip.a, pk->dst.ip.a);
 	if (c == 0)
 		c = (int)pk->src.port - (int)pk->dst.port;
 	*side = c <= 0 ? 0 : 1;

@@ -277,11 +277,74 @@ test_known(void **st)
 	assert_int_equal(nr, 0);
 }
 
+static int
+ref_cmp(const void *x, const void *y)
+{
+	const struct fa_addr *a = x, *b = y;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->a, b->a, a->family == FA_AF_INET6 ? 16 : 4);
+}
+
+/* b is the address right after a (same family). */
+static bool
+next_of(const struct fa_addr *a, const struct fa_addr *b)
+{
+	struct fa_addr n = *a;
+	int i = a->family == FA_AF_INET6 ? 16 : 4;
+
+	while (i-- > 0)
+		if (++n.a[i] != 0)
+			return ref_cmp(&n, b) == 0;
+	return false;
+}
+
+/*
+ * Both families, bytes varying at every place and repeated, in a random
+ * order: the ranges are the runs of the sorted set, as qsort with the
+ * obvious comparison finds them.
+ */
+static void
+test_sorted_mixed(void **st)
+{
+	enum { N = 5000 };
+	static struct fa_addr v[N], s[N];
+	struct agg_range *r;
+	size_t i, j, k, nr;
+
+	(void)st;
+	for (i = 0; i < N; i++) {
+		v[i].family = rand() % 3 ? FA_AF_INET : FA_AF_INET6;
+		for (j = 0; j < 16; j++)	/* few values a byte: runs */
+			v[i].a[j] = (uint8_t)(rand() % 3);
+		if (i > 0 && rand() % 4 == 0)
+			v[i] = v[rand() % i];
+		if (v[i].family == FA_AF_INET)	/* addr.h: the rest zero */
+			memset(v[i].a + 4, 0, 12);
+	}
+	memcpy(s, v, sizeof s);
+	qsort(s, N, sizeof *s, ref_cmp);
+	assert_int_equal(aggregate_ranges(v, N, 32, 128, &r, &nr), 0);
+	for (i = 0, k = 0; i < N; k++) {
+		for (j = i; j + 1 < N && (ref_cmp(&s[j], &s[j + 1]) == 0 ||
+		    next_of(&s[j], &s[j + 1])); j++)
+			;
+		assert_true(k < nr);
+		assert_int_equal(ref_cmp(&r[k].lo, &s[i]), 0);
+		assert_int_equal(ref_cmp(&r[k].hi, &s[j]), 0);
+		i = j + 1;
+	}
+	assert_int_equal(k, nr);
+	free(r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known),
+		cmocka_unit_test(test_sorted_mixed),
 		cmocka_unit_test(test_exact_v4),
 		cmocka_unit_test(test_exact_v6),
 		cmocka_unit_test(test_widen_v4),
