@@ -28,7 +28,7 @@ hosts_write(struct jw *w, const struct rules_addrs *s)
 static void
 addrs_write(struct jw *w, const struct rules_addrs *s)
 {
-	char a[FA_ADDRSTRLEN], buf[RULES_CIDRLEN];
+	char buf[RULES_CIDRLEN];
 	struct agg_prefix *p;
 	size_t i, n;
 
@@ -41,11 +41,8 @@ addrs_write(struct jw *w, const struct rules_addrs *s)
 		return;
 	}
 	jw_arr(w);
-	for (i = 0; i < n; i++) {
-		snprintf(buf, sizeof buf, "%s/%u", fa_addr_str(&p[i].addr, a),
-		    p[i].plen);
-		jw_lit(w, buf);
-	}
+	for (i = 0; i < n; i++)
+		jw_lit(w, rules_prefix(&p[i].addr, p[i].plen, buf));
 	jw_end_arr(w);
 	free(p);
 }
@@ -226,7 +223,7 @@ excluded_write(struct jw *w, const struct rules *r)
 static void
 nat_write(struct jw *w, const struct rules_nat *x)
 {
-	char id[16], a[FA_ADDRSTRLEN], c[RULES_CIDRLEN + 4];
+	char id[16], a[FA_ADDRSTRLEN], c[RULES_CIDRLEN];
 
 	snprintf(id, sizeof id, "N%u", x->id);
 	jw_obj(w);
@@ -234,10 +231,8 @@ nat_write(struct jw *w, const struct rules_nat *x)
 	jw_key(w, "kind"); jw_lit(w, rules_nat_kind_str(x->kind));
 	jw_key(w, "clients");
 	if (x->has_net) {
-		snprintf(c, sizeof c, "%s/%u", fa_addr_str(&x->net.addr, a),
-		    x->net.plen);
 		jw_arr(w);
-		jw_lit(w, c);
+		jw_lit(w, rules_prefix(&x->net.addr, x->net.plen, c));
 		jw_end_arr(w);
 	} else
 		addrs_write(w, &x->saddr);

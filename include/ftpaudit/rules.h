@@ -304,6 +304,8 @@ const char *rules_family_str(int family);
 const char *rules_helper_note(uint32_t bit);
 /* "10.20.1.2/32" into buf of FA_ADDRSTRLEN + 4 bytes. */
 const char *rules_cidr(const struct fa_addr *, char *buf);
+/* "10.20.0.0/16": the same, plen (at most 128) given. */
+const char *rules_prefix(const struct fa_addr *, unsigned plen, char *buf);
 #define RULES_CIDRLEN	(FA_ADDRSTRLEN + 4)
 
 /*
