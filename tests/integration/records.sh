@@ -175,5 +175,28 @@ bad not-json "$srcdir/samples/crafted-basic.pcap" "crafted-basic.pcap:1: not JSO
 echo '[1, 2]' > "$tmp/array.nd"
 bad not-a-record "$tmp/array.nd" "array.nd:1: not a record"
 bad missing "$tmp/none.nd" "none.nd: No such file"
+# Session ids 1 and 2 from two sensors, b's ending years before a's: the
+# audit lists the flows by session, then sensor, then transfer, and each
+# sensor's as its capture's own audit has them (but for the fixes' ids).
+sa=$srcdir/samples/vsftpd-mixed.pcap sb=$srcdir/samples/crafted-port-collision.pcap
+"$FTPAUDIT" analyze -F ndjson --sensor a "$sa" > "$tmp/a2.nd" 2>/dev/null
+"$FTPAUDIT" analyze -F ndjson --sensor b "$sb" > "$tmp/b2.nd" 2>/dev/null
+"$FTPAUDIT" audit -F json --no-fail --ruleset "$RS" "$sa" > "$tmp/one-a.json" 2>/dev/null
+"$FTPAUDIT" audit -F json --no-fail --ruleset "$RS" "$sb" > "$tmp/one-b.json" 2>/dev/null
+"$FTPAUDIT" audit -F json --no-fail --ruleset "$RS" --records "$tmp/b2.nd" \
+    "$tmp/a2.nd" > "$tmp/two.json" 2>/dev/null
+"$PY" - "$tmp/one-a.json" "$tmp/one-b.json" "$tmp/two.json" <<'PY' || { echo "FAIL two sensors: flows out of order"; fail=$((fail + 1)); }
+import json, sys
+def flows(path, sensor=None):
+    return [dict((k, v) for k, v in f.items() if k not in ("sensor", "fix"))
+            for f in json.load(open(path))["flows"]
+            if sensor is None or f["sensor"] == sensor]
+two = json.load(open(sys.argv[3]))["flows"]
+key = [(f["session"], f["sensor"], f["transfer"] or 0) for f in two]
+ok = key == sorted(key) and key[0] == (1, "a", 0) and (1, "b", 0) in key
+ok = ok and flows(sys.argv[3], "a") == flows(sys.argv[1])
+ok = ok and flows(sys.argv[3], "b") == flows(sys.argv[2])
+sys.exit(0 if ok else 1)
+PY
 [ $fail = 0 ] || exit 1
 echo "PASS: records.sh"
