@@ -46,26 +46,6 @@ fmt_uint(char *end, uint64_t v)
 	return end;
 }
 
-void
-fput_uint(FILE *f, uint64_t v, int width)
-{
-	char b[24], *e = b + sizeof b, *q = fmt_uint(e, v);
-
-	fwrite(q, 1, (size_t)(e - q), f);
-	for (width -= (int)(e - q); width > 0; width--)
-		fputc(' ', f);
-}
-
-void
-fput_pad(FILE *f, const char *s, int width)
-{
-	size_t n = strlen(s);
-
-	fwrite(s, 1, n, f);
-	for (width -= (int)n; width > 0; width--)
-		fputc(' ', f);
-}
-
 size_t
 fmt_endpoint(char *buf, const struct fa_endpoint *ep, bool port_known)
 {
@@ -85,15 +65,6 @@ fmt_endpoint(char *buf, const struct fa_endpoint *ep, bool port_known)
 		q += n;
 	}
 	return (size_t)(q - buf);
-}
-
-void
-fput_endpoint(FILE *f, const struct fa_endpoint *ep, bool port_known)
-{
-	char b[FA_ENDPOINTLEN];
-
-	/* One write: a text report writes two or three endpoints a line. */
-	fwrite(b, 1, fmt_endpoint(b, ep, port_known), f);
 }
 
 /*
@@ -165,25 +136,6 @@ char *
 sanitize(const uint8_t *p, size_t len)
 {
 	return fa_escape(p, len, len);
-}
-
-void
-fput_wire(FILE *f, const uint8_t *p, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	char x[4] = { '\\', 'x', 0, 0 };
-	size_t i, start = 0;
-
-	for (i = 0; i < len; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
-			continue;
-		fwrite(p + start, 1, i - start, f);
-		x[2] = hex[p[i] >> 4];
-		x[3] = hex[p[i] & 15];
-		fwrite(x, 1, 4, f);
-		start = i + 1;
-	}
-	fwrite(p + start, 1, len - start, f);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include "ftpaudit/addr.h"
 #include "ftpaudit/fmt.h"
 #include "ftpaudit/report.h"
+#include "ftpaudit/tw.h"
 #include "cli.h"
 #include "cmd.h"
 
@@ -76,12 +77,15 @@ static int
 did_you_mean(const char *unknown, const char *cmd, int argc, char **argv,
     int from)
 {
+	struct tw w;
 	int i;
 
 	fputs("ftpaudit: ", stderr);
 	if (unknown != NULL) {
 		fputs("unknown command '", stderr);
-		fput_wire(stderr, (const uint8_t *)unknown, strlen(unknown));
+		tw_init(&w, stderr);
+		tw_wire(&w, (const uint8_t *)unknown, strlen(unknown));
+		tw_flush(&w);
 		fputs("'; ", stderr);
 	}
 	fprintf(stderr, "did you mean: ftpaudit %s", cmd);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * report_text.c: the readable report: the summary (summary.h) and then
- * each session.  Every byte from the wire goes through fput_wire()
+ * each session.  Every byte from the wire goes through tw_wire()
  * (sanitize()'s escaping) before it is printed; what is long is cut with
  * "...", and no line is wider than TEXT_WIDTH: two endpoints that do not
  * fit on one line go on two, the second under the first.
@@ -14,6 +14,7 @@
 #include "ftpaudit/nat.h"
 #include "ftpaudit/rules.h"
 #include "ftpaudit/select.h"
+#include "ftpaudit/tw.h"
 #include "report_int.h"
 
 #define TEXT_WIDTH	100
@@ -28,10 +29,10 @@
 #define SGR_OFF		"\033[0m"
 
 static void
-paint(FILE *f, const struct text_style *ts, const char *sgr)
+paint(struct tw *wr, const struct text_style *ts, const char *sgr)
 {
 	if (ts->color)
-		fputs(sgr, f);
+		tw_puts(wr, sgr);
 }
 
 static bool
@@ -40,13 +41,19 @@ plain(uint8_t c)
 	return c >= 0x20 && c < 0x7f && c != '\\';
 }
 
-/* The columns fput_wire() takes for p. */
+/* The columns tw_wire() takes for p: eight plain bytes at a time. */
 static size_t
 wire_width(const uint8_t *p, size_t len)
 {
-	size_t i, w = 0;
+	size_t i = 0, w = 0;
+	uint64_t v;
 
-	for (i = 0; i < len; i++)
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&v, p + i, 8);
+		if (!fmt_plain8(v, '\\'))
+			break;
+	}
+	for (w = i; i < len; i++)
 		w += plain(p[i]) ? 1 : 4;
 	return w;
 }
@@ -54,13 +61,13 @@ wire_width(const uint8_t *p, size_t len)
 /* p escaped in at most max columns (max > 3), cut with "..." when
  * longer, never inside an escape; the columns written. */
 static size_t
-put_wire_cut(FILE *f, const uint8_t *p, size_t len, size_t max)
+put_wire_cut(struct tw *wr, const uint8_t *p, size_t len, size_t max)
 {
-	size_t i, used = 0, cw;
+	size_t i, used = 0, cw, w = wire_width(p, len);
 
-	if (wire_width(p, len) <= max) {
-		fput_wire(f, p, len);
-		return wire_width(p, len);
+	if (w <= max) {
+		tw_wire(wr, p, len);
+		return w;
 	}
 	if (max < 4)
 		max = 4;	/* "x...": callers leave more */
@@ -70,26 +77,26 @@ put_wire_cut(FILE *f, const uint8_t *p, size_t len, size_t max)
 			break;
 		used += cw;
 	}
-	fput_wire(f, p, i);
-	fputs("...", f);
+	tw_wire(wr, p, i);
+	tw_puts(wr, "...");
 	return used + 3;
 }
 
 static size_t
-put_str_cut(FILE *f, const char *s, size_t max)
+put_str_cut(struct tw *wr, const char *s, size_t max)
 {
-	return put_wire_cut(f, (const uint8_t *)s, strlen(s), max);
+	return put_wire_cut(wr, (const uint8_t *)s, strlen(s), max);
 }
 
 /* The same keeping the end (a file name's end says most). */
 static void
-put_str_tail(FILE *f, const char *s, size_t max)
+put_str_tail(struct tw *wr, const char *s, size_t max)
 {
 	const uint8_t *p = (const uint8_t *)s;
 	size_t len = strlen(s), i = len, used = 0, cw;
 
 	if (wire_width(p, len) <= max) {
-		fput_wire(f, p, len);
+		tw_wire(wr, p, len);
 		return;
 	}
 	while (i > 0) {
@@ -99,42 +106,30 @@ put_str_tail(FILE *f, const char *s, size_t max)
 		used += cw;
 		i--;
 	}
-	fputs("...", f);
-	fput_wire(f, p + i, len - i);
-}
-
-static void
-spaces(FILE *f, size_t n)
-{
-	static const char sp[] = "                                        ";
-
-	while (n > sizeof sp - 1) {
-		fwrite(sp, 1, sizeof sp - 1, f);
-		n -= sizeof sp - 1;
-	}
-	fwrite(sp, 1, n, f);
+	tw_puts(wr, "...");
+	tw_wire(wr, p + i, len - i);
 }
 
 /* v right-aligned in width columns. */
 static void
-put_num(FILE *f, uint64_t v, size_t width)
+put_num(struct tw *wr, uint64_t v, size_t width)
 {
 	char b[24], *e = b + sizeof b, *p = fmt_uint(e, v);
 
 	if ((size_t)(e - p) < width)
-		spaces(f, width - (size_t)(e - p));
-	fwrite(p, 1, (size_t)(e - p), f);
+		tw_spaces(wr, width - (size_t)(e - p));
+	tw_put(wr, p, (size_t)(e - p));
 }
 
 /* s right-aligned in width columns. */
 static void
-put_right(FILE *f, const char *s, size_t width)
+put_right(struct tw *wr, const char *s, size_t width)
 {
 	size_t n = strlen(s);
 
 	if (n < width)
-		spaces(f, width - n);
-	fputs(s, f);
+		tw_spaces(wr, width - n);
+	tw_puts(wr, s);
 }
 
 static size_t
@@ -149,7 +144,7 @@ num_width(uint64_t v)
 	return n;
 }
 
-/* What fput_endpoint() writes: its columns. */
+/* What tw_endpoint() writes: its columns. */
 static size_t
 endpoint_width(const struct fa_endpoint *ep, bool port_known)
 {
@@ -164,20 +159,21 @@ endpoint_width(const struct fa_endpoint *ep, bool port_known)
 /* "a -> b", a starting at column col; b on the next line, under a,
  * when the two do not fit.  Ends the line. */
 static void
-put_flow(FILE *f, size_t col, const struct fa_endpoint *a, bool a_port,
+put_flow(struct tw *wr, size_t col, const struct fa_endpoint *a, bool a_port,
     const struct fa_endpoint *b)
 {
-	size_t wa = endpoint_width(a, a_port);
+	char ta[FA_ENDPOINTLEN], tb[FA_ENDPOINTLEN];
+	size_t wa = fmt_endpoint(ta, a, a_port), wb = fmt_endpoint(tb, b, true);
 
-	fput_endpoint(f, a, a_port);
-	if (col + wa + 4 + endpoint_width(b, true) > TEXT_WIDTH) {
-		fputc('\n', f);
-		spaces(f, col - 3);
-		fputs("-> ", f);
+	tw_put(wr, ta, wa);
+	if (col + wa + 4 + wb > TEXT_WIDTH) {
+		tw_putc(wr, '\n');
+		tw_spaces(wr, col - 3);
+		tw_puts(wr, "-> ");
 	} else
-		fputs(" -> ", f);
-	fput_endpoint(f, b, true);
-	fputc('\n', f);
+		tw_puts(wr, " -> ");
+	tw_put(wr, tb, wb);
+	tw_putc(wr, '\n');
 }
 
 /*
@@ -186,7 +182,7 @@ put_flow(FILE *f, size_t col, const struct fa_endpoint *a, bool a_port,
  * indented by indent; a word too long for a line is broken.
  */
 static void
-put_wrapped(FILE *f, size_t col, size_t indent, const char *s)
+put_wrapped(struct tw *wr, size_t col, size_t indent, const char *s)
 {
 	size_t room, n;
 
@@ -199,38 +195,38 @@ put_wrapped(FILE *f, size_t col, size_t indent, const char *s)
 			if (n == 0)
 				n = room;
 		}
-		fwrite(s, 1, n, f);
+		tw_put(wr, s, n);
 		s += n;
 		while (*s == ' ')
 			s++;
 		if (*s != '\0') {
-			fputc('\n', f);
-			spaces(f, indent);
+			tw_putc(wr, '\n');
+			tw_spaces(wr, indent);
 			col = indent;
 		}
 	}
-	fputc('\n', f);
+	tw_putc(wr, '\n');
 }
 
 /* Both sides of a translation: inside, outside, and whether an ALG
  * rewrote the negotiation between them; indent is the lead's. */
 static void
-put_nat(FILE *f, size_t indent, const char *lead, const struct fa_nat *n,
+put_nat(struct tw *wr, size_t indent, const char *lead, const struct fa_nat *n,
     bool server_first)
 {
-	spaces(f, indent);
-	fputs(lead, f);
-	fputs(fa_nat_kind_str(n->kind), f);
-	fputs(", payload rewritten ", f);
-	fputs(n->payload_rewritten < 0 ? "-" : n->payload_rewritten ? "yes" : "no", f);
-	fputc('\n', f);
-	spaces(f, indent + 2);
-	fputs("inside  ", f);
-	put_flow(f, indent + 10, server_first ? &n->in_server : &n->in_client, true,
+	tw_spaces(wr, indent);
+	tw_puts(wr, lead);
+	tw_puts(wr, fa_nat_kind_str(n->kind));
+	tw_puts(wr, ", payload rewritten ");
+	tw_puts(wr, n->payload_rewritten < 0 ? "-" : n->payload_rewritten ? "yes" : "no");
+	tw_putc(wr, '\n');
+	tw_spaces(wr, indent + 2);
+	tw_puts(wr, "inside  ");
+	put_flow(wr, indent + 10, server_first ? &n->in_server : &n->in_client, true,
 	    server_first ? &n->in_client : &n->in_server);
-	spaces(f, indent + 2);
-	fputs("outside ", f);
-	put_flow(f, indent + 10, server_first ? &n->out_server : &n->out_client,
+	tw_spaces(wr, indent + 2);
+	tw_puts(wr, "outside ");
+	put_flow(wr, indent + 10, server_first ? &n->out_server : &n->out_client,
 	    true, server_first ? &n->out_client : &n->out_server);
 }
 
@@ -242,84 +238,84 @@ xfer_failed(enum fa_xstatus st)
 
 /* "    #1   passive PASV RETR /pub/f  complete 226" */
 static void
-put_transfer_head(FILE *f, const struct fa_transfer *t, const struct text_style *ts)
+put_transfer_head(struct tw *wr, const struct fa_transfer *t, const struct text_style *ts)
 {
 	const char *status = fa_xstatus_str(t->status);
 	size_t room = TEXT_WIDTH - 27 - 2 - strlen(status);
 
 	/* "    #%-3u %-7s %-4s %-4s " without printf's parsing */
-	fputs("    #", f);
-	fput_uint(f, t->id, 3);
-	fputc(' ', f);
-	fput_pad(f, fa_mode_str(t->mode), 7);
-	fputc(' ', f);
-	fput_pad(f, fa_neg_str(t->neg), 4);
-	fputc(' ', f);
-	fput_pad(f, t->command ? t->command : "-", 4);
-	fputc(' ', f);
+	tw_puts(wr, "    #");
+	tw_uint(wr, t->id, 3);
+	tw_putc(wr, ' ');
+	tw_pad(wr, fa_mode_str(t->mode), 7);
+	tw_putc(wr, ' ');
+	tw_pad(wr, fa_neg_str(t->neg), 4);
+	tw_putc(wr, ' ');
+	tw_pad(wr, t->command ? t->command : "-", 4);
+	tw_putc(wr, ' ');
 	if (t->reply_code != 0)
 		room -= 1 + num_width(t->reply_code < 0 ? 0 : (uint64_t)t->reply_code) +
 		    (t->reply_code < 0);
 	if (t->path != NULL)
-		put_str_cut(f, t->path, room);
+		put_str_cut(wr, t->path, room);
 	else if (t->arg.p != NULL)
-		put_wire_cut(f, t->arg.p, t->arg.len, room);
+		put_wire_cut(wr, t->arg.p, t->arg.len, room);
 	else
-		fputs("-", f);
-	fputs("  ", f);
+		tw_puts(wr, "-");
+	tw_puts(wr, "  ");
 	if (xfer_failed(t->status))
-		paint(f, ts, SGR_FAIL);
-	fputs(status, f);
+		paint(wr, ts, SGR_FAIL);
+	tw_puts(wr, status);
 	if (t->reply_code > 0) {
-		fputc(' ', f);
-		fput_uint(f, (uint64_t)t->reply_code, 0);
+		tw_putc(wr, ' ');
+		tw_uint(wr, (uint64_t)t->reply_code, 0);
 	} else if (t->reply_code)
-		fprintf(f, " %d", t->reply_code);
+		tw_printf(wr, " %d", t->reply_code);
 	if (xfer_failed(t->status))
-		paint(f, ts, SGR_OFF);
-	fputc('\n', f);
+		paint(wr, ts, SGR_OFF);
+	tw_putc(wr, '\n');
 }
 
 static void
-put_transfer(FILE *f, const struct fa_transfer *t, const struct text_style *ts)
+put_transfer(struct tw *wr, const struct fa_transfer *t, const struct text_style *ts)
 {
 	char b[FMT_NUMLEN];
 	double dur = (double)(t->end_us - t->start_us) / 1e6;
 	uint64_t bytes = fa_transfer_bytes(t);
 
-	put_transfer_head(f, t, ts);
-	fputs("         ", f);
+	put_transfer_head(wr, t, ts);
+	tw_puts(wr, "         ");
 	/* Unseen data is not "0 B": the size, when announced, still is. */
 	if (t->connected)
-		fputs(fmt_human(b, bytes), f);
+		tw_puts(wr, fmt_human(b, bytes));
 	else
-		fputs("not captured (no data connection seen)", f);
+		tw_puts(wr, "not captured (no data connection seen)");
 	if (t->has_size) {
-		fputs(t->connected ? " of " : ", announced ", f);
-		fputs(fmt_human(b, t->size), f);
+		tw_puts(wr, t->connected ? " of " : ", announced ");
+		tw_puts(wr, fmt_human(b, t->size));
 	}
 	if (t->connected && dur > 0) {
-		fputs(" in ", f);
-		fputs(fmt_ms(b, t->end_us - t->start_us), f);
-		fputs(" s (", f);
-		fputs(fmt_human(b, (uint64_t)((double)bytes / dur)), f);
-		fputs("/s)", f);
+		tw_puts(wr, " in ");
+		tw_puts(wr, fmt_ms(b, t->end_us - t->start_us));
+		tw_puts(wr, " s (");
+		tw_puts(wr, fmt_human(b, (uint64_t)((double)bytes / dur)));
+		tw_puts(wr, "/s)");
 	}
 	if (t->connected && t->handshake != FA_HS_COMPLETE)
-		fprintf(f, "  handshake %s", fa_handshake_str(t->handshake));
-	fputc('\n', f);
+		tw_printf(wr, "  handshake %s", fa_handshake_str(t->handshake));
+	tw_putc(wr, '\n');
 	if (t->connected) {
-		fputs("         data ", f);
-		put_flow(f, 14, t->initiator_server ? &t->data_server :
+		tw_puts(wr, "         data ");
+		put_flow(wr, 14, t->initiator_server ? &t->data_server :
 		    &t->data_client, true, t->initiator_server ? &t->data_client :
 		    &t->data_server);
 	} else {
-		fputs("         announced ", f);
-		fput_endpoint(f, &t->expected, true);
-		fputc('\n', f);
+		tw_puts(wr, "         announced ");
+		tw_endpoint(wr, &t->expected, true);
+		tw_putc(wr, '\n');
 	}
 	if (t->nat != NULL)
-		put_nat(f, 9, "nat ", t->nat, t->initiator_server);
+		put_nat(wr, 9, "nat ", t->nat, t->initiator_server);
 }
 
 /* The whole verb: verb keeps 16 bytes of a longer one. */
@@ -356,84 +352,84 @@ cmd_width(const struct fa_command *c)
 }
 
 static void
-put_cmd(FILE *f, const struct fa_command *c, const struct text_style *ts)
+put_cmd(struct tw *wr, const struct fa_command *c, const struct text_style *ts)
 {
 	struct fa_bytes v = cmd_verb(c);
 
-	put_wire_cut(f, v.p, v.len, ARG_COLS);
+	put_wire_cut(wr, v.p, v.len, ARG_COLS);
 	if (c->has_arg && c->arg.len > 0) {
-		fputc(' ', f);
-		put_wire_cut(f, c->arg.p, c->arg.len, ARG_COLS);
+		tw_putc(wr, ' ');
+		put_wire_cut(wr, c->arg.p, c->arg.len, ARG_COLS);
 	}
 	if (c->reply_code) {
-		fputs(" [", f);
+		tw_puts(wr, " [");
 		if (c->reply_code >= 400)
-			paint(f, ts, SGR_FAIL);
-		fput_uint(f, (uint64_t)c->reply_code, 0);
+			paint(wr, ts, SGR_FAIL);
+		tw_uint(wr, (uint64_t)c->reply_code, 0);
 		if (c->reply_code >= 400)
-			paint(f, ts, SGR_OFF);
-		fputc(']', f);
+			paint(wr, ts, SGR_OFF);
+		tw_putc(wr, ']');
 	}
 }
 
 /* "  commands  8: USER anonymous [230]  PWD [257] ...", wrapped. */
 static void
-put_commands(FILE *f, const struct fa_session *s, const struct text_style *ts)
+put_commands(struct tw *wr, const struct fa_session *s, const struct text_style *ts)
 {
 	size_t col, w;
 	uint32_t i;
 
-	fputs("  commands  ", f);
-	fput_uint(f, s->ncmds, 0);
+	tw_puts(wr, "  commands  ");
+	tw_uint(wr, s->ncmds, 0);
 	if (s->cmds_dropped)
-		fprintf(f, " (and %llu dropped)", (unsigned long long)s->cmds_dropped);
+		tw_printf(wr, " (and %llu dropped)", (unsigned long long)s->cmds_dropped);
 	col = 12 + num_width(s->ncmds);
 	if (s->ncmds > 0) {
-		fputc(':', f);
+		tw_putc(wr, ':');
 		col++;
 	}
 	for (i = 0; i < s->ncmds && i < CMDS_SHOWN; i++) {
 		w = cmd_width(&s->cmds[i]);
 		if (col + 2 + w > TEXT_WIDTH) {
-			fputs("\n            ", f);
+			tw_puts(wr, "\n            ");
 			col = 12;
 		} else {
-			fputs(i == 0 ? " " : "  ", f);
+			tw_puts(wr, i == 0 ? " " : "  ");
 			col += i == 0 ? 1 : 2;
 		}
-		put_cmd(f, &s->cmds[i], ts);
+		put_cmd(wr, &s->cmds[i], ts);
 		col += w;
 	}
 	if (s->ncmds > CMDS_SHOWN) {
 		if (col + 12 + num_width(s->ncmds) > TEXT_WIDTH)
-			fputs("\n           ", f);
-		fprintf(f, "  ... %u more", s->ncmds - CMDS_SHOWN);
+			tw_puts(wr, "\n           ");
+		tw_printf(wr, "  ... %u more", s->ncmds - CMDS_SHOWN);
 	}
-	fputc('\n', f);
+	tw_putc(wr, '\n');
 }
 
 static void
-put_user(FILE *f, const struct fa_session *s, const struct text_style *ts)
+put_user(struct tw *wr, const struct fa_session *s, const struct text_style *ts)
 {
 	size_t col = 12;
 
-	fputs("  user      ", f);
+	tw_puts(wr, "  user      ");
 	if (s->has_user)
-		col += put_wire_cut(f, s->user.p, s->user.len, 32);
+		col += put_wire_cut(wr, s->user.p, s->user.len, 32);
 	else {
-		fputs("-", f);
+		tw_puts(wr, "-");
 		col++;
 	}
-	fputs("  login ", f);
+	tw_puts(wr, "  login ");
 	if (s->login == FA_LOGIN_FAILED)
-		paint(f, ts, SGR_FAIL);
-	fputs(fa_login_str(s->login), f);
+		paint(wr, ts, SGR_FAIL);
+	tw_puts(wr, fa_login_str(s->login));
 	if (s->login_failures)
-		fprintf(f, " (%u failed)", s->login_failures);
+		tw_printf(wr, " (%u failed)", s->login_failures);
 	if (s->login == FA_LOGIN_FAILED)
-		paint(f, ts, SGR_OFF);
-	fputs("  tls ", f);
-	fputs(s->tls ? (s->implicit_tls ? "implicit" : "yes") : "no", f);
+		paint(wr, ts, SGR_OFF);
+	tw_puts(wr, "  tls ");
+	tw_puts(wr, s->tls ? (s->implicit_tls ? "implicit" : "yes") : "no");
 	/* The columns so far: the rest is for the cwd. */
 	col += 8 + strlen(fa_login_str(s->login)) + 6 +
 	    strlen(s->tls ? (s->implicit_tls ? "implicit" : "yes") : "no");
@@ -442,17 +438,17 @@ put_user(FILE *f, const struct fa_session *s, const struct text_style *ts)
 	if (s->cwd != NULL) {
 		/* A long user and failures leave little room: a line of its own. */
 		if (col + 6 + 16 > TEXT_WIDTH) {
-			fputs("\n           ", f);
+			tw_puts(wr, "\n           ");
 			col = 11;
 		}
-		fputs("  cwd ", f);
-		put_str_cut(f, s->cwd, TEXT_WIDTH - col - 6);
+		tw_puts(wr, "  cwd ");
+		put_str_cut(wr, s->cwd, TEXT_WIDTH - col - 6);
 	}
-	fputc('\n', f);
+	tw_putc(wr, '\n');
 }
 
 static void
-put_anomalies(FILE *f, const struct fa_session *s, const struct text_style *ts)
+put_anomalies(struct tw *wr, const struct fa_session *s, const struct text_style *ts)
 {
 	const struct fa_anomaly *a;
 	uint32_t i;
@@ -460,91 +456,97 @@ put_anomalies(FILE *f, const struct fa_session *s, const struct text_style *ts)
 	for (i = 0; i < s->nanoms; i++) {
 		a = &s->anoms[i];
 		/* Details are built from fa_escape() output: already safe. */
-		paint(f, ts, SGR_ANOM);
-		fputs("  ! ", f);
-		fputs(a->type, f);
-		fputs(":", f);
-		paint(f, ts, SGR_OFF);
-		fputc(' ', f);
-		put_wrapped(f, 4 + strlen(a->type) + 2, 6,
+		paint(wr, ts, SGR_ANOM);
+		tw_puts(wr, "  ! ");
+		tw_puts(wr, a->type);
+		tw_puts(wr, ":");
+		paint(wr, ts, SGR_OFF);
+		tw_putc(wr, ' ');
+		put_wrapped(wr, 4 + strlen(a->type) + 2, 6,
 		    a->detail ? a->detail : "");
 		if (a->fix != NULL) {
-			fputs("      fix: ", f);
-			put_wrapped(f, 11, 11, a->fix);
+			tw_puts(wr, "      fix: ");
+			put_wrapped(wr, 11, 11, a->fix);
 		}
 	}
 	if (s->anoms_dropped)
-		fprintf(f, "  ! and %llu more anomalies not kept\n",
+		tw_printf(wr, "  ! and %llu more anomalies not kept\n",
 		    (unsigned long long)s->anoms_dropped);
 	if (s->gaps) {
-		paint(f, ts, SGR_ANOM);
-		fprintf(f, "  ! %u gap(s) in the control stream (lost capture data)", s->gaps);
-		paint(f, ts, SGR_OFF);
-		fputc('\n', f);
+		paint(wr, ts, SGR_ANOM);
+		tw_printf(wr, "  ! %u gap(s) in the control stream (lost capture data)", s->gaps);
+		paint(wr, ts, SGR_OFF);
+		tw_putc(wr, '\n');
 	}
 }
 
 void
 report_text_session(FILE *f, const struct fa_session *s, const struct text_style *ts)
 {
+	struct tw tw, *wr = &tw;
 	char b[FA_TSLEN];
 	uint32_t i;
 
-	fputs("Session ", f);
-	fput_uint(f, s->id, 0);
-	fputs("  ", f);
-	fputs(fmt_ts(s->start_us, b), f);
-	fputs("  ", f);
-	fputs(fmt_ms(b, s->end_us - s->start_us), f);
-	fputs(" s  ", f);
-	fputs(fa_end_reason_str(s->end_reason), f);
-	fputs(s->detected ? "  (non-standard port)\n" : "\n", f);
-	fputs("  control   ", f);
-	put_flow(f, 12, &s->client, true, &s->server);
+	tw_init(wr, f);
+	tw_puts(wr, "Session ");
+	tw_uint(wr, s->id, 0);
+	tw_puts(wr, "  ");
+	tw_puts(wr, fmt_ts(s->start_us, b));
+	tw_puts(wr, "  ");
+	tw_puts(wr, fmt_ms(b, s->end_us - s->start_us));
+	tw_puts(wr, " s  ");
+	tw_puts(wr, fa_end_reason_str(s->end_reason));
+	tw_puts(wr, s->detected ? "  (non-standard port)\n" : "\n");
+	tw_puts(wr, "  control   ");
+	put_flow(wr, 12, &s->client, true, &s->server);
 	if (s->has_banner) {
-		fputs("  banner    ", f);
-		put_wire_cut(f, s->banner.p, s->banner.len, TEXT_WIDTH - 12);
-		fputc('\n', f);
+		tw_puts(wr, "  banner    ");
+		put_wire_cut(wr, s->banner.p, s->banner.len, TEXT_WIDTH - 12);
+		tw_putc(wr, '\n');
 	}
-	put_user(f, s, ts);
+	put_user(wr, s, ts);
 	if (s->nat != NULL)
-		put_nat(f, 2, "nat       ", s->nat, false);
-	put_commands(f, s, ts);
+		put_nat(wr, 2, "nat       ", s->nat, false);
+	put_commands(wr, s, ts);
 	if (s->nxfers > 0) {
-		fputs("  transfers ", f);
-		fput_uint(f, s->nxfers, 0);
+		tw_puts(wr, "  transfers ");
+		tw_uint(wr, s->nxfers, 0);
 		if (s->xfers_dropped)
-			fprintf(f, " (and %llu dropped)",
+			tw_printf(wr, " (and %llu dropped)",
 			    (unsigned long long)s->xfers_dropped);
-		fputc('\n', f);
+		tw_putc(wr, '\n');
 		for (i = 0; i < s->nxfers; i++)
-			put_transfer(f, &s->xfers[i], ts);
+			put_transfer(wr, &s->xfers[i], ts);
 	}
-	put_anomalies(f, s, ts);
-	fputc('\n', f);
+	put_anomalies(wr, s, ts);
+	tw_putc(wr, '\n');
+	tw_flush(wr);
 }
 
 /* Data-like connections no session claimed, after the sessions. */
 void
 report_text_unattributed(FILE *f, const struct fa_unattributed *un, size_t nun)
 {
+	struct tw tw, *wr = &tw;
 	char b[FMT_NUMLEN];
 	size_t i;
 
 	if (nun == 0)
 		return;
-	fprintf(f, "Unattributed data-like connections: %zu\n", nun);
+	tw_init(wr, f);
+	tw_printf(wr, "Unattributed data-like connections: %zu\n", nun);
 	for (i = 0; i < nun; i++) {
-		fputs("  ", f);
-		put_right(f, fmt_human(b, un[i].bytes), 10);
-		fputs("  ", f);
-		put_flow(f, 14, &un[i].initiator, true, &un[i].responder);
+		tw_puts(wr, "  ");
+		put_right(wr, fmt_human(b, un[i].bytes), 10);
+		tw_puts(wr, "  ");
+		put_flow(wr, 14, &un[i].initiator, true, &un[i].responder);
 	}
+	tw_flush(wr);
 }
 
 /* The summary's first lines: what was read and the totals. */
 static void
-put_capture(FILE *f, const struct capture_input *in)
+put_capture(struct tw *wr, const struct capture_input *in)
 {
 	char b[FMT_NUMLEN], tail[160];
 	int n;
@@ -554,12 +556,12 @@ put_capture(FILE *f, const struct capture_input *in)
 	    in->truncated ? "  (truncated)" : "");
 	if (n < 0 || (size_t)n >= sizeof tail)
 		n = 0;
-	fputs("  capture       ", f);
-	put_str_tail(f, in->source, TEXT_WIDTH - 16 - (size_t)n);
-	fputs(tail, f);
-	fputc('\n', f);
+	tw_puts(wr, "  capture       ");
+	put_str_tail(wr, in->source, TEXT_WIDTH - 16 - (size_t)n);
+	tw_puts(wr, tail);
+	tw_putc(wr, '\n');
 	if (in->time_jumps > 0)
-		fprintf(f, "                time runs back %llu time(s), first at "
+		tw_printf(wr, "                time runs back %llu time(s), first at "
 		    "frame %llu by %llu.%06llu s\n%s",
 		    (unsigned long long)in->time_jumps,
 		    (unsigned long long)in->jump_frame,
@@ -571,49 +573,49 @@ put_capture(FILE *f, const struct capture_input *in)
 
 /* n in colour when it is not zero. */
 static void
-put_count(FILE *f, uint64_t n, const char *sgr, const struct text_style *ts)
+put_count(struct tw *wr, uint64_t n, const char *sgr, const struct text_style *ts)
 {
 	if (n > 0)
-		paint(f, ts, sgr);
-	fput_uint(f, n, 0);
+		paint(wr, ts, sgr);
+	tw_uint(wr, n, 0);
 	if (n > 0)
-		paint(f, ts, SGR_OFF);
+		paint(wr, ts, SGR_OFF);
 }
 
 static void
-put_totals(FILE *f, const struct summary *sum, const struct fa_stats *st,
+put_totals(struct tw *wr, const struct summary *sum, const struct fa_stats *st,
     const struct text_style *ts)
 {
 	const struct summary_counts *c = &sum->total;
 	char b[FMT_NUMLEN];
 
-	fprintf(f, "  logins        %llu ok, ", (unsigned long long)c->logins_ok);
-	put_count(f, c->logins_failed, SGR_FAIL, ts);
-	fprintf(f, " failed, %llu none; ", (unsigned long long)c->logins_none);
-	put_count(f, c->login_failures, SGR_FAIL, ts);
-	fputs(" failed attempt(s)\n", f);
-	fprintf(f, "  transfers     %llu: %llu passive, %llu active; %llu not captured "
+	tw_printf(wr, "  logins        %llu ok, ", (unsigned long long)c->logins_ok);
+	put_count(wr, c->logins_failed, SGR_FAIL, ts);
+	tw_printf(wr, " failed, %llu none; ", (unsigned long long)c->logins_none);
+	put_count(wr, c->login_failures, SGR_FAIL, ts);
+	tw_puts(wr, " failed attempt(s)\n");
+	tw_printf(wr, "  transfers     %llu: %llu passive, %llu active; %llu not captured "
 	    "(no data connection seen)\n",
 	    (unsigned long long)(c->transfers[0] + c->transfers[1]),
 	    (unsigned long long)c->transfers[0], (unsigned long long)c->transfers[1],
 	    (unsigned long long)sum->not_captured);
-	fprintf(f, "  outcomes      %llu complete, ",
+	tw_printf(wr, "  outcomes      %llu complete, ",
 	    (unsigned long long)sum->status[FA_XS_COMPLETE]);
-	put_count(f, sum->status[FA_XS_FAILED], SGR_FAIL, ts);
-	fputs(" failed, ", f);
-	put_count(f, sum->status[FA_XS_ABORTED], SGR_FAIL, ts);
-	fputs(" aborted, ", f);
-	put_count(f, sum->status[FA_XS_NOT_CONNECTED], SGR_FAIL, ts);
-	fprintf(f, " not_connected, %llu incomplete\n",
+	put_count(wr, sum->status[FA_XS_FAILED], SGR_FAIL, ts);
+	tw_puts(wr, " failed, ");
+	put_count(wr, sum->status[FA_XS_ABORTED], SGR_FAIL, ts);
+	tw_puts(wr, " aborted, ");
+	put_count(wr, sum->status[FA_XS_NOT_CONNECTED], SGR_FAIL, ts);
+	tw_printf(wr, " not_connected, %llu incomplete\n",
 	    (unsigned long long)(sum->status[FA_XS_PENDING] +
 	    sum->status[FA_XS_INCOMPLETE]));
-	fprintf(f, "  data          %llu B (%s)\n", (unsigned long long)c->bytes,
+	tw_printf(wr, "  data          %llu B (%s)\n", (unsigned long long)c->bytes,
 	    fmt_human(b, c->bytes));
-	fprintf(f, "  tls           %llu session(s)\n", (unsigned long long)sum->tls);
-	fputs("  anomalies     ", f);
-	put_count(f, c->anomalies, SGR_ANOM, ts);
-	fputc('\n', f);
-	fprintf(f, "  unattributed  %llu data-like connection(s)\n",
+	tw_printf(wr, "  tls           %llu session(s)\n", (unsigned long long)sum->tls);
+	tw_puts(wr, "  anomalies     ");
+	put_count(wr, c->anomalies, SGR_ANOM, ts);
+	tw_putc(wr, '\n');
+	tw_printf(wr, "  unattributed  %llu data-like connection(s)\n",
 	    (unsigned long long)st->unattributed_data_connections);
 }
 
@@ -638,39 +640,39 @@ widest(const struct summary *sum, const struct summary_server **sv, size_t nsv,
 /* The row's address, padded to w; on a line of its own (and the
  * numbers under an empty column of 6) when w is 0. */
 static void
-put_row_addr(FILE *f, const struct fa_endpoint *ep, bool port, size_t w)
+put_row_addr(struct tw *wr, const struct fa_endpoint *ep, bool port, size_t w)
 {
-	fputs("  ", f);
-	fput_endpoint(f, ep, port);
+	tw_puts(wr, "  ");
+	tw_endpoint(wr, ep, port);
 	if (w == 0) {
-		fputs("\n        ", f);
+		tw_puts(wr, "\n        ");
 		return;
 	}
-	spaces(f, w - endpoint_width(ep, port));
+	tw_spaces(wr, w - endpoint_width(ep, port));
 }
 
 #define SERVER_COLS	71	/* after the address */
 #define CLIENT_COLS	54
 
 static void
-put_ports(FILE *f, const struct summary_server *sv)
+put_ports(struct tw *wr, const struct summary_server *sv)
 {
 	if (sv->pasv_ports == 0) {
-		fputs("-", f);
+		tw_puts(wr, "-");
 		return;
 	}
-	fput_uint(f, sv->pasv_min, 0);
+	tw_uint(wr, sv->pasv_min, 0);
 	if (sv->pasv_max != sv->pasv_min) {
-		fputs("..", f);
-		fput_uint(f, sv->pasv_max, 0);
+		tw_puts(wr, "..");
+		tw_uint(wr, sv->pasv_max, 0);
 	}
-	fputs(" (", f);
-	fput_uint(f, sv->pasv_ports, 0);
-	fputc(')', f);
+	tw_puts(wr, " (");
+	tw_uint(wr, sv->pasv_ports, 0);
+	tw_putc(wr, ')');
 }
 
 static void
-put_servers(FILE *f, struct summary *sum, const struct text_style *ts)
+put_servers(struct tw *wr, struct summary *sum, const struct text_style *ts)
 {
 	const struct summary_server **sv, *v;
 	char b[FMT_NUMLEN];
@@ -680,43 +682,43 @@ put_servers(FILE *f, struct summary *sum, const struct text_style *ts)
 	if ((sv = summary_servers(sum, &n)) == NULL || n == 0)
 		return;
 	shown = n < SHOW_SERVERS ? n : SHOW_SERVERS;
-	fprintf(f, "\nServers: %zu, by sessions\n", n);
+	tw_printf(wr, "\nServers: %zu, by sessions\n", n);
 	w = widest(sum, sv, shown, NULL, 0);
 	if (2 + w + SERVER_COLS > TEXT_WIDTH)
 		w = 0;
-	fputs("  server", f);
-	spaces(f, (w ? w : 6) - 6);
-	fputs(" sessions     ok failed passive active      bytes  passive ports\n", f);
+	tw_puts(wr, "  server");
+	tw_spaces(wr, (w ? w : 6) - 6);
+	tw_puts(wr, " sessions     ok failed passive active      bytes  passive ports\n");
 	for (i = 0; i < shown; i++) {
 		v = sv[i];
-		put_row_addr(f, &v->ep, true, w);
-		put_num(f, v->c.sessions, 9);
-		put_num(f, v->c.logins_ok, 7);
+		put_row_addr(wr, &v->ep, true, w);
+		put_num(wr, v->c.sessions, 9);
+		put_num(wr, v->c.logins_ok, 7);
 		if (v->c.logins_failed)
-			paint(f, ts, SGR_FAIL);
-		put_num(f, v->c.logins_failed, 7);
+			paint(wr, ts, SGR_FAIL);
+		put_num(wr, v->c.logins_failed, 7);
 		if (v->c.logins_failed)
-			paint(f, ts, SGR_OFF);
-		put_num(f, v->c.transfers[0], 8);
-		put_num(f, v->c.transfers[1], 7);
-		put_right(f, fmt_human(b, v->c.bytes), 11);
-		fputs("  ", f);
-		put_ports(f, v);
-		fputc('\n', f);
+			paint(wr, ts, SGR_OFF);
+		put_num(wr, v->c.transfers[0], 8);
+		put_num(wr, v->c.transfers[1], 7);
+		put_right(wr, fmt_human(b, v->c.bytes), 11);
+		tw_puts(wr, "  ");
+		put_ports(wr, v);
+		tw_putc(wr, '\n');
 	}
 	for (; i < n; i++)
 		rest += sv[i]->c.sessions;
 	if (n > shown)
-		fprintf(f, "  ... and %zu more servers (%llu sessions)\n", n - shown,
+		tw_printf(wr, "  ... and %zu more servers (%llu sessions)\n", n - shown,
 		    (unsigned long long)rest);
 	if (sum->servers_untracked)
-		fprintf(f, "  ... and more servers than the %d told apart: %llu "
+		tw_printf(wr, "  ... and more servers than the %d told apart: %llu "
 		    "sessions, in the totals only\n", SUMMARY_MAX_SERVERS,
 		    (unsigned long long)sum->servers_untracked);
 }
 
 static void
-put_clients(FILE *f, struct summary *sum, const struct text_style *ts)
+put_clients(struct tw *wr, struct summary *sum, const struct text_style *ts)
 {
 	const struct summary_client **cl, *c;
 	struct fa_endpoint ep;
@@ -726,42 +728,42 @@ put_clients(FILE *f, struct summary *sum, const struct text_style *ts)
 	if ((cl = summary_clients(sum, &n)) == NULL || n == 0)
 		return;
 	shown = n < SHOW_CLIENTS ? n : SHOW_CLIENTS;
-	fprintf(f, "\nTop clients: %zu of %zu, by sessions\n", shown, n);
+	tw_printf(wr, "\nTop clients: %zu of %zu, by sessions\n", shown, n);
 	w = widest(sum, NULL, 0, cl, shown);
 	if (2 + w + CLIENT_COLS > TEXT_WIDTH)
 		w = 0;
-	fputs("  client", f);
-	spaces(f, (w ? w : 6) - 6);
-	fputs(" sessions     ok failed transfers      bytes anomalies\n", f);
+	tw_puts(wr, "  client");
+	tw_spaces(wr, (w ? w : 6) - 6);
+	tw_puts(wr, " sessions     ok failed transfers      bytes anomalies\n");
 	memset(&ep, 0, sizeof ep);
 	for (i = 0; i < shown; i++) {
 		c = cl[i];
 		ep.ip = c->addr;
-		put_row_addr(f, &ep, false, w);
-		put_num(f, c->c.sessions, 9);
-		put_num(f, c->c.logins_ok, 7);
+		put_row_addr(wr, &ep, false, w);
+		put_num(wr, c->c.sessions, 9);
+		put_num(wr, c->c.logins_ok, 7);
 		if (c->c.logins_failed)
-			paint(f, ts, SGR_FAIL);
-		put_num(f, c->c.logins_failed, 7);
+			paint(wr, ts, SGR_FAIL);
+		put_num(wr, c->c.logins_failed, 7);
 		if (c->c.logins_failed)
-			paint(f, ts, SGR_OFF);
-		put_num(f, c->c.transfers[0] + c->c.transfers[1], 10);
-		put_right(f, fmt_human(b, c->c.bytes), 11);
+			paint(wr, ts, SGR_OFF);
+		put_num(wr, c->c.transfers[0] + c->c.transfers[1], 10);
+		put_right(wr, fmt_human(b, c->c.bytes), 11);
 		if (c->c.anomalies)
-			paint(f, ts, SGR_ANOM);
-		put_num(f, c->c.anomalies, 10);
+			paint(wr, ts, SGR_ANOM);
+		put_num(wr, c->c.anomalies, 10);
 		if (c->c.anomalies)
-			paint(f, ts, SGR_OFF);
-		fputc('\n', f);
+			paint(wr, ts, SGR_OFF);
+		tw_putc(wr, '\n');
 	}
 	if (sum->clients_untracked)
-		fprintf(f, "  ... and more clients than the %d told apart: %llu "
+		tw_printf(wr, "  ... and more clients than the %d told apart: %llu "
 		    "sessions, in the totals only\n", SUMMARY_MAX_CLIENTS,
 		    (unsigned long long)sum->clients_untracked);
 }
 
 static void
-put_anomaly_types(FILE *f, struct summary *sum, const struct text_style *ts)
+put_anomaly_types(struct tw *wr, struct summary *sum, const struct text_style *ts)
 {
 	const struct summary_anomaly *a;
 	size_t n, i;
@@ -769,39 +771,39 @@ put_anomaly_types(FILE *f, struct summary *sum, const struct text_style *ts)
 	a = summary_anomaly_types(sum, &n);
 	if (n == 0 && sum->anomalies_untyped == 0)
 		return;
-	fprintf(f, "\nAnomalies: %llu, by type\n",
+	tw_printf(wr, "\nAnomalies: %llu, by type\n",
 	    (unsigned long long)sum->total.anomalies);
 	for (i = 0; i < n; i++) {
-		fputs("  ", f);
-		paint(f, ts, SGR_ANOM);
-		put_num(f, a[i].count, 9);
-		paint(f, ts, SGR_OFF);
-		fputs("  ", f);
-		put_str_cut(f, a[i].type, TEXT_WIDTH - 13);
-		fputc('\n', f);
+		tw_puts(wr, "  ");
+		paint(wr, ts, SGR_ANOM);
+		put_num(wr, a[i].count, 9);
+		paint(wr, ts, SGR_OFF);
+		tw_puts(wr, "  ");
+		put_str_cut(wr, a[i].type, TEXT_WIDTH - 13);
+		tw_putc(wr, '\n');
 	}
 	if (sum->anomalies_untyped)
-		fprintf(f, "  %9llu  of other types (past the %d told apart)\n",
+		tw_printf(wr, "  %9llu  of other types (past the %d told apart)\n",
 		    (unsigned long long)sum->anomalies_untyped,
 		    SUMMARY_MAX_ANOMALY_TYPES);
 }
 
 /* One line of the limits: only when something was cut. */
 static void
-limit(FILE *f, bool *any, uint64_t n, const char *what)
+limit(struct tw *wr, bool *any, uint64_t n, const char *what)
 {
 	if (n == 0)
 		return;
 	*any = true;
-	fputs("  ", f);
-	put_num(f, n, 9);
-	fputs("  ", f);
-	fputs(what, f);
-	fputc('\n', f);
+	tw_puts(wr, "  ");
+	put_num(wr, n, 9);
+	tw_puts(wr, "  ");
+	tw_puts(wr, what);
+	tw_putc(wr, '\n');
 }
 
 static void
-put_limits(FILE *f, const struct summary *sum, const struct capture *cap,
+put_limits(struct tw *wr, const struct summary *sum, const struct capture *cap,
     const struct fa_stats *st, uint64_t un_dropped)
 {
 	char what[96];
@@ -811,67 +813,70 @@ put_limits(FILE *f, const struct summary *sum, const struct capture *cap,
 
 	for (i = 0; cap != NULL && i < capture_count(cap); i++)
 		cut += capture_input(cap, i)->truncated;
-	fputs("\nLeft out and cut by limits\n", f);
-	limit(f, &any, st->non_ip, "packets not IP");
-	limit(f, &any, st->non_tcp, "packets not TCP");
-	limit(f, &any, st->malformed, "malformed packets");
-	limit(f, &any, st->fragments, "IP fragments");
-	limit(f, &any, st->bad_checksums, "packets with a bad checksum");
-	limit(f, &any, cut, "capture(s) cut off in the middle of a packet");
-	limit(f, &any, st->conns_evicted, "connections evicted from the connection table");
-	limit(f, &any, st->conn_cap_hits, "times the connection table was full");
-	limit(f, &any, st->reasm_cap_hits, "times a stream's reassembly buffer was full");
-	limit(f, &any, st->reasm_gaps, "gaps in reassembled streams (lost capture data)");
-	limit(f, &any, st->reasm_conflicts, "overlapping segments that disagreed");
-	limit(f, &any, st->lines_truncated, "control lines cut at the line length limit");
-	limit(f, &any, st->cmds_dropped, "commands not kept (per-session cap)");
-	limit(f, &any, st->xfers_dropped, "transfers not kept (per-session cap)");
-	limit(f, &any, sum->anoms_dropped, "anomalies not kept (per-session cap)");
-	limit(f, &any, sum->replies_dropped, "replies not kept (per-command cap)");
-	limit(f, &any, st->expect_cap_hits, "times the expectation table was full");
-	limit(f, &any, un_dropped, "unattributed connections not listed (cap)");
-	limit(f, &any, sum->servers_untracked, "sessions of servers past the summary's cap");
-	limit(f, &any, sum->clients_untracked, "sessions of clients past the summary's cap");
-	limit(f, &any, sum->anomalies_untyped, "anomalies of types past the summary's cap");
-	limit(f, &any, st->time_jumps_back, "times a capture's clock ran back");
+	tw_puts(wr, "\nLeft out and cut by limits\n");
+	limit(wr, &any, st->non_ip, "packets not IP");
+	limit(wr, &any, st->non_tcp, "packets not TCP");
+	limit(wr, &any, st->malformed, "malformed packets");
+	limit(wr, &any, st->fragments, "IP fragments");
+	limit(wr, &any, st->bad_checksums, "packets with a bad checksum");
+	limit(wr, &any, cut, "capture(s) cut off in the middle of a packet");
+	limit(wr, &any, st->conns_evicted, "connections evicted from the connection table");
+	limit(wr, &any, st->conn_cap_hits, "times the connection table was full");
+	limit(wr, &any, st->reasm_cap_hits, "times a stream's reassembly buffer was full");
+	limit(wr, &any, st->reasm_gaps, "gaps in reassembled streams (lost capture data)");
+	limit(wr, &any, st->reasm_conflicts, "overlapping segments that disagreed");
+	limit(wr, &any, st->lines_truncated, "control lines cut at the line length limit");
+	limit(wr, &any, st->cmds_dropped, "commands not kept (per-session cap)");
+	limit(wr, &any, st->xfers_dropped, "transfers not kept (per-session cap)");
+	limit(wr, &any, sum->anoms_dropped, "anomalies not kept (per-session cap)");
+	limit(wr, &any, sum->replies_dropped, "replies not kept (per-command cap)");
+	limit(wr, &any, st->expect_cap_hits, "times the expectation table was full");
+	limit(wr, &any, un_dropped, "unattributed connections not listed (cap)");
+	limit(wr, &any, sum->servers_untracked, "sessions of servers past the summary's cap");
+	limit(wr, &any, sum->clients_untracked, "sessions of clients past the summary's cap");
+	limit(wr, &any, sum->anomalies_untyped, "anomalies of types past the summary's cap");
+	limit(wr, &any, st->time_jumps_back, "times a capture's clock ran back");
 	if (sum->vet != NULL && sum->vet->selection != NULL) {
 		char desc[SELECT_DESCLEN];
 		const struct selection *sel = sum->vet->selection;
 
 		snprintf(what, sizeof what, "sessions not selected (%.60s)",
 		    select_describe(sel, desc));
-		limit(f, &any, sel->seen - sel->taken, what);
+		limit(wr, &any, sel->seen - sel->taken, what);
 	}
 	for (i = 0; i < sum->nexcluded; i++) {
 		snprintf(what, sizeof what, "transfers left out of the firewall "
 		    "rules: %s", sum->excluded[i].reason);
-		limit(f, &any, sum->excluded[i].count, what);
+		limit(wr, &any, sum->excluded[i].count, what);
 	}
 	if (sum->oom) {
-		fputs("  out of memory: the summary's counts are short\n", f);
+		tw_puts(wr, "  out of memory: the summary's counts are short\n");
 		any = true;
 	}
 	if (!any)
-		fputs("  nothing\n", f);
+		tw_puts(wr, "  nothing\n");
 }
 
 void
 report_text_summary(FILE *f, struct summary *sum, const struct capture *cap,
     const struct fa_stats *st, uint64_t un_dropped, const struct text_style *ts)
 {
+	struct tw tw, *wr = &tw;
 	size_t i;
 
-	fprintf(f, "Summary: %llu FTP session(s), %llu data connection(s), "
+	tw_init(wr, f);
+	tw_printf(wr, "Summary: %llu FTP session(s), %llu data connection(s), "
 	    "%llu TCP connection(s)\n", (unsigned long long)sum->total.sessions,
 	    (unsigned long long)st->data_connections,
 	    (unsigned long long)st->tcp_connections);
 	for (i = 0; cap != NULL && i < capture_count(cap); i++)
-		put_capture(f, capture_input(cap, i));
-	put_totals(f, sum, st, ts);
-	put_servers(f, sum, ts);
-	put_clients(f, sum, ts);
-	put_anomaly_types(f, sum, ts);
-	put_limits(f, sum, cap, st, un_dropped);
+		put_capture(wr, capture_input(cap, i));
+	put_totals(wr, sum, st, ts);
+	put_servers(wr, sum, ts);
+	put_clients(wr, sum, ts);
+	put_anomaly_types(wr, sum, ts);
+	put_limits(wr, sum, cap, st, un_dropped);
+	tw_flush(wr);
 }
 
 /* "  (helper would cover)" and the like: what follows an opening. */
@@ -898,43 +903,46 @@ int
 report_text_openings(FILE *f, const struct rules_opening *v, size_t n,
     uint64_t session)
 {
-	char note[96];
+	struct tw tw, *wr = &tw;
+	char note[96], ta[FA_ENDPOINTLEN], tb[FA_ENDPOINTLEN];
 	size_t i, wa, wb, wn;
 
+	tw_init(wr, f);
 	for (i = 0; i < n; i++) {
 		if (i == 0) {
-			fputs("  session ", f);
-			fput_uint(f, session, 5);
-			fputc(' ', f);
+			tw_puts(wr, "  session ");
+			tw_uint(wr, session, 5);
+			tw_putc(wr, ' ');
 		} else
-			fputs("                ", f);	/* "  %-13s " */
+			tw_puts(wr, "                ");	/* "  %-13s " */
 		if (v[i].rule) {
-			fputc('R', f);
-			fput_uint(f, v[i].rule, 3);
+			tw_putc(wr, 'R');
+			tw_uint(wr, v[i].rule, 3);
 		} else
-			fput_pad(f, "-", 4);
-		fputc(' ', f);
-		fput_pad(f, rules_purpose_str(v[i].purpose), 13);
-		fputc(' ', f);
-		wa = endpoint_width(&v[i].initiator, v[i].initiator_port_known);
-		wb = endpoint_width(&v[i].responder, true);
+			tw_pad(wr, "-", 4);
+		tw_putc(wr, ' ');
+		tw_pad(wr, rules_purpose_str(v[i].purpose), 13);
+		tw_putc(wr, ' ');
+		wa = fmt_endpoint(ta, &v[i].initiator, v[i].initiator_port_known);
+		wb = fmt_endpoint(tb, &v[i].responder, true);
 		wn = strlen(opening_note(&v[i], note, sizeof note));
-		fput_endpoint(f, &v[i].initiator, v[i].initiator_port_known);
+		tw_put(wr, ta, wa);
 		if (35 + wa + 4 + wb + wn <= TEXT_WIDTH) {
-			fputs(" -> ", f);
-			fput_endpoint(f, &v[i].responder, true);
+			tw_puts(wr, " -> ");
+			tw_put(wr, tb, wb);
 		} else {
-			fputc('\n', f);
-			spaces(f, 32);
-			fputs("-> ", f);
-			fput_endpoint(f, &v[i].responder, true);
+			tw_putc(wr, '\n');
+			tw_spaces(wr, 32);
+			tw_puts(wr, "-> ");
+			tw_put(wr, tb, wb);
 			if (35 + wb + wn > TEXT_WIDTH) {
-				fputc('\n', f);
-				spaces(f, 33);
+				tw_putc(wr, '\n');
+				tw_spaces(wr, 33);
 			}
 		}
-		fputs(note, f);
-		fputc('\n', f);
+		tw_puts(wr, note);
+		tw_putc(wr, '\n');
 	}
+	tw_flush(wr);
 	return ferror(f) ? -1 : 0;
 }

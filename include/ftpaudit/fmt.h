@@ -37,21 +37,14 @@ fmt_plain8(uint64_t v, uint8_t also)
 const char *fmt_ts(uint64_t ts_us, char *buf);
 /* v's decimal digits ending at end (at most 20 before it); their start. */
 char	*fmt_uint(char *end, uint64_t v);
-/* For the text formats: v in decimal, then spaces to width (as
- * "%-*llu"); s, then spaces to width ("%-*s"). */
-void	 fput_uint(FILE *, uint64_t v, int width);
-void	 fput_pad(FILE *, const char *s, int width);
 /* "10.0.0.1:21", "[2001:db8::1]:21"; without ":port" unless port_known.
  * fmt_endpoint writes it into buf (FA_ENDPOINTLEN bytes, not
  * NUL-terminated) and returns its length. */
 #define FA_ENDPOINTLEN	(FA_ADDRSTRLEN + 8)
 size_t	 fmt_endpoint(char *buf, const struct fa_endpoint *, bool port_known);
-void	 fput_endpoint(FILE *, const struct fa_endpoint *, bool port_known);
 /* Terminal-safe copy of wire bytes (controls, non-ASCII and the
  * backslash as \xHH), owned by the caller; NULL when out of memory. */
 char	*sanitize(const uint8_t *p, size_t len);
-/* The same written to f, with no copy. */
-void	 fput_wire(FILE *, const uint8_t *p, size_t len);
 /* What printf's "%.3f" writes of us / 1e6 (seconds to the millisecond),
  * into buf of FMT_NUMLEN bytes; buf. */
 #define FMT_NUMLEN	48

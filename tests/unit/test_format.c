@@ -21,6 +21,7 @@
 
 #include "ftpaudit/addr.h"
 #include "ftpaudit/jw.h"
+#include "ftpaudit/tw.h"
 #include "ftpaudit/fmt.h"
 #include "ftpaudit/rules.h"
 #include "ftpaudit/session.h"
@@ -663,7 +664,7 @@ test_uint(void **state)
 	jw_free(&w);
 }
 
-/* fput_uint() and fput_pad() write what "%-*llu" and "%-*s" write. */
+/* tw_uint() and tw_pad() write what "%-*llu" and "%-*s" write. */
 static void
 test_fput(void **state)
 {
@@ -673,13 +674,16 @@ test_fput(void **state)
 	char *got, want[64];
 	size_t len, i;
 	int w;
+	struct tw t;
 	FILE *f;
 
 	(void)state;
 	for (w = 0; w <= 14; w++) {
 		for (i = 0; i < sizeof v / sizeof v[0]; i++) {
 			assert_non_null(f = open_memstream(&got, &len));
-			fput_uint(f, v[i], w);
+			tw_init(&t, f);
+			tw_uint(&t, v[i], w);
+			tw_flush(&t);
 			assert_int_equal(fclose(f), 0);
 			snprintf(want, sizeof want, "%-*llu", w,
 			    (unsigned long long)v[i]);
@@ -688,7 +692,9 @@ test_fput(void **state)
 		}
 		for (i = 0; i < sizeof s / sizeof s[0]; i++) {
 			assert_non_null(f = open_memstream(&got, &len));
-			fput_pad(f, s[i], w);
+			tw_init(&t, f);
+			tw_pad(&t, s[i], w);
+			tw_flush(&t);
 			assert_int_equal(fclose(f), 0);
 			snprintf(want, sizeof want, "%-*s", w, s[i]);
 			assert_string_equal(got, want);
@@ -779,7 +785,7 @@ test_human(void **state)
 	}
 }
 
-/* fput_wire() writes what sanitize() returns; fput_endpoint() what
+/* tw_wire() writes what sanitize() returns; tw_endpoint() what
  * "%s", "[%s]" and ":%u" write. */
 static void
 test_fput_wire(void **state)
@@ -792,6 +798,7 @@ test_fput_wire(void **state)
 	uint8_t b[64];
 	size_t len, n, i;
 	int k;
+	struct tw t;
 	FILE *f;
 
 	(void)state;
@@ -808,7 +815,9 @@ test_fput_wire(void **state)
 			    pick[(rnd >> 8) % sizeof pick];
 		}
 		assert_non_null(f = open_memstream(&got, &n));
-		fput_wire(f, b, len);
+		tw_init(&t, f);
+		tw_wire(&t, b, len);
+		tw_flush(&t);
 		assert_int_equal(fclose(f), 0);
 		assert_non_null(want = sanitize(b, len));
 		assert_string_equal(got, want);
@@ -825,11 +834,52 @@ test_fput_wire(void **state)
 		if (k & 2)
 			snprintf(w + strlen(w), sizeof w - strlen(w), ":%u", ep.port);
 		assert_non_null(f = open_memstream(&got, &n));
-		fput_endpoint(f, &ep, (k & 2) != 0);
+		tw_init(&t, f);
+		tw_endpoint(&t, &ep, (k & 2) != 0);
+		tw_flush(&t);
 		assert_int_equal(fclose(f), 0);
 		assert_string_equal(got, w);
 		free(got);
 	}
+}
+
+/* Pieces of every length around the buffer's size, in order: what
+ * tw_put, tw_putc, tw_printf and tw_spaces gather is what f gets. */
+static void
+test_tw_blocks(void **state)
+{
+	static char big[3 * sizeof ((struct tw *)0)->b];
+	struct tw t;
+	char *got, *want, *q;
+	size_t len, i, n, total = 0;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < sizeof big; i++)
+		big[i] = (char)('a' + i % 26);
+	assert_non_null(want = malloc(64 * sizeof big));
+	assert_non_null(f = open_memstream(&got, &len));
+	tw_init(&t, f);
+	for (i = 0, q = want; i < 40; i++) {
+		n = (i * 977) % sizeof big;
+		tw_put(&t, big, n);
+		memcpy(q, big, n);
+		q += n;
+		tw_putc(&t, '|');
+		*q++ = '|';
+		tw_printf(&t, "%zu:%.*s", i, (int)(n / 2), big);
+		q += sprintf(q, "%zu:%.*s", i, (int)(n / 2), big);
+		tw_spaces(&t, i * 7);
+		memset(q, ' ', i * 7);
+		q += i * 7;
+	}
+	total = (size_t)(q - want);
+	tw_flush(&t);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(len, total);
+	assert_memory_equal(got, want, total);
+	free(got);
+	free(want);
 }
 
 int
@@ -852,6 +902,7 @@ main(void)
 		cmocka_unit_test(test_ms),
 		cmocka_unit_test(test_human),
 		cmocka_unit_test(test_fput_wire),
+		cmocka_unit_test(test_tw_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
