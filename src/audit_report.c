@@ -11,6 +11,7 @@
 #include "ftpaudit/fmt.h"
 #include "ftpaudit/jw.h"
 #include "ftpaudit/select.h"
+#include "ftpaudit/tw.h"
 
 #define AUDIT_SCHEMA_VERSION	1
 
@@ -558,48 +559,10 @@ ref_str(const struct rs_rule *r, const struct rs_chain *pol, char *buf, size_t l
 	return "-";
 }
 
-/*
- * A flow's line, built in one buffer and written at once.  The audit of
- * the bench's main capture writes 405,779 of them after the capture's
- * end, on one thread, and printf's parsing of the format for each field
- * of each was most of that tail.
- */
-struct line {
-	char		 b[1024];	/* a line is at most about 760 */
-	size_t		 n;
-};
-
-static void
-put(struct line *l, const char *s, size_t n)
-{
-	if (n > sizeof l->b - l->n)
-		n = sizeof l->b - l->n;
-	memcpy(l->b + l->n, s, n);
-	l->n += n;
-}
-
-/* s, then spaces to width: "%-*s". */
-static void
-put_pad(struct line *l, const char *s, size_t n, size_t width)
-{
-	put(l, s, n);
-	for (; n < width && l->n < sizeof l->b; n++)
-		l->b[l->n++] = ' ';
-}
-
-/* "%-*llu". */
-static void
-put_uint(struct line *l, uint64_t v, size_t width)
-{
-	char b[24], *e = b + sizeof b, *q = fmt_uint(e, v);
-
-	put_pad(l, q, (size_t)(e - q), width);
-}
-
 /* "10.0.0.1:21", "[2001:db8::1]:21", or ":*" for a port not known,
  * padded to width. */
 static void
-put_endpoint(struct line *l, const struct fa_endpoint *ep, bool port_known,
+put_endpoint(struct tw *w, const struct fa_endpoint *ep, bool port_known,
     size_t width)
 {
 	char b[FA_ENDPOINTLEN + 2];
@@ -609,7 +572,9 @@ put_endpoint(struct line *l, const struct fa_endpoint *ep, bool port_known,
 		b[n++] = ':';
 		b[n++] = '*';
 	}
-	put_pad(l, b, n, width);
+	tw_put(w, b, n);
+	if (n < width)
+		tw_spaces(w, width - n);
 }
 
 /* The decisive rule's text, worked out once for each of the few rules
@@ -623,7 +588,7 @@ struct ref_cache {
 };
 
 static void
-put_ref(struct line *l, struct ref_cache *c, const struct rs_rule *r,
+put_ref(struct tw *w, struct ref_cache *c, const struct rs_rule *r,
     const struct rs_chain *pol)
 {
 	c += ((uintptr_t)r ^ (uintptr_t)pol) / 64 % 8;
@@ -635,56 +600,58 @@ put_ref(struct line *l, struct ref_cache *c, const struct rs_rule *r,
 		c->pol = pol;
 		c->set = true;
 	}
-	put(l, c->s, c->n);
+	tw_put(w, c->s, c->n);
 }
 
+/*
+ * The flows' lines, without printf: the audit of the bench's main
+ * capture writes 337,000 of them after the capture's end, on one thread,
+ * and printf's parsing of the format for each field of each was most of
+ * that tail.
+ */
 static void
 text_flows(const struct audit *a, FILE *out)
 {
 	const struct audit_flow *f;
 	struct ref_cache refs[8] = { { 0 } };
-	struct line l;
-	const char *s;
+	struct tw tw, *w = &tw;
 	size_t i, n;
 
 	f = audit_flows(a, &n);
+	tw_init(w, out);
 	for (i = 0; i < n; i++) {
 		/* As "  #%-3zu s%-3llu %-4s %-12s %-22s -> %-22s %-13s %s%s",
 		 * IPv6 in brackets as in the other text reports. */
-		l.n = 0;
-		put(&l, "  #", 3);
-		put_uint(&l, i, 3);
-		put(&l, " s", 2);
-		put_uint(&l, f[i].session, 3);
-		put(&l, " ", 1);
+		tw_puts(w, "  #");
+		tw_uint(w, i, 3);
+		tw_puts(w, " s");
+		tw_uint(w, f[i].session, 3);
+		tw_putc(w, ' ');
 		if (f[i].transfer) {
-			put(&l, "x", 1);
-			put_uint(&l, f[i].transfer, 3);
+			tw_putc(w, 'x');
+			tw_uint(w, f[i].transfer, 3);
 		} else
-			put_pad(&l, "-", 1, 4);
-		put(&l, " ", 1);
-		s = audit_purpose_str(f[i].purpose);
-		put_pad(&l, s, strlen(s), 12);
-		put(&l, " ", 1);
-		put_endpoint(&l, &f[i].initiator, f[i].initiator_port_known,
-		    22);
-		put(&l, " -> ", 4);
-		put_endpoint(&l, &f[i].responder, true, 22);
-		put(&l, " ", 1);
-		s = audit_verdict_str(f[i].verdict);
-		put_pad(&l, s, strlen(s), 13);
-		put(&l, " ", 1);
-		put_ref(&l, refs, f[i].rule, f[i].policy);
+			tw_pad(w, "-", 4);
+		tw_putc(w, ' ');
+		tw_pad(w, audit_purpose_str(f[i].purpose), 12);
+		tw_putc(w, ' ');
+		put_endpoint(w, &f[i].initiator, f[i].initiator_port_known, 22);
+		tw_puts(w, " -> ");
+		put_endpoint(w, &f[i].responder, true, 22);
+		tw_putc(w, ' ');
+		tw_pad(w, audit_verdict_str(f[i].verdict), 13);
+		tw_putc(w, ' ');
+		put_ref(w, refs, f[i].rule, f[i].policy);
 		if (f[i].related)
-			put(&l, " (related)", 10);
-		put(&l, "\n", 1);
-		fwrite(l.b, 1, l.n, out);
+			tw_puts(w, " (related)");
+		tw_putc(w, '\n');
 		if (f[i].excluded != NULL)
-			fprintf(out, "        excluded: %s (no legitimate negotiation "
+			tw_printf(w, "        excluded: %s (no legitimate negotiation "
 			    "needs it; not counted as denied)\n", f[i].excluded);
 		if (f[i].verdict == AV_INDETERMINATE && f[i].why != NULL)
-			fprintf(out, "        reason: %s\n", f[i].why);
+			tw_printf(w, "        reason: %s\n", f[i].why);
 	}
+	tw_flush(w);
 }
 
 /* "#1, #4, #7" (the first few, then how many). */
