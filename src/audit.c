@@ -617,6 +617,7 @@ new_flow(struct audit *a, const struct fa_session *s)
 	if (fa_grow(&a->flows, a->nflows, &a->fcap, sizeof *v, 16) == -1)
 		return NULL;
 	v = &a->flows[a->nflows];
+	a->ordered = false;
 	memset(v, 0, sizeof *v);
 	v->session = s->id;
 	v->sensor = sensor;
@@ -810,7 +811,7 @@ by_session(const void *x, const void *y)
 	return f->transfer < g->transfer ? -1 : f->transfer > g->transfer;
 }
 
-/* A flow's place in the report, as order_flows sorts them. */
+/* A flow's place in the report, as audit_order sorts them. */
 struct place {
 	uint64_t		 session;
 	const struct audit_flow	*f;
@@ -897,15 +898,16 @@ permute(struct audit_flow *v, struct place *o, size_t n)
  * session's flows nearly always come together and in order; the rare
  * run of one id that is not (several sensors) is sorted as a whole.
  */
-static int
-order_flows(struct audit *a)
+int
+audit_order(struct audit *a)
 {
 	struct place *o;
 	size_t i, j, n = a->nflows;
 
-	audit_fixes_free(a);
-	if (n == 0)
-		return audit_make_fixes(a);
+	if (a->ordered || n == 0) {
+		a->ordered = true;
+		return 0;
+	}
 	if ((o = reallocarray(NULL, n, sizeof *o)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -928,13 +930,17 @@ order_flows(struct audit *a)
 	}
 	permute(a->flows, o, n);
 	free(o);
-	return audit_make_fixes(a);
+	a->ordered = true;
+	return 0;
 }
 
 int
 audit_finish(struct audit *a)
 {
-	if (order_flows(a) == -1 || audit_find_surface(a) == -1 ||
+	if (audit_order(a) == -1)
+		return -1;
+	audit_fixes_free(a);
+	if (audit_make_fixes(a) == -1 || audit_find_surface(a) == -1 ||
 	    audit_find_shadowed(a) == -1 ||
 	    audit_find_broad(a) == -1)
 		return -1;

@@ -24,6 +24,7 @@ struct audit {
 	struct rules_opts vet;		/* what rules_vet takes: trust vetted */
 	struct audit_flow *flows;
 	size_t		 nflows, fcap;
+	bool		 ordered;	/* audit_order done since the last flow */
 	char		**sensors;	/* owned: the flows' sensor names */
 	size_t		 nsensors, sensors_cap;
 	struct audit_fix *fixes;

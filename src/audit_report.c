@@ -774,9 +774,15 @@ text_rules(const struct audit *a, FILE *out)
 int
 audit_text(const struct audit *a, FILE *out)
 {
+	audit_text_flows(a, out);
+	return audit_text_rest(a, out);
+}
+
+int
+audit_text_flows(const struct audit *a, FILE *out)
+{
 	const struct ruleset *rs = audit_ruleset(a);
 	const struct audit_flow *f;
-	const struct audit_finding *fd;
 	size_t i, n, nacc = 0;
 
 	f = audit_flows(a, &n);
@@ -787,6 +793,15 @@ audit_text(const struct audit *a, FILE *out)
 	    "%zu not\n", rs->source, ruleset_format_str(rs->format), ruleset_count(rs),
 	    audit_side_str(audit_side(a)), n, nacc, n - nacc);
 	text_flows(a, out);
+	return ferror(out) ? -1 : 0;
+}
+
+int
+audit_text_rest(const struct audit *a, FILE *out)
+{
+	const struct audit_finding *fd;
+	size_t i, n;
+
 	text_fixes(a, out);
 	text_rules(a, out);
 	fd = audit_findings(a, &n);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # threads.sh: ftpaudit's two threads, the reader and the engine, and the
-# reports either writes (src/reader.c, src/sinkq.c) under ThreadSanitizer.
+# reports either writes (src/reader.c, src/sinkq.c), and audit's finish
+# beside its flows' text (src/cmd_audit.c), under ThreadSanitizer.
 #
 #   tests/threads.sh FTPAUDIT
 #
@@ -64,5 +65,6 @@ for fmt in ndjson json; do
 	run analyze -F "$fmt" "$tmp/many.pcap"
 done
 run rules "$tmp/many.pcap"
+run audit --ruleset="$RULES" "$tmp/many.pcap"
 echo "threads.sh: $runs runs, $races with a race, $crashes crashed"
 [ "$races" -eq 0 ] && [ "$crashes" -eq 0 ]

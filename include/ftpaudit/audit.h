@@ -127,7 +127,12 @@ void	 audit_set_ifaces(struct audit *, const char *client_side,
 	    const char *server_side);
 /* Evaluate one session's control and data connections; 0 or -1 (ENOMEM). */
 int	 audit_add_session(struct audit *, const struct fa_session *);
-/* Unused, shadowed, broad rules, fixes and findings; 0 or -1. */
+/* The flows in session order: audit_flows is final from then on, but for
+ * each flow's fix; 0 or -1.  audit_finish does it when not done. */
+int	 audit_order(struct audit *);
+/* Unused, shadowed, broad rules, fixes and findings; 0 or -1.  It writes
+ * no flow's member but fix, so the flows' text may be written meanwhile
+ * (audit_text_flows). */
 int	 audit_finish(struct audit *);
 
 const struct audit_flow *audit_flows(const struct audit *, size_t *n);
@@ -177,7 +182,10 @@ int	 audit_fixes_nft(const struct audit *, FILE *);
 int	 audit_fixes_ipt(const struct audit *, int family, FILE *);
 /* The document, streamed by jw; 0, or -1 on ENOMEM or a write error. */
 int	 audit_json_write(const struct audit *, FILE *);
-/* 0, or -1 on a write error. */
+/* 0, or -1 on a write error.  audit_text is audit_text_flows, which
+ * needs audit_order only, and then audit_text_rest. */
 int	 audit_text(const struct audit *, FILE *);
+int	 audit_text_flows(const struct audit *, FILE *);
+int	 audit_text_rest(const struct audit *, FILE *);
 
 #endif
