@@ -187,9 +187,10 @@ render(const struct rules *r, enum rules_format fmt, const char *chain_table,
 		break;
 	}
 	jw_init(&w, true);
-	rules_write(&w, r);
+	rc = rules_write(&w, r, out);
 	jw_text(&w, "\n", 1);
-	rc = jw_flush(&w, out);
+	if (jw_flush(&w, out) == -1)
+		rc = -1;
 	jw_free(&w);
 	return rc;
 }

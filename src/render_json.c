@@ -282,8 +282,13 @@ aggregate_write(struct jw *w, const struct rules_opts *o)
 	jw_end_obj(w);
 }
 
-void
-rules_write(struct jw *w, const struct rules *r)
+/* A megabyte gathered, then written: the document of the bench's
+ * 100,000 sessions is 11 MB, and growing one buffer for all of it faulted
+ * in fresh pages for a third of the time after the capture. */
+#define RULES_BATCH	(1u << 20)
+
+int
+rules_write(struct jw *w, const struct rules *r, FILE *out)
 {
 	const struct rules_nat *nv;
 	const struct rules_opts *o = rules_options(r);
@@ -308,8 +313,11 @@ rules_write(struct jw *w, const struct rules *r)
 	jw_key(w, "rules");
 	jw_arr(w);
 	v = rules_list(r, &n);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		rule_write(w, &v[i], rules_aggregate_widens(o));
+		if (out != NULL && w->len >= RULES_BATCH && jw_flush(w, out) == -1)
+			return -1;
+	}
 	jw_end_arr(w);
 	if (o->side == RULES_GATEWAY) {
 		/* IPv4 only: IPv6 stays without NAT. */
@@ -333,6 +341,7 @@ rules_write(struct jw *w, const struct rules *r)
 	jw_end_arr(w);
 	excluded_write(w, r);
 	jw_end_obj(w);
+	return 0;
 }
 
 static void

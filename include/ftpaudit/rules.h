@@ -370,8 +370,9 @@ int	 rules_nft_table_parse(const char *s, char *family, size_t famlen,
 /* render_json.c */
 struct jw;
 /* The rules document (schema_version 1) as one JSON value, in w's
- * layout (cmd_rules: pretty, then a newline). */
-void	 rules_write(struct jw *, const struct rules *);
+ * layout (cmd_rules: pretty, then a newline); what w holds goes to out
+ * (when not NULL) a megabyte at a time.  0, or -1 on a write error. */
+int	 rules_write(struct jw *, const struct rules *, FILE *out);
 /* The session's "firewall" list, written as a key and its array. */
 void	 rules_openings_write(struct jw *, const struct rules_opening *, size_t n);
 /* A rule's match and action members, "family" to "action": the rules

@@ -564,7 +564,7 @@ test_render(void **state)
 	free(buf);
 	/* The document, read back by jansson. */
 	jw_init(&w, true);
-	rules_write(&w, r);
+	assert_int_equal(rules_write(&w, r, NULL), 0);
 	assert_non_null(f = open_memstream(&buf, &len));
 	assert_int_equal(jw_flush(&w, f), 0);
 	fclose(f);
