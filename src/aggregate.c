@@ -213,6 +213,13 @@ split(const struct agg_range *r, struct agg_prefix *put)
 	unsigned k, bits = width(&at) * 8;
 	size_t n = 0;
 
+	if (addr_cmp(&r->lo, &r->hi) == 0) {	/* one address: most ranges */
+		if (put != NULL) {
+			put[0].addr = r->lo;
+			put[0].plen = (uint8_t)bits;
+		}
+		return 1;
+	}
 	for (;;) {
 		k = block_at(&at, &r->hi, &end);
 		if (put != NULL) {

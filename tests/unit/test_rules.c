@@ -385,6 +385,35 @@ test_helper_notes(void **state)
 	rules_free(r);
 }
 
+/* A rule's evidence lists its sessions by id whatever order they end in:
+ * in order, swapped in fours, and reversed (too far for insertion). */
+static void
+test_evidence_order(void **state)
+{
+	struct rules_opts o;
+	struct rules *r;
+	struct fa_session *s;
+	const struct rules_rule *u;
+	size_t i, k, n = 500;
+
+	(void)state;
+	s = session("10.0.0.1", "10.0.1.1", 21);
+	for (k = 0; k < 3; k++) {
+		rules_opts_defaults(&o);
+		assert_non_null(r = rules_new(&o));
+		for (i = 0; i < n; i++) {
+			s->id = 1 + (k == 0 ? i : k == 1 ? i ^ 3 : n - 1 - i);
+			assert_int_equal(rules_add_session(r, s), 0);
+		}
+		assert_int_equal(rules_finish(r), 0);
+		u = find(r, RP_CONTROL, 0);
+		assert_int_equal(u->ev.nsessions, n);
+		for (i = 0; i < n; i++)
+			assert_int_equal(u->ev.sessions[i], i + 1);
+		rules_free(r);
+	}
+}
+
 /* Ids are given while sessions stream in and never change afterwards. */
 static void
 test_ids_stable(void **state)
@@ -1286,6 +1315,7 @@ main(void)
 		cmocka_unit_test_setup(test_peers, setup),
 		cmocka_unit_test_setup(test_helper_notes, setup),
 		cmocka_unit_test_setup(test_ids_stable, setup),
+		cmocka_unit_test_setup(test_evidence_order, setup),
 		cmocka_unit_test_setup(test_ids_only, setup),
 		cmocka_unit_test_setup(test_render, setup),
 		cmocka_unit_test_setup(test_vetting, setup),
