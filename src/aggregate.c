@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ftpaudit/aggregate.h"
+#include "radix.h"
 
 static unsigned
 width(const struct fa_addr *a)
@@ -26,27 +27,22 @@ addr_cmp(const struct fa_addr *x, const struct fa_addr *y)
 	return fa_addr_bytes_cmp(x->a, y->a);	/* IPv4's last 12 are zero */
 }
 
-#define KEY_BYTES	17	/* the family, then the 16 bytes */
-
-static uint8_t
-key_byte(const struct fa_addr *a, unsigned k)
-{
-	return k == 0 ? a->family : a->a[k - 1];
-}
-
 /*
  * v sorted in addr_cmp's order.  qsort's calls to addr_cmp and memcmp
  * were most of the aggregation of a recommendation, all of it after the
- * capture.  Short lists by insertion; longer ones by a radix sort from
- * the last byte, with a pass only for the bytes that differ.
+ * capture.  Short lists by insertion; longer ones by their bytes, the
+ * family first.
  */
 static int
 addr_sort(struct fa_addr *v, size_t n)
 {
-	uint8_t differ[KEY_BYTES] = { 0 };
-	size_t cnt[256], i, j, sum, x;
-	struct fa_addr *tmp, *src = v, *dst, *t, a;
-	unsigned k, c;
+	static const size_t key[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+	    13, 14, 15, 16 };	/* family, a[0..15] */
+	struct fa_addr a;
+	size_t i, j;
+
+	_Static_assert(offsetof(struct fa_addr, family) == 0 &&
+	    offsetof(struct fa_addr, a) == 1, "addr_sort's key");
 
 	if (n <= 32) {
 		for (i = 1; i < n; i++) {
@@ -57,33 +53,7 @@ addr_sort(struct fa_addr *v, size_t n)
 		}
 		return 0;
 	}
-	for (i = 1; i < n; i++)
-		for (k = 0; k < KEY_BYTES; k++)
-			differ[k] |= key_byte(&v[i], k) ^ key_byte(&v[0], k);
-	if ((tmp = reallocarray(NULL, n, sizeof *tmp)) == NULL)
-		return -1;
-	dst = tmp;
-	for (k = KEY_BYTES; k-- > 0;) {
-		if (differ[k] == 0)
-			continue;
-		memset(cnt, 0, sizeof cnt);
-		for (i = 0; i < n; i++)
-			cnt[key_byte(&src[i], k)]++;
-		for (sum = 0, c = 0; c < 256; c++) {
-			x = cnt[c];
-			cnt[c] = sum;
-			sum += x;
-		}
-		for (i = 0; i < n; i++)
-			dst[cnt[key_byte(&src[i], k)]++] = src[i];
-		t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != v)
-		memcpy(v, src, n * sizeof *v);
-	free(tmp);
-	return 0;
+	return radix_sort(v, n, sizeof *v, key, sizeof key / sizeof key[0]);
 }
 
 /* Clear (or set) the host bits below a /plen prefix. */

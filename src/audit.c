@@ -10,6 +10,7 @@
 #include "ftpaudit/audit.h"
 #include "ftpaudit/rules.h"
 #include "audit_int.h"
+#include "radix.h"
 
 /* Which hooks a packet crosses on the audited host. */
 static size_t
@@ -826,45 +827,18 @@ by_place(const void *x, const void *y)
 	return c != 0 ? c : (p->f > q->f) - (p->f < q->f);	/* stable */
 }
 
-/*
- * v sorted by session id, stable: a radix sort from the low byte, with a
- * pass only for the bytes in which the ids differ (three for the bench's
- * 100,000 sessions).
- */
+/* v sorted by session id, stable (three passes for the bench's 100,000
+ * sessions). */
 static int
 by_id(struct place *v, size_t n)
 {
-	uint64_t differ = 0;
-	size_t cnt[256], i, sum, x;
-	struct place *tmp, *src = v, *dst, *t;
-	unsigned k, c;
-
-	for (i = 1; i < n; i++)
-		differ |= v[i].session ^ v[0].session;
-	if ((tmp = reallocarray(NULL, n, sizeof *tmp)) == NULL)
-		return -1;
-	dst = tmp;
-	for (k = 0; k < 64; k += 8) {
-		if ((differ >> k & 0xff) == 0)
-			continue;
-		memset(cnt, 0, sizeof cnt);
-		for (i = 0; i < n; i++)
-			cnt[src[i].session >> k & 0xff]++;
-		for (sum = 0, c = 0; c < 256; c++) {
-			x = cnt[c];
-			cnt[c] = sum;
-			sum += x;
-		}
-		for (i = 0; i < n; i++)
-			dst[cnt[src[i].session >> k & 0xff]++] = src[i];
-		t = src;
-		src = dst;
-		dst = t;
-	}
-	if (src != v)
-		memcpy(v, src, n * sizeof *v);
-	free(tmp);
-	return 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	static const size_t key[] = { 7, 6, 5, 4, 3, 2, 1, 0 };
+#else
+	static const size_t key[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+#endif
+	_Static_assert(offsetof(struct place, session) == 0, "by_id's key");
+	return radix_sort(v, n, sizeof *v, key, sizeof key / sizeof key[0]);
 }
 
 /* Flow i becomes *o[i].f, in place (a copy faulted in 67 MB of new
