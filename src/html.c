@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftpaudit/fmt.h"
 #include "html.h"
 
 /* The escaper; lines: newlines and tabs kept, for a <pre>. */
@@ -105,17 +106,15 @@ html_str(FILE *f, const char *s)
 void
 html_endpoint(FILE *f, const struct fa_endpoint *e, int port_known)
 {
-	char a[FA_ADDRSTRLEN];
+	char a[FA_ENDPOINTLEN];
 
-	fa_addr_str(&e->ip, a);
 	if (!port_known) {
-		html_str(f, a);
+		html_str(f, fa_addr_str(&e->ip, a));
 		return;
 	}
-	if (e->ip.family == FA_AF_INET6)
-		fprintf(f, "[%s]:%u", a, e->port);
-	else
-		fprintf(f, "%s:%u", a, e->port);
+	/* fmt_endpoint's "[v6]:port" and "v4:port": digits, hex, dots and
+	 * colons, nothing to escape. */
+	fwrite(a, 1, fmt_endpoint(a, e, true), f);
 }
 
 static const char css[] =
