@@ -207,10 +207,10 @@ parse_args(int argc, char **argv, struct cli_input *io, struct audit_args *o)
 
 /*
  * The text report's flows need their order only, and audit_finish writes
- * no flow's member the text reads: on the bench's capture the two take
- * 40 and 50 ms after the capture's end, when the reader's core has
- * nothing left to do, so audit_finish runs on a thread of its own while
- * the flows are written.
+ * no flow's member the text reads: on the bench's capture each takes
+ * 25-30 ms after the capture's end, when the reader's core has nothing
+ * left to do, so audit_finish runs on a thread of its own while the
+ * flows are written.
  */
 struct finisher {
 	struct audit	*a;
