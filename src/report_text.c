@@ -148,12 +148,9 @@ num_width(uint64_t v)
 static size_t
 endpoint_width(const struct fa_endpoint *ep, bool port_known)
 {
-	char b[FA_ADDRSTRLEN];
-	size_t n = fa_addr_fmt(&ep->ip, b);
+	char b[FA_ENDPOINTLEN];
 
-	if (ep->ip.family == FA_AF_INET6)
-		n += 2;
-	return port_known ? n + 1 + num_width(ep->port) : n;
+	return fmt_endpoint(b, ep, port_known);
 }
 
 /* "a -> b", a starting at column col; b on the next line, under a,
