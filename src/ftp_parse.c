@@ -498,14 +498,16 @@ key4(const uint8_t b[4])
 /*
  * Every verb has three or four letters: anything else is none at once,
  * and the rest is one number searched for in halves, seven compares.
+ * Which half a verb falls in cannot be predicted, so the halving takes
+ * no branch on the compare (a conditional move) and always seven steps.
  * A byte that is no letter (a NUL too) is in no verb.
  */
 enum ftp_verb
 ftp_verb_lookup(const uint8_t *p, size_t len)
 {
 	uint8_t	 up[4] = { 0 };
-	uint32_t k, m;
-	size_t	 i, lo = 1, hi = FTP_VERB_COUNT, mid;
+	uint32_t k;
+	size_t	 i, lo = 1, n = FTP_VERB_COUNT - 1, half;
 
 	if (p == NULL || len < 3 || len > 4)
 		return FTP_VERB_NONE;
@@ -515,17 +517,14 @@ ftp_verb_lookup(const uint8_t *p, size_t len)
 			return FTP_VERB_NONE;
 	}
 	k = key4(up);
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		m = key4((const uint8_t *)verbs[mid].name);
-		if (m == k)
-			return (enum ftp_verb)mid;
-		if (m < k)
-			lo = mid + 1;
-		else
-			hi = mid;
+	while (n > 1) {
+		half = n / 2;
+		lo = key4((const uint8_t *)verbs[lo + half].name) <= k ?
+		    lo + half : lo;
+		n -= half;
 	}
-	return FTP_VERB_NONE;
+	return key4((const uint8_t *)verbs[lo].name) == k ?
+	    (enum ftp_verb)lo : FTP_VERB_NONE;
 }
 
 const char *
