@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "ftpaudit/ftp_parse.h"
 
@@ -273,15 +276,47 @@ zero_byte(uint64_t x)
 	return (x - ONES) & ~x & HIGHS;
 }
 
-/* Bytes before the next CR, LF or IAC: data that the Telnet and line
- * states pass through unchanged.  Eight at a time: a byte at a time
- * this scan was a fifth of the engine's work on a control line. */
+#if defined(__SSE2__)
+/* A bit for each of the sixteen bytes at p that is a CR, LF or IAC. */
+static inline unsigned
+stop16(const uint8_t *p)
+{
+	const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8((char)TN_IAC))));
+}
+#endif
+
+/*
+ * Bytes before the next CR, LF or IAC: data that the Telnet and line
+ * states pass through unchanged.  Sixteen at a time where SSE2 is (every
+ * x86-64), else eight: a byte at a time this scan was a fifth of the
+ * engine's work on a control line, and eight at a time still 3% of all
+ * instructions on the bench's main capture.
+ */
 static size_t
 plain_run(const uint8_t *p, size_t n)
 {
 	uint64_t x, hit;
 	size_t i = 0;
+#if defined(__SSE2__)
+	unsigned m;
 
+	if (n >= 16) {
+		for (; i + 16 <= n; i += 16)
+			if ((m = stop16(p + i)) != 0)
+				return i + (size_t)__builtin_ctz(m);
+		if (i == n)
+			return n;
+		/* The last sixteen bytes, overlapping those seen, rather
+		 * than the rest eight and one at a time. */
+		m = stop16(p + n - 16) >> (16 - (n - i));
+		return m != 0 ? i + (size_t)__builtin_ctz(m) : n;
+	}
+#endif
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&x, p + i, 8);
 		hit = zero_byte(x ^ ONES * '\r') | zero_byte(x ^ ONES * '\n') |

@@ -513,6 +513,59 @@ test_line_bytewise_equals_oneshot(void **state)
 	ftp_linebuf_free(&b);
 }
 
+/*
+ * A CR, LF or IAC at every place of lines from 0 to 40 bytes long, fed as
+ * one chunk and a byte at a time: the same lines.  The scan for those
+ * bytes goes sixteen, eight and one at a time, and each boundary between
+ * them is somewhere in here.
+ */
+static void
+test_line_stop_every_place(void **state)
+{
+	static const char stops[] = { '\r', '\n', '\xff' };
+	char			 s[64];
+	struct ftp_linebuf	 a, b;
+	struct got		 ga, gb;
+	size_t			 len, at, i, n;
+	int			 k, j;
+
+	(void)state;
+	for (len = 0; len <= 40; len++)
+		for (at = 0; at <= len; at++)
+			for (j = 0; j < 3; j++) {
+				memset(s, 'a', len);
+				if (at < len)
+					s[at] = stops[j];
+				memcpy(s + len, "\r\nNOOP\r\n", 8);
+				n = len + 8;
+				memset(&ga, 0, sizeof ga);
+				memset(&gb, 0, sizeof gb);
+				assert_int_equal(ftp_linebuf_init(&a, 64), 0);
+				assert_int_equal(ftp_linebuf_init(&b, 64), 0);
+				feed(&a, s, n, 0, 0, 0, &ga);
+				for (i = 0; i < n; i++)
+					feed(&b, s + i, 1, 0, 0, (uint32_t)i,
+					    &gb);
+				assert_true(ga.n >= 2);
+				assert_int_equal(ga.n, gb.n);
+				for (k = 0; k < ga.n; k++) {
+					assert_int_equal(ga.v[k].l.len,
+					    gb.v[k].l.len);
+					assert_memory_equal(ga.v[k].d,
+					    gb.v[k].d, ga.v[k].l.len);
+					assert_int_equal(ga.v[k].l.end_seq,
+					    gb.v[k].l.end_seq);
+					assert_int_equal(ga.v[k].l.bare_lf,
+					    gb.v[k].l.bare_lf);
+				}
+				ASSERT_LINE(&ga, ga.n - 1, "NOOP");
+				if (at == len)	/* no stop byte: one plain line */
+					assert_int_equal(ga.v[0].l.len, len);
+				ftp_linebuf_free(&a);
+				ftp_linebuf_free(&b);
+			}
+}
+
 static void
 test_line_overlong(void **state)
 {
@@ -1819,6 +1872,7 @@ main(void)
 		cmocka_unit_test(test_line_iac_unterminated_sb),
 		cmocka_unit_test(test_line_iac_across_chunks),
 		cmocka_unit_test(test_line_bytewise_equals_oneshot),
+		cmocka_unit_test(test_line_stop_every_place),
 		cmocka_unit_test(test_line_overlong),
 		cmocka_unit_test(test_line_seq_wrap),
 		cmocka_unit_test(test_line_flush),
