@@ -153,7 +153,9 @@ ep_eq(const struct conn_key *k, int i, const struct fa_endpoint *ep)
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
-static struct conn *
+/* Inline: every packet asks, and as a call it saved and restored six
+ * registers, a fifth of its instructions. */
+static inline __attribute__((always_inline)) struct conn *
 idx_find(const struct conn_table *t, const struct index *x, uint32_t h,
     const struct fa_pkt *pk, int *side)
 {
