@@ -81,8 +81,9 @@ void	ftp_linebuf_reset(struct ftp_linebuf *lb);
  * Verbs of RFC 959, 775, 1639, 2228, 2389, 2428, 2640, 3659, 7151 and the
  * IANA registry's common extensions.  A command's verb is looked up once,
  * in one table (ftp_parse.c), and acted on by its number.  The order is
- * the names' byte order, which the lookup relies on (test_ftp_parse
- * checks it): a new verb goes in its place, here and in the table.
+ * the names' byte order, so that what is listed by number is listed by
+ * name (test_ftp_parse checks it): a new verb goes in its place, here and
+ * in the table.
  */
 enum ftp_verb {
 	FTP_VERB_NONE = 0,	/* not in the table: unknown, or not a verb */

@@ -876,6 +876,42 @@ test_cmd_long_and_odd_verbs(void **state)
 	free(p);
 }
 
+/*
+ * Every name of three or four letters, in either case: its verb when the
+ * table has it, else none.  The lookup hashes a name to one slot, so a
+ * name that is no verb but shares a verb's slot must still miss.
+ */
+static void
+test_verb_every_name(void **state)
+{
+	uint8_t	 n[4];
+	size_t	 len;
+	unsigned a, hits = 0;
+	enum ftp_verb v;
+	const char *name;
+
+	(void)state;
+	for (len = 3; len <= 4; len++) {
+		for (a = 0; a < (len == 3 ? 26u * 26 * 26 : 26u * 26 * 26 * 26);
+		    a++) {
+			n[0] = 'A' + a % 26;
+			n[1] = 'A' + a / 26 % 26;
+			n[2] = 'A' + a / (26 * 26) % 26;
+			n[3] = 'A' + a / (26 * 26 * 26) % 26;
+			v = ftp_verb_lookup(n, len);
+			if (v == FTP_VERB_NONE)
+				continue;
+			name = ftp_verb_name(v);
+			assert_int_equal(strlen(name), len);
+			assert_memory_equal(name, n, len);
+			n[a % len] |= 0x20;	/* one letter lower-case */
+			assert_int_equal(ftp_verb_lookup(n, len), v);
+			hits++;
+		}
+	}
+	assert_int_equal(hits, FTP_VERB_COUNT - 1);
+}
+
 static void
 test_cmd_tables(void **state)
 {
@@ -890,9 +926,9 @@ test_cmd_tables(void **state)
 		"SIZE", "HOST", "AVBL", "CLNT", "CSID", "DSIZ", "MFCT", "MFF",
 		"MFMT", "RMDA", "SPSV", "THMB",
 	};
-	/* Verbs are searched in halves: near misses of both ends of the
-	 * sorted list and of three-letter verbs; bytes that only look like
-	 * letters once their case bit is cleared. */
+	/* Near misses of verbs, of three-letter verbs, of the ends of the
+	 * alphabet; bytes that only look like letters once their case bit
+	 * is cleared. */
 	static const char *const unknown[] = {
 		"", "USERX", "USE", "XYZ", "GET", "PUT", "HTTP/1.1",
 		"SSH-2.0", "EPSV ALL", "A", "AB", "ABOQ", "ABORT", "CC",
@@ -932,8 +968,8 @@ test_cmd_tables(void **state)
 	assert_int_equal(ftp_verb_lookup((const uint8_t *)"USER", 0),
 	    FTP_VERB_NONE);
 
-	/* The table is in the names' byte order, as the lookup needs, and
-	 * every entry is filled. */
+	/* The table is in the names' byte order, and every entry is
+	 * filled. */
 	for (v = FTP_VERB_NONE + 1; v < FTP_VERB_COUNT; v++) {
 		assert_non_null(ftp_verb_name(v));
 		if (v > FTP_VERB_NONE + 1 &&
@@ -1883,6 +1919,7 @@ main(void)
 		cmocka_unit_test(test_cmd_invalid),
 		cmocka_unit_test(test_cmd_long_and_odd_verbs),
 		cmocka_unit_test(test_cmd_tables),
+		cmocka_unit_test(test_verb_every_name),
 		cmocka_unit_test(test_reply_line),
 		cmocka_unit_test(test_reply_line_nocode),
 		cmocka_unit_test(test_asm_single_and_junk),
