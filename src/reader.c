@@ -373,11 +373,12 @@ take(void *arg, const struct capture_pkt *cp)
 		payload = pk->payload;
 		pk->payload = (const uint8_t *)(rec + 1);
 		pk->cut = keep < pk->caplen_payload;
-		/* Most payloads are cut to KEEP_FIRST: a fixed copy, not a
-		 * call to memcpy for four bytes. */
+		/* Most payloads are cut to KEEP_FIRST, or are empty (an ACK):
+		 * a fixed copy or none, not a call to memcpy for four bytes
+		 * or for nothing. */
 		if (keep == KEEP_FIRST)
 			memcpy(rec + 1, payload, KEEP_FIRST);
-		else
+		else if (keep != 0)
 			memcpy(rec + 1, payload, keep);
 	}
 	rec->size = (uint32_t)((sizeof *rec + keep + 7) & ~(size_t)7);
