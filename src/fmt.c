@@ -203,7 +203,10 @@ fmt_human(char *buf, uint64_t n)
 	p = fmt_uint(e - 8, 10 + q % 10);	/* "1d": the decimal */
 	p[0] = '.';
 	p = fmt_uint(p, q / 10);
-	snprintf(e - 8, 8, " %s", unit[u]);
+	/* Not snprintf: the text report asks for a size at every transfer,
+	 * and snprintf was nine tenths of this function. */
+	e[-8] = ' ';
+	memcpy(e - 7, unit[u], strlen(unit[u]) + 1);
 	memmove(buf, p, strlen(p) + 1);
 	return buf;
 }
