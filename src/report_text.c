@@ -65,6 +65,10 @@ put_wire_cut(struct tw *wr, const uint8_t *p, size_t len, size_t max)
 {
 	size_t i, used = 0, cw, w = wire_width(p, len);
 
+	if (w == len && w <= max) {
+		tw_put(wr, (const char *)p, len);	/* all plain: no escape */
+		return w;
+	}
 	if (w <= max) {
 		tw_wire(wr, p, len);
 		return w;
@@ -876,18 +880,20 @@ report_text_summary(FILE *f, struct summary *sum, const struct capture *cap,
 	tw_flush(wr);
 }
 
-/* "  (helper would cover)" and the like: what follows an opening. */
+/* "  (helper would cover)" and the like: what follows an opening, in b
+ * only when it is not one of the fixed notes.  Every data connection has
+ * a note, and one snprintf each was a fourteenth of the text report. */
 static const char *
 opening_note(const struct rules_opening *o, char *b, size_t len)
 {
-	if (o->excluded != NULL)
+	if (o->excluded != NULL) {
 		snprintf(b, len, "  (excluded: %s)", o->excluded);
-	else if (o->purpose != RP_CONTROL)
-		snprintf(b, len, "  (helper would %s)", o->helper_covers ? "cover" :
-		    "not cover");
-	else
-		b[0] = '\0';
-	return b;
+		return b;
+	}
+	if (o->purpose != RP_CONTROL)
+		return o->helper_covers ? "  (helper would cover)" :
+		    "  (helper would not cover)";
+	return "";
 }
 
 /*
@@ -901,7 +907,8 @@ report_text_openings(FILE *f, const struct rules_opening *v, size_t n,
     uint64_t session)
 {
 	struct tw tw, *wr = &tw;
-	char note[96], ta[FA_ENDPOINTLEN], tb[FA_ENDPOINTLEN];
+	char buf[96], ta[FA_ENDPOINTLEN], tb[FA_ENDPOINTLEN];
+	const char *note;
 	size_t i, wa, wb, wn;
 
 	tw_init(wr, f);
@@ -922,7 +929,8 @@ report_text_openings(FILE *f, const struct rules_opening *v, size_t n,
 		tw_putc(wr, ' ');
 		wa = fmt_endpoint(ta, &v[i].initiator, v[i].initiator_port_known);
 		wb = fmt_endpoint(tb, &v[i].responder, true);
-		wn = strlen(opening_note(&v[i], note, sizeof note));
+		note = opening_note(&v[i], buf, sizeof buf);
+		wn = strlen(note);
 		tw_put(wr, ta, wa);
 		if (35 + wa + 4 + wb + wn <= TEXT_WIDTH) {
 			tw_puts(wr, " -> ");
