@@ -1009,6 +1009,9 @@ test_data_ports_recent(void **state)
 		ep.ip.a[3] = (uint8_t)i;
 		ep.port = (uint16_t)(1024 + i / 65536 * 7 + i % 5);
 		assert_true(expect_was_data_port(t, &ep));
+		ep.ip.a[0] = 199;	/* the port, on another host */
+		assert_false(expect_was_data_port(t, &ep));
+		ep.ip.a[0] = 198;
 		ep.port = (uint16_t)(ep.port + 6);	/* this host never had it */
 		assert_false(expect_was_data_port(t, &ep));
 	}
