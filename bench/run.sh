@@ -122,8 +122,9 @@ measure() {
 # and a_wall a_cpu a_rss a_rc; a failure ends the series.  The floor's
 # best of all pairs is kept in best_floor.
 #
-# This virtual machine's two CPUs share a cache at times and at times
-# not (bench/README.md), and the state can change during a row.  So
+# A virtual machine's two CPUs may share a cache at times and at times
+# not (bench/README.md: the AMD machine's did), and the state can change
+# during a row.  So
 # bench/xcore takes the round trip just before and just after each of
 # CMD's runs, and a run with both under 200 ns ran on the first machine,
 # a 2-core machine of one socket.  The pairs go on until RUNS runs did,
@@ -598,7 +599,7 @@ rev=${BENCH_REV:-$(git -C "$srcdir" describe --always --dirty 2>/dev/null || ech
 	echo "is the slice's.  ftpaudit runs on two threads (a reader that"
 	echo "reads and decodes ahead, and the engine; either writes the reports"
 	echo "when it has time), so its CPU time can exceed its wall time."
-	echo "This virtual machine's two CPUs share a cache at times and at"
+	echo "A virtual machine's two CPUs may share a cache at times and at"
 	echo "times not (bench/README.md), and everything ftpaudit's threads"
 	echo "hand each other costs more when they do not.  bench/xcore times a"
 	echo "cache line's round trip between them just before and just after"
