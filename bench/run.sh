@@ -124,15 +124,15 @@ measure() {
 #
 # A virtual machine's two CPUs may share a cache at times and at times
 # not (bench/README.md: the AMD machine's did), and the state can change
-# during a row.  So
-# bench/xcore takes the round trip just before and just after each of
-# CMD's runs, and a run with both under 200 ns ran on the first machine,
-# a 2-core machine of one socket.  The pairs go on until RUNS runs did,
-# or 3 x RUNS pairs were run, waiting before each pair for a shared
-# cache, at most WAIT_SHARED seconds in all for the row.  a_* are the
-# best of the runs with a shared cache, else of all; u_wall is the best
-# run without one (empty if none); xc says how many runs had it, and the
-# round trips seen.  WAIT_SHARED=0 runs RUNS pairs and only sorts them.
+# during a row.  So bench/xcore takes the round trip just before and
+# just after each of CMD's runs, and a run with both under 200 ns ran on
+# the first machine, a 2-core machine of one socket.  The pairs go on
+# until RUNS runs did, or 3 x RUNS pairs were run, waiting before each
+# pair for a shared cache, at most WAIT_SHARED seconds in all for the
+# row.  a_* are the best of the runs with a shared cache, else of all;
+# u_wall is the best run without one (empty if none); xc says how many
+# runs had it, and the round trips seen.  WAIT_SHARED=0 runs RUNS pairs
+# and only sorts them.
 wait_budget=0
 wait_shared() {
 	while [ "$wait_budget" -gt 0 ]; do
