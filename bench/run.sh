@@ -13,6 +13,8 @@
 #                    80% background (5000; 0 skips it)
 #   BENCH_DOUBLE     1: also the main capture's density for twice as long,
 #                    for the memory target (1; 0 skips it)
+#   BENCH_COLLIDE    gen --pasv-collide for a tenth of the main capture,
+#                    checked against its truth (20; 0 skips it)
 #   BENCH_CONNS      TCP connections open at once in the memory test
 #                    (1000000; 0 skips it)
 #   BENCH_OPEN_SESSIONS  FTP sessions open at once, measured (100000; 0
@@ -41,6 +43,7 @@ SEED=${BENCH_SEED:-1}
 FLAGS=${BENCH_GEN_FLAGS:-}
 BULK=${BENCH_BULK:-5000}
 DOUBLE=${BENCH_DOUBLE:-1}
+COLLIDE=${BENCH_COLLIDE:-20}
 CONNS=${BENCH_CONNS:-1000000}
 OPEN_SESSIONS=${BENCH_OPEN_SESSIONS:-100000}
 SLICE_BYTES=${BENCH_SLICE:-100000000}
@@ -288,6 +291,25 @@ targets=$OUT/targets.txt
 # target NAME WANTED MEASURED MET: a line of the summary.
 target() { printf '%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" >>"$targets"; }
 
+# truth_check NAME NDJSON TXT: bench/check.py of the NDJSON that the last
+# measurement, NAME, wrote, against $TRUTH, into TXT; the NDJSON is then
+# removed.  Sets check (its verdict, the last line) and t_diff (the
+# differences, or unknown); a difference or a failure sets status.
+truth_check() {
+	t_diff=unknown
+	if [ "$rc" -eq 0 ]; then
+		crc=0
+		"$PY" "$srcdir/bench/check.py" "$TRUTH" "$2" >"$3" 2>&1 || crc=$?
+		check=$(tail -n 1 "$3")
+		t_diff=$(echo "$check" | awk '/differences/ { print $(NF - 1) }')
+		[ "$crc" -eq 0 ] || status=1
+	else
+		check="not run: ftpaudit failed (see $OUT/$1.err)"
+		status=1
+	fi
+	rm -f "$2"
+}
+
 # profile TITLE N BYTES FLAGS: the floor, ftpaudit (twice: to /dev/null,
 # and to a file for check.py) and tshark on one capture, as a section of
 # the results.  Sets p_floor, p_wall, p_rss (KiB) and p_diff.
@@ -351,19 +373,8 @@ profile() {
 	measure ftpaudit-file "$FTPAUDIT" analyze -F ndjson \
 	    -o "$OUT/ftpaudit.ndjson" "$PCAP"
 	row "ftpaudit analyze -F ndjson -o FILE" "$packets" "$size" 1
-	p_diff=unknown
-	if [ "$rc" -eq 0 ]; then
-		crc=0
-		"$PY" "$srcdir/bench/check.py" "$TRUTH" "$OUT/ftpaudit.ndjson" \
-		    >"$OUT/check.txt" 2>&1 || crc=$?
-		check=$(tail -n 1 "$OUT/check.txt")
-		p_diff=$(echo "$check" | awk '/differences/ { print $(NF - 1) }')
-		[ "$crc" -eq 0 ] || status=1
-	else
-		check="not run: ftpaudit failed (see $OUT/ftpaudit-file.err)"
-		status=1
-	fi
-	rm -f "$OUT/ftpaudit.ndjson"
+	truth_check ftpaudit-file "$OUT/ftpaudit.ndjson" "$OUT/check.txt"
+	p_diff=$t_diff
 
 	if command -v "$TSHARK" >/dev/null 2>&1; then
 		echo "run.sh: $title: tshark on the first $SLICE_BYTES bytes"
@@ -508,6 +519,34 @@ if [ "$DOUBLE" -ne 0 ]; then
 		echo "$gen_note: the main capture's traffic for twice as long."
 		echo "ftpaudit, one run: $wall s, peak RSS $(mib "$d_rss") MiB (main"
 		echo "capture: $(mib "$m_rss") MiB)."
+		echo
+	} >>"$body"
+fi
+
+if [ "$COLLIDE" -gt 0 ]; then
+	# Two servers behind one address, telling two clients one passive
+	# port at once: each data connection must go to its own client's
+	# transfer.  A tenth of the main capture, for the truth only.
+	nc=$((N / 10 > 0 ? N / 10 : 1))
+	bc=$(awk -v b="$B" 'BEGIN { printf "%.0f", b / 10 }')
+	cflags=$(echo "$FLAGS --pasv-collide $COLLIDE" | sed 's/^ *//')
+	capture "$nc" "$bc" "$cflags"
+	echo "run.sh: colliding passive ports: ftpaudit"
+	cat "$PCAP" >/dev/null
+	measure1 ftpaudit-collide "$FTPAUDIT" analyze -F ndjson \
+	    -o "$OUT/collide.ndjson" "$PCAP"
+	truth_check ftpaudit-collide "$OUT/collide.ndjson" "$OUT/collide-check.txt"
+	target "differences against the truth, colliding passive ports" "0" \
+	    "$t_diff" "$(yes_if "\"$t_diff\" == \"0\"")"
+	{
+		echo "## Colliding passive ports"
+		echo
+		echo "\`gen -s $SEED -n $nc -b $bc $cflags\`, $gen_note:"
+		echo "$(fact pasv_collisions) sessions go to the server of the session"
+		echo "before them, behind the same address, and are told the passive"
+		echo "port it was told while that one is still open."
+		echo
+		echo "bench/check.py, ftpaudit against the generator's truth: $check"
 		echo
 	} >>"$body"
 fi
