@@ -532,7 +532,6 @@ if [ "$COLLIDE" -gt 0 ]; then
 	cflags=$(echo "$FLAGS --pasv-collide $COLLIDE" | sed 's/^ *//')
 	capture "$nc" "$bc" "$cflags"
 	echo "run.sh: colliding passive ports: ftpaudit"
-	cat "$PCAP" >/dev/null
 	measure1 ftpaudit-collide "$FTPAUDIT" analyze -F ndjson \
 	    -o "$OUT/collide.ndjson" "$PCAP"
 	truth_check ftpaudit-collide "$OUT/collide.ndjson" "$OUT/collide-check.txt"
