@@ -36,6 +36,7 @@
 #define KEEP_MIN	1024		/* greeting table slots, at first */
 #define KEEP_MAX	(64 * 1024)	/* ... and at most */
 #define AHEAD		8		/* frames a prefetch runs ahead */
+#define BLOCK_AHEAD	4096		/* bytes of a block read ahead */
 
 struct rec {
 	struct reader_pkt p;	/* p.pk.payload points just after it */
@@ -492,6 +493,11 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 			ahead(arg, &rec->p);
 			next += rec->size;
 		}
+		/* Another core wrote the block, and the hardware's prefetch
+		 * did not keep up with it: without this the engine stalled
+		 * on each line of its packets. */
+		if (off + BLOCK_AHEAD < b->len)
+			__builtin_prefetch(b->mem + off + BLOCK_AHEAD);
 		rec = (struct rec *)(b->mem + off);
 		cb(arg, &rec->p);
 	}
