@@ -179,6 +179,22 @@ session_alloc(struct fa_session *s, size_t n)
 	return c->data;
 }
 
+/* Ask for what a sink will read of s, ahead of it: the struct, and with
+ * pool the pool's every byte in use, which reads the struct and the
+ * chunks' list now. */
+void
+fa_session_prefetch(const struct fa_session *s, bool pool)
+{
+	const struct fa_pool *c;
+	const char *p, *e;
+
+	for (p = (const char *)s, e = p + sizeof *s; p < e; p += 64)
+		__builtin_prefetch(p);
+	for (c = pool ? s->pool : NULL; c != NULL; c = c->next)
+		for (p = (const char *)c->data, e = p + c->used; p < e; p += 64)
+			__builtin_prefetch(p);
+}
+
 /* Bytes handed out by the pool so far. */
 size_t
 session_pool_used(const struct fa_session *s)

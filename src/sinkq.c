@@ -71,6 +71,7 @@ static bool
 take(struct sinkq *q)
 {
 	struct item it;
+	struct fa_session *next, *after;
 
 	pthread_mutex_lock(&q->lock);
 	if (q->count == 0) {
@@ -80,7 +81,17 @@ take(struct sinkq *q)
 	it = q->q[q->head];
 	q->head = (q->head + 1) % SINKQ_CAP;
 	q->count--;
+	next = q->count > 0 ? q->q[q->head].s : NULL;
+	after = q->count > 1 ? q->q[(q->head + 1) % SINKQ_CAP].s : NULL;
 	pthread_mutex_unlock(&q->lock);
+	/* The engine's core wrote the next sessions: have them come while
+	 * this one is written, the one after's struct first, so that the
+	 * pool's list is there to read next time.  They stay queued, and
+	 * alive, while wlock is held. */
+	if (after != NULL)
+		fa_session_prefetch(after, false);
+	if (next != NULL)
+		fa_session_prefetch(next, true);
 	deliver(q, &it);
 	if (it.s == NULL)
 		return true;
