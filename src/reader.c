@@ -451,7 +451,8 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 {
 	struct block *b;
 	struct rec *rec;
-	size_t off, next = 0, n = 0;
+	const char *mem;
+	size_t off, len, next = 0, n = 0;
 	bool busy;
 	int i;
 
@@ -481,24 +482,28 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 	}
 	b = &r->b[r->head];
 	pthread_mutex_unlock(&r->lock);
+	/* Read once: the reader writes its own block's length at every
+	 * packet, and that may share a line with this one's. */
+	mem = b->mem;
+	len = b->len;
 	/* next runs AHEAD frames in front of off (within the block). */
-	for (i = 0; ahead != NULL && i < AHEAD && next < b->len; i++) {
-		rec = (struct rec *)(b->mem + next);
+	for (i = 0; ahead != NULL && i < AHEAD && next < len; i++) {
+		rec = (struct rec *)(mem + next);
 		ahead(arg, &rec->p);
 		next += rec->size;
 	}
-	for (off = 0; off < b->len; off += rec->size, n++) {
-		if (ahead != NULL && next < b->len) {
-			rec = (struct rec *)(b->mem + next);
+	for (off = 0; off < len; off += rec->size, n++) {
+		if (ahead != NULL && next < len) {
+			rec = (struct rec *)(mem + next);
 			ahead(arg, &rec->p);
 			next += rec->size;
 		}
 		/* Another core wrote the block, and the hardware's prefetch
 		 * did not keep up with it: without this the engine stalled
 		 * on each line of its packets. */
-		if (off + BLOCK_AHEAD < b->len)
-			__builtin_prefetch(b->mem + off + BLOCK_AHEAD);
-		rec = (struct rec *)(b->mem + off);
+		if (off + BLOCK_AHEAD < len)
+			__builtin_prefetch(mem + off + BLOCK_AHEAD);
+		rec = (struct rec *)(mem + off);
 		cb(arg, &rec->p);
 	}
 	r->done = b->done;
