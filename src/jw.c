@@ -567,10 +567,11 @@ jw_addr(struct jw *w, const struct fa_addr *ip)
 }
 
 /*
- * x's text at q, which has room for FA_ADDRSTRLEN bytes.  An IPv4 address
- * goes as one fixed copy of 16 bytes, the rest overwritten after: copied
- * by its length, it was a string instruction whose start-up took two
- * thirds of jw_endpoint's time.  x->s is all defined: jw_init zeroed it.
+ * x's text at q, which has room for FA_ADDRSTRLEN bytes.  A text of 16
+ * bytes or fewer (every IPv4 address) goes as one fixed copy of 16, the
+ * rest overwritten after: copied by its length, it was a string
+ * instruction whose start-up took two thirds of jw_endpoint's time.  x->s
+ * is all defined: jw_init zeroed it.
  */
 static inline char *
 addr_at(char *q, const struct jw_addr *x)

@@ -180,19 +180,27 @@ session_alloc(struct fa_session *s, size_t n)
 }
 
 /* Ask for what a sink will read of s, ahead of it: the struct, and with
- * pool the pool's every byte in use, which reads the struct and the
- * chunks' list now. */
+ * pool the pool's bytes in use, up to PREFETCH_MAX (a session the size
+ * of the bench's is a few KiB; more would only push out of the cache
+ * what is being written), which reads the struct and the chunks' list
+ * now. */
+#define PREFETCH_MAX	(16 * 1024)
+
 void
 fa_session_prefetch(const struct fa_session *s, bool pool)
 {
 	const struct fa_pool *c;
 	const char *p, *e;
+	size_t left = PREFETCH_MAX;
 
 	for (p = (const char *)s, e = p + sizeof *s; p < e; p += 64)
 		__builtin_prefetch(p);
-	for (c = pool ? s->pool : NULL; c != NULL; c = c->next)
-		for (p = (const char *)c->data, e = p + c->used; p < e; p += 64)
+	for (c = pool ? s->pool : NULL; c != NULL && left > 0; c = c->next) {
+		e = (const char *)c->data + (c->used < left ? c->used : left);
+		for (p = (const char *)c->data; p < e; p += 64)
 			__builtin_prefetch(p);
+		left -= (size_t)(e - (const char *)c->data);
+	}
 }
 
 /* Bytes handed out by the pool so far. */
