@@ -551,21 +551,6 @@ addr_text(struct jw *w, const struct fa_addr *ip)
 	return x;
 }
 
-void
-jw_addr(struct jw *w, const struct fa_addr *ip)
-{
-	const struct jw_addr *x;
-
-	if (ip->family == FA_AF_NONE) {
-		jw_null(w);
-		return;
-	}
-	/* An address's text needs no escape. */
-	x = addr_text(w, ip);
-	sep(w);
-	(void)quoted(w, x->s, x->len, 0);
-}
-
 /*
  * x's text at q, which has room for FA_ADDRSTRLEN bytes.  A text of 16
  * bytes or fewer (every IPv4 address) goes as one fixed copy of 16, the
@@ -581,6 +566,28 @@ addr_at(char *q, const struct jw_addr *x)
 	else
 		memcpy(q, x->s, x->len);
 	return q + x->len;
+}
+
+void
+jw_addr(struct jw *w, const struct fa_addr *ip)
+{
+	const struct jw_addr *x;
+	char *q;
+
+	if (ip->family == FA_AF_NONE) {
+		jw_null(w);
+		return;
+	}
+	/* An address's text needs no escape. */
+	x = addr_text(w, ip);
+	sep(w);
+	if (!reserve(w, FA_ADDRSTRLEN + 2))
+		return;
+	q = w->p + w->len;
+	*q++ = '"';
+	q = addr_at(q, x);
+	*q++ = '"';
+	w->len = (size_t)(q - w->p);
 }
 
 /* A key and its colon at q. */
