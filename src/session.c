@@ -179,23 +179,33 @@ session_alloc(struct fa_session *s, size_t n)
 	return c->data;
 }
 
-/* Ask for what a sink will read of s, ahead of it: the struct, and with
- * pool the pool's bytes in use, up to PREFETCH_MAX (a session the size
- * of the bench's is a few KiB; more would only push out of the cache
- * what is being written), which reads the struct and the chunks' list
- * now. */
+/*
+ * Hints for a thread about to read s (sinkq.c).  The head is the struct
+ * alone and reads nothing.  The whole is the struct and the pool's bytes
+ * in use, up to PREFETCH_MAX (a session the size of the bench's is a few
+ * KiB; more would only push out of the cache what is being written); it
+ * reads the struct and the chunks' list now, so ask for the head first.
+ */
 #define PREFETCH_MAX	(16 * 1024)
 
 void
-fa_session_prefetch(const struct fa_session *s, bool pool)
+fa_session_prefetch_head(const struct fa_session *s)
+{
+	const char *p, *e;
+
+	for (p = (const char *)s, e = p + sizeof *s; p < e; p += 64)
+		__builtin_prefetch(p);
+}
+
+void
+fa_session_prefetch(const struct fa_session *s)
 {
 	const struct fa_pool *c;
 	const char *p, *e;
 	size_t left = PREFETCH_MAX;
 
-	for (p = (const char *)s, e = p + sizeof *s; p < e; p += 64)
-		__builtin_prefetch(p);
-	for (c = pool ? s->pool : NULL; c != NULL && left > 0; c = c->next) {
+	fa_session_prefetch_head(s);
+	for (c = s->pool; c != NULL && left > 0; c = c->next) {
 		e = (const char *)c->data + (c->used < left ? c->used : left);
 		for (p = (const char *)c->data; p < e; p += 64)
 			__builtin_prefetch(p);

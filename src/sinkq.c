@@ -89,9 +89,9 @@ take(struct sinkq *q)
 	 * pool's list is there to read next time.  They stay queued, and
 	 * alive, while wlock is held. */
 	if (after != NULL)
-		fa_session_prefetch(after, false);
+		fa_session_prefetch_head(after);
 	if (next != NULL)
-		fa_session_prefetch(next, true);
+		fa_session_prefetch(next);
 	deliver(q, &it);
 	if (it.s == NULL)
 		return true;

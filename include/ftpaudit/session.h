@@ -199,7 +199,8 @@ uint64_t	 fa_transfer_bytes_captured(const struct fa_transfer *);
 char		*fa_escape(const uint8_t *p, size_t len, size_t max);
 void		 fa_session_ref(struct fa_session *);
 void		 fa_session_unref(struct fa_session *);
-/* A hint for a thread about to read s: see session.c. */
-void		 fa_session_prefetch(const struct fa_session *, bool pool);
+/* Hints for a thread about to read a session: see session.c. */
+void		 fa_session_prefetch_head(const struct fa_session *);
+void		 fa_session_prefetch(const struct fa_session *);
 
 #endif
