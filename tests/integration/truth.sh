@@ -10,11 +10,11 @@
 #   collide  the same with --pasv-collide 20: up to a fifth of the
 #            sessions (358 here) go to the server of the one before,
 #            behind the same address, and are told the same passive port
-#            while it is still open.  Each data
-#            connection must go to the transfer whose client made it, not
-#            to the other (ftpaudit(1), data_from_unexpected_host).
-#            Matching on the address and port alone gave 60 differences
-#            here (30 transfers' bytes, 30 connections).
+#            while it is still open.  Each data connection must go to the
+#            transfer whose client made it, not to the other (ftpaudit(1),
+#            data_from_unexpected_host).  Matching on the address and port
+#            alone gave 60 differences here (30 transfers' bytes, 30
+#            connections).
 #
 # make bench checks the main capture the same way; this keeps the exact
 # attribution of colliding ports under make check.
