@@ -132,7 +132,10 @@ ctl_free(struct ctl *x)
 		ftp_linebuf_free(&x->lb[i]);
 	}
 	fa_buf_free(&x->rtext);
-	fa_session_unref(x->sess);
+	if (x->sess != NULL) {
+		expect_drop_session(x->sess);	/* they borrow it */
+		fa_session_unref(x->sess);
+	}
 	free(x);
 }
 

@@ -320,7 +320,6 @@ expect_add(struct expect_table *t, struct fa_session *s, uint32_t xfer,
 		return NULL;
 	}
 	e->sess = s;
-	fa_session_ref(s);
 	if ((e->snext = s->expects) != NULL)
 		e->snext->sprev = e;
 	s->expects = e;
@@ -401,7 +400,6 @@ expect_del(struct expect_table *t, struct expect *e)
 			e->sess->expects = e->snext;
 		if (e->snext != NULL)
 			e->snext->sprev = e->sprev;
-		fa_session_unref(e->sess);
 	}
 	expect_release(t, e);
 }
@@ -415,7 +413,6 @@ expect_drop_session(struct fa_session *s)
 		next = e->snext;
 		e->sess = NULL;
 		e->sprev = e->snext = NULL;
-		fa_session_unref(s);	/* not the last: the caller holds one */
 	}
 	s->expects = NULL;
 }

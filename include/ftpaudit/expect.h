@@ -43,7 +43,8 @@ struct expect {
 	}		 link[EXPECT_LINKS];
 	struct expect	*prev, *next;	/* creation order, for expiry */
 	struct expect	*sprev, *snext;	/* sess->expects */
-	/* Reference held until the session ends; NULL after that. */
+	/* Borrowed from the session's control connection, which detaches
+	 * it when the session ends (expect_drop_session); NULL after that. */
 	struct fa_session *sess;
 	uint32_t	 xfer;		/* transfer index in sess */
 	struct fa_addr	 initiator;	/* address expected to connect */
@@ -54,8 +55,9 @@ struct expect_table;
 
 struct expect_table *expect_table_new(uint32_t max_total);
 void	 expect_table_free(struct expect_table *);
-/* Creates an expectation for transfer xfer of sess; holds a session
- * reference.  NULL when the total cap is reached. */
+/* Creates an expectation for transfer xfer of sess.  It borrows sess:
+ * whoever frees the session calls expect_drop_session first.  NULL when
+ * the total cap is reached. */
 struct expect *expect_add(struct expect_table *, struct fa_session *, uint32_t xfer,
 	    const struct fa_endpoint *announced, const struct fa_endpoint *peer,
 	    const struct fa_addr *initiator, uint64_t expires_us);
@@ -74,7 +76,7 @@ struct expect *expect_find(struct expect_table *, const struct fa_addr *initiato
 bool	 expect_exists(struct expect_table *, const struct fa_endpoint *ep);
 void	 expect_del(struct expect_table *, struct expect *);
 /* The session has ended: its expectations stay until they expire (an
- * announced port stays announced) but no longer hold it, so that an
+ * announced port stays announced) but no longer point to it, so that an
  * ended session's memory goes when its report is written. */
 void	 expect_drop_session(struct fa_session *);
 /* The oldest expectation, for expiry sweeps. */
