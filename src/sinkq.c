@@ -33,6 +33,8 @@
 
 #define SINKQ_CAP	256	/* ended sessions waiting to be written */
 #define SINKQ_SINKS	4
+#define TAKE_MAX	8	/* items taken under one lock */
+#define DONE_CAP	(2 * SINKQ_CAP)
 
 struct item {
 	struct fa_session	*s;	/* a reference, or NULL for u */
@@ -49,7 +51,7 @@ struct sinkq {
 	unsigned	 head, count;
 	/* Delivered on another thread, for the engine's to unref.  Each
 	 * put empties it first, so it holds about what the ring held then. */
-	struct fa_session *done[2 * SINKQ_CAP];
+	struct fa_session *done[DONE_CAP];
 	unsigned	 ndone;
 };
 
@@ -66,46 +68,54 @@ deliver(struct sinkq *q, struct item *it)
 	}
 }
 
-/* With wlock held: deliver the oldest item.  False when there is none. */
+/*
+ * With wlock held: deliver the oldest items, up to TAKE_MAX of them.
+ * False when there was none.  One lock for a batch, not two for each
+ * item: the engine puts an item as often as the reader takes one, and
+ * the lock they passed to and fro put one of them to sleep in the
+ * kernel thousands of times a run.
+ */
 static bool
 take(struct sinkq *q)
 {
-	struct item it;
-	struct fa_session *next, *after;
+	struct item it[TAKE_MAX];
+	struct fa_session *s[TAKE_MAX + 2];	/* it's, then two still queued */
+	unsigned i, n, k;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->count == 0) {
-		pthread_mutex_unlock(&q->lock);
-		return false;
+	for (n = 0; n < TAKE_MAX && q->count > 0; n++) {
+		it[n] = q->q[q->head];
+		s[n] = it[n].s;
+		q->head = (q->head + 1) % SINKQ_CAP;
+		q->count--;
 	}
-	it = q->q[q->head];
-	q->head = (q->head + 1) % SINKQ_CAP;
-	q->count--;
-	next = q->count > 0 ? q->q[q->head].s : NULL;
-	after = q->count > 1 ? q->q[(q->head + 1) % SINKQ_CAP].s : NULL;
+	for (k = n; k < n + 2; k++)
+		s[k] = k - n < q->count ? q->q[(q->head + k - n) % SINKQ_CAP].s :
+		    NULL;
 	pthread_mutex_unlock(&q->lock);
-	/* The engine's core wrote the next sessions: have them come while
-	 * this one is written, the one after's struct first, so that the
-	 * pool's list is there to read next time.  They stay queued, and
-	 * alive, while wlock is held. */
-	if (after != NULL)
-		fa_session_prefetch_head(after);
-	if (next != NULL)
-		fa_session_prefetch(next);
-	deliver(q, &it);
-	if (it.s == NULL)
-		return true;
+	for (i = 0; i < n; i++) {
+		/* The engine's core wrote the next sessions: have them come
+		 * while this one is written, the one after's struct first,
+		 * so that the pool's list is there to read next time.  Those
+		 * still queued stay so, and alive, while wlock is held. */
+		if (s[i + 2] != NULL)
+			fa_session_prefetch_head(s[i + 2]);
+		if (s[i + 1] != NULL)
+			fa_session_prefetch(s[i + 1]);
+		deliver(q, &it[i]);
+	}
 	if (!pthread_equal(pthread_self(), q->engine)) {
 		pthread_mutex_lock(&q->lock);
-		if (q->ndone < 2 * SINKQ_CAP) {
-			q->done[q->ndone++] = it.s;
-			it.s = NULL;
-		}
+		for (i = 0; i < n && q->ndone < DONE_CAP; i++)
+			if (it[i].s != NULL) {
+				q->done[q->ndone++] = it[i].s;
+				it[i].s = NULL;
+			}
 		pthread_mutex_unlock(&q->lock);
 	}
-	if (it.s != NULL)	/* the engine's, or done is full */
-		fa_session_unref(it.s);
-	return true;
+	for (i = 0; i < n; i++)	/* the engine's, or done is full */
+		fa_session_unref(it[i].s);
+	return n > 0;
 }
 
 bool
@@ -120,42 +130,49 @@ sinkq_help(struct sinkq *q)
 	return did;
 }
 
-/* The engine's: drop what was delivered elsewhere. */
+/* The engine's: drop what was delivered elsewhere, n of them. */
 static void
-unref_done(struct sinkq *q)
+unref_all(struct fa_session **done, unsigned n)
 {
-	struct fa_session *done[2 * SINKQ_CAP];
-	unsigned i, n;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		fa_session_unref(done[i]);
+}
+
+/* Queue it, with room; false when full.  Takes back what the other
+ * thread delivered, in the same turn of the lock. */
+static bool
+enqueue(struct sinkq *q, const struct item *it)
+{
+	struct fa_session *done[DONE_CAP];
+	unsigned n;
+	bool room;
 
 	pthread_mutex_lock(&q->lock);
 	n = q->ndone;
 	memcpy(done, q->done, n * sizeof *done);
 	q->ndone = 0;
+	if ((room = q->count < SINKQ_CAP)) {
+		q->q[(q->head + q->count) % SINKQ_CAP] = *it;
+		q->count++;
+	}
 	pthread_mutex_unlock(&q->lock);
-	for (i = 0; i < n; i++)
-		fa_session_unref(done[i]);
+	unref_all(done, n);
+	return room;
 }
 
 static void
 put(struct sinkq *q, const struct item *it)
 {
-	bool full;
-
-	unref_done(q);
-	pthread_mutex_lock(&q->lock);
-	full = q->count == SINKQ_CAP;
-	pthread_mutex_unlock(&q->lock);
+	if (enqueue(q, it))
+		return;
 	/* No one else had the time: write the oldest now.  Only this
 	 * thread adds, so the room stays. */
-	if (full) {
-		pthread_mutex_lock(&q->wlock);
-		(void)take(q);
-		pthread_mutex_unlock(&q->wlock);
-	}
-	pthread_mutex_lock(&q->lock);
-	q->q[(q->head + q->count) % SINKQ_CAP] = *it;
-	q->count++;
-	pthread_mutex_unlock(&q->lock);
+	pthread_mutex_lock(&q->wlock);
+	(void)take(q);
+	pthread_mutex_unlock(&q->wlock);
+	(void)enqueue(q, it);
 }
 
 static void
@@ -226,7 +243,8 @@ sinkq_free(struct sinkq *q)
 	while (take(q))
 		;
 	pthread_mutex_unlock(&q->wlock);
-	unref_done(q);
+	unref_all(q->done, q->ndone);
+	q->ndone = 0;
 	pthread_mutex_destroy(&q->lock);
 	pthread_mutex_destroy(&q->wlock);
 	free(q);
