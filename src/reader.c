@@ -71,7 +71,10 @@ struct reader {
 	pthread_cond_t	 more;		/* a block was published, or the end */
 	pthread_cond_t	 room;		/* a block was given back, or stop */
 	struct block	 b[NBLOCKS];
-	unsigned	 head, count;	/* published, not yet consumed */
+	unsigned	 head;
+	unsigned	 count;		/* published, not yet consumed: changed
+					   with lock held, read without it
+					   (ring_count) */
 	bool		 eof, failed;
 	/* Atomic, as the thread reads them unlocked: stop reading (the
 	 * blocks filled are still handed over), and abandon them too. */
@@ -177,6 +180,12 @@ stopped(const struct reader *r)
 	return __atomic_load_n(&r->stop, __ATOMIC_RELAXED);
 }
 
+static unsigned
+ring_count(const struct reader *r)
+{
+	return __atomic_load_n(&r->count, __ATOMIC_RELAXED);
+}
+
 static bool
 abandoned(const struct reader *r)
 {
@@ -277,9 +286,7 @@ other_work(struct reader *r)
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	while (ahead && r->idle(r->idle_arg)) {
 		any = true;
-		pthread_mutex_lock(&r->lock);
-		ahead = r->count >= NBLOCKS / 2 && !abandoned(r);
-		pthread_mutex_unlock(&r->lock);
+		ahead = ring_count(r) >= NBLOCKS / 2 && !abandoned(r);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_mutex_lock(&r->lock);
@@ -300,14 +307,18 @@ publish(struct reader *r)
 
 	capture_progress(r->cap, &b->done, &b->total);
 	pthread_mutex_lock(&r->lock);
-	r->count++;
+	__atomic_store_n(&r->count, r->count + 1, __ATOMIC_RELAXED);
 	pthread_cond_signal(&r->more);
 	while (r->count >= NBLOCKS / 2 && !abandoned(r)) {
 		if (r->idle != NULL && other_work(r))
 			continue;
 		if (r->count < NBLOCKS)
 			break;
-		pthread_cond_wait(&r->room, &r->lock);
+		/* Full: sleep until half of it is free.  Woken at each block
+		 * given back, this thread went to sleep and back a thousand
+		 * times a run, and the engine paid for each wake. */
+		while (r->count > NBLOCKS / 2 && !abandoned(r))
+			pthread_cond_wait(&r->room, &r->lock);
 	}
 	go = !abandoned(r);
 	pthread_mutex_unlock(&r->lock);
@@ -510,8 +521,9 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 	r->total = b->total;
 	pthread_mutex_lock(&r->lock);
 	r->head = (r->head + 1) % NBLOCKS;
-	r->count--;
-	pthread_cond_signal(&r->room);
+	__atomic_store_n(&r->count, r->count - 1, __ATOMIC_RELAXED);
+	if (r->count == NBLOCKS / 2)	/* what publish waits for */
+		pthread_cond_signal(&r->room);
 	pthread_mutex_unlock(&r->lock);
 	/* An empty last block is not the end of the loop's caller: the next
 	 * call finds eof. */
