@@ -330,7 +330,7 @@ feed_idle(void *arg)
 	if (c->pg.f != NULL && pthread_equal(pthread_self(), c->engine) &&
 	    progress_due(&c->pg))
 		show_progress(c);
-	return c->q != NULL && sinkq_help(c->q);
+	return c->q != NULL && sinkq_help(c->q) > 0;
 }
 
 /*

@@ -70,12 +70,12 @@ deliver(struct sinkq *q, struct item *it)
 
 /*
  * With wlock held: deliver the oldest items, up to TAKE_MAX of them.
- * False when there was none.  One lock for a batch, not two for each
+ * How many there were.  One lock for a batch, not two for each
  * item: the engine puts an item as often as the reader takes one, and
  * the lock they passed to and fro put one of them to sleep in the
  * kernel thousands of times a run.
  */
-static bool
+static size_t
 take(struct sinkq *q)
 {
 	struct item it[TAKE_MAX];
@@ -115,16 +115,16 @@ take(struct sinkq *q)
 	}
 	for (i = 0; i < n; i++)	/* the engine's, or done is full */
 		fa_session_unref(it[i].s);
-	return n > 0;
+	return n;
 }
 
-bool
+size_t
 sinkq_help(struct sinkq *q)
 {
-	bool did;
+	size_t did;
 
 	if (pthread_mutex_trylock(&q->wlock) != 0)
-		return false;
+		return 0;
 	did = take(q);
 	pthread_mutex_unlock(&q->wlock);
 	return did;
@@ -240,7 +240,7 @@ sinkq_free(struct sinkq *q)
 	if (q == NULL)
 		return;
 	pthread_mutex_lock(&q->wlock);
-	while (take(q))
+	while (take(q) > 0)
 		;
 	pthread_mutex_unlock(&q->wlock);
 	unref_all(q->done, q->ndone);

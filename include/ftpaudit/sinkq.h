@@ -20,9 +20,9 @@ struct sinkq;
 struct sinkq	*sinkq_new(const struct fa_sink *down, int n);
 /* The sink to give the engine in their place. */
 void		 sinkq_sink(struct sinkq *, struct fa_sink *);
-/* Deliver the oldest item on the calling thread, any thread with nothing
- * else to do, unless another is delivering one.  True when it did. */
-bool		 sinkq_help(struct sinkq *);
+/* Deliver the oldest items, a few, on the calling thread, any thread with
+ * nothing else to do, unless another is delivering.  How many it did. */
+size_t		 sinkq_help(struct sinkq *);
 /* On the engine's thread: deliver everything queued and free the queue;
  * after it the caller may read what the sinks built. */
 void		 sinkq_free(struct sinkq *);

@@ -121,10 +121,11 @@ static void *
 help_loop(void *arg)
 {
 	struct helper *h = arg;
+	size_t n;
 
 	while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
-		if (sinkq_help(h->q))
-			__atomic_add_fetch(&h->did, 1, __ATOMIC_RELEASE);
+		if ((n = sinkq_help(h->q)) > 0)
+			__atomic_add_fetch(&h->did, n, __ATOMIC_RELEASE);
 		else
 			sched_yield();
 	}
