@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ftpaudit/expect.h"
+#include "prefetch.h"
 
 #define MIN_BUCKETS	4096	/* power of two */
 #define USED_SETS	16384	/* power of two; times USED_WAYS: */
@@ -473,13 +474,13 @@ expect_prefetch(const struct expect_table *t, const struct fa_endpoint *a,
 {
 	uint32_t ha = ep_hash(a), hb = ep_hash(b);
 
-	__builtin_prefetch(&t->buckets[hb & (t->nbuckets - 1)]);
-	__builtin_prefetch(&t->buckets[group_hash(b, &a->ip) &
+	prefetch(&t->buckets[hb & (t->nbuckets - 1)]);
+	prefetch(&t->buckets[group_hash(b, &a->ip) &
 	    (t->nbuckets - 1)]);
 	if (t->used == NULL)
 		return;
-	__builtin_prefetch(t->used->port[ha & (USED_SETS - 1)]);
-	__builtin_prefetch(t->used->port[hb & (USED_SETS - 1)]);
+	prefetch(t->used->port[ha & (USED_SETS - 1)]);
+	prefetch(t->used->port[hb & (USED_SETS - 1)]);
 }
 
 bool

@@ -28,6 +28,7 @@
 #include "ftpaudit/engine.h"
 #include "ftpaudit/ftp_parse.h"
 #include "ftpaudit/reader.h"
+#include "prefetch.h"
 
 #define BLOCK_SIZE	(256 * 1024)	/* about 2,000 data packets */
 #define NBLOCKS		8
@@ -37,6 +38,7 @@
 #define KEEP_MAX	(64 * 1024)	/* ... and at most */
 #define AHEAD		8		/* frames a prefetch runs ahead */
 #define BLOCK_AHEAD	4096		/* bytes of a block read ahead */
+#define LINE		64		/* bytes of a cache line */
 
 struct rec {
 	struct reader_pkt p;	/* p.pk.payload points just after it */
@@ -463,7 +465,7 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 	struct block *b;
 	struct rec *rec;
 	const char *mem;
-	size_t off, len, next = 0, n = 0;
+	size_t off, len, next = 0, n = 0, pf = 0;
 	bool busy;
 	int i;
 
@@ -511,9 +513,10 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 		}
 		/* Another core wrote the block, and the hardware's prefetch
 		 * did not keep up with it: without this the engine stalled
-		 * on each line of its packets. */
-		if (off + BLOCK_AHEAD < len)
-			__builtin_prefetch(mem + off + BLOCK_AHEAD);
+		 * on each line of its packets.  Each line once, pf ahead of
+		 * off: a record is longer than a line. */
+		for (; pf < off + BLOCK_AHEAD && pf < len; pf += LINE)
+			prefetch(mem + pf);
 		rec = (struct rec *)(mem + off);
 		cb(arg, &rec->p);
 	}

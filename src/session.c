@@ -10,6 +10,7 @@
 
 #include "ftpaudit/session.h"
 #include "session_int.h"
+#include "prefetch.h"
 
 const char *
 fa_mode_str(enum fa_mode m)
@@ -194,7 +195,7 @@ fa_session_prefetch_head(const struct fa_session *s)
 	const char *p, *e;
 
 	for (p = (const char *)s, e = p + sizeof *s; p < e; p += 64)
-		__builtin_prefetch(p);
+		prefetch(p);
 }
 
 void
@@ -208,7 +209,7 @@ fa_session_prefetch(const struct fa_session *s)
 	for (c = s->pool; c != NULL && left > 0; c = c->next) {
 		e = (const char *)c->data + (c->used < left ? c->used : left);
 		for (p = (const char *)c->data; p < e; p += 64)
-			__builtin_prefetch(p);
+			prefetch(p);
 		left -= (size_t)(e - (const char *)c->data);
 	}
 }
