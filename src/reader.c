@@ -28,6 +28,7 @@
 #include "ftpaudit/engine.h"
 #include "ftpaudit/ftp_parse.h"
 #include "ftpaudit/reader.h"
+#include "hugemem.h"
 #include "prefetch.h"
 
 #define BLOCK_SIZE	(256 * 1024)	/* about 2,000 data packets */
@@ -46,7 +47,8 @@ struct rec {
 };
 
 struct block {
-	char		*mem;	/* owned */
+	char		*mem;	/* the ring's, or owned when own */
+	bool		 own;	/* grown for a frame larger than a block */
 	size_t		 len, cap;
 	uint64_t	 done, total;	/* progress after its last frame */
 };
@@ -72,6 +74,9 @@ struct reader {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 more;		/* a block was published, or the end */
 	pthread_cond_t	 room;		/* a block was given back, or stop */
+	/* The blocks' memory, owned: one huge page (hugemem.c) rather than
+	 * 512 small ones, as both threads walk all of it, over and over. */
+	char		*ring;
 	struct block	 b[NBLOCKS];
 	unsigned	 head;
 	unsigned	 count;		/* published, not yet consumed: changed
@@ -345,12 +350,14 @@ room(struct reader *r, size_t n)
 		b = &r->b[r->fill];
 	}
 	if (n > b->cap) {
-		/* Only a frame larger than a block: rare enough to allocate. */
-		if ((m = realloc(b->mem, n)) == NULL) {
+		/* Only a frame larger than a block: rare enough to allocate.
+		 * The block is empty. */
+		if ((m = realloc(b->own ? b->mem : NULL, n)) == NULL) {
 			r->failed = true;
 			return NULL;
 		}
 		b->mem = m;
+		b->own = true;
 		b->cap = n;
 	}
 	return b;
@@ -437,9 +444,10 @@ reader_new(struct capture *cap, const struct fa_config *cfg,
 	for (i = 0; i < FA_PORTSET_WORDS; i++)
 		r->ports.bits[i] = cfg->ports.bits[i] | cfg->tls_ports.bits[i];
 	r->greetings = cfg->detect_other_ports;
+	if ((r->ring = huge_alloc((size_t)NBLOCKS * BLOCK_SIZE, 0)) == NULL)
+		goto fail;
 	for (i = 0; i < NBLOCKS; i++) {
-		if ((r->b[i].mem = malloc(BLOCK_SIZE)) == NULL)
-			goto fail;
+		r->b[i].mem = r->ring + (size_t)i * BLOCK_SIZE;
 		r->b[i].cap = BLOCK_SIZE;
 	}
 	pthread_mutex_init(&r->lock, NULL);
@@ -453,8 +461,7 @@ reader_new(struct capture *cap, const struct fa_config *cfg,
 	}
 	return r;
 fail:
-	for (i = 0; i < NBLOCKS; i++)
-		free(r->b[i].mem);
+	free(r->ring);
 	free(r);
 	return NULL;
 }
@@ -590,7 +597,9 @@ reader_free(struct reader *r, double *cpu_s)
 	pthread_cond_destroy(&r->more);
 	pthread_mutex_destroy(&r->lock);
 	for (i = 0; i < NBLOCKS; i++)
-		free(r->b[i].mem);
+		if (r->b[i].own)
+			free(r->b[i].mem);
+	free(r->ring);
 	free(r->keep);
 	free(r);
 }

@@ -289,26 +289,33 @@ test_greeting_table_full(void **state)
 	assert_false(g.last.pk.cut);
 }
 
-/* A frame larger than a block still goes through whole. */
+/* A frame larger than a block still goes through whole; so do twenty,
+ * twice round the ring, growing the blocks they land in again. */
 static void
 test_giant_frame(void **state)
 {
 	struct fa_config cfg;
 	struct cap c;
 	struct got g;
+	int i;
 
 	(void)state;
 	fa_config_defaults(&cfg);
 	cap_open(&c);
 	cap_tcp(&c, 1, 40000, 2, 21, 0x18, "STOR x\r\n", 200);
-	cap_tcp(&c, 1, 40000, 2, 21, 0x18, "NOOP\r\n", 262144 - 54);
+	for (i = 0; i < 20; i++)
+		cap_tcp(&c, 1, 40000, 2, 21, 0x18, "NOOP\r\n",
+		    262144 - 54 - 8 * (i % 4));
 	cap_tcp(&c, 1, 40000, 2, 21, 0x18, "QUIT\r\n", 100);
 	cap_close(&c);
 	read_all(&c, &cfg, &g);
-	assert_int_equal(g.n, 3);
-	assert_int_equal(g.p[1].pk.caplen_payload, 262144 - 54);
-	assert_true(g.whole[1]);
-	assert_memory_equal(g.first[2], "QUIT\r\n", 6);
+	assert_int_equal(g.n, 22);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(g.p[1 + i].pk.caplen_payload,
+		    262144 - 54 - 8 * (i % 4));
+		assert_true(g.whole[1 + i]);
+	}
+	assert_memory_equal(g.first[21], "QUIT\r\n", 6);
 }
 
 /* Run the engine over path, reading for itself or through the reader,
