@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 
 #include "ftpaudit/spool.h"
 
@@ -100,6 +103,45 @@ spool_copy(struct spool *sp, FILE *out)
 	return spool_copy_n(sp, out, UINT64_MAX);
 }
 
+/*
+ * The kernel copies it from the spool's pages to out's (or, to /dev/null,
+ * not at all), where pread and write copied it twice through a buffer.
+ * 1 when it did all of it; 0 when it did nothing and cannot (out is no
+ * file, or of a kind it does not take): the caller copies it then; -1 on
+ * a write error, with *off where it stopped.
+ */
+static int
+copy_in_kernel(int in, FILE *out, uint64_t len, off_t *off)
+{
+#ifdef __linux__
+	ssize_t n;
+	size_t want;
+	int fd = fileno(out);
+
+	if (fd == -1 || fflush(out) == EOF)
+		return fd == -1 ? 0 : -1;
+	while ((uint64_t)*off < len) {
+		want = len - (uint64_t)*off > SPOOL_BUFSZ * 64 ? SPOOL_BUFSZ * 64 :
+		    (size_t)(len - (uint64_t)*off);
+		if ((n = sendfile(fd, in, off, want)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return *off == 0 && (errno == EINVAL ||
+			    errno == ENOSYS) ? 0 : -1;
+		}
+		if (n == 0)
+			break;		/* the spool's end */
+	}
+	return 1;
+#else
+	(void)in;
+	(void)out;
+	(void)len;
+	(void)off;
+	return 0;
+#endif
+}
+
 int
 spool_copy_n(struct spool *sp, FILE *out, uint64_t len)
 {
@@ -115,6 +157,8 @@ spool_copy_n(struct spool *sp, FILE *out, uint64_t len)
 		fail(sp, "write");
 		return -1;
 	}
+	if ((rc = copy_in_kernel(fileno(sp->f), out, len, &off)) != 0)
+		return rc == 1 ? 0 : -1;
 	if ((b = malloc(SPOOL_BUFSZ)) == NULL) {
 		fail(sp, "read");
 		return -1;
