@@ -11,8 +11,8 @@
  * threads keep two cores busy.  A third thread for the writing made three
  * share them, and the engine, whose work cannot be split, lost a third of
  * its core whenever all three ran: 10% slower on the bench.  Whoever
- * holds wlock takes the next item and delivers it, so the sinks see the
- * sessions in the order they ended, one at a time.
+ * holds wlock takes the next items and delivers them, so the sinks see
+ * the sessions in the order they ended, one at a time.
  *
  * No lock guards a session: the engine never writes to one once it has
  * ended (ctl_end and the data path check s->ended), references are atomic,
