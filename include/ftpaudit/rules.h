@@ -157,15 +157,17 @@ struct rules_rule {
 	enum rules_purpose purpose;
 	enum rules_chain chain;
 	int		 family;	/* FA_AF_INET, FA_AF_INET6, 0 for inet */
+	/* The rest of the aggregation key, not rendered: here, so that a
+	 * lookup compares the whole key in the line it reads first. */
+	uint16_t	 key_port;	/* control port */
+	struct fa_addr	 key_addr;	/* server address, zero when not kept */
 	struct rules_addrs saddr, daddr;
 	struct rules_range *sport, *dport;	/* owned; n == 0 means any */
 	size_t		 nsport, ndport;
 	unsigned	 ct_state;	/* RULES_CT_* */
 	struct rules_evidence ev;
 
-	/* Aggregation key and state, not rendered. */
-	struct fa_addr	 key_addr;	/* server address, zero when not kept */
-	uint16_t	 key_port;	/* control port */
+	/* Aggregation state, not rendered. */
 	bool		 active_seen, all_from_20;
 	uint64_t	 last_session;
 };
