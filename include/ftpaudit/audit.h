@@ -17,22 +17,26 @@ enum audit_purpose { AP_CONTROL, AP_PASSIVE, AP_ACTIVE };
 enum audit_verdict { AV_ACCEPT, AV_DROP, AV_REJECT, AV_INDETERMINATE };
 
 struct audit_flow {
+	/* First, what audit_finish's passes over all the flows read: each
+	 * pass streams the flows' first 40 bytes, not lines 70 and 190
+	 * bytes into each. */
 	uint64_t	 session;
-	const char	*sensor;	/* the session record's observer, or
-					   NULL; owned by the audit */
 	uint32_t	 transfer;	/* 0: the control connection */
 	enum audit_purpose purpose;
-	struct fa_endpoint initiator, responder;
+	enum audit_verdict verdict;
+	uint32_t	 fix;		/* 1-based in audit_fixes; 0: none */
+	/* rules_vet's reason why no rule should let it through (static),
+	 * or NULL: its denial is no fault of the ruleset. */
+	const char	*excluded;
+	bool		 nat, nat_missing;	/* see nat_dst below */
 	bool		 initiator_port_known;
 	bool		 server_initiates;	/* active data */
 	bool		 related;	/* first packet RELATED (helper) */
 	bool		 tls;
 	uint32_t	 helper_flags;	/* FA_HELPER_* of the transfer */
-	/* rules_vet's reason why no rule should let it through (static),
-	 * or NULL: its denial is no fault of the ruleset. */
-	const char	*excluded;
-	uint32_t	 fix;		/* 1-based in audit_fixes; 0: none */
-	enum audit_verdict verdict;
+	const char	*sensor;	/* the session record's observer, or
+					   NULL; owned by the audit */
+	struct fa_endpoint initiator, responder;
 	const struct rs_rule *rule;	/* decisive rule, or NULL */
 	const struct rs_chain *policy;	/* decisive policy, or NULL */
 	const char	*why;		/* indeterminate: the reason */
@@ -52,11 +56,10 @@ struct audit_flow {
 	 * after the gateway.  nat_missing: the ruleset does not translate
 	 * the destination the capture shows translated, so the kernel
 	 * delivers it to the gateway itself (passive data: its fix is a
-	 * dnat, audit_fix nat; else a finding only).
+	 * dnat, audit_fix nat; else a finding only).  nat and nat_missing
+	 * are with the fields at the top.
 	 */
-	bool		 nat;
 	struct fa_endpoint nat_dst, nat_src;
-	bool		 nat_missing;
 };
 
 /* A narrower rule for what an overly broad one was used for. */
