@@ -3,6 +3,10 @@
 #ifndef FTPAUDIT_PREFETCH_H
 #define FTPAUDIT_PREFETCH_H
 
+#include <stddef.h>
+
+#define CACHE_LINE	64	/* bytes */
+
 /*
  * To the compiler __builtin_prefetch does nothing, so a function made of
  * prefetches alone (the engine's look-ahead) has no effect, and with
@@ -15,6 +19,16 @@ prefetch(const void *p)
 {
 	__builtin_prefetch(p);
 	__asm__ __volatile__("" : : "r" (p));
+}
+
+/* Every line of the n bytes at p. */
+static inline void
+prefetch_span(const void *p, size_t n)
+{
+	const char *c = p, *e = c + n;
+
+	for (; c < e; c += CACHE_LINE)
+		prefetch(c);
 }
 
 #endif

@@ -39,7 +39,6 @@
 #define KEEP_MAX	(64 * 1024)	/* ... and at most */
 #define AHEAD		8		/* frames a prefetch runs ahead */
 #define BLOCK_AHEAD	4096		/* bytes of a block read ahead */
-#define LINE		64		/* bytes of a cache line */
 
 struct rec {
 	struct reader_pkt p;	/* p.pk.payload points just after it */
@@ -522,7 +521,7 @@ reader_next(struct reader *r, reader_cb cb, reader_cb ahead, void *arg)
 		 * did not keep up with it: without this the engine stalled
 		 * on each line of its packets.  Each line once, pf ahead of
 		 * off: a record is longer than a line. */
-		for (; pf < off + BLOCK_AHEAD && pf < len; pf += LINE)
+		for (; pf < off + BLOCK_AHEAD && pf < len; pf += CACHE_LINE)
 			prefetch(mem + pf);
 		rec = (struct rec *)(mem + off);
 		cb(arg, &rec->p);

@@ -192,25 +192,20 @@ session_alloc(struct fa_session *s, size_t n)
 void
 fa_session_prefetch_head(const struct fa_session *s)
 {
-	const char *p, *e;
-
-	for (p = (const char *)s, e = p + sizeof *s; p < e; p += 64)
-		prefetch(p);
+	prefetch_span(s, sizeof *s);
 }
 
 void
 fa_session_prefetch(const struct fa_session *s)
 {
 	const struct fa_pool *c;
-	const char *p, *e;
-	size_t left = PREFETCH_MAX;
+	size_t left = PREFETCH_MAX, n;
 
 	fa_session_prefetch_head(s);
 	for (c = s->pool; c != NULL && left > 0; c = c->next) {
-		e = (const char *)c->data + (c->used < left ? c->used : left);
-		for (p = (const char *)c->data; p < e; p += 64)
-			prefetch(p);
-		left -= (size_t)(e - (const char *)c->data);
+		n = c->used < left ? c->used : left;
+		prefetch_span(c->data, n);
+		left -= n;
 	}
 }
 

@@ -15,6 +15,7 @@
 #include "ftpaudit/spool.h"
 
 #define SPOOL_BUFSZ	(256 * 1024)
+#define SENDFILE_MAX	(16 * 1024 * 1024)	/* bytes asked of one sendfile */
 
 struct spool {
 	FILE		*f;		/* owned */
@@ -121,7 +122,7 @@ copy_in_kernel(int in, FILE *out, uint64_t len, off_t *off)
 	if (fd == -1 || fflush(out) == EOF)
 		return fd == -1 ? 0 : -1;
 	while ((uint64_t)*off < len) {
-		want = len - (uint64_t)*off > SPOOL_BUFSZ * 64 ? SPOOL_BUFSZ * 64 :
+		want = len - (uint64_t)*off > SENDFILE_MAX ? SENDFILE_MAX :
 		    (size_t)(len - (uint64_t)*off);
 		if ((n = sendfile(fd, in, off, want)) == -1) {
 			if (errno == EINTR)
