@@ -74,9 +74,8 @@ ctl_new(struct fa_engine *e, struct conn *c, int server_side, uint64_t id)
 
 	if ((x = calloc(1, sizeof *x)) == NULL)
 		return NULL;
-	if ((x->sess = session_new(id)) == NULL)
+	if ((x->sess = session_new(id, pool_hint(e))) == NULL)
 		goto fail;
-	x->sess->pool_first = pool_hint(e);
 	/* Line buffers and the pending ring come with the first bytes: a
 	 * SYN flood must not cost kilobytes per connection. */
 	for (i = 0; i < 2; i++)

@@ -328,7 +328,7 @@ session(json_t *rec, const char *sensor, const char **why)
 	*why = "not a session record of schema version 1";
 	if (!json_is_integer(json_object_get(rec, "id")) ||
 	    (s = session_new((uint64_t)json_integer_value(json_object_get(rec,
-	    "id")))) == NULL)
+	    "id")), 0)) == NULL)
 		return NULL;
 	s->ended = true;
 	if (endpoint(rec, "client", &s->client) == -1 ||

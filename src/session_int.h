@@ -5,9 +5,10 @@
 
 #include "ftpaudit/session.h"
 
-struct fa_session *session_new(uint64_t id);
-/* From the session's pool, freed only with the session.  Its first chunk
- * is pool_first bytes, within limits. */
+/* One reference; the pool's first chunk has room for pool_first bytes,
+ * within limits. */
+struct fa_session *session_new(uint64_t id, size_t pool_first);
+/* From the session's pool, freed only with the session. */
 void	*session_alloc(struct fa_session *, size_t);
 size_t	 session_pool_used(const struct fa_session *);
 int	 session_bytes(struct fa_session *, struct fa_bytes *, const uint8_t *,

@@ -181,7 +181,6 @@ struct fa_session {
 	char		*sensor;	/* owned: the record's observer, or NULL */
 	/* Owned: what "pooled" fields point into, freed with the session. */
 	struct fa_pool	*pool;
-	uint32_t	 pool_first;	/* engine's hint: the first chunk's size */
 };
 
 const char	*fa_mode_str(enum fa_mode);

@@ -31,7 +31,7 @@ static struct fa_session *
 sess(uint64_t id, const char *c, uint16_t cp, const char *s, uint16_t sp,
     uint32_t isn, uint64_t t)
 {
-	struct fa_session *x = session_new(id);
+	struct fa_session *x = session_new(id, 0);
 
 	assert_non_null(x);
 	x->client = ep(c, cp);

@@ -70,7 +70,7 @@ make_queue(struct seen *v, struct fa_sink *in)
 static void
 end_session(const struct fa_sink *in, uint64_t id)
 {
-	struct fa_session *s = session_new(id);
+	struct fa_session *s = session_new(id, 0);
 
 	assert_non_null(s);
 	in->session_end(in->arg, s);
