@@ -320,17 +320,20 @@ show_progress(struct feed_ctx *c)
 /*
  * What the reader and the engine do rather than wait for each other:
  * write reports and, on the engine's thread, keep the status line
- * going while a slow input keeps it waiting.
+ * going while a slow input keeps it waiting.  The reader also faults in
+ * the memory the engine will take next.
  */
 static bool
 feed_idle(void *arg)
 {
 	struct feed_ctx *c = arg;
+	bool engine = pthread_equal(pthread_self(), c->engine);
 
-	if (c->pg.f != NULL && pthread_equal(pthread_self(), c->engine) &&
-	    progress_due(&c->pg))
+	if (c->pg.f != NULL && engine && progress_due(&c->pg))
 		show_progress(c);
-	return c->q != NULL && sinkq_help(c->q) > 0;
+	if (c->q != NULL && sinkq_help(c->q) > 0)
+		return true;
+	return !engine && fa_engine_populate(c->e);
 }
 
 /*

@@ -110,6 +110,12 @@ fa_engine_config(const struct fa_engine *e)
 	return &e->cfg;
 }
 
+bool
+fa_engine_populate(struct fa_engine *e)
+{
+	return conn_table_populate(e->conns);
+}
+
 const struct fa_stats *
 fa_engine_stats(const struct fa_engine *e)
 {

@@ -43,3 +43,14 @@ huge_alloc(size_t size, int zero)
 		memset(p, 0, size);
 	return p;
 }
+
+void
+huge_populate(void *p, size_t size)
+{
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise(p, size, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)size;
+#endif
+}

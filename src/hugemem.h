@@ -12,5 +12,12 @@
  * NULL, with errno ENOMEM, when out of memory.
  */
 void	*huge_alloc(size_t size, int zero);
+/*
+ * Have the kernel give p's pages now, without changing what they hold:
+ * from another thread, so that the one that will use them need not
+ * stop for the page faults.  Nothing where the kernel cannot (before
+ * Linux 5.14).
+ */
+void	 huge_populate(void *p, size_t size);
 
 #endif

@@ -83,6 +83,9 @@ struct conn_table;
 
 struct conn_table *conn_table_new(uint32_t max);
 void	 conn_table_free(struct conn_table *);
+/* From any thread but the table's own: fault in the memory it will take
+ * next.  False when there was none to do. */
+bool	 conn_table_populate(struct conn_table *);
 /* Find the connection a packet belongs to (pk->hash is fa_pkt_hash(pk));
  * *side is the key endpoint of its source. */
 struct conn *conn_lookup(struct conn_table *, const struct fa_pkt *, int *side);

@@ -107,6 +107,9 @@ void	 fa_engine_decoded(struct fa_engine *, uint64_t ts_us, uint32_t wirelen,
 	    enum decode_status st, const struct fa_pkt *pk);
 /* A hint: pk, decoded, comes a few packets from now. */
 void	 fa_engine_prefetch(const struct fa_engine *, const struct fa_pkt *pk);
+/* Work another thread can do for the engine while it runs: have the
+ * kernel give the memory it will take next.  False when there was none. */
+bool	 fa_engine_populate(struct fa_engine *);
 /* Ends every open session as capture_end and reports it. */
 void	 fa_engine_finish(struct fa_engine *);
 const struct fa_stats *fa_engine_stats(const struct fa_engine *);
