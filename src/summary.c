@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ftpaudit/rules.h"
+#include "prefetch.h"
 #include "summary.h"
 
 /* Twice the caps, powers of two: a probe run stays short when full. */
@@ -77,12 +78,13 @@ server_find(struct summary *s, const struct fa_endpoint *ep)
 	return (long)s->nservers - 1;
 }
 
-/* The same for a client, in an array that grows to its cap. */
+/* The same for a client (h is fa_addr_hash(a, 0)), in an array that
+ * grows to its cap. */
 static long
-client_find(struct summary *s, const struct fa_addr *a)
+client_find(struct summary *s, const struct fa_addr *a, uint32_t h)
 {
 	struct summary_client *n;
-	uint32_t h = fa_addr_hash(a, 0), i, k;
+	uint32_t i, k;
 	size_t cap;
 
 	for (i = h & (CLIENT_SLOTS - 1);; i = (i + 1) & (CLIENT_SLOTS - 1)) {
@@ -153,13 +155,8 @@ counts_add(struct summary_counts *c, const struct summary_counts *d)
 }
 
 static void
-pasv_port(struct summary *s, struct summary_server *sv, uint16_t port)
+pasv_mark(struct summary_server *sv, uint16_t port)
 {
-	if (sv->pasv_seen == NULL &&
-	    (sv->pasv_seen = calloc(1, PORT_MAP)) == NULL) {
-		s->oom = 1;
-		return;
-	}
 	if (sv->pasv_seen[port >> 3] & (1 << (port & 7)))
 		return;
 	sv->pasv_seen[port >> 3] |= (uint8_t)(1 << (port & 7));
@@ -168,6 +165,31 @@ pasv_port(struct summary *s, struct summary_server *sv, uint16_t port)
 	if (sv->pasv_ports == 0 || port > sv->pasv_max)
 		sv->pasv_max = port;
 	sv->pasv_ports++;
+}
+
+/* The same lag as a client's (client_later), for the server's map of
+ * ports, 8 KiB read at random: the line is asked for now, marked
+ * SUMMARY_PORT_LAG ports later, in any order. */
+static void
+pasv_port(struct summary *s, struct summary_server *sv, uint16_t port)
+{
+	struct summary_port *p;
+
+	if (sv->pasv_seen == NULL &&
+	    (sv->pasv_seen = calloc(1, PORT_MAP)) == NULL) {
+		s->oom = 1;
+		return;
+	}
+	prefetch(&sv->pasv_seen[port >> 3]);
+	if (s->nplag == SUMMARY_PORT_LAG) {
+		p = &s->plag[s->plag_head];
+		pasv_mark(p->sv, p->port);
+		s->plag_head = (s->plag_head + 1) % SUMMARY_PORT_LAG;
+		s->nplag--;
+	}
+	p = &s->plag[(s->plag_head + s->nplag++) % SUMMARY_PORT_LAG];
+	p->sv = sv;
+	p->port = port;
 }
 
 void
@@ -216,6 +238,65 @@ transfers_add(struct summary *s, struct summary_counts *d,
 	}
 }
 
+/*
+ * A session's client is counted SUMMARY_CLIENT_LAG sessions after the
+ * session, in the order they came.  Its lookup reads a slot, then the
+ * entry the slot names, each at random in a table of megabytes, and the
+ * two misses were half the cost of a text report's session: the slot is
+ * asked for when the session comes, the entry it names halfway through
+ * the lag, and both are there when the counts are added.
+ */
+static void
+client_count(struct summary *s)
+{
+	struct summary_pending *p = &s->lag[s->lag_head];
+	long k;
+
+	if ((k = client_find(s, &p->addr, p->hash)) >= 0)
+		counts_add(&s->clients[k].c, &p->d);
+	else
+		s->clients_untracked++;
+	s->lag_head = (s->lag_head + 1) % SUMMARY_CLIENT_LAG;
+	s->nlag--;
+}
+
+static void
+client_later(struct summary *s, const struct fa_addr *a,
+    const struct summary_counts *d)
+{
+	struct summary_pending *p;
+	uint32_t k;
+
+	if (s->nlag == SUMMARY_CLIENT_LAG)
+		client_count(s);
+	p = &s->lag[(s->lag_head + s->nlag++) % SUMMARY_CLIENT_LAG];
+	p->addr = *a;
+	p->hash = fa_addr_hash(a, 0);
+	p->d = *d;
+	prefetch(&s->client_slots[p->hash & (CLIENT_SLOTS - 1)]);
+	if (s->nlag > SUMMARY_CLIENT_LAG / 2) {
+		p = &s->lag[(s->lag_head + s->nlag - 1 - SUMMARY_CLIENT_LAG / 2) %
+		    SUMMARY_CLIENT_LAG];
+		if ((k = s->client_slots[p->hash & (CLIENT_SLOTS - 1)]) != 0)
+			prefetch_span(&s->clients[k - 1], sizeof *s->clients);
+	}
+}
+
+/* Count what is still pending. */
+static void
+settle(struct summary *s)
+{
+	struct summary_port *p;
+
+	while (s->nlag > 0)
+		client_count(s);
+	for (; s->nplag > 0; s->nplag--) {
+		p = &s->plag[s->plag_head];
+		pasv_mark(p->sv, p->port);
+		s->plag_head = (s->plag_head + 1) % SUMMARY_PORT_LAG;
+	}
+}
+
 void
 summary_add_session(struct summary *s, const struct fa_session *ss)
 {
@@ -254,10 +335,7 @@ summary_add_session(struct summary *s, const struct fa_session *ss)
 	counts_add(&s->total, &d);
 	if (sv != NULL)
 		counts_add(&sv->c, &d);
-	if ((k = client_find(s, &ss->client.ip)) >= 0)
-		counts_add(&s->clients[k].c, &d);
-	else
-		s->clients_untracked++;
+	client_later(s, &ss->client.ip, &d);
 }
 
 void
@@ -323,6 +401,7 @@ summary_servers(struct summary *s, size_t *n)
 {
 	size_t i;
 
+	settle(s);
 	*n = 0;
 	if (s->by_sessions == NULL && s->nservers > 0) {
 		if ((s->by_sessions = calloc(s->nservers,
@@ -342,6 +421,7 @@ summary_clients(struct summary *s, size_t *n)
 {
 	size_t i;
 
+	settle(s);
 	*n = 0;
 	if (s->top == NULL && s->nclients > 0) {
 		if ((s->top = calloc(s->nclients, sizeof *s->top)) == NULL)

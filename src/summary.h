@@ -54,6 +54,20 @@ struct summary_client {
 	struct summary_counts c;
 };
 
+/* What is counted a little later (summary.c): a session's counts for its
+ * client, a passive port for its server. */
+#define SUMMARY_CLIENT_LAG	8
+#define SUMMARY_PORT_LAG	32
+struct summary_pending {
+	struct fa_addr	 addr;
+	uint32_t	 hash;
+	struct summary_counts d;
+};
+struct summary_port {
+	struct summary_server *sv;
+	uint16_t	 port;
+};
+
 struct summary_anomaly {
 	char		*type;			/* owned */
 	uint64_t	 count;
@@ -79,7 +93,9 @@ struct summary {
 	struct summary_excluded excluded[SUMMARY_NREASONS];
 	size_t		 nexcluded;
 
-	/* Read only; the arrays are the summary's. */
+	/* Read only; the arrays are the summary's.  The clients and the
+	 * servers' passive ports are complete once a sorted view (below)
+	 * has been taken. */
 	struct summary_server *servers;
 	size_t		 nservers;
 	uint64_t	 servers_untracked;	/* sessions to servers past the cap */
@@ -94,6 +110,10 @@ struct summary {
 	uint32_t	*server_slots, *client_slots;	/* owned: index + 1, 0 free */
 	const struct summary_server **by_sessions;	/* owned, or NULL */
 	const struct summary_client **top;		/* owned, or NULL */
+	struct summary_pending lag[SUMMARY_CLIENT_LAG];
+	unsigned	 lag_head, nlag;
+	struct summary_port plag[SUMMARY_PORT_LAG];
+	unsigned	 plag_head, nplag;
 	int		 oom;			/* an allocation failed: counts are short */
 };
 

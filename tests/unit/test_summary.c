@@ -144,6 +144,54 @@ test_counts(void **state)
 	summary_free(sum);
 }
 
+/* Clients and passive ports are counted a few sessions late
+ * (summary.c): across many sessions, interleaved with views, the counts
+ * are those of counting at once. */
+static void
+test_lag(void **state)
+{
+	struct summary *sum;
+	struct fa_session s;
+	struct fa_transfer t[2];
+	const struct summary_server **sv;
+	const struct summary_client **cl;
+	uint64_t want[37];
+	uint32_t i, c;
+	size_t n, k;
+
+	(void)state;
+	memset(want, 0, sizeof want);
+	assert_non_null(sum = summary_new());
+	for (i = 0; i < 1000; i++) {
+		c = i * 13 % 37;
+		session(&s, 0x0a000100 + c, 0x0a000063, FA_LOGIN_SUCCESS);
+		passive(&t[0], (uint16_t)(30000 + i * 7919 % 500), 1);
+		passive(&t[1], (uint16_t)(30000 + i * 104729 % 500), 1);
+		s.xfers = t;
+		s.nxfers = 2;
+		summary_add_session(sum, &s);
+		want[c]++;
+		if (i == 3 || i == 500) {
+			/* A view mid-way counts what was pending. */
+			assert_non_null(cl = summary_clients(sum, &n));
+			assert_int_equal(n, i == 3 ? 4 : 37);
+		}
+	}
+	assert_non_null(sv = summary_servers(sum, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(sv[0]->pasv_ports, 500);
+	assert_int_equal(sv[0]->pasv_min, 30000);
+	assert_int_equal(sv[0]->pasv_max, 30499);
+	assert_non_null(cl = summary_clients(sum, &n));
+	assert_int_equal(n, 37);
+	for (k = 0; k < n; k++) {
+		c = cl[k]->addr.a[3];
+		assert_int_equal(cl[k]->c.sessions, want[c]);
+		assert_int_equal(cl[k]->c.transfers[FA_MODE_PASSIVE], 2 * want[c]);
+	}
+	summary_free(sum);
+}
+
 static void
 test_server_cap(void **state)
 {
@@ -178,6 +226,7 @@ test_client_cap(void **state)
 	struct fa_session s;
 	char *p;
 	uint32_t i;
+	size_t n;
 
 	(void)state;
 	assert_non_null(sum = summary_new());
@@ -188,6 +237,9 @@ test_client_cap(void **state)
 	/* The first client again: still told apart. */
 	session(&s, 0x0a000000, 0xc0a80001, FA_LOGIN_SUCCESS);
 	summary_add_session(sum, &s);
+	/* The clients are complete once a view is taken. */
+	assert_non_null(summary_clients(sum, &n));
+	assert_int_equal(n, SUMMARY_MAX_CLIENTS);
 	assert_int_equal(sum->nclients, SUMMARY_MAX_CLIENTS);
 	assert_int_equal(sum->clients_untracked, 3);
 	p = text(sum);
@@ -256,6 +308,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_lag),
 		cmocka_unit_test(test_server_cap),
 		cmocka_unit_test(test_client_cap),
 		cmocka_unit_test(test_anomaly_type_cap),
