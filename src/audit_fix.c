@@ -63,22 +63,17 @@ server_of(const struct audit_flow *f)
 }
 
 /* The merge key's hash: chain, purpose, family and, for rules with
- * addresses, the server. */
+ * addresses, the server.  The chain is one of a few: its number in
+ * memory, less the bits its alignment leaves zero, is enough. */
 static uint32_t
 key_hash(const struct rs_chain *c, enum rules_purpose p, int family,
     const struct fa_addr *server)
 {
-	uint32_t h = 2166136261u;
-	uintptr_t cp = (uintptr_t)c;
-	size_t i;
+	static const struct fa_addr none;
+	uint32_t extra = (uint32_t)((uintptr_t)c >> 4) * 2654435761u ^
+	    (uint32_t)p << 8 ^ (uint32_t)family;
 
-	for (i = 0; i < sizeof cp; i++, cp >>= 8)
-		h = (h ^ (uint8_t)cp) * 16777619u;
-	h = (h ^ (uint32_t)p) * 16777619u;
-	h = (h ^ (uint32_t)family) * 16777619u;
-	for (i = 0; server != NULL && i < sizeof server->a; i++)
-		h = (h ^ server->a[i]) * 16777619u;
-	return h;
+	return fa_addr_hash(server != NULL ? server : &none, extra);
 }
 
 static bool
