@@ -102,6 +102,7 @@ audit_free(struct audit *a)
 	for (i = 0; i < a->nfinds; i++)
 		free(a->finds[i].text);
 	free(a->flows);
+	free(a->runs);
 	for (i = 0; i < a->nsensors; i++)
 		free(a->sensors[i]);
 	free(a->sensors);
@@ -772,11 +773,39 @@ add_transfer(struct audit *a, const struct fa_session *s,
 	return finish_flow(a, f, helper, NULL);
 }
 
+/* A session's flows, together in a->flows: in_order when their
+ * transfers come in by_session's order. */
+struct audit_run {
+	uint64_t	 session;
+	size_t		 first, n;
+	bool		 in_order;
+};
+
+static int
+add_run(struct audit *a, const struct fa_session *s, size_t first)
+{
+	struct audit_run *r;
+	size_t i;
+
+	if (fa_grow(&a->runs, a->nruns, &a->rcap, sizeof *r, 64) == -1)
+		return -1;
+	r = &a->runs[a->nruns++];
+	r->session = s->id;
+	r->first = first;
+	r->n = a->nflows - first;
+	r->in_order = true;
+	for (i = first + 1; i < a->nflows; i++)
+		r->in_order = r->in_order &&
+		    a->flows[i - 1].transfer < a->flows[i].transfer;
+	return 0;
+}
+
 int
 audit_add_session(struct audit *a, const struct fa_session *s)
 {
 	struct audit_flow *f;
 	const char *helper = NULL;
+	size_t first = a->nflows;
 	uint32_t i;
 
 	if ((f = new_flow(a, s)) == NULL)
@@ -794,7 +823,7 @@ audit_add_session(struct audit *a, const struct fa_session *s)
 	for (i = 0; i < s->nxfers; i++)
 		if (add_transfer(a, s, &s->xfers[i], helper) == -1)
 			return -1;
-	return 0;
+	return add_run(a, s, first);
 }
 
 static int
@@ -827,10 +856,10 @@ by_place(const void *x, const void *y)
 	return c != 0 ? c : (p->f > q->f) - (p->f < q->f);	/* stable */
 }
 
-/* v sorted by session id, stable (three passes for the bench's 100,000
- * sessions). */
+/* v, of n elements of size bytes that start with a session id, sorted
+ * by it, stably (three passes for the bench's 100,000 sessions). */
 static int
-by_id(struct place *v, size_t n)
+by_id(void *v, size_t n, size_t size)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	static const size_t key[] = { 7, 6, 5, 4, 3, 2, 1, 0 };
@@ -838,7 +867,8 @@ by_id(struct place *v, size_t n)
 	static const size_t key[] = { 0, 1, 2, 3, 4, 5, 6, 7 };
 #endif
 	_Static_assert(offsetof(struct place, session) == 0, "by_id's key");
-	return radix_sort(v, n, sizeof *v, key, sizeof key / sizeof key[0]);
+	_Static_assert(offsetof(struct audit_run, session) == 0, "by_id's key");
+	return radix_sort(v, n, size, key, sizeof key / sizeof key[0]);
 }
 
 /* Flow i becomes *o[i].f, in place (a copy faulted in 67 MB of new
@@ -862,21 +892,84 @@ permute(struct audit_flow *v, struct place *o, size_t n)
 	}
 }
 
+/* o[i..j), flows of one session id, in by_place's order. */
+static void
+order_group(struct place *o, size_t i, size_t j)
+{
+	size_t k;
+
+	for (k = i + 1; k < j; k++)
+		if (by_place(&o[k - 1], &o[k]) > 0) {
+			qsort(o + i, j - i, sizeof *o, by_place);
+			return;
+		}
+}
+
+/* o, n places, from the sessions' runs of flows: false when they do not
+ * hold every flow (flows added after an audit_order). */
+static int
+places_by_session(struct audit *a, struct place *o, size_t n)
+{
+	struct audit_run *r = a->runs;
+	size_t i, j, k = 0, start, f;
+
+	for (i = 0; i < a->nruns; i++)
+		k += r[i].n;
+	if (k != n)
+		return 0;
+	if (by_id(r, a->nruns, sizeof *r) == -1)
+		return -1;
+	for (i = 0, k = 0; i < a->nruns; i = j) {
+		start = k;
+		for (j = i; j < a->nruns && r[j].session == r[i].session; j++)
+			for (f = 0; f < r[j].n; f++, k++) {
+				o[k].session = r[j].session;
+				o[k].f = &a->flows[r[j].first + f];
+			}
+		if (j - i > 1 || !r[i].in_order)
+			order_group(o, start, k);
+	}
+	return 1;
+}
+
+/* The same from the flows themselves. */
+static int
+places_by_flow(struct audit *a, struct place *o, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		o[i].session = a->flows[i].session;
+		o[i].f = &a->flows[i];
+	}
+	if (by_id(o, n, sizeof *o) == -1)
+		return -1;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && o[j].session == o[i].session; j++)
+			;
+		order_group(o, i, j);
+	}
+	return 0;
+}
+
 /*
  * Sessions come as they end; the report lists their flows in session
  * order, the control connection first and then the transfers by id (the
  * order audit_add_session adds them in); the fixes name flows by their
  * place, so they are made after.  The flows (200 bytes each, 337,000 on
- * the bench capture) are sorted by their places and moved once: qsort
- * moved them at every merge, after the capture on one thread.  A
- * session's flows nearly always come together and in order; the rare
- * run of one id that is not (several sensors) is sorted as a whole.
+ * the bench capture) are moved once, to places found by sorting the
+ * sessions (100,000) rather than the flows: qsort moved them at every
+ * merge, after the capture on one thread, and sorting the flows read a
+ * line of each twice.  A session id that more than one session has
+ * (records of several sensors), or a session whose flows are out of
+ * order, has its flows sorted as a whole.
  */
 int
 audit_order(struct audit *a)
 {
 	struct place *o;
-	size_t i, j, n = a->nflows;
+	size_t n = a->nflows;
+	int rc;
 
 	if (a->ordered || n == 0) {
 		a->ordered = true;
@@ -884,26 +977,18 @@ audit_order(struct audit *a)
 	}
 	if ((o = reallocarray(NULL, n, sizeof *o)) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
-		o[i].session = a->flows[i].session;
-		o[i].f = &a->flows[i];
-	}
-	if (by_id(o, n) == -1) {
+	if ((rc = places_by_session(a, o, n)) == 0)
+		rc = places_by_flow(a, o, n);
+	if (rc == -1) {
 		free(o);
 		return -1;
 	}
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && o[j].session == o[i].session; j++)
-			if (by_place(&o[j - 1], &o[j]) > 0)
-				break;
-		if (j < n && o[j].session == o[i].session) {
-			while (j < n && o[j].session == o[i].session)
-				j++;
-			qsort(o + i, j - i, sizeof *o, by_place);
-		}
-	}
 	permute(a->flows, o, n);
 	free(o);
+	/* Flows added after this are placed from themselves (places_by_flow). */
+	free(a->runs);
+	a->runs = NULL;
+	a->nruns = a->rcap = 0;
 	a->ordered = true;
 	return 0;
 }

@@ -25,6 +25,10 @@ struct audit {
 	struct audit_flow *flows;
 	size_t		 nflows, fcap;
 	bool		 ordered;	/* audit_order done since the last flow */
+	/* The flows of each session, as audit_add_session added them
+	 * (audit_order); NULL once ordered. */
+	struct audit_run *runs;		/* owned */
+	size_t		 nruns, rcap;
 	char		**sensors;	/* owned: the flows' sensor names */
 	size_t		 nsensors, sensors_cap;
 	struct audit_fix *fixes;

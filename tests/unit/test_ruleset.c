@@ -568,6 +568,48 @@ audit_of(const struct ruleset *rs, struct pasv *v, size_t n)
 	return a;
 }
 
+/* Flows are listed by session, then transfer, whatever order the
+ * sessions ended in; two sessions of one id (records, no sensor) have
+ * theirs interleaved by transfer, the first come first on a tie; a
+ * session whose transfers came out of order has them sorted. */
+static void
+test_flow_order(void **state)
+{
+	static const char t[] = NFT_HEAD
+	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
+	    RULE("input", 3, M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
+	    NFT_TAIL;
+	static const uint16_t p[] = { 40003, 40005, 40009 };
+	static const struct { uint64_t session; uint32_t transfer; int which; }
+	    want[] = { { 1, 0, 1 }, { 1, 0, 3 }, { 1, 1, 1 }, { 1, 1, 3 },
+	    { 1, 2, 1 }, { 2, 0, 2 }, { 2, 1, 2 }, { 3, 0, 0 }, { 3, 1, 0 },
+	    { 3, 2, 0 }, { 3, 3, 0 }, { 4, 0, 4 }, { 4, 2, 4 }, { 4, 3, 4 } };
+	struct ruleset *rs = parse(t);
+	const struct audit_flow *fl;
+	struct pasv v[5];
+	struct audit *a;
+	size_t i, n;
+
+	(void)state;
+	pasv_session(&v[0], 3, "10.20.1.3", "10.20.2.2", 21, p, 3);
+	pasv_session(&v[1], 1, "10.20.1.1", "10.20.2.2", 21, p, 2);
+	pasv_session(&v[2], 2, "10.20.1.2", "10.20.2.2", 21, p, 1);
+	pasv_session(&v[3], 1, "10.20.1.9", "10.20.2.2", 21, p, 1);
+	pasv_session(&v[4], 4, "10.20.1.4", "10.20.2.2", 21, p, 2);
+	v[4].x[0].id = 3;
+	a = audit_of(rs, v, 5);
+	fl = audit_flows(a, &n);
+	assert_int_equal(n, sizeof want / sizeof want[0]);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(fl[i].session, want[i].session);
+		assert_int_equal(fl[i].transfer, want[i].transfer);
+		assert_true(fa_addr_eq(&fl[i].initiator.ip,
+		    &v[want[i].which].s.client.ip));
+	}
+	audit_free(a);
+	ruleset_free(rs);
+}
+
 /* Denied flows of one server merge into one fix: its peers, its ports
  * as one range, placed before the first rule that denied one of them. */
 static void
@@ -1430,6 +1472,7 @@ main(void)
 		cmocka_unit_test(test_policy_only),
 		cmocka_unit_test(test_rule_text),
 		cmocka_unit_test(test_merge_and_cover),
+		cmocka_unit_test(test_flow_order),
 		cmocka_unit_test(test_fix_merge),
 		cmocka_unit_test(test_fix_ipt_index),
 		cmocka_unit_test(test_fix_established),
