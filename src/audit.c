@@ -636,6 +636,11 @@ finish_flow(struct audit *a, struct audit_flow *f, const char *helper,
 	a->hits.n = 0;
 	if (eval_flow(a, &a->hits, f, helper_out, NULL) == -1)
 		return -1;
+	a->tally.denied += f->verdict != AV_ACCEPT && f->excluded == NULL;
+	a->tally.indeterminate += f->verdict == AV_INDETERMINATE;
+	a->tally.excluded_accepted += f->excluded != NULL &&
+	    f->verdict == AV_ACCEPT && f->first_rule != NULL;
+	a->tally.nat_missing += f->nat_missing;
 	return record_hits(a, &a->hits);
 }
 
@@ -1112,13 +1117,7 @@ audit_side(const struct audit *a)
 bool
 audit_any_denied(const struct audit *a)
 {
-	size_t i;
-
-	for (i = 0; i < a->nflows; i++)
-		if (a->flows[i].verdict != AV_ACCEPT &&
-		    a->flows[i].excluded == NULL)
-			return true;
-	return false;
+	return a->tally.denied > 0;
 }
 
 int

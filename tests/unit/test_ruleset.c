@@ -610,6 +610,54 @@ test_flow_order(void **state)
 	ruleset_free(rs);
 }
 
+/* Passive data to a privileged port, which no recommendation opens, let
+ * through by a rule: a finding for that flow alone; none when only the
+ * policy lets it through, or when nothing is excluded. */
+static void
+test_excluded_accepted(void **state)
+{
+	static const char by_rule[] = NFT_HEAD
+	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
+	    RULE("input", 3, M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
+	    RULE("input", 4, M(PL("tcp", "dport"), "==", "{\"range\": [80, 40010]}") "," ACCEPT)
+	    NFT_TAIL;
+	static const char by_policy[] = NFT_HEAD
+	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"accept\"")
+	    RULE("input", 3, M(PL("tcp", "dport"), "==", "22") "," DROP)
+	    NFT_TAIL;
+	static const uint16_t priv[] = { 40003, 80 }, ok[] = { 40003 };
+	struct ruleset *rs;
+	struct pasv v;
+	struct audit *a;
+	const struct audit_finding *fd;
+	size_t i, n, found;
+
+	(void)state;
+	rs = parse(by_rule);
+	pasv_session(&v, 1, "10.20.1.2", "10.20.2.2", 21, priv, 2);
+	a = audit_of(rs, &v, 1);
+	fd = audit_findings(a, &n);
+	for (i = 0, found = 0; i < n; i++)
+		if (strcmp(fd[i].type, "excluded-accepted") == 0) {
+			found++;
+			assert_non_null(strstr(fd[i].text, "transfer 2,"));
+		}
+	assert_int_equal(found, 1);
+	audit_free(a);
+	pasv_session(&v, 1, "10.20.1.2", "10.20.2.2", 21, ok, 1);
+	a = audit_of(rs, &v, 1);
+	assert_false(has_finding(a, "excluded-accepted"));
+	audit_free(a);
+	ruleset_free(rs);
+
+	rs = parse(by_policy);
+	pasv_session(&v, 1, "10.20.1.2", "10.20.2.2", 21, priv, 2);
+	a = audit_of(rs, &v, 1);
+	assert_false(has_finding(a, "excluded-accepted"));
+	audit_free(a);
+	ruleset_free(rs);
+}
+
 /* Denied flows of one server merge into one fix: its peers, its ports
  * as one range, placed before the first rule that denied one of them. */
 static void
@@ -1473,6 +1521,7 @@ main(void)
 		cmocka_unit_test(test_rule_text),
 		cmocka_unit_test(test_merge_and_cover),
 		cmocka_unit_test(test_flow_order),
+		cmocka_unit_test(test_excluded_accepted),
 		cmocka_unit_test(test_fix_merge),
 		cmocka_unit_test(test_fix_ipt_index),
 		cmocka_unit_test(test_fix_established),
