@@ -264,28 +264,52 @@ broad_observed(struct audit_broad *b, const struct audit *a, const struct rs_rul
 	return b->observed == NULL ? -1 : 0;
 }
 
-static size_t
-distinct_ports(const struct audit *a, const struct rs_rule *r, size_t *nflows,
-    bool *active)
+/* What a rule accepted the first packet of (not related): how many
+ * ports, whether active data. */
+struct port_tally {
+	size_t		 nports;
+	bool		 active;
+	uint8_t		*seen;		/* owned: a bit a port, NULL for none */
+};
+
+static void
+tallies_free(struct port_tally *v, size_t n)
 {
-	uint8_t seen[8192];
-	size_t i, n = 0;
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].seen);
+	free(v);
+}
+
+/* Every rule's tally, by its seq, in one pass over the flows: a pass for
+ * each rule read a line of every flow again.  NULL on ENOMEM. */
+static struct port_tally *
+port_tallies(const struct audit *a)
+{
+	struct port_tally *v, *t;
+	const struct audit_flow *f;
+	size_t i, n = a->rs->nrules + 1;
 	uint16_t p;
 
-	memset(seen, 0, sizeof seen);
-	*nflows = 0;
-	*active = false;
+	if ((v = calloc(n, sizeof *v)) == NULL)
+		return NULL;
 	for (i = 0; i < a->nflows; i++) {
-		if (a->flows[i].first_rule != r || a->flows[i].related)
+		f = &a->flows[i];
+		if (f->first_rule == NULL || f->related)
 			continue;
-		(*nflows)++;
-		*active = *active || a->flows[i].purpose == AP_ACTIVE;
-		p = a->flows[i].responder.port;
-		if (!(seen[p >> 3] & (1 << (p & 7))))
-			n++;
-		seen[p >> 3] |= (uint8_t)(1 << (p & 7));
+		t = &v[f->first_rule->seq];
+		if (t->seen == NULL && (t->seen = calloc(1, 65536 / 8)) == NULL) {
+			tallies_free(v, n);
+			return NULL;
+		}
+		t->active = t->active || f->purpose == AP_ACTIVE;
+		p = f->responder.port;
+		if (!(t->seen[p >> 3] & (1 << (p & 7))))
+			t->nports++;
+		t->seen[p >> 3] |= (uint8_t)(1 << (p & 7));
 	}
-	return n;
+	return v;
 }
 
 int
@@ -293,20 +317,24 @@ audit_find_broad(struct audit *a)
 {
 	const struct rs_rule *r;
 	struct audit_broad *v;
-	size_t ci, j, nports, nflows;
+	struct port_tally *tl;
+	size_t ci, j, nports;
 	uint32_t allowed;
-	bool proto, active;
+	bool proto;
+	int rc = -1;
 
+	if ((tl = port_tallies(a)) == NULL)
+		return -1;
 	for (ci = 0; ci < a->rs->nchains; ci++) {
 		for (j = 0; j < a->rs->chains[ci]->nrules; j++) {
 			r = a->rs->chains[ci]->rules[j];
 			if (r->verdict != RS_V_ACCEPT || r->unknown != NULL)
 				continue;
-			if ((nports = distinct_ports(a, r, &nflows, &active)) == 0)
+			if ((nports = tl[r->seq].nports) == 0)
 				continue;
 			/* Active data goes to whatever port the client picks:
 			 * 1024-65535 is what it needs (the rules generalisation). */
-			if (active)
+			if (tl[r->seq].active)
 				nports = 65535 - 1024 + 1;
 			allowed = port_count(r);
 			proto = cond(r, RS_K_L4PROTO) != NULL ||
@@ -315,17 +343,20 @@ audit_find_broad(struct audit *a)
 			    allowed <= BROAD_FACTOR * nports))
 				continue;
 			if ((v = realloc(a->broad, (a->nbroad + 1) * sizeof *v)) == NULL)
-				return -1;
+				goto done;
 			a->broad = v;
 			v = &a->broad[a->nbroad++];
 			memset(v, 0, sizeof *v);
 			v->rule = r;
 			if ((v->allows = describe_rule(r)) == NULL ||
 			    broad_observed(v, a, r) == -1)
-				return -1;
+				goto done;
 		}
 	}
-	return 0;
+	rc = 0;
+done:
+	tallies_free(tl, a->rs->nrules + 1);
+	return rc;
 }
 
 /* FTP findings. */
@@ -567,7 +598,7 @@ indeterminate_finding(struct audit *a)
 	size_t i, n = 0;
 	const char *why = NULL;
 
-	for (i = 0; i < a->nflows; i++) {
+	for (i = 0; a->tally.indeterminate > 0 && i < a->nflows; i++) {
 		if (a->flows[i].verdict != AV_INDETERMINATE)
 			continue;
 		if (n++ == 0)
@@ -615,7 +646,7 @@ excluded_findings(struct audit *a)
 	char name[640], ep[FA_ADDRSTRLEN];
 	size_t i;
 
-	for (i = 0; i < a->nflows; i++) {
+	for (i = 0; a->tally.excluded_accepted > 0 && i < a->nflows; i++) {
 		f = &a->flows[i];
 		/* Only a rule that accepts it says so: a chain that lets
 		 * everything through by policy says nothing about FTP. */
@@ -681,7 +712,7 @@ nat_findings(struct audit *a)
 	char cl[FA_ADDRSTRLEN];
 	size_t i;
 
-	for (i = 0; i < a->nflows; i++) {
+	for (i = 0; a->tally.nat_missing > 0 && i < a->nflows; i++) {
 		f = &a->flows[i];
 		if (!f->nat_missing)
 			continue;
