@@ -83,7 +83,8 @@ struct flow {
  * What a session needs, a pure function of the session and the options
  * (session_needs): for its control connection and each transfer, the
  * opening and what covers it.  The rules are widened from it
- * (rules_widen) or only read (opening_rule).
+ * (rules_widen, which notes each opening's rule) or only read
+ * (opening_rule).
  */
 enum need_kind {
 	NK_NONE,	/* excluded, or its ends of two families: no rule */
@@ -91,7 +92,8 @@ enum need_kind {
 	NK_HELPER,	/* the helper's rules, related in chain f.chain */
 };
 struct need {
-	struct rules_opening o;		/* rule 0: set by opening_rule */
+	struct rules_opening o;		/* rule 0: set by rules_widen or
+					   opening_rule */
 	const struct fa_transfer *t;	/* borrowed; NULL: control */
 	int		 rx;		/* enum rules_reason, or -1: kept */
 	enum need_kind	 kind;
@@ -1299,7 +1301,8 @@ openings_of(const struct rules *r, const struct needs *ns,
 	memset(&w, 0, sizeof w);
 	for (i = 0; i < ns->n; i++) {
 		o = ns->v[i].o;
-		o.rule = opening_rule(r, &ns->v[i]);
+		if (o.rule == 0)
+			o.rule = opening_rule(r, &ns->v[i]);
 		if (openings_push(&w, &o) == -1) {
 			free(w.v);
 			*out = NULL;
@@ -1358,7 +1361,7 @@ transfer_notes(struct rules *r, const struct fa_session *s,
 /* The rule of one need, made when missing and, unless ids only, widened
  * to its hosts and evidence. */
 static int
-widen_need(struct rules *r, const struct fa_session *s, const struct need *nd)
+widen_need(struct rules *r, const struct fa_session *s, struct need *nd)
 {
 	struct rules_rule *u;
 
@@ -1372,6 +1375,9 @@ widen_need(struct rules *r, const struct fa_session *s, const struct need *nd)
 	    flow_get(r, &nd->f);
 	if (u == NULL)
 		return -1;
+	/* The rule opening_rule would find: openings_of need not look
+	 * it up again (a miss in the rules' index, most times). */
+	nd->o.rule = u->id;
 	if (r->ids_only)
 		return 0;
 	if (nd->kind == NK_FLOW && flow_addrs(u, &nd->f) == -1)
@@ -1384,8 +1390,7 @@ widen_need(struct rules *r, const struct fa_session *s, const struct need *nd)
 /* The rules widened by what a session needs, in order: a rule is made
  * when an opening is first seen. */
 static int
-rules_widen(struct rules *r, const struct fa_session *s,
-    const struct needs *ns)
+rules_widen(struct rules *r, const struct fa_session *s, struct needs *ns)
 {
 	bool counts = ns->logged_in || r->opts.trust == RULES_TRUST_ALL;
 	size_t i;
