@@ -999,16 +999,29 @@ audit_order(struct audit *a)
 }
 
 int
-audit_finish(struct audit *a)
+audit_finish_fixes(struct audit *a)
 {
 	if (audit_order(a) == -1)
 		return -1;
 	audit_fixes_free(a);
-	if (audit_make_fixes(a) == -1 || audit_find_surface(a) == -1 ||
-	    audit_find_shadowed(a) == -1 ||
+	return audit_make_fixes(a);
+}
+
+int
+audit_finish_findings(struct audit *a)
+{
+	if (audit_find_surface(a) == -1 || audit_find_shadowed(a) == -1 ||
 	    audit_find_broad(a) == -1)
 		return -1;
 	return audit_find_ftp(a);
+}
+
+int
+audit_finish(struct audit *a)
+{
+	if (audit_finish_fixes(a) == -1)
+		return -1;
+	return audit_finish_findings(a);
 }
 
 const struct audit_flow *

@@ -807,10 +807,23 @@ audit_text_flows(const struct audit *a, FILE *out)
 int
 audit_text_rest(const struct audit *a, FILE *out)
 {
+	audit_text_fixes(a, out);
+	return audit_text_findings(a, out);
+}
+
+int
+audit_text_fixes(const struct audit *a, FILE *out)
+{
+	text_fixes(a, out);
+	return ferror(out) ? -1 : 0;
+}
+
+int
+audit_text_findings(const struct audit *a, FILE *out)
+{
 	const struct audit_finding *fd;
 	size_t i, n;
 
-	text_fixes(a, out);
 	text_rules(a, out);
 	fd = audit_findings(a, &n);
 	fprintf(out, "findings: %zu\n", n);

@@ -135,8 +135,11 @@ int	 audit_add_session(struct audit *, const struct fa_session *);
 int	 audit_order(struct audit *);
 /* Unused, shadowed, broad rules, fixes and findings; 0 or -1.  It writes
  * no flow's member but fix, so the flows' text may be written meanwhile
- * (audit_text_flows). */
+ * (audit_text_flows).  It is audit_finish_fixes, after which the fixes
+ * may be read (audit_text_fixes) while audit_finish_findings runs. */
 int	 audit_finish(struct audit *);
+int	 audit_finish_fixes(struct audit *);
+int	 audit_finish_findings(struct audit *);
 
 const struct audit_flow *audit_flows(const struct audit *, size_t *n);
 /* The flow's trace: a line for each base chain its packets crossed, and
@@ -186,9 +189,12 @@ int	 audit_fixes_ipt(const struct audit *, int family, FILE *);
 /* The document, streamed by jw; 0, or -1 on ENOMEM or a write error. */
 int	 audit_json_write(const struct audit *, FILE *);
 /* 0, or -1 on a write error.  audit_text is audit_text_flows, which
- * needs audit_order only, and then audit_text_rest. */
+ * needs audit_order only, and then audit_text_rest, which is
+ * audit_text_fixes (audit_finish_fixes) and audit_text_findings. */
 int	 audit_text(const struct audit *, FILE *);
 int	 audit_text_flows(const struct audit *, FILE *);
 int	 audit_text_rest(const struct audit *, FILE *);
+int	 audit_text_fixes(const struct audit *, FILE *);
+int	 audit_text_findings(const struct audit *, FILE *);
 
 #endif
