@@ -41,6 +41,18 @@
 /* A passive range wider than this earns the "configure a range" hint. */
 #define RULES_WIDE_PASV	256
 
+/* A slot of the rules' index: the rule's place in v + 1 (0: empty) and
+ * its key, so that a probe reads the index alone.  It read each probed
+ * rule's first line (a rule is 336 bytes), a miss most times:
+ * rule_slot was 1.2-1.8% of -F ndjson and json's samples. */
+struct rslot {
+	uint32_t	 i;
+	uint16_t	 port;
+	uint8_t		 purpose, chain;
+	int		 family;
+	struct fa_addr	 addr;
+};
+
 struct rules {
 	struct rules_opts opts;
 	struct rules_excluded *exc;	/* owned array */
@@ -49,7 +61,7 @@ struct rules {
 	size_t		 nlogged_in;	/* sessions that count (rules_empty) */
 	struct rules_rule *v;		/* owned array */
 	size_t		 n, cap;
-	uint32_t	*slot;		/* owned: index of v by key, i + 1 */
+	struct rslot *slot;		/* owned: index of v by key */
 	size_t		 nslot;		/* power of two, at least 2n */
 	struct rules_uncovered *unc;	/* owned array */
 	size_t		 nunc, unc_cap;
@@ -405,24 +417,38 @@ key_hash(enum rules_purpose p, enum rules_chain c, int family,
 }
 
 static bool
-key_eq(const struct rules_rule *u, enum rules_purpose p, enum rules_chain c,
+key_eq(const struct rslot *k, enum rules_purpose p, enum rules_chain c,
     int family, const struct fa_addr *a, uint16_t port)
 {
-	return u->purpose == p && u->chain == c && u->family == family &&
-	    u->key_port == port && memcmp(&u->key_addr, a, sizeof *a) == 0;
+	return k->purpose == p && k->chain == c && k->family == family &&
+	    k->port == port && memcmp(&k->addr, a, sizeof *a) == 0;
 }
 
 /* The slot holding the rule with this key, or the empty one for it. */
-static uint32_t *
+static struct rslot *
 rule_slot(const struct rules *r, enum rules_purpose p, enum rules_chain c,
     int family, const struct fa_addr *a, uint16_t port)
 {
 	size_t i = key_hash(p, c, family, a, port) & (r->nslot - 1);
 
-	while (r->slot[i] != 0 &&
-	    !key_eq(&r->v[r->slot[i] - 1], p, c, family, a, port))
+	while (r->slot[i].i != 0 && !key_eq(&r->slot[i], p, c, family, a, port))
 		i = (i + 1) & (r->nslot - 1);
 	return &r->slot[i];
+}
+
+/* Rule u, v[i], into its slot. */
+static void
+slot_set(struct rules *r, const struct rules_rule *u, size_t i)
+{
+	struct rslot *k = rule_slot(r, u->purpose, u->chain, u->family,
+	    &u->key_addr, u->key_port);
+
+	k->i = (uint32_t)i + 1;
+	k->port = u->key_port;
+	k->purpose = (uint8_t)u->purpose;
+	k->chain = (uint8_t)u->chain;
+	k->family = u->family;
+	k->addr = u->key_addr;
 }
 
 /* Keep the index at most half full. */
@@ -430,8 +456,7 @@ static int
 rules_rehash(struct rules *r)
 {
 	size_t i, n = r->nslot ? r->nslot * 2 : 64;
-	uint32_t *old = r->slot;
-	struct rules_rule *u;
+	struct rslot *old = r->slot;
 
 	if ((r->slot = calloc(n, sizeof *r->slot)) == NULL) {
 		r->slot = old;
@@ -439,11 +464,8 @@ rules_rehash(struct rules *r)
 	}
 	free(old);
 	r->nslot = n;
-	for (i = 0; i < r->n; i++) {
-		u = &r->v[i];
-		*rule_slot(r, u->purpose, u->chain, u->family, &u->key_addr,
-		    u->key_port) = (uint32_t)i + 1;
-	}
+	for (i = 0; i < r->n; i++)
+		slot_set(r, &r->v[i], i);
 	return 0;
 }
 
@@ -461,11 +483,11 @@ rule_add(struct rules *r, enum rules_purpose p, enum rules_chain c, int family,
 	memset(u, 0, sizeof *u);
 	u->key_addr = *key_addr;
 	u->key_port = key_port;
-	*rule_slot(r, p, c, family, key_addr, key_port) = (uint32_t)r->n + 1;
-	u->id = (uint32_t)++r->n;
 	u->purpose = p;
 	u->chain = c;
 	u->family = family;
+	slot_set(r, u, r->n);
+	u->id = (uint32_t)++r->n;
 	u->all_from_20 = true;
 	u->ct_state = p == RP_ESTABLISHED ? RULES_CT_ESTABLISHED :
 	    p == RP_HELPER_RELATED ? RULES_CT_RELATED :
@@ -558,7 +580,7 @@ static struct rules_rule *
 rule_find(const struct rules *r, enum rules_purpose p, enum rules_chain c,
     int family, const struct fa_addr *key_addr, uint16_t key_port)
 {
-	uint32_t i = *rule_slot(r, p, c, family, key_addr, key_port);
+	uint32_t i = rule_slot(r, p, c, family, key_addr, key_port)->i;
 
 	return i != 0 ? &r->v[i - 1] : NULL;
 }
