@@ -910,8 +910,8 @@ order_group(struct place *o, size_t i, size_t j)
 		}
 }
 
-/* o, n places, from the sessions' runs of flows: false when they do not
- * hold every flow (flows added after an audit_order). */
+/* o, n places, from the sessions' runs of flows: 1; 0 when the runs do
+ * not hold every flow (flows added after an audit_order); -1 on ENOMEM. */
 static int
 places_by_session(struct audit *a, struct place *o, size_t n)
 {

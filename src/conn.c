@@ -63,9 +63,10 @@ struct conn_table {
 	/*
 	 * The next slab, made when the last one was taken (from the
 	 * second on).  Faulting in a slab's huge page cost the engine's
-	 * thread 3-4 ms each, 4% of its time on the bench's main capture
-	 * (a virtual machine whose host backs the memory at first touch);
-	 * another thread populates it meanwhile (conn_table_populate).
+	 * thread 3-5 ms each, 2-6% of all the samples on the bench's main
+	 * capture (a virtual machine whose host backs the memory at first
+	 * touch); another thread populates it meanwhile
+	 * (conn_table_populate).
 	 */
 	struct slab	*spare;		/* owned */
 	struct slab	*unpopulated;	/* the spare, until taken to populate */
