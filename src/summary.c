@@ -167,6 +167,17 @@ pasv_mark(struct summary_server *sv, uint16_t port)
 	sv->pasv_ports++;
 }
 
+/* The oldest port pending marked. */
+static void
+port_count(struct summary *s)
+{
+	struct summary_port *p = &s->plag[s->plag_head];
+
+	pasv_mark(p->sv, p->port);
+	s->plag_head = (s->plag_head + 1) % SUMMARY_PORT_LAG;
+	s->nplag--;
+}
+
 /* The same lag as a client's (client_later), for the server's map of
  * ports, 8 KiB read at random: the line is asked for now, marked
  * SUMMARY_PORT_LAG ports later, in any order. */
@@ -181,12 +192,8 @@ pasv_port(struct summary *s, struct summary_server *sv, uint16_t port)
 		return;
 	}
 	prefetch(&sv->pasv_seen[port >> 3]);
-	if (s->nplag == SUMMARY_PORT_LAG) {
-		p = &s->plag[s->plag_head];
-		pasv_mark(p->sv, p->port);
-		s->plag_head = (s->plag_head + 1) % SUMMARY_PORT_LAG;
-		s->nplag--;
-	}
+	if (s->nplag == SUMMARY_PORT_LAG)
+		port_count(s);
 	p = &s->plag[(s->plag_head + s->nplag++) % SUMMARY_PORT_LAG];
 	p->sv = sv;
 	p->port = port;
@@ -286,15 +293,10 @@ client_later(struct summary *s, const struct fa_addr *a,
 static void
 settle(struct summary *s)
 {
-	struct summary_port *p;
-
 	while (s->nlag > 0)
 		client_count(s);
-	for (; s->nplag > 0; s->nplag--) {
-		p = &s->plag[s->plag_head];
-		pasv_mark(p->sv, p->port);
-		s->plag_head = (s->plag_head + 1) % SUMMARY_PORT_LAG;
-	}
+	while (s->nplag > 0)
+		port_count(s);
 }
 
 void
