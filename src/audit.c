@@ -636,6 +636,7 @@ finish_flow(struct audit *a, struct audit_flow *f, const char *helper,
 	a->hits.n = 0;
 	if (eval_flow(a, &a->hits, f, helper_out, NULL) == -1)
 		return -1;
+	a->tally.accepted += f->verdict == AV_ACCEPT;
 	a->tally.denied += f->verdict != AV_ACCEPT && f->excluded == NULL;
 	a->tally.indeterminate += f->verdict == AV_INDETERMINATE;
 	a->tally.excluded_accepted += f->excluded != NULL &&
@@ -1131,6 +1132,12 @@ bool
 audit_any_denied(const struct audit *a)
 {
 	return a->tally.denied > 0;
+}
+
+size_t
+audit_accepted(const struct audit *a)
+{
+	return a->tally.accepted;
 }
 
 int

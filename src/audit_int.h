@@ -53,6 +53,7 @@ struct audit {
 	 * audit_any_denied look for: a pass that would find none is not
 	 * made (each reads a line of every flow, 67 MB on the bench). */
 	struct {
+		size_t	 accepted;
 		size_t	 denied;	/* not accepted, not excluded */
 		size_t	 indeterminate;
 		size_t	 excluded_accepted;	/* by a rule */

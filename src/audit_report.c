@@ -790,12 +790,9 @@ int
 audit_text_flows(const struct audit *a, FILE *out)
 {
 	const struct ruleset *rs = audit_ruleset(a);
-	const struct audit_flow *f;
-	size_t i, n, nacc = 0;
+	size_t n, nacc = audit_accepted(a);
 
-	f = audit_flows(a, &n);
-	for (i = 0; i < n; i++)
-		nacc += f[i].verdict == AV_ACCEPT;
+	(void)audit_flows(a, &n);
 	select_comment(out, audit_selection(a), "");
 	fprintf(out, "ruleset %s (%s, %zu rules), %s side: %zu flows, %zu accepted, "
 	    "%zu not\n", rs->source, ruleset_format_str(rs->format), ruleset_count(rs),

@@ -175,6 +175,8 @@ const struct ruleset *audit_ruleset(const struct audit *);
 enum audit_side audit_side(const struct audit *);
 /* Some flow was dropped, rejected or could not be decided. */
 bool	 audit_any_denied(const struct audit *);
+/* The flows the ruleset accepts. */
+size_t	 audit_accepted(const struct audit *);
 
 int	 audit_side_parse(const char *, enum audit_side *);
 const char *audit_side_str(enum audit_side);
