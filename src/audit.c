@@ -898,6 +898,51 @@ permute(struct audit_flow *v, struct place *o, size_t n)
 	}
 }
 
+/*
+ * The same as permute, in one pass in memory order, when no flow goes
+ * far ahead of where it is, as when sessions end about in the order of
+ * their ids (245 places at most on the bench's capture): each slot is
+ * written in turn, and the flow it held, when wanted in a later slot, is
+ * kept aside in a small ring till then.  The cycles' jumps through the
+ * flows (67 MB on the bench) took 17 ms after the capture.  o[].session
+ * is used for each flow's place.  False, with nothing moved, when a flow
+ * goes further than NEAR_MAX or there is no memory for the ring.
+ */
+#define NEAR_MAX	((size_t)1 << 14)
+
+static bool
+permute_near(struct audit_flow *v, struct place *o, size_t n)
+{
+	struct audit_flow *aside;
+	size_t i, s, ahead = 0, mask;
+
+	for (i = 0; i < n; i++)
+		o[o[i].f - v].session = i;
+	for (i = 0; i < n; i++)
+		if (o[i].session > i && o[i].session - i > ahead)
+			ahead = o[i].session - i;
+	if (ahead >= NEAR_MAX)
+		return false;
+	for (mask = 1; mask <= ahead; mask <<= 1)
+		;
+	if ((aside = reallocarray(NULL, mask, sizeof *aside)) == NULL)
+		return false;
+	mask--;
+	/* Slot i is written at step i: a flow further on is still there,
+	 * one before it was kept aside at its own step. */
+	for (i = 0; i < n; i++) {
+		s = (size_t)(o[i].f - v);
+		if (o[i].session > i)
+			aside[i & mask] = v[i];
+		if (s > i)
+			v[i] = v[s];
+		else if (s < i)
+			v[i] = aside[s & mask];
+	}
+	free(aside);
+	return true;
+}
+
 /* o[i..j), flows of one session id, in by_place's order. */
 static void
 order_group(struct place *o, size_t i, size_t j)
@@ -989,7 +1034,8 @@ audit_order(struct audit *a)
 		free(o);
 		return -1;
 	}
-	permute(a->flows, o, n);
+	if (!permute_near(a->flows, o, n))
+		permute(a->flows, o, n);
 	free(o);
 	/* Flows added after this are placed from themselves (places_by_flow). */
 	free(a->runs);

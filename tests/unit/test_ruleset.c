@@ -610,6 +610,72 @@ test_flow_order(void **state)
 	ruleset_free(rs);
 }
 
+/*
+ * The flows of many sessions are put in order whether they came a few
+ * places out of it (moved in one pass, audit.c's permute_near) or one
+ * session came far ahead of its place (the cycles, permute), and the
+ * accepted flows are counted as they come.
+ */
+static void
+flow_order_many(const struct ruleset *rs, bool far)
+{
+	static const uint16_t p[] = { 40003, 40005 };
+	const size_t nsess = 9000;
+	const struct audit_flow *fl;
+	struct pasv *v;
+	struct audit *a;
+	size_t i, j, n, want;
+	uint64_t id;
+
+	assert_non_null(v = calloc(nsess, sizeof *v));
+	for (i = 0, want = 0; i < nsess; i++) {
+		/* Near: each block of 8 ids reversed.  Far: the last id first. */
+		if (far)
+			id = i == 0 ? nsess : i;
+		else
+			id = (i & ~(size_t)7) + 8 - (i & 7);
+		pasv_session(&v[i], id, "10.20.1.1", "10.20.2.2", 21, p, id % 3);
+		want += 1 + id % 3;
+	}
+	a = audit_new(rs, AUDIT_SERVER);
+	assert_non_null(a);
+	for (i = 0; i < nsess; i++)
+		assert_int_equal(audit_add_session(a, &v[i].s), 0);
+	assert_int_equal(audit_finish(a), 0);
+	fl = audit_flows(a, &n);
+	assert_int_equal(n, want);
+	assert_true(n > 16384);
+	for (i = 0, j = 0, id = 0; i < n; i++) {
+		if (fl[i].transfer == 0) {
+			assert_int_equal(fl[i].session, ++id);
+			j = 0;
+		} else
+			assert_int_equal(fl[i].transfer, ++j);
+		assert_int_equal(fl[i].session, id);
+		assert_int_equal(fl[i].initiator.port,
+		    fl[i].transfer ? 51000 + j - 1 : 50000 + id);
+	}
+	assert_int_equal(id, nsess);
+	assert_int_equal(audit_accepted(a), nsess);	/* the control flows */
+	audit_free(a);
+	free(v);
+}
+
+static void
+test_flow_order_many(void **state)
+{
+	static const char t[] = NFT_HEAD
+	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
+	    RULE("input", 3, M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
+	    NFT_TAIL;
+	struct ruleset *rs = parse(t);
+
+	(void)state;
+	flow_order_many(rs, false);
+	flow_order_many(rs, true);
+	ruleset_free(rs);
+}
+
 /* Passive data to a privileged port, which no recommendation opens, let
  * through by a rule: a finding for that flow alone; none when only the
  * policy lets it through, or when nothing is excluded. */
@@ -1521,6 +1587,7 @@ main(void)
 		cmocka_unit_test(test_rule_text),
 		cmocka_unit_test(test_merge_and_cover),
 		cmocka_unit_test(test_flow_order),
+		cmocka_unit_test(test_flow_order_many),
 		cmocka_unit_test(test_excluded_accepted),
 		cmocka_unit_test(test_fix_merge),
 		cmocka_unit_test(test_fix_ipt_index),
