@@ -358,9 +358,10 @@ by_place(const void *p, const void *q)
 }
 
 /* Where each fix goes.  iptables-restore --noflush runs the -I lines in
- * order: each insert before an earlier place moves the later ones down. */
+ * order: each insert before an earlier place moves the later ones down.
+ * Each fix's flows are marked in denied, a bit a flow. */
 static void
-place(struct audit *a)
+place(struct audit *a, uint64_t *denied)
 {
 	struct audit_fix *x;
 	const struct rs_chain *c;
@@ -384,16 +385,38 @@ place(struct audit *a)
 			x->place.index = (uint32_t)(x->before->index + 1 + shift++);
 		if (x->nat != NULL)
 			x->nat->id = (uint32_t)i + 1;	/* "N<i> dnat ..." */
-		for (j = 0; j < x->nflows; j++)
+		for (j = 0; j < x->nflows; j++) {
 			a->flows[x->flows[j]].fix = (uint32_t)i + 1;
+			denied[x->flows[j] / 64] |= (uint64_t)1 << x->flows[j] % 64;
+		}
 	}
+}
+
+/* The flows with a fix, in order, from their bits: a pass over the flows
+ * for their fix read a line of each, 21 MB on the bench. */
+static int
+denied_list(struct audit *a, const uint64_t *denied, size_t n)
+{
+	size_t i;
+	uint64_t b;
+
+	if (n == 0)
+		return 0;
+	if ((a->denied = reallocarray(NULL, n, sizeof *a->denied)) == NULL)
+		return -1;
+	a->dcap = n;
+	for (i = 0; i < (a->nflows + 63) / 64; i++)
+		for (b = denied[i]; b != 0; b &= b - 1)
+			a->denied[a->ndenied++] = i * 64 + (size_t)__builtin_ctzll(b);
+	return 0;
 }
 
 int
 audit_make_fixes(struct audit *a)
 {
 	struct fix_index ix = { NULL, 0, 0 };
-	size_t i;
+	uint64_t *denied;
+	size_t i, n = 0;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < a->nflows; i++)
@@ -407,16 +430,14 @@ audit_make_fixes(struct audit *a)
 	sort_rs = a->rs;
 	if (a->nfixes > 0)
 		qsort(a->fixes, a->nfixes, sizeof *a->fixes, by_place);
-	place(a);
-	for (i = 0; i < a->nflows; i++) {
-		if (a->flows[i].fix == 0)
-			continue;
-		if (fa_grow(&a->denied, a->ndenied, &a->dcap,
-		    sizeof *a->denied, 16) == -1)
-			return -1;
-		a->denied[a->ndenied++] = i;
-	}
-	return 0;
+	if ((denied = calloc((a->nflows + 63) / 64 + 1, sizeof *denied)) == NULL)
+		return -1;
+	place(a, denied);
+	for (i = 0; i < a->nfixes; i++)
+		n += a->fixes[i].nflows;
+	rc = denied_list(a, denied, n);
+	free(denied);
+	return rc;
 }
 
 const size_t *
