@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "ftpaudit/audit.h"
+#include "ftpaudit/fmt.h"
 #include "ruleset_int.h"
 
 /* ---------------------------------------------------------------------- */
@@ -673,6 +674,64 @@ test_flow_order_many(void **state)
 	(void)state;
 	flow_order_many(rs, false);
 	flow_order_many(rs, true);
+	ruleset_free(rs);
+}
+
+/* The text report's flow lines, field by field as printf would pad them,
+ * at the widest: 20-digit session ids, 10-digit transfers, IPv6
+ * addresses of 39 characters, a port not known, and addresses that
+ * change from one flow to the next. */
+static void
+test_flow_text(void **state)
+{
+	static const char t[] = NFT_HEAD
+	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
+	    RULE("input", 3, M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
+	    NFT_TAIL;
+	static const uint16_t p[] = { 65535, 40005, 1 };
+	struct ruleset *rs = parse(t);
+	const struct audit_flow *fl;
+	struct pasv v[3];
+	struct audit *a;
+	char *text = NULL, *line, want[512], e1[FA_ENDPOINTLEN + 2],
+	    e2[FA_ENDPOINTLEN + 2], xf[16];
+	size_t len = 0, i, n, k;
+	FILE *m;
+
+	(void)state;
+	pasv_session(&v[0], UINT64_MAX, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe",
+	    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 21, p, 3);
+	v[0].x[0].id = UINT32_MAX;
+	v[0].x[1].connected = false;
+	v[0].x[1].status = FA_XS_NOT_CONNECTED;
+	v[0].x[2].mode = FA_MODE_ACTIVE;
+	pasv_session(&v[1], 7, "10.20.1.1", "10.20.2.2", 21, p, 2);
+	v[1].x[1].data_client = ep("10.20.1.99", 1);
+	pasv_session(&v[2], 1234, "2001:db8::1", "10.20.2.2", 21, p, 1);
+	a = audit_of(rs, v, 3);
+	fl = audit_flows(a, &n);
+	assert_true(n >= 7);
+	assert_non_null(m = open_memstream(&text, &len));
+	assert_int_equal(audit_text(a, m), 0);
+	assert_int_equal(fclose(m), 0);
+	for (i = 0, line = text; i < n; i++) {
+		assert_non_null(line = strstr(line, "\n  #"));
+		line++;
+		k = fmt_endpoint(e1, &fl[i].initiator, fl[i].initiator_port_known);
+		strcpy(e1 + k, fl[i].initiator_port_known ? "" : ":*");
+		e2[fmt_endpoint(e2, &fl[i].responder, true)] = '\0';
+		if (fl[i].transfer)
+			snprintf(xf, sizeof xf, "x%u", fl[i].transfer);
+		else
+			strcpy(xf, "-");
+		snprintf(want, sizeof want, "  #%-3zu s%-3llu %-4s %-12s %-22s -> "
+		    "%-22s %-13s ", i, (unsigned long long)fl[i].session, xf,
+		    audit_purpose_str(fl[i].purpose), e1, e2,
+		    audit_verdict_str(fl[i].verdict));
+		assert_memory_equal(line, want, strlen(want));
+	}
+	free(text);
+	audit_free(a);
 	ruleset_free(rs);
 }
 
@@ -1588,6 +1647,7 @@ main(void)
 		cmocka_unit_test(test_merge_and_cover),
 		cmocka_unit_test(test_flow_order),
 		cmocka_unit_test(test_flow_order_many),
+		cmocka_unit_test(test_flow_text),
 		cmocka_unit_test(test_excluded_accepted),
 		cmocka_unit_test(test_fix_merge),
 		cmocka_unit_test(test_fix_ipt_index),
