@@ -103,6 +103,7 @@ audit_free(struct audit *a)
 		free(a->finds[i].text);
 	free(a->flows);
 	free(a->runs);
+	free(a->fixable);
 	for (i = 0; i < a->nsensors; i++)
 		free(a->sensors[i]);
 	free(a->sensors);
@@ -628,6 +629,22 @@ new_flow(struct audit *a, const struct fa_session *s)
 }
 
 static int
+mark_fixable(struct audit *a, size_t i)
+{
+	size_t old;
+
+	while (i / 64 >= (old = a->fixable_cap)) {
+		if (fa_grow(&a->fixable, old, &a->fixable_cap,
+		    sizeof *a->fixable, 64) == -1)
+			return -1;
+		memset(a->fixable + old, 0,
+		    (a->fixable_cap - old) * sizeof *a->fixable);
+	}
+	a->fixable[i / 64] |= (uint64_t)1 << i % 64;
+	return 0;
+}
+
+static int
 finish_flow(struct audit *a, struct audit_flow *f, const char *helper,
     const char **helper_out)
 {
@@ -642,6 +659,9 @@ finish_flow(struct audit *a, struct audit_flow *f, const char *helper,
 	a->tally.excluded_accepted += f->excluded != NULL &&
 	    f->verdict == AV_ACCEPT && f->first_rule != NULL;
 	a->tally.nat_missing += f->nat_missing;
+	if ((f->verdict == AV_DROP || f->verdict == AV_REJECT) &&
+	    f->excluded == NULL && mark_fixable(a, a->nflows - 1) == -1)
+		return -1;
 	return record_hits(a, &a->hits);
 }
 
@@ -943,6 +963,30 @@ permute_near(struct audit_flow *v, struct place *o, size_t n)
 	return true;
 }
 
+/* The fixable bits in the order o puts the flows in. */
+static int
+order_fixable(struct audit *a, const struct place *o, size_t n)
+{
+	size_t i, f, old = a->fixable_cap, nw = (n + 63) / 64;
+	uint64_t *b;
+
+	if (a->fixable == NULL)
+		return 0;
+	if (nw < old)
+		nw = old;
+	if ((b = calloc(nw, sizeof *b)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		f = (size_t)(o[i].f - a->flows);
+		if (f / 64 < old && (a->fixable[f / 64] >> f % 64 & 1))
+			b[i / 64] |= (uint64_t)1 << i % 64;
+	}
+	free(a->fixable);
+	a->fixable = b;
+	a->fixable_cap = nw;
+	return 0;
+}
+
 /* o[i..j), flows of one session id, in by_place's order. */
 static void
 order_group(struct place *o, size_t i, size_t j)
@@ -1030,6 +1074,8 @@ audit_order(struct audit *a)
 		return -1;
 	if ((rc = places_by_session(a, o, n)) == 0)
 		rc = places_by_flow(a, o, n);
+	if (rc != -1)
+		rc = order_fixable(a, o, n);
 	if (rc == -1) {
 		free(o);
 		return -1;

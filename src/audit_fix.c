@@ -415,12 +415,15 @@ int
 audit_make_fixes(struct audit *a)
 {
 	struct fix_index ix = { NULL, 0, 0 };
-	uint64_t *denied;
+	uint64_t *denied, b;
 	size_t i, n = 0;
 	int rc = 0;
 
-	for (i = 0; rc == 0 && i < a->nflows; i++)
-		rc = add_flow(a, &ix, i);
+	/* The flows a fix may take, from their bits: reading every flow's
+	 * verdict was half of this function's time. */
+	for (i = 0; rc == 0 && i < a->fixable_cap; i++)
+		for (b = a->fixable[i]; rc == 0 && b != 0; b &= b - 1)
+			rc = add_flow(a, &ix, i * 64 + (size_t)__builtin_ctzll(b));
 	free(ix.slot);
 	if (rc == -1)
 		return -1;
