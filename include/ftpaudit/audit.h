@@ -136,7 +136,8 @@ int	 audit_order(struct audit *);
 /* Unused, shadowed, broad rules, fixes and findings; 0 or -1.  It writes
  * no flow's member but fix, so the flows' text may be written meanwhile
  * (audit_text_flows).  It is audit_finish_fixes, after which the fixes
- * may be read (audit_text_fixes) while audit_finish_findings runs. */
+ * may be read (audit_text_fixes), and audit_finish_findings: neither
+ * touches what the other writes, so they may run at once. */
 int	 audit_finish(struct audit *);
 int	 audit_finish_fixes(struct audit *);
 int	 audit_finish_findings(struct audit *);
