@@ -613,12 +613,15 @@ test_flow_order(void **state)
 
 /*
  * The flows of many sessions are put in order whether they came a few
- * places out of it (moved in one pass, audit.c's permute_near) or one
- * session came far ahead of its place (the cycles, permute), and the
- * accepted flows are counted as they come.
+ * places out of it (sorted by moves and moved in one pass, audit.c's
+ * sort_near and move_near), one session came far ahead of its place
+ * (the cycles, permute), or all came in reverse (radix_sort, and the
+ * cycles); and the accepted flows are counted as they come.
  */
+enum came { NEAR, FAR, REVERSED };
+
 static void
-flow_order_many(const struct ruleset *rs, bool far)
+flow_order_many(const struct ruleset *rs, enum came how)
 {
 	static const uint16_t p[] = { 40003, 40005 };
 	const size_t nsess = 9000;
@@ -631,8 +634,10 @@ flow_order_many(const struct ruleset *rs, bool far)
 	assert_non_null(v = calloc(nsess, sizeof *v));
 	for (i = 0, want = 0; i < nsess; i++) {
 		/* Near: each block of 8 ids reversed.  Far: the last id first. */
-		if (far)
+		if (how == FAR)
 			id = i == 0 ? nsess : i;
+		else if (how == REVERSED)
+			id = nsess - i;
 		else
 			id = (i & ~(size_t)7) + 8 - (i & 7);
 		pasv_session(&v[i], id, "10.20.1.1", "10.20.2.2", 21, p, id % 3);
@@ -672,8 +677,9 @@ test_flow_order_many(void **state)
 	struct ruleset *rs = parse(t);
 
 	(void)state;
-	flow_order_many(rs, false);
-	flow_order_many(rs, true);
+	flow_order_many(rs, NEAR);
+	flow_order_many(rs, FAR);
+	flow_order_many(rs, REVERSED);
 	ruleset_free(rs);
 }
 
