@@ -971,35 +971,49 @@ permute(struct audit_flow *v, struct place *o, size_t n)
  */
 #define NEAR_MAX	((size_t)1 << 14)
 
+/* The ring for flows that go at most ahead places: *mask + 1 of them. */
+static struct audit_flow *
+aside_new(size_t ahead, size_t *mask)
+{
+	size_t n;
+
+	for (n = 1; n <= ahead; n <<= 1)
+		;
+	*mask = n - 1;
+	return reallocarray(NULL, n, sizeof (struct audit_flow));
+}
+
+/* Step i: slot i is written, with flow s.  Slot i's own flow is kept
+ * aside first when a later slot wants it (later); flow s is still in its
+ * slot when further on, or was kept aside at its own step. */
+static inline void
+move_slot(struct audit_flow *v, struct audit_flow *aside, size_t mask,
+    size_t i, size_t s, bool later)
+{
+	if (later)
+		aside[i & mask] = v[i];
+	if (s > i)
+		v[i] = v[s];
+	else if (s < i)
+		v[i] = aside[s & mask];
+}
+
 static bool
 permute_near(struct audit_flow *v, struct place *o, size_t n)
 {
 	struct audit_flow *aside;
-	size_t i, s, ahead = 0, mask;
+	size_t i, ahead = 0, mask;
 
 	for (i = 0; i < n; i++)
 		o[o[i].f - v].session = i;
 	for (i = 0; i < n; i++)
 		if (o[i].session > i && o[i].session - i > ahead)
 			ahead = o[i].session - i;
-	if (ahead >= NEAR_MAX)
+	if (ahead >= NEAR_MAX || (aside = aside_new(ahead, &mask)) == NULL)
 		return false;
-	for (mask = 1; mask <= ahead; mask <<= 1)
-		;
-	if ((aside = reallocarray(NULL, mask, sizeof *aside)) == NULL)
-		return false;
-	mask--;
-	/* Slot i is written at step i: a flow further on is still there,
-	 * one before it was kept aside at its own step. */
-	for (i = 0; i < n; i++) {
-		s = (size_t)(o[i].f - v);
-		if (o[i].session > i)
-			aside[i & mask] = v[i];
-		if (s > i)
-			v[i] = v[s];
-		else if (s < i)
-			v[i] = aside[s & mask];
-	}
+	for (i = 0; i < n; i++)
+		move_slot(v, aside, mask, i, (size_t)(o[i].f - v),
+		    o[i].session > i);
 	free(aside);
 	return true;
 }
@@ -1095,23 +1109,13 @@ move_near(struct audit_flow *v, const struct audit_run *r, size_t nruns,
     const uint32_t *inv, size_t ahead)
 {
 	struct audit_flow *aside;
-	size_t i, j, k, s, mask;
+	size_t i, j, k, mask;
 
-	for (mask = 1; mask <= ahead; mask <<= 1)
-		;
-	if ((aside = reallocarray(NULL, mask, sizeof *aside)) == NULL)
+	if ((aside = aside_new(ahead, &mask)) == NULL)
 		return -1;
-	mask--;
 	for (j = 0, i = 0; j < nruns; j++)
-		for (k = 0; k < r[j].n; k++, i++) {
-			s = r[j].first + k;
-			if (inv[i] > i)
-				aside[i & mask] = v[i];
-			if (s > i)
-				v[i] = v[s];
-			else if (s < i)
-				v[i] = aside[s & mask];
-		}
+		for (k = 0; k < r[j].n; k++, i++)
+			move_slot(v, aside, mask, i, r[j].first + k, inv[i] > i);
 	free(aside);
 	return 0;
 }

@@ -569,6 +569,12 @@ audit_of(const struct ruleset *rs, struct pasv *v, size_t n)
 	return a;
 }
 
+/* Control connections in, nothing else: what the flow tests audit. */
+static const char control_only[] = NFT_HEAD
+    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
+    RULE("input", 3, M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
+    NFT_TAIL;
+
 /* Flows are listed by session, then transfer, whatever order the
  * sessions ended in; two sessions of one id (records, no sensor) have
  * theirs interleaved by transfer, the first come first on a tie; a
@@ -576,16 +582,12 @@ audit_of(const struct ruleset *rs, struct pasv *v, size_t n)
 static void
 test_flow_order(void **state)
 {
-	static const char t[] = NFT_HEAD
-	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
-	    RULE("input", 3, M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
-	    NFT_TAIL;
 	static const uint16_t p[] = { 40003, 40005, 40009 };
 	static const struct { uint64_t session; uint32_t transfer; int which; }
 	    want[] = { { 1, 0, 1 }, { 1, 0, 3 }, { 1, 1, 1 }, { 1, 1, 3 },
 	    { 1, 2, 1 }, { 2, 0, 2 }, { 2, 1, 2 }, { 3, 0, 0 }, { 3, 1, 0 },
 	    { 3, 2, 0 }, { 3, 3, 0 }, { 4, 0, 4 }, { 4, 2, 4 }, { 4, 3, 4 } };
-	struct ruleset *rs = parse(t);
+	struct ruleset *rs = parse(control_only);
 	const struct audit_flow *fl;
 	struct pasv v[5];
 	struct audit *a;
@@ -670,11 +672,7 @@ flow_order_many(const struct ruleset *rs, enum came how)
 static void
 test_flow_order_many(void **state)
 {
-	static const char t[] = NFT_HEAD
-	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
-	    RULE("input", 3, M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
-	    NFT_TAIL;
-	struct ruleset *rs = parse(t);
+	struct ruleset *rs = parse(control_only);
 
 	(void)state;
 	flow_order_many(rs, NEAR);
@@ -690,12 +688,8 @@ test_flow_order_many(void **state)
 static void
 test_flow_text(void **state)
 {
-	static const char t[] = NFT_HEAD
-	    CHAIN("input", ", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"drop\"")
-	    RULE("input", 3, M(PL("tcp", "dport"), "==", "21") "," ACCEPT)
-	    NFT_TAIL;
 	static const uint16_t p[] = { 65535, 40005, 1 };
-	struct ruleset *rs = parse(t);
+	struct ruleset *rs = parse(control_only);
 	const struct audit_flow *fl;
 	struct pasv v[3];
 	struct audit *a;
