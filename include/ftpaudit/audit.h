@@ -81,7 +81,7 @@ struct audit_suggest {
  * same renderers (rules_nft_placed, rules_ipt_placed).
  */
 struct audit_fix {
-	char		 id[16];	/* "F1" */
+	char		 id[24];	/* "F1": room for any size_t */
 	struct rules_rule rule;		/* owned (rules_rule_release) */
 	struct rules_place place;	/* table and chain point into the fix */
 	char		 table[160];	/* "inet filter", "filter" */
