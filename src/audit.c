@@ -640,7 +640,7 @@ mark_fixable(struct audit *a, size_t i)
 		memset(a->fixable + old, 0,
 		    (a->fixable_cap - old) * sizeof *a->fixable);
 	}
-	a->fixable[i / 64] |= (uint64_t)1 << i % 64;
+	bit_set(a->fixable, i);
 	return 0;
 }
 
@@ -959,86 +959,41 @@ permute(struct audit_flow *v, struct place *o, size_t n)
 	}
 }
 
-/*
- * The same as permute, in one pass in memory order, when no flow goes
- * far ahead of where it is, as when sessions end about in the order of
- * their ids (245 places at most on the bench's capture): each slot is
- * written in turn, and the flow it held, when wanted in a later slot, is
- * kept aside in a small ring till then.  The cycles' jumps through the
- * flows (67 MB on the bench) took 17 ms after the capture.  o[].session
- * is used for each flow's place.  False, with nothing moved, when a flow
- * goes further than NEAR_MAX or there is no memory for the ring.
- */
-#define NEAR_MAX	((size_t)1 << 14)
-
-/* The ring for flows that go at most ahead places: *mask + 1 of them. */
-static struct audit_flow *
-aside_new(size_t ahead, size_t *mask)
+/* Room for the fixable bits of the n flows in their new order, *b; 0, or
+ * -1 on ENOMEM.  NULL when no flow is fixable. */
+static int
+fixable_new(const struct audit *a, size_t n, uint64_t **b)
 {
-	size_t n;
-
-	for (n = 1; n <= ahead; n <<= 1)
-		;
-	*mask = n - 1;
-	return reallocarray(NULL, n, sizeof (struct audit_flow));
+	*b = NULL;
+	if (a->fixable == NULL)
+		return 0;
+	return (*b = calloc((n + 63) / 64, sizeof **b)) == NULL ? -1 : 0;
 }
 
-/* Step i: slot i is written, with flow s.  Slot i's own flow is kept
- * aside first when a later slot wants it (later); flow s is still in its
- * slot when further on, or was kept aside at its own step. */
-static inline void
-move_slot(struct audit_flow *v, struct audit_flow *aside, size_t mask,
-    size_t i, size_t s, bool later)
+/* The bits in the new order, b from fixable_new, as a->fixable. */
+static void
+fixable_set(struct audit *a, uint64_t *b, size_t n)
 {
-	if (later)
-		aside[i & mask] = v[i];
-	if (s > i)
-		v[i] = v[s];
-	else if (s < i)
-		v[i] = aside[s & mask];
-}
-
-static bool
-permute_near(struct audit_flow *v, struct place *o, size_t n)
-{
-	struct audit_flow *aside;
-	size_t i, ahead = 0, mask;
-
-	for (i = 0; i < n; i++)
-		o[o[i].f - v].session = i;
-	for (i = 0; i < n; i++)
-		if (o[i].session > i && o[i].session - i > ahead)
-			ahead = o[i].session - i;
-	if (ahead >= NEAR_MAX || (aside = aside_new(ahead, &mask)) == NULL)
-		return false;
-	for (i = 0; i < n; i++)
-		move_slot(v, aside, mask, i, (size_t)(o[i].f - v),
-		    o[i].session > i);
-	free(aside);
-	return true;
+	if (b == NULL)
+		return;
+	free(a->fixable);
+	a->fixable = b;
+	a->fixable_cap = (n + 63) / 64;
 }
 
 /* The fixable bits in the order o puts the flows in. */
 static int
 order_fixable(struct audit *a, const struct place *o, size_t n)
 {
-	size_t i, f, old = a->fixable_cap, nw = (n + 63) / 64;
 	uint64_t *b;
+	size_t i;
 
-	if (a->fixable == NULL)
-		return 0;
-	if (nw < old)
-		nw = old;
-	if ((b = calloc(nw, sizeof *b)) == NULL)
+	if (fixable_new(a, n, &b) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		f = (size_t)(o[i].f - a->flows);
-		if (f / 64 < old && (a->fixable[f / 64] >> f % 64 & 1))
-			b[i / 64] |= (uint64_t)1 << i % 64;
-	}
-	free(a->fixable);
-	a->fixable = b;
-	a->fixable_cap = nw;
+	for (i = 0; b != NULL && i < n; i++)
+		if (bit_get(a->fixable, a->fixable_cap, (size_t)(o[i].f - a->flows)))
+			bit_set(b, i);
+	fixable_set(a, b, n);
 	return 0;
 }
 
@@ -1102,20 +1057,38 @@ places_by_flow(struct audit *a, struct place *o, size_t n)
 	return 0;
 }
 
-/* Flows v, slot by slot in the runs' order, as permute_near moves them:
- * inv[j] is flow j's place, ahead the furthest one goes. */
+/*
+ * The flows v moved to their places in one pass in memory order, where
+ * permute's cycles jumped through them (67 MB, 17 ms on the bench): the
+ * sorted runs r give each slot i its flow s, and inv[j] is flow j's
+ * place.  Slot i's own flow, when a later slot wants it, is kept aside
+ * first, in a ring for the furthest any flow goes ahead (ahead: 245 on
+ * the bench, as sessions end about in the order of their ids); flow s is
+ * still in its slot when further on, or was kept aside at its own step.
+ */
+#define NEAR_MAX	((size_t)1 << 14)
+
 static int
 move_near(struct audit_flow *v, const struct audit_run *r, size_t nruns,
     const uint32_t *inv, size_t ahead)
 {
 	struct audit_flow *aside;
-	size_t i, j, k, mask;
+	size_t i, j, k, s, ring;
 
-	if ((aside = aside_new(ahead, &mask)) == NULL)
+	for (ring = 1; ring <= ahead; ring <<= 1)
+		;
+	if ((aside = reallocarray(NULL, ring, sizeof *aside)) == NULL)
 		return -1;
 	for (j = 0, i = 0; j < nruns; j++)
-		for (k = 0; k < r[j].n; k++, i++)
-			move_slot(v, aside, mask, i, r[j].first + k, inv[i] > i);
+		for (k = 0; k < r[j].n; k++, i++) {
+			s = r[j].first + k;
+			if (inv[i] > i)
+				aside[i & (ring - 1)] = v[i];
+			if (s > i)
+				v[i] = v[s];
+			else if (s < i)
+				v[i] = aside[s & (ring - 1)];
+		}
 	free(aside);
 	return 0;
 }
@@ -1127,14 +1100,14 @@ move_near(struct audit_flow *v, const struct audit_run *r, size_t nruns,
  * places ahead.  Then no list of places is made (5.4 MB on the bench,
  * written, read for the fixable bits and again to move the flows): the
  * sorted runs give each slot its flow, and a flow's place is all
- * permute_near needs besides.  1 done; 0 not that case; -1 on ENOMEM.
+ * move_near needs besides.  1 done; 0 not that case; -1 on ENOMEM.
  */
 static int
 order_by_runs(struct audit *a)
 {
 	struct audit_run *r = a->runs;
-	size_t i, j, k, p, f, n = a->nflows, ahead = 0, words = 0;
-	uint64_t *bits = NULL;
+	size_t i, j, k, p, f, n = a->nflows, ahead = 0;
+	uint64_t *bits;
 	uint32_t *inv;
 
 	for (i = 0, k = 0; i < a->nruns; k += r[i].n, i++)
@@ -1149,13 +1122,9 @@ order_by_runs(struct audit *a)
 			return 0;
 	if ((inv = reallocarray(NULL, n, sizeof *inv)) == NULL)
 		return -1;
-	if (a->fixable != NULL) {
-		words = (n + 63) / 64 > a->fixable_cap ? (n + 63) / 64 :
-		    a->fixable_cap;
-		if ((bits = calloc(words, sizeof *bits)) == NULL) {
-			free(inv);
-			return -1;
-		}
+	if (fixable_new(a, n, &bits) == -1) {
+		free(inv);
+		return -1;
 	}
 	for (i = 0, p = 0; i < a->nruns; i++)
 		for (j = 0; j < r[i].n; j++, p++) {
@@ -1163,9 +1132,8 @@ order_by_runs(struct audit *a)
 			inv[f] = (uint32_t)p;
 			if (p > f && p - f > ahead)
 				ahead = p - f;
-			if (bits != NULL && f / 64 < a->fixable_cap &&
-			    (a->fixable[f / 64] >> f % 64 & 1))
-				bits[p / 64] |= (uint64_t)1 << p % 64;
+			if (bits != NULL && bit_get(a->fixable, a->fixable_cap, f))
+				bit_set(bits, p);
 		}
 	if (ahead >= NEAR_MAX || move_near(a->flows, r, a->nruns, inv,
 	    ahead) == -1) {
@@ -1174,11 +1142,7 @@ order_by_runs(struct audit *a)
 		return ahead >= NEAR_MAX ? 0 : -1;
 	}
 	free(inv);
-	if (bits != NULL) {
-		free(a->fixable);
-		a->fixable = bits;
-		a->fixable_cap = words;
-	}
+	fixable_set(a, bits, n);
 	return 1;
 }
 
@@ -1196,7 +1160,7 @@ order_by_places(struct audit *a)
 		rc = places_by_flow(a, o, n);
 	if (rc != -1)
 		rc = order_fixable(a, o, n);
-	if (rc != -1 && !permute_near(a->flows, o, n))
+	if (rc != -1)
 		permute(a->flows, o, n);
 	free(o);
 	return rc == -1 ? -1 : 0;

@@ -387,7 +387,7 @@ place(struct audit *a, uint64_t *denied)
 			x->nat->id = (uint32_t)i + 1;	/* "N<i> dnat ..." */
 		for (j = 0; j < x->nflows; j++) {
 			a->flows[x->flows[j]].fix = (uint32_t)i + 1;
-			denied[x->flows[j] / 64] |= (uint64_t)1 << x->flows[j] % 64;
+			bit_set(denied, x->flows[j]);
 		}
 	}
 }
@@ -397,17 +397,16 @@ place(struct audit *a, uint64_t *denied)
 static int
 denied_list(struct audit *a, const uint64_t *denied, size_t n)
 {
-	size_t i;
-	uint64_t b;
+	size_t i, nw = (a->nflows + 63) / 64;
 
 	if (n == 0)
 		return 0;
 	if ((a->denied = reallocarray(NULL, n, sizeof *a->denied)) == NULL)
 		return -1;
 	a->dcap = n;
-	for (i = 0; i < (a->nflows + 63) / 64; i++)
-		for (b = denied[i]; b != 0; b &= b - 1)
-			a->denied[a->ndenied++] = i * 64 + (size_t)__builtin_ctzll(b);
+	for (i = bit_next(denied, nw, 0); i != SIZE_MAX;
+	    i = bit_next(denied, nw, i + 1))
+		a->denied[a->ndenied++] = i;
 	return 0;
 }
 
@@ -415,15 +414,15 @@ int
 audit_make_fixes(struct audit *a)
 {
 	struct fix_index ix = { NULL, 0, 0 };
-	uint64_t *denied, b;
+	uint64_t *denied;
 	size_t i, n = 0;
 	int rc = 0;
 
 	/* The flows a fix may take, from their bits: reading every flow's
 	 * verdict was half of this function's time. */
-	for (i = 0; rc == 0 && i < a->fixable_cap; i++)
-		for (b = a->fixable[i]; rc == 0 && b != 0; b &= b - 1)
-			rc = add_flow(a, &ix, i * 64 + (size_t)__builtin_ctzll(b));
+	for (i = bit_next(a->fixable, a->fixable_cap, 0);
+	    rc == 0 && i != SIZE_MAX; i = bit_next(a->fixable, a->fixable_cap, i + 1))
+		rc = add_flow(a, &ix, i);
 	free(ix.slot);
 	if (rc == -1)
 		return -1;

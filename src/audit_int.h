@@ -3,6 +3,9 @@
 #ifndef FTPAUDIT_AUDIT_INT_H
 #define FTPAUDIT_AUDIT_INT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "ftpaudit/audit.h"
 #include "grow.h"
 
@@ -65,6 +68,33 @@ struct audit {
 		size_t	 nat_missing;
 	} tally;
 };
+
+/* Bit i of a bitmap of nw 64-bit words (false past its end); set it;
+ * the first set bit from i on, or SIZE_MAX. */
+static inline bool
+bit_get(const uint64_t *w, size_t nw, size_t i)
+{
+	return i / 64 < nw && (w[i / 64] >> i % 64 & 1);
+}
+
+static inline void
+bit_set(uint64_t *w, size_t i)
+{
+	w[i / 64] |= (uint64_t)1 << i % 64;
+}
+
+static inline size_t
+bit_next(const uint64_t *w, size_t nw, size_t i)
+{
+	uint64_t b;
+
+	if (i / 64 >= nw)
+		return SIZE_MAX;
+	for (b = w[i / 64] & ~(uint64_t)0 << i % 64, i /= 64; b == 0; b = w[i])
+		if (++i == nw)
+			return SIZE_MAX;
+	return i * 64 + (size_t)__builtin_ctzll(b);
+}
 
 /* audit_fix.c: the fixes of the denied flows; 0, or -1 on ENOMEM. */
 int	 audit_make_fixes(struct audit *);
