@@ -426,21 +426,29 @@ hdr_us(const struct pcap_pkthdr *h)
 
 /*
  * pcapfile.c stopped (pcapfile.h): libpcap reads on from where it did.
- * Should the file not seek there, the input ends as a truncated one.
+ * Should the file have been cut short under it, or not seek there, the
+ * input ends as a truncated one: what follows, if anything, is not what
+ * the records before belong to.
  */
 static void
 input_handover(struct input *in)
 {
 	off_t off = (off_t)pcapfile_offset(in->pf);
+	bool cut = pcapfile_cut(in->pf);
 
 	pcapfile_close(in->pf);
 	in->pf = NULL;
-	if (fseeko(in->fp, off, SEEK_SET) == 0)
+	if (!cut && fseeko(in->fp, off, SEEK_SET) == 0)
 		return;
 	in->done = true;
 	in->info.truncated = true;
-	snprintf(in->info.warning, sizeof in->info.warning,
-	    "cannot seek to byte %lld", (long long)off);
+	if (cut)
+		snprintf(in->info.warning, sizeof in->info.warning,
+		    "the file was cut short at byte %lld while it was read",
+		    (long long)off);
+	else
+		snprintf(in->info.warning, sizeof in->info.warning,
+		    "cannot seek to byte %lld", (long long)off);
 }
 
 /* The next packet of in, read by pcapfile.c, into *pk; false when libpcap

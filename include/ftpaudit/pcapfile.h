@@ -18,7 +18,7 @@ struct pcapfile;
 
 struct pcapfile_pkt {
 	uint64_t	 ts_us;
-	const uint8_t	*data;		/* in the block: until the next call */
+	const uint8_t	*data;		/* mapped: until the next call */
 	uint32_t	 caplen, wirelen;
 };
 
@@ -26,12 +26,17 @@ struct pcapfile_pkt {
  * For the regular file fd (borrowed: it must stay open), size bytes
  * long, whose header libpcap has read and accepted with the snapshot
  * length snaplen: a reader positioned at the first record, or NULL when
- * the file is not one it reads (libpcap then does, as before).
+ * the file is not one it reads, or 16 files are open so already
+ * (libpcap then reads it, as before).  It may install a SIGBUS handler
+ * (pcapfile.c).
  */
 struct pcapfile *pcapfile_open(int fd, uint64_t size, uint32_t snaplen);
 /* 1 with the next record, or 0: stop, and let libpcap read from
  * pcapfile_offset() on (nothing, at the end of the file). */
 int	 pcapfile_next(struct pcapfile *, struct pcapfile_pkt *);
+/* Whether it stopped because the file was cut short while mapped: what
+ * is there now is not to be read on. */
+bool	 pcapfile_cut(const struct pcapfile *);
 /* The file offset of the next record. */
 uint64_t pcapfile_offset(const struct pcapfile *);
 void	 pcapfile_close(struct pcapfile *);

@@ -289,6 +289,56 @@ test_truncated(void **state)
 	check_file(&w, 1);
 }
 
+/*
+ * Cut short by another process while it is read: what was read stays, a
+ * page cut off raises no SIGBUS that kills, and the input ends truncated,
+ * saying so.  Records of 1,016 bytes, 16 of them read before the cut.
+ */
+static void
+cut_while_read(off_t at, uint64_t least, uint64_t most)
+{
+	char *paths[1], err[256];
+	const struct capture_input *in;
+	struct capture_pkt pk;
+	struct capture *c;
+	struct seen s;
+	struct file w;
+	uint32_t i;
+
+	file_open(&w, MAGIC_US, 4, 65535, false);
+	for (i = 0; i < 3000; i++)
+		file_record(&w, 1 + i, 0, 1000, 1000, 1000);
+	file_close(&w);
+	assert_true(read_by_pcapfile(w.path));
+	paths[0] = w.path;
+	memset(&s, 0, sizeof s);
+	assert_int_equal(capture_open(&c, paths, 1, NULL, err, sizeof err), 0);
+	for (i = 0; i < 16 && capture_next(c, &pk) == 1; i++)
+		on_pkt(&s, &pk);
+	assert_int_equal(truncate(w.path, at), 0);
+	while (capture_next(c, &pk) == 1)
+		on_pkt(&s, &pk);
+	in = capture_input(c, 0);
+	assert_in_range(s.packets, least, most);
+	assert_int_equal(s.last_ts, s.packets * 1000000);
+	assert_true(in->truncated);
+	assert_non_null(strstr(in->warning, "cut short"));
+	capture_close(c);
+	unlink(w.path);
+}
+
+static void
+test_cut_while_read(void **state)
+{
+	(void)state;
+	/* At a page's start: the pages after it are gone. */
+	cut_while_read(1 << 20, (1 << 20) / 1016, (1 << 20) / 1016);
+	/* Inside a page: the rest of it reads as zeroes, and the record
+	 * across the cut may be handed over with them. */
+	cut_while_read((1 << 20) + 100, (1 << 20) / 1016,
+	    (1 << 20) / 1016 + 1);
+}
+
 /* Files left to libpcap from the start: another byte order, an older
  * version; and a file of no packets. */
 static void
@@ -325,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_longer_than_snaplen),
 		cmocka_unit_test(test_insane_length),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_cut_while_read),
 		cmocka_unit_test(test_left_to_libpcap),
 	};
 
