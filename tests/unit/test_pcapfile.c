@@ -340,6 +340,58 @@ test_cut_while_read(void **state)
 	    (1 << 20) / 1016 + 1);
 }
 
+/*
+ * More files at once than pcapfile.c maps (16): the rest are read by
+ * libpcap, and a merge of twenty gets every packet of each, in time
+ * order; a slot given back is taken again.
+ */
+static void
+test_more_files_than_slots(void **state)
+{
+	struct pcapfile *pf[17];
+	char *paths[20], err[256];
+	struct capture_pkt pk;
+	struct capture *c;
+	struct file w;
+	uint64_t n = 0, last = 0;
+	FILE *f;
+	size_t i;
+
+	(void)state;
+	file_open(&w, MAGIC_US, 4, 65535, false);
+	for (i = 0; i < 50; i++)
+		file_record(&w, 1 + (uint32_t)i, 0, 200, 200, 200);
+	file_close(&w);
+	f = fopen(w.path, "rb");
+	assert_non_null(f);
+	for (i = 0; i < 17; i++)
+		pf[i] = pcapfile_open(fileno(f), 24 + 50 * 216, 65535);
+	for (i = 0; i < 16; i++)
+		assert_non_null(pf[i]);
+	assert_null(pf[16]);
+	pcapfile_close(pf[3]);
+	pf[3] = pcapfile_open(fileno(f), 24 + 50 * 216, 65535);
+	assert_non_null(pf[3]);
+	for (i = 0; i < 16; i++)
+		pcapfile_close(pf[i]);
+	fclose(f);
+
+	for (i = 0; i < 20; i++)
+		paths[i] = w.path;
+	assert_int_equal(capture_open(&c, paths, 20, NULL, err, sizeof err),
+	    0);
+	while (capture_next(c, &pk) == 1) {
+		assert_true(pk.ts_us >= last);
+		last = pk.ts_us;
+		n++;
+	}
+	for (i = 0; i < 20; i++)
+		assert_false(capture_input(c, i)->truncated);
+	capture_close(c);
+	assert_int_equal(n, 20 * 50);
+	unlink(w.path);
+}
+
 /* Files left to libpcap from the start: another byte order, an older
  * version; and a file of no packets. */
 static void
@@ -377,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_insane_length),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_cut_while_read),
+		cmocka_unit_test(test_more_files_than_slots),
 		cmocka_unit_test(test_left_to_libpcap),
 	};
 
