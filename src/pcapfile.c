@@ -44,9 +44,9 @@
  * handed over, its bytes past the cut read as zeroes, and the input ends
  * there, cut short (capture.c).  (Touching each record's last byte before
  * handing it over, so that not even that one is, cost the reader up to
- * 0.06 s on the bench's main capture.)  The handler reads only these slots: a
- * window's bounds, or 0 while none is mapped.  Each window (4 MiB) counts
- * in the resident size; 16 at most are mapped at once.
+ * 0.06 s on the bench's main capture.)  The handler reads only these
+ * slots: a window's bounds, or 0 while none is mapped.  Each window (4
+ * MiB) counts in the resident size; 16 at most are mapped at once.
  */
 static struct slot {
 	atomic_bool	 used;
