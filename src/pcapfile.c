@@ -206,14 +206,14 @@ pcapfile_next(struct pcapfile *f, struct pcapfile_pkt *pk)
 	uint32_t len[2];
 	int64_t us;
 
-	if (atomic_load_explicit(&f->slot->cut, memory_order_relaxed))
-		return 0;
 	if (f->mapend - f->off < REC_HDR && remap(f, f->off, REC_HDR) != 0)
 		return 0;
 	r = f->map + (f->off - f->mapoff);
 	memcpy(len, r + 8, sizeof len);
-	/* A packet of no length, or what is left of a page whose end the
-	 * file was cut at (zeroes): libpcap's to read. */
+	/* A packet of no length, or past a cut: whatever lies there reads as
+	 * zeroes, the rest of the page the cut fell in as the page a fault
+	 * got (no need to ask the handler's note for each packet).
+	 * capture.c then asks pcapfile_cut, and ends the input. */
 	if (len[0] > f->snaplen || len[1] == 0)
 		return 0;
 	if (f->mapend - f->off - REC_HDR < len[0]) {
