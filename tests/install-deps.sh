@@ -6,7 +6,7 @@
 set -e
 deps="build-essential autoconf automake pkg-config libpcap-dev libjansson-dev
 libncurses-dev zlib1g-dev libcmocka-dev python3 python3-jsonschema python3-scapy
-iproute2 ethtool tcpdump tshark nftables iptables vsftpd python3-pyftpdlib curl lftp firewalld python3-botocore
+iproute2 ethtool tcpdump tshark nftables iptables conntrack vsftpd python3-pyftpdlib curl lftp firewalld python3-botocore
 tmux openssl procps groff-base iputils-ping chromium chromium-driver
 python3-selenium"
 missing=
