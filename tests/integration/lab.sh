@@ -66,12 +66,6 @@ LAB_UP=0
 lab_log() { [ "${LAB_VERBOSE:-0}" = 1 ] && echo "lab: $*" >&2; return 0; }
 lab_die() { echo "lab: error: $*" >&2; return 1; }
 
-# lab_tell LINE...: the lines on the terminal as well, when make check
-# opened fd 9 there (AM_TESTS_FD_REDIRECT): a test's own output goes to
-# its log in the build tree, which a CI that keeps only make's output
-# never shows.  Silent when fd 9 is not open.
-lab_tell() { { printf '%s\n' "$@" >&9; } 2>/dev/null || true; }
-
 # lab_skip MESSAGE: exit 77 (the automake/TAP "skipped" status).
 lab_skip() { echo "SKIP: $*" >&2; exit 77; }
 

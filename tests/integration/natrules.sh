@@ -51,9 +51,8 @@ npass=0
 nagain=0
 MAX_AGAIN=2
 LPORT=41000
-RECAP=()	# the failures, told again at the end
 
-fail() { echo "FAIL: $*"; RECAP+=("FAIL: $*"); nfail=$((nfail + 1)); }
+fail() { echo "FAIL: $*"; nfail=$((nfail + 1)); }
 pass() { npass=$((npass + 1)); }
 
 # The transfers, by name: passive ones start with p or e(psv).
@@ -222,7 +221,7 @@ outcome() { echo " $2 " | sed -n "s/.* $1=\([a-z]*\).*/\1/p"; }
 # check WHAT GOT [BROKEN-NAMES]: each transfer's outcome against the full
 # output's expectation, with the transfers named in BROKEN failing.
 check() {
-	local what=$1 got=$2 broken=$3 kind=$4 strat=$5 n want have l
+	local what=$1 got=$2 broken=$3 kind=$4 strat=$5 n want have
 	for n in $TRANSFERS; do
 		want=$(wanted "$kind" "$strat" "$n" "$broken")
 		have=$(outcome "$n" "$got")
@@ -230,10 +229,7 @@ check() {
 			pass
 		else
 			fail "$what: $n: $have, expected $want ($got)"
-			while IFS= read -r l; do
-				echo "    $l"
-				RECAP+=("    $l")
-			done < <(last_replies "$n")
+			last_replies "$n" | sed 's/^/    /'
 		fi
 	done
 }
@@ -343,7 +339,4 @@ for kind in snat dnat; do
 done
 routes_all
 echo "natrules: $npass passed, $nfail failed, $nagain loads run once more"
-if [ "$nfail" != 0 ]; then
-	lab_tell "natrules.sh: $nfail failed:" "${RECAP[@]:0:15}"
-	exit 1
-fi
+[ "$nfail" = 0 ]
