@@ -245,9 +245,9 @@ last_replies() {
 # worked, at most MAX_AGAIN times a run: a firewall that lets through what
 # it should not is never given a second chance, and rules that do not let
 # a transfer through fail it both times, but one real transfer among the
-# hundreds of a run, lost to the lab (a server that found no passive port
-# free, a process slow to start), does not fail the test.  The first
-# try's failures stay in the log.
+# 170 or so of a run, lost to the lab (a server that found no passive
+# port free, a process slow to start), does not fail the test.  The
+# first try's failures stay in the log.
 again() {
 	local what=$1 got=$2 broken=$3 kind=$4 strat=$5 n want short=0
 	for n in $TRANSFERS; do
