@@ -20,12 +20,15 @@ for t in ip nft iptables-restore ip6tables-restore iptables-save ip6tables-save 
 	command -v "$t" >/dev/null 2>&1 || { echo "SKIP: missing $t"; exit 77; }
 done
 [ -x "$FTPAUDIT" ] || { echo "ERROR: $FTPAUDIT is not an executable"; exit 99; }
-ns="rt$$"
-ip netns add "$ns" 2>/dev/null || { echo "SKIP: ip netns unusable here"; exit 77; }
-tmp=$(mktemp -d) || exit 99
-trap 'ip netns del "$ns" 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$srcdir/tests/integration/shard.sh"
+ip netns add "rt$$" 2>/dev/null || { echo "SKIP: ip netns unusable here"; exit 77; }
+ip netns del "rt$$"
+top=$(mktemp -d) || exit 99
+trap 'rm -rf "$top"' EXIT
 trap 'exit 130' INT TERM
 t0=$(date +%s)
+# A worker's (shard.sh): its namespace and scratch directory.
+ns="" tmp=""
 in_ns() { ip netns exec "$ns" "$@"; }
 
 caps=$(ls "$srcdir"/samples/*.pcap "$srcdir"/samples/*.pcapng 2>/dev/null)
@@ -38,8 +41,7 @@ else
 	echo "# $shared absent: samples only"
 fi
 
-checked=0 skipped=0 failed=0
-: >"$tmp/list"
+checked=0 skipped=0 failed=0 n=0
 fail() {	# fail MESSAGE [FILE...]: one combination failed
 	local msg=$1 f
 	shift
@@ -106,21 +108,32 @@ one() {
 	printf '%s\t%s\t%s\n' "$out" "$name" "$hint" >>"$tmp/list"
 }
 
-n=0
-while IFS= read -r cap; do
-	[ -n "$cap" ] || continue
-	for side in server client gateway; do
-		for strat in static helper; do
-			for fw in nft iptables; do
-				n=$((n + 1))
-				one "$cap" "$side" "$strat" "$fw" "$n"
+# work: a worker's share of the captures.
+work() {
+	local cap i=0 side strat fw
+	ns=$SHARD_NS tmp=$SHARD_DIR
+	: >"$tmp/list"
+	while IFS= read -r cap; do
+		[ -n "$cap" ] || continue
+		shard_mine $((i++)) || continue
+		for side in server client gateway; do
+			for strat in static helper; do
+				for fw in nft iptables; do
+					n=$((n + 1))
+					one "$cap" "$side" "$strat" "$fw" "$n"
+				done
 			done
 		done
-	done
-done <<<"$caps"
+	done <<<"$caps"
+	return 0
+}
+
+SHARD_SUM="n checked skipped failed"
+shard_run "rt$$-" "$top" work || { echo "ERROR: a worker failed"; exit 99; }
+cat "$top"/*/list >"$top/list"
 
 # Every audit that exited 0: flows accepted (or excluded), no finding.
-"$PY" - "$tmp/list" "$srcdir/schema/audit.schema.json" <<'PYEOF' >"$tmp/judged"
+"$PY" - "$top/list" "$srcdir/schema/audit.schema.json" <<'PYEOF' >"$top/judged"
 import json, sys
 bad = 0
 try:
@@ -156,8 +169,8 @@ for line in open(sys.argv[1]):
               [f["text"][:200] for f in a["findings"]]))
 print("bad %d" % bad)
 PYEOF
-grep -v '^bad ' "$tmp/judged"
-bad=$(sed -n 's/^bad //p' "$tmp/judged")
+grep -v '^bad ' "$top/judged"
+bad=$(sed -n 's/^bad //p' "$top/judged")
 failed=$((failed + ${bad:-1}))
 echo "# $n combinations: $checked checked, $skipped skipped (nothing to recommend), $failed failed, $(($(date +%s) - t0)) s"
 [ "$failed" = 0 ] && [ "$checked" -gt 0 ]

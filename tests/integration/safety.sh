@@ -29,6 +29,7 @@ srcdir=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 FTPAUDIT=${FTPAUDIT:-$srcdir/ftpaudit}
 SHARED=${FTPAUDIT_SHARED:-$srcdir/../shared}
 . "$srcdir/tests/integration/lab.sh"
+. "$srcdir/tests/integration/shard.sh"
 
 lab_need_root curl nft iptables-restore ip6tables-restore iptables-save ping \
 	"$LAB_VSFTPD_BIN"
@@ -98,7 +99,7 @@ once() {
 
 # ---- Part 1: every output loads, the default forms idempotently ----------
 part1() {
-	local caps=() c side st n=0 seen=" " h kind out
+	local caps=()
 	caps=("$srcdir"/samples/*.pcap "$srcdir"/samples/*.pcapng)
 	if [ -d "$SHARED/pcaps" ]; then
 		mapfile -t -O ${#caps[@]} caps < <(find "$SHARED/pcaps" \
@@ -106,9 +107,20 @@ part1() {
 	else
 		echo "note: $SHARED/pcaps absent, samples only"
 	fi
-	local ns=$LAB_NS_GW
-	for c in "${caps[@]}"; do
-		# Each kernel transaction waits for the others' (RCU): the
+	loaded=0
+	SHARD_SUM="passed failed loaded"
+	shard_run "sf$$-" "$T/p1" part1_work "${caps[@]}" ||
+		check FAIL "part 1: a worker did not run to its end"
+	echo "part 1: ${#caps[@]} captures, $loaded distinct outputs loaded ($(($(date +%s) - t0)) s)"
+}
+
+# part1_work CAPTURE...: a worker's share (shard.sh), in its own namespace.
+part1_work() {
+	local c side st seen=" " h kind out i=0
+	local ns=$SHARD_NS T=$SHARD_DIR
+	for c; do
+		shard_mine $((i++)) || continue
+		# Each kernel transaction waits out an RCU grace period: the
 		# shared captures are loaded once, the samples twice.
 		local load=twice
 		case $c in "$SHARED"/*) load=once ;; esac
@@ -137,11 +149,9 @@ part1() {
 				h=$(grep -v '^#' "$out" | md5sum | cut -c1-16)$kind
 				case $seen in *" $h "*) continue ;; esac
 				seen="$seen$h "
-				n=$((n + 1))
+				loaded=$((loaded + 1))
 				case $kind in
-				nft|chain.nft)
-					nsx "$ns" nft -c -f "$out" >/dev/null 2>&1 &&
-						$load "$ns" nft "$out" ;;
+				nft|chain.nft) $load "$ns" nft "$out" ;;
 				# The standalone forms are checked, not loaded
 				# (firewall.sh loads them in the lab).
 				sa.nft) nsx "$ns" nft -c -f "$out" ;;
@@ -159,8 +169,7 @@ part1() {
 		done
 		done
 	done
-	nsx "$ns" nft flush ruleset
-	echo "part 1: ${#caps[@]} captures, $n distinct outputs loaded ($(($(date +%s) - t0)) s)"
+	return 0
 }
 
 # ---- Part 2: the lab ------------------------------------------------------
