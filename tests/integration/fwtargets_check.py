@@ -16,6 +16,7 @@ a service names exists, that the helper is there exactly with --strategy
 helper and is used in the policy of the side's direction (client: HOST to
 ANY), then have firewall-offline-cmd --check-config load the directory:
 exit 0 with nothing said.  Never the machine's own /etc/firewalld."""
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -149,14 +150,19 @@ def check_one(f, side, strategy, top):
                         DIRECTION[side])
     with open(os.path.join(top, "firewalld.conf"), "w") as c:
         c.write("DefaultZone=public\nFirewallBackend=nftables\n")
+    return problems
+
+
+def check_config(top):
+    """firewall-offline-cmd --check-config on the directory: its problems."""
     r = subprocess.run(["firewall-offline-cmd", "--system-config", top,
                         "--default-config", DEFAULTS, "--check-config"],
                        capture_output=True, text=True)
     said = (r.stdout + r.stderr).strip()
     if r.returncode != 0 or "WARNING" in said or "ERROR" in said:
-        problems.append("firewall-offline-cmd --check-config: exit %d: %s" %
-                        (r.returncode, said.replace("\n", " | ")))
-    return problems
+        return ["firewall-offline-cmd --check-config: exit %d: %s" %
+                (r.returncode, said.replace("\n", " | "))]
+    return []
 
 
 def firewalld(side, strategy, files):
@@ -170,6 +176,7 @@ def firewalld(side, strategy, files):
         return 77
     bad = 0
     seen = set()
+    found = []     # (file, its directory, its problems, whether it was read)
     for f in files:
         with open(f, "rb") as fh:
             h = hashlib.sha256(fh.read()).hexdigest()
@@ -178,11 +185,17 @@ def firewalld(side, strategy, files):
         seen.add(h)
         top = tempfile.mkdtemp(prefix="fwtargets.")
         try:
-            problems = check_one(f, side, strategy, top)
+            found.append((f, top, check_one(f, side, strategy, top), True))
         except Exception as e:   # FirewallError, ValueError, SAX
-            problems = ["%s: %s" % (type(e).__name__, e)]
-        finally:
-            shutil.rmtree(top)
+            found.append((f, top, ["%s: %s" % (type(e).__name__, e)], False))
+    # firewall-offline-cmd starts a Python of its own for each directory
+    # (0.4 s): as many at once as there are CPUs.
+    read = [top for _, top, _, was_read in found if was_read]
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+        said = dict(zip(read, pool.map(check_config, read)))
+    for f, top, problems, _ in found:
+        problems += said.get(top, [])
+        shutil.rmtree(top)
         for p in problems:
             print("FAIL: %s: %s" % (f, p))
         bad += bool(problems)
