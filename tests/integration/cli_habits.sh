@@ -255,11 +255,11 @@ def frame(i):
                      bytes([10, 9, 0, 1]), bytes([10, 9, 0, 2]))
     tcp = struct.pack("!HHIIBBHHH", 40000 + i % 1000, 80, i, 0, 0x50, 0x18, 512, 0, 0)
     return eth + ip + tcp + b"x" * 16
-body = b"".join(recs)
+more = []
 for i in range(40000):
     f = frame(i)
-    body += struct.pack("<IIII", last + 1 + i // 1000, i % 1000, len(f), len(f)) + f
-cap = raw[:24] + body
+    more.append(struct.pack("<IIII", last + 1 + i // 1000, i % 1000, len(f), len(f)) + f)
+cap = raw[:24] + b"".join(recs + more)
 fails = 0
 def run(args, tty, name):
     """Feed cap slowly on stdin; stderr a pty (tty) or a file; what it got."""
