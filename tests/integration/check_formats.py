@@ -17,6 +17,7 @@ read (issue 19 parts 3 to 5), over every sample and every public capture.
 Prints one line per failure; exit 0 pass, 1 fail.
 """
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -26,11 +27,11 @@ from jsonschema import Draft202012Validator
 BIN, SRC, SHARED, TMP = sys.argv[1:5]
 PCAPS = os.path.join(SHARED, "pcaps")
 fails = []
+EVE = None        # the EVE schema's validator, made by main()
 
 
 def fail(msg):
     fails.append(msg)
-    print("FAIL: " + msg)
 
 
 def run(args, cap):
@@ -438,52 +439,72 @@ def check_eve(name, events):
     return n
 
 
+def one(cap):
+    """One capture's checks, in a worker of the pool: its counts, its
+    failures and its differences from Zeek."""
+    del fails[:]
+    del DIFFS[:]
+    ncid = nev = nrow = nfact = 0
+    name = os.path.relpath(cap, PCAPS) if cap.startswith(PCAPS) else os.path.relpath(cap, SRC)
+    nd = run(["-F", "ndjson"], cap)
+    if nd is not None:
+        ncid += check_community(name, nd, tshark_ids(cap))
+    eve = run(["-F", "eve"], cap)
+    if eve is not None:
+        events = []
+        for i, line in enumerate(eve.splitlines()):
+            e = json.loads(line)
+            for err in EVE.iter_errors(e):
+                fail("%s: eve line %d: %s" % (name, i + 1, err.message[:200]))
+            if e.get("pcap_filename") != cap:
+                fail("%s: eve line %d: pcap_filename %r" % (name, i + 1, e.get("pcap_filename")))
+            events.append(e)
+        nev += len(events)
+        nfact += check_eve(name, events)
+    cmds = ZEEK.get(name, (None, None))[0]
+    extra = ["--zeek-commands=" + cmds] if cmds else []
+    tsv = run(["-F", "zeek"] + extra, cap)
+    zj = run(["-F", "zeek-json"] + extra, cap)
+    if tsv is not None and zj is not None:
+        rows = read_zeek_tsv(tsv, name)
+        nrow += len(rows)
+        check_zeek_json(rows, zj, name)
+        if name in ZEEK:
+            nfact += compare_zeek(name, rows) or 0
+    return (ncid, nev, nrow, nfact), list(fails), list(DIFFS)
+
+
 def main():
+    global EVE
     for tool in ("tshark",):
         if subprocess.run(["which", tool], stdout=subprocess.DEVNULL).returncode:
             print("SKIP: %s missing" % tool)
             sys.exit(77)
     eve_schema = json.load(open(os.path.join(SRC, "schema", "eve.schema.json")))
     Draft202012Validator.check_schema(eve_schema)
-    val = Draft202012Validator(eve_schema)
-    ncid = nev = nrow = nfact = 0
-    for cap in captures():
-        name = os.path.relpath(cap, PCAPS) if cap.startswith(PCAPS) else os.path.relpath(cap, SRC)
-        nd = run(["-F", "ndjson"], cap)
-        if nd is not None:
-            ncid += check_community(name, nd, tshark_ids(cap))
-        eve = run(["-F", "eve"], cap)
-        if eve is not None:
-            events = []
-            for i, line in enumerate(eve.splitlines()):
-                e = json.loads(line)
-                for err in val.iter_errors(e):
-                    fail("%s: eve line %d: %s" % (name, i + 1, err.message[:200]))
-                if e.get("pcap_filename") != cap:
-                    fail("%s: eve line %d: pcap_filename %r" % (name, i + 1, e.get("pcap_filename")))
-                events.append(e)
-            nev += len(events)
-            nfact += check_eve(name, events)
-        cmds = ZEEK.get(name, (None, None))[0]
-        extra = ["--zeek-commands=" + cmds] if cmds else []
-        tsv = run(["-F", "zeek"] + extra, cap)
-        zj = run(["-F", "zeek-json"] + extra, cap)
-        if tsv is None or zj is None:
-            continue
-        rows = read_zeek_tsv(tsv, name)
-        nrow += len(rows)
-        check_zeek_json(rows, zj, name)
-        if name in ZEEK:
-            nfact += compare_zeek(name, rows) or 0
+    EVE = Draft202012Validator(eve_schema)
+    counts = [0, 0, 0, 0]
+    bad = 0
+    diffs = []
+    # Each capture's checks are ftpaudit and tshark runs and Python of
+    # their own: as many at once as there are CPUs, reported in order.
+    with multiprocessing.Pool(os.cpu_count()) as pool:
+        for n, f, d in pool.imap(one, captures()):
+            counts = [a + b for a, b in zip(counts, n)]
+            for msg in f:
+                print("FAIL: " + msg)
+            bad += len(f)
+            diffs += d
+    ncid, nev, nrow, nfact = counts
     missing = [k for k in list(ZEEK) + list(SURICATA) if not os.path.exists(os.path.join(PCAPS, k))]
     if missing:
         print("note: not in %s: %s" % (PCAPS, ", ".join(missing)))
     print("community_id: %d connections agree with tshark; eve: %d events valid; "
           "zeek: %d rows read as zeek-cut reads them; %d facts of Zeek's and "
           "Suricata's own output compared" % (ncid, nev, nrow, nfact))
-    for d in DIFFS:
+    for d in diffs:
         print("differs from Zeek on purpose: " + d)
-    sys.exit(1 if fails else 0)
+    sys.exit(1 if bad else 0)
 
 
 main()

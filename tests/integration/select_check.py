@@ -24,6 +24,7 @@ session's and its NAT sides' addresses, its anomalies), then:
 Exit 0, or 1 with every difference listed."""
 import ipaddress
 import json
+import multiprocessing
 import os
 import re
 import subprocess
@@ -56,7 +57,6 @@ rowcount = {'known': 0, 'either': 0}
 
 def fail(msg):
     failures.append(msg)
-    print('FAIL: ' + msg)
 
 
 def run(args, ok=(0,)):
@@ -404,51 +404,76 @@ def check_audit(cap, args, full_nd, keep, nsessions, base):
     checked['audit'] += 1
 
 
+def one(job):
+    """One capture's checks, in a worker of the pool: what it counted and
+    what failed.  Each starts from zero, so a capture's checks do not
+    depend on which worker had which capture before."""
+    i, cap = job
+    del failures[:]
+    for d in (checked, rowcount):
+        d.update({k: 0 for k in d})
+    base = 'c%d' % i
+    out = run(['analyze', '-q', '-F', 'json', cap])
+    if out is None:
+        return dict(checked), dict(rowcount), list(failures)
+    full = json.loads(out)
+    nd_text = run(['analyze', '-q', '-F', 'ndjson', cap])
+    with open(os.path.join(TMP, base + '.ndjson'), 'w') as f:
+        f.write(nd_text)
+    full_nd = [json.loads(l) for l in nd_text.splitlines()]
+    full_rows = {fmt: rows(run(['analyze', '-q', '-F', fmt, cap]), fmt)
+                 for fmt in ('zeek', 'zeek-json', 'eve')}
+    full_blocks = text_blocks(run(['analyze', '-q', '-F', 'text',
+                                   '--color=never', cap]))
+    own = owners(full)
+    big = len(full['sessions']) > 100
+    for args, sel in selections(full):
+        keep = {s['id'] for s in full['sessions'] if keeps(sel, s)}
+        check_json(cap, args, full, keep, sel)
+        check_ndjson(cap, args, full_nd, keep, sel)
+        for fmt in ('zeek', 'zeek-json', 'eve'):
+            check_rows(cap, args, full_rows, own, keep, fmt)
+        check_text(cap, args, full_blocks, keep)
+        if not big:
+            check_html(cap, args, keep)
+        # A capture of hundreds of sessions: its first selection.
+        if big and checked['rules'] > 0 and args[0] != '--anomalous':
+            continue
+        check_rules(cap, args, full_nd, keep, len(full['sessions']),
+                    base)
+        check_audit(cap, args, full_nd, keep, len(full['sessions']),
+                    base)
+    return dict(checked), dict(rowcount), list(failures)
+
+
 def main():
     caps = sorted(os.path.join(SRC, 'samples', f) for f in
                   os.listdir(os.path.join(SRC, 'samples'))
                   if f.endswith(('.pcap', '.pcapng')))
     caps += [os.path.join(SHARED, 'pcaps', c) for c in SHARED_CAPS
              if os.path.exists(os.path.join(SHARED, 'pcaps', c))]
-    for i, cap in enumerate(caps):
-        base = 'c%d' % i
-        out = run(['analyze', '-q', '-F', 'json', cap])
-        if out is None:
-            continue
-        full = json.loads(out)
-        nd_text = run(['analyze', '-q', '-F', 'ndjson', cap])
-        with open(os.path.join(TMP, base + '.ndjson'), 'w') as f:
-            f.write(nd_text)
-        full_nd = [json.loads(l) for l in nd_text.splitlines()]
-        full_rows = {fmt: rows(run(['analyze', '-q', '-F', fmt, cap]), fmt)
-                     for fmt in ('zeek', 'zeek-json', 'eve')}
-        full_blocks = text_blocks(run(['analyze', '-q', '-F', 'text',
-                                       '--color=never', cap]))
-        own = owners(full)
-        big = len(full['sessions']) > 100
-        for args, sel in selections(full):
-            keep = {s['id'] for s in full['sessions'] if keeps(sel, s)}
-            check_json(cap, args, full, keep, sel)
-            check_ndjson(cap, args, full_nd, keep, sel)
-            for fmt in ('zeek', 'zeek-json', 'eve'):
-                check_rows(cap, args, full_rows, own, keep, fmt)
-            check_text(cap, args, full_blocks, keep)
-            if not big:
-                check_html(cap, args, keep)
-            # One capture of hundreds of sessions: its first selections.
-            if big and checked['rules'] > 0 and args[0] != '--anomalous':
-                continue
-            check_rules(cap, args, full_nd, keep, len(full['sessions']),
-                        base)
-            check_audit(cap, args, full_nd, keep, len(full['sessions']),
-                        base)
+    # Each capture's checks are ftpaudit runs and Python of their own:
+    # as many at once as there are CPUs, reported in the captures' order.
+    total = {k: 0 for k in checked}
+    rowsum = {k: 0 for k in rowcount}
+    bad = 0
+    with multiprocessing.Pool(os.cpu_count()) as pool:
+        for c, r, f in pool.imap(one, enumerate(caps)):
+            for k in total:
+                total[k] += c[k]
+            for k in rowsum:
+                rowsum[k] += r[k]
+            for msg in f:
+                print('FAIL: ' + msg)
+            bad += len(f)
     print('# %d captures; checked: %s' % (len(caps), ', '.join(
-        '%s %d' % kv for kv in checked.items())))
+        '%s %d' % kv for kv in total.items())))
     print('# rows: %(known)d of a known session, %(either)d that may go '
-          'either way' % rowcount)
-    if min(checked.values()) == 0:
-        fail('a kind of output was never checked')
-    return 1 if failures else 0
+          'either way' % rowsum)
+    if min(total.values()) == 0:
+        print('FAIL: a kind of output was never checked')
+        bad += 1
+    return 1 if bad else 0
 
 
 sys.exit(main())
