@@ -9,7 +9,7 @@
 # `iptables-restore --test`, and the default and chain forms load into an
 # empty namespace; for the samples, loaded twice, they give the same
 # `nft list ruleset` and iptables-save/ip6tables-save (identical outputs are
-# loaded once).
+# loaded once by each worker: shard.sh's four share the captures).
 #
 # Part 2, the lab (lab.sh): capture curl transfers against vsftpd with no
 # firewall; then for each side, strategy and backend load the default output
