@@ -46,7 +46,8 @@ HOSTILE_FILE = '<svg onload=alert(3)>.bin'
 # A ruleset's comment is not from the wire, but is escaped all the same.
 HOSTILE_COMMENT = '</code></pre><img src=x onerror=alert(4)>'
 
-ARGS = None     # main's: ftpaudit, outdir, ruleset, the first capture
+ARGS = None     # main's: ftpaudit, outdir, ruleset, the first capture,
+                # the hostile one
 failures = []
 said = []       # a lane's lines, printed by main in the lanes' order
 
@@ -508,15 +509,15 @@ def hostile_ruleset(path, outdir):
 
 
 def lane(job):
-    """One browser's share of the pages: the captures of index k, k + 2,
-    ... and the checks of its list.  What it said, and its failures."""
-    k, pages, others = job
-    ftpaudit, outdir, ruleset, first = ARGS
+    """One browser's share: its pages (index, capture) and then the
+    checks it lists.  What it said, and its failures."""
+    pages, others = job
+    ftpaudit, outdir, ruleset, first, hostile = ARGS
     drv = browser()
     try:
         for i, p in pages:
             out = os.path.join(outdir, "page%d.html" % i)
-            n = check_analyze(drv, ftpaudit, p, out, p.endswith("/hostile.pcap"))
+            n = check_analyze(drv, ftpaudit, p, out, p == hostile)
             say("%s: %s sessions" % (os.path.basename(p), n))
             if i == 0:
                 # The session with the most transfers makes the picture.
@@ -545,14 +546,16 @@ def main():
     pcaps = sys.argv[4:]
     hostile = os.path.join(outdir, "hostile.pcap")
     hostile_pcap(hostile)
-    ARGS = (ftpaudit, outdir, ruleset, pcaps[0])
+    ARGS = (ftpaudit, outdir, ruleset, pcaps[0], hostile)
     # Two browsers at once, each with a lane of the pages: a page is
     # mostly the browser's work and the driver's round trips.  The two
     # biggest pages, the 1300 sessions of "cap" and the last capture
-    # (ftp-crack, 714 sessions), go to different lanes.
+    # (ftp-crack's 714, when ../shared is there), go to different lanes.
     pages = list(enumerate(pcaps + [hostile]))
-    jobs = [(0, pages[0::2], ["cap"]),
-            (1, pages[1::2], ["selection", "rules_audit"])]
+    last = (len(pcaps) - 1) % 2
+    jobs = [None, None]
+    jobs[last] = (pages[last::2], ["selection", "rules_audit"])
+    jobs[1 - last] = (pages[1 - last::2], ["cap"])
     bad = 0
     with multiprocessing.Pool(len(jobs)) as pool:
         for lines, f in pool.map(lane, jobs):
