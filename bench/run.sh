@@ -609,12 +609,18 @@ if [ -r /etc/os-release ]; then
 	os=$(. /etc/os-release && echo "$PRETTY_NAME")
 fi
 rev=${BENCH_REV:-$(git -C "$srcdir" describe --always --dirty 2>/dev/null || echo unknown)}
+# How ftpaudit was built: make bench runs in the build tree.
+build=$(./config.status --config 2>/dev/null) || build="(no config.status here)"
+pgo=no
+[ -f Makefile ] && grep -q '^PGO_PROFILE =' Makefile && pgo=yes
 
 {
 	echo "# ftpaudit benchmark results"
 	echo
 	echo "Written by bench/run.sh (\`make bench\`) on $(date -u '+%Y-%m-%d %H:%M UTC'),"
-	echo "source $rev, $("$FTPAUDIT" --version 2>/dev/null || echo "ftpaudit missing")."
+	echo "source $rev, $("$FTPAUDIT" --version 2>/dev/null || echo "ftpaudit missing"),"
+	echo "configured with \`${build:-(no options)}\`; profile-guided: $pgo"
+	echo "(bench/README.md, \"Profile-guided\")."
 	echo "bench/README.md says what each capture is and where the time goes."
 	echo
 	echo "## Machine"
