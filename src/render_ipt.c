@@ -19,6 +19,21 @@
 
 static unsigned nat_used(const struct rules *, int);
 
+/* Each address alone, as a,b,c: fputs, not printf, as an audit's fixes
+ * name hundreds of thousands of them. */
+static void
+put_hosts(FILE *f, const struct rules_addrs *s)
+{
+	char buf[RULES_CIDRLEN];
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (i > 0)
+			putc(',', f);
+		fputs(rules_cidr(&s->v[i], buf), f);
+	}
+}
+
 /*
  * An aggregated list as CIDR prefixes: -s takes no range, and -m iprange
  * takes one range per rule, which would multiply the rules by the ranges
@@ -28,28 +43,25 @@ static unsigned nat_used(const struct rules *, int);
 static void
 put_prefixes(FILE *f, const struct rules_addrs *s)
 {
-	char buf[FA_ADDRSTRLEN];
+	char buf[RULES_CIDRLEN];
 	struct agg_prefix *p;
 	size_t i, n;
 
 	if (aggregate_prefixes(s->agg, s->nagg, &p, &n) == -1) {
-		for (i = 0; i < s->n; i++)
-			fprintf(f, "%s%s/%d", i ? "," : "", fa_addr_str(&s->v[i],
-			    buf), s->v[i].family == FA_AF_INET6 ? 128 : 32);
+		put_hosts(f, s);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s%s/%u", i ? "," : "", fa_addr_str(&p[i].addr, buf),
-		    p[i].plen);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			putc(',', f);
+		fputs(rules_prefix(&p[i].addr, p[i].plen, buf), f);
+	}
 	free(p);
 }
 
 static void
 put_addrs(FILE *f, const char *opt, const struct rules_addrs *s)
 {
-	char buf[RULES_CIDRLEN];
-	size_t i;
-
 	if (s->any || (s->aggregated ? s->nagg : s->n) == 0)
 		return;
 	/* iptables-restore makes one rule per address of a list. */
@@ -58,8 +70,7 @@ put_addrs(FILE *f, const char *opt, const struct rules_addrs *s)
 		put_prefixes(f, s);
 		return;
 	}
-	for (i = 0; i < s->n; i++)
-		fprintf(f, "%s%s", i ? "," : "", rules_cidr(&s->v[i], buf));
+	put_hosts(f, s);
 }
 
 static void

@@ -151,8 +151,11 @@ put_addrs(FILE *f, const char *fam, const char *dir, const struct rules_addrs *s
 		return;
 	}
 	fputs("{ ", f);
-	for (i = 0; i < s->n; i++)
-		fprintf(f, "%s%s", i ? ", " : "", rules_cidr(&s->v[i], buf));
+	for (i = 0; i < s->n; i++) {
+		if (i > 0)
+			fputs(", ", f);
+		fputs(rules_cidr(&s->v[i], buf), f);
+	}
 	fputs(" }", f);
 }
 
