@@ -40,13 +40,6 @@ struct index {
 	uint32_t	 nslots;	/* power of two, over twice n */
 	uint32_t	 n;
 	uint32_t	 longest;	/* longest probe an insert made */
-	/* Twice the slots, made once the index is 3/8 full when that is
-	 * 2 MiB or more, for another thread to fault in before the index
-	 * grows into it (conn_table_populate): the growth of the closed
-	 * index to 8 MiB faulted in 16 MiB on the engine's thread.
-	 * Owned. */
-	struct slot	*next;
-	uintptr_t	 unpopulated;	/* next, until taken to populate (ahead_put) */
 };
 
 struct conn_table {
@@ -76,45 +69,8 @@ struct conn_table {
 	 * (conn_table_populate).
 	 */
 	struct slab	*spare;		/* owned */
-	uintptr_t	 unpopulated;	/* the spare, until taken to populate */
+	struct slab	*unpopulated;	/* the spare, until taken to populate */
 };
-
-_Static_assert((sizeof (struct slab) & (sizeof (struct slab) - 1)) == 0,
-    "a slab's size goes into ahead_put's word");
-
-/*
- * Memory to fault in handed to another thread in one atomic word: its
- * address, 2 MiB-aligned (huge_alloc), and the log2 of its size, a power
- * of two, in the bits below.  The engine's thread puts, and takes back
- * what it is about to use; any thread takes to populate.
- */
-static void
-ahead_put(uintptr_t *w, void *p, size_t size)
-{
-	uintptr_t lg = 0;
-
-	while (((size_t)1 << lg) < size)
-		lg++;
-	__atomic_store_n(w, (uintptr_t)p | lg, __ATOMIC_RELEASE);
-}
-
-static void
-ahead_take_back(uintptr_t *w)
-{
-	__atomic_store_n(w, 0, __ATOMIC_RELAXED);
-}
-
-static bool
-ahead_populate(uintptr_t *w)
-{
-	uintptr_t v;
-
-	if (__atomic_load_n(w, __ATOMIC_RELAXED) == 0 ||
-	    (v = __atomic_exchange_n(w, 0, __ATOMIC_ACQUIRE)) == 0)
-		return false;
-	huge_populate((void *)(v & ~(uintptr_t)63), (size_t)1 << (v & 63));
-	return true;
-}
 
 static int
 idx_init(struct index *x)
@@ -122,13 +78,6 @@ idx_init(struct index *x)
 	x->n = 0;
 	x->nslots = MIN_SLOTS;
 	return (x->slots = calloc(x->nslots, sizeof *x->slots)) ? 0 : -1;
-}
-
-static void
-idx_free(struct index *x)
-{
-	huge_free(x->slots, (size_t)x->nslots * sizeof *x->slots);
-	huge_free(x->next, (size_t)x->nslots * 2 * sizeof *x->next);
 }
 
 struct conn_table *
@@ -156,11 +105,11 @@ conn_table_free(struct conn_table *t)
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->nslabs; i++)
-		huge_free(t->slabs[i], sizeof *t->slabs[i]);
+		free(t->slabs[i]);
 	free(t->slabs);
-	huge_free(t->spare, sizeof *t->spare);
-	idx_free(&t->open);
-	idx_free(&t->closed);
+	free(t->spare);
+	free(t->open.slots);
+	free(t->closed.slots);
 	free(t->closed_ports);
 	free(t);
 }
@@ -352,19 +301,6 @@ note_probe(struct index *x, uint32_t d)
 		x->longest = d;
 }
 
-/* The doubled slots made now, for another thread to fault in, when they
- * are a huge page or more: smaller ones cost little to fault in. */
-static void
-idx_ahead(struct index *x)
-{
-	size_t size = (size_t)x->nslots * 2 * sizeof *x->next;
-
-	if (x->next != NULL || x->nslots >= (1u << 31) ||
-	    size < ((size_t)2 << 20) || (x->next = huge_alloc(size, 1)) == NULL)
-		return;
-	ahead_put(&x->unpopulated, x->next, size);
-}
-
 /* Room for one more, doubling the slots when the load would pass one
  * half (amortised; the count is bounded by the table's cap).  False when
  * memory ran out and the index is too full: a full one never ends a
@@ -375,22 +311,16 @@ idx_room(struct index *x)
 	struct slot *ns;
 	uint32_t n = x->nslots * 2, i;
 
-	if ((uint64_t)(x->n + 1) * 2 <= x->nslots) {
-		if ((uint64_t)(x->n + 1) * 8 > (uint64_t)x->nslots * 3)
-			idx_ahead(x);
+	if ((uint64_t)(x->n + 1) * 2 <= x->nslots)
 		return true;
-	}
-	ns = x->next;
-	x->next = NULL;
-	ahead_take_back(&x->unpopulated);
-	if (x->nslots < (1u << 31) && (ns != NULL ||
-	    (ns = huge_alloc((size_t)n * sizeof *ns, 1)) != NULL)) {
+	if (x->nslots < (1u << 31) &&
+	    (ns = huge_alloc((size_t)n * sizeof *ns, 1)) != NULL) {
 		x->longest = 0;
 		for (i = 0; i < x->nslots; i++)
 			if (x->slots[i].id != 0)
 				note_probe(x, slot_put(ns, n - 1,
 				    x->slots[i].hash, x->slots[i].id));
-		huge_free(x->slots, (size_t)x->nslots * sizeof *x->slots);
+		free(x->slots);
 		x->slots = ns;
 		x->nslots = n;
 	}
@@ -436,18 +366,24 @@ take_slab(struct conn_table *t)
 	t->spare = NULL;
 	if (s == NULL && (s = huge_alloc(sizeof *s, 0)) == NULL)
 		return NULL;
-	if (t->nslabs > 0 &&
-	    (t->spare = huge_alloc(sizeof *t->spare, 0)) != NULL)
-		ahead_put(&t->unpopulated, t->spare, sizeof *t->spare);
+	if (t->nslabs > 0) {
+		t->spare = huge_alloc(sizeof *t->spare, 0);
+		__atomic_store_n(&t->unpopulated, t->spare, __ATOMIC_RELEASE);
+	}
 	return s;
 }
 
 bool
 conn_table_populate(struct conn_table *t)
 {
-	return ahead_populate(&t->unpopulated) ||
-	    ahead_populate(&t->closed.unpopulated) ||
-	    ahead_populate(&t->open.unpopulated);
+	struct slab *s;
+
+	if (__atomic_load_n(&t->unpopulated, __ATOMIC_RELAXED) == NULL ||
+	    (s = __atomic_exchange_n(&t->unpopulated, NULL,
+	    __ATOMIC_ACQUIRE)) == NULL)
+		return false;
+	huge_populate(s, sizeof *s);
+	return true;
 }
 
 static struct conn *

@@ -21,58 +21,27 @@
 #define HUGE_PAGE	((size_t)2 << 20)
 #define LINE		((size_t)64)
 
-/* From 2 MiB on, a mapping of its own, trimmed to the alignment.  The
- * kernel gives it zeroed: a memset wrote the zeros again, and faulted in
- * every page at once, on the thread that asked. */
-static void *
-huge_map(size_t size)
-{
-	uint8_t *m, *p;
-	size_t head;
-
-	m = mmap(NULL, size + HUGE_PAGE, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	p = (uint8_t *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
-	head = (size_t)(p - m);
-	if (head != 0)
-		(void)munmap(m, head);
-	(void)munmap(p + size, HUGE_PAGE - head);
-#ifdef MADV_HUGEPAGE
-	(void)madvise(p, size, MADV_HUGEPAGE);
-#endif
-	return p;
-}
-
 void *
 huge_alloc(size_t size, int zero)
 {
+	size_t align = size < HUGE_PAGE ? LINE : HUGE_PAGE;
 	void *p;
 
-	if (size > SIZE_MAX - 2 * HUGE_PAGE) {
+	if (size > SIZE_MAX - HUGE_PAGE) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (size >= HUGE_PAGE)
-		return huge_map((size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
 	/* aligned_alloc wants a multiple of the alignment. */
-	if ((p = aligned_alloc(LINE, (size + LINE - 1) & ~(LINE - 1))) == NULL)
+	size = (size + align - 1) & ~(align - 1);
+	if ((p = aligned_alloc(align, size)) == NULL)
 		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (align == HUGE_PAGE)
+		(void)madvise(p, size, MADV_HUGEPAGE);
+#endif
 	if (zero)
 		memset(p, 0, size);
 	return p;
-}
-
-void
-huge_free(void *p, size_t size)
-{
-	if (p == NULL)
-		return;
-	if (size >= HUGE_PAGE)
-		(void)munmap(p, (size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
-	else
-		free(p);
 }
 
 void

@@ -6,14 +6,12 @@
 #include <stddef.h>
 
 /*
- * size bytes, owned by the caller (huge_free them with the same size),
- * zeroed when zero is true, aligned to a cache line.  From 2 MiB on,
- * mapped apart, aligned to 2 MiB, asked of the kernel as huge pages, and
- * always zeroed.
+ * size bytes, owned by the caller (free(3) it), zeroed when zero is true,
+ * aligned to a cache line.  From 2 MiB on, aligned to 2 MiB and asked of
+ * the kernel as huge pages.
  * NULL, with errno ENOMEM, when out of memory.
  */
 void	*huge_alloc(size_t size, int zero);
-void	 huge_free(void *p, size_t size);
 /*
  * Have the kernel give p's pages now, without changing what they hold:
  * from another thread, so that the one that will use them need not

@@ -460,7 +460,7 @@ reader_new(struct capture *cap, const struct fa_config *cfg,
 	}
 	return r;
 fail:
-	huge_free(r->ring, (size_t)NBLOCKS * BLOCK_SIZE);
+	free(r->ring);
 	free(r);
 	return NULL;
 }
@@ -598,7 +598,7 @@ reader_free(struct reader *r, double *cpu_s)
 	for (i = 0; i < NBLOCKS; i++)
 		if (r->b[i].own)
 			free(r->b[i].mem);
-	huge_free(r->ring, (size_t)NBLOCKS * BLOCK_SIZE);
+	free(r->ring);
 	free(r->keep);
 	free(r);
 }

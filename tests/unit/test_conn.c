@@ -2,10 +2,8 @@
 /* test_conn.c: the connection table against a plain model: lookups from
  * both ends, deletion from the open-addressing indexes under churn (runs
  * that wrap around the end of the slots included), closed entries moving
- * to their own index, growth (into slots made ahead and faulted in by
- * another thread, or not), the cap and the recency order, and the keyed
- * hash against a crafted flood. */
-#include <pthread.h>
+ * to their own index, growth, the cap and the recency order, and the
+ * keyed hash against a crafted flood. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -196,71 +194,6 @@ test_churn(void **state)
 	conn_table_free(t);
 }
 
-/*
- * Growth past 2 MiB of slots: the doubled slots are made at 3/8 full and
- * handed to conn_table_populate, first on this thread at a known point,
- * then to a thread that populates while this one inserts (for the
- * sanitizers); every entry is found after each.
- */
-enum { AHEAD_N = 200000, AHEAD_KNOWN = 60000 };
-
-struct spinner {
-	struct conn_table *t;
-	int		 done;		/* atomic */
-};
-
-static void *
-spin(void *arg)
-{
-	struct spinner *sp = arg;
-
-	while (!__atomic_load_n(&sp->done, __ATOMIC_ACQUIRE))
-		(void)conn_table_populate(sp->t);
-	return NULL;
-}
-
-static void
-ahead_fill(struct conn_table *t, uint32_t from, uint32_t to)
-{
-	uint32_t i;
-	int side;
-
-	for (i = from; i < to; i++)
-		assert_non_null(add(t, i, i));
-	for (i = 0; i < to; i++)
-		assert_non_null(find(t, i, (i & 1) != 0, &side));
-}
-
-static void
-test_grow_ahead(void **state)
-{
-	struct spinner sp = { NULL, 0 };
-	struct conn_table *t;
-	pthread_t th;
-	int handed = 0;
-
-	(void)state;
-	/* 60,000 entries: the open index has 131,072 slots, past 3/8 of
-	 * them, and the 2 MiB it grows into are made; so is the spare
-	 * slab. */
-	assert_non_null(t = conn_table_new(AHEAD_N));
-	ahead_fill(t, 0, AHEAD_KNOWN);
-	while (conn_table_populate(t))
-		handed++;
-	assert_int_equal(handed, 2);
-	assert_false(conn_table_populate(t));
-	ahead_fill(t, AHEAD_KNOWN, AHEAD_N);
-	conn_table_free(t);
-
-	assert_non_null(t = conn_table_new(AHEAD_N));
-	sp.t = t;
-	assert_int_equal(pthread_create(&th, NULL, spin, &sp), 0);
-	ahead_fill(t, 0, AHEAD_N);
-	__atomic_store_n(&sp.done, 1, __ATOMIC_RELEASE);
-	assert_int_equal(pthread_join(th, NULL), 0);
-	conn_table_free(t);
-}
-
 static void
 test_cap_and_order(void **state)
 {
@@ -352,7 +285,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_both_directions),
 		cmocka_unit_test(test_churn),
-		cmocka_unit_test(test_grow_ahead),
 		cmocka_unit_test(test_cap_and_order),
 		cmocka_unit_test(test_open_picked),
 		cmocka_unit_test(test_flood),
